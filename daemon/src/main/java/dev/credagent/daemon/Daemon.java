@@ -1,0 +1,116 @@
+package dev.credagent.daemon;
+
+import dev.credagent.files.AgentPaths;
+import dev.credagent.files.PrivateDirectory;
+import dev.credagent.transport.AgentServer;
+import dev.credagent.transport.DaemonAlreadyRunningException;
+import dev.credagent.transport.InstanceLock;
+import dev.credagent.vault.Vault;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.logging.Logger;
+
+/**
+ * A running agent: the vault, the socket that serves it, and the lock that makes it the only one
+ * for that socket. {@link #start} returns once the socket answers.
+ */
+public final class Daemon {
+  private static final Logger LOG = Logger.getLogger(Daemon.class.getName());
+
+  private final InstanceLock instanceLock;
+  private final Vault vault;
+  private final ExecutorService vaultThread;
+  private final CountDownLatch stopped = new CountDownLatch(1);
+  private final AtomicBoolean stopping = new AtomicBoolean();
+  private volatile AgentServer server;
+
+  private Daemon(InstanceLock instanceLock, Vault vault, ExecutorService vaultThread) {
+    this.instanceLock = instanceLock;
+    this.vault = vault;
+    this.vaultThread = vaultThread;
+  }
+
+  public static Daemon start(AgentPaths paths, int uid) throws IOException {
+    PrivateDirectory.ensure(paths.home(), uid);
+    PrivateDirectory.ensure(paths.socket().getParent(), uid);
+    InstanceLock instanceLock = InstanceLock.acquire(paths.socket());
+    try {
+      removeStaleSocket(paths.socket());
+      ExecutorService vaultThread = Executors.newSingleThreadExecutor(Thread.ofPlatform().name("credagent-vault").daemon().factory());
+      Daemon daemon = new Daemon(instanceLock, new Vault(paths.vault()), vaultThread);
+      DaemonInfo info = new DaemonInfo(paths.socket(), paths.home(), ProcessHandle.current().pid(), Instant.now());
+      Operations operations = new Operations(daemon.vault, info, vaultThread, daemon::stop);
+      daemon.server = AgentServer.bind(paths.socket(), uid, operations);
+      Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("credagent-shutdown").unstarted(daemon::stop));
+      LOG.info("credagent " + AgentVersion.VALUE + " listening on " + paths.socket() + " (home " + paths.home() + ")");
+      return daemon;
+    } catch (IOException | RuntimeException e) {
+      instanceLock.close();
+      throw e;
+    }
+  }
+
+  /** Blocks until the daemon has stopped (a {@code stop} request, SIGTERM or SIGINT). */
+  public void awaitStopped() throws InterruptedException {
+    stopped.await();
+  }
+
+  /** Closes the socket, wipes the vault from memory and releases the instance lock. Idempotent. */
+  public void stop() {
+    if (!stopping.compareAndSet(false, true)) {
+      awaitQuietly();
+      return;
+    }
+    try {
+      AgentServer running = server;
+      if (running != null) {
+        running.close();
+      }
+      vaultThread.shutdownNow();
+      vault.lock();
+      instanceLock.close();
+      LOG.info("credagent stopped");
+    } catch (IOException e) {
+      LOG.warning("while stopping: " + e.getMessage());
+    } finally {
+      stopped.countDown();
+    }
+  }
+
+  private void awaitQuietly() {
+    try {
+      stopped.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /**
+   * We hold the instance lock, so a socket file left here belongs to a daemon that died. Unless
+   * something still answers on it (a daemon from before the lock existed, or another program):
+   * that one we leave alone.
+   */
+  private static void removeStaleSocket(Path socket) throws IOException {
+    if (!Files.exists(socket)) {
+      return;
+    }
+    try (SocketChannel probe = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+      probe.connect(UnixDomainSocketAddress.of(socket));
+      throw new DaemonAlreadyRunningException(socket, "unknown");
+    } catch (DaemonAlreadyRunningException e) {
+      throw e;
+    } catch (IOException nobodyAnswers) {
+      Files.delete(socket);
+      LOG.info("replaced a stale socket at " + socket);
+    }
+  }
+}

@@ -1,0 +1,61 @@
+package dev.credagent.files;
+
+import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
+
+/**
+ * A directory only its owner may enter: where the socket and the vault live.
+ *
+ * <p>We create it 0700 and refuse one that another user owns or that group or others can reach,
+ * as git's credential-cache does: whoever can enter it could swap the socket for their own and
+ * collect what the helper sends.
+ */
+public final class PrivateDirectory {
+  private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rwx------");
+
+  private PrivateDirectory() {}
+
+  /** Creates {@code dir} (and missing parents) owner-only, or checks the one that is there. */
+  public static Path ensure(Path dir, int ownerUid) throws IOException {
+    Path absolute = dir.toAbsolutePath().normalize();
+    if (Files.notExists(absolute, LinkOption.NOFOLLOW_LINKS)) {
+      Path parent = absolute.getParent();
+      if (parent != null) {
+        Files.createDirectories(parent);
+      }
+      try {
+        Files.createDirectory(absolute, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
+        // The umask may have taken bits away from what we asked, never added; set it exactly.
+        Files.setPosixFilePermissions(absolute, OWNER_ONLY);
+      } catch (FileAlreadyExistsException raced) {
+        // Someone created it between our look and our create: check theirs like any other.
+      }
+    }
+    check(absolute, ownerUid);
+    return absolute;
+  }
+
+  /** Throws unless {@code dir} is a real directory of {@code ownerUid} that nobody else can reach. */
+  public static void check(Path dir, int ownerUid) throws IOException {
+    if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+      throw new InsecureDirectoryException(dir + " is not a directory (or is a symbolic link)");
+    }
+    int owner = (Integer) Files.getAttribute(dir, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+    if (owner != ownerUid) {
+      throw new InsecureDirectoryException(
+          "refusing to use " + dir + ": it belongs to uid " + owner + ", not to you (uid " + ownerUid + ")");
+    }
+    Set<PosixFilePermission> perms = Files.getPosixFilePermissions(dir, LinkOption.NOFOLLOW_LINKS);
+    if (!OWNER_ONLY.containsAll(perms)) {
+      throw new InsecureDirectoryException(
+          "refusing to use " + dir + ": group or others can reach it (mode "
+              + PosixFilePermissions.toString(perms) + "); run: chmod 700 " + dir);
+    }
+  }
+}

@@ -1,0 +1,41 @@
+package dev.credagent.protocol;
+
+/** The stable, machine-readable half of an error answer; scripts switch on these strings. */
+public enum ErrorCode {
+  /** The vault holds no key: run {@code credagent unlock}. */
+  LOCKED("locked"),
+  /** No credential for that server. */
+  NOT_FOUND("not_found"),
+  /** Wrong passphrase. */
+  UNAUTHORIZED("unauthorized"),
+  /** The request is not valid JSON, or lacks a field, or a field has the wrong type. */
+  BAD_REQUEST("bad_request"),
+  /** The {@code op} is not one this daemon knows. */
+  UNKNOWN_OP("unknown_op"),
+  /** The {@code v} is not a protocol version this daemon speaks. */
+  UNSUPPORTED_VERSION("unsupported_version"),
+  /** The request line is longer than the daemon accepts. */
+  TOO_LARGE("too_large"),
+  /** Something failed inside the daemon (disk full, unreadable vault); the message says what. */
+  INTERNAL("internal");
+
+  private final String wire;
+
+  ErrorCode(String wire) {
+    this.wire = wire;
+  }
+
+  public String wire() {
+    return wire;
+  }
+
+  /** The code for a wire string; unknown ones (from a newer daemon) read as {@link #INTERNAL}. */
+  public static ErrorCode fromWire(String wire) {
+    for (ErrorCode code : values()) {
+      if (code.wire.equals(wire)) {
+        return code;
+      }
+    }
+    return INTERNAL;
+  }
+}

@@ -1,0 +1,125 @@
+package dev.credagent.protocol;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import dev.credagent.vault.Secret;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * One answer line: {@code {"v":1,"ok":true,...}} or
+ * {@code {"v":1,"ok":false,"error":{"code":"locked","message":"..."}}}.
+ *
+ * <p>Field values are strings, numbers, booleans, string maps or {@link Secret}s; a response that
+ * carries a secret owns it and wipes it on {@link #close()}.
+ */
+public final class Response implements AutoCloseable {
+  private static final JsonFactory JSON = new JsonFactory();
+
+  private final ErrorCode error;
+  private final String message;
+  private final Map<String, Object> fields = new LinkedHashMap<>();
+  private Runnable afterSent = () -> {};
+
+  private Response(ErrorCode error, String message) {
+    this.error = error;
+    this.message = message;
+  }
+
+  public static Response ok() {
+    return new Response(null, null);
+  }
+
+  public static Response error(ErrorCode code, String message) {
+    return new Response(code, message);
+  }
+
+  public static Response error(ProtocolException e) {
+    return error(e.code(), e.getMessage());
+  }
+
+  public Response with(String field, Object value) {
+    fields.put(field, value);
+    return this;
+  }
+
+  /** Something to do once the answer has left, such as stopping the daemon that sent it. */
+  public Response afterSent(Runnable action) {
+    this.afterSent = action;
+    return this;
+  }
+
+  public Runnable afterSent() {
+    return afterSent;
+  }
+
+  public boolean isOk() {
+    return error == null;
+  }
+
+  public ErrorCode error() {
+    return error;
+  }
+
+  public boolean carriesSecret() {
+    return fields.values().stream().anyMatch(Secret.class::isInstance);
+  }
+
+  /** The JSON line with its newline; wipe it after sending when {@link #carriesSecret()}. */
+  public byte[] toLine() {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(128);
+    try (JsonGenerator json = JSON.createGenerator(out)) {
+      json.writeStartObject();
+      json.writeNumberField("v", Request.VERSION);
+      json.writeBooleanField("ok", error == null);
+      if (error != null) {
+        json.writeObjectFieldStart("error");
+        json.writeStringField("code", error.wire());
+        json.writeStringField("message", message);
+        json.writeEndObject();
+      }
+      for (Map.Entry<String, Object> field : fields.entrySet()) {
+        json.writeFieldName(field.getKey());
+        writeValue(json, field.getValue());
+      }
+      json.writeEndObject();
+    } catch (IOException e) {
+      throw new IllegalStateException("writing JSON to memory cannot fail", e);
+    }
+    out.write('\n');
+    return out.toByteArray();
+  }
+
+  @Override
+  public void close() {
+    fields.values().stream().filter(Secret.class::isInstance).map(Secret.class::cast).forEach(Secret::destroy);
+  }
+
+  private static void writeValue(JsonGenerator json, Object value) throws IOException {
+    switch (value) {
+      case String s -> json.writeString(s);
+      case Boolean b -> json.writeBoolean(b);
+      case Integer i -> json.writeNumber(i);
+      case Long l -> json.writeNumber(l);
+      case Secret secret -> {
+        char[] chars = secret.toChars();
+        try {
+          json.writeString(chars, 0, chars.length);
+        } finally {
+          Arrays.fill(chars, '\0');
+        }
+      }
+      case Map<?, ?> map -> {
+        json.writeStartObject();
+        for (Map.Entry<?, ?> entry : map.entrySet()) {
+          json.writeStringField(String.valueOf(entry.getKey()), String.valueOf(entry.getValue()));
+        }
+        json.writeEndObject();
+      }
+      default -> throw new IllegalArgumentException("no JSON form for " + value.getClass());
+    }
+  }
+}

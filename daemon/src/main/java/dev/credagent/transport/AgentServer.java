@@ -1,0 +1,89 @@
+package dev.credagent.transport;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.unix.DomainSocketAddress;
+import io.netty.handler.codec.LineBasedFrameDecoder;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The daemon's Unix-domain socket: one event-loop thread, since every request is short work or is
+ * handed to the vault's own thread.
+ */
+public final class AgentServer implements AutoCloseable {
+  /** Longest request line: a helper's stdin is capped at 1 MiB, and a line carries it JSON-escaped. */
+  public static final int MAX_LINE_BYTES = 4 * 1024 * 1024;
+  /** sun_path is 108 bytes on Linux and 104 on macOS, both counting a terminating NUL. */
+  static final int MAX_SOCKET_PATH_BYTES = 103;
+
+  private final EventLoopGroup group;
+  private final Channel channel;
+  private final Path socket;
+
+  private AgentServer(EventLoopGroup group, Channel channel, Path socket) {
+    this.group = group;
+    this.channel = channel;
+    this.socket = socket;
+  }
+
+  /** Binds {@code socket} (which must not exist) 0600 and serves {@code allowedUid} only. */
+  public static AgentServer bind(Path socket, int allowedUid, RequestHandler requests) throws IOException {
+    requireShortEnough(socket);
+    NativeTransport transport = NativeTransport.forThisOs();
+    EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, transport.ioHandlerFactory());
+    try {
+      Channel channel = new ServerBootstrap()
+          .group(group)
+          .channel(transport.serverChannel())
+          .childHandler(new ChannelInitializer<>() {
+            @Override
+            protected void initChannel(Channel child) {
+              child.pipeline().addLast(
+                  new PeerCheck(transport, allowedUid),
+                  new LineBasedFrameDecoder(MAX_LINE_BYTES, true, true),
+                  new LineHandler(requests));
+            }
+          })
+          .bind(new DomainSocketAddress(socket.toFile()))
+          .syncUninterruptibly()
+          .channel();
+      Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
+      return new AgentServer(group, channel, socket);
+    } catch (RuntimeException | IOException e) {
+      group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+      throw e instanceof IOException io ? io : new IOException("cannot listen on " + socket + ": " + e.getMessage(), e);
+    }
+  }
+
+  public Path socket() {
+    return socket;
+  }
+
+  /** Stops accepting, closes every connection and removes the socket file. */
+  @Override
+  public void close() {
+    channel.close().syncUninterruptibly();
+    group.shutdownGracefully(0, 500, TimeUnit.MILLISECONDS).syncUninterruptibly();
+    try {
+      Files.deleteIfExists(socket);
+    } catch (IOException ignored) {
+      // Gone already or unremovable: the next daemon replaces a stale socket anyway.
+    }
+  }
+
+  private static void requireShortEnough(Path socket) throws IOException {
+    int length = socket.toString().getBytes(StandardCharsets.UTF_8).length;
+    if (length > MAX_SOCKET_PATH_BYTES) {
+      throw new IOException("the socket path " + socket + " is " + length + " bytes; Unix sockets allow "
+          + MAX_SOCKET_PATH_BYTES + " at most: set CREDAGENT_SOCKET to a shorter path");
+    }
+  }
+}

@@ -1,0 +1,10 @@
+package dev.credagent.transport;
+
+import dev.credagent.protocol.Response;
+import java.util.concurrent.CompletableFuture;
+
+/** What the server hands each request line to; the future never fails, errors are responses. */
+@FunctionalInterface
+public interface RequestHandler {
+  CompletableFuture<Response> handle(byte[] line);
+}

@@ -1,0 +1,109 @@
+package dev.credagent.vault;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The plaintext inside the seal: {@code {"credentials":{SERVER:{"username":U,"secret":S}}}}.
+ *
+ * <p>Streamed with Jackson's parser and generator so that secrets go from bytes to {@link Secret}
+ * characters without passing through a String we could not wipe.
+ */
+final class VaultBody {
+  private static final JsonFactory JSON = new JsonFactory();
+
+  private VaultBody() {}
+
+  /** The caller wipes the returned bytes once sealed. */
+  static byte[] encode(Map<String, Credential> credentials) {
+    WipeableBuffer out = new WipeableBuffer(4096 + credentials.size() * 256);
+    try (JsonGenerator json = JSON.createGenerator(out)) {
+      json.writeStartObject();
+      json.writeObjectFieldStart("credentials");
+      for (Map.Entry<String, Credential> entry : new TreeMap<>(credentials).entrySet()) {
+        json.writeObjectFieldStart(entry.getKey());
+        json.writeStringField("username", entry.getValue().username());
+        json.writeFieldName("secret");
+        char[] secret = entry.getValue().secret().toChars();
+        try {
+          json.writeString(secret, 0, secret.length);
+        } finally {
+          Arrays.fill(secret, '\0');
+        }
+        json.writeEndObject();
+      }
+      json.writeEndObject();
+      json.writeEndObject();
+    } catch (IOException e) {
+      throw new IllegalStateException("writing JSON to memory cannot fail", e);
+    }
+    return out.toByteArrayAndWipe();
+  }
+
+  static Map<String, Credential> decode(byte[] plaintext) throws CorruptVaultException {
+    Map<String, Credential> credentials = new TreeMap<>();
+    try (JsonParser json = JSON.createParser(plaintext)) {
+      expect(json.nextToken() == JsonToken.START_OBJECT);
+      while (json.nextToken() == JsonToken.FIELD_NAME) {
+        if ("credentials".equals(json.currentName())) {
+          expect(json.nextToken() == JsonToken.START_OBJECT);
+          while (json.nextToken() == JsonToken.FIELD_NAME) {
+            String server = json.currentName();
+            credentials.put(server, credential(json));
+          }
+        } else {
+          json.nextToken();
+          json.skipChildren();
+        }
+      }
+    } catch (IOException e) {
+      throw new CorruptVaultException("its decrypted body is not valid JSON");
+    }
+    return credentials;
+  }
+
+  private static Credential credential(JsonParser json) throws IOException, CorruptVaultException {
+    expect(json.nextToken() == JsonToken.START_OBJECT);
+    String username = null;
+    Secret secret = null;
+    while (json.nextToken() == JsonToken.FIELD_NAME) {
+      String field = json.currentName();
+      JsonToken value = json.nextToken();
+      if ("username".equals(field) && value == JsonToken.VALUE_STRING) {
+        username = json.getText();
+      } else if ("secret".equals(field) && value == JsonToken.VALUE_STRING) {
+        secret = Secret.copyOf(json.getTextCharacters(), json.getTextOffset(), json.getTextLength());
+      } else {
+        json.skipChildren();
+      }
+    }
+    expect(username != null && secret != null);
+    return new Credential(username, secret);
+  }
+
+  private static void expect(boolean condition) throws CorruptVaultException {
+    if (!condition) {
+      throw new CorruptVaultException("its decrypted body does not have the expected shape");
+    }
+  }
+
+  /** A byte buffer whose backing array we can zero once its copy has been taken. */
+  static final class WipeableBuffer extends ByteArrayOutputStream {
+    WipeableBuffer(int size) {
+      super(size);
+    }
+
+    byte[] toByteArrayAndWipe() {
+      byte[] copy = toByteArray();
+      Arrays.fill(buf, (byte) 0);
+      return copy;
+    }
+  }
+}

@@ -1,0 +1,158 @@
+package dev.credagent.vault;
+
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
+import java.security.SecureRandom;
+import java.util.Arrays;
+import org.bouncycastle.crypto.InvalidCipherTextException;
+import org.bouncycastle.crypto.engines.AESEngine;
+import org.bouncycastle.crypto.modes.GCMBlockCipher;
+import org.bouncycastle.crypto.modes.GCMModeCipher;
+import org.bouncycastle.crypto.params.AEADParameters;
+import org.bouncycastle.crypto.params.KeyParameter;
+
+/**
+ * The bytes of a vault file: a plain header, then the body sealed with AES-256-GCM.
+ *
+ * <pre>
+ * "CAGV"           4 bytes  magic
+ * format           u8       1
+ * kdf              u8       1 = Argon2id v1.3
+ * memory KiB       u32      big-endian
+ * iterations       u32
+ * parallelism      u8
+ * salt length      u8       16, then the salt
+ * aead             u8       1 = AES-256-GCM, 128-bit tag
+ * nonce length     u8       12, then the nonce (fresh for every write)
+ * ciphertext + tag          to the end of the file
+ * </pre>
+ *
+ * The whole header is the AEAD's associated data, so changing a parameter or the salt breaks the
+ * tag just as changing the body does.
+ */
+final class VaultFormat {
+  static final byte[] MAGIC = {'C', 'A', 'G', 'V'};
+  static final int FORMAT_VERSION = 1;
+  static final int KDF_ARGON2ID = 1;
+  static final int AEAD_AES_256_GCM = 1;
+  static final int SALT_BYTES = 16;
+  static final int NONCE_BYTES = 12;
+  private static final int TAG_BITS = 128;
+
+  private VaultFormat() {}
+
+  /** The key-derivation half of a header: what unlocking needs before anything can be decrypted. */
+  record KeySpec(KdfParams params, byte[] salt) {
+    static KeySpec fresh(KdfParams params, SecureRandom random) {
+      byte[] salt = new byte[SALT_BYTES];
+      random.nextBytes(salt);
+      return new KeySpec(params, salt);
+    }
+  }
+
+  /** A parsed file: how to derive its key, and the sealed rest. */
+  record Sealed(KeySpec keySpec, byte[] header, byte[] nonce, byte[] ciphertext) {}
+
+  static byte[] seal(KeySpec spec, byte[] key, byte[] plaintext, SecureRandom random) {
+    byte[] nonce = new byte[NONCE_BYTES];
+    random.nextBytes(nonce);
+    byte[] header = header(spec, nonce);
+    GCMModeCipher gcm = gcm(true, key, nonce, header);
+    byte[] out = new byte[header.length + gcm.getOutputSize(plaintext.length)];
+    System.arraycopy(header, 0, out, 0, header.length);
+    int written = gcm.processBytes(plaintext, 0, plaintext.length, out, header.length);
+    try {
+      gcm.doFinal(out, header.length + written);
+    } catch (InvalidCipherTextException e) {
+      throw new IllegalStateException("GCM encryption cannot fail authentication", e);
+    }
+    return out;
+  }
+
+  static Sealed parse(byte[] file) throws CorruptVaultException {
+    ByteBuffer in = ByteBuffer.wrap(file);
+    try {
+      byte[] magic = new byte[MAGIC.length];
+      in.get(magic);
+      if (!Arrays.equals(magic, MAGIC)) {
+        throw new CorruptVaultException("it is not a credagent vault (unknown magic bytes)");
+      }
+      int format = Byte.toUnsignedInt(in.get());
+      if (format != FORMAT_VERSION) {
+        throw new CorruptVaultException("its format version " + format
+            + " is not one this credagent reads (it reads " + FORMAT_VERSION + "); upgrade credagent");
+      }
+      expect(in.get(), KDF_ARGON2ID, "key derivation");
+      int memory = in.getInt();
+      int iterations = in.getInt();
+      int parallelism = Byte.toUnsignedInt(in.get());
+      KdfParams params;
+      try {
+        params = new KdfParams(memory, iterations, parallelism);
+      } catch (IllegalArgumentException e) {
+        throw new CorruptVaultException("its header is out of bounds: " + e.getMessage());
+      }
+      byte[] salt = lengthPrefixed(in, SALT_BYTES, "salt");
+      expect(in.get(), AEAD_AES_256_GCM, "cipher");
+      byte[] nonce = lengthPrefixed(in, NONCE_BYTES, "nonce");
+      byte[] header = Arrays.copyOf(file, in.position());
+      byte[] ciphertext = Arrays.copyOfRange(file, in.position(), file.length);
+      if (ciphertext.length < TAG_BITS / 8) {
+        throw new CorruptVaultException("it is truncated");
+      }
+      return new Sealed(new KeySpec(params, salt), header, nonce, ciphertext);
+    } catch (BufferUnderflowException e) {
+      throw new CorruptVaultException("it is truncated");
+    }
+  }
+
+  /** The plaintext body, or null when the key is wrong (or the file was altered: GCM cannot tell which). */
+  static byte[] open(Sealed sealed, byte[] key) {
+    GCMModeCipher gcm = gcm(false, key, sealed.nonce(), sealed.header());
+    byte[] plaintext = new byte[gcm.getOutputSize(sealed.ciphertext().length)];
+    int written = gcm.processBytes(sealed.ciphertext(), 0, sealed.ciphertext().length, plaintext, 0);
+    try {
+      gcm.doFinal(plaintext, written);
+      return plaintext;
+    } catch (InvalidCipherTextException e) {
+      Arrays.fill(plaintext, (byte) 0);
+      return null;
+    }
+  }
+
+  private static byte[] header(KeySpec spec, byte[] nonce) {
+    ByteBuffer out = ByteBuffer.allocate(MAGIC.length + 2 + 4 + 4 + 1 + 1 + spec.salt().length + 1 + 1 + nonce.length);
+    out.put(MAGIC)
+        .put((byte) FORMAT_VERSION)
+        .put((byte) KDF_ARGON2ID)
+        .putInt(spec.params().memoryKiB())
+        .putInt(spec.params().iterations())
+        .put((byte) spec.params().parallelism())
+        .put((byte) spec.salt().length).put(spec.salt())
+        .put((byte) AEAD_AES_256_GCM)
+        .put((byte) nonce.length).put(nonce);
+    return out.array();
+  }
+
+  private static GCMModeCipher gcm(boolean encrypt, byte[] key, byte[] nonce, byte[] header) {
+    GCMModeCipher gcm = GCMBlockCipher.newInstance(AESEngine.newInstance());
+    gcm.init(encrypt, new AEADParameters(new KeyParameter(key), TAG_BITS, nonce, header));
+    return gcm;
+  }
+
+  private static void expect(byte actual, int expected, String what) throws CorruptVaultException {
+    if (Byte.toUnsignedInt(actual) != expected) {
+      throw new CorruptVaultException("its " + what + " id " + Byte.toUnsignedInt(actual) + " is unknown");
+    }
+  }
+
+  private static byte[] lengthPrefixed(ByteBuffer in, int expected, String what) throws CorruptVaultException {
+    int length = Byte.toUnsignedInt(in.get());
+    if (length != expected) {
+      throw new CorruptVaultException("its " + what + " is " + length + " bytes, not " + expected);
+    }
+    byte[] value = new byte[length];
+    in.get(value);
+    return value;
+  }
+}

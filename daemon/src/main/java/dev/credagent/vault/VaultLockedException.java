@@ -1,0 +1,8 @@
+package dev.credagent.vault;
+
+/** The vault holds no key in memory; the user has to unlock it first. */
+public final class VaultLockedException extends VaultException {
+  public VaultLockedException() {
+    super("the credagent vault is locked; run `credagent unlock`");
+  }
+}

@@ -1,0 +1,105 @@
+package dev.credagent.daemon;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.credagent.protocol.Response;
+import dev.credagent.vault.TestKdf;
+import dev.credagent.vault.Vault;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class OperationsTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @TempDir Path home;
+  private Operations operations;
+  private final AtomicBoolean stopped = new AtomicBoolean();
+
+  @BeforeEach
+  void setUp() {
+    Vault vault = new Vault(home.resolve("vault"), TestKdf.CHEAP);
+    DaemonInfo info = new DaemonInfo(home.resolve("agent.sock"), home, 1234, Instant.now());
+    operations = new Operations(vault, info, Runnable::run, () -> stopped.set(true));
+  }
+
+  private JsonNode call(String line) throws Exception {
+    Response response = operations.handle(line.getBytes(StandardCharsets.UTF_8)).join();
+    JsonNode answer = JSON.readTree(response.toLine());
+    response.afterSent().run();
+    return answer;
+  }
+
+  private static String code(JsonNode answer) {
+    return answer.path("error").path("code").asText();
+  }
+
+  @Test
+  void aLockedVaultSaysSoAndHowToUnlock() throws Exception {
+    JsonNode answer = call("{\"v\":1,\"op\":\"get\",\"server\":\"r\"}");
+    assertEquals("locked", code(answer));
+    assertTrue(answer.path("error").path("message").asText().contains("credagent unlock"));
+  }
+
+  @Test
+  void storeGetListEraseRoundTrip() throws Exception {
+    assertTrue(call("{\"v\":1,\"op\":\"unlock\",\"passphrase\":\"pw\"}").path("created").asBoolean());
+    assertTrue(call("{\"v\":1,\"op\":\"store\",\"server\":\"r\",\"username\":\"u\",\"secret\":\"s\\n\"}").path("ok").asBoolean());
+    JsonNode got = call("{\"v\":1,\"op\":\"get\",\"server\":\"r\"}");
+    assertEquals("u", got.path("username").asText());
+    assertEquals("s\n", got.path("secret").asText());
+    assertEquals("u", call("{\"v\":1,\"op\":\"list\"}").path("credentials").path("r").asText());
+    assertTrue(call("{\"v\":1,\"op\":\"erase\",\"server\":\"r\"}").path("ok").asBoolean());
+    assertEquals("not_found", code(call("{\"v\":1,\"op\":\"get\",\"server\":\"r\"}")));
+    assertEquals("not_found", code(call("{\"v\":1,\"op\":\"erase\",\"server\":\"r\"}")));
+  }
+
+  @Test
+  void aWrongPassphraseIsUnauthorized() throws Exception {
+    call("{\"v\":1,\"op\":\"unlock\",\"passphrase\":\"pw\"}");
+    call("{\"v\":1,\"op\":\"lock\"}");
+    assertEquals("unauthorized", code(call("{\"v\":1,\"op\":\"unlock\",\"passphrase\":\"nope\"}")));
+    assertEquals(true, call("{\"v\":1,\"op\":\"status\"}").path("locked").asBoolean());
+  }
+
+  @Test
+  void storeRefusesAnEmptyUsernameOrServer() throws Exception {
+    call("{\"v\":1,\"op\":\"unlock\",\"passphrase\":\"pw\"}");
+    assertEquals("bad_request", code(call("{\"v\":1,\"op\":\"store\",\"server\":\"r\",\"username\":\"\",\"secret\":\"s\"}")));
+    assertEquals("bad_request", code(call("{\"v\":1,\"op\":\"store\",\"server\":\"\",\"username\":\"u\",\"secret\":\"s\"}")));
+    assertEquals("bad_request", code(call("{\"v\":1,\"op\":\"store\",\"server\":\"r\",\"username\":\"u\"}")));
+  }
+
+  @Test
+  void anUnknownOpIsAnsweredWithTheOpsThatExist() throws Exception {
+    JsonNode answer = call("{\"v\":1,\"op\":\"frobnicate\"}");
+    assertEquals("unknown_op", code(answer));
+    assertTrue(answer.path("error").path("message").asText().contains("ping, status"));
+  }
+
+  @Test
+  void statusReportsTheDaemonAndTheVault() throws Exception {
+    JsonNode status = call("{\"v\":1,\"op\":\"status\"}");
+    assertEquals("absent", status.path("vault").asText());
+    assertEquals(1234, status.path("pid").asLong());
+    assertTrue(status.path("credentials").isMissingNode());
+    call("{\"v\":1,\"op\":\"unlock\",\"passphrase\":\"pw\"}");
+    assertEquals(0, call("{\"v\":1,\"op\":\"status\"}").path("credentials").asInt());
+  }
+
+  @Test
+  void stopRunsOnlyAfterTheAnswerIsSent() throws Exception {
+    Response response = operations.handle("{\"v\":1,\"op\":\"stop\"}".getBytes(StandardCharsets.UTF_8)).join();
+    assertTrue(response.isOk());
+    assertEquals(false, stopped.get());
+    response.afterSent().run();
+    assertTrue(stopped.get());
+  }
+}

@@ -1,0 +1,46 @@
+package dev.credagent.files;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PrivateDirectoryTest {
+  @TempDir Path parent;
+  private final int me = CurrentUser.uid();
+
+  @Test
+  void createsMissingDirectoriesOwnerOnly() throws Exception {
+    Path dir = PrivateDirectory.ensure(parent.resolve("a/credagent"), me);
+    assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir)));
+  }
+
+  @Test
+  void refusesADirectoryOthersCanReachAndSaysHowToFixIt() throws Exception {
+    Path dir = Files.createDirectory(parent.resolve("open"));
+    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+    InsecureDirectoryException e = assertThrows(InsecureDirectoryException.class, () -> PrivateDirectory.ensure(dir, me));
+    assertTrue(e.getMessage().contains("chmod 700 " + dir), e.getMessage());
+  }
+
+  @Test
+  void refusesADirectoryOfAnotherUser() throws Exception {
+    Path dir = Files.createDirectory(parent.resolve("theirs"));
+    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+    InsecureDirectoryException e = assertThrows(InsecureDirectoryException.class, () -> PrivateDirectory.check(dir, me + 1));
+    assertTrue(e.getMessage().contains("not to you"), e.getMessage());
+  }
+
+  @Test
+  void refusesASymbolicLinkInPlaceOfTheDirectory() throws Exception {
+    Path real = Files.createDirectory(parent.resolve("real"));
+    Files.setPosixFilePermissions(real, PosixFilePermissions.fromString("rwx------"));
+    Path link = Files.createSymbolicLink(parent.resolve("link"), real);
+    assertThrows(InsecureDirectoryException.class, () -> PrivateDirectory.ensure(link, me));
+  }
+}

@@ -1,0 +1,62 @@
+package dev.credagent.protocol;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+class RequestParserTest {
+  private static Request parse(String line) throws ProtocolException {
+    return RequestParser.parse(line.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static ProtocolException rejected(String line) {
+    return assertThrows(ProtocolException.class, () -> parse(line));
+  }
+
+  @Test
+  void readsOpFieldsAndSecrets() throws Exception {
+    Request request = parse("{\"v\":1,\"op\":\"store\",\"server\":\"r:5000\",\"username\":\"u\",\"secret\":\"a\\\"b\\u00e9\"}");
+    assertEquals("store", request.op());
+    assertEquals("r:5000", request.require("server"));
+    assertArrayEquals("a\"bé".toCharArray(), request.requireSecret("secret").toChars());
+    assertFalse(request.fields().containsKey("secret"), "a secret is never kept as a String field");
+  }
+
+  @Test
+  void closingARequestWipesTheSecretsNobodyTook() throws Exception {
+    Request request = parse("{\"v\":1,\"op\":\"unlock\",\"passphrase\":\"p\"}");
+    var passphrase = request.requireSecret("passphrase");
+    request.close();
+    assertTrue(passphrase.isDestroyed());
+  }
+
+  @Test
+  void versionIsRequiredAndChecked() {
+    assertEquals(ErrorCode.BAD_REQUEST, rejected("{\"op\":\"ping\"}").code());
+    ProtocolException newer = rejected("{\"v\":2,\"op\":\"ping\"}");
+    assertEquals(ErrorCode.UNSUPPORTED_VERSION, newer.code());
+    assertTrue(newer.getMessage().contains("version 1"), newer.getMessage());
+    assertEquals(ErrorCode.BAD_REQUEST, rejected("{\"v\":\"1\",\"op\":\"ping\"}").code());
+  }
+
+  @Test
+  void malformedLinesAreBadRequests() {
+    for (String line : new String[] {"not json", "[1,2]", "{\"v\":1,", "{\"v\":1,\"op\":\"ping\"} {}",
+        "{\"v\":1,\"op\":\"get\",\"server\":{\"x\":1}}", "{\"v\":1,\"op\":\"get\",\"server\":5}", "{\"v\":1}",
+        "{\"v\":1,\"op\":\"get\",\"op\":\"list\"}"}) {
+      assertEquals(ErrorCode.BAD_REQUEST, rejected(line).code(), line);
+    }
+  }
+
+  @Test
+  void aMissingFieldIsNamed() throws Exception {
+    ProtocolException e = assertThrows(ProtocolException.class, () -> parse("{\"v\":1,\"op\":\"get\"}").require("server"));
+    assertEquals(ErrorCode.BAD_REQUEST, e.code());
+    assertTrue(e.getMessage().contains("'server'"), e.getMessage());
+  }
+}

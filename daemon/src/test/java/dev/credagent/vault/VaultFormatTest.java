@@ -1,0 +1,96 @@
+package dev.credagent.vault;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+
+class VaultFormatTest {
+  private final SecureRandom random = new SecureRandom();
+  private final VaultFormat.KeySpec spec = VaultFormat.KeySpec.fresh(TestKdf.CHEAP, random);
+  private final byte[] key = new byte[32];
+  private final byte[] body = "{\"credentials\":{}}".getBytes(StandardCharsets.UTF_8);
+
+  @Test
+  void sealedBodyOpensWithTheSameKey() throws Exception {
+    byte[] file = VaultFormat.seal(spec, key, body, random);
+    assertArrayEquals(body, VaultFormat.open(VaultFormat.parse(file), key));
+  }
+
+  @Test
+  void wrongKeyOpensNothing() throws Exception {
+    byte[] file = VaultFormat.seal(spec, key, body, random);
+    byte[] other = new byte[32];
+    other[0] = 1;
+    assertNull(VaultFormat.open(VaultFormat.parse(file), other));
+  }
+
+  @Test
+  void everyWriteUsesAFreshNonce() {
+    byte[] first = VaultFormat.seal(spec, key, body, random);
+    byte[] second = VaultFormat.seal(spec, key, body, random);
+    assertFalse(Arrays.equals(first, second));
+  }
+
+  @Test
+  void theHeaderIsAuthenticatedToo() throws Exception {
+    byte[] file = VaultFormat.seal(spec, key, body, random);
+    int saltStart = 4 + 1 + 1 + 4 + 4 + 1 + 1;
+    file[saltStart] ^= 1;
+    assertNull(VaultFormat.open(VaultFormat.parse(file), key));
+  }
+
+  @Test
+  void aFlippedBodyBitOpensNothing() throws Exception {
+    byte[] file = VaultFormat.seal(spec, key, body, random);
+    file[file.length - 20] ^= 1;
+    assertNull(VaultFormat.open(VaultFormat.parse(file), key));
+  }
+
+  @Test
+  void anotherFileIsNotTakenForAVault() {
+    CorruptVaultException e = assertThrows(CorruptVaultException.class,
+        () -> VaultFormat.parse("{\"auths\":{}}".getBytes(StandardCharsets.UTF_8)));
+    assertTrue(e.getMessage().contains("not a credagent vault"), e.getMessage());
+  }
+
+  @Test
+  void aTruncatedFileIsReportedAsSuch() {
+    byte[] file = VaultFormat.seal(spec, key, body, random);
+    CorruptVaultException e = assertThrows(CorruptVaultException.class,
+        () -> VaultFormat.parse(Arrays.copyOf(file, 20)));
+    assertTrue(e.getMessage().contains("truncated"), e.getMessage());
+  }
+
+  @Test
+  void aNewerFormatAsksForAnUpgrade() {
+    byte[] file = VaultFormat.seal(spec, key, body, random);
+    file[4] = 2;
+    CorruptVaultException e = assertThrows(CorruptVaultException.class, () -> VaultFormat.parse(file));
+    assertTrue(e.getMessage().contains("upgrade credagent"), e.getMessage());
+  }
+
+  @Test
+  void aTamperedCostCannotMakeUsAllocateWithoutBound() {
+    byte[] file = VaultFormat.seal(spec, key, body, random);
+    ByteBuffer.wrap(file).putInt(6, Integer.MAX_VALUE);
+    CorruptVaultException e = assertThrows(CorruptVaultException.class, () -> VaultFormat.parse(file));
+    assertTrue(e.getMessage().contains("out of bounds"), e.getMessage());
+  }
+
+  @Test
+  void theHeaderRecordsTheCostItWasMadeWith() throws Exception {
+    VaultFormat.Sealed sealed = VaultFormat.parse(VaultFormat.seal(spec, key, body, random));
+    assertNotNull(sealed);
+    assertTrue(sealed.keySpec().params().equals(TestKdf.CHEAP));
+    assertArrayEquals(spec.salt(), sealed.keySpec().salt());
+  }
+}

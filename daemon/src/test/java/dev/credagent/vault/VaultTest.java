@@ -1,0 +1,125 @@
+package dev.credagent.vault;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class VaultTest {
+  @TempDir Path home;
+  private Path file;
+  private Vault vault;
+
+  @BeforeEach
+  void createVault() throws Exception {
+    file = home.resolve("vault");
+    vault = new Vault(file, TestKdf.CHEAP);
+    assertEquals(Vault.Unlocked.CREATED, vault.unlock(TestKdf.secret("correct horse")));
+  }
+
+  @Test
+  void aNewVaultIsWrittenOwnerOnlyAtOnce() throws Exception {
+    assertTrue(Files.exists(file));
+    assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
+    assertEquals(0, vault.size());
+  }
+
+  @Test
+  void storedCredentialsSurviveANewProcessWithThePassphrase() throws Exception {
+    vault.store("registry.example.com:5000", new Credential("alice", TestKdf.secret("pa\"ss\\word 😀\n")));
+    Vault reopened = new Vault(file, TestKdf.CHEAP);
+    assertEquals(Vault.Unlocked.OPENED, reopened.unlock(TestKdf.secret("correct horse")));
+    Credential credential = reopened.get("registry.example.com:5000");
+    assertEquals("alice", credential.username());
+    assertArrayEquals("pa\"ss\\word 😀\n".toCharArray(), credential.secret().toChars());
+  }
+
+  @Test
+  void nothingSecretIsReadableInTheFile() throws Exception {
+    vault.store("registry.example.com", new Credential("alice-the-user", TestKdf.secret("hunter2-secret")));
+    String onDisk = new String(Files.readAllBytes(file), StandardCharsets.ISO_8859_1);
+    assertFalse(onDisk.contains("hunter2-secret"));
+    assertFalse(onDisk.contains("alice-the-user"));
+    assertFalse(onDisk.contains("registry.example.com"));
+  }
+
+  @Test
+  void aWrongPassphraseOpensNothingAndChangesNothing() throws Exception {
+    vault.store("r", new Credential("u", TestKdf.secret("s")));
+    byte[] before = Files.readAllBytes(file);
+    Vault other = new Vault(file, TestKdf.CHEAP);
+    assertThrows(WrongPassphraseException.class, () -> other.unlock(TestKdf.secret("wrong")));
+    assertFalse(other.isUnlocked());
+    assertArrayEquals(before, Files.readAllBytes(file));
+  }
+
+  @Test
+  void unlockingAnUnlockedVaultStillChecksThePassphrase() throws Exception {
+    assertThrows(WrongPassphraseException.class, () -> vault.unlock(TestKdf.secret("wrong")));
+    assertTrue(vault.isUnlocked());
+    assertEquals(Vault.Unlocked.ALREADY, vault.unlock(TestKdf.secret("correct horse")));
+  }
+
+  @Test
+  void lockDropsEverythingAndWipesTheSecretsHeld() throws Exception {
+    Secret secret = TestKdf.secret("s3cret");
+    vault.store("r", new Credential("u", secret));
+    vault.lock();
+    assertTrue(secret.isDestroyed());
+    VaultLockedException e = assertThrows(VaultLockedException.class, () -> vault.get("r"));
+    assertTrue(e.getMessage().contains("locked") && e.getMessage().contains("credagent unlock"), e.getMessage());
+    assertThrows(VaultLockedException.class, () -> vault.store("r", new Credential("u", TestKdf.secret("x"))));
+    assertThrows(VaultLockedException.class, vault::list);
+  }
+
+  @Test
+  void storingTheSameServerReplacesItEvenWithAnotherUsername() throws Exception {
+    vault.store("r", new Credential("alice", TestKdf.secret("one")));
+    vault.store("r", new Credential("bob", TestKdf.secret("two")));
+    assertEquals(Map.of("r", "bob"), vault.list());
+    assertArrayEquals("two".toCharArray(), vault.get("r").secret().toChars());
+  }
+
+  @Test
+  void serversAreKeyedByTheirExactString() throws Exception {
+    vault.store("https://index.docker.io/v1/", new Credential("u", TestKdf.secret("s")));
+    assertThrows(CredentialNotFoundException.class, () -> vault.get("index.docker.io"));
+  }
+
+  @Test
+  void eraseRemovesForGoodAndTellsWhenThereWasNothing() throws Exception {
+    vault.store("r", new Credential("u", TestKdf.secret("s")));
+    vault.erase("r");
+    assertThrows(CredentialNotFoundException.class, () -> vault.get("r"));
+    assertThrows(CredentialNotFoundException.class, () -> vault.erase("r"));
+    Vault reopened = new Vault(file, TestKdf.CHEAP);
+    reopened.unlock(TestKdf.secret("correct horse"));
+    assertEquals(0, reopened.size());
+  }
+
+  @Test
+  void aDamagedFileIsNeverOverwrittenByUnlock() throws Exception {
+    Files.write(file, "garbage".getBytes(StandardCharsets.UTF_8));
+    Vault damaged = new Vault(file, TestKdf.CHEAP);
+    assertThrows(CorruptVaultException.class, () -> damaged.unlock(TestKdf.secret("correct horse")));
+    assertEquals("garbage", Files.readString(file));
+  }
+
+  @Test
+  void getHandsOutACopyThatLockCannotWipe() throws Exception {
+    vault.store("r", new Credential("u", TestKdf.secret("s3cret")));
+    Credential copy = vault.get("r");
+    vault.lock();
+    assertArrayEquals("s3cret".toCharArray(), copy.secret().toChars());
+  }
+}
