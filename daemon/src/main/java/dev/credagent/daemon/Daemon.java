@@ -48,7 +48,9 @@ public final class Daemon {
       ExecutorService vaultThread = Executors.newSingleThreadExecutor(Thread.ofPlatform().name("credagent-vault").daemon().factory());
       Daemon daemon = new Daemon(instanceLock, new Vault(paths.vault()), vaultThread);
       DaemonInfo info = new DaemonInfo(paths.socket(), paths.home(), ProcessHandle.current().pid(), Instant.now());
-      Operations operations = new Operations(daemon.vault, info, vaultThread, daemon::stop);
+      // Not on the event loop that answered `stop`: closing waits for that loop to finish.
+      Runnable stopFromRequest = () -> Thread.ofPlatform().name("credagent-stop").start(daemon::stop);
+      Operations operations = new Operations(daemon.vault, info, vaultThread, stopFromRequest);
       daemon.server = AgentServer.bind(paths.socket(), uid, operations);
       Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("credagent-shutdown").unstarted(daemon::stop));
       LOG.info("credagent " + AgentVersion.VALUE + " listening on " + paths.socket() + " (home " + paths.home() + ")");

@@ -16,6 +16,12 @@ import java.nio.file.attribute.PosixFilePermissions;
  * second daemon never removes the first one's socket.
  */
 public final class InstanceLock implements AutoCloseable {
+  /**
+   * A daemon that was just told to stop removes its socket a moment before it releases the lock;
+   * a daemon started in that moment (by the next command) waits for it rather than giving up.
+   */
+  private static final long HANDOVER_NANOS = 1_500_000_000L;
+
   private final FileChannel channel;
   private final FileLock lock;
 
@@ -29,7 +35,7 @@ public final class InstanceLock implements AutoCloseable {
     FileChannel channel = FileChannel.open(file,
         java.util.Set.of(StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE),
         PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-    FileLock lock = channel.tryLock();
+    FileLock lock = lockWithin(channel, HANDOVER_NANOS);
     if (lock == null) {
       String holder = new String(Files.readAllBytes(file), StandardCharsets.UTF_8).strip();
       channel.close();
@@ -38,6 +44,22 @@ public final class InstanceLock implements AutoCloseable {
     channel.truncate(0);
     channel.write(ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.UTF_8)), 0);
     return new InstanceLock(channel, lock);
+  }
+
+  private static FileLock lockWithin(FileChannel channel, long nanos) throws IOException {
+    long deadline = System.nanoTime() + nanos;
+    while (true) {
+      FileLock lock = channel.tryLock();
+      if (lock != null || System.nanoTime() > deadline) {
+        return lock;
+      }
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return null;
+      }
+    }
   }
 
   @Override

@@ -1,0 +1,140 @@
+package dev.credagent.it;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A private credagent for one test: its own home and socket under a fresh 0700 directory, the
+ * real launcher from the build's distribution, and whatever daemons it started killed at the end.
+ */
+public final class AgentEnvironment implements AutoCloseable {
+  public static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(60);
+
+  private final Path root;
+  private final Path home;
+  private final Path socket;
+  private final Map<String, String> env = new HashMap<>();
+  private final List<Process> foreground = new ArrayList<>();
+
+  public AgentEnvironment() throws IOException {
+    root = Files.createTempDirectory("credagent-it-");
+    home = root.resolve("home");
+    socket = root.resolve("run").resolve("agent.sock");
+    env.put("CREDAGENT_HOME", home.toString());
+    env.put("CREDAGENT_SOCKET", socket.toString());
+    env.put("JAVA_HOME", System.getProperty("java.home"));
+  }
+
+  public static Path dist() {
+    return Path.of(System.getProperty("credagent.dist", "target/dist"));
+  }
+
+  public static Path launcher() {
+    return dist().resolve("bin/credagent");
+  }
+
+  public Path root() {
+    return root;
+  }
+
+  public Path home() {
+    return home;
+  }
+
+  public Path socket() {
+    return socket;
+  }
+
+  public Path vault() {
+    return home.resolve("vault");
+  }
+
+  public Path log() {
+    return home.resolve("daemon.log");
+  }
+
+  /** The environment every process of this agent runs with (the variables that locate it). */
+  public Map<String, String> env() {
+    return env;
+  }
+
+  /** Runs {@code credagent ARGS} with {@code stdin}, as a user would from a shell. */
+  public Run credagent(String stdin, String... args) throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>();
+    command.add(launcher().toString());
+    command.addAll(List.of(args));
+    return run(command, stdin);
+  }
+
+  public Run run(List<String> command, String stdin) throws IOException, InterruptedException {
+    return run(command, stdin == null ? new byte[0] : stdin.getBytes(StandardCharsets.UTF_8));
+  }
+
+  public Run run(List<String> command, byte[] stdin) throws IOException, InterruptedException {
+    ProcessBuilder builder = new ProcessBuilder(command);
+    builder.environment().putAll(env);
+    return Run.of(builder, stdin, COMMAND_TIMEOUT);
+  }
+
+  /** Unlocks (creating the vault on first use), so the daemon runs and the vault is open. */
+  public void unlock(String passphrase) throws IOException, InterruptedException {
+    credagent(passphrase + "\n", "unlock", "--passphrase-stdin").requireSuccess();
+  }
+
+  /** Starts {@code credagent daemon} in the foreground, its output to the log, and waits for the socket. */
+  public Process startForegroundDaemon() throws IOException, InterruptedException {
+    Files.createDirectories(home);
+    Files.setPosixFilePermissions(home, PosixFilePermissions.fromString("rwx------"));
+    ProcessBuilder builder = new ProcessBuilder(launcher().toString(), "daemon")
+        .redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(log().toFile()));
+    builder.environment().putAll(env);
+    Process daemon = builder.start();
+    foreground.add(daemon);
+    awaitSocket(daemon);
+    return daemon;
+  }
+
+  private void awaitSocket(Process daemon) throws IOException, InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (System.nanoTime() < deadline) {
+      if (RawConnection.answers(socket)) {
+        return;
+      }
+      if (!daemon.isAlive()) {
+        throw new IOException("the daemon exited with " + daemon.exitValue() + ": " + readLog());
+      }
+      Thread.sleep(20);
+    }
+    throw new IOException("the daemon did not answer within 30 s: " + readLog());
+  }
+
+  /** The pid of the daemon that holds this socket's lock, whoever started it. */
+  public long daemonPid() throws IOException {
+    return Long.parseLong(Files.readString(socket.resolveSibling("agent.sock.lock")).strip());
+  }
+
+  public String readLog() throws IOException {
+    return Files.exists(log()) ? Files.readString(log()) : "";
+  }
+
+  @Override
+  public void close() throws IOException {
+    try {
+      long pid = daemonPid();
+      ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+    } catch (IOException | NumberFormatException noDaemon) {
+      // Nothing was started, or it stopped already.
+    }
+    foreground.forEach(Process::destroyForcibly);
+  }
+}

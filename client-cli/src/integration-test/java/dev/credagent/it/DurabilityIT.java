@@ -1,0 +1,68 @@
+package dev.credagent.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/** An acknowledged store survives kill -9 of the daemon at any moment, and the vault stays whole. */
+class DurabilityIT {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @Test
+  void acknowledgedStoresSurviveKillNineDuringABurst() throws Exception {
+    try (AgentEnvironment agent = new AgentEnvironment()) {
+      int total = 0;
+      // Kill at a different moment each round: early, mid-burst, late.
+      for (long killAfterMillis : new long[] {40, 170, 420}) {
+        Process daemon = agent.startForegroundDaemon();
+        try (RawConnection raw = new RawConnection(agent.socket())) {
+          assertTrue(raw.request("{\"v\":1,\"op\":\"unlock\",\"passphrase\":\"pw\"}").contains("\"ok\":true"));
+        }
+        AtomicInteger acknowledged = new AtomicInteger();
+        int base = total;
+        CompletableFuture<Void> burst = CompletableFuture.runAsync(() -> storeUntilCut(agent, base, acknowledged));
+        Thread.sleep(killAfterMillis);
+        daemon.destroyForcibly(); // SIGKILL: no shutdown hook, no flush
+        daemon.waitFor(10, TimeUnit.SECONDS);
+        burst.get(10, TimeUnit.SECONDS);
+        total = base + acknowledged.get();
+        assertTrue(acknowledged.get() > 0, "the burst had stored something before the kill");
+
+        Process verifier = agent.startForegroundDaemon();
+        try (RawConnection raw = new RawConnection(agent.socket())) {
+          assertTrue(raw.request("{\"v\":1,\"op\":\"unlock\",\"passphrase\":\"pw\"}").contains("\"ok\":true"),
+              "the vault still opens after the kill");
+          JsonNode list = JSON.readTree(raw.request("{\"v\":1,\"op\":\"list\"}")).path("credentials");
+          for (int i = 0; i < total; i++) {
+            assertEquals("u" + i, list.path("server-" + i).asText(), "acknowledged store " + i + " survived");
+          }
+          assertTrue(list.size() <= total + 1, "at most the one unacknowledged store in flight landed too");
+        }
+        verifier.destroyForcibly();
+        verifier.waitFor(10, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  private static void storeUntilCut(AgentEnvironment agent, int base, AtomicInteger acknowledged) {
+    try (RawConnection raw = new RawConnection(agent.socket())) {
+      for (int i = base; ; i++) {
+        String answer = raw.request("{\"v\":1,\"op\":\"store\",\"server\":\"server-" + i
+            + "\",\"username\":\"u" + i + "\",\"secret\":\"s" + i + "\"}");
+        if (answer == null || !answer.contains("\"ok\":true")) {
+          return;
+        }
+        acknowledged.incrementAndGet();
+      }
+    } catch (IOException cut) {
+      // The daemon died mid-request: that store was never acknowledged.
+    }
+  }
+}

@@ -1,0 +1,134 @@
+package dev.credagent.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Protocol version 1 spoken directly on the socket, as docs/protocol.md describes it. */
+class ProtocolIT {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static AgentEnvironment agent;
+
+  @BeforeAll
+  static void startUnlocked() throws Exception {
+    agent = new AgentEnvironment();
+    agent.startForegroundDaemon();
+    try (RawConnection raw = new RawConnection(agent.socket())) {
+      assertTrue(raw.request("{\"v\":1,\"op\":\"unlock\",\"passphrase\":\"pw\"}").contains("\"ok\":true"));
+    }
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    agent.close();
+  }
+
+  private static JsonNode ask(RawConnection raw, String line) throws Exception {
+    return JSON.readTree(raw.request(line));
+  }
+
+  private static String code(JsonNode answer) {
+    return answer.path("error").path("code").asText();
+  }
+
+  @Test
+  void severalRequestsOnOneConnectionAreAnsweredInOrder() throws Exception {
+    try (RawConnection raw = new RawConnection(agent.socket())) {
+      raw.send(("{\"v\":1,\"op\":\"store\",\"server\":\"order\",\"username\":\"u\",\"secret\":\"1\"}\n"
+          + "{\"v\":1,\"op\":\"get\",\"server\":\"order\"}\n"
+          + "{\"v\":1,\"op\":\"ping\"}\n").getBytes(StandardCharsets.UTF_8));
+      assertEquals("{\"v\":1,\"ok\":true}", raw.readLine());
+      assertEquals("1", JSON.readTree(raw.readLine()).path("secret").asText());
+      assertTrue(JSON.readTree(raw.readLine()).has("version"));
+    }
+  }
+
+  @Test
+  void unknownOpsAndVersionsAreAnsweredNotDropped() throws Exception {
+    try (RawConnection raw = new RawConnection(agent.socket())) {
+      assertEquals("unknown_op", code(ask(raw, "{\"v\":1,\"op\":\"frobnicate\"}")));
+      assertEquals("unsupported_version", code(ask(raw, "{\"v\":2,\"op\":\"ping\"}")));
+      assertTrue(ask(raw, "{\"v\":1,\"op\":\"ping\"}").path("ok").asBoolean());
+    }
+  }
+
+  @Test
+  void malformedLinesGetBadRequestAndTheConnectionGoesOn() throws Exception {
+    try (RawConnection raw = new RawConnection(agent.socket())) {
+      for (String line : List.of("hello", "{\"v\":1,\"op\":", "[]", "{\"v\":1,\"op\":\"get\",\"server\":[1]}",
+          "\u00ff\u00fe", "{\"v\":1,\"op\":\"get\"}")) {
+        JsonNode answer = ask(raw, line);
+        assertEquals("bad_request", code(answer), line);
+        assertTrue(answer.path("error").path("message").asText().length() > 5);
+      }
+      assertTrue(ask(raw, "{\"v\":1,\"op\":\"ping\"}").path("ok").asBoolean());
+    }
+  }
+
+  @Test
+  void anOversizedLineIsRefusedAndTheDaemonStaysUp() throws Exception {
+    try (RawConnection raw = new RawConnection(agent.socket())) {
+      byte[] huge = new byte[6 * 1024 * 1024];
+      Arrays.fill(huge, (byte) 'x');
+      raw.send(huge);
+      raw.send("\n".getBytes(StandardCharsets.UTF_8));
+      assertEquals("too_large", code(JSON.readTree(raw.readLine())));
+      assertTrue(ask(raw, "{\"v\":1,\"op\":\"ping\"}").path("ok").asBoolean(), "the same connection goes on");
+    }
+    try (RawConnection fresh = new RawConnection(agent.socket())) {
+      assertTrue(ask(fresh, "{\"v\":1,\"op\":\"status\"}").path("ok").asBoolean());
+    }
+  }
+
+  @Test
+  void sixtyFourClientsAtOnceEachGetTheirOwnAnswer() throws Exception {
+    ExecutorService clients = Executors.newFixedThreadPool(64);
+    try {
+      List<Future<String>> results = new ArrayList<>();
+      for (int i = 0; i < 64; i++) {
+        int n = i;
+        results.add(clients.submit(() -> {
+          try (RawConnection raw = new RawConnection(agent.socket())) {
+            String server = "registry-" + n + ".example:5000";
+            JsonNode stored = ask(raw, "{\"v\":1,\"op\":\"store\",\"server\":\"" + server
+                + "\",\"username\":\"user" + n + "\",\"secret\":\"secret-" + n + "\"}");
+            assertTrue(stored.path("ok").asBoolean(), stored.toString());
+            JsonNode got = ask(raw, "{\"v\":1,\"op\":\"get\",\"server\":\"" + server + "\"}");
+            return got.path("username").asText() + "/" + got.path("secret").asText();
+          }
+        }));
+      }
+      for (int i = 0; i < 64; i++) {
+        assertEquals("user" + i + "/secret-" + i, results.get(i).get());
+      }
+    } finally {
+      clients.shutdownNow();
+    }
+  }
+
+  @Test
+  void thePythonExampleInTheProtocolDocWorks() throws Exception {
+    Path doc = Path.of(System.getProperty("credagent.docs", "../docs")).resolve("protocol.md");
+    Matcher block = Pattern.compile("```python\\n(.*?)```", Pattern.DOTALL).matcher(Files.readString(doc));
+    assertTrue(block.find(), "docs/protocol.md has a python example");
+    Run run = agent.run(List.of("python3", "-c", block.group(1)), "");
+    run.requireSuccess();
+    assertTrue(run.stdout().contains("\"ok\": true") || run.stdout().contains("\"ok\":true"), run.stdout());
+  }
+}

@@ -1,0 +1,55 @@
+package dev.credagent.it;
+
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+
+/** The socket spoken to directly, line by line, as a script would: no credagent code involved. */
+public final class RawConnection implements AutoCloseable {
+  private final SocketChannel channel;
+  private final BufferedReader in;
+
+  public RawConnection(Path socket) throws IOException {
+    channel = SocketChannel.open(StandardProtocolFamily.UNIX);
+    channel.connect(UnixDomainSocketAddress.of(socket));
+    in = new BufferedReader(new InputStreamReader(Channels.newInputStream(channel), StandardCharsets.UTF_8));
+  }
+
+  static boolean answers(Path socket) {
+    try (RawConnection connection = new RawConnection(socket)) {
+      return connection.request("{\"v\":1,\"op\":\"ping\"}").contains("\"ok\":true");
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /** Sends one line (a newline is added) and returns the answer line. */
+  public String request(String line) throws IOException {
+    send((line + "\n").getBytes(StandardCharsets.UTF_8));
+    return readLine();
+  }
+
+  public void send(byte[] bytes) throws IOException {
+    ByteBuffer buffer = ByteBuffer.wrap(bytes);
+    while (buffer.hasRemaining()) {
+      channel.write(buffer);
+    }
+  }
+
+  /** The next answer line, or null at EOF. */
+  public String readLine() throws IOException {
+    return in.readLine();
+  }
+
+  @Override
+  public void close() throws IOException {
+    channel.close();
+  }
+}

@@ -1,0 +1,18 @@
+package dev.credagent.cli;
+
+import dev.credagent.client.ClientRequest;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "erase", mixinStandardHelpOptions = true, description = "Removes the credentials stored for SERVER.")
+final class EraseCommand implements Callable<Integer> {
+  @Parameters(index = "0", paramLabel = "SERVER")
+  String server;
+
+  @Override
+  public Integer call() throws Exception {
+    Agent.call(ClientRequest.op("erase").with("server", server));
+    return ExitCode.OK;
+  }
+}

@@ -1,0 +1,25 @@
+package dev.credagent.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.credagent.client.ClientRequest;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "get", mixinStandardHelpOptions = true,
+    description = "Prints the credentials for SERVER as JSON: {\"server\":…,\"username\":…,\"secret\":…}.")
+final class GetCommand implements Callable<Integer> {
+  @Parameters(index = "0", paramLabel = "SERVER")
+  String server;
+
+  @Override
+  public Integer call() throws Exception {
+    JsonNode reply = Agent.call(ClientRequest.op("get").with("server", server));
+    System.out.println(new ObjectMapper().createObjectNode()
+        .put("server", reply.path("server").asText())
+        .put("username", reply.path("username").asText())
+        .put("secret", reply.path("secret").asText()));
+    return ExitCode.OK;
+  }
+}

@@ -1,0 +1,33 @@
+package dev.credagent.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.credagent.client.ClientRequest;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "list", mixinStandardHelpOptions = true,
+    description = "Lists the servers with stored credentials and their usernames (never the secrets).")
+final class ListCommand implements Callable<Integer> {
+  @Option(names = "--json", description = "Print a JSON object of server to username.")
+  boolean json;
+
+  @Override
+  public Integer call() throws Exception {
+    JsonNode credentials = Agent.call(ClientRequest.op("list")).path("credentials");
+    if (json) {
+      System.out.println(credentials);
+      return ExitCode.OK;
+    }
+    int width = "SERVER".length();
+    for (Map.Entry<String, JsonNode> entry : credentials.properties()) {
+      width = Math.max(width, entry.getKey().length());
+    }
+    System.out.printf("%-" + width + "s  %s%n", "SERVER", "USERNAME");
+    for (Map.Entry<String, JsonNode> entry : credentials.properties()) {
+      System.out.printf("%-" + width + "s  %s%n", entry.getKey(), entry.getValue().asText());
+    }
+    return ExitCode.OK;
+  }
+}

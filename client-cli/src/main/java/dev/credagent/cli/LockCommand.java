@@ -1,0 +1,22 @@
+package dev.credagent.cli;
+
+import dev.credagent.client.AgentClient;
+import dev.credagent.client.AgentUnavailableException;
+import dev.credagent.client.ClientRequest;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+
+@Command(name = "lock", mixinStandardHelpOptions = true,
+    description = "Drops the key and every credential from the daemon's memory at once.")
+final class LockCommand implements Callable<Integer> {
+  @Override
+  public Integer call() throws Exception {
+    try (AgentClient client = AgentClient.connect(Agent.paths())) {
+      client.call(ClientRequest.op("lock"));
+      System.out.println("vault locked");
+    } catch (AgentUnavailableException notRunning) {
+      System.out.println("no daemon is running, so nothing is unlocked");
+    }
+    return ExitCode.OK;
+  }
+}

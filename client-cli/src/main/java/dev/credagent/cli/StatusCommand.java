@@ -1,0 +1,53 @@
+package dev.credagent.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.credagent.client.AgentClient;
+import dev.credagent.client.AgentUnavailableException;
+import dev.credagent.client.ClientRequest;
+import dev.credagent.files.AgentPaths;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "status", mixinStandardHelpOptions = true,
+    description = "Shows whether the daemon runs and the vault is unlocked, and where they live. Starts nothing.")
+final class StatusCommand implements Callable<Integer> {
+  @Option(names = "--json", description = "Print the daemon's status answer as JSON.")
+  boolean json;
+
+  @Override
+  public Integer call() throws Exception {
+    AgentPaths paths = Agent.paths();
+    JsonNode status;
+    try (AgentClient client = AgentClient.connect(paths)) {
+      status = client.call(ClientRequest.op("status"));
+    } catch (AgentUnavailableException notRunning) {
+      if (json) {
+        System.out.println(new ObjectMapper().createObjectNode()
+            .put("running", false).put("socket", paths.socket().toString()).put("home", paths.home().toString()));
+      } else {
+        System.out.printf("daemon:  not running%nsocket:  %s%nhome:    %s%n", paths.socket(), paths.home());
+      }
+      return ExitCode.OK;
+    }
+    if (json) {
+      System.out.println(status);
+      return ExitCode.OK;
+    }
+    String vault = status.path("locked").asBoolean()
+        ? ("absent".equals(status.path("vault").asText()) ? "none yet (`credagent unlock` creates one)" : "locked")
+        : "unlocked, " + status.path("credentials").asInt() + " credential(s)";
+    System.out.printf("daemon:  running (pid %d, up %s, version %s)%nvault:   %s%nsocket:  %s%nhome:    %s%n",
+        status.path("pid").asLong(), uptime(status.path("uptimeSeconds").asLong()), status.path("version").asText(),
+        vault, status.path("socket").asText(), status.path("home").asText());
+    return ExitCode.OK;
+  }
+
+  private static String uptime(long seconds) {
+    Duration d = Duration.ofSeconds(seconds);
+    return d.toHours() > 0 ? d.toHours() + "h " + d.toMinutesPart() + "m"
+        : d.toMinutes() > 0 ? d.toMinutes() + "m " + d.toSecondsPart() + "s" : d.toSeconds() + "s";
+  }
+}

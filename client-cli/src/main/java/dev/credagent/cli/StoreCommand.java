@@ -1,0 +1,28 @@
+package dev.credagent.cli;
+
+import dev.credagent.client.ClientRequest;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "store", mixinStandardHelpOptions = true,
+    description = {
+      "Stores credentials for SERVER, replacing any there were.",
+      "The secret (password or token) is read from standard input, never from the command line;",
+      "one trailing newline is dropped."
+    })
+final class StoreCommand implements Callable<Integer> {
+  @Parameters(index = "0", paramLabel = "SERVER", description = "The server exactly as clients will ask for it.")
+  String server;
+
+  @Option(names = {"-u", "--username"}, required = true, description = "The username.")
+  String username;
+
+  @Override
+  public Integer call() throws Exception {
+    char[] secret = StdinSecret.readAll(System.in);
+    Agent.call(ClientRequest.op("store").with("server", server).with("username", username).withSecret("secret", secret));
+    return ExitCode.OK;
+  }
+}

@@ -1,0 +1,92 @@
+package dev.credagent.client;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.credagent.files.AgentPaths;
+import dev.credagent.files.CurrentUser;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.SocketException;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import org.newsclub.net.unix.AFUNIXSocket;
+import org.newsclub.net.unix.AFUNIXSocketAddress;
+import org.newsclub.net.unix.AFUNIXSocketCredentials;
+
+/**
+ * One connection to the daemon: request lines out, answer lines in. It checks that whoever listens
+ * on the socket runs as us before sending anything, so a socket planted by someone else gets
+ * nothing.
+ */
+public final class AgentClient implements AutoCloseable {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final AFUNIXSocket socket;
+  private final OutputStream out;
+  private final BufferedReader in;
+
+  private AgentClient(AFUNIXSocket socket) throws IOException {
+    this.socket = socket;
+    this.out = socket.getOutputStream();
+    this.in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+  }
+
+  /** Connects to a running daemon; {@link AgentUnavailableException} when none answers. */
+  public static AgentClient connect(AgentPaths paths) throws IOException {
+    AFUNIXSocket socket = AFUNIXSocket.newInstance();
+    try {
+      socket.connect(AFUNIXSocketAddress.of(paths.socket().toFile()), 1000);
+      AFUNIXSocketCredentials peer = socket.getPeerCredentials();
+      if (peer == null || peer.getUid() != CurrentUser.uid()) {
+        throw new IOException("refusing the daemon on " + paths.socket() + ": it runs as uid "
+            + (peer == null ? "unknown" : peer.getUid()) + ", not as you (uid " + CurrentUser.uid() + ")");
+      }
+      socket.setSoTimeout(120_000);
+      return new AgentClient(socket);
+    } catch (SocketException e) {
+      socket.close();
+      throw new AgentUnavailableException(paths.socket(), e.getMessage());
+    } catch (IOException | RuntimeException e) {
+      socket.close();
+      throw e;
+    }
+  }
+
+  /** Connects, starting the daemon first when nothing answers (the way gpg-agent is started). */
+  public static AgentClient connectOrStart(AgentPaths paths) throws IOException {
+    try {
+      return connect(paths);
+    } catch (AgentUnavailableException notRunning) {
+      DaemonStarter.start(paths);
+      return connect(paths);
+    }
+  }
+
+  /** Sends one request and returns the answer; an error answer becomes an {@link AgentErrorException}. */
+  public JsonNode call(ClientRequest request) throws IOException {
+    byte[] line = request.toLine();
+    try {
+      out.write(line);
+      out.flush();
+    } finally {
+      Arrays.fill(line, (byte) 0);
+    }
+    String answer = in.readLine();
+    if (answer == null) {
+      throw new IOException("the daemon closed the connection without answering");
+    }
+    JsonNode reply = JSON.readTree(answer);
+    if (!reply.path("ok").asBoolean(false)) {
+      JsonNode error = reply.path("error");
+      throw new AgentErrorException(error.path("code").asText("internal"), error.path("message").asText("no message"));
+    }
+    return reply;
+  }
+
+  @Override
+  public void close() throws IOException {
+    socket.close();
+  }
+}

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Builds credagent with the Maven wrapper and installs a self-contained copy:
+#   PREFIX/bin/credagent                  the launcher
+#   PREFIX/bin/docker-credential-agent    the docker credential helper (native)
+#   PREFIX/lib/credagent/runtime          a jlink'd Java runtime: no java on PATH is needed
+#   PREFIX/lib/credagent/jars             the application
+#   PREFIX/lib/credagent/credagent.aot    an AOT cache that makes each CLI call start faster
+# Nothing is written outside PREFIX.
+set -euo pipefail
+
+usage() {
+  cat <<USAGE
+usage: ./install.sh [--prefix DIR] [--no-setup]
+  --prefix DIR   install under DIR (default: ~/.local)
+  --no-setup     install the programs only; configure nothing else
+USAGE
+}
+
+prefix=${HOME}/.local
+setup=1
+while [ $# -gt 0 ]; do
+  case $1 in
+    --prefix) [ $# -ge 2 ] || { usage >&2; exit 2; }; prefix=$2; shift 2 ;;
+    --prefix=*) prefix=${1#--prefix=}; shift ;;
+    --no-setup) setup=0; shift ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "install.sh: unknown option '$1'" >&2; usage >&2; exit 2 ;;
+  esac
+done
+
+here=$(cd "$(dirname "$0")" && pwd -P)
+jdk=$("$here/.mvn/find-jdk")
+mkdir -p "$prefix"
+prefix=$(cd "$prefix" && pwd -P)
+
+echo "building with $jdk ..."
+(cd "$here" && ./mvnw -q -B -DskipTests package)
+
+dist=$here/client-cli/target/dist
+lib=$prefix/lib/credagent
+staging=$(mktemp -d "$prefix/lib/.credagent.XXXXXX" 2>/dev/null || { mkdir -p "$prefix/lib"; mktemp -d "$prefix/lib/.credagent.XXXXXX"; })
+trap 'rm -rf "$staging"' EXIT
+
+cp -R "$dist/lib/credagent/jars" "$staging/jars"
+modules=$("$jdk/bin/jdeps" --ignore-missing-deps --print-module-deps --multi-release 25 \
+  "$staging"/jars/*.jar 2>/dev/null | tail -n 1)
+# jdk.security.auth gives us our uid; jdk.unsupported is sun.misc (signals, Netty's Unsafe).
+"$jdk/bin/jlink" --add-modules "$modules,jdk.security.auth,jdk.unsupported" \
+  --strip-debug --no-header-files --no-man-pages --output "$staging/runtime"
+
+rm -rf "$lib.old"
+[ -d "$lib" ] && mv "$lib" "$lib.old"
+chmod 755 "$staging"
+mv "$staging" "$lib"
+trap - EXIT
+rm -rf "$lib.old"
+
+# Java 25's AOT cache (JEP 514) from one representative CLI call, with the launcher's class path
+# and flags: it halves the start of every later call (0.32 s to 0.16 s here).
+training=$(mktemp -d)
+(CREDAGENT_SOCKET="$training/none.sock" CREDAGENT_HOME="$training/home" \
+  "$lib/runtime/bin/java" -XX:AOTCacheOutput="$lib/credagent.aot" \
+  --enable-native-access=ALL-UNNAMED -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
+  -cp "$lib/jars/*" dev.credagent.cli.Main status >/dev/null 2>&1) || echo "note: no AOT cache was made; credagent will start a little slower"
+rm -rf "$training"
+
+
+mkdir -p "$prefix/bin"
+install -m 755 "$dist/bin/credagent" "$prefix/bin/credagent"
+helper=$here/helper-shim/target/docker-credential-agent
+if [ -x "$helper" ]; then
+  install -m 755 "$helper" "$prefix/bin/docker-credential-agent"
+fi
+
+echo "installed credagent into $prefix (bin/credagent$([ -x "$helper" ] && echo ', bin/docker-credential-agent'))"
+case ":$PATH:" in
+  *":$prefix/bin:"*) ;;
+  *) echo "note: $prefix/bin is not on your PATH" ;;
+esac
+if [ "$setup" = 1 ]; then
+  echo "next: credagent unlock   (creates your vault on first use)"
+fi
