@@ -1,6 +1,7 @@
 package dev.credagent.daemon;
 
 import dev.credagent.files.AgentPaths;
+import dev.credagent.helper.CredentialHelper;
 import dev.credagent.files.PrivateDirectory;
 import dev.credagent.transport.AgentServer;
 import dev.credagent.transport.DaemonAlreadyRunningException;
@@ -51,7 +52,8 @@ public final class Daemon {
       // Not on the event loop that answered `stop`: closing waits for that loop to finish.
       Runnable stopFromRequest = () -> Thread.ofPlatform().name("credagent-stop").start(daemon::stop);
       Operations operations = new Operations(daemon.vault, info, vaultThread, stopFromRequest);
-      daemon.server = AgentServer.bind(paths.socket(), uid, operations);
+      CredentialHelper helper = new CredentialHelper(daemon.vault, vaultThread);
+      daemon.server = AgentServer.bind(paths.socket(), uid, operations, helper);
       Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("credagent-shutdown").unstarted(daemon::stop));
       LOG.info("credagent " + AgentVersion.VALUE + " listening on " + paths.socket() + " (home " + paths.home() + ")");
       return daemon;

@@ -6,7 +6,6 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.unix.DomainSocketAddress;
-import io.netty.handler.codec.LineBasedFrameDecoder;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -34,8 +33,12 @@ public final class AgentServer implements AutoCloseable {
     this.socket = socket;
   }
 
-  /** Binds {@code socket} (which must not exist) 0600 and serves {@code allowedUid} only. */
-  public static AgentServer bind(Path socket, int allowedUid, RequestHandler requests) throws IOException {
+  /**
+   * Binds {@code socket} (which must not exist) 0600 and serves {@code allowedUid} only: JSON
+   * lines to {@code requests}, the native helper's frames to {@code relay}.
+   */
+  public static AgentServer bind(Path socket, int allowedUid, RequestHandler requests, RelayHandler relay)
+      throws IOException {
     requireShortEnough(socket);
     NativeTransport transport = NativeTransport.forThisOs();
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, transport.ioHandlerFactory());
@@ -46,10 +49,7 @@ public final class AgentServer implements AutoCloseable {
           .childHandler(new ChannelInitializer<>() {
             @Override
             protected void initChannel(Channel child) {
-              child.pipeline().addLast(
-                  new PeerCheck(transport, allowedUid),
-                  new LineBasedFrameDecoder(MAX_LINE_BYTES, true, true),
-                  new LineHandler(requests));
+              child.pipeline().addLast(new PeerCheck(transport, allowedUid), new ProtocolSniffer(requests, relay));
             }
           })
           .bind(new DomainSocketAddress(socket.toFile()))

@@ -1,0 +1,92 @@
+package dev.credagent.helper;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.SerializableString;
+import com.fasterxml.jackson.core.io.CharacterEscapes;
+import com.fasterxml.jackson.core.io.SerializedString;
+import dev.credagent.vault.Credential;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.Map;
+
+/**
+ * JSON as Go's json.Encoder writes it, which is what docker-credential-helpers print: compact,
+ * {@code <}, {@code >}, {@code &}, U+2028 and U+2029 escaped as {@code \u003c} and so on, and a
+ * trailing newline.
+ */
+final class HelperResponse {
+  private static final JsonFactory JSON = new JsonFactory();
+  private static final CharacterEscapes GO_ESCAPES = new GoEscapes();
+
+  private HelperResponse() {}
+
+  /** {@code {"ServerURL":…,"Username":…,"Secret":…}}; the caller wipes the bytes. */
+  static byte[] credential(String serverUrl, Credential credential) {
+    return write(json -> {
+      json.writeStartObject();
+      json.writeStringField("ServerURL", serverUrl);
+      json.writeStringField("Username", credential.username());
+      json.writeFieldName("Secret");
+      char[] secret = credential.secret().toChars();
+      try {
+        json.writeString(secret, 0, secret.length);
+      } finally {
+        Arrays.fill(secret, '\0');
+      }
+      json.writeEndObject();
+    });
+  }
+
+  /** {@code {SERVER: USERNAME, …}}. */
+  static byte[] list(Map<String, String> usernames) {
+    return write(json -> {
+      json.writeStartObject();
+      for (Map.Entry<String, String> entry : usernames.entrySet()) {
+        json.writeStringField(entry.getKey(), entry.getValue());
+      }
+      json.writeEndObject();
+    });
+  }
+
+  private interface Body {
+    void write(JsonGenerator json) throws IOException;
+  }
+
+  private static byte[] write(Body body) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+    try (JsonGenerator json = JSON.createGenerator(out)) {
+      json.setCharacterEscapes(GO_ESCAPES);
+      body.write(json);
+    } catch (IOException e) {
+      throw new IllegalStateException("writing JSON to memory cannot fail", e);
+    }
+    out.write('\n');
+    return out.toByteArray();
+  }
+
+  private static final class GoEscapes extends CharacterEscapes {
+    private final int[] table;
+
+    GoEscapes() {
+      table = standardAsciiEscapesForJSON();
+      table['<'] = ESCAPE_CUSTOM;
+      table['>'] = ESCAPE_CUSTOM;
+      table['&'] = ESCAPE_CUSTOM;
+    }
+
+    @Override
+    public int[] getEscapeCodesForAscii() {
+      return table;
+    }
+
+    @Override
+    public SerializableString getEscapeSequence(int ch) {
+      return switch (ch) {
+        case '<', '>', '&', 0x2028, 0x2029 -> new SerializedString(String.format("\\u%04x", ch));
+        default -> null;
+      };
+    }
+  }
+}

@@ -1,0 +1,92 @@
+package dev.credagent.helper;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.credagent.transport.RelayReply;
+import dev.credagent.vault.TestKdf;
+import dev.credagent.vault.Vault;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CredentialHelperTest {
+  @TempDir Path home;
+  private Vault vault;
+  private CredentialHelper helper;
+
+  @BeforeEach
+  void unlocked() throws Exception {
+    vault = new Vault(home.resolve("vault"), TestKdf.CHEAP);
+    vault.unlock(TestKdf.secret("pw"));
+    helper = new CredentialHelper(vault, Runnable::run);
+  }
+
+  private String call(String action, String input) {
+    RelayReply reply = helper.handle(action, input.getBytes(StandardCharsets.UTF_8)).join();
+    return reply.exitCode() + ":" + new String(reply.output(), StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void storeThenGetAnswersAsGoEncodesIt() {
+    assertEquals("0:", call("store", "{\"ServerURL\":\"https://r.example/v1/\",\"Username\":\"u\",\"Secret\":\"a<b>&c\\u2028\"}\n"));
+    assertEquals("0:{\"ServerURL\":\"https://r.example/v1/\",\"Username\":\"u\",\"Secret\":\"a\\u003cb\\u003e\\u0026c\\u2028\"}\n",
+        call("get", "  https://r.example/v1/ \n"));
+  }
+
+  @Test
+  void notFoundIsTheTextDockerCompares() {
+    assertEquals("1:credentials not found in native keychain\n", call("get", "nowhere.example"));
+    assertEquals("1:credentials not found in native keychain\n", call("erase", "nowhere.example"));
+  }
+
+  @Test
+  void upstreamErrorsWordForWord() {
+    assertEquals("1:no credentials server URL\n", call("get", " \n"));
+    assertEquals("1:no credentials server URL\n", call("erase", ""));
+    assertEquals("1:no credentials server URL\n", call("store", "{\"Username\":\"u\",\"Secret\":\"s\"}"));
+    assertEquals("1:no credentials username\n", call("store", "{\"ServerURL\":\"r\",\"Secret\":\"s\"}"));
+    assertEquals("1:Usage: docker-credential-agent <store|get|erase|list|version>\n", call("frobnicate", ""));
+  }
+
+  @Test
+  void invalidJsonIsOneLine() {
+    String reply = call("store", "{\"ServerURL\":\n\"r\",");
+    assertEquals("1:invalid JSON", reply.substring(0, 14));
+    assertEquals(1, reply.lines().count());
+  }
+
+  @Test
+  void fieldNamesMatchWithoutCaseAndUnknownOnesAreIgnoredAsGoDoes() {
+    assertEquals("0:", call("store", "{\"serverurl\":\"r\",\"USERNAME\":\"u\",\"secret\":\"s\",\"Extra\":{\"x\":[1]}}"));
+    assertEquals("0:{\"ServerURL\":\"r\",\"Username\":\"u\",\"Secret\":\"s\"}\n", call("get", "r"));
+  }
+
+  @Test
+  void anIdentityTokenUnderTheTokenUsernameRoundTrips() {
+    call("store", "{\"ServerURL\":\"r\",\"Username\":\"<token>\",\"Secret\":\"eyJ.refresh\"}");
+    assertEquals("0:{\"ServerURL\":\"r\",\"Username\":\"\\u003ctoken\\u003e\",\"Secret\":\"eyJ.refresh\"}\n", call("get", "r"));
+  }
+
+  @Test
+  void listIsServerToUsernameAndEmptyIsAnEmptyObject() {
+    assertEquals("0:{}\n", call("list", ""));
+    call("store", "{\"ServerURL\":\"r1\",\"Username\":\"a\",\"Secret\":\"s\"}");
+    call("store", "{\"ServerURL\":\"r1\",\"Username\":\"b\",\"Secret\":\"t\"}");
+    assertEquals("0:{\"r1\":\"b\"}\n", call("list", ""));
+  }
+
+  @Test
+  void aLockedVaultSaysLockedAndHowToUnlock() {
+    vault.lock();
+    assertEquals("1:the credagent vault is locked; run `credagent unlock`\n", call("get", "r"));
+    assertEquals("1:the credagent vault is locked; run `credagent unlock`\n",
+        call("store", "{\"ServerURL\":\"r\",\"Username\":\"u\",\"Secret\":\"s\"}"));
+  }
+
+  @Test
+  void versionIsOneLine() {
+    assertEquals("0:docker-credential-agent (credagent) ", call("version", "").replaceAll("[^ ]+\\n$", ""));
+  }
+}

@@ -1,0 +1,125 @@
+package dev.credagent.helper.it;
+
+import java.io.IOException;
+import java.net.HttpURLConnection;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** Debian's docker-registry (distribution 2.8) on 127.0.0.1, with htpasswd or token auth. */
+final class Registry implements AutoCloseable {
+  static final Path BINARY = Path.of("/usr/bin/docker-registry");
+
+  private final Process process;
+  private final int port;
+
+  private Registry(Process process, int port) {
+    this.process = process;
+    this.port = port;
+  }
+
+  static boolean available() {
+    return Files.isExecutable(BINARY) && Files.isExecutable(Path.of("/usr/bin/htpasswd"));
+  }
+
+  /** A registry that accepts {@code user}/{@code password} (bcrypt htpasswd, as distribution wants). */
+  static Registry withHtpasswd(Path dir, String user, String password) throws Exception {
+    Path htpasswd = dir.resolve("htpasswd");
+    Process make = new ProcessBuilder("/usr/bin/htpasswd", "-Bbc", htpasswd.toString(), user, password)
+        .redirectErrorStream(true).start();
+    if (make.waitFor() != 0) {
+      throw new IOException("htpasswd failed: " + new String(make.getInputStream().readAllBytes()));
+    }
+    return start(dir, """
+        auth:
+          htpasswd:
+            realm: credagent-test
+            path: %s
+        """.formatted(htpasswd));
+  }
+
+  /** A registry that trusts tokens signed by the key of {@code rootCertBundle}. */
+  static Registry withToken(Path dir, String realm, String issuer, Path rootCertBundle) throws Exception {
+    return start(dir, """
+        auth:
+          token:
+            realm: %s
+            service: credagent-test-registry
+            issuer: %s
+            rootcertbundle: %s
+        """.formatted(realm, issuer, rootCertBundle));
+  }
+
+  private static Registry start(Path dir, String auth) throws Exception {
+    int port = freePort();
+    Path config = dir.resolve("registry.yml");
+    Files.writeString(config, """
+        version: 0.1
+        log:
+          level: warn
+        storage:
+          filesystem:
+            rootdirectory: %s
+        http:
+          addr: 127.0.0.1:%d
+        %s""".formatted(dir.resolve("storage"), port, auth));
+    Process process = new ProcessBuilder(BINARY.toString(), "serve", config.toString())
+        .redirectErrorStream(true)
+        .redirectOutput(dir.resolve("registry.log").toFile())
+        .start();
+    Registry registry = new Registry(process, port);
+    registry.awaitReady(dir);
+    return registry;
+  }
+
+  String host() {
+    return "127.0.0.1:" + port;
+  }
+
+  int port() {
+    return port;
+  }
+
+  private void awaitReady(Path dir) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (System.nanoTime() < deadline) {
+      if (!process.isAlive()) {
+        throw new IOException("docker-registry exited: " + Files.readString(dir.resolve("registry.log")));
+      }
+      try {
+        HttpURLConnection connection = (HttpURLConnection) URI.create("http://" + host() + "/v2/").toURL().openConnection();
+        connection.setConnectTimeout(500);
+        int status = connection.getResponseCode();
+        connection.disconnect();
+        if (status == 401 || status == 200) {
+          return;
+        }
+      } catch (IOException notYet) {
+        // not listening yet
+      }
+      Thread.sleep(50);
+    }
+    throw new IOException("docker-registry did not answer on " + host());
+  }
+
+  static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
+    }
+  }
+
+  @Override
+  public void close() throws Exception {
+    process.destroy();
+    if (!process.waitFor(5, TimeUnit.SECONDS)) {
+      process.destroyForcibly();
+    }
+  }
+
+  static List<String> requirements() {
+    return List.of(BINARY.toString(), "/usr/bin/htpasswd");
+  }
+}

@@ -1,0 +1,340 @@
+/*
+ * docker-credential-agent: the Docker credential helper of credagent.
+ *
+ * A relay, on purpose: docker and skopeo spawn a helper for every `get`, so it must
+ * start in a millisecond, which no JVM can. It sends its action and its standard
+ * input to the credagent daemon and writes back what the daemon answers, exiting
+ * with the daemon's exit code. It parses no JSON and knows no rule of the
+ * credential-helper protocol: those live in the daemon (dev.credagent.helper),
+ * where they are unit-tested.
+ *
+ * Frame (docs/protocol.md, "The credential-helper relay"):
+ *   request:  "credential-helper/1 ACTION LENGTH\n" then LENGTH bytes of stdin
+ *   response: "EXIT LENGTH\n" then LENGTH bytes for stdout
+ *
+ * When nothing answers on the socket it runs `credagent start` from the directory
+ * it is installed in (as the credagent CLI itself would start the daemon) and tries
+ * once more. Every wait is bounded.
+ */
+#define _XOPEN_SOURCE 700
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/types.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#ifdef __APPLE__
+#include <mach-o/dyld.h>
+#endif
+
+#define INPUT_LIMIT (1024 * 1024)        /* what we relay of stdin */
+#define OUTPUT_LIMIT (16 * 1024 * 1024)  /* what we accept back */
+#define MAX_ACTION 64
+#define IO_TIMEOUT_SECONDS 30
+#define START_TIMEOUT_SECONDS 15
+
+/* Errors go to stdout with exit 1, as docker-credential-helpers report theirs. */
+static void fail(const char *format, ...) {
+  va_list args;
+  va_start(args, format);
+  fputs("docker-credential-agent: ", stdout);
+  vfprintf(stdout, format, args);
+  fputc('\n', stdout);
+  va_end(args);
+  fflush(stdout);
+  exit(1);
+}
+
+static int socket_path(char *out, size_t size) {
+  const char *explicit_path = getenv("CREDAGENT_SOCKET");
+  const char *runtime = getenv("XDG_RUNTIME_DIR");
+  const char *tmp = getenv("TMPDIR");
+  int n;
+  if (explicit_path && *explicit_path) {
+    n = snprintf(out, size, "%s", explicit_path);
+  } else if (runtime && *runtime) {
+    n = snprintf(out, size, "%s/credagent/agent.sock", runtime);
+  } else {
+    size_t len = (tmp && *tmp) ? strlen(tmp) : 0;
+    /* "$TMPDIR/" on macOS ends in a slash already; Java's Path joins without doubling it. */
+    n = snprintf(out, size, "%s%scredagent-%ld/agent.sock", len ? tmp : "/tmp",
+                 (len && tmp[len - 1] == '/') ? "" : "/", (long)getuid());
+  }
+  return n > 0 && (size_t)n < size ? 0 : -1;
+}
+
+/* Connects; returns the socket, or -1 with errno set when nobody answers. */
+static int connect_agent(const char *path) {
+  struct sockaddr_un address;
+  if (strlen(path) >= sizeof(address.sun_path)) {
+    fail("the socket path %s is too long for a Unix socket; set CREDAGENT_SOCKET to a shorter one", path);
+  }
+  int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+  if (fd < 0) {
+    fail("cannot create a socket: %s", strerror(errno));
+  }
+  memset(&address, 0, sizeof(address));
+  address.sun_family = AF_UNIX;
+  memcpy(address.sun_path, path, strlen(path) + 1);
+  if (connect(fd, (struct sockaddr *)&address, sizeof(address)) != 0) {
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return -1;
+  }
+  struct timeval timeout = {IO_TIMEOUT_SECONDS, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
+  return fd;
+}
+
+/* The credagent launcher installed beside this binary. */
+static void credagent_beside_us(const char *argv0, char *out, size_t size) {
+  char self[PATH_MAX];
+  char resolved[PATH_MAX];
+  ssize_t n = -1;
+#ifdef __APPLE__
+  uint32_t length = sizeof(self);
+  if (_NSGetExecutablePath(self, &length) == 0) {
+    n = (ssize_t)strlen(self);
+  }
+#else
+  n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+#endif
+  if (n > 0) {
+    self[n] = '\0';
+  } else if (strchr(argv0, '/') != NULL && strlen(argv0) < sizeof(self)) {
+    memcpy(self, argv0, strlen(argv0) + 1);
+  } else {
+    fail("cannot find where docker-credential-agent is installed, to start credagent from there");
+  }
+  if (realpath(self, resolved) == NULL) {
+    memcpy(resolved, self, strlen(self) + 1);
+  }
+  char *slash = strrchr(resolved, '/');
+  if (slash) {
+    *slash = '\0';
+  }
+  if (snprintf(out, size, "%s/credagent", resolved) >= (int)size) {
+    fail("the path of credagent is too long");
+  }
+}
+
+/* Runs `credagent start`: stdin and stdout on /dev/null, so no pipe of our caller is held. */
+static void start_daemon(const char *argv0) {
+  char credagent[PATH_MAX];
+  credagent_beside_us(argv0, credagent, sizeof(credagent));
+  if (access(credagent, X_OK) != 0) {
+    fail("nothing answers on the credagent socket and %s cannot be run to start the daemon: %s",
+         credagent, strerror(errno));
+  }
+  int errors[2];
+  if (pipe(errors) != 0) {
+    fail("cannot create a pipe: %s", strerror(errno));
+  }
+  pid_t child = fork();
+  if (child < 0) {
+    fail("cannot fork: %s", strerror(errno));
+  }
+  if (child == 0) {
+    int null = open("/dev/null", O_RDWR);
+    if (null >= 0) {
+      dup2(null, STDIN_FILENO);
+      dup2(null, STDOUT_FILENO);
+    }
+    dup2(errors[1], STDERR_FILENO);
+    close(errors[0]);
+    execl(credagent, "credagent", "start", (char *)NULL);
+    dprintf(STDERR_FILENO, "cannot run %s: %s", credagent, strerror(errno));
+    _exit(127);
+  }
+  close(errors[1]);
+
+  char message[1024];
+  size_t used = 0;
+  time_t deadline = time(NULL) + START_TIMEOUT_SECONDS;
+  for (;;) {
+    int left = (int)(deadline - time(NULL));
+    if (left <= 0) {
+      kill(child, SIGKILL);
+      waitpid(child, NULL, 0);
+      fail("credagent did not start its daemon within %d s", START_TIMEOUT_SECONDS);
+    }
+    struct pollfd readable = {errors[0], POLLIN, 0};
+    int ready = poll(&readable, 1, left * 1000);
+    if (ready < 0 && errno == EINTR) {
+      continue;
+    }
+    if (ready <= 0) {
+      continue;
+    }
+    ssize_t got = read(errors[0], message + used, sizeof(message) - 1 - used);
+    if (got < 0 && errno == EINTR) {
+      continue;
+    }
+    if (got <= 0) {
+      break; /* EOF: credagent start has exited (the daemon it started writes to its log) */
+    }
+    used += (size_t)got;
+    if (used == sizeof(message) - 1) {
+      used = 0; /* keep only the tail: the last error is the one that matters */
+    }
+  }
+  close(errors[0]);
+  int status = 0;
+  while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
+  }
+  message[used] = '\0';
+  while (used > 0 && (message[used - 1] == '\n' || message[used - 1] == '\r')) {
+    message[--used] = '\0';
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    fail("could not start the credagent daemon: %s", used ? message : "credagent start failed");
+  }
+}
+
+static void write_all(int fd, const char *data, size_t length) {
+  while (length > 0) {
+    ssize_t n = write(fd, data, length);
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n <= 0) {
+      fail("lost the connection to the credagent daemon while sending: %s", strerror(errno));
+    }
+    data += n;
+    length -= (size_t)n;
+  }
+}
+
+static void read_all(int fd, char *data, size_t length) {
+  while (length > 0) {
+    ssize_t n = read(fd, data, length);
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      fail("the credagent daemon did not answer within %d s", IO_TIMEOUT_SECONDS);
+    }
+    if (n <= 0) {
+      fail("the credagent daemon closed the connection before answering in full");
+    }
+    data += n;
+    length -= (size_t)n;
+  }
+}
+
+/* Standard input, unless it is a terminal (a person running `list` by hand types nothing). */
+static char *read_input(size_t *length) {
+  char *input = malloc(INPUT_LIMIT + 1);
+  if (!input) {
+    fail("out of memory");
+  }
+  *length = 0;
+  if (isatty(STDIN_FILENO)) {
+    return input;
+  }
+  for (;;) {
+    ssize_t n = read(STDIN_FILENO, input + *length, INPUT_LIMIT + 1 - *length);
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n < 0) {
+      fail("cannot read standard input: %s", strerror(errno));
+    }
+    if (n == 0) {
+      break;
+    }
+    *length += (size_t)n;
+    if (*length > INPUT_LIMIT) {
+      fail("standard input is larger than %d bytes", INPUT_LIMIT);
+    }
+  }
+  return input;
+}
+
+int main(int argc, char **argv) {
+  signal(SIGPIPE, SIG_IGN);
+  const char *action = argc > 1 ? argv[1] : "";
+  /* The frame is space-separated: an action that could break it is relayed as "?", which the
+     daemon answers with the usage line like any other unknown action. */
+  if (strlen(action) > MAX_ACTION || strpbrk(action, " \t\r\n") != NULL) {
+    action = "?";
+  }
+
+  size_t length;
+  char *input = read_input(&length);
+
+  char path[PATH_MAX];
+  if (socket_path(path, sizeof(path)) != 0) {
+    fail("the credagent socket path is too long");
+  }
+  int fd = connect_agent(path);
+  if (fd < 0 && (errno == ENOENT || errno == ECONNREFUSED)) {
+    start_daemon(argv[0]);
+    fd = connect_agent(path);
+  }
+  if (fd < 0) {
+    fail("cannot reach the credagent daemon on %s: %s", path, strerror(errno));
+  }
+
+  char header[128];
+  int header_length = snprintf(header, sizeof(header), "credential-helper/1 %s %zu\n",
+                               *action ? action : "-", length);
+  write_all(fd, header, (size_t)header_length);
+  write_all(fd, input, length);
+  memset(input, 0, length); /* it may hold a secret */
+  free(input);
+
+  /* "EXIT LENGTH\n": read it a byte at a time; it is a dozen bytes once per call. */
+  char reply[64];
+  size_t used = 0;
+  for (;;) {
+    if (used == sizeof(reply) - 1) {
+      fail("the credagent daemon answered something that is not a relay frame");
+    }
+    read_all(fd, reply + used, 1);
+    if (reply[used] == '\n') {
+      break;
+    }
+    used++;
+  }
+  reply[used] = '\0';
+  int exit_code;
+  unsigned long output_length;
+  if (sscanf(reply, "%d %lu", &exit_code, &output_length) != 2 || exit_code < 0 || exit_code > 255
+      || output_length > OUTPUT_LIMIT) {
+    fail("the credagent daemon answered something that is not a relay frame");
+  }
+  char *output = malloc(output_length + 1);
+  if (!output) {
+    fail("out of memory");
+  }
+  read_all(fd, output, output_length);
+  close(fd);
+  size_t written = 0;
+  while (written < output_length) {
+    ssize_t n = write(STDOUT_FILENO, output + written, output_length - written);
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n <= 0) {
+      return 1;
+    }
+    written += (size_t)n;
+  }
+  memset(output, 0, output_length);
+  free(output);
+  return exit_code;
+}
