@@ -11,8 +11,6 @@ import dev.credagent.it.AgentEnvironment;
 import dev.credagent.it.Run;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -27,8 +25,8 @@ class TokenAuthIT {
   @BeforeEach
   void setUp() throws Exception {
     assumeTrue(Registry.available(), "needs Debian's docker-registry");
-    assumeTrue(Files.isExecutable(Path.of("/usr/bin/skopeo")), "needs skopeo");
-    assumeTrue(docker() != null, "needs the docker CLI");
+    assumeTrue(Files.isExecutable(Clients.SKOPEO), "needs skopeo");
+    assumeTrue(Clients.docker() != null, "needs the docker CLI");
     agent = new AgentEnvironment();
     HelperInstall.into(agent);
     agent.unlock("pw");
@@ -50,45 +48,24 @@ class TokenAuthIT {
     }
   }
 
-  private static String docker() {
-    for (String candidate : List.of("/usr/bin/docker", "/usr/local/bin/docker")) {
-      if (Files.isExecutable(Path.of(candidate))) {
-        return candidate;
-      }
-    }
-    return null;
-  }
-
   @Test
   void dockerLoginStoresAnIdentityTokenAndSkopeoPushesAndPullsWithIt() throws Exception {
-    Path dockerDir = Files.createDirectories(agent.root().resolve("docker"));
-    Files.writeString(dockerDir.resolve("config.json"), "{\"credsStore\":\"agent\"}");
-    agent.env().put("DOCKER_CONFIG", dockerDir.toString());
-    agent.env().put("DOCKER_HOST", "unix://" + agent.root().resolve("no-docker.sock"));
-    Run login = agent.run(List.of(docker(), "login", "-u", "bob", "--password-stdin", registry.host()), "hunter2-token-auth\n");
+    Clients.dockerConfig(agent, "{\"credsStore\":\"agent\"}");
+    Run login = Clients.docker(agent, "hunter2-token-auth\n", "login", "-u", "bob", "--password-stdin", registry.host());
     assertEquals(0, login.exitCode(), login.stdout() + login.stderr());
 
     JsonNode stored = JSON.readTree(helper(agent, "get", registry.host()).requireSuccess().stdout());
     assertEquals("<token>", stored.path("Username").asText(), "docker stores an identity token under <token>");
     assertTrue(stored.path("Secret").asText().startsWith("refresh-"), stored.toString());
 
-    Path authFile = agent.root().resolve("auth.json");
-    Files.writeString(authFile, "{\"credHelpers\":{\"" + registry.host() + "\":\"agent\"}}");
-    Files.writeString(agent.root().resolve("policy.json"), "{\"default\":[{\"type\":\"insecureAcceptAnything\"}]}");
-    agent.env().put("REGISTRY_AUTH_FILE", authFile.toString());
+    Clients.skopeoUsesAgentFor(agent, registry.host());
     Path layout = agent.root().resolve("layout");
     String digest = OciLayout.write(layout, "v1");
     String image = "docker://" + registry.host() + "/credagent/token:v1";
-    skopeo("copy", "--dest-tls-verify=false", "oci:" + layout + ":v1", image).requireSuccess();
+    Clients.skopeo(agent, "copy", "--dest-tls-verify=false", "oci:" + layout + ":v1", image).requireSuccess();
     Path pulled = agent.root().resolve("pulled");
-    skopeo("copy", "--src-tls-verify=false", image, "oci:" + pulled + ":v1").requireSuccess();
+    Clients.skopeo(agent, "copy", "--src-tls-verify=false", image, "oci:" + pulled + ":v1").requireSuccess();
     assertTrue(Files.readString(pulled.resolve("index.json")).contains(digest));
     assertTrue(tokens.grantTypesSeen().contains("refresh_token"), "skopeo used the refresh token: " + tokens.grantTypesSeen());
-  }
-
-  private Run skopeo(String... args) throws Exception {
-    List<String> command = new ArrayList<>(List.of("/usr/bin/skopeo", "--policy", agent.root().resolve("policy.json").toString()));
-    command.addAll(List.of(args));
-    return agent.run(command, "");
   }
 }
