@@ -28,14 +28,4 @@ public enum ErrorCode {
   public String wire() {
     return wire;
   }
-
-  /** The code for a wire string; unknown ones (from a newer daemon) read as {@link #INTERNAL}. */
-  public static ErrorCode fromWire(String wire) {
-    for (ErrorCode code : values()) {
-      if (code.wire.equals(wire)) {
-        return code;
-      }
-    }
-    return INTERNAL;
-  }
 }

@@ -6,7 +6,6 @@ import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** Debian's docker-registry (distribution 2.8) on 127.0.0.1, with htpasswd or token auth. */
@@ -79,10 +78,6 @@ final class Registry implements AutoCloseable {
     return "127.0.0.1:" + port;
   }
 
-  int port() {
-    return port;
-  }
-
   private void awaitReady(Path dir) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
     while (System.nanoTime() < deadline) {
@@ -117,9 +112,5 @@ final class Registry implements AutoCloseable {
     if (!process.waitFor(5, TimeUnit.SECONDS)) {
       process.destroyForcibly();
     }
-  }
-
-  static List<String> requirements() {
-    return List.of(BINARY.toString(), "/usr/bin/htpasswd");
   }
 }
