@@ -1,7 +1,9 @@
 package dev.credagent.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -130,5 +132,86 @@ class ProtocolIT {
     Run run = agent.run(List.of("python3", "-c", block.group(1)), "");
     run.requireSuccess();
     assertTrue(run.stdout().contains("\"ok\": true") || run.stdout().contains("\"ok\":true"), run.stdout());
+  }
+
+  @Test
+  void pipelinedAnswersKeepTheirOrderForEveryMixOfOps() throws Exception {
+    // Defect 3: an answer made at once on the event loop overtook a store still on the vault thread.
+    StringBuilder requests = new StringBuilder();
+    int rounds = 200;
+    for (int i = 0; i < rounds; i++) {
+      String server = "pipe-" + i;
+      requests.append("{\"v\":1,\"op\":\"store\",\"server\":\"").append(server).append("\",\"username\":\"u\",\"secret\":\"s").append(i).append("\"}\n")
+          .append("{\"v\":1,\"op\":\"get\",\"server\":\"").append(server).append("\"}\n")
+          .append("{\"v\":1,\"op\":\"erase\",\"server\":\"").append(server).append("\"}\n")
+          .append("{\"v\":1,\"op\":\"get\",\"server\":\"").append(server).append("\"}\n");
+    }
+    try (RawConnection raw = new RawConnection(agent.socket())) {
+      Thread writer = Thread.ofPlatform().start(() -> {
+        try {
+          raw.send(requests.toString().getBytes(StandardCharsets.UTF_8));
+        } catch (Exception e) {
+          throw new RuntimeException(e);
+        }
+      });
+      int outOfOrder = 0;
+      for (int i = 0; i < rounds; i++) {
+        JsonNode stored = JSON.readTree(raw.readLine());
+        JsonNode got = JSON.readTree(raw.readLine());
+        JsonNode erased = JSON.readTree(raw.readLine());
+        JsonNode gone = JSON.readTree(raw.readLine());
+        boolean inOrder = stored.path("ok").asBoolean() && stored.size() == 2
+            && ("s" + i).equals(got.path("secret").asText())
+            && erased.path("ok").asBoolean() && erased.size() == 2
+            && "not_found".equals(code(gone));
+        outOfOrder += inOrder ? 0 : 1;
+      }
+      writer.join();
+      assertEquals(0, outOfOrder, "rounds whose answers came out of order");
+    }
+  }
+
+  @Test
+  void aClientThatShutsItsSideAfterWritingGetsEveryAnswer() throws Exception {
+    // Defect 5: `printf '{...}\n' | socat - UNIX-CONNECT:$SOCK` stored but printed nothing.
+    try (RawConnection raw = new RawConnection(agent.socket())) {
+      raw.send(("{\"v\":1,\"op\":\"store\",\"server\":\"half\",\"username\":\"u\",\"secret\":\"x\"}\n"
+          + "{\"v\":1,\"op\":\"erase\",\"server\":\"half\"}\n"
+          + "{\"v\":1,\"op\":\"ping\"}").getBytes(StandardCharsets.UTF_8));
+      raw.shutdownOutput();
+      assertEquals("{\"v\":1,\"ok\":true}", raw.readLine());
+      assertEquals("{\"v\":1,\"ok\":true}", raw.readLine());
+      assertTrue(JSON.readTree(raw.readLine()).has("version"), "a last line without its newline is answered too");
+      assertNull(raw.readLine(), "then the daemon closes");
+    }
+    Run socat = agent.run(List.of("sh", "-c", "printf '%s\\n' '{\"v\":1,\"op\":\"ping\"}' | socat - UNIX-CONNECT:\"$CREDAGENT_SOCKET\""), "");
+    assumeTrue(socat.exitCode() != 127, "socat is not installed");
+    assertTrue(socat.stdout().contains("\"ok\":true"), socat.stdout() + socat.stderr());
+  }
+
+  @Test
+  void atTheConnectionCapIdleConnectionsMakeRoomForNewClients() throws Exception {
+    // Defect 11: 20,600 idle connections exhausted the daemon's descriptors; new clients timed out.
+    int cap = 256;
+    List<RawConnection> idle = new ArrayList<>();
+    try {
+      for (int i = 0; i < cap + 44; i++) {
+        RawConnection raw = new RawConnection(agent.socket());
+        idle.add(raw);
+        assertTrue(ask(raw, "{\"v\":1,\"op\":\"ping\"}").path("ok").asBoolean(), "connection " + i + " was served");
+      }
+      try (RawConnection fresh = new RawConnection(agent.socket())) {
+        assertTrue(ask(fresh, "{\"v\":1,\"op\":\"status\"}").path("ok").asBoolean());
+      }
+      int closedByDaemon = 0;
+      for (RawConnection raw : idle.subList(0, 45)) {
+        closedByDaemon += raw.closedByDaemonWithin(java.time.Duration.ofSeconds(5)) ? 1 : 0;
+      }
+      assertEquals(45, closedByDaemon, "the longest-idle connections were closed to make room");
+    } finally {
+      for (RawConnection raw : idle) {
+        raw.close();
+      }
+    }
   }
 }

@@ -43,6 +43,28 @@ public final class RawConnection implements AutoCloseable {
     }
   }
 
+  /** Shuts our sending side, as socat does at the end of its input; we can still read. */
+  public void shutdownOutput() throws IOException {
+    channel.shutdownOutput();
+  }
+
+  /** True when the daemon closes this connection within {@code wait} without sending anything more. */
+  public boolean closedByDaemonWithin(java.time.Duration wait) throws Exception {
+    java.util.concurrent.CompletableFuture<String> next = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+      try {
+        return readLine();
+      } catch (IOException e) {
+        return "error: " + e;
+      }
+    });
+    try {
+      return next.get(wait.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS) == null;
+    } catch (java.util.concurrent.TimeoutException stillOpen) {
+      channel.close();
+      return false;
+    }
+  }
+
   /** The next answer line, or null at EOF. */
   public String readLine() throws IOException {
     return in.readLine();

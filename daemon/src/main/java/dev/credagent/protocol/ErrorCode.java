@@ -16,6 +16,13 @@ public enum ErrorCode {
   UNSUPPORTED_VERSION("unsupported_version"),
   /** The request line is longer than the daemon accepts. */
   TOO_LARGE("too_large"),
+  /**
+   * The daemon is at a limit (every connection busy, or too much unfinished input held across
+   * connections): try again.
+   */
+  BUSY("busy"),
+  /** A request did not arrive in full within the deadline; the connection is closed. */
+  TIMEOUT("timeout"),
   /** Something failed inside the daemon (disk full, unreadable vault); the message says what. */
   INTERNAL("internal");
 

@@ -3,6 +3,7 @@ package dev.credagent.transport;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.unix.DomainSocketAddress;
@@ -18,8 +19,6 @@ import java.util.concurrent.TimeUnit;
  * handed to the vault's own thread.
  */
 public final class AgentServer implements AutoCloseable {
-  /** Longest request line: a helper's stdin is capped at 1 MiB, and a line carries it JSON-escaped. */
-  public static final int MAX_LINE_BYTES = 4 * 1024 * 1024;
   /** sun_path is 108 bytes on Linux and 104 on macOS, both counting a terminating NUL. */
   static final int MAX_SOCKET_PATH_BYTES = 103;
 
@@ -37,19 +36,24 @@ public final class AgentServer implements AutoCloseable {
    * Binds {@code socket} (which must not exist) 0600 and serves {@code allowedUid} only: JSON
    * lines to {@code requests}, the native helper's frames to {@code relay}.
    */
-  public static AgentServer bind(Path socket, int allowedUid, RequestHandler requests, RelayHandler relay)
-      throws IOException {
+  public static AgentServer bind(Path socket, int allowedUid, ServerLimits limits, RequestHandler requests,
+      RelayHandler relay) throws IOException {
     requireShortEnough(socket);
     NativeTransport transport = NativeTransport.forThisOs();
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, transport.ioHandlerFactory());
+    InputBudget budget = new InputBudget(limits.inputBudgetBytes());
+    ConnectionLimit connections = new ConnectionLimit(limits.maxConnections());
     try {
       Channel channel = new ServerBootstrap()
           .group(group)
           .channel(transport.serverChannel())
+          // A client may shut its sending side once it has written its requests: it still reads.
+          .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
           .childHandler(new ChannelInitializer<>() {
             @Override
             protected void initChannel(Channel child) {
-              child.pipeline().addLast(new PeerCheck(transport, allowedUid), new ProtocolSniffer(requests, relay));
+              child.pipeline().addLast(new PeerCheck(transport, allowedUid), connections,
+                  new ProtocolSniffer(requests, relay, limits, budget, connections));
             }
           })
           .bind(new DomainSocketAddress(socket.toFile()))

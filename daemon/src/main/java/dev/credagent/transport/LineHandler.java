@@ -2,11 +2,10 @@ package dev.credagent.transport;
 
 import dev.credagent.protocol.ErrorCode;
 import dev.credagent.protocol.Response;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.TooLongFrameException;
 import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
@@ -15,40 +14,105 @@ import java.util.logging.Logger;
 
 /**
  * Newline-delimited JSON: one request line in, one response line out, in order, however long an
- * op takes on the vault's thread.
+ * op takes and on whatever thread it finishes.
+ *
+ * <p>Order holds because each request starts only once the answer before it has been written,
+ * and every write happens on the connection's event loop (a write from another thread would be
+ * queued behind the loop's own, and a later answer made on the loop would overtake it). A client
+ * that shuts its side down after writing (as {@code socat} does at the end of its input) still
+ * gets every answer, then the connection closes.
  */
-final class LineHandler extends SimpleChannelInboundHandler<ByteBuf> {
+final class LineHandler extends SimpleChannelInboundHandler<byte[]> {
   private static final Logger LOG = Logger.getLogger(LineHandler.class.getName());
 
   private final RequestHandler requests;
+  private final int maxPending;
   private CompletableFuture<Void> previous = CompletableFuture.completedFuture(null);
+  private int pending;
+  private boolean closeWhenAnswered;
 
-  LineHandler(RequestHandler requests) {
+  LineHandler(RequestHandler requests, ServerLimits limits) {
     this.requests = requests;
+    this.maxPending = limits.maxPendingPerConnection();
   }
 
   @Override
-  protected void channelRead0(ChannelHandlerContext ctx, ByteBuf frame) {
-    byte[] line = ByteBufUtil.getBytes(frame);
-    // The frame may hold a passphrase or a secret: leave nothing of it in Netty's buffers.
-    frame.setZero(frame.readerIndex(), frame.readableBytes());
+  protected void channelRead0(ChannelHandlerContext ctx, byte[] line) {
     if (isBlank(line)) {
       return;
     }
-    previous = previous
-        .thenCompose(ignored -> requests.handle(line))
-        .thenAccept(response -> send(ctx, response));
+    enqueue(ctx, () -> handle(line));
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+    if (event instanceof ChannelInputShutdownEvent) {
+      closeWhenAnswered = true;
+      closeIfDone(ctx);
+    }
+    ctx.fireUserEventTriggered(event);
   }
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    if (cause instanceof TooLongFrameException) {
-      previous = previous.thenAccept(ignored -> send(ctx, Response.error(ErrorCode.TOO_LARGE,
-          "request line longer than " + AgentServer.MAX_LINE_BYTES + " bytes; it was discarded")));
-      return;
+    switch (cause) {
+      case TooLongFrameException tooLong -> enqueue(ctx, () -> CompletableFuture.completedFuture(
+          Response.error(ErrorCode.TOO_LARGE, tooLong.getMessage() + "; it was discarded")));
+      case InputRejectedException rejected -> {
+        LOG.warning("closing a connection: " + rejected.getMessage());
+        closeWhenAnswered = true;
+        enqueue(ctx, () -> CompletableFuture.completedFuture(Response.error(rejected.code(), rejected.getMessage())));
+      }
+      default -> {
+        LOG.log(Level.WARNING, "closing a connection after an error: " + cause);
+        ctx.close();
+      }
     }
-    LOG.log(Level.WARNING, "closing a connection after an error: " + cause);
-    ctx.close();
+  }
+
+  /** Runs {@code answer} once every earlier request on this connection has been answered. */
+  private void enqueue(ChannelHandlerContext ctx, java.util.function.Supplier<CompletableFuture<Response>> answer) {
+    pending++;
+    ConnectionState.of(ctx.channel()).pending(pending);
+    if (pending >= maxPending) {
+      ctx.channel().config().setAutoRead(false); // the client waits in its write: memory stays bounded
+    }
+    previous = previous
+        .thenComposeAsync(ignored -> answer.get(), ctx.executor())
+        .exceptionally(LineHandler::internalError)
+        .thenAcceptAsync(response -> sent(ctx, response), ctx.executor());
+  }
+
+  private CompletableFuture<Response> handle(byte[] line) {
+    try {
+      return requests.handle(line);
+    } catch (RuntimeException | Error e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  private void sent(ChannelHandlerContext ctx, Response response) {
+    send(ctx, response);
+    pending--;
+    ConnectionState.of(ctx.channel()).pending(pending);
+    if (pending == maxPending / 2 && !closeWhenAnswered) {
+      ctx.channel().config().setAutoRead(true);
+    }
+    closeIfDone(ctx);
+  }
+
+  private void closeIfDone(ChannelHandlerContext ctx) {
+    if (closeWhenAnswered && pending == 0) {
+      ctx.close();
+    }
+  }
+
+  /** A request whose handling failed outright still gets an answer, and the daemon a log line. */
+  private static Response internalError(Throwable failure) {
+    Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+        ? failure.getCause() : failure;
+    LOG.log(Level.SEVERE, "a request failed inside the daemon", cause);
+    return Response.error(ErrorCode.INTERNAL, "internal error; the daemon log has details");
   }
 
   static void send(ChannelHandlerContext ctx, Response response) {

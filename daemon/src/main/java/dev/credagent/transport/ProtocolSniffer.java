@@ -2,8 +2,8 @@ package dev.credagent.transport;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.ByteToMessageDecoder;
-import io.netty.handler.codec.LineBasedFrameDecoder;
 import java.util.List;
 
 /**
@@ -14,10 +14,17 @@ import java.util.List;
 final class ProtocolSniffer extends ByteToMessageDecoder {
   private final RequestHandler requests;
   private final RelayHandler relay;
+  private final ServerLimits limits;
+  private final InputBudget budget;
+  private final ConnectionLimit connections;
 
-  ProtocolSniffer(RequestHandler requests, RelayHandler relay) {
+  ProtocolSniffer(RequestHandler requests, RelayHandler relay, ServerLimits limits, InputBudget budget,
+      ConnectionLimit connections) {
     this.requests = requests;
     this.relay = relay;
+    this.limits = limits;
+    this.budget = budget;
+    this.connections = connections;
   }
 
   @Override
@@ -27,11 +34,19 @@ final class ProtocolSniffer extends ByteToMessageDecoder {
     }
     if (in.getByte(in.readerIndex()) == RelayFrameDecoder.MAGIC.charAt(0)) {
       ctx.pipeline().addAfter(ctx.name(), null, new RelayChannelHandler(relay));
-      ctx.pipeline().addAfter(ctx.name(), null, new RelayFrameDecoder());
+      ctx.pipeline().addAfter(ctx.name(), null, new RelayFrameDecoder(budget, limits, connections));
     } else {
-      ctx.pipeline().addAfter(ctx.name(), null, new LineHandler(requests));
-      ctx.pipeline().addAfter(ctx.name(), null, new LineBasedFrameDecoder(AgentServer.MAX_LINE_BYTES, true, true));
+      ctx.pipeline().addAfter(ctx.name(), null, new LineHandler(requests, limits));
+      ctx.pipeline().addAfter(ctx.name(), null, new RequestLineDecoder(budget, limits, connections));
     }
     ctx.pipeline().remove(this);
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
+    super.userEventTriggered(ctx, event);
+    if (event instanceof ChannelInputShutdownEvent && ctx.pipeline().context(this) != null) {
+      ctx.close(); // shut down before sending a byte: there is nothing to answer
+    }
   }
 }

@@ -4,15 +4,19 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.concurrent.CompletableFuture;
+import java.util.logging.Level;
 import java.util.logging.Logger;
 
-/** Answers one relayed call with {@code EXIT LENGTH\n} and the output, then closes. */
+/** Answers the one relayed call of a connection with {@code EXIT LENGTH\n} and the output, then closes. */
 final class RelayChannelHandler extends SimpleChannelInboundHandler<RelayFrameDecoder.Frame> {
   private static final Logger LOG = Logger.getLogger(RelayChannelHandler.class.getName());
 
   private final RelayHandler relay;
+  private boolean answering;
 
   RelayChannelHandler(RelayHandler relay) {
     this.relay = relay;
@@ -20,13 +24,40 @@ final class RelayChannelHandler extends SimpleChannelInboundHandler<RelayFrameDe
 
   @Override
   protected void channelRead0(ChannelHandlerContext ctx, RelayFrameDecoder.Frame frame) {
-    relay.handle(frame.action(), frame.input()).thenAccept(reply -> send(ctx, reply));
+    answering = true;
+    CompletableFuture<RelayReply> reply;
+    try {
+      reply = relay.handle(frame.action(), frame.input());
+    } catch (RuntimeException | Error e) {
+      reply = CompletableFuture.failedFuture(e);
+    }
+    reply.whenCompleteAsync((answer, failure) -> {
+      if (failure != null) {
+        LOG.log(Level.SEVERE, "a relayed call failed inside the daemon", failure);
+        answer = RelayReply.line(1, "docker-credential-agent: credagent failed internally; its daemon log has details");
+      }
+      send(ctx, answer);
+    }, ctx.executor());
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+    if (event instanceof ChannelInputShutdownEvent && !answering) {
+      ctx.close(); // the client went away before a whole frame: nothing to answer
+    }
+    ctx.fireUserEventTriggered(event);
   }
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    if (answering) {
+      LOG.warning("relay connection: " + cause.getMessage());
+      return;
+    }
+    answering = true;
     LOG.warning("bad relay frame: " + cause.getMessage());
-    String message = cause.getCause() != null ? cause.getCause().getMessage() : cause.getMessage();
+    String message = cause.getCause() != null && !(cause instanceof InputRejectedException)
+        ? cause.getCause().getMessage() : cause.getMessage();
     send(ctx, RelayReply.line(1, "docker-credential-agent: " + message));
   }
 

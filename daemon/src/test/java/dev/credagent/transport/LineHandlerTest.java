@@ -1,0 +1,171 @@
+package dev.credagent.transport;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.credagent.protocol.ErrorCode;
+import dev.credagent.protocol.Response;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** The JSON-lines pipeline (decoder and handler) on an embedded channel, with Netty's clock. */
+class LineHandlerTest {
+  private static final ServerLimits LIMITS = new ServerLimits(64, 1024, 8, Duration.ofSeconds(30), 4);
+
+  private static EmbeddedChannel channel(RequestHandler requests, InputBudget budget) {
+    EmbeddedChannel channel = new EmbeddedChannel();
+    channel.freezeTime();
+    channel.pipeline().addLast(new RequestLineDecoder(budget, LIMITS, new ConnectionLimit(8)), new LineHandler(requests, LIMITS));
+    return channel;
+  }
+
+  private static EmbeddedChannel channel(RequestHandler requests) {
+    return channel(requests, new InputBudget(LIMITS.inputBudgetBytes()));
+  }
+
+  private static RequestHandler echo() {
+    return line -> CompletableFuture.completedFuture(
+        Response.ok().with("echo", new String(line, StandardCharsets.UTF_8)));
+  }
+
+  private static void write(EmbeddedChannel channel, String text) {
+    channel.writeInbound(Unpooled.copiedBuffer(text, StandardCharsets.UTF_8));
+    channel.runPendingTasks();
+  }
+
+  private static String answer(EmbeddedChannel channel) {
+    ByteBuf out = channel.readOutbound();
+    if (out == null) {
+      return null;
+    }
+    try {
+      return out.toString(StandardCharsets.UTF_8).strip();
+    } finally {
+      out.release();
+    }
+  }
+
+  @Test
+  void anAnswerThatFailsWithAnErrorIsStillAnsweredAndTheConnectionGoesOn() {
+    // Defect 10: an Error in an op used to break the chain: no answer, then or ever after.
+    EmbeddedChannel channel = channel(line -> line[0] == 'x'
+        ? CompletableFuture.failedFuture(new OutOfMemoryError("test"))
+        : echo().handle(line));
+    write(channel, "x\n");
+    write(channel, "y\n");
+    assertTrue(answer(channel).contains("\"code\":\"internal\""));
+    assertTrue(answer(channel).contains("\"echo\":\"y\""));
+  }
+
+  @Test
+  void aHandlerThatThrowsIsAnsweredToo() {
+    EmbeddedChannel channel = channel(line -> {
+      throw new StackOverflowError();
+    });
+    write(channel, "a\n");
+    assertTrue(answer(channel).contains("\"code\":\"internal\""));
+    assertTrue(channel.isActive());
+  }
+
+  @Test
+  void answersKeepTheOrderOfRequestsWhicheverFinishesFirst() throws Exception {
+    CompletableFuture<Response> slow = new CompletableFuture<>();
+    EmbeddedChannel channel = channel(line -> line[0] == 's' ? slow : echo().handle(line));
+    write(channel, "s\nf1\nf2\n");
+    assertNull(answer(channel), "nothing may overtake the slow first request");
+    Thread other = Thread.ofPlatform().start(() -> slow.complete(Response.ok().with("echo", "s")));
+    other.join();
+    channel.runPendingTasks();
+    assertTrue(answer(channel).contains("\"echo\":\"s\""));
+    assertTrue(answer(channel).contains("\"echo\":\"f1\""));
+    assertTrue(answer(channel).contains("\"echo\":\"f2\""));
+  }
+
+  @Test
+  void aHalfClosedConnectionIsAnsweredThenClosed() {
+    // Defect 5: `printf '{...}\n' | socat - UNIX-CONNECT:...` shuts its side after writing.
+    CompletableFuture<Response> slow = new CompletableFuture<>();
+    EmbeddedChannel channel = channel(line -> line[0] == 's' ? slow : echo().handle(line));
+    write(channel, "s\nlast line without a newline");
+    channel.pipeline().fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
+    channel.runPendingTasks();
+    assertTrue(channel.isOpen(), "still answering");
+    slow.complete(Response.ok().with("echo", "s"));
+    channel.runPendingTasks();
+    assertTrue(answer(channel).contains("\"echo\":\"s\""));
+    assertTrue(answer(channel).contains("\"echo\":\"last line without a newline\""));
+    assertFalse(channel.isOpen(), "closed once everything read was answered");
+  }
+
+  @Test
+  void aTooLongLineIsAnsweredInItsTurnAndTheConnectionGoesOn() {
+    EmbeddedChannel channel = channel(echo());
+    write(channel, "a\n" + "x".repeat(100) + "\nb\n");
+    assertTrue(answer(channel).contains("\"echo\":\"a\""));
+    assertTrue(answer(channel).contains("\"code\":\"too_large\""));
+    assertTrue(answer(channel).contains("\"echo\":\"b\""));
+  }
+
+  @Test
+  void aRequestThatDoesNotArriveInTimeIsAnsweredAndClosed() {
+    // Defect 11: slowloris. A partial request is cut after the deadline, even if bytes trickle in.
+    EmbeddedChannel channel = channel(echo());
+    write(channel, "{\"v\":1,");
+    channel.advanceTimeBy(20, TimeUnit.SECONDS);
+    channel.runScheduledPendingTasks();
+    write(channel, "\"op\":");
+    channel.advanceTimeBy(11, TimeUnit.SECONDS);
+    channel.runScheduledPendingTasks();
+    channel.runPendingTasks();
+    assertTrue(answer(channel).contains("\"code\":\"" + ErrorCode.TIMEOUT.wire() + "\""));
+    assertFalse(channel.isOpen());
+  }
+
+  @Test
+  void anIdleConnectionBetweenRequestsIsNotCut() {
+    EmbeddedChannel channel = channel(echo());
+    write(channel, "a\n");
+    channel.advanceTimeBy(10, TimeUnit.MINUTES);
+    channel.runScheduledPendingTasks();
+    write(channel, "b\n");
+    assertTrue(answer(channel).contains("\"echo\":\"a\""));
+    assertTrue(answer(channel).contains("\"echo\":\"b\""));
+    assertTrue(channel.isOpen());
+  }
+
+  @Test
+  void unfinishedInputAcrossConnectionsIsBoundedByTheBudget() {
+    // Defect 2: 400 connections with half a line each held ~2 GiB.
+    InputBudget budget = new InputBudget(100);
+    EmbeddedChannel first = channel(echo(), budget);
+    EmbeddedChannel second = channel(echo(), budget);
+    write(first, "a".repeat(60));
+    write(second, "b".repeat(60));
+    assertTrue(answer(second).contains("\"code\":\"busy\""));
+    assertFalse(second.isOpen());
+    assertEquals(60, budget.held(), "the refused connection's bytes were let go");
+    write(first, "\n");
+    assertTrue(answer(first).contains("\"echo\":\"" + "a".repeat(60) + "\""));
+    assertEquals(0, budget.held());
+  }
+
+  @Test
+  void aClientThatPipelinesFarAheadIsNoLongerReadUntilAnswersCatchUp() {
+    CompletableFuture<Response> slow = new CompletableFuture<>();
+    EmbeddedChannel channel = channel(line -> line[0] == 's' ? slow : echo().handle(line));
+    write(channel, "s\na\nb\nc\n");
+    assertFalse(channel.config().isAutoRead(), "4 pending of at most 4");
+    slow.complete(Response.ok());
+    channel.runPendingTasks();
+    assertTrue(channel.config().isAutoRead());
+  }
+}

@@ -1,0 +1,99 @@
+package dev.credagent.transport;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** Defect 6: one relay frame per connection, its length exact, and no wait without end. */
+class RelayFrameDecoderTest {
+  private final List<String> calls = new ArrayList<>();
+
+  private EmbeddedChannel channel(RelayHandler relay) {
+    EmbeddedChannel channel = new EmbeddedChannel();
+    channel.freezeTime();
+    channel.pipeline().addLast(
+        new RelayFrameDecoder(new InputBudget(ServerLimits.DEFAULT.inputBudgetBytes()), ServerLimits.DEFAULT, new ConnectionLimit(8)),
+        new RelayChannelHandler(relay));
+    return channel;
+  }
+
+  private EmbeddedChannel recording() {
+    return channel((action, input) -> {
+      calls.add(action + ":" + new String(input, StandardCharsets.UTF_8));
+      return CompletableFuture.completedFuture(RelayReply.line(0, "done"));
+    });
+  }
+
+  private static void write(EmbeddedChannel channel, String text) {
+    channel.writeInbound(Unpooled.copiedBuffer(text, StandardCharsets.UTF_8));
+    channel.runPendingTasks();
+  }
+
+  private static String reply(EmbeddedChannel channel) {
+    ByteBuf out = channel.readOutbound();
+    try {
+      return out.toString(StandardCharsets.UTF_8);
+    } finally {
+      out.release();
+    }
+  }
+
+  @Test
+  void aWholeFrameIsOneCall() {
+    EmbeddedChannel channel = recording();
+    write(channel, "credential-helper/1 get 5\nreg/x");
+    assertEquals(List.of("get:reg/x"), calls);
+    assertEquals("0 5\ndone\n", reply(channel));
+    assertFalse(channel.isOpen());
+  }
+
+  @Test
+  void bytesBeyondTheDeclaredLengthAreAnErrorNeverASecondCall() {
+    EmbeddedChannel channel = recording();
+    write(channel, "credential-helper/1 erase 5\ndup-cdup-d");
+    assertEquals(List.of(), calls, "nothing was erased");
+    String reply = reply(channel);
+    assertTrue(reply.startsWith("1 "), reply);
+    assertTrue(reply.contains("beyond its declared length"), reply);
+  }
+
+  @Test
+  void aFrameShorterThanItsLengthIsAnErrorAtEndOfInput() {
+    EmbeddedChannel channel = recording();
+    write(channel, "credential-helper/1 store 50\n{\"ServerURL\"");
+    channel.pipeline().fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
+    channel.runPendingTasks();
+    assertEquals(List.of(), calls);
+    assertTrue(reply(channel).contains("ended after 12 of its 50 bytes"));
+  }
+
+  @Test
+  void aFrameShorterThanItsLengthIsAnErrorAfterTheDeadline() {
+    EmbeddedChannel channel = recording();
+    write(channel, "credential-helper/1 store 50\n{");
+    channel.advanceTimeBy(31, TimeUnit.SECONDS);
+    channel.runScheduledPendingTasks();
+    channel.runPendingTasks();
+    assertEquals(List.of(), calls);
+    assertTrue(reply(channel).contains("did not arrive in full"));
+    assertFalse(channel.isOpen());
+  }
+
+  @Test
+  void aRelayThatFailsWithAnErrorStillAnswers() {
+    EmbeddedChannel channel = channel((action, input) -> CompletableFuture.failedFuture(new OutOfMemoryError()));
+    write(channel, "credential-helper/1 get 1\nr");
+    assertTrue(reply(channel).startsWith("1 "));
+  }
+}
