@@ -6,6 +6,7 @@ import dev.credagent.files.PrivateDirectory;
 import dev.credagent.transport.AgentServer;
 import dev.credagent.transport.DaemonAlreadyRunningException;
 import dev.credagent.transport.InstanceLock;
+import dev.credagent.transport.ServerLimits;
 import dev.credagent.vault.Vault;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
@@ -30,30 +31,32 @@ public final class Daemon {
   private final InstanceLock instanceLock;
   private final Vault vault;
   private final ExecutorService vaultThread;
+  private final ExecutorService unlockThread;
   private final CountDownLatch stopped = new CountDownLatch(1);
   private final AtomicBoolean stopping = new AtomicBoolean();
   private volatile AgentServer server;
 
-  private Daemon(InstanceLock instanceLock, Vault vault, ExecutorService vaultThread) {
+  private Daemon(InstanceLock instanceLock, Vault vault) {
     this.instanceLock = instanceLock;
     this.vault = vault;
-    this.vaultThread = vaultThread;
+    this.vaultThread = Executors.newSingleThreadExecutor(Thread.ofPlatform().name("credagent-vault").daemon().factory());
+    this.unlockThread = Executors.newSingleThreadExecutor(Thread.ofPlatform().name("credagent-unlock").daemon().factory());
   }
 
   public static Daemon start(AgentPaths paths, int uid) throws IOException {
+    ProcessHardening.apply();
     PrivateDirectory.ensure(paths.home(), uid);
     PrivateDirectory.ensure(paths.socket().getParent(), uid);
     InstanceLock instanceLock = InstanceLock.acquire(paths.socket());
     try {
       removeStaleSocket(paths.socket());
-      ExecutorService vaultThread = Executors.newSingleThreadExecutor(Thread.ofPlatform().name("credagent-vault").daemon().factory());
-      Daemon daemon = new Daemon(instanceLock, new Vault(paths.vault()), vaultThread);
+      Daemon daemon = new Daemon(instanceLock, new Vault(paths.vault()));
       DaemonInfo info = new DaemonInfo(paths.socket(), paths.home(), ProcessHandle.current().pid(), Instant.now());
       // Not on the event loop that answered `stop`: closing waits for that loop to finish.
       Runnable stopFromRequest = () -> Thread.ofPlatform().name("credagent-stop").start(daemon::stop);
-      Operations operations = new Operations(daemon.vault, info, vaultThread, stopFromRequest);
-      CredentialHelper helper = new CredentialHelper(daemon.vault, vaultThread);
-      daemon.server = AgentServer.bind(paths.socket(), uid, operations, helper);
+      Operations operations = new Operations(daemon.vault, info, daemon.vaultThread, daemon.unlockThread, stopFromRequest);
+      CredentialHelper helper = new CredentialHelper(daemon.vault, daemon.vaultThread);
+      daemon.server = AgentServer.bind(paths.socket(), uid, ServerLimits.DEFAULT, operations, helper);
       Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("credagent-shutdown").unstarted(daemon::stop));
       LOG.info("credagent " + AgentVersion.VALUE + " listening on " + paths.socket() + " (home " + paths.home() + ")");
       return daemon;
@@ -80,6 +83,7 @@ public final class Daemon {
         running.close();
       }
       vaultThread.shutdownNow();
+      unlockThread.shutdownNow();
       vault.lock();
       instanceLock.close();
       LOG.info("credagent stopped");

@@ -1,5 +1,6 @@
 package dev.credagent.daemon;
 
+import dev.credagent.files.IoFailure;
 import dev.credagent.protocol.ErrorCode;
 import dev.credagent.protocol.ProtocolException;
 import dev.credagent.protocol.Request;
@@ -23,8 +24,10 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * The ops of protocol version 1. Reads answer at once on the socket's thread; anything that
- * derives a key or writes the vault runs on the vault's own thread, one at a time.
+ * The ops of protocol version 1. Reads and {@code lock} answer at once on the socket's thread;
+ * stores and erases run on the vault's own thread, one at a time; unlock attempts run on a thread
+ * of their own, where a wrong passphrase's delay holds back only the next attempt, never a lock,
+ * a read or a write.
  */
 public final class Operations implements RequestHandler {
   private static final Logger LOG = Logger.getLogger(Operations.class.getName());
@@ -38,13 +41,15 @@ public final class Operations implements RequestHandler {
   private final Vault vault;
   private final DaemonInfo info;
   private final Executor vaultThread;
+  private final Executor unlockThread;
   private final Runnable stop;
   private final UnlockThrottle throttle = new UnlockThrottle();
 
-  public Operations(Vault vault, DaemonInfo info, Executor vaultThread, Runnable stop) {
+  public Operations(Vault vault, DaemonInfo info, Executor vaultThread, Executor unlockThread, Runnable stop) {
     this.vault = vault;
     this.info = info;
     this.vaultThread = vaultThread;
+    this.unlockThread = unlockThread;
     this.stop = stop;
   }
 
@@ -63,8 +68,8 @@ public final class Operations implements RequestHandler {
       case "status" -> now(request, this::status);
       case "get" -> now(request, this::get);
       case "list" -> now(request, r -> Response.ok().with("credentials", vault.list()));
-      case "unlock" -> onVaultThread(request, this::unlock);
-      case "lock" -> onVaultThread(request, this::lock);
+      case "unlock" -> onUnlockThread(request, vault.lockCount());
+      case "lock" -> now(request, this::lock);
       case "store" -> onVaultThread(request, this::store);
       case "erase" -> onVaultThread(request, this::erase);
       case "stop" -> now(request, r -> Response.ok().afterSent(stop));
@@ -101,13 +106,19 @@ public final class Operations implements RequestHandler {
         .with("secret", credential.secret());
   }
 
-  private Response unlock(Request request) throws ProtocolException, VaultException, IOException, InterruptedException {
+  /** {@code locksSeen}: taken when the request is read, so that a lock after it wins. */
+  private CompletableFuture<Response> onUnlockThread(Request request, long locksSeen) {
+    return CompletableFuture.supplyAsync(() -> answer(request, r -> unlock(r, locksSeen)), unlockThread);
+  }
+
+  private Response unlock(Request request, long locksSeen)
+      throws ProtocolException, VaultException, IOException, InterruptedException {
     Secret passphrase = request.requireSecret("passphrase");
     if (passphrase.isEmpty()) {
       throw new ProtocolException(ErrorCode.BAD_REQUEST, "the passphrase must not be empty");
     }
     try {
-      Vault.Unlocked outcome = vault.unlock(passphrase);
+      Vault.Unlocked outcome = deriving(() -> vault.unlock(passphrase, locksSeen));
       throttle.succeeded();
       LOG.info(switch (outcome) {
         case CREATED -> "created a new vault at " + vault.file() + " and unlocked it";
@@ -119,9 +130,25 @@ public final class Operations implements RequestHandler {
     } catch (WrongPassphraseException e) {
       Duration delay = throttle.failed();
       LOG.warning("wrong passphrase (" + throttle.failures() + " in a row); answering in " + delay.toMillis() + " ms");
-      // On the vault's thread on purpose: attempts on other connections wait their turn too.
+      // On the unlock thread on purpose: attempts on other connections wait their turn too.
       Thread.sleep(delay);
       throw e;
+    }
+  }
+
+  private interface Derivation {
+    Vault.Unlocked run() throws VaultException, IOException;
+  }
+
+  /**
+   * Runs a key derivation and then hands its memory (Argon2's 128 MiB) back to the system: a full
+   * collection lets the heap shrink, so the daemon idles small however often it is unlocked.
+   */
+  private static Vault.Unlocked deriving(Derivation derivation) throws VaultException, IOException {
+    try {
+      return derivation.run();
+    } finally {
+      System.gc();
     }
   }
 
@@ -184,14 +211,18 @@ public final class Operations implements RequestHandler {
       }
       return Response.error(codeFor(e), e.getMessage());
     } catch (IOException e) {
-      LOG.log(Level.SEVERE, "vault I/O failed", e);
-      return Response.error(ErrorCode.INTERNAL, "the vault could not be written or read: " + e.getMessage());
+      String why = IoFailure.describe(e);
+      LOG.warning("op '" + request.op() + "': the vault could not be written or read: " + why);
+      return Response.error(ErrorCode.INTERNAL, "the vault could not be written or read: " + why);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return Response.error(ErrorCode.INTERNAL, "the daemon is shutting down");
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
+      // An Error too (out of memory in a key derivation, say): the request is answered, the
+      // daemon goes on, and the log says what happened.
       LOG.log(Level.SEVERE, "op '" + request.op() + "' failed", e);
-      return Response.error(ErrorCode.INTERNAL, "internal error in op '" + request.op() + "'; the daemon log has details");
+      return Response.error(ErrorCode.INTERNAL, "internal error in op '" + request.op() + "'"
+          + (e instanceof OutOfMemoryError ? " (out of memory)" : "") + "; the daemon log has details");
     }
   }
 }

@@ -1,6 +1,7 @@
 package dev.credagent.helper;
 
 import dev.credagent.daemon.AgentVersion;
+import dev.credagent.files.IoFailure;
 import dev.credagent.transport.RelayHandler;
 import dev.credagent.transport.RelayReply;
 import dev.credagent.vault.Credential;
@@ -112,9 +113,10 @@ public final class CredentialHelper implements RelayHandler {
       // Locked (the message says to run `credagent unlock`), or an unreadable vault file.
       return RelayReply.line(1, e.getMessage());
     } catch (IOException e) {
-      LOG.log(Level.SEVERE, "credential helper: vault I/O failed", e);
-      return RelayReply.line(1, "credagent could not write its vault: " + e.getMessage());
-    } catch (RuntimeException e) {
+      String why = IoFailure.describe(e);
+      LOG.warning("credential helper: the vault could not be written: " + why);
+      return RelayReply.line(1, "credagent could not write its vault: " + why);
+    } catch (RuntimeException | Error e) {
       LOG.log(Level.SEVERE, "credential helper failed", e);
       return RelayReply.line(1, "credagent failed internally; its daemon log has details");
     } finally {

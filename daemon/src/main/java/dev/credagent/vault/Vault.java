@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.Collections;
@@ -13,6 +12,8 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * One user's credentials: sealed on disk under a passphrase, open in memory once unlocked.
@@ -24,15 +25,26 @@ public final class Vault {
   /** What {@link #unlock} did. */
   public enum Unlocked { CREATED, OPENED, ALREADY }
 
+  private static final String LOCKED_WHILE_WAITING = "the vault was locked while this unlock waited; unlock again";
+
   private final Path file;
   private final KdfParams paramsForNewVault;
   private final SecureRandom random;
-  private volatile Session session;
+  private final AtomicReference<Session> session = new AtomicReference<>();
+  /** Counts locks; an unlock asked for before the latest lock does not undo it. */
+  private final AtomicLong locks = new AtomicLong();
+  /** One key derivation at a time: each holds {@link KdfParams#memoryKiB()} of memory. */
+  private final Object unlocking = new Object();
 
   /** The key and the open credentials, while unlocked. The map is never changed, only replaced. */
-  private record Session(VaultFormat.KeySpec keySpec, byte[] key, Map<String, Credential> credentials) {
+  private record Session(VaultFormat.KeySpec keySpec, VaultKey key, Map<String, Credential> credentials) {
     Session with(Map<String, Credential> replacement) {
       return new Session(keySpec, key, replacement);
+    }
+
+    void wipe() {
+      key.destroy();
+      credentials.values().forEach(credential -> credential.secret().destroy());
     }
   }
 
@@ -60,51 +72,66 @@ public final class Vault {
   }
 
   public boolean isUnlocked() {
-    return session != null;
+    return session.get() != null;
+  }
+
+  /**
+   * How many times the vault has been locked: take it when an unlock is asked for and hand it to
+   * {@link #unlock(Secret, long)}, so that a lock that comes after the request wins over it.
+   */
+  public long lockCount() {
+    return locks.get();
+  }
+
+  /** {@link #unlock(Secret, long)} as of now. */
+  public Unlocked unlock(Secret passphrase) throws VaultException, IOException {
+    return unlock(passphrase, lockCount());
   }
 
   /**
    * Opens the vault with {@code passphrase}, or creates it with that passphrase when there is none.
    * When already unlocked, checks the passphrase all the same, so a script that unlocks with a
    * wrong one is told so.
+   *
+   * <p>The key derivation (Argon2, half a second and its memory) holds no lock that {@link
+   * #lock()}, reads or writes wait for. If the vault was locked after {@code locksSeen} was taken,
+   * this unlock fails as locked: a lock wins over every unlock asked for before it.
    */
-  public synchronized Unlocked unlock(Secret passphrase) throws VaultException, IOException {
+  public Unlocked unlock(Secret passphrase, long locksSeen) throws VaultException, IOException {
     byte[] utf8 = passphrase.toUtf8();
     try {
-      Session open = session;
-      if (open != null) {
-        byte[] candidate = open.keySpec().params().deriveKey(utf8, open.keySpec().salt());
-        try {
-          if (!MessageDigest.isEqual(candidate, open.key())) {
-            throw new WrongPassphraseException();
-          }
-        } finally {
-          Arrays.fill(candidate, (byte) 0);
+      synchronized (unlocking) {
+        Session open = session.get();
+        if (open != null) {
+          return checkPassphrase(open, utf8, locksSeen);
         }
-        return Unlocked.ALREADY;
+        byte[] sealedBytes;
+        synchronized (this) { // not in the middle of a write that a lock interrupted
+          try {
+            sealedBytes = Files.readAllBytes(file);
+          } catch (NoSuchFileException absent) {
+            sealedBytes = null;
+          }
+        }
+        if (sealedBytes == null) {
+          create(utf8, locksSeen);
+          return Unlocked.CREATED;
+        }
+        install(open(VaultFormat.parse(sealedBytes), utf8), locksSeen);
+        DurableFile.removeLeftovers(file);
+        return Unlocked.OPENED;
       }
-      byte[] sealedBytes;
-      try {
-        sealedBytes = Files.readAllBytes(file);
-      } catch (NoSuchFileException absent) {
-        create(utf8);
-        return Unlocked.CREATED;
-      }
-      session = open(VaultFormat.parse(sealedBytes), utf8);
-      DurableFile.removeLeftovers(file);
-      return Unlocked.OPENED;
     } finally {
       Arrays.fill(utf8, (byte) 0);
     }
   }
 
-  /** Drops the key and every credential from memory at once. */
-  public synchronized void lock() {
-    Session open = session;
-    session = null;
+  /** Drops the key and every credential from memory at once, whatever else is under way. */
+  public void lock() {
+    locks.incrementAndGet();
+    Session open = session.getAndSet(null);
     if (open != null) {
-      Arrays.fill(open.key(), (byte) 0);
-      open.credentials().values().forEach(credential -> credential.secret().destroy());
+      open.wipe();
     }
   }
 
@@ -140,8 +167,7 @@ public final class Vault {
     Session open = requireUnlocked();
     Map<String, Credential> next = new HashMap<>(open.credentials());
     Credential replaced = next.put(server, credential);
-    commit(open, next);
-    if (replaced != null) {
+    if (commit(open, next) && replaced != null) {
       replaced.secret().destroy();
     }
   }
@@ -153,15 +179,47 @@ public final class Vault {
     }
     Map<String, Credential> next = new HashMap<>(open.credentials());
     Credential removed = next.remove(server);
-    commit(open, next);
-    removed.secret().destroy();
+    if (commit(open, next)) {
+      removed.secret().destroy();
+    }
   }
 
-  private void create(byte[] passphrase) throws IOException {
+  private Unlocked checkPassphrase(Session open, byte[] passphrase, long locksSeen) throws VaultException {
+    byte[] candidate = open.keySpec().params().deriveKey(passphrase, open.keySpec().salt());
+    try {
+      if (locks.get() != locksSeen) {
+        throw new VaultLockedException(LOCKED_WHILE_WAITING);
+      }
+      if (!open.key().matches(candidate)) {
+        throw new WrongPassphraseException();
+      }
+      return Unlocked.ALREADY;
+    } finally {
+      Arrays.fill(candidate, (byte) 0);
+    }
+  }
+
+  private void create(byte[] passphrase, long locksSeen) throws IOException, VaultLockedException {
     VaultFormat.KeySpec spec = VaultFormat.KeySpec.fresh(paramsForNewVault, random);
-    Session fresh = new Session(spec, spec.params().deriveKey(passphrase, spec.salt()), Map.of());
-    write(fresh);
-    session = fresh;
+    Session fresh = new Session(spec, new VaultKey(spec.params().deriveKey(passphrase, spec.salt())), Map.of());
+    synchronized (this) {
+      if (locks.get() != locksSeen) {
+        fresh.wipe();
+        throw new VaultLockedException(LOCKED_WHILE_WAITING);
+      }
+      write(fresh);
+      install(fresh, locksSeen);
+    }
+  }
+
+  private void install(Session opened, long locksSeen) throws VaultLockedException {
+    synchronized (this) {
+      if (locks.get() == locksSeen && session.compareAndSet(null, opened)) {
+        return;
+      }
+    }
+    opened.wipe();
+    throw new VaultLockedException(LOCKED_WHILE_WAITING);
   }
 
   private Session open(VaultFormat.Sealed sealed, byte[] passphrase) throws VaultException {
@@ -172,29 +230,47 @@ public final class Vault {
       throw new WrongPassphraseException();
     }
     try {
-      return new Session(sealed.keySpec(), key, Collections.unmodifiableMap(VaultBody.decode(plaintext)));
+      return new Session(sealed.keySpec(), new VaultKey(key), Collections.unmodifiableMap(VaultBody.decode(plaintext)));
+    } catch (CorruptVaultException | RuntimeException e) {
+      Arrays.fill(key, (byte) 0);
+      throw e;
     } finally {
       Arrays.fill(plaintext, (byte) 0);
     }
   }
 
-  private void commit(Session open, Map<String, Credential> next) throws IOException {
+  /**
+   * Writes {@code next} durably, then publishes it; false when a lock came during the write (the
+   * change is on disk all the same, and the new secrets are wiped with the rest).
+   */
+  private boolean commit(Session open, Map<String, Credential> next) throws IOException, VaultLockedException {
     Session updated = open.with(Collections.unmodifiableMap(next));
     write(updated);
-    session = updated;
+    if (session.compareAndSet(open, updated)) {
+      return true;
+    }
+    updated.wipe();
+    return false;
   }
 
-  private void write(Session state) throws IOException {
-    byte[] plaintext = VaultBody.encode(state.credentials());
+  private void write(Session state) throws IOException, VaultLockedException {
+    byte[] key = state.key().copy();
+    byte[] plaintext = null;
     try {
-      DurableFile.replace(file, VaultFormat.seal(state.keySpec(), state.key(), plaintext, random));
+      plaintext = VaultBody.encode(state.credentials());
+      DurableFile.replace(file, VaultFormat.seal(state.keySpec(), key, plaintext, random));
+    } catch (Secret.DestroyedSecretException lockedWhileEncoding) {
+      throw new VaultLockedException();
     } finally {
-      Arrays.fill(plaintext, (byte) 0);
+      Arrays.fill(key, (byte) 0);
+      if (plaintext != null) {
+        Arrays.fill(plaintext, (byte) 0);
+      }
     }
   }
 
   private Session requireUnlocked() throws VaultLockedException {
-    Session open = session;
+    Session open = session.get();
     if (open == null) {
       throw new VaultLockedException();
     }

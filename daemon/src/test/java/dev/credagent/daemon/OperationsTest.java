@@ -1,6 +1,7 @@
 package dev.credagent.daemon;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -27,7 +28,7 @@ class OperationsTest {
   void setUp() {
     Vault vault = new Vault(home.resolve("vault"), TestKdf.CHEAP);
     DaemonInfo info = new DaemonInfo(home.resolve("agent.sock"), home, 1234, Instant.now());
-    operations = new Operations(vault, info, Runnable::run, () -> stopped.set(true));
+    operations = new Operations(vault, info, Runnable::run, Runnable::run, () -> stopped.set(true));
   }
 
   private JsonNode call(String line) throws Exception {
@@ -101,5 +102,34 @@ class OperationsTest {
     assertEquals(false, stopped.get());
     response.afterSent().run();
     assertTrue(stopped.get());
+  }
+
+  @Test
+  void lockTakesEffectAtOnceAheadOfQueuedUnlocksAndWinsOverThem() throws Exception {
+    // Defect 4: lock used to queue behind unlock attempts (Argon2 and the throttle's delay each).
+    java.util.ArrayDeque<Runnable> unlockQueue = new java.util.ArrayDeque<>();
+    Vault vault = new Vault(home.resolve("vault2"), TestKdf.CHEAP);
+    DaemonInfo info = new DaemonInfo(home.resolve("agent.sock"), home, 1234, Instant.now());
+    Operations queued = new Operations(vault, info, Runnable::run, unlockQueue::add, () -> {});
+    java.util.function.Function<String, java.util.concurrent.CompletableFuture<Response>> ask =
+        line -> queued.handle(line.getBytes(StandardCharsets.UTF_8));
+    ask.apply("{\"v\":1,\"op\":\"unlock\",\"passphrase\":\"pw\"}");
+    unlockQueue.poll().run();
+    ask.apply("{\"v\":1,\"op\":\"store\",\"server\":\"r\",\"username\":\"u\",\"secret\":\"s\"}").join();
+
+    var wrong = ask.apply("{\"v\":1,\"op\":\"unlock\",\"passphrase\":\"wrong\"}");
+    var right = ask.apply("{\"v\":1,\"op\":\"unlock\",\"passphrase\":\"pw\"}");
+    var lock = ask.apply("{\"v\":1,\"op\":\"lock\"}");
+    assertTrue(lock.isDone(), "lock answers without waiting for the unlocks queued before it");
+    assertEquals("locked", code(JSON.readTree(ask.apply("{\"v\":1,\"op\":\"get\",\"server\":\"r\"}").join().toLine())));
+
+    while (!unlockQueue.isEmpty()) {
+      unlockQueue.poll().run();
+    }
+    assertEquals("unauthorized", code(JSON.readTree(wrong.join().toLine())));
+    JsonNode overtaken = JSON.readTree(right.join().toLine());
+    assertEquals("locked", code(overtaken), "an unlock asked for before the lock does not undo it");
+    assertTrue(overtaken.path("error").path("message").asText().contains("locked while this unlock waited"));
+    assertFalse(vault.isUnlocked());
   }
 }
