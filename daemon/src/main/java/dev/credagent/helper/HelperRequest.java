@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.exc.StreamReadException;
+import dev.credagent.protocol.JsonErrors;
+import dev.credagent.protocol.Utf8;
 import dev.credagent.vault.Secret;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -19,6 +21,7 @@ record HelperRequest(String serverUrl, String username, Secret secret) {
   private static final JsonFactory JSON = new JsonFactory();
 
   static HelperRequest parseStore(byte[] input) throws HelperException {
+    requireUtf8(input, "the credentials are");
     String serverUrl = "";
     String username = "";
     Secret secret = null;
@@ -54,7 +57,7 @@ record HelperRequest(String serverUrl, String username, Secret secret) {
       }
     } catch (StreamReadException e) {
       destroy(secret);
-      throw new HelperException("invalid JSON: " + e.getOriginalMessage().lines().findFirst().orElse("unreadable"));
+      throw new HelperException("invalid JSON: " + JsonErrors.describe(e));
     } catch (IOException e) {
       destroy(secret);
       throw new HelperException("invalid JSON");
@@ -66,8 +69,16 @@ record HelperRequest(String serverUrl, String username, Secret secret) {
   }
 
   /** The server URL of get and erase: stdin with surrounding white space trimmed. */
-  static String parseServerUrl(byte[] input) {
+  static String parseServerUrl(byte[] input) throws HelperException {
+    requireUtf8(input, "the server URL is");
     return new String(input, StandardCharsets.UTF_8).strip();
+  }
+
+  private static void requireUtf8(byte[] input, String what) throws HelperException {
+    int malformed = Utf8.firstMalformed(input);
+    if (malformed >= 0) {
+      throw new HelperException(what + " not valid UTF-8 (at byte " + malformed + ")");
+    }
   }
 
   private static void destroy(Secret secret) {

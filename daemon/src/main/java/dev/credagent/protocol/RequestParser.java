@@ -19,6 +19,12 @@ public final class RequestParser {
       .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
       .build();
 
+  /**
+   * Field names an error may quote: a name that is none of these is not echoed, since a client
+   * that mixed up a name and a value would see its secret in the error.
+   */
+  private static final java.util.Set<String> NAMED_FIELDS = java.util.Set.of("op", "server", "username", "secret", "passphrase");
+
   private RequestParser() {}
 
   public static Request parse(byte[] line) throws ProtocolException {
@@ -32,6 +38,10 @@ public final class RequestParser {
   }
 
   private static Request parse(byte[] line, Map<String, Secret> secrets) throws ProtocolException {
+    int malformed = Utf8.firstMalformed(line);
+    if (malformed >= 0) {
+      throw bad("the request is not valid UTF-8 (at byte " + malformed + ")");
+    }
     Map<String, String> fields = new HashMap<>();
     Integer version = null;
     try (JsonParser json = JSON.createParser(line)) {
@@ -47,7 +57,7 @@ public final class RequestParser {
           }
           version = json.getIntValue();
         } else if (value != JsonToken.VALUE_STRING) {
-          throw bad("field '" + field + "' must be a string");
+          throw bad(NAMED_FIELDS.contains(field) ? "field '" + field + "' must be a string" : "every field must be a string");
         } else if (Request.SECRET_FIELDS.contains(field)) {
           secrets.put(field, Secret.copyOf(json.getTextCharacters(), json.getTextOffset(), json.getTextLength()));
         } else {
@@ -58,7 +68,7 @@ public final class RequestParser {
         throw bad("a request line holds exactly one JSON object");
       }
     } catch (StreamReadException e) {
-      throw bad("not valid JSON: " + e.getOriginalMessage());
+      throw bad("not valid JSON: " + JsonErrors.describe(e));
     } catch (IOException e) {
       throw bad("not valid JSON");
     }

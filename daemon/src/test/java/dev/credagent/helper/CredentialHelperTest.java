@@ -89,4 +89,17 @@ class CredentialHelperTest {
   void versionIsOneLine() {
     assertEquals("0:docker-credential-agent (credagent) ", call("version", "").replaceAll("[^ ]+\\n$", ""));
   }
+
+  @Test
+  void malformedUtf8AndMalformedJsonAreRefusedWithoutEchoingTheInput() throws Exception {
+    byte[] overlong = {'r', 'e', 'g', (byte) 0xc0, (byte) 0xaf};
+    String refused = HelperRequest.class.getSimpleName();
+    org.junit.jupiter.api.Assertions.assertTrue(
+        org.junit.jupiter.api.Assertions.assertThrows(HelperException.class, () -> HelperRequest.parseServerUrl(overlong))
+            .getMessage().contains("not valid UTF-8 (at byte 3)"), refused);
+    HelperException echo = org.junit.jupiter.api.Assertions.assertThrows(HelperException.class, () -> HelperRequest.parseStore(
+        "{\"ServerURL\":\"r\",\"Username\":\"u\",\"Secret\":hunter2hunter2}".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    org.junit.jupiter.api.Assertions.assertFalse(echo.getMessage().contains("hunter2"), echo.getMessage());
+    org.junit.jupiter.api.Assertions.assertTrue(echo.getMessage().startsWith("invalid JSON: "), echo.getMessage());
+  }
 }

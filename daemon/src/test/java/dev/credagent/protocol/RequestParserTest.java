@@ -59,4 +59,30 @@ class RequestParserTest {
     assertEquals(ErrorCode.BAD_REQUEST, e.code());
     assertTrue(e.getMessage().contains("'server'"), e.getMessage());
   }
+
+  @Test
+  void malformedUtf8IsRefusedNeverMatchedToAnotherKey() {
+    // Defect 7: "reg\xc0\xaf" used to be read as "reg/".
+    byte[] line = "{\"v\":1,\"op\":\"get\",\"server\":\"reg__\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    int at = new String(line, java.nio.charset.StandardCharsets.UTF_8).indexOf("__");
+    line[at] = (byte) 0xc0;
+    line[at + 1] = (byte) 0xaf;
+    ProtocolException e = org.junit.jupiter.api.Assertions.assertThrows(ProtocolException.class, () -> RequestParser.parse(line));
+    org.junit.jupiter.api.Assertions.assertEquals(ErrorCode.BAD_REQUEST, e.code());
+    org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("not valid UTF-8 (at byte " + at + ")"), e.getMessage());
+  }
+
+  @Test
+  void parseErrorsSayWhereButNeverQuoteTheLine() {
+    // Defect 8: Jackson's message was "Unrecognized token 'MyPassPhrase'".
+    for (String line : java.util.List.of(
+        "{\"v\":1,\"op\":\"unlock\",\"passphrase\":MyPassPhrase}",
+        "{\"v\":1,\"op\":\"unlock\",\"passphrase\":\"MyPassPhrase",
+        "{\"v\":1,\"op\":\"store\",\"MyPassPhrase\":[1]}",
+        "MyPassPhrase")) {
+      ProtocolException e = org.junit.jupiter.api.Assertions.assertThrows(ProtocolException.class,
+          () -> RequestParser.parse(line.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+      org.junit.jupiter.api.Assertions.assertFalse(e.getMessage().contains("MyPass"), line + " -> " + e.getMessage());
+    }
+  }
 }
