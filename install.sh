@@ -42,6 +42,7 @@ staging=$(mktemp -d "$prefix/lib/.credagent.XXXXXX" 2>/dev/null || { mkdir -p "$
 trap 'rm -rf "$staging"' EXIT
 
 cp -R "$dist/lib/credagent/jars" "$staging/jars"
+cp "$dist/lib/credagent/daemon.jvmoptions" "$staging/daemon.jvmoptions"
 modules=$("$jdk/bin/jdeps" --ignore-missing-deps --print-module-deps --multi-release 25 \
   "$staging"/jars/*.jar 2>/dev/null | tail -n 1)
 # jdk.security.auth gives us our uid; jdk.unsupported is sun.misc (signals, Netty's Unsafe).
