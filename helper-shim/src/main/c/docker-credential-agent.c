@@ -12,11 +12,23 @@
  *   request:  "credential-helper/1 ACTION LENGTH\n" then LENGTH bytes of stdin
  *   response: "EXIT LENGTH\n" then LENGTH bytes for stdout
  *
- * When nothing answers on the socket it runs `credagent start` from the directory
- * it is installed in (as the credagent CLI itself would start the daemon) and tries
- * once more. Every wait is bounded.
+ * Before it sends a byte it checks whom it is talking to, as the Java CLI does
+ * (dev.credagent.client.SocketCheck): the socket's directory is the user's own and
+ * private, the socket is the user's, and the process listening on it runs as the user.
+ * Otherwise another user who made the directory first (a default socket under /tmp)
+ * would receive every password `docker login` stores.
+ *
+ * When nothing answers on the socket it takes the start lock beside the socket (the
+ * one the CLI takes), runs `credagent start` from the directory it is installed in
+ * unless a daemon answers by then, and tries once more: one start however many helpers
+ * find no daemon at once. Every wait is bounded.
  */
+#ifdef __linux__
+#define _GNU_SOURCE /* struct ucred, for SO_PEERCRED */
+#else
 #define _XOPEN_SOURCE 700
+#define _DARWIN_C_SOURCE /* getpeereid */
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -43,6 +55,8 @@
 #define MAX_ACTION 64
 #define IO_TIMEOUT_SECONDS 30
 #define START_TIMEOUT_SECONDS 15
+#define OWN_DIRECTORY "keep the socket in a directory of your own " \
+  "(CREDAGENT_SOCKET=$XDG_RUNTIME_DIR/credagent/agent.sock, or any path in a directory only you can reach)"
 
 /* Errors go to stdout with exit 1, as docker-credential-helpers report theirs. */
 static void fail(const char *format, ...) {
@@ -74,8 +88,90 @@ static int socket_path(char *out, size_t size) {
   return n > 0 && (size_t)n < size ? 0 : -1;
 }
 
+/* The directory part of path ("." when it has none). */
+static void directory_of(const char *path, char *out, size_t size) {
+  const char *slash = strrchr(path, '/');
+  size_t length = slash == NULL ? 0 : (slash == path ? 1 : (size_t)(slash - path));
+  if (length == 0) {
+    snprintf(out, size, ".");
+  } else if (length < size) {
+    memcpy(out, path, length);
+    out[length] = '\0';
+  } else {
+    fail("the credagent socket path is too long");
+  }
+}
+
+/* 1 when the socket's directory is the user's own and private, 0 when it does not exist;
+   anything else is refused before a byte is sent. */
+static int check_socket_directory(const char *path) {
+  char dir[PATH_MAX];
+  struct stat st;
+  directory_of(path, dir, sizeof(dir));
+  if (lstat(dir, &st) != 0) {
+    if (errno == ENOENT) {
+      return 0;
+    }
+    fail("cannot inspect %s: %s", dir, strerror(errno));
+  }
+  if (!S_ISDIR(st.st_mode)) {
+    fail("refusing to use %s: it is not a directory (or is a symbolic link); remove it, or choose another path", dir);
+  }
+  if (st.st_uid != getuid()) {
+    fail("refusing to use %s: it belongs to uid %ld, not to you (uid %ld); " OWN_DIRECTORY, dir,
+         (long)st.st_uid, (long)getuid());
+  }
+  if ((st.st_mode & 077) != 0) {
+    if ((st.st_mode & (S_ISVTX | S_IWOTH)) != 0) {
+      fail("refusing to use %s: group or others can reach it (mode %03o, a shared directory); " OWN_DIRECTORY,
+           dir, (unsigned)(st.st_mode & 07777));
+    }
+    fail("refusing to use %s: group or others can reach it (mode %03o); run: chmod 700 %s", dir,
+         (unsigned)(st.st_mode & 0777), dir);
+  }
+  return 1;
+}
+
+/* The socket, if there is one, must be a socket of the user's. */
+static void check_socket_file(const char *path) {
+  struct stat st;
+  if (lstat(path, &st) != 0) {
+    return; /* nothing there: connect says so */
+  }
+  if (!S_ISSOCK(st.st_mode)) {
+    fail("refusing %s: it is not a socket; remove it", path);
+  }
+  if (st.st_uid != getuid()) {
+    fail("refusing %s: it belongs to uid %ld, not to you (uid %ld); remove it, or set CREDAGENT_SOCKET to a socket of your own",
+         path, (long)st.st_uid, (long)getuid());
+  }
+}
+
+/* The process on the other end runs as the user, or nothing is sent. */
+static void check_peer(int fd, const char *path) {
+  uid_t peer;
+#ifdef __linux__
+  struct ucred credentials;
+  socklen_t length = sizeof(credentials);
+  if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &credentials, &length) != 0) {
+    fail("cannot tell who listens on %s: %s", path, strerror(errno));
+  }
+  peer = credentials.uid;
+#else
+  gid_t group;
+  if (getpeereid(fd, &peer, &group) != 0) {
+    fail("cannot tell who listens on %s: %s", path, strerror(errno));
+  }
+#endif
+  if (peer != getuid()) {
+    fail("refusing the daemon on %s: it runs as uid %ld, not as you (uid %ld); nothing was sent. "
+         "Stop it, or set CREDAGENT_SOCKET to a socket of your own", path, (long)peer, (long)getuid());
+  }
+}
+
 /* Connects; returns the socket, or -1 with errno set when nobody answers. */
 static int connect_agent(const char *path) {
+  check_socket_file(path);
   struct sockaddr_un address;
   if (strlen(path) >= sizeof(address.sun_path)) {
     fail("the socket path %s is too long for a Unix socket; set CREDAGENT_SOCKET to a shorter one", path);
@@ -131,8 +227,9 @@ static void credagent_beside_us(const char *argv0, char *out, size_t size) {
   }
 }
 
-/* Runs `credagent start`: stdin and stdout on /dev/null, so no pipe of our caller is held. */
-static void start_daemon(const char *argv0) {
+/* Runs `credagent start`: stdin and stdout on /dev/null, so no pipe of our caller is held.
+   lock_held: we hold the start lock, so credagent must not wait for it. */
+static void start_daemon(const char *argv0, int lock_held) {
   char credagent[PATH_MAX];
   credagent_beside_us(argv0, credagent, sizeof(credagent));
   if (access(credagent, X_OK) != 0) {
@@ -155,7 +252,11 @@ static void start_daemon(const char *argv0) {
     }
     dup2(errors[1], STDERR_FILENO);
     close(errors[0]);
-    execl(credagent, "credagent", "start", (char *)NULL);
+    if (lock_held) {
+      execl(credagent, "credagent", "start", "--start-lock-held", (char *)NULL);
+    } else {
+      execl(credagent, "credagent", "start", (char *)NULL);
+    }
     dprintf(STDERR_FILENO, "cannot run %s: %s", credagent, strerror(errno));
     _exit(127);
   }
@@ -202,6 +303,56 @@ static void start_daemon(const char *argv0) {
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     fail("could not start the credagent daemon: %s", used ? message : "credagent start failed");
   }
+}
+
+/* Waits (bounded) for the start lock beside the socket: a POSIX record lock, as Java's
+   FileChannel.lock takes, so the helper and the CLI exclude each other. Returns its fd. */
+static int take_start_lock(const char *path) {
+  char lock_path[PATH_MAX];
+  if (snprintf(lock_path, sizeof(lock_path), "%s.start", path) >= (int)sizeof(lock_path)) {
+    fail("the credagent socket path is too long");
+  }
+  int fd = open(lock_path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    fail("cannot open the start lock %s: %s", lock_path, strerror(errno));
+  }
+  struct flock lock;
+  memset(&lock, 0, sizeof(lock));
+  lock.l_type = F_WRLCK;
+  lock.l_whence = SEEK_SET;
+  time_t deadline = time(NULL) + START_TIMEOUT_SECONDS;
+  while (fcntl(fd, F_SETLK, &lock) != 0) {
+    if (errno != EACCES && errno != EAGAIN && errno != EINTR) {
+      fail("cannot lock %s: %s", lock_path, strerror(errno));
+    }
+    if (time(NULL) >= deadline) {
+      fail("another credagent start held %s for %d s", lock_path, START_TIMEOUT_SECONDS);
+    }
+    struct timespec pause = {0, 20 * 1000 * 1000};
+    nanosleep(&pause, NULL);
+  }
+  return fd;
+}
+
+/* Nothing answered: start the daemon (once, whoever else is trying) and connect again. */
+static int start_and_connect(const char *argv0, const char *path) {
+  char dir[PATH_MAX];
+  directory_of(path, dir, sizeof(dir));
+  if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+    /* Its parents are missing too: credagent start creates them all, without the lock. */
+    start_daemon(argv0, 0);
+    check_socket_directory(path);
+    return connect_agent(path);
+  }
+  check_socket_directory(path);
+  int lock = take_start_lock(path);
+  int fd = connect_agent(path); /* started by whoever held the lock before us? */
+  if (fd < 0) {
+    start_daemon(argv0, 1);
+    fd = connect_agent(path);
+  }
+  close(lock);
+  return fd;
 }
 
 static void write_all(int fd, const char *data, size_t length) {
@@ -280,14 +431,14 @@ int main(int argc, char **argv) {
   if (socket_path(path, sizeof(path)) != 0) {
     fail("the credagent socket path is too long");
   }
-  int fd = connect_agent(path);
+  int fd = check_socket_directory(path) ? connect_agent(path) : (errno = ENOENT, -1);
   if (fd < 0 && (errno == ENOENT || errno == ECONNREFUSED)) {
-    start_daemon(argv[0]);
-    fd = connect_agent(path);
+    fd = start_and_connect(argv[0], path);
   }
   if (fd < 0) {
     fail("cannot reach the credagent daemon on %s: %s", path, strerror(errno));
   }
+  check_peer(fd, path);
 
   char header[128];
   int header_length = snprintf(header, sizeof(header), "credential-helper/1 %s %zu\n",

@@ -1,8 +1,12 @@
 package dev.credagent.cli;
 
 import dev.credagent.client.AgentClient;
+import dev.credagent.client.AgentUnavailableException;
+import dev.credagent.client.DaemonStarter;
+import dev.credagent.files.AgentPaths;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 @Command(name = "start", mixinStandardHelpOptions = true,
     description = {
@@ -10,9 +14,18 @@ import picocli.CommandLine.Command;
       "docker-credential-agent runs this when nothing answers on the socket."
     })
 final class StartCommand implements Callable<Integer> {
+  @Option(names = "--start-lock-held", hidden = true,
+      description = "Run by docker-credential-agent, which holds the start lock already.")
+  boolean startLockHeld;
+
   @Override
   public Integer call() throws Exception {
-    AgentClient.connectOrStart(Agent.paths()).close();
+    AgentPaths paths = Agent.paths();
+    try {
+      AgentClient.connect(paths).close();
+    } catch (AgentUnavailableException notRunning) {
+      DaemonStarter.start(paths, startLockHeld);
+    }
     return ExitCode.OK;
   }
 }

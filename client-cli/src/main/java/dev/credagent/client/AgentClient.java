@@ -35,13 +35,15 @@ public final class AgentClient implements AutoCloseable {
 
   /** Connects to a running daemon; {@link AgentUnavailableException} when none answers. */
   public static AgentClient connect(AgentPaths paths) throws IOException {
+    SocketCheck.check(paths.socket(), CurrentUser.uid());
     AFUNIXSocket socket = AFUNIXSocket.newInstance();
     try {
       socket.connect(AFUNIXSocketAddress.of(paths.socket().toFile()), 1000);
       AFUNIXSocketCredentials peer = socket.getPeerCredentials();
       if (peer == null || peer.getUid() != CurrentUser.uid()) {
         throw new IOException("refusing the daemon on " + paths.socket() + ": it runs as uid "
-            + (peer == null ? "unknown" : peer.getUid()) + ", not as you (uid " + CurrentUser.uid() + ")");
+            + (peer == null ? "unknown" : peer.getUid()) + ", not as you (uid " + CurrentUser.uid()
+            + "); nothing was sent. Stop it, or set CREDAGENT_SOCKET to a socket of your own");
       }
       socket.setSoTimeout(120_000);
       return new AgentClient(socket);
@@ -59,7 +61,7 @@ public final class AgentClient implements AutoCloseable {
     try {
       return connect(paths);
     } catch (AgentUnavailableException notRunning) {
-      DaemonStarter.start(paths);
+      DaemonStarter.start(paths, false);
       return connect(paths);
     }
   }

@@ -2,9 +2,11 @@ package dev.credagent.client;
 
 import dev.credagent.files.AgentPaths;
 import dev.credagent.files.CurrentUser;
+import dev.credagent.files.LockFile;
 import dev.credagent.files.PrivateDirectory;
 import java.io.File;
 import java.io.IOException;
+import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -13,40 +15,81 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Starts the daemon on demand: the same JVM and class path as this CLI, detached in its own
- * session (setsid) so that a closing terminal does not take it down, stdin from /dev/null and
- * output to the log, so that a caller reading our stdout to EOF does not wait for the daemon.
+ * Starts the daemon on demand: the same JVM and class path as this CLI, with the daemon's own
+ * options ({@code lib/credagent/daemon.jvmoptions}, which bin/credagent reads too), detached in
+ * its own session (setsid) so that a closing terminal does not take it down, in its home, stdin
+ * from /dev/null and output to the log, so that a caller reading our stdout to EOF does not wait
+ * for the daemon.
+ *
+ * <p>One start at a time: whoever starts holds {@code SOCKET.start} (a lock the C helper takes
+ * too), and whoever finds it held waits, then finds the daemon running. Eight helpers that find
+ * no daemon at once make one daemon, not eight JVMs racing on two cores.
  */
-final class DaemonStarter {
-  static final Duration WAIT = Duration.ofSeconds(3);
-  /** As in bin/credagent for the daemon; keep the two in step. */
-  private static final List<String> JVM_OPTIONS = List.of("--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC");
+public final class DaemonStarter {
+  /** A cold JVM on a loaded 2-core machine can take seconds; the C helper waits as long. */
+  static final Duration WAIT = Duration.ofSeconds(15);
   private static final List<String> SETSID = List.of("/usr/bin/setsid", "/bin/setsid");
+  private static final String OPTIONS_FILE = "daemon.jvmoptions";
 
   private DaemonStarter() {}
 
-  static void start(AgentPaths paths) throws IOException {
+  /** The lock file beside {@code socket} that serializes starts. */
+  public static Path startLock(Path socket) {
+    return socket.resolveSibling(socket.getFileName() + ".start");
+  }
+
+  /**
+   * Starts the daemon unless one answers, and returns once one does. {@code callerHoldsLock}:
+   * the process that ran us (the C helper) holds the start lock already.
+   */
+  public static void start(AgentPaths paths, boolean callerHoldsLock) throws IOException {
     PrivateDirectory.ensure(paths.home(), CurrentUser.uid());
+    PrivateDirectory.ensure(paths.socket().getParent(), CurrentUser.uid());
+    if (callerHoldsLock) {
+      startHoldingLock(paths);
+      return;
+    }
+    try (LockFile lock = LockFile.acquire(startLock(paths.socket()), WAIT)) {
+      if (lock == null) {
+        throw new IOException("another credagent start held " + startLock(paths.socket()) + " for "
+            + WAIT.toSeconds() + " s; see " + paths.log());
+      }
+      startHoldingLock(paths);
+    }
+  }
+
+  private static void startHoldingLock(AgentPaths paths) throws IOException {
+    if (answers(paths)) {
+      return; // started by whoever held the lock before us
+    }
     createOwnerOnly(paths.log());
     Process daemon = new ProcessBuilder(command())
+        .directory(paths.home().toFile())
         .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
         .redirectOutput(ProcessBuilder.Redirect.appendTo(paths.log().toFile()))
         .redirectErrorStream(true)
         .start();
     long deadline = System.nanoTime() + WAIT.toNanos();
     while (System.nanoTime() < deadline) {
-      try {
-        AgentClient.connect(paths).close();
+      if (answers(paths)) {
         return;
-      } catch (AgentUnavailableException notYet) {
-        if (!daemon.isAlive()) {
-          throw new IOException("the credagent daemon exited at start: " + lastLine(paths.log()));
-        }
+      }
+      if (!daemon.isAlive()) {
+        throw new IOException("the credagent daemon exited at start: " + lastLine(paths.log()));
       }
       sleep();
     }
     throw new IOException("the credagent daemon did not answer on " + paths.socket() + " within "
         + WAIT.toSeconds() + " s; see " + paths.log());
+  }
+
+  private static boolean answers(AgentPaths paths) throws IOException {
+    try {
+      AgentClient.connect(paths).close();
+      return true;
+    } catch (AgentUnavailableException notYet) {
+      return false;
+    }
   }
 
   private static void createOwnerOnly(Path log) throws IOException {
@@ -59,13 +102,28 @@ final class DaemonStarter {
     List<String> command = new ArrayList<>();
     SETSID.stream().filter(path -> Files.isExecutable(Path.of(path))).findFirst().ifPresent(command::add);
     command.add(ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-    command.addAll(JVM_OPTIONS);
+    command.add(jvmOptions());
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));
     command.add("dev.credagent.cli.Main");
     command.add("daemon");
     command.add("--detached");
     return command;
+  }
+
+  /** {@code @.../lib/credagent/daemon.jvmoptions}: the installed layout has our jar in lib/credagent/jars. */
+  private static String jvmOptions() {
+    try {
+      Path jar = Path.of(DaemonStarter.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+      Path options = jar.getParent().resolveSibling(OPTIONS_FILE);
+      if (Files.isRegularFile(options)) {
+        return "@" + options;
+      }
+      throw new IllegalStateException("the daemon's JVM options are missing: " + options
+          + " should be installed beside " + jar.getParent() + "; reinstall credagent");
+    } catch (URISyntaxException | NullPointerException e) {
+      throw new IllegalStateException("cannot tell where credagent is installed, to find " + OPTIONS_FILE, e);
+    }
   }
 
   private static String lastLine(Path log) {

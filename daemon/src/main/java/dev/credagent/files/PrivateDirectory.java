@@ -44,18 +44,25 @@ public final class PrivateDirectory {
   /** Throws unless {@code dir} is a real directory of {@code ownerUid} that nobody else can reach. */
   public static void check(Path dir, int ownerUid) throws IOException {
     if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
-      throw new InsecureDirectoryException(dir + " is not a directory (or is a symbolic link)");
+      throw new InsecureDirectoryException("refusing to use " + dir
+          + ": it is not a directory (or is a symbolic link); remove it, or choose another path");
     }
     int owner = (Integer) Files.getAttribute(dir, "unix:uid", LinkOption.NOFOLLOW_LINKS);
     if (owner != ownerUid) {
-      throw new InsecureDirectoryException(
-          "refusing to use " + dir + ": it belongs to uid " + owner + ", not to you (uid " + ownerUid + ")");
+      throw new InsecureDirectoryException("refusing to use " + dir + ": it belongs to uid " + owner
+          + ", not to you (uid " + ownerUid + "); " + OWN_DIRECTORY);
     }
-    Set<PosixFilePermission> perms = Files.getPosixFilePermissions(dir, LinkOption.NOFOLLOW_LINKS);
-    if (!OWNER_ONLY.containsAll(perms)) {
-      throw new InsecureDirectoryException(
-          "refusing to use " + dir + ": group or others can reach it (mode "
-              + PosixFilePermissions.toString(perms) + "); run: chmod 700 " + dir);
+    int mode = (Integer) Files.getAttribute(dir, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+    if ((mode & 0077) != 0) {
+      String perms = PosixFilePermissions.toString(Files.getPosixFilePermissions(dir, LinkOption.NOFOLLOW_LINKS));
+      boolean shared = (mode & STICKY) != 0 || (mode & 0002) != 0;
+      throw new InsecureDirectoryException("refusing to use " + dir + ": group or others can reach it (mode "
+          + perms + (shared ? ", a shared directory); " + OWN_DIRECTORY : "); run: chmod 700 " + dir));
     }
   }
+
+  /** The fix where the directory is someone else's or is meant to be shared, such as /tmp. */
+  private static final String OWN_DIRECTORY = "keep the socket and the vault in a directory of your own "
+      + "(CREDAGENT_SOCKET=$XDG_RUNTIME_DIR/credagent/agent.sock, or any path in a directory only you can reach)";
+  private static final int STICKY = 01000;
 }

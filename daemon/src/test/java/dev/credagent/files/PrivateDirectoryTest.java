@@ -43,4 +43,15 @@ class PrivateDirectoryTest {
     Path link = Files.createSymbolicLink(parent.resolve("link"), real);
     assertThrows(InsecureDirectoryException.class, () -> PrivateDirectory.ensure(link, me));
   }
+
+  @Test
+  void aSharedDirectoryIsNotToBeChmodedButLeft() throws Exception {
+    // Defect 13: CREDAGENT_SOCKET=/tmp/x.sock advised "chmod 700 /tmp".
+    java.nio.file.Path shared = java.nio.file.Files.createDirectory(parent.resolve("shared"));
+    java.nio.file.Files.setPosixFilePermissions(shared, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+    String message = org.junit.jupiter.api.Assertions.assertThrows(InsecureDirectoryException.class,
+        () -> PrivateDirectory.check(shared, CurrentUser.uid())).getMessage();
+    org.junit.jupiter.api.Assertions.assertFalse(message.contains("chmod"), message);
+    org.junit.jupiter.api.Assertions.assertTrue(message.contains("a directory of your own"), message);
+  }
 }

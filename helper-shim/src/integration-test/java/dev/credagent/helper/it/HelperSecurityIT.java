@@ -1,0 +1,141 @@
+package dev.credagent.helper.it;
+
+import static dev.credagent.helper.it.HelperInstall.helper;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.credagent.files.CurrentUser;
+import dev.credagent.it.AgentEnvironment;
+import dev.credagent.it.Run;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** docker-credential-agent against sockets it must not trust, and many helpers finding no daemon. */
+class HelperSecurityIT {
+  private static final String STORE = "{\"ServerURL\":\"r.example\",\"Username\":\"alice\",\"Secret\":\"secret-PLANTED\"}\n";
+  private AgentEnvironment agent;
+  private Path dir;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    agent = new AgentEnvironment();
+    HelperInstall.into(agent);
+    dir = agent.socket().getParent();
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    agent.close();
+  }
+
+  private static void assumeRootWithTools() {
+    assumeTrue(CurrentUser.uid() == 0, "needs root, to act as another user (nobody)");
+    assumeTrue(Files.isExecutable(Path.of("/usr/bin/setpriv")) && Files.isExecutable(Path.of("/usr/bin/socat")),
+        "needs setpriv (util-linux) and socat");
+  }
+
+  @Test
+  void aListenerPlantedInADirectoryOthersCanReachGetsNothing() throws Exception {
+    // Defect 1: with the default socket under /tmp, another user who made the directory first
+    // received every password `docker login` stored, and could answer `get` as they liked.
+    Files.createDirectories(dir);
+    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+    try (ServerSocketChannel planted = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+      planted.bind(UnixDomainSocketAddress.of(agent.socket()));
+      planted.configureBlocking(false);
+      for (String action : List.of("store", "get", "list")) {
+        Run refused = helper(agent, action, action.equals("store") ? STORE : "r.example\n");
+        assertEquals(1, refused.exitCode(), action);
+        assertTrue(refused.stdout().contains("refusing to use " + dir) && refused.stdout().contains("mode 755")
+            && refused.stdout().contains("chmod 700 " + dir), refused.stdout());
+      }
+      assertNull(planted.accept(), "the planted listener was never even connected to");
+    }
+  }
+
+  @Test
+  void aDirectoryOfAnotherUserIsRefusedAndItsOwnerNamed() throws Exception {
+    assumeRootWithTools();
+    Files.createDirectories(dir);
+    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+    new ProcessBuilder("chown", "65534:65534", dir.toString()).start().waitFor();
+    Run refused = helper(agent, "store", STORE);
+    assertEquals(1, refused.exitCode());
+    assertTrue(refused.stdout().contains("it belongs to uid 65534, not to you (uid 0)")
+        && refused.stdout().contains("a directory of your own"), refused.stdout());
+  }
+
+  @Test
+  void aDaemonThatDoesNotRunAsUsGetsNothing() throws Exception {
+    // The directory and the socket file are ours; only the peer check can tell.
+    assumeRootWithTools();
+    Files.createDirectories(dir);
+    Files.setPosixFilePermissions(agent.root(), PosixFilePermissions.fromString("rwx--x--x")); // nobody may pass
+    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
+    Path inbox = Files.createDirectories(agent.root().resolve("inbox"));
+    Files.setPosixFilePermissions(inbox, PosixFilePermissions.fromString("rwxrwxrwx"));
+    Path received = inbox.resolve("received");
+    Process listener = new ProcessBuilder("/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+        "/usr/bin/socat", "-u", "UNIX-LISTEN:" + agent.socket(), "CREATE:" + received)
+        .redirectErrorStream(true).start();
+    try {
+      long deadline = System.nanoTime() + 10_000_000_000L;
+      while (!Files.exists(agent.socket()) && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      new ProcessBuilder("chown", "0:0", agent.socket().toString()).start().waitFor();
+      Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+      Run refused = helper(agent, "store", STORE);
+      assertEquals(1, refused.exitCode());
+      assertTrue(refused.stdout().contains("it runs as uid 65534, not as you (uid 0); nothing was sent"), refused.stdout());
+      listener.waitFor(5, java.util.concurrent.TimeUnit.SECONDS);
+      assertTrue(!Files.exists(received) || Files.size(received) == 0, "the other user received nothing");
+    } finally {
+      listener.destroyForcibly();
+    }
+  }
+
+  @Test
+  void eightHelpersFindingNoDaemonStartExactlyOne() throws Exception {
+    // Defect 12: each helper spawned `credagent start` and its own JVM; on 2 busy cores several
+    // gave up. Now one starts the daemon under the start lock and the others wait for it.
+    Path bin = HelperInstall.installed(agent).getParent();
+    Path starts = agent.root().resolve("starts");
+    Files.move(bin.resolve("credagent"), bin.resolve("credagent.real"));
+    Files.writeString(bin.resolve("credagent"), "#!/bin/sh\necho \"$*\" >> '" + starts + "'\nexec \"$(dirname \"$0\")/credagent.real\" \"$@\"\n");
+    Files.setPosixFilePermissions(bin.resolve("credagent"), PosixFilePermissions.fromString("rwxr-xr-x"));
+
+    ExecutorService helpers = Executors.newFixedThreadPool(8);
+    try {
+      List<Future<Run>> runs = new ArrayList<>();
+      for (int i = 0; i < 8; i++) {
+        runs.add(helpers.submit(() -> helper(agent, "get", "r.example\n")));
+      }
+      for (Future<Run> run : runs) {
+        Run locked = run.get();
+        assertEquals("the credagent vault is locked; run `credagent unlock`\n", locked.stdout(),
+            "every helper reached the one daemon: " + locked.stdout());
+      }
+    } finally {
+      helpers.shutdownNow();
+    }
+    assertEquals(List.of("start --start-lock-held"), Files.readAllLines(starts), "one credagent start");
+    assertEquals(1, Pattern.compile("listening on").matcher(agent.readLog()).results().count(), agent.readLog());
+  }
+}
