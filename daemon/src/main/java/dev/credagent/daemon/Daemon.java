@@ -7,6 +7,7 @@ import dev.credagent.transport.AgentServer;
 import dev.credagent.transport.DaemonAlreadyRunningException;
 import dev.credagent.transport.InstanceLock;
 import dev.credagent.transport.ServerLimits;
+import dev.credagent.vault.Argon2id;
 import dev.credagent.vault.Vault;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
@@ -58,7 +59,8 @@ public final class Daemon {
       CredentialHelper helper = new CredentialHelper(daemon.vault, daemon.vaultThread);
       daemon.server = AgentServer.bind(paths.socket(), uid, ServerLimits.DEFAULT, operations, helper);
       Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("credagent-shutdown").unstarted(daemon::stop));
-      LOG.info("credagent " + AgentVersion.VALUE + " listening on " + paths.socket() + " (home " + paths.home() + ")");
+      LOG.info("credagent " + AgentVersion.VALUE + " listening on " + paths.socket() + " (home " + paths.home()
+          + "; key derivation: " + Argon2id.get().name() + ")");
       return daemon;
     } catch (IOException | RuntimeException e) {
       instanceLock.close();

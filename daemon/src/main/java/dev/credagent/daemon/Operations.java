@@ -7,6 +7,7 @@ import dev.credagent.protocol.Request;
 import dev.credagent.protocol.RequestParser;
 import dev.credagent.protocol.Response;
 import dev.credagent.transport.RequestHandler;
+import dev.credagent.vault.Argon2id;
 import dev.credagent.vault.CorruptVaultException;
 import dev.credagent.vault.Credential;
 import dev.credagent.vault.CredentialNotFoundException;
@@ -141,14 +142,17 @@ public final class Operations implements RequestHandler {
   }
 
   /**
-   * Runs a key derivation and then hands its memory (Argon2's 128 MiB) back to the system: a full
-   * collection lets the heap shrink, so the daemon idles small however often it is unlocked.
+   * Runs a key derivation. libargon2 hands its 128 MiB back by itself; where Bouncy Castle's
+   * Java one runs instead, a full collection lets the heap shrink back, so that the daemon idles
+   * small however often it is unlocked.
    */
   private static Vault.Unlocked deriving(Derivation derivation) throws VaultException, IOException {
     try {
       return derivation.run();
     } finally {
-      System.gc();
+      if (Argon2id.get().usesJavaHeap()) {
+        System.gc();
+      }
     }
   }
 

@@ -1,7 +1,5 @@
 package dev.credagent.vault;
 
-import org.bouncycastle.crypto.generators.Argon2BytesGenerator;
-import org.bouncycastle.crypto.params.Argon2Parameters;
 
 /**
  * Argon2id cost parameters; they are written in each vault's header, so a vault keeps the cost it
@@ -15,8 +13,11 @@ public record KdfParams(int memoryKiB, int iterations, int parallelism) {
    */
   public static final KdfParams DEFAULT = new KdfParams(128 * 1024, 3, 1);
 
-  /** Bounds a header must respect, so a tampered vault cannot make us allocate or spin forever. */
-  static final int MAX_MEMORY_KIB = 1024 * 1024;
+  /**
+   * Bounds a header must respect, so a tampered vault cannot make us allocate or spin forever:
+   * 256 MiB is twice the default and what the daemon's memory limits allow for.
+   */
+  static final int MAX_MEMORY_KIB = 256 * 1024;
   static final int MAX_ITERATIONS = 64;
   static final int MAX_PARALLELISM = 16;
 
@@ -36,17 +37,6 @@ public record KdfParams(int memoryKiB, int iterations, int parallelism) {
 
   /** A 256-bit key from the passphrase's UTF-8 bytes; the caller wipes both. */
   public byte[] deriveKey(byte[] passphrase, byte[] salt) {
-    Argon2Parameters parameters = new Argon2Parameters.Builder(Argon2Parameters.ARGON2_id)
-        .withVersion(Argon2Parameters.ARGON2_VERSION_13)
-        .withMemoryAsKB(memoryKiB)
-        .withIterations(iterations)
-        .withParallelism(parallelism)
-        .withSalt(salt)
-        .build();
-    Argon2BytesGenerator generator = new Argon2BytesGenerator();
-    generator.init(parameters);
-    byte[] key = new byte[KEY_BYTES];
-    generator.generateBytes(passphrase, key);
-    return key;
+    return Argon2id.get().derive(passphrase, salt, this, KEY_BYTES);
   }
 }
