@@ -25,11 +25,13 @@ public final class AgentServer implements AutoCloseable {
   private final EventLoopGroup group;
   private final Channel channel;
   private final Path socket;
+  private final ConnectionLimit connections;
 
-  private AgentServer(EventLoopGroup group, Channel channel, Path socket) {
+  private AgentServer(EventLoopGroup group, Channel channel, Path socket, ConnectionLimit connections) {
     this.group = group;
     this.channel = channel;
     this.socket = socket;
+    this.connections = connections;
   }
 
   /**
@@ -60,7 +62,7 @@ public final class AgentServer implements AutoCloseable {
           .syncUninterruptibly()
           .channel();
       Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
-      return new AgentServer(group, channel, socket);
+      return new AgentServer(group, channel, socket, connections);
     } catch (RuntimeException | IOException e) {
       group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
       throw e instanceof IOException io ? io : new IOException("cannot listen on " + socket + ": " + e.getMessage(), e);
@@ -69,6 +71,11 @@ public final class AgentServer implements AutoCloseable {
 
   public Path socket() {
     return socket;
+  }
+
+  /** A count that grows with every read on every connection: how busy the daemon has been. */
+  public long activity() {
+    return connections.activity();
   }
 
   /** Stops accepting, closes every connection and removes the socket file. */

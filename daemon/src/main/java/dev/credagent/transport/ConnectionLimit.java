@@ -22,7 +22,7 @@ final class ConnectionLimit extends ChannelInboundHandlerAdapter {
 
   private final int max;
   private final Set<Channel> open = new LinkedHashSet<>();
-  private long sequence;
+  private volatile long sequence;
   private long refused;
 
   ConnectionLimit(int max) {
@@ -32,6 +32,10 @@ final class ConnectionLimit extends ChannelInboundHandlerAdapter {
   /** Marks activity on a connection, for choosing which idle one to close first. */
   void touch(Channel channel) {
     ConnectionState.of(channel).touched(++sequence);
+  }
+
+  long activity() {
+    return sequence;
   }
 
   int open() {

@@ -93,4 +93,28 @@ class VaultFormatTest {
     assertTrue(sealed.keySpec().params().equals(TestKdf.CHEAP));
     assertArrayEquals(spec.salt(), sealed.keySpec().salt());
   }
+
+  @Test
+  void vaultsSealedByBouncyCastlesGcmStillOpen() throws Exception {
+    // Vaults written before the JDK's AES-GCM replaced Bouncy Castle's must open unchanged.
+    java.security.SecureRandom random = new java.security.SecureRandom();
+    byte[] key = new byte[32];
+    random.nextBytes(key);
+    VaultFormat.KeySpec spec = VaultFormat.KeySpec.fresh(TestKdf.CHEAP, random);
+    byte[] nonce = new byte[VaultFormat.NONCE_BYTES];
+    random.nextBytes(nonce);
+    byte[] plaintext = "{\"credentials\":{}}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    byte[] withSomeNonce = VaultFormat.seal(spec, key, plaintext, random);
+    byte[] header = VaultFormat.parse(withSomeNonce).header();
+    nonce = VaultFormat.parse(withSomeNonce).nonce();
+    org.bouncycastle.crypto.modes.GCMModeCipher bc = org.bouncycastle.crypto.modes.GCMBlockCipher.newInstance(
+        org.bouncycastle.crypto.engines.AESEngine.newInstance());
+    bc.init(true, new org.bouncycastle.crypto.params.AEADParameters(new org.bouncycastle.crypto.params.KeyParameter(key), 128, nonce, header));
+    byte[] sealedByBc = new byte[header.length + bc.getOutputSize(plaintext.length)];
+    System.arraycopy(header, 0, sealedByBc, 0, header.length);
+    int n = bc.processBytes(plaintext, 0, plaintext.length, sealedByBc, header.length);
+    bc.doFinal(sealedByBc, header.length + n);
+    org.junit.jupiter.api.Assertions.assertArrayEquals(withSomeNonce, sealedByBc, "the same bytes either way");
+    org.junit.jupiter.api.Assertions.assertArrayEquals(plaintext, VaultFormat.open(VaultFormat.parse(sealedByBc), key));
+  }
 }
