@@ -73,6 +73,12 @@ if [ -x "$helper" ]; then
   install -m 755 "$helper" "$prefix/bin/docker-credential-agent"
 fi
 
+# The daemon derives keys with libargon2 where it can (memory outside the JVM's heap); without
+# it, Bouncy Castle's Java Argon2 works too, slower and holding more memory.
+if ! { ldconfig -p 2>/dev/null | grep -q 'libargon2\.so\.1' || [ -e /opt/homebrew/lib/libargon2.1.dylib ] || [ -e /usr/local/lib/libargon2.1.dylib ]; }; then
+  echo "note: libargon2 was not found; install it (Debian/Ubuntu: apt-get install libargon2-1; macOS: brew install argon2) for a smaller, faster daemon"
+fi
+
 echo "installed credagent into $prefix (bin/credagent$([ -x "$helper" ] && echo ', bin/docker-credential-agent'))"
 case ":$PATH:" in
   *":$prefix/bin:"*) ;;

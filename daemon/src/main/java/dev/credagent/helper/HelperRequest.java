@@ -1,6 +1,7 @@
 package dev.credagent.helper;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import dev.credagent.vault.SecretSafeJson;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.exc.StreamReadException;
@@ -18,7 +19,7 @@ import java.nio.charset.StandardCharsets;
  * match without regard to case, unknown fields are ignored, null is the empty string.
  */
 record HelperRequest(String serverUrl, String username, Secret secret) {
-  private static final JsonFactory JSON = new JsonFactory();
+  private static final JsonFactory JSON = SecretSafeJson.FACTORY;
 
   static HelperRequest parseStore(byte[] input) throws HelperException {
     requireUtf8(input, "the credentials are");

@@ -1,6 +1,7 @@
 package dev.credagent.helper;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import dev.credagent.vault.SecretSafeJson;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.SerializableString;
 import com.fasterxml.jackson.core.io.CharacterEscapes;
@@ -17,7 +18,7 @@ import java.util.Map;
  * trailing newline.
  */
 final class HelperResponse {
-  private static final JsonFactory JSON = new JsonFactory();
+  private static final JsonFactory JSON = SecretSafeJson.FACTORY;
   private static final CharacterEscapes GO_ESCAPES = new GoEscapes();
 
   private HelperResponse() {}

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.exc.StreamReadException;
 import dev.credagent.vault.Secret;
+import dev.credagent.vault.SecretSafeJson;
 import java.io.IOException;
 import java.util.HashMap;
 import java.util.Map;
@@ -15,7 +16,7 @@ import java.util.Map;
  * (and the integer {@code v}); anything else is a {@code bad_request} with a message saying what.
  */
 public final class RequestParser {
-  private static final JsonFactory JSON = JsonFactory.builder()
+  private static final JsonFactory JSON = SecretSafeJson.builder()
       .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
       .build();
 

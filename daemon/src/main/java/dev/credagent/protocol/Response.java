@@ -1,6 +1,7 @@
 package dev.credagent.protocol;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import dev.credagent.vault.SecretSafeJson;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.credagent.vault.Secret;
 import java.io.ByteArrayOutputStream;
@@ -17,7 +18,7 @@ import java.util.Map;
  * carries a secret owns it and wipes it on {@link #close()}.
  */
 public final class Response implements AutoCloseable {
-  private static final JsonFactory JSON = new JsonFactory();
+  private static final JsonFactory JSON = SecretSafeJson.FACTORY;
 
   private final ErrorCode error;
   private final String message;

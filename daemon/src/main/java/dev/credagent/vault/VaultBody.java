@@ -17,7 +17,7 @@ import java.util.TreeMap;
  * characters without passing through a String we could not wipe.
  */
 final class VaultBody {
-  private static final JsonFactory JSON = new JsonFactory();
+  private static final JsonFactory JSON = SecretSafeJson.FACTORY;
 
   private VaultBody() {}
 
