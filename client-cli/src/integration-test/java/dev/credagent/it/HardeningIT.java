@@ -90,6 +90,8 @@ class HardeningIT {
       assertEquals(List.of(), dumps(cwd, agent.home()), "after SIG" + signal);
       assertFalse(Files.readString(agent.log()).contains("secret-CORE"));
     }
+    assertTrue(Files.readString(agent.log()).contains("A fatal error has been detected by the Java Runtime Environment"),
+        "the SIGSEGV crash report went to the daemon's private log, not to an hs_err file");
   }
 
   @Test
