@@ -1,6 +1,7 @@
 package dev.credagent.cli;
 
 import dev.credagent.client.ClientRequest;
+import dev.credagent.protocol.Op;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
@@ -12,7 +13,7 @@ final class EraseCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Agent.call(ClientRequest.op("erase").with("server", server));
+    Agent.call(ClientRequest.op(Op.ERASE).with("server", server));
     return ExitCode.OK;
   }
 }

@@ -1,6 +1,7 @@
 package dev.credagent.cli;
 
 import dev.credagent.client.AgentErrorException;
+import dev.credagent.protocol.ErrorCode;
 
 /** How a failed command is told to the person who ran it: one line and an exit code, no trace. */
 final class Failure {
@@ -11,10 +12,10 @@ final class Failure {
       return cli.exitCode();
     }
     if (e instanceof AgentErrorException agent) {
-      return switch (agent.code()) {
-        case "locked" -> ExitCode.LOCKED;
-        case "not_found" -> ExitCode.NOT_FOUND;
-        case "unauthorized" -> ExitCode.WRONG_PASSPHRASE;
+      return switch (ErrorCode.fromWire(agent.code())) {
+        case LOCKED -> ExitCode.LOCKED;
+        case NOT_FOUND -> ExitCode.NOT_FOUND;
+        case UNAUTHORIZED -> ExitCode.WRONG_PASSPHRASE;
         default -> ExitCode.ERROR;
       };
     }

@@ -3,6 +3,7 @@ package dev.credagent.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.credagent.client.ClientRequest;
+import dev.credagent.protocol.Op;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
@@ -15,7 +16,7 @@ final class GetCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    JsonNode reply = Agent.call(ClientRequest.op("get").with("server", server));
+    JsonNode reply = Agent.call(ClientRequest.op(Op.GET).with("server", server));
     System.out.println(new ObjectMapper().createObjectNode()
         .put("server", reply.path("server").asText())
         .put("username", reply.path("username").asText())

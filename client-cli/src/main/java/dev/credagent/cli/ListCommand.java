@@ -2,6 +2,7 @@ package dev.credagent.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.credagent.client.ClientRequest;
+import dev.credagent.protocol.Op;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -15,7 +16,7 @@ final class ListCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    JsonNode credentials = Agent.call(ClientRequest.op("list")).path("credentials");
+    JsonNode credentials = Agent.call(ClientRequest.op(Op.LIST)).path("credentials");
     if (json) {
       System.out.println(credentials);
       return ExitCode.OK;

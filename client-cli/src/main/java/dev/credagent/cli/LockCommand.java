@@ -3,6 +3,7 @@ package dev.credagent.cli;
 import dev.credagent.client.AgentClient;
 import dev.credagent.client.AgentUnavailableException;
 import dev.credagent.client.ClientRequest;
+import dev.credagent.protocol.Op;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 
@@ -12,7 +13,7 @@ final class LockCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     try (AgentClient client = AgentClient.connect(Agent.paths())) {
-      client.call(ClientRequest.op("lock"));
+      client.call(ClientRequest.op(Op.LOCK));
       System.out.println("vault locked");
     } catch (AgentUnavailableException notRunning) {
       System.out.println("no daemon is running, so nothing is unlocked");

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.credagent.client.AgentClient;
 import dev.credagent.client.AgentUnavailableException;
 import dev.credagent.client.ClientRequest;
+import dev.credagent.protocol.Op;
 import dev.credagent.files.AgentPaths;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -22,7 +23,7 @@ final class StatusCommand implements Callable<Integer> {
     AgentPaths paths = Agent.paths();
     JsonNode status;
     try (AgentClient client = AgentClient.connect(paths)) {
-      status = client.call(ClientRequest.op("status"));
+      status = client.call(ClientRequest.op(Op.STATUS));
     } catch (AgentUnavailableException notRunning) {
       if (json) {
         System.out.println(new ObjectMapper().createObjectNode()

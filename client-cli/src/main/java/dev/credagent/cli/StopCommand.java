@@ -3,6 +3,7 @@ package dev.credagent.cli;
 import dev.credagent.client.AgentClient;
 import dev.credagent.client.AgentUnavailableException;
 import dev.credagent.client.ClientRequest;
+import dev.credagent.protocol.Op;
 import dev.credagent.files.AgentPaths;
 import java.nio.file.Files;
 import java.util.concurrent.Callable;
@@ -17,7 +18,7 @@ final class StopCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     AgentPaths paths = Agent.paths();
     try (AgentClient client = AgentClient.connect(paths)) {
-      client.call(ClientRequest.op("stop"));
+      client.call(ClientRequest.op(Op.STOP));
     } catch (AgentUnavailableException notRunning) {
       System.out.println("no daemon is running");
       return ExitCode.OK;

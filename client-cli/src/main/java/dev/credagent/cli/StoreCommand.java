@@ -1,6 +1,7 @@
 package dev.credagent.cli;
 
 import dev.credagent.client.ClientRequest;
+import dev.credagent.protocol.Op;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -22,7 +23,7 @@ final class StoreCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     char[] secret = StdinSecret.readAll(System.in);
-    Agent.call(ClientRequest.op("store").with("server", server).with("username", username).withSecret("secret", secret));
+    Agent.call(ClientRequest.op(Op.STORE).with("server", server).with("username", username).withSecret("secret", secret));
     return ExitCode.OK;
   }
 }

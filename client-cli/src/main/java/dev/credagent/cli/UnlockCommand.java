@@ -2,6 +2,7 @@ package dev.credagent.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.credagent.client.ClientRequest;
+import dev.credagent.protocol.Op;
 import java.io.Console;
 import java.util.Arrays;
 import java.util.concurrent.Callable;
@@ -23,7 +24,7 @@ final class UnlockCommand implements Callable<Integer> {
     if (passphrase.length == 0) {
       throw new CliException(ExitCode.ERROR, "the passphrase must not be empty");
     }
-    JsonNode reply = Agent.call(ClientRequest.op("unlock").withSecret("passphrase", passphrase));
+    JsonNode reply = Agent.call(ClientRequest.op(Op.UNLOCK).withSecret("passphrase", passphrase));
     if (reply.path("created").asBoolean()) {
       System.out.println("created a new vault in " + Agent.paths().home() + " and unlocked it");
     } else if (reply.path("alreadyUnlocked").asBoolean()) {
@@ -40,7 +41,7 @@ final class UnlockCommand implements Callable<Integer> {
       throw new CliException(ExitCode.ERROR,
           "no terminal to ask for the passphrase; pipe it in with `credagent unlock --passphrase-stdin`");
     }
-    boolean exists = !"absent".equals(Agent.call(ClientRequest.op("status")).path("vault").asText());
+    boolean exists = !"absent".equals(Agent.call(ClientRequest.op(Op.STATUS)).path("vault").asText());
     if (exists) {
       return read(console, "Passphrase for the credagent vault: ");
     }

@@ -2,36 +2,49 @@ package dev.credagent.client;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import dev.credagent.protocol.Op;
+import dev.credagent.protocol.Request;
+import dev.credagent.vault.SecretSafeJson;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** A request line under construction; secrets go in as characters and are wiped once written. */
+/**
+ * A request line under construction, from the daemon's own op table and version: a field the op
+ * does not take, or a secret passed as a plain string, is a programming error caught here.
+ * Secrets go in as characters and are wiped once written.
+ */
 public final class ClientRequest implements AutoCloseable {
-  private static final JsonFactory JSON = new JsonFactory();
-  private static final int VERSION = 1;
+  private static final JsonFactory JSON = SecretSafeJson.FACTORY;
 
-  private final String op;
+  private final Op op;
   private final Map<String, String> fields = new LinkedHashMap<>();
   private final Map<String, char[]> secrets = new LinkedHashMap<>();
 
-  private ClientRequest(String op) {
+  private ClientRequest(Op op) {
     this.op = op;
   }
 
-  public static ClientRequest op(String op) {
+  public static ClientRequest op(Op op) {
     return new ClientRequest(op);
   }
 
   public ClientRequest with(String field, String value) {
+    if (!op.fields().contains(field)) {
+      throw new IllegalArgumentException("op '" + op.wire() + "' takes no plain field '" + field + "'");
+    }
     fields.put(field, value);
     return this;
   }
 
   /** Takes ownership of {@code value}: it is wiped when this request is closed. */
   public ClientRequest withSecret(String field, char[] value) {
+    if (!op.secretFields().contains(field)) {
+      Arrays.fill(value, '\0');
+      throw new IllegalArgumentException("op '" + op.wire() + "' takes no secret field '" + field + "'");
+    }
     secrets.put(field, value);
     return this;
   }
@@ -40,8 +53,8 @@ public final class ClientRequest implements AutoCloseable {
     ByteArrayOutputStream out = new ByteArrayOutputStream(256);
     try (JsonGenerator json = JSON.createGenerator(out)) {
       json.writeStartObject();
-      json.writeNumberField("v", VERSION);
-      json.writeStringField("op", op);
+      json.writeNumberField("v", Request.VERSION);
+      json.writeStringField("op", op.wire());
       for (Map.Entry<String, String> field : fields.entrySet()) {
         json.writeStringField(field.getKey(), field.getValue());
       }

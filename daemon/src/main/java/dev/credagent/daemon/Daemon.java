@@ -7,6 +7,7 @@ import dev.credagent.transport.AgentServer;
 import dev.credagent.transport.DaemonAlreadyRunningException;
 import dev.credagent.transport.InstanceLock;
 import dev.credagent.transport.ServerLimits;
+import dev.credagent.service.CredentialService;
 import dev.credagent.vault.Argon2id;
 import dev.credagent.vault.Vault;
 import java.io.IOException;
@@ -15,8 +16,8 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
@@ -38,6 +39,7 @@ public final class Daemon {
   private final Vault vault;
   private final ExecutorService vaultThread;
   private final ExecutorService unlockThread;
+  private final CredentialService service;
   private final ScheduledExecutorService housekeeping =
       Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("credagent-housekeeping").daemon().factory());
   private final CountDownLatch stopped = new CountDownLatch(1);
@@ -49,6 +51,7 @@ public final class Daemon {
     this.vault = vault;
     this.vaultThread = Executors.newSingleThreadExecutor(Thread.ofPlatform().name("credagent-vault").daemon().factory());
     this.unlockThread = Executors.newSingleThreadExecutor(Thread.ofPlatform().name("credagent-unlock").daemon().factory());
+    this.service = new CredentialService(vault, Clock.systemUTC(), vaultThread, unlockThread);
   }
 
   public static Daemon start(AgentPaths paths, int uid) throws IOException {
@@ -59,11 +62,11 @@ public final class Daemon {
     try {
       removeStaleSocket(paths.socket());
       Daemon daemon = new Daemon(instanceLock, new Vault(paths.vault()));
-      DaemonInfo info = new DaemonInfo(paths.socket(), paths.home(), ProcessHandle.current().pid(), Instant.now());
+      DaemonInfo info = new DaemonInfo(paths.socket(), paths.home(), ProcessHandle.current().pid(), daemon.service.clock().instant());
       // Not on the event loop that answered `stop`: closing waits for that loop to finish.
       Runnable stopFromRequest = () -> Thread.ofPlatform().name("credagent-stop").start(daemon::stop);
-      Operations operations = new Operations(daemon.vault, info, daemon.vaultThread, daemon.unlockThread, stopFromRequest);
-      CredentialHelper helper = new CredentialHelper(daemon.vault, daemon.vaultThread);
+      Operations operations = new Operations(daemon.service, info, stopFromRequest);
+      CredentialHelper helper = new CredentialHelper(daemon.service);
       daemon.server = AgentServer.bind(paths.socket(), uid, ServerLimits.DEFAULT, operations, helper);
       daemon.housekeeping.scheduleWithFixedDelay(new IdleCollector(daemon.server::activity, System::gc),
           IDLE_CHECK.toSeconds(), IDLE_CHECK.toSeconds(), TimeUnit.SECONDS);
@@ -96,7 +99,7 @@ public final class Daemon {
       vaultThread.shutdownNow();
       unlockThread.shutdownNow();
       housekeeping.shutdownNow();
-      vault.lock();
+      service.close();
       instanceLock.close();
       LOG.info("credagent stopped");
     } catch (IOException e) {

@@ -2,17 +2,16 @@ package dev.credagent.helper;
 
 import dev.credagent.daemon.AgentVersion;
 import dev.credagent.files.IoFailure;
+import dev.credagent.service.Caller;
+import dev.credagent.service.CredentialService;
 import dev.credagent.transport.RelayHandler;
 import dev.credagent.transport.RelayReply;
 import dev.credagent.vault.Credential;
 import dev.credagent.vault.CredentialNotFoundException;
-import dev.credagent.vault.Vault;
 import dev.credagent.vault.VaultException;
-import dev.credagent.vault.VaultLockedException;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -31,34 +30,38 @@ public final class CredentialHelper implements RelayHandler {
   static final String MISSING_USERNAME = "no credentials username";
   static final String USAGE = "Usage: docker-credential-agent <store|get|erase|list|version>";
 
-  @FunctionalInterface
-  private interface Action {
-    RelayReply run() throws HelperException, VaultException, IOException;
-  }
+  private static final RelayReply DONE = new RelayReply(0, new byte[0]);
 
-  private final Vault vault;
-  private final Executor vaultThread;
+  private final CredentialService service;
 
-  public CredentialHelper(Vault vault, Executor vaultThread) {
-    this.vault = vault;
-    this.vaultThread = vaultThread;
+  public CredentialHelper(CredentialService service) {
+    this.service = service;
   }
 
   @Override
-  public CompletableFuture<RelayReply> handle(String action, byte[] input) {
-    return switch (action) {
-      case "get" -> now(input, () -> get(input));
-      case "list" -> now(input, () -> new RelayReply(0, HelperResponse.list(vault.list())));
-      case "version" -> now(input, () -> RelayReply.line(0, "docker-credential-agent (credagent) " + AgentVersion.VALUE));
-      case "store" -> onVaultThread(input, () -> store(input));
-      case "erase" -> onVaultThread(input, () -> erase(input));
-      default -> now(input, () -> RelayReply.line(1, USAGE));
-    };
+  public CompletableFuture<RelayReply> handle(Caller caller, String action, byte[] input) {
+    CompletableFuture<RelayReply> reply;
+    try {
+      reply = switch (action) {
+        case "get" -> CompletableFuture.completedFuture(get(caller, input));
+        case "list" -> CompletableFuture.completedFuture(new RelayReply(0, HelperResponse.list(service.list(caller))));
+        case "version" -> CompletableFuture.completedFuture(
+            RelayReply.line(0, "docker-credential-agent (credagent) " + AgentVersion.VALUE));
+        case "store" -> store(caller, input).thenApply(done -> DONE);
+        case "erase" -> service.erase(caller, requireServerUrl(HelperRequest.parseServerUrl(input))).thenApply(done -> DONE);
+        default -> CompletableFuture.completedFuture(RelayReply.line(1, USAGE));
+      };
+    } catch (HelperException | VaultException | RuntimeException | Error e) {
+      reply = CompletableFuture.failedFuture(e);
+    }
+    return reply
+        .exceptionally(failure -> error(CredentialService.cause(failure)))
+        .whenComplete((answer, failure) -> Arrays.fill(input, (byte) 0));
   }
 
-  private RelayReply get(byte[] input) throws HelperException, VaultException {
+  private RelayReply get(Caller caller, byte[] input) throws HelperException, VaultException {
     String serverUrl = requireServerUrl(HelperRequest.parseServerUrl(input));
-    Credential credential = vault.get(serverUrl);
+    Credential credential = service.get(caller, serverUrl);
     try {
       return new RelayReply(0, HelperResponse.credential(serverUrl, credential));
     } finally {
@@ -66,24 +69,18 @@ public final class CredentialHelper implements RelayHandler {
     }
   }
 
-  private RelayReply store(byte[] input) throws HelperException, IOException, VaultLockedException {
+  private CompletableFuture<Void> store(Caller caller, byte[] input) throws HelperException {
     HelperRequest request = HelperRequest.parseStore(input);
     try {
       requireServerUrl(request.serverUrl());
       if (request.username().isEmpty()) {
         throw new HelperException(MISSING_USERNAME);
       }
-      vault.store(request.serverUrl(), new Credential(request.username(), request.secret()));
-    } catch (HelperException | IOException | VaultLockedException | RuntimeException e) {
+    } catch (HelperException e) {
       request.secret().destroy();
       throw e;
     }
-    return new RelayReply(0, new byte[0]);
-  }
-
-  private RelayReply erase(byte[] input) throws HelperException, VaultException, IOException {
-    vault.erase(requireServerUrl(HelperRequest.parseServerUrl(input)));
-    return new RelayReply(0, new byte[0]);
+    return service.store(caller, request.serverUrl(), new Credential(request.username(), request.secret()));
   }
 
   private static String requireServerUrl(String serverUrl) throws HelperException {
@@ -93,34 +90,22 @@ public final class CredentialHelper implements RelayHandler {
     return serverUrl;
   }
 
-  private static CompletableFuture<RelayReply> now(byte[] input, Action action) {
-    return CompletableFuture.completedFuture(answer(input, action));
-  }
-
-  private CompletableFuture<RelayReply> onVaultThread(byte[] input, Action action) {
-    return CompletableFuture.supplyAsync(() -> answer(input, action), vaultThread);
-  }
-
-  /** Runs the action, turns failures into upstream's one-line answers, and wipes the input. */
-  private static RelayReply answer(byte[] input, Action action) {
-    try {
-      return action.run();
-    } catch (HelperException e) {
-      return RelayReply.line(1, e.getMessage());
-    } catch (CredentialNotFoundException e) {
-      return RelayReply.line(1, NOT_FOUND);
-    } catch (VaultException e) {
+  /** Upstream's one-line answers for every failure; an Error too, logged. */
+  private static RelayReply error(Throwable failure) {
+    return switch (failure) {
+      case HelperException e -> RelayReply.line(1, e.getMessage());
+      case CredentialNotFoundException e -> RelayReply.line(1, NOT_FOUND);
       // Locked (the message says to run `credagent unlock`), or an unreadable vault file.
-      return RelayReply.line(1, e.getMessage());
-    } catch (IOException e) {
-      String why = IoFailure.describe(e);
-      LOG.warning("credential helper: the vault could not be written: " + why);
-      return RelayReply.line(1, "credagent could not write its vault: " + why);
-    } catch (RuntimeException | Error e) {
-      LOG.log(Level.SEVERE, "credential helper failed", e);
-      return RelayReply.line(1, "credagent failed internally; its daemon log has details");
-    } finally {
-      Arrays.fill(input, (byte) 0);
-    }
+      case VaultException e -> RelayReply.line(1, e.getMessage());
+      case IOException e -> {
+        String why = IoFailure.describe(e);
+        LOG.warning("credential helper: the vault could not be written: " + why);
+        yield RelayReply.line(1, "credagent could not write its vault: " + why);
+      }
+      default -> {
+        LOG.log(Level.SEVERE, "credential helper failed", failure);
+        yield RelayReply.line(1, "credagent failed internally; its daemon log has details");
+      }
+    };
   }
 }

@@ -35,4 +35,14 @@ public enum ErrorCode {
   public String wire() {
     return wire;
   }
+
+  /** The code a client reads; one it does not know (a later version's) is {@link #INTERNAL}. */
+  public static ErrorCode fromWire(String wire) {
+    for (ErrorCode code : values()) {
+      if (code.wire.equals(wire)) {
+        return code;
+      }
+    }
+    return INTERNAL;
+  }
 }

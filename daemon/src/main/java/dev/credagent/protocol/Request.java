@@ -5,12 +5,12 @@ import java.util.Map;
 
 /**
  * One parsed request line: {@code {"v":1,"op":"get","server":"..."}}. Secret fields
- * ({@link #SECRET_FIELDS}) are held as {@link Secret}s, the rest as strings.
+ * ({@link Op#SECRET_FIELDS}) are held as {@link Secret}s, the rest as strings.
  */
 public record Request(int version, String op, Map<String, String> fields, Map<String, Secret> secrets)
     implements AutoCloseable {
+  /** The protocol version this daemon and its client speak. */
   public static final int VERSION = 1;
-  static final java.util.Set<String> SECRET_FIELDS = java.util.Set.of("passphrase", "secret");
 
   /** A field the op needs; a missing one is the client's mistake, said plainly. */
   public String require(String field) throws ProtocolException {

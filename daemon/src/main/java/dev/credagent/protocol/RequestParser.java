@@ -59,7 +59,7 @@ public final class RequestParser {
           version = json.getIntValue();
         } else if (value != JsonToken.VALUE_STRING) {
           throw bad(NAMED_FIELDS.contains(field) ? "field '" + field + "' must be a string" : "every field must be a string");
-        } else if (Request.SECRET_FIELDS.contains(field)) {
+        } else if (Op.SECRET_FIELDS.contains(field)) {
           secrets.put(field, Secret.copyOf(json.getTextCharacters(), json.getTextOffset(), json.getTextLength()));
         } else {
           fields.put(field, json.getText());

@@ -2,6 +2,7 @@ package dev.credagent.transport;
 
 import dev.credagent.protocol.ErrorCode;
 import dev.credagent.protocol.Response;
+import dev.credagent.service.Caller;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -41,7 +42,7 @@ final class LineHandler extends SimpleChannelInboundHandler<byte[]> {
     if (isBlank(line)) {
       return;
     }
-    enqueue(ctx, () -> handle(line));
+    enqueue(ctx, () -> handle(PeerCheck.caller(ctx.channel()), line));
   }
 
   @Override
@@ -83,9 +84,9 @@ final class LineHandler extends SimpleChannelInboundHandler<byte[]> {
         .thenAcceptAsync(response -> sent(ctx, response), ctx.executor());
   }
 
-  private CompletableFuture<Response> handle(byte[] line) {
+  private CompletableFuture<Response> handle(Caller caller, byte[] line) {
     try {
-      return requests.handle(line);
+      return requests.handle(caller, line);
     } catch (RuntimeException | Error e) {
       return CompletableFuture.failedFuture(e);
     }

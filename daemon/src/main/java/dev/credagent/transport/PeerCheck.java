@@ -1,6 +1,10 @@
 package dev.credagent.transport;
 
+import dev.credagent.service.Caller;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.unix.PeerCredentials;
+import io.netty.util.AttributeKey;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import java.io.IOException;
 import java.util.logging.Logger;
@@ -11,6 +15,13 @@ import java.util.logging.Logger;
  */
 final class PeerCheck extends ChannelInboundHandlerAdapter {
   private static final Logger LOG = Logger.getLogger(PeerCheck.class.getName());
+  private static final AttributeKey<Caller> CALLER = AttributeKey.valueOf("credagent.caller");
+
+  /** Who is on the other end of {@code channel}, as the kernel said when it connected. */
+  static Caller caller(Channel channel) {
+    Caller caller = channel.attr(CALLER).get();
+    return caller != null ? caller : new Caller(-1, Caller.UNKNOWN_PID);
+  }
 
   private final NativeTransport transport;
   private final int allowedUid;
@@ -24,7 +35,9 @@ final class PeerCheck extends ChannelInboundHandlerAdapter {
   public void channelActive(ChannelHandlerContext ctx) throws Exception {
     int uid;
     try {
-      uid = transport.peer(ctx.channel()).uid();
+      PeerCredentials peer = transport.peer(ctx.channel());
+      uid = peer.uid();
+      ctx.channel().attr(CALLER).set(new Caller(uid, peer.pid() > 0 ? peer.pid() : Caller.UNKNOWN_PID));
     } catch (IOException e) {
       LOG.warning("closed a connection whose peer could not be identified: " + e.getMessage());
       ctx.close();

@@ -7,6 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.credagent.protocol.Response;
+import dev.credagent.service.Caller;
+import dev.credagent.service.CredentialService;
+import java.time.Clock;
 import dev.credagent.vault.TestKdf;
 import dev.credagent.vault.Vault;
 import java.nio.charset.StandardCharsets;
@@ -19,6 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 class OperationsTest {
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Caller ME = new Caller(1000, 4242);
 
   @TempDir Path home;
   private Operations operations;
@@ -28,11 +32,12 @@ class OperationsTest {
   void setUp() {
     Vault vault = new Vault(home.resolve("vault"), TestKdf.CHEAP);
     DaemonInfo info = new DaemonInfo(home.resolve("agent.sock"), home, 1234, Instant.now());
-    operations = new Operations(vault, info, Runnable::run, Runnable::run, () -> stopped.set(true));
+    operations = new Operations(new CredentialService(vault, Clock.systemUTC(), Runnable::run, Runnable::run), info,
+        () -> stopped.set(true));
   }
 
   private JsonNode call(String line) throws Exception {
-    Response response = operations.handle(line.getBytes(StandardCharsets.UTF_8)).join();
+    Response response = operations.handle(ME, line.getBytes(StandardCharsets.UTF_8)).join();
     JsonNode answer = JSON.readTree(response.toLine());
     response.afterSent().run();
     return answer;
@@ -97,7 +102,7 @@ class OperationsTest {
 
   @Test
   void stopRunsOnlyAfterTheAnswerIsSent() throws Exception {
-    Response response = operations.handle("{\"v\":1,\"op\":\"stop\"}".getBytes(StandardCharsets.UTF_8)).join();
+    Response response = operations.handle(ME, "{\"v\":1,\"op\":\"stop\"}".getBytes(StandardCharsets.UTF_8)).join();
     assertTrue(response.isOk());
     assertEquals(false, stopped.get());
     response.afterSent().run();
@@ -110,9 +115,10 @@ class OperationsTest {
     java.util.ArrayDeque<Runnable> unlockQueue = new java.util.ArrayDeque<>();
     Vault vault = new Vault(home.resolve("vault2"), TestKdf.CHEAP);
     DaemonInfo info = new DaemonInfo(home.resolve("agent.sock"), home, 1234, Instant.now());
-    Operations queued = new Operations(vault, info, Runnable::run, unlockQueue::add, () -> {});
+    Operations queued = new Operations(new CredentialService(vault, Clock.systemUTC(), Runnable::run, unlockQueue::add),
+        info, () -> {});
     java.util.function.Function<String, java.util.concurrent.CompletableFuture<Response>> ask =
-        line -> queued.handle(line.getBytes(StandardCharsets.UTF_8));
+        line -> queued.handle(ME, line.getBytes(StandardCharsets.UTF_8));
     ask.apply("{\"v\":1,\"op\":\"unlock\",\"passphrase\":\"pw\"}");
     unlockQueue.poll().run();
     ask.apply("{\"v\":1,\"op\":\"store\",\"server\":\"r\",\"username\":\"u\",\"secret\":\"s\"}").join();

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.management.HotSpotDiagnosticMXBean;
 import dev.credagent.helper.CredentialHelper;
+import dev.credagent.service.CredentialService;
 import dev.credagent.transport.AgentServer;
 import dev.credagent.transport.ServerLimits;
 import dev.credagent.vault.TestKdf;
@@ -127,8 +128,9 @@ class SecretsAfterLockTest {
     ExecutorService vaultThread = Executors.newSingleThreadExecutor();
     ExecutorService unlockThread = Executors.newSingleThreadExecutor();
     DaemonInfo info = new DaemonInfo(socket, dir, 1, Instant.now());
-    Operations operations = new Operations(vault, info, vaultThread, unlockThread, () -> {});
-    CredentialHelper helper = new CredentialHelper(vault, vaultThread);
+    CredentialService service = new CredentialService(vault, java.time.Clock.systemUTC(), vaultThread, unlockThread);
+    Operations operations = new Operations(service, info, () -> {});
+    CredentialHelper helper = new CredentialHelper(service);
     AgentServer server = AgentServer.bind(socket, dev.credagent.files.CurrentUser.uid(), ServerLimits.DEFAULT, operations, helper);
     Path dump = dir.resolve("heap.hprof");
     try {

@@ -2,7 +2,10 @@ package dev.credagent.helper;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.credagent.service.Caller;
+import dev.credagent.service.CredentialService;
 import dev.credagent.transport.RelayReply;
+import java.time.Clock;
 import dev.credagent.vault.TestKdf;
 import dev.credagent.vault.Vault;
 import java.nio.charset.StandardCharsets;
@@ -20,11 +23,11 @@ class CredentialHelperTest {
   void unlocked() throws Exception {
     vault = new Vault(home.resolve("vault"), TestKdf.CHEAP);
     vault.unlock(TestKdf.secret("pw"));
-    helper = new CredentialHelper(vault, Runnable::run);
+    helper = new CredentialHelper(new CredentialService(vault, Clock.systemUTC(), Runnable::run, Runnable::run));
   }
 
   private String call(String action, String input) {
-    RelayReply reply = helper.handle(action, input.getBytes(StandardCharsets.UTF_8)).join();
+    RelayReply reply = helper.handle(new Caller(1000, 4242), action, input.getBytes(StandardCharsets.UTF_8)).join();
     return reply.exitCode() + ":" + new String(reply.output(), StandardCharsets.UTF_8);
   }
 

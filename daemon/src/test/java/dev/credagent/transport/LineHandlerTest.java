@@ -33,7 +33,7 @@ class LineHandlerTest {
   }
 
   private static RequestHandler echo() {
-    return line -> CompletableFuture.completedFuture(
+    return (caller, line) -> CompletableFuture.completedFuture(
         Response.ok().with("echo", new String(line, StandardCharsets.UTF_8)));
   }
 
@@ -57,9 +57,9 @@ class LineHandlerTest {
   @Test
   void anAnswerThatFailsWithAnErrorIsStillAnsweredAndTheConnectionGoesOn() {
     // Defect 10: an Error in an op used to break the chain: no answer, then or ever after.
-    EmbeddedChannel channel = channel(line -> line[0] == 'x'
+    EmbeddedChannel channel = channel((caller, line) -> line[0] == 'x'
         ? CompletableFuture.failedFuture(new OutOfMemoryError("test"))
-        : echo().handle(line));
+        : echo().handle(caller, line));
     write(channel, "x\n");
     write(channel, "y\n");
     assertTrue(answer(channel).contains("\"code\":\"internal\""));
@@ -68,7 +68,7 @@ class LineHandlerTest {
 
   @Test
   void aHandlerThatThrowsIsAnsweredToo() {
-    EmbeddedChannel channel = channel(line -> {
+    EmbeddedChannel channel = channel((caller, line) -> {
       throw new StackOverflowError();
     });
     write(channel, "a\n");
@@ -79,7 +79,7 @@ class LineHandlerTest {
   @Test
   void answersKeepTheOrderOfRequestsWhicheverFinishesFirst() throws Exception {
     CompletableFuture<Response> slow = new CompletableFuture<>();
-    EmbeddedChannel channel = channel(line -> line[0] == 's' ? slow : echo().handle(line));
+    EmbeddedChannel channel = channel((caller, line) -> line[0] == 's' ? slow : echo().handle(caller, line));
     write(channel, "s\nf1\nf2\n");
     assertNull(answer(channel), "nothing may overtake the slow first request");
     Thread other = Thread.ofPlatform().start(() -> slow.complete(Response.ok().with("echo", "s")));
@@ -94,7 +94,7 @@ class LineHandlerTest {
   void aHalfClosedConnectionIsAnsweredThenClosed() {
     // Defect 5: `printf '{...}\n' | socat - UNIX-CONNECT:...` shuts its side after writing.
     CompletableFuture<Response> slow = new CompletableFuture<>();
-    EmbeddedChannel channel = channel(line -> line[0] == 's' ? slow : echo().handle(line));
+    EmbeddedChannel channel = channel((caller, line) -> line[0] == 's' ? slow : echo().handle(caller, line));
     write(channel, "s\nlast line without a newline");
     channel.pipeline().fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
     channel.runPendingTasks();
@@ -161,7 +161,7 @@ class LineHandlerTest {
   @Test
   void aClientThatPipelinesFarAheadIsNoLongerReadUntilAnswersCatchUp() {
     CompletableFuture<Response> slow = new CompletableFuture<>();
-    EmbeddedChannel channel = channel(line -> line[0] == 's' ? slow : echo().handle(line));
+    EmbeddedChannel channel = channel((caller, line) -> line[0] == 's' ? slow : echo().handle(caller, line));
     write(channel, "s\na\nb\nc\n");
     assertFalse(channel.config().isAutoRead(), "4 pending of at most 4");
     slow.complete(Response.ok());

@@ -29,7 +29,7 @@ class RelayFrameDecoderTest {
   }
 
   private EmbeddedChannel recording() {
-    return channel((action, input) -> {
+    return channel((caller, action, input) -> {
       calls.add(action + ":" + new String(input, StandardCharsets.UTF_8));
       return CompletableFuture.completedFuture(RelayReply.line(0, "done"));
     });
@@ -92,7 +92,7 @@ class RelayFrameDecoderTest {
 
   @Test
   void aRelayThatFailsWithAnErrorStillAnswers() {
-    EmbeddedChannel channel = channel((action, input) -> CompletableFuture.failedFuture(new OutOfMemoryError()));
+    EmbeddedChannel channel = channel((caller, action, input) -> CompletableFuture.failedFuture(new OutOfMemoryError()));
     write(channel, "credential-helper/1 get 1\nr");
     assertTrue(reply(channel).startsWith("1 "));
   }

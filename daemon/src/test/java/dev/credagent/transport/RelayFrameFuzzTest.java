@@ -19,7 +19,7 @@ class RelayFrameFuzzTest {
     EmbeddedChannel channel = new EmbeddedChannel();
     channel.pipeline().addLast(
         new RelayFrameDecoder(new InputBudget(1 << 20), ServerLimits.DEFAULT, new ConnectionLimit(8)),
-        new RelayChannelHandler((action, input) -> {
+        new RelayChannelHandler((caller, action, input) -> {
           calls.incrementAndGet();
           return CompletableFuture.completedFuture(RelayReply.line(0, "ok"));
         }));

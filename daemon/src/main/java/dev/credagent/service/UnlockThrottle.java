@@ -1,4 +1,4 @@
-package dev.credagent.daemon;
+package dev.credagent.service;
 
 import java.time.Duration;
 

@@ -1,0 +1,69 @@
+package dev.credagent.protocol;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * The ops of protocol version 1, in one table: the daemon dispatches on it, the parser takes the
+ * secret fields from it (as wipeable characters, never a String), and the client builds requests
+ * from it. A new op is one line here; a secret field it forgets to declare fails {@code OpTest}.
+ *
+ * @param fields the string fields it takes
+ * @param secretFields the fields that carry a secret
+ * @param blocking whether it may wait (key derivation, fsync): answered off the event loop
+ */
+public enum Op {
+  PING("ping", List.of(), List.of(), false),
+  STATUS("status", List.of(), List.of(), false),
+  UNLOCK("unlock", List.of(), List.of("passphrase"), true),
+  LOCK("lock", List.of(), List.of(), false),
+  STOP("stop", List.of(), List.of(), false),
+  STORE("store", List.of("server", "username"), List.of("secret"), true),
+  GET("get", List.of("server"), List.of(), false),
+  ERASE("erase", List.of("server"), List.of(), true),
+  LIST("list", List.of(), List.of(), false);
+
+  /** Every field any op declares secret: the parser never makes a String of these. */
+  public static final Set<String> SECRET_FIELDS =
+      Arrays.stream(values()).flatMap(op -> op.secretFields.stream()).collect(Collectors.toUnmodifiableSet());
+
+  private final String wire;
+  private final List<String> fields;
+  private final List<String> secretFields;
+  private final boolean blocking;
+
+  Op(String wire, List<String> fields, List<String> secretFields, boolean blocking) {
+    this.wire = wire;
+    this.fields = fields;
+    this.secretFields = secretFields;
+    this.blocking = blocking;
+  }
+
+  public String wire() {
+    return wire;
+  }
+
+  public List<String> fields() {
+    return fields;
+  }
+
+  public List<String> secretFields() {
+    return secretFields;
+  }
+
+  public boolean blocking() {
+    return blocking;
+  }
+
+  public static Optional<Op> named(String wire) {
+    return Arrays.stream(values()).filter(op -> op.wire.equals(wire)).findFirst();
+  }
+
+  /** "ping, status, ...", for the answer to an unknown op. */
+  public static String known() {
+    return Arrays.stream(values()).map(Op::wire).collect(Collectors.joining(", "));
+  }
+}

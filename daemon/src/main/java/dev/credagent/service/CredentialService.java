@@ -1,0 +1,193 @@
+package dev.credagent.service;
+
+import dev.credagent.vault.Argon2id;
+import dev.credagent.vault.Credential;
+import dev.credagent.vault.CredentialNotFoundException;
+import dev.credagent.vault.Vault;
+import dev.credagent.vault.VaultException;
+import dev.credagent.vault.VaultLockedException;
+import dev.credagent.vault.WrongPassphraseException;
+import dev.credagent.vault.Secret;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.SortedMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
+import java.util.logging.Logger;
+
+/**
+ * The one place credentials are handled, behind both front doors (the JSON-lines protocol and
+ * the credential-helper relay), which only decode, call this and encode. It owns:
+ *
+ * <ul>
+ *   <li>the threads: reads and {@code lock} answer at once; stores and erases run one at a time
+ *       on the write thread (fsync); unlock attempts on a thread of their own (Argon2, and the
+ *       growing delay after a wrong passphrase), so that neither ever holds back the other or a
+ *       lock;
+ *   <li>secret ownership: a secret handed in is this service's to keep or wipe, whatever happens;
+ *       a credential handed out is a copy the caller wipes;
+ *   <li>the clock, the caller's identity, and the event "locked", which caches subscribe to.
+ * </ul>
+ *
+ * Futures fail with the {@link VaultException} or {@link IOException} itself (not wrapped), so a
+ * front door maps one exception type to one answer.
+ */
+public final class CredentialService {
+  private static final Logger LOG = Logger.getLogger(CredentialService.class.getName());
+
+  private final Vault vault;
+  private final Clock clock;
+  private final Executor writes;
+  private final Executor unlocks;
+  private final UnlockThrottle throttle = new UnlockThrottle();
+  private final List<Runnable> lockListeners = new CopyOnWriteArrayList<>();
+
+  public CredentialService(Vault vault, Clock clock, Executor writes, Executor unlocks) {
+    this.vault = vault;
+    this.clock = clock;
+    this.writes = writes;
+    this.unlocks = unlocks;
+  }
+
+  public Clock clock() {
+    return clock;
+  }
+
+  public Vault vault() {
+    return vault;
+  }
+
+  /** Runs {@code listener} whenever the vault locks (a lock, a stop): caches empty themselves. */
+  public void onLock(Runnable listener) {
+    lockListeners.add(listener);
+  }
+
+  /**
+   * Opens (or creates) the vault. Takes ownership of {@code passphrase}. A lock that comes after
+   * this call wins over it, however long the unlock waits for its turn.
+   */
+  public CompletableFuture<Vault.Unlocked> unlock(Caller caller, Secret passphrase) {
+    long locksSeen = vault.lockCount();
+    return async(unlocks, () -> {
+      try (passphrase) {
+        Vault.Unlocked outcome = deriving(() -> vault.unlock(passphrase, locksSeen));
+        throttle.succeeded();
+        LOG.info(switch (outcome) {
+          case CREATED -> "created a new vault at " + vault.file() + " and unlocked it (" + caller + ")";
+          case OPENED -> "vault unlocked (" + caller + ")";
+          case ALREADY -> "unlock asked of an unlocked vault; passphrase matched (" + caller + ")";
+        });
+        return outcome;
+      } catch (WrongPassphraseException e) {
+        Duration delay = throttle.failed();
+        LOG.warning("wrong passphrase (" + throttle.failures() + " in a row, " + caller + "); answering in "
+            + delay.toMillis() + " ms");
+        // On the unlock thread on purpose: attempts on other connections wait their turn too.
+        Thread.sleep(delay);
+        throw e;
+      }
+    });
+  }
+
+  /** Wipes the key and every secret at once, ahead of anything queued. */
+  public void lock(Caller caller) {
+    vault.lock();
+    LOG.info("vault locked (" + caller + ")");
+    lockListeners.forEach(Runnable::run);
+  }
+
+  /** A copy of the credential, which the caller owns and wipes. From memory: never waits. */
+  public Credential get(Caller caller, String server) throws VaultLockedException, CredentialNotFoundException {
+    return vault.get(server);
+  }
+
+  public SortedMap<String, String> list(Caller caller) throws VaultLockedException {
+    return vault.list();
+  }
+
+  /** Stores {@code credential} durably; takes ownership of its secret. */
+  public CompletableFuture<Void> store(Caller caller, String server, Credential credential) {
+    return async(writes, () -> {
+      try {
+        vault.store(server, credential);
+      } catch (VaultException | IOException | RuntimeException e) {
+        credential.secret().destroy();
+        throw e;
+      }
+      return null;
+    });
+  }
+
+  public CompletableFuture<Void> erase(Caller caller, String server) {
+    return async(writes, () -> {
+      vault.erase(server);
+      return null;
+    });
+  }
+
+  /** What {@code status} reports of the vault. */
+  public record VaultStatus(boolean unlocked, boolean exists, Integer credentials) {}
+
+  public VaultStatus status() {
+    Integer size;
+    try {
+      size = vault.size();
+    } catch (VaultLockedException locked) {
+      size = null; // a locked vault does not know how many it holds
+    }
+    return new VaultStatus(size != null, vault.exists(), size);
+  }
+
+  /** Wipes everything on the way out (SIGTERM, a {@code stop}). */
+  public void close() {
+    lock(Caller.self());
+  }
+
+  @FunctionalInterface
+  private interface Work<T> {
+    T run() throws Exception;
+  }
+
+  private static <T> CompletableFuture<T> async(Executor executor, Work<T> work) {
+    CompletableFuture<T> result = new CompletableFuture<>();
+    try {
+      executor.execute(() -> {
+        try {
+          result.complete(work.run());
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          result.completeExceptionally(e);
+        } catch (Throwable e) {
+          result.completeExceptionally(e);
+        }
+      });
+    } catch (RuntimeException rejected) { // shutting down
+      result.completeExceptionally(rejected);
+    }
+    return result;
+  }
+
+  /**
+   * Runs a key derivation. libargon2 hands its 128 MiB back by itself; where Bouncy Castle's
+   * Java one runs instead, a full collection lets the heap shrink back, so that the daemon idles
+   * small however often it is unlocked.
+   */
+  private static Vault.Unlocked deriving(Work<Vault.Unlocked> derivation) throws Exception {
+    try {
+      return derivation.run();
+    } finally {
+      if (Argon2id.get().usesJavaHeap()) {
+        System.gc();
+      }
+    }
+  }
+
+  /** The cause a front door answers for: a future's failure without CompletionException around it. */
+  public static Throwable cause(Throwable failure) {
+    return failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+  }
+}
