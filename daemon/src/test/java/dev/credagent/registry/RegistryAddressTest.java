@@ -1,0 +1,39 @@
+package dev.credagent.registry;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import org.junit.jupiter.api.Test;
+
+/** docker's naming: where a login is stored, and where it is made. */
+class RegistryAddressTest {
+  private static String both(String name, boolean insecure) {
+    RegistryAddress address = RegistryAddress.of(name, insecure);
+    return address.key() + " " + address.base();
+  }
+
+  @Test
+  void dockerHubUnderItsHistoricKeyReachedAtRegistry1() {
+    for (String name : new String[] {"", "docker.io", "index.docker.io", "registry-1.docker.io", "https://index.docker.io/v1/", "DOCKER.IO"}) {
+      assertEquals("https://index.docker.io/v1/ https://registry-1.docker.io", both(name, false), name);
+    }
+  }
+
+  @Test
+  void otherRegistriesUnderHostAndPortHttpsUnlessLoopbackOrInsecure() {
+    assertEquals("registry.example.com:5000 https://registry.example.com:5000", both("registry.example.com:5000", false));
+    assertEquals("ghcr.io https://ghcr.io", both("https://ghcr.io/v2/", false));
+    assertEquals("127.0.0.1:5000 http://127.0.0.1:5000", both("127.0.0.1:5000", false));
+    assertEquals("localhost:5000 http://localhost:5000", both("localhost:5000", false));
+    assertEquals("[::1]:5000 http://[::1]:5000", both("[::1]:5000", false));
+    assertEquals("r.internal http://r.internal", both("r.internal", true));
+    assertEquals("r.internal http://r.internal", both("http://r.internal", false));
+  }
+
+  @Test
+  void somethingThatIsNoRegistryNameIsRefused() {
+    for (String name : new String[] {"https://", "a b", "user@host", "host:port"}) {
+      assertThrows(IllegalArgumentException.class, () -> RegistryAddress.of(name, false), name);
+    }
+  }
+}
