@@ -7,6 +7,7 @@ import dev.credagent.transport.AgentServer;
 import dev.credagent.transport.DaemonAlreadyRunningException;
 import dev.credagent.transport.InstanceLock;
 import dev.credagent.transport.ServerLimits;
+import dev.credagent.registry.RegistryLogin;
 import dev.credagent.service.CredentialService;
 import dev.credagent.vault.Argon2id;
 import dev.credagent.vault.Vault;
@@ -34,11 +35,14 @@ public final class Daemon {
   private static final Logger LOG = Logger.getLogger(Daemon.class.getName());
   /** How often the idle collector looks: memory goes back 5 to 10 s after the last request. */
   private static final Duration IDLE_CHECK = Duration.ofSeconds(5);
+  /** Logins in flight at once; more wait their turn. */
+  private static final int NETWORK_THREADS = 4;
 
   private final InstanceLock instanceLock;
   private final Vault vault;
   private final ExecutorService vaultThread;
   private final ExecutorService unlockThread;
+  private final ExecutorService network;
   private final CredentialService service;
   private final ScheduledExecutorService housekeeping =
       Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("credagent-housekeeping").daemon().factory());
@@ -51,7 +55,9 @@ public final class Daemon {
     this.vault = vault;
     this.vaultThread = Executors.newSingleThreadExecutor(Thread.ofPlatform().name("credagent-vault").daemon().factory());
     this.unlockThread = Executors.newSingleThreadExecutor(Thread.ofPlatform().name("credagent-unlock").daemon().factory());
-    this.service = new CredentialService(vault, Clock.systemUTC(), vaultThread, unlockThread);
+    this.network = Executors.newFixedThreadPool(NETWORK_THREADS, Thread.ofPlatform().name("credagent-network-", 0).daemon().factory());
+    this.service = new CredentialService(vault, Clock.systemUTC(), vaultThread, unlockThread, network,
+        new RegistryLogin(RegistryLogin.defaultClient()));
   }
 
   public static Daemon start(AgentPaths paths, int uid) throws IOException {
@@ -98,6 +104,7 @@ public final class Daemon {
       }
       vaultThread.shutdownNow();
       unlockThread.shutdownNow();
+      network.shutdownNow();
       housekeeping.shutdownNow();
       service.close();
       instanceLock.close();

@@ -2,6 +2,8 @@ package dev.credagent.daemon;
 
 import dev.credagent.files.IoFailure;
 import dev.credagent.protocol.ErrorCode;
+import dev.credagent.registry.LoginFailedException;
+import dev.credagent.registry.RegistryAddress;
 import dev.credagent.protocol.Op;
 import dev.credagent.protocol.ProtocolException;
 import dev.credagent.protocol.Request;
@@ -75,6 +77,7 @@ public final class Operations implements RequestHandler {
         case UNLOCK -> unlock(caller, request);
         case STORE -> store(caller, request).thenApply(done -> Response.ok());
         case ERASE -> service.erase(caller, request.require("server")).thenApply(done -> Response.ok());
+        case LOGIN -> login(caller, request);
       };
     } catch (ProtocolException e) {
       answer = CompletableFuture.completedFuture(Response.error(e));
@@ -118,6 +121,26 @@ public final class Operations implements RequestHandler {
     return service.unlock(caller, passphrase).thenApply(outcome -> Response.ok()
         .with("created", outcome == Vault.Unlocked.CREATED)
         .with("alreadyUnlocked", outcome == Vault.Unlocked.ALREADY));
+  }
+
+  private CompletableFuture<Response> login(Caller caller, Request request) throws ProtocolException {
+    String username = request.require("username");
+    if (username.isEmpty()) {
+      throw new ProtocolException(ErrorCode.BAD_REQUEST, "'username' must not be empty");
+    }
+    RegistryAddress registry;
+    try {
+      registry = RegistryAddress.of(request.optional("registry", ""), "true".equals(request.optional("insecure", "false")));
+    } catch (IllegalArgumentException e) {
+      throw new ProtocolException(ErrorCode.BAD_REQUEST, e.getMessage());
+    }
+    Secret password = request.takeSecret("password");
+    if (password.isEmpty()) {
+      password.destroy();
+      throw new ProtocolException(ErrorCode.BAD_REQUEST, "the password must not be empty");
+    }
+    return service.login(caller, registry, username, password)
+        .thenApply(stored -> Response.ok().with("server", registry.key()).with("username", stored));
   }
 
   private CompletableFuture<Void> store(Caller caller, Request request) throws ProtocolException {
@@ -165,6 +188,7 @@ public final class Operations implements RequestHandler {
         yield Response.error(ErrorCode.INTERNAL, "the vault could not be written or read: " + why);
       }
       case InterruptedException e -> Response.error(ErrorCode.INTERNAL, "the daemon is shutting down");
+      case LoginFailedException e -> Response.error(ErrorCode.LOGIN_FAILED, e.getMessage());
       default -> {
         LOG.log(Level.SEVERE, "op '" + op.wire() + "' failed", failure);
         yield Response.error(ErrorCode.INTERNAL, "internal error in op '" + op.wire() + "'"

@@ -8,6 +8,8 @@ public enum ErrorCode {
   NOT_FOUND("not_found"),
   /** Wrong passphrase. */
   UNAUTHORIZED("unauthorized"),
+  /** A registry (or its token server) refused a login; the message names it and what it answered. */
+  LOGIN_FAILED("login_failed"),
   /** The request is not valid JSON, or lacks a field, or a field has the wrong type. */
   BAD_REQUEST("bad_request"),
   /** The {@code op} is not one this daemon knows. */

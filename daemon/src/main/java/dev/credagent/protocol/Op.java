@@ -24,7 +24,8 @@ public enum Op {
   STORE("store", List.of("server", "username"), List.of("secret"), true),
   GET("get", List.of("server"), List.of(), false),
   ERASE("erase", List.of("server"), List.of(), true),
-  LIST("list", List.of(), List.of(), false);
+  LIST("list", List.of(), List.of(), false),
+  LOGIN("login", List.of("registry", "username", "insecure"), List.of("password"), true);
 
   /** Every field any op declares secret: the parser never makes a String of these. */
   public static final Set<String> SECRET_FIELDS =

@@ -21,6 +21,11 @@ public record Request(int version, String op, Map<String, String> fields, Map<St
     return value;
   }
 
+  /** A field the op may go without. */
+  public String optional(String field, String fallback) {
+    return fields.getOrDefault(field, fallback);
+  }
+
   public Secret requireSecret(String field) throws ProtocolException {
     Secret value = secrets.get(field);
     if (value == null) {

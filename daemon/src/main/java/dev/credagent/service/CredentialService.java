@@ -1,5 +1,8 @@
 package dev.credagent.service;
 
+import dev.credagent.registry.LoginFailedException;
+import dev.credagent.registry.RegistryAddress;
+import dev.credagent.registry.RegistryLogin;
 import dev.credagent.vault.Argon2id;
 import dev.credagent.vault.Credential;
 import dev.credagent.vault.CredentialNotFoundException;
@@ -43,14 +46,31 @@ public final class CredentialService {
   private final Clock clock;
   private final Executor writes;
   private final Executor unlocks;
+  private final Executor network;
+  private final RegistryLogin registries;
   private final UnlockThrottle throttle = new UnlockThrottle();
   private final List<Runnable> lockListeners = new CopyOnWriteArrayList<>();
 
-  public CredentialService(Vault vault, Clock clock, Executor writes, Executor unlocks) {
+  /**
+   * @param writes one thread: stores and erases, one at a time
+   * @param unlocks one thread: key derivations and the throttle's delay
+   * @param network a few threads: logins, which wait on registries (bounded, so a slow registry
+   *     delays other logins at most, never a read, a write or a lock)
+   * @param registries how to talk to a registry; null where logins are not wanted (tests)
+   */
+  public CredentialService(Vault vault, Clock clock, Executor writes, Executor unlocks, Executor network,
+      RegistryLogin registries) {
     this.vault = vault;
     this.clock = clock;
     this.writes = writes;
     this.unlocks = unlocks;
+    this.network = network;
+    this.registries = registries;
+  }
+
+  /** A service without logins, for tests of everything else. */
+  public CredentialService(Vault vault, Clock clock, Executor writes, Executor unlocks) {
+    this(vault, clock, writes, unlocks, Runnable::run, null);
   }
 
   public Clock clock() {
@@ -91,6 +111,36 @@ public final class CredentialService {
         throw e;
       }
     });
+  }
+
+  /**
+   * Logs in to {@code registry} with {@code username} and {@code password} (which this service
+   * then owns) and stores what the login yields under the registry's key: the username and
+   * password, or docker's {@code <token>} and the refresh token. A refused login stores nothing
+   * and leaves the credential already there untouched. Completes with the stored username.
+   */
+  public CompletableFuture<String> login(Caller caller, RegistryAddress registry, String username, Secret password) {
+    if (!vault.isUnlocked()) {
+      password.destroy();
+      return CompletableFuture.failedFuture(new VaultLockedException());
+    }
+    CompletableFuture<Credential> loggedIn = async(network, () -> {
+      try (password) {
+        if (registries == null) {
+          throw new LoginFailedException("this daemon makes no logins");
+        }
+        return registries.login(registry, username, password);
+      } catch (java.net.http.HttpTimeoutException e) {
+        throw new LoginFailedException(registry.key() + " did not answer within the timeout (" + registry.base() + ")");
+      } catch (IOException e) {
+        throw new LoginFailedException("cannot reach " + registry.key() + " at " + registry.base() + ": "
+            + (e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName()));
+      }
+    });
+    return loggedIn.thenCompose(credential -> store(caller, registry.key(), credential).thenApply(stored -> {
+      LOG.info("logged in to " + registry.key() + " as " + credential.username() + " (" + caller + ")");
+      return credential.username();
+    }));
   }
 
   /** Wipes the key and every secret at once, ahead of anything queued. */

@@ -50,6 +50,7 @@ final class TokenServer implements AutoCloseable {
   private final String password;
   private final Map<String, String> refreshTokens = new ConcurrentHashMap<>();
   private final Set<String> grantTypesSeen = ConcurrentHashMap.newKeySet();
+  private volatile int postStatus;
 
   private TokenServer(String user, String password) throws Exception {
     this.user = user;
@@ -89,11 +90,22 @@ final class TokenServer implements AutoCloseable {
     return grantTypesSeen;
   }
 
+  /** Answers every POST with {@code status}, as Harbor answers the OAuth form with 405. */
+  TokenServer refusingPostWith(int status) {
+    postStatus = status;
+    return this;
+  }
+
   private void token(HttpExchange exchange) throws IOException {
     try (exchange) {
       Map<String, String> params = form(exchange.getRequestURI().getRawQuery());
       String subject;
       boolean offline = "true".equals(params.get("offline_token"));
+      if ("POST".equals(exchange.getRequestMethod()) && postStatus != 0) {
+        grantTypesSeen.add("refused POST");
+        reply(exchange, postStatus, Map.of("errors", List.of(Map.of("code", "UNSUPPORTED"))));
+        return;
+      }
       if ("POST".equals(exchange.getRequestMethod())) {
         params.putAll(form(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8)));
         String grant = params.getOrDefault("grant_type", "");
@@ -103,7 +115,8 @@ final class TokenServer implements AutoCloseable {
           case "password" -> user.equals(params.get("username")) && password.equals(params.get("password")) ? user : null;
           default -> null;
         };
-        offline = offline || "refresh_token".equals(grant) || "true".equals(params.get("access_type"));
+        // The OAuth spec (distribution, docs/spec/auth/oauth.md): access_type=offline asks for a refresh token.
+        offline = offline || "refresh_token".equals(grant) || "offline".equals(params.get("access_type"));
       } else {
         grantTypesSeen.add("basic");
         subject = basicUser(exchange.getRequestHeaders().getFirst("Authorization"));

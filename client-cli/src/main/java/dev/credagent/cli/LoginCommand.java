@@ -1,0 +1,64 @@
+package dev.credagent.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.credagent.client.ClientRequest;
+import dev.credagent.protocol.Op;
+import java.io.Console;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "login", mixinStandardHelpOptions = true,
+    description = {
+      "Logs in to REGISTRY (default: Docker Hub) and stores what it yields, as `docker login` does:",
+      "the username and password, or an identity token where the registry gives one.",
+      "The daemon makes the login; the password is read without echo, or with --password-stdin."
+    })
+final class LoginCommand implements Callable<Integer> {
+  @Parameters(index = "0", arity = "0..1", paramLabel = "REGISTRY", description = "HOST[:PORT]; none for Docker Hub.")
+  String registry = "";
+
+  @Option(names = {"-u", "--username"}, description = "The username (asked on a terminal when not given).")
+  String username;
+
+  @Option(names = "--password-stdin", description = "Read the password from standard input (its first line).")
+  boolean passwordStdin;
+
+  @Option(names = "--insecure", description = "Plain http, as for a registry docker lists in insecure-registries.")
+  boolean insecure;
+
+  @Override
+  public Integer call() throws Exception {
+    Console console = System.console();
+    boolean terminal = console != null && console.isTerminal();
+    if (username == null) {
+      if (!terminal) {
+        throw new CliException(ExitCode.USAGE, "no terminal to ask for the username: give it with -u USERNAME");
+      }
+      username = console.readLine("Username: ");
+      if (username == null || username.isBlank()) {
+        throw new CliException(ExitCode.ERROR, "no username given");
+      }
+    }
+    char[] password;
+    if (passwordStdin) {
+      password = StdinSecret.readLine(System.in);
+    } else if (terminal) {
+      password = console.readPassword("Password: ");
+      if (password == null) {
+        throw new CliException(ExitCode.ERROR, "no password given");
+      }
+    } else {
+      throw new CliException(ExitCode.USAGE, "no terminal to ask for the password: pipe it in with --password-stdin");
+    }
+    ClientRequest request = ClientRequest.op(Op.LOGIN).with("registry", registry).with("username", username)
+        .withSecret("password", password);
+    if (insecure) {
+      request.with("insecure", "true");
+    }
+    JsonNode reply = Agent.call(request);
+    System.out.println("Login Succeeded (stored for " + reply.path("server").asText() + ")");
+    return ExitCode.OK;
+  }
+}

@@ -1,0 +1,115 @@
+package dev.credagent.helper.it;
+
+import static dev.credagent.helper.it.HelperInstall.helper;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.credagent.it.AgentEnvironment;
+import dev.credagent.it.Run;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** `credagent login` against Debian's real docker-registry: htpasswd (Basic) and token auth (Bearer). */
+class LoginIT {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private AgentEnvironment agent;
+  private Registry registry;
+  private TokenServer tokens;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    assumeTrue(Registry.available(), "needs Debian's docker-registry");
+    agent = new AgentEnvironment();
+    HelperInstall.into(agent);
+    agent.unlock("pw");
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    if (registry != null) {
+      registry.close();
+    }
+    if (tokens != null) {
+      tokens.close();
+    }
+    agent.close();
+  }
+
+  private Run login(String password, String... args) throws Exception {
+    String[] command = new String[args.length + 1];
+    command[0] = "login";
+    System.arraycopy(args, 0, command, 1, args.length);
+    return agent.credagent(password + "\n", command);
+  }
+
+  private JsonNode stored() throws Exception {
+    return JSON.readTree(helper(agent, "get", registry.host()).requireSuccess().stdout());
+  }
+
+  @Test
+  void basicAuthRightStoresTheCredentialAndWrongChangesNothing() throws Exception {
+    registry = Registry.withHtpasswd(Files.createDirectories(agent.root().resolve("registry")), "alice", "s3cret-basic");
+    Run ok = login("s3cret-basic", registry.host(), "-u", "alice", "--password-stdin");
+    assertEquals(0, ok.exitCode(), ok.stderr());
+    assertTrue(ok.stdout().contains("Login Succeeded"), ok.stdout());
+    assertEquals("alice", stored().path("Username").asText());
+    assertEquals("s3cret-basic", stored().path("Secret").asText(), "what docker login would have stored");
+
+    Run wrong = login("not-it", registry.host(), "-u", "alice", "--password-stdin");
+    assertEquals(1, wrong.exitCode());
+    assertTrue(wrong.stderr().contains(registry.host()) && wrong.stderr().contains("401"), wrong.stderr());
+    assertTrue(!wrong.stderr().contains("not-it"), "never the password");
+    assertEquals("s3cret-basic", stored().path("Secret").asText(), "the previous credential is untouched");
+
+    assertEquals(0, agent.credagent("", "logout", registry.host()).exitCode());
+    assertEquals(1, helper(agent, "get", registry.host()).exitCode());
+  }
+
+  @Test
+  void tokenAuthStoresAnIdentityTokenAsDockerLoginDoes() throws Exception {
+    startTokenRegistry();
+    Run ok = login("hunter2-login", registry.host(), "-u", "bob", "--password-stdin");
+    assertEquals(0, ok.exitCode(), ok.stderr());
+    JsonNode stored = stored();
+    assertEquals("<token>", stored.path("Username").asText());
+    assertTrue(stored.path("Secret").asText().startsWith("refresh-"), stored.toString());
+    assertTrue(tokens.grantTypesSeen().contains("password"), "the OAuth form first: " + tokens.grantTypesSeen());
+
+    assumeTrue(Files.isExecutable(Clients.SKOPEO), "needs skopeo");
+    Clients.skopeoUsesAgentFor(agent, registry.host());
+    Path layout = agent.root().resolve("layout");
+    String digest = OciLayout.write(layout, "v1");
+    String image = "docker://" + registry.host() + "/credagent/login:v1";
+    Clients.skopeo(agent, "copy", "--dest-tls-verify=false", "oci:" + layout + ":v1", image).requireSuccess();
+    Path pulled = agent.root().resolve("pulled");
+    Clients.skopeo(agent, "copy", "--src-tls-verify=false", image, "oci:" + pulled + ":v1").requireSuccess();
+    assertTrue(Files.readString(pulled.resolve("index.json")).contains(digest));
+  }
+
+  @Test
+  void aTokenServerThatRefusesPostIsAskedWithGetAsContainerdFallsBack() throws Exception {
+    startTokenRegistry();
+    tokens.refusingPostWith(405); // as Harbor answers the OAuth form
+    Run ok = login("hunter2-login", registry.host(), "-u", "bob", "--password-stdin");
+    assertEquals(0, ok.exitCode(), ok.stderr());
+    assertTrue(tokens.grantTypesSeen().contains("refused POST") && tokens.grantTypesSeen().contains("basic"),
+        tokens.grantTypesSeen().toString());
+    assertEquals("<token>", stored().path("Username").asText());
+
+    Run wrong = login("wrong", registry.host(), "-u", "bob", "--password-stdin");
+    assertEquals(1, wrong.exitCode());
+    assertTrue(wrong.stderr().contains("refused the login"), wrong.stderr());
+  }
+
+  private void startTokenRegistry() throws Exception {
+    tokens = TokenServer.start("bob", "hunter2-login");
+    Path dir = Files.createDirectories(agent.root().resolve("registry"));
+    registry = Registry.withToken(dir, tokens.realm(), TokenServer.ISSUER, tokens.writeRootCertBundle(dir.resolve("root.pem")));
+  }
+}
