@@ -57,7 +57,7 @@ public final class Daemon {
     this.unlockThread = Executors.newSingleThreadExecutor(Thread.ofPlatform().name("credagent-unlock").daemon().factory());
     this.network = Executors.newFixedThreadPool(NETWORK_THREADS, Thread.ofPlatform().name("credagent-network-", 0).daemon().factory());
     this.service = new CredentialService(vault, Clock.systemUTC(), vaultThread, unlockThread, network,
-        new RegistryLogin(RegistryLogin.defaultClient()));
+        new RegistryLogin(RegistryLogin.defaultClient(), Clock.systemUTC()));
   }
 
   public static Daemon start(AgentPaths paths, int uid) throws IOException {

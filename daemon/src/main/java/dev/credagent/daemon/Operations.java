@@ -3,6 +3,7 @@ package dev.credagent.daemon;
 import dev.credagent.files.IoFailure;
 import dev.credagent.protocol.ErrorCode;
 import dev.credagent.registry.LoginFailedException;
+import dev.credagent.registry.NoTokenNeededException;
 import dev.credagent.registry.RegistryAddress;
 import dev.credagent.protocol.Op;
 import dev.credagent.protocol.ProtocolException;
@@ -22,6 +23,7 @@ import dev.credagent.vault.VaultLockedException;
 import dev.credagent.vault.WrongPassphraseException;
 import java.io.IOException;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -78,6 +80,7 @@ public final class Operations implements RequestHandler {
         case STORE -> store(caller, request).thenApply(done -> Response.ok());
         case ERASE -> service.erase(caller, request.require("server")).thenApply(done -> Response.ok());
         case LOGIN -> login(caller, request);
+        case TOKEN -> token(caller, request);
       };
     } catch (ProtocolException e) {
       answer = CompletableFuture.completedFuture(Response.error(e));
@@ -128,12 +131,7 @@ public final class Operations implements RequestHandler {
     if (username.isEmpty()) {
       throw new ProtocolException(ErrorCode.BAD_REQUEST, "'username' must not be empty");
     }
-    RegistryAddress registry;
-    try {
-      registry = RegistryAddress.of(request.optional("registry", ""), "true".equals(request.optional("insecure", "false")));
-    } catch (IllegalArgumentException e) {
-      throw new ProtocolException(ErrorCode.BAD_REQUEST, e.getMessage());
-    }
+    RegistryAddress registry = registry(request);
     Secret password = request.takeSecret("password");
     if (password.isEmpty()) {
       password.destroy();
@@ -141,6 +139,23 @@ public final class Operations implements RequestHandler {
     }
     return service.login(caller, registry, username, password)
         .thenApply(stored -> Response.ok().with("server", registry.key()).with("username", stored));
+  }
+
+  private CompletableFuture<Response> token(Caller caller, Request request) throws ProtocolException {
+    RegistryAddress registry = registry(request);
+    List<String> scopes = Arrays.stream(request.optional("scope", "").split(" ")).filter(s -> !s.isEmpty()).toList();
+    return service.token(caller, registry, scopes).thenApply(token -> Response.ok()
+        .with("server", registry.key())
+        .with("token", token.token())
+        .with("expires_at", token.expiresAt().toString()));
+  }
+
+  private static RegistryAddress registry(Request request) throws ProtocolException {
+    try {
+      return RegistryAddress.of(request.optional("registry", ""), "true".equals(request.optional("insecure", "false")));
+    } catch (IllegalArgumentException e) {
+      throw new ProtocolException(ErrorCode.BAD_REQUEST, e.getMessage());
+    }
   }
 
   private CompletableFuture<Void> store(Caller caller, Request request) throws ProtocolException {
@@ -189,6 +204,7 @@ public final class Operations implements RequestHandler {
       }
       case InterruptedException e -> Response.error(ErrorCode.INTERNAL, "the daemon is shutting down");
       case LoginFailedException e -> Response.error(ErrorCode.LOGIN_FAILED, e.getMessage());
+      case NoTokenNeededException e -> Response.error(ErrorCode.NO_TOKEN, e.getMessage());
       default -> {
         LOG.log(Level.SEVERE, "op '" + op.wire() + "' failed", failure);
         yield Response.error(ErrorCode.INTERNAL, "internal error in op '" + op.wire() + "'"

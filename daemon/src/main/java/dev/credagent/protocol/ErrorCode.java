@@ -10,6 +10,8 @@ public enum ErrorCode {
   UNAUTHORIZED("unauthorized"),
   /** A registry (or its token server) refused a login; the message names it and what it answered. */
   LOGIN_FAILED("login_failed"),
+  /** A token was asked of a registry that uses Basic authentication (or none): it needs none. */
+  NO_TOKEN("no_token"),
   /** The request is not valid JSON, or lacks a field, or a field has the wrong type. */
   BAD_REQUEST("bad_request"),
   /** The {@code op} is not one this daemon knows. */

@@ -25,7 +25,8 @@ public enum Op {
   GET("get", List.of("server"), List.of(), false),
   ERASE("erase", List.of("server"), List.of(), true),
   LIST("list", List.of(), List.of(), false),
-  LOGIN("login", List.of("registry", "username", "insecure"), List.of("password"), true);
+  LOGIN("login", List.of("registry", "username", "insecure"), List.of("password"), true),
+  TOKEN("token", List.of("registry", "scope", "insecure"), List.of(), true);
 
   /** Every field any op declares secret: the parser never makes a String of these. */
   public static final Set<String> SECRET_FIELDS =

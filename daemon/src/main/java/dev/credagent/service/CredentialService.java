@@ -1,6 +1,12 @@
 package dev.credagent.service;
 
+import com.github.benmanes.caffeine.cache.Ticker;
+import dev.credagent.registry.Challenge;
 import dev.credagent.registry.LoginFailedException;
+import dev.credagent.registry.NoTokenNeededException;
+import dev.credagent.registry.auth.Grant;
+import dev.credagent.registry.auth.TokenAnswer;
+import dev.credagent.registry.auth.TokenCache;
 import dev.credagent.registry.RegistryAddress;
 import dev.credagent.registry.RegistryLogin;
 import dev.credagent.vault.Argon2id;
@@ -16,6 +22,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.SortedMap;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -50,6 +57,7 @@ public final class CredentialService {
   private final RegistryLogin registries;
   private final UnlockThrottle throttle = new UnlockThrottle();
   private final List<Runnable> lockListeners = new CopyOnWriteArrayList<>();
+  private final TokenCache tokens;
 
   /**
    * @param writes one thread: stores and erases, one at a time
@@ -66,6 +74,10 @@ public final class CredentialService {
     this.unlocks = unlocks;
     this.network = network;
     this.registries = registries;
+    this.tokens = registries == null ? null : new TokenCache(this::fetchToken, network, Ticker.systemTicker(), clock);
+    if (tokens != null) {
+      onLock(tokens::clear);
+    }
   }
 
   /** A service without logins, for tests of everything else. */
@@ -141,6 +153,52 @@ public final class CredentialService {
       LOG.info("logged in to " + registry.key() + " as " + credential.username() + " (" + caller + ")");
       return credential.username();
     }));
+  }
+
+  /**
+   * A bearer token that {@code registry} accepts now for {@code scopes}, for scripts (`curl`): from
+   * the cache, or asked of its token server with the stored refresh token or username and
+   * password. The token is a copy the caller wipes.
+   */
+  public CompletableFuture<TokenCache.Token> token(Caller caller, RegistryAddress registry, List<String> scopes) {
+    if (!vault.isUnlocked()) {
+      return CompletableFuture.failedFuture(new VaultLockedException());
+    }
+    if (tokens == null) {
+      return CompletableFuture.failedFuture(new LoginFailedException("this daemon makes no logins"));
+    }
+    return tokens.get(new TokenCache.Key(registry, new TreeSet<>(scopes)))
+        .exceptionallyCompose(failure -> CompletableFuture.failedFuture(cause(failure)));
+  }
+
+  private TokenAnswer fetchToken(TokenCache.Key key) throws Exception {
+    RegistryAddress registry = key.registry();
+    Credential stored = vault.get(registry.key());
+    try {
+      Challenge challenge;
+      try {
+        challenge = registries.challenge(registry);
+      } catch (IOException e) {
+        throw new LoginFailedException("cannot reach " + registry.key() + " at " + registry.base() + ": " + e.getMessage());
+      }
+      if (challenge == null || !challenge.scheme().equals("bearer")) {
+        throw new NoTokenNeededException(registry.key() + " uses " + (challenge == null ? "no" : "Basic")
+            + " authentication: it needs no token; send the username and password instead");
+      }
+      Grant grant = RegistryLogin.IDENTITY_TOKEN_USERNAME.equals(stored.username())
+          ? new Grant.Refresh(stored.secret())
+          : new Grant.Password(stored.username(), stored.secret());
+      TokenAnswer answer = registries.tokens().request(registry.key(), RegistryLogin.realm(registry, challenge),
+          RegistryLogin.service(challenge), List.copyOf(key.scopes()), grant, false);
+      if (answer.refresh() != null && grant instanceof Grant.Refresh && !answer.refresh().contentEquals(stored.secret())) {
+        // The server rotated the refresh token: keep the newest, as the spec asks.
+        store(Caller.self(), registry.key(), new Credential(RegistryLogin.IDENTITY_TOKEN_USERNAME, answer.refresh().copy()))
+            .join();
+      }
+      return answer;
+    } finally {
+      stored.secret().destroy();
+    }
   }
 
   /** Wipes the key and every secret at once, ahead of anything queued. */

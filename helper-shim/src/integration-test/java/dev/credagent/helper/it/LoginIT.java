@@ -107,6 +107,59 @@ class LoginIT {
     assertTrue(wrong.stderr().contains("refused the login"), wrong.stderr());
   }
 
+  @Test
+  void credagentTokenGivesATokenTheRegistryAcceptsAndConcurrentCallsMakeOneRequest() throws Exception {
+    startTokenRegistry();
+    assertEquals(0, login("hunter2-login", registry.host(), "-u", "bob", "--password-stdin").exitCode());
+    Run token = agent.credagent("", "token", registry.host(), "--scope", "repository:credagent/tok:pull");
+    assertEquals(0, token.exitCode(), token.stderr());
+    java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+    java.net.URI tags = java.net.URI.create("http://" + registry.host() + "/v2/credagent/tok/tags/list");
+    int without = http.send(java.net.http.HttpRequest.newBuilder(tags).build(),
+        java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode();
+    int with = http.send(java.net.http.HttpRequest.newBuilder(tags).header("Authorization", "Bearer " + token.stdout().strip()).build(),
+        java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode();
+    assertEquals(401, without);
+    assertEquals(404, with, "accepted: the repository simply does not exist yet");
+
+    JsonNode json = JSON.readTree(agent.credagent("", "token", registry.host(), "--scope", "repository:credagent/tok:pull", "--json")
+        .requireSuccess().stdout());
+    assertEquals(token.stdout().strip(), json.path("token").asText(), "the cached token");
+    assertTrue(java.time.Instant.parse(json.path("expires_at").asText()).isAfter(java.time.Instant.now()));
+    assertEquals(1, tokens.tokensGivenFor("repository:credagent/tok:pull"));
+
+    String scope = "repository:credagent/many:pull";
+    java.util.concurrent.ExecutorService callers = java.util.concurrent.Executors.newFixedThreadPool(32);
+    try {
+      java.util.List<java.util.concurrent.Future<String>> answers = new java.util.ArrayList<>();
+      for (int i = 0; i < 32; i++) {
+        answers.add(callers.submit(() -> {
+          try (dev.credagent.it.RawConnection raw = new dev.credagent.it.RawConnection(agent.socket())) {
+            return JSON.readTree(raw.request("{\"v\":1,\"op\":\"token\",\"registry\":\"" + registry.host()
+                + "\",\"scope\":\"" + scope + "\"}")).path("token").asText();
+          }
+        }));
+      }
+      java.util.Set<String> distinct = new java.util.HashSet<>();
+      for (java.util.concurrent.Future<String> answer : answers) {
+        distinct.add(answer.get());
+      }
+      assertEquals(1, distinct.size(), "all 32 got the one token");
+    } finally {
+      callers.shutdownNow();
+    }
+    assertEquals(1, tokens.tokensGivenFor(scope), "32 concurrent calls made one token request");
+  }
+
+  @Test
+  void aBasicAuthRegistryNeedsNoTokenAndSaysSo() throws Exception {
+    registry = Registry.withHtpasswd(Files.createDirectories(agent.root().resolve("registry")), "alice", "s3cret-basic");
+    assertEquals(0, login("s3cret-basic", registry.host(), "-u", "alice", "--password-stdin").exitCode());
+    Run token = agent.credagent("", "token", registry.host());
+    assertEquals(1, token.exitCode());
+    assertTrue(token.stderr().contains("uses Basic authentication: it needs no token"), token.stderr());
+  }
+
   private void startTokenRegistry() throws Exception {
     tokens = TokenServer.start("bob", "hunter2-login");
     Path dir = Files.createDirectories(agent.root().resolve("registry"));

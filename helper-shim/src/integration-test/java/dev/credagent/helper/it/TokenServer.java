@@ -51,6 +51,7 @@ final class TokenServer implements AutoCloseable {
   private final Map<String, String> refreshTokens = new ConcurrentHashMap<>();
   private final Set<String> grantTypesSeen = ConcurrentHashMap.newKeySet();
   private volatile int postStatus;
+  private final Map<String, java.util.concurrent.atomic.AtomicInteger> requestsByScope = new ConcurrentHashMap<>();
 
   private TokenServer(String user, String password) throws Exception {
     this.user = user;
@@ -90,6 +91,12 @@ final class TokenServer implements AutoCloseable {
     return grantTypesSeen;
   }
 
+  /** How many tokens were given for exactly this scope parameter. */
+  int tokensGivenFor(String scope) {
+    java.util.concurrent.atomic.AtomicInteger count = requestsByScope.get(scope);
+    return count == null ? 0 : count.get();
+  }
+
   /** Answers every POST with {@code status}, as Harbor answers the OAuth form with 405. */
   TokenServer refusingPostWith(int status) {
     postStatus = status;
@@ -125,6 +132,8 @@ final class TokenServer implements AutoCloseable {
         reply(exchange, 401, Map.of("errors", List.of(Map.of("code", "UNAUTHORIZED", "message", "bad credentials"))));
         return;
       }
+      requestsByScope.computeIfAbsent(String.valueOf(params.get("scope")), s -> new java.util.concurrent.atomic.AtomicInteger())
+          .incrementAndGet();
       String jwt = jwt(subject, params.get("scope"));
       Map<String, Object> body = new LinkedHashMap<>();
       body.put("token", jwt);

@@ -1,0 +1,54 @@
+package dev.credagent.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.credagent.client.ClientRequest;
+import dev.credagent.protocol.Op;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "token", mixinStandardHelpOptions = true,
+    description = {
+      "Prints a bearer token that REGISTRY accepts now, for scripts:",
+      "  curl -H \"Authorization: Bearer $(credagent token REGISTRY --scope repository:NAME:pull)\" ...",
+      "Tokens are cached until shortly before they expire; the stored login refreshes them."
+    })
+final class TokenCommand implements Callable<Integer> {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @Parameters(index = "0", paramLabel = "REGISTRY", description = "HOST[:PORT], as logged in to.")
+  String registry;
+
+  @Option(names = "--scope", paramLabel = "SCOPE", description = "repository:NAME:pull[,push]; may be repeated.")
+  List<String> scopes = new ArrayList<>();
+
+  @Option(names = "--json", description = "Print {\"token\", \"expires_at\"} (RFC 3339) instead of the bare token.")
+  boolean json;
+
+  @Option(names = "--insecure", description = "Plain http, as for a registry docker lists in insecure-registries.")
+  boolean insecure;
+
+  @Override
+  public Integer call() throws Exception {
+    ClientRequest request = ClientRequest.op(Op.TOKEN).with("registry", registry).with("scope", String.join(" ", scopes));
+    if (insecure) {
+      request.with("insecure", "true");
+    }
+    JsonNode reply = Agent.call(request);
+    if (json) {
+      Map<String, String> out = new LinkedHashMap<>();
+      out.put("token", reply.path("token").asText());
+      out.put("expires_at", reply.path("expires_at").asText());
+      System.out.println(JSON.writeValueAsString(out));
+    } else {
+      System.out.println(reply.path("token").asText());
+    }
+    return ExitCode.OK;
+  }
+}
