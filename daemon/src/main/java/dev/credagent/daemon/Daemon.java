@@ -7,6 +7,7 @@ import dev.credagent.transport.AgentServer;
 import dev.credagent.transport.DaemonAlreadyRunningException;
 import dev.credagent.transport.InstanceLock;
 import dev.credagent.transport.ServerLimits;
+import dev.credagent.registry.RegistryHttp;
 import dev.credagent.registry.RegistryLogin;
 import dev.credagent.service.CredentialService;
 import dev.credagent.vault.Argon2id;
@@ -57,7 +58,7 @@ public final class Daemon {
     this.unlockThread = Executors.newSingleThreadExecutor(Thread.ofPlatform().name("credagent-unlock").daemon().factory());
     this.network = Executors.newFixedThreadPool(NETWORK_THREADS, Thread.ofPlatform().name("credagent-network-", 0).daemon().factory());
     this.service = new CredentialService(vault, Clock.systemUTC(), vaultThread, unlockThread, network,
-        new RegistryLogin(RegistryLogin.defaultClient(), Clock.systemUTC()));
+        new RegistryLogin(RegistryHttp.fromEnvironment(System.getenv()), Clock.systemUTC()));
   }
 
   public static Daemon start(AgentPaths paths, int uid) throws IOException {

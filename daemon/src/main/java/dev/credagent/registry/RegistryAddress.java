@@ -9,8 +9,8 @@ import java.util.Set;
  * Docker Hub (no name, {@code docker.io}, {@code index.docker.io}) is stored under
  * {@code https://index.docker.io/v1/} and reached at {@code registry-1.docker.io}; any other is
  * stored under its {@code host[:port]}, a scheme or path given with it dropped. Plain http is
- * used for localhost, 127.0.0.0/8 and ::1, and where the user says {@code --insecure} (or wrote
- * {@code http://}), as docker does; https otherwise.
+ * used for localhost, 127.0.0.0/8 and ::1 (unless the user wrote {@code https://}), and where the
+ * user says {@code --insecure} (or wrote {@code http://}), as docker does; https otherwise.
  *
  * @param key what the credential is stored under (what docker and the helper ask for)
  * @param base the registry's API root, {@code https://host[:port]}
@@ -27,9 +27,11 @@ public record RegistryAddress(String key, URI base) {
       return new RegistryAddress(DOCKER_HUB_KEY, DOCKER_HUB_API);
     }
     boolean plainHttp = insecure;
+    boolean forceHttps = false;
     String rest = name;
     if (rest.regionMatches(true, 0, "https://", 0, 8)) {
       rest = rest.substring(8);
+      forceHttps = true; // said explicitly: https even for a loopback registry
     } else if (rest.regionMatches(true, 0, "http://", 0, 7)) {
       rest = rest.substring(7);
       plainHttp = true;
@@ -44,6 +46,7 @@ public record RegistryAddress(String key, URI base) {
     }
     String bare = host.startsWith("[") ? host.substring(1, host.indexOf(']')) : host.replaceFirst(":[0-9]+$", "");
     boolean loopback = bare.equals("localhost") || bare.startsWith("127.") || bare.equals("::1");
-    return new RegistryAddress(host, URI.create((plainHttp || loopback ? "http://" : "https://") + host));
+    boolean http = plainHttp || (loopback && !forceHttps);
+    return new RegistryAddress(host, URI.create((http ? "http://" : "https://") + host));
   }
 }

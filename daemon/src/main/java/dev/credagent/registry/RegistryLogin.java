@@ -26,23 +26,21 @@ public final class RegistryLogin {
   public static final String IDENTITY_TOKEN_USERNAME = "<token>";
   private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
-  private final HttpClient http;
+  private final RegistryHttp http;
   private final TokenEndpoint tokens;
 
-  public RegistryLogin(HttpClient http, Clock clock) {
+  public RegistryLogin(RegistryHttp http, Clock clock) {
     this.http = http;
-    this.tokens = new TokenEndpoint(http, clock);
-  }
-
-  public static HttpClient defaultClient() {
-    return HttpClient.newBuilder()
-        .connectTimeout(Duration.ofSeconds(10))
-        .followRedirects(HttpClient.Redirect.NORMAL)
-        .build();
+    this.tokens = new TokenEndpoint(clock);
   }
 
   public TokenEndpoint tokens() {
     return tokens;
+  }
+
+  /** The HTTP client for {@code registry} (its CAs, the proxy). */
+  public HttpClient client(RegistryAddress registry) throws IOException {
+    return http.clientFor(registry);
   }
 
   /**
@@ -84,7 +82,7 @@ public final class RegistryLogin {
       }
       return new Credential(username, password.copy());
     }
-    TokenAnswer answer = tokens.request(registry.key(), realm(registry, challenge), service(challenge), List.of(),
+    TokenAnswer answer = tokens.request(client(registry), registry.key(), realm(registry, challenge), service(challenge), List.of(),
         new Grant.Password(username, password), true);
     try {
       char[] access = answer.access().toChars();
@@ -124,6 +122,6 @@ public final class RegistryLogin {
     if (authorization != null) {
       request.header("Authorization", authorization);
     }
-    return http.send(request.build(), HttpResponse.BodyHandlers.discarding());
+    return client(registry).send(request.build(), HttpResponse.BodyHandlers.discarding());
   }
 }

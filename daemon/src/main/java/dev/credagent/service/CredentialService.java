@@ -144,6 +144,9 @@ public final class CredentialService {
         return registries.login(registry, username, password);
       } catch (java.net.http.HttpTimeoutException e) {
         throw new LoginFailedException(registry.key() + " did not answer within the timeout (" + registry.base() + ")");
+      } catch (javax.net.ssl.SSLException e) {
+        throw new LoginFailedException("the TLS connection to " + registry.key() + " failed (" + e.getMessage()
+            + "); if it uses a private CA, put it in ~/.docker/certs.d/" + registry.base().getRawAuthority() + "/ca.crt");
       } catch (IOException e) {
         throw new LoginFailedException("cannot reach " + registry.key() + " at " + registry.base() + ": "
             + (e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName()));
@@ -188,7 +191,8 @@ public final class CredentialService {
       Grant grant = RegistryLogin.IDENTITY_TOKEN_USERNAME.equals(stored.username())
           ? new Grant.Refresh(stored.secret())
           : new Grant.Password(stored.username(), stored.secret());
-      TokenAnswer answer = registries.tokens().request(registry.key(), RegistryLogin.realm(registry, challenge),
+      TokenAnswer answer = registries.tokens().request(registries.client(registry), registry.key(),
+          RegistryLogin.realm(registry, challenge),
           RegistryLogin.service(challenge), List.copyOf(key.scopes()), grant, false);
       if (answer.refresh() != null && grant instanceof Grant.Refresh && !answer.refresh().contentEquals(stored.secret())) {
         // The server rotated the refresh token: keep the newest, as the spec asks.

@@ -28,6 +28,7 @@ class RegistryAddressTest {
     assertEquals("[::1]:5000 http://[::1]:5000", both("[::1]:5000", false));
     assertEquals("r.internal http://r.internal", both("r.internal", true));
     assertEquals("r.internal http://r.internal", both("http://r.internal", false));
+    assertEquals("127.0.0.1:5443 https://127.0.0.1:5443", both("https://127.0.0.1:5443", false), "said explicitly");
   }
 
   @Test

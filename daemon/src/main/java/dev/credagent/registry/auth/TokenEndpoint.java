@@ -38,11 +38,9 @@ public final class TokenEndpoint {
   private static final Duration TIMEOUT = Duration.ofSeconds(30);
   private static final Set<Integer> POST_FALLBACK = Set.of(404, 405, 401, 400);
 
-  private final HttpClient http;
   private final Clock clock;
 
-  public TokenEndpoint(HttpClient http, Clock clock) {
-    this.http = http;
+  public TokenEndpoint(Clock clock) {
     this.clock = clock;
   }
 
@@ -50,7 +48,8 @@ public final class TokenEndpoint {
    * A token for {@code scopes} (none: just access to {@code /v2/}); {@code offline} asks for a
    * refresh token too. Refused: a {@link LoginFailedException} naming {@code registry}.
    */
-  public TokenAnswer request(String registry, URI realm, String service, List<String> scopes, Grant grant, boolean offline)
+  public TokenAnswer request(HttpClient http, String registry, URI realm, String service, List<String> scopes, Grant grant,
+      boolean offline)
       throws LoginFailedException, IOException, InterruptedException {
     HttpResponse<byte[]> answer = http.send(HttpRequest.newBuilder(realm).timeout(TIMEOUT)
         .header("Content-Type", "application/x-www-form-urlencoded")

@@ -160,6 +160,28 @@ class LoginIT {
     assertTrue(token.stderr().contains("uses Basic authentication: it needs no token"), token.stderr());
   }
 
+  @Test
+  void aRegistryWithAPrivateCaIsTrustedThroughDockersCertsD() throws Exception {
+    // The daemon reads ~/.docker/certs.d from its HOME: restart it with one of the test's own.
+    agent.credagent("", "stop").requireSuccess();
+    Path home = Files.createDirectories(agent.root().resolve("user-home"));
+    agent.env().put("HOME", home.toString());
+    agent.unlock("pw");
+    Path dir = Files.createDirectories(agent.root().resolve("registry"));
+    TestCertificates certificates = TestCertificates.create(dir);
+    registry = Registry.withHtpasswdTls(dir, "alice", "s3cret-tls", certificates);
+
+    Run untrusted = login("s3cret-tls", "https://" + registry.host(), "-u", "alice", "--password-stdin");
+    assertEquals(1, untrusted.exitCode());
+    assertTrue(untrusted.stderr().contains("TLS") && untrusted.stderr().contains("certs.d/" + registry.host()), untrusted.stderr());
+
+    Path certsD = Files.createDirectories(home.resolve(".docker/certs.d").resolve(registry.host()));
+    Files.copy(certificates.ca(), certsD.resolve("ca.crt"));
+    Run trusted = login("s3cret-tls", "https://" + registry.host(), "-u", "alice", "--password-stdin");
+    assertEquals(0, trusted.exitCode(), trusted.stderr());
+    assertEquals("alice", stored().path("Username").asText());
+  }
+
   private void startTokenRegistry() throws Exception {
     tokens = TokenServer.start("bob", "hunter2-login");
     Path dir = Files.createDirectories(agent.root().resolve("registry"));

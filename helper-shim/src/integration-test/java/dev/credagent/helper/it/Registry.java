@@ -52,7 +52,23 @@ final class Registry implements AutoCloseable {
         """.formatted(realm, issuer, rootCertBundle));
   }
 
+  /** As {@link #withHtpasswd}, serving TLS with {@code certificates} (signed by a CA nobody trusts). */
+  static Registry withHtpasswdTls(Path dir, String user, String password, TestCertificates certificates) throws Exception {
+    Registry plain = withHtpasswd(dir, user, password);
+    plain.close();
+    return start(dir, Files.readString(dir.resolve("auth.yml")), """
+          tls:
+            certificate: %s
+            key: %s
+        """.formatted(certificates.certificate(), certificates.key()));
+  }
+
   private static Registry start(Path dir, String auth) throws Exception {
+    Files.writeString(dir.resolve("auth.yml"), auth);
+    return start(dir, auth, "");
+  }
+
+  private static Registry start(Path dir, String auth, String tls) throws Exception {
     int port = freePort();
     Path config = dir.resolve("registry.yml");
     Files.writeString(config, """
@@ -64,7 +80,7 @@ final class Registry implements AutoCloseable {
             rootdirectory: %s
         http:
           addr: 127.0.0.1:%d
-        %s""".formatted(dir.resolve("storage"), port, auth));
+        %s%s""".formatted(dir.resolve("storage"), port, tls, auth));
     Process process = new ProcessBuilder(BINARY.toString(), "serve", config.toString())
         .redirectErrorStream(true)
         .redirectOutput(dir.resolve("registry.log").toFile())
@@ -89,7 +105,7 @@ final class Registry implements AutoCloseable {
         connection.setConnectTimeout(500);
         int status = connection.getResponseCode();
         connection.disconnect();
-        if (status == 401 || status == 200) {
+        if (status == 401 || status == 200 || status == 400) { // 400: plain http to a TLS port
           return;
         }
       } catch (IOException notYet) {
