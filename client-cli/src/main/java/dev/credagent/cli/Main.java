@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
     description = "Keeps container-registry credentials in a per-user daemon, encrypted on disk under a passphrase.",
     subcommands = {
       UnlockCommand.class, LockCommand.class, StatusCommand.class, ListCommand.class,
-      StoreCommand.class, GetCommand.class, EraseCommand.class, LoginCommand.class, LogoutCommand.class, TokenCommand.class,
+      StoreCommand.class, GetCommand.class, EraseCommand.class, LoginCommand.class, LogoutCommand.class, TokenCommand.class, SourceCommand.class,
       StartCommand.class, StopCommand.class,
       DaemonCommand.class,
       CommandLine.HelpCommand.class

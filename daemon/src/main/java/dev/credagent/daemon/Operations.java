@@ -11,6 +11,9 @@ import dev.credagent.protocol.Request;
 import dev.credagent.protocol.RequestParser;
 import dev.credagent.protocol.Response;
 import dev.credagent.service.Caller;
+import dev.credagent.source.SourceDefinition;
+import dev.credagent.source.SourceDurations;
+import dev.credagent.source.SourceFailedException;
 import dev.credagent.service.CredentialService;
 import dev.credagent.transport.RequestHandler;
 import dev.credagent.vault.CorruptVaultException;
@@ -22,7 +25,10 @@ import dev.credagent.vault.VaultException;
 import dev.credagent.vault.VaultLockedException;
 import dev.credagent.vault.WrongPassphraseException;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.logging.Level;
@@ -69,7 +75,7 @@ public final class Operations implements RequestHandler {
       answer = switch (op) {
         case PING -> now(request, r -> Response.ok().with("version", AgentVersion.VALUE));
         case STATUS -> now(request, r -> status());
-        case GET -> now(request, r -> get(caller, r));
+        case GET -> get(caller, request);
         case LIST -> now(request, r -> Response.ok().with("credentials", service.list(caller)));
         case LOCK -> now(request, r -> {
           service.lock(caller);
@@ -81,6 +87,9 @@ public final class Operations implements RequestHandler {
         case ERASE -> service.erase(caller, request.require("server")).thenApply(done -> Response.ok());
         case LOGIN -> login(caller, request);
         case TOKEN -> token(caller, request);
+        case SOURCE_ADD -> service.addSource(caller, request.require("registry"), source(request)).thenApply(done -> Response.ok());
+        case SOURCE_LIST -> now(request, r -> Response.ok().with("sources", service.listSources(caller)));
+        case SOURCE_REMOVE -> service.removeSource(caller, request.require("registry")).thenApply(done -> Response.ok());
       };
     } catch (ProtocolException e) {
       answer = CompletableFuture.completedFuture(Response.error(e));
@@ -106,13 +115,12 @@ public final class Operations implements RequestHandler {
         .with("version", AgentVersion.VALUE);
   }
 
-  private Response get(Caller caller, Request request) throws ProtocolException, VaultException {
+  private CompletableFuture<Response> get(Caller caller, Request request) throws ProtocolException {
     String server = request.require("server");
-    Credential credential = service.get(caller, server);
-    return Response.ok()
+    return service.get(caller, server).thenApply(credential -> Response.ok()
         .with("server", server)
         .with("username", credential.username())
-        .with("secret", credential.secret());
+        .with("secret", credential.secret()));
   }
 
   private CompletableFuture<Response> unlock(Caller caller, Request request) throws ProtocolException {
@@ -148,6 +156,32 @@ public final class Operations implements RequestHandler {
         .with("server", registry.key())
         .with("token", token.token())
         .with("expires_at", token.expiresAt().toString()));
+  }
+
+  /** {@code exec} (a command line, split here) or {@code helper}; {@code ttl} like 90s, 30m, 12h, 1d; {@code env} K=V lines. */
+  private static SourceDefinition source(Request request) throws ProtocolException {
+    String exec = request.optional("exec", "");
+    String helper = request.optional("helper", "");
+    try {
+      Duration ttl = SourceDurations.parse(request.optional("ttl", ""), SourceDefinition.DEFAULT_TTL);
+      Map<String, String> env = new LinkedHashMap<>();
+      for (String line : request.optional("env", "").split("\n")) {
+        if (!line.isBlank()) {
+          int equals = line.indexOf('=');
+          if (equals <= 0) {
+            throw new IllegalArgumentException("an environment entry is NAME=VALUE");
+          }
+          env.put(line.substring(0, equals), line.substring(equals + 1));
+        }
+      }
+      if (exec.isEmpty() == helper.isEmpty()) {
+        throw new IllegalArgumentException("a source is either an exec command or a helper");
+      }
+      return exec.isEmpty() ? SourceDefinition.helper(helper, ttl, env)
+          : SourceDefinition.exec(exec, request.optional("username", ""), ttl, env);
+    } catch (IllegalArgumentException e) {
+      throw new ProtocolException(ErrorCode.BAD_REQUEST, e.getMessage());
+    }
   }
 
   private static RegistryAddress registry(Request request) throws ProtocolException {
@@ -205,6 +239,7 @@ public final class Operations implements RequestHandler {
       case InterruptedException e -> Response.error(ErrorCode.INTERNAL, "the daemon is shutting down");
       case LoginFailedException e -> Response.error(ErrorCode.LOGIN_FAILED, e.getMessage());
       case NoTokenNeededException e -> Response.error(ErrorCode.NO_TOKEN, e.getMessage());
+      case SourceFailedException e -> Response.error(ErrorCode.SOURCE_FAILED, e.getMessage());
       default -> {
         LOG.log(Level.SEVERE, "op '" + op.wire() + "' failed", failure);
         yield Response.error(ErrorCode.INTERNAL, "internal error in op '" + op.wire() + "'"

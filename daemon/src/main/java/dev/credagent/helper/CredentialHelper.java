@@ -3,6 +3,7 @@ package dev.credagent.helper;
 import dev.credagent.daemon.AgentVersion;
 import dev.credagent.files.IoFailure;
 import dev.credagent.service.Caller;
+import dev.credagent.source.SourceFailedException;
 import dev.credagent.service.CredentialService;
 import dev.credagent.transport.RelayHandler;
 import dev.credagent.transport.RelayReply;
@@ -43,7 +44,7 @@ public final class CredentialHelper implements RelayHandler {
     CompletableFuture<RelayReply> reply;
     try {
       reply = switch (action) {
-        case "get" -> CompletableFuture.completedFuture(get(caller, input));
+        case "get" -> get(caller, input);
         case "list" -> CompletableFuture.completedFuture(new RelayReply(0, HelperResponse.list(service.list(caller))));
         case "version" -> CompletableFuture.completedFuture(
             RelayReply.line(0, "docker-credential-agent (credagent) " + AgentVersion.VALUE));
@@ -59,14 +60,15 @@ public final class CredentialHelper implements RelayHandler {
         .whenComplete((answer, failure) -> Arrays.fill(input, (byte) 0));
   }
 
-  private RelayReply get(Caller caller, byte[] input) throws HelperException, VaultException {
+  private CompletableFuture<RelayReply> get(Caller caller, byte[] input) throws HelperException {
     String serverUrl = requireServerUrl(HelperRequest.parseServerUrl(input));
-    Credential credential = service.get(caller, serverUrl);
-    try {
-      return new RelayReply(0, HelperResponse.credential(serverUrl, credential));
-    } finally {
-      credential.secret().destroy();
-    }
+    return service.get(caller, serverUrl).thenApply(credential -> {
+      try {
+        return new RelayReply(0, HelperResponse.credential(serverUrl, credential));
+      } finally {
+        credential.secret().destroy();
+      }
+    });
   }
 
   private CompletableFuture<Void> store(Caller caller, byte[] input) throws HelperException {
@@ -95,6 +97,7 @@ public final class CredentialHelper implements RelayHandler {
     return switch (failure) {
       case HelperException e -> RelayReply.line(1, e.getMessage());
       case CredentialNotFoundException e -> RelayReply.line(1, NOT_FOUND);
+      case SourceFailedException e -> RelayReply.line(1, e.getMessage());
       // Locked (the message says to run `credagent unlock`), or an unreadable vault file.
       case VaultException e -> RelayReply.line(1, e.getMessage());
       case IOException e -> {

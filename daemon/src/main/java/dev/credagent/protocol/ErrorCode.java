@@ -12,6 +12,8 @@ public enum ErrorCode {
   LOGIN_FAILED("login_failed"),
   /** A token was asked of a registry that uses Basic authentication (or none): it needs none. */
   NO_TOKEN("no_token"),
+  /** A credential source failed (its exit code, a timeout); the message names it and its stderr's first line. */
+  SOURCE_FAILED("source_failed"),
   /** The request is not valid JSON, or lacks a field, or a field has the wrong type. */
   BAD_REQUEST("bad_request"),
   /** The {@code op} is not one this daemon knows. */

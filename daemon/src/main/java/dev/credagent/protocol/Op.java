@@ -26,7 +26,10 @@ public enum Op {
   ERASE("erase", List.of("server"), List.of(), true),
   LIST("list", List.of(), List.of(), false),
   LOGIN("login", List.of("registry", "username", "insecure"), List.of("password"), true),
-  TOKEN("token", List.of("registry", "scope", "insecure"), List.of(), true);
+  TOKEN("token", List.of("registry", "scope", "insecure"), List.of(), true),
+  SOURCE_ADD("source_add", List.of("registry", "exec", "helper", "username", "ttl", "env"), List.of(), true),
+  SOURCE_LIST("source_list", List.of(), List.of(), false),
+  SOURCE_REMOVE("source_remove", List.of("registry"), List.of(), true);
 
   /** Every field any op declares secret: the parser never makes a String of these. */
   public static final Set<String> SECRET_FIELDS =

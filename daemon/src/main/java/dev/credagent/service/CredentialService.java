@@ -9,6 +9,9 @@ import dev.credagent.registry.auth.TokenAnswer;
 import dev.credagent.registry.auth.TokenCache;
 import dev.credagent.registry.RegistryAddress;
 import dev.credagent.registry.RegistryLogin;
+import dev.credagent.source.SourceDefinition;
+import dev.credagent.source.SourceRunner;
+import dev.credagent.source.Sources;
 import dev.credagent.vault.Argon2id;
 import dev.credagent.vault.Credential;
 import dev.credagent.vault.CredentialNotFoundException;
@@ -58,6 +61,7 @@ public final class CredentialService {
   private final UnlockThrottle throttle = new UnlockThrottle();
   private final List<Runnable> lockListeners = new CopyOnWriteArrayList<>();
   private final TokenCache tokens;
+  private final Sources sources;
 
   /**
    * @param writes one thread: stores and erases, one at a time
@@ -75,6 +79,8 @@ public final class CredentialService {
     this.network = network;
     this.registries = registries;
     this.tokens = registries == null ? null : new TokenCache(this::fetchToken, network, Ticker.systemTicker(), clock);
+    this.sources = new Sources(new SourceRunner(SourceRunner.DEFAULT_TIMEOUT), network, clock);
+    onLock(sources::clear);
     if (tokens != null) {
       onLock(tokens::clear);
     }
@@ -212,9 +218,54 @@ public final class CredentialService {
     lockListeners.forEach(Runnable::run);
   }
 
-  /** A copy of the credential, which the caller owns and wipes. From memory: never waits. */
-  public Credential get(Caller caller, String server) throws VaultLockedException, CredentialNotFoundException {
-    return vault.get(server);
+  /**
+   * A copy of the credential, which the caller owns and wipes: from memory at once, or, for a
+   * registry whose secret comes from a source, from the source's cache (a run when it has none).
+   */
+  public CompletableFuture<Credential> get(Caller caller, String server) {
+    try {
+      return CompletableFuture.completedFuture(vault.get(server));
+    } catch (CredentialNotFoundException notStored) {
+      try {
+        String source = vault.sources().get(server);
+        return source == null ? CompletableFuture.failedFuture(notStored) : sources.get(server, source);
+      } catch (VaultLockedException locked) {
+        return CompletableFuture.failedFuture(locked);
+      }
+    } catch (VaultLockedException locked) {
+      return CompletableFuture.failedFuture(locked);
+    }
+  }
+
+  /** Adds (or replaces) the source for {@code registry}, durably. */
+  public CompletableFuture<Void> addSource(Caller caller, String registry, SourceDefinition definition) {
+    return async(writes, () -> {
+      vault.putSource(registry, Sources.encode(definition));
+      sources.forget(registry);
+      LOG.info("source for " + registry + " added (" + caller + ")");
+      return null;
+    });
+  }
+
+  /** Registry to a description of its source (never an environment value). */
+  public SortedMap<String, String> listSources(Caller caller) throws VaultLockedException {
+    SortedMap<String, String> described = new java.util.TreeMap<>();
+    vault.sources().forEach((registry, stored) -> {
+      try {
+        described.put(registry, Sources.decode(stored).describe());
+      } catch (IOException | IllegalArgumentException e) {
+        described.put(registry, "unreadable");
+      }
+    });
+    return described;
+  }
+
+  public CompletableFuture<Void> removeSource(Caller caller, String registry) {
+    return async(writes, () -> {
+      vault.removeSource(registry);
+      sources.forget(registry);
+      return null;
+    });
   }
 
   public SortedMap<String, String> list(Caller caller) throws VaultLockedException {

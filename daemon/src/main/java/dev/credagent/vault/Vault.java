@@ -37,9 +37,14 @@ public final class Vault {
   private final Object unlocking = new Object();
 
   /** The key and the open credentials, while unlocked. The map is never changed, only replaced. */
-  private record Session(VaultFormat.KeySpec keySpec, VaultKey key, Map<String, Credential> credentials) {
+  private record Session(VaultFormat.KeySpec keySpec, VaultKey key, Map<String, Credential> credentials,
+      Map<String, String> sources) {
     Session with(Map<String, Credential> replacement) {
-      return new Session(keySpec, key, replacement);
+      return new Session(keySpec, key, replacement, sources);
+    }
+
+    Session withSources(Map<String, String> replacement) {
+      return new Session(keySpec, key, credentials, replacement);
     }
 
     void wipe() {
@@ -184,6 +189,37 @@ public final class Vault {
     }
   }
 
+  /** Registry to source definition (opaque here), sorted. */
+  public SortedMap<String, String> sources() throws VaultLockedException {
+    return new TreeMap<>(requireUnlocked().sources());
+  }
+
+  /** Stores (or replaces) the definition of the source for {@code registry}, durably. */
+  public synchronized void putSource(String registry, String definition) throws VaultLockedException, IOException {
+    Session open = requireUnlocked();
+    Map<String, String> next = new HashMap<>(open.sources());
+    next.put(registry, definition);
+    commitSources(open, next);
+  }
+
+  public synchronized void removeSource(String registry) throws VaultException, IOException {
+    Session open = requireUnlocked();
+    if (!open.sources().containsKey(registry)) {
+      throw new CredentialNotFoundException(registry);
+    }
+    Map<String, String> next = new HashMap<>(open.sources());
+    next.remove(registry);
+    commitSources(open, next);
+  }
+
+  private void commitSources(Session open, Map<String, String> next) throws IOException, VaultLockedException {
+    Session updated = open.withSources(Collections.unmodifiableMap(next));
+    write(updated);
+    if (!session.compareAndSet(open, updated)) {
+      updated.wipe();
+    }
+  }
+
   private Unlocked checkPassphrase(Session open, byte[] passphrase, long locksSeen) throws VaultException {
     byte[] candidate = open.keySpec().params().deriveKey(passphrase, open.keySpec().salt());
     try {
@@ -201,7 +237,7 @@ public final class Vault {
 
   private void create(byte[] passphrase, long locksSeen) throws IOException, VaultLockedException {
     VaultFormat.KeySpec spec = VaultFormat.KeySpec.fresh(paramsForNewVault, random);
-    Session fresh = new Session(spec, new VaultKey(spec.params().deriveKey(passphrase, spec.salt())), Map.of());
+    Session fresh = new Session(spec, new VaultKey(spec.params().deriveKey(passphrase, spec.salt())), Map.of(), Map.of());
     synchronized (this) {
       if (locks.get() != locksSeen) {
         fresh.wipe();
@@ -230,7 +266,9 @@ public final class Vault {
       throw new WrongPassphraseException();
     }
     try {
-      return new Session(sealed.keySpec(), new VaultKey(key), Collections.unmodifiableMap(VaultBody.decode(plaintext)));
+      VaultBody.Contents contents = VaultBody.decodeAll(plaintext);
+      return new Session(sealed.keySpec(), new VaultKey(key), Collections.unmodifiableMap(contents.credentials()),
+          Collections.unmodifiableMap(contents.sources()));
     } catch (CorruptVaultException | RuntimeException e) {
       Arrays.fill(key, (byte) 0);
       throw e;
@@ -257,7 +295,7 @@ public final class Vault {
     byte[] key = state.key().copy();
     byte[] plaintext = null;
     try {
-      plaintext = VaultBody.encode(state.credentials());
+      plaintext = VaultBody.encode(state.credentials(), state.sources());
       DurableFile.replace(file, VaultFormat.seal(state.keySpec(), key, plaintext, random));
     } catch (Secret.DestroyedSecretException lockedWhileEncoding) {
       throw new VaultLockedException();

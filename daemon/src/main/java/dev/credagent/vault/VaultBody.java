@@ -11,7 +11,9 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The plaintext inside the seal: {@code {"credentials":{SERVER:{"username":U,"secret":S}}}}.
+ * The plaintext inside the seal: {@code {"credentials":{SERVER:{"username":U,"secret":S}},
+ * "sources":{REGISTRY:DEFINITION}}}, a source's definition being an opaque string here (the
+ * {@code source} package owns its form).
  *
  * <p>Streamed with Jackson's parser and generator so that secrets go from bytes to {@link Secret}
  * characters without passing through a String we could not wipe.
@@ -21,8 +23,15 @@ final class VaultBody {
 
   private VaultBody() {}
 
+  /** What a vault holds. */
+  record Contents(Map<String, Credential> credentials, Map<String, String> sources) {}
+
   /** The caller wipes the returned bytes once sealed. */
   static byte[] encode(Map<String, Credential> credentials) {
+    return encode(credentials, Map.of());
+  }
+
+  static byte[] encode(Map<String, Credential> credentials, Map<String, String> sources) {
     WipeableBuffer out = new WipeableBuffer(4096 + credentials.size() * 256);
     try (JsonGenerator json = JSON.createGenerator(out)) {
       json.writeStartObject();
@@ -40,6 +49,13 @@ final class VaultBody {
         json.writeEndObject();
       }
       json.writeEndObject();
+      if (!sources.isEmpty()) {
+        json.writeObjectFieldStart("sources");
+        for (Map.Entry<String, String> source : new TreeMap<>(sources).entrySet()) {
+          json.writeStringField(source.getKey(), source.getValue());
+        }
+        json.writeEndObject();
+      }
       json.writeEndObject();
     } catch (IOException e) {
       throw new IllegalStateException("writing JSON to memory cannot fail", e);
@@ -48,7 +64,12 @@ final class VaultBody {
   }
 
   static Map<String, Credential> decode(byte[] plaintext) throws CorruptVaultException {
+    return decodeAll(plaintext).credentials();
+  }
+
+  static Contents decodeAll(byte[] plaintext) throws CorruptVaultException {
     Map<String, Credential> credentials = new TreeMap<>();
+    Map<String, String> sources = new TreeMap<>();
     try (JsonParser json = JSON.createParser(plaintext)) {
       expect(json.nextToken() == JsonToken.START_OBJECT);
       while (json.nextToken() == JsonToken.FIELD_NAME) {
@@ -58,6 +79,13 @@ final class VaultBody {
             String server = json.currentName();
             credentials.put(server, credential(json));
           }
+        } else if ("sources".equals(json.currentName())) {
+          expect(json.nextToken() == JsonToken.START_OBJECT);
+          while (json.nextToken() == JsonToken.FIELD_NAME) {
+            String registry = json.currentName();
+            expect(json.nextToken() == JsonToken.VALUE_STRING);
+            sources.put(registry, json.getText());
+          }
         } else {
           json.nextToken();
           json.skipChildren();
@@ -66,7 +94,7 @@ final class VaultBody {
     } catch (IOException e) {
       throw new CorruptVaultException("its decrypted body is not valid JSON");
     }
-    return credentials;
+    return new Contents(credentials, sources);
   }
 
   private static Credential credential(JsonParser json) throws IOException, CorruptVaultException {

@@ -1,0 +1,166 @@
+package dev.credagent.source;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import dev.credagent.vault.Credential;
+import dev.credagent.vault.Secret;
+import dev.credagent.vault.SecretSafeJson;
+import java.io.ByteArrayOutputStream;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs a source once: its argv without a shell, its environment added to the daemon's, with a
+ * timeout and at most 64 KiB of output. A command source's output (less a trailing newline) is
+ * the secret; a helper source is asked as docker asks a helper ({@code get}, the registry on
+ * stdin) and answers {@code {"Username","Secret"}}. What it prints never reaches a log.
+ */
+public final class SourceRunner {
+  public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
+  static final int MAX_OUTPUT = 64 * 1024;
+  private static final int MAX_STDERR_LINE = 200;
+
+  private final Duration timeout;
+
+  public SourceRunner(Duration timeout) {
+    this.timeout = timeout;
+  }
+
+  public Credential run(String registry, SourceDefinition source) throws SourceFailedException, InterruptedException {
+    String name = "the source for " + registry + " (" + source.argv().getFirst() + ")";
+    ProcessBuilder builder = new ProcessBuilder(source.argv());
+    builder.environment().putAll(source.env());
+    if (!source.isHelper()) {
+      builder.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+    }
+    Process process;
+    try {
+      process = builder.start();
+    } catch (IOException e) {
+      throw new SourceFailedException("cannot run " + name + ": " + e.getMessage());
+    }
+    CompletableFuture<byte[]> out = CompletableFuture.supplyAsync(() -> bounded(process.getInputStream()), Thread::startVirtualThread);
+    CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> bounded(process.getErrorStream()), Thread::startVirtualThread);
+    if (source.isHelper()) {
+      try (OutputStream in = process.getOutputStream()) {
+        in.write((registry + "\n").getBytes(StandardCharsets.UTF_8));
+      } catch (IOException ignored) {
+        // it did not read its input; what it did instead is in its exit code
+      }
+    }
+    byte[] stdout = null;
+    try {
+      if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+        process.destroyForcibly();
+        throw new SourceFailedException(name + " did not finish within " + timeout.toSeconds() + " s and was killed");
+      }
+      stdout = out.join();
+      if (process.exitValue() != 0) {
+        throw new SourceFailedException(name + " exited with " + process.exitValue() + firstLine(err.join()));
+      }
+      if (stdout.length > MAX_OUTPUT) {
+        throw new SourceFailedException(name + " printed more than " + MAX_OUTPUT / 1024 + " KiB");
+      }
+      return source.isHelper() ? helperAnswer(name, stdout) : new Credential(source.username(), secret(name, stdout));
+    } finally {
+      process.destroyForcibly();
+      if (stdout != null) {
+        Arrays.fill(stdout, (byte) 0);
+      }
+    }
+  }
+
+  private static Secret secret(String name, byte[] stdout) throws SourceFailedException {
+    int length = stdout.length;
+    while (length > 0 && (stdout[length - 1] == '\n' || stdout[length - 1] == '\r')) {
+      length--;
+    }
+    if (length == 0) {
+      throw new SourceFailedException(name + " printed nothing");
+    }
+    try {
+      CharBuffer chars = StandardCharsets.UTF_8.newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(stdout, 0, length));
+      char[] secret = Arrays.copyOf(chars.array(), chars.limit());
+      Arrays.fill(chars.array(), '\0');
+      return Secret.adopt(secret);
+    } catch (CharacterCodingException e) {
+      throw new SourceFailedException(name + " printed something that is not UTF-8");
+    }
+  }
+
+  private static Credential helperAnswer(String name, byte[] stdout) throws SourceFailedException {
+    String username = null;
+    Secret secret = null;
+    try (JsonParser json = SecretSafeJson.FACTORY.createParser(stdout)) {
+      if (json.nextToken() != JsonToken.START_OBJECT) {
+        throw new SourceFailedException(name + " answered something that is not a credential (JSON object)");
+      }
+      while (json.nextToken() == JsonToken.FIELD_NAME) {
+        String field = json.currentName();
+        JsonToken value = json.nextToken();
+        if (value != JsonToken.VALUE_STRING) {
+          json.skipChildren();
+        } else if (field.equalsIgnoreCase("Username")) {
+          username = json.getText();
+        } else if (field.equalsIgnoreCase("Secret")) {
+          if (secret != null) {
+            secret.destroy();
+          }
+          secret = Secret.copyOf(json.getTextCharacters(), json.getTextOffset(), json.getTextLength());
+        }
+      }
+    } catch (IOException e) {
+      if (secret != null) {
+        secret.destroy();
+      }
+      throw new SourceFailedException(name + " answered something that is not JSON");
+    }
+    if (username == null || secret == null || secret.isEmpty()) {
+      if (secret != null) {
+        secret.destroy();
+      }
+      throw new SourceFailedException(name + " answered without a Username and a Secret");
+    }
+    return new Credential(username, secret);
+  }
+
+  private static String firstLine(byte[] stderr) {
+    String text = new String(stderr, StandardCharsets.UTF_8).strip();
+    String line = text.lines().findFirst().orElse("");
+    if (line.length() > MAX_STDERR_LINE) {
+      line = line.substring(0, MAX_STDERR_LINE) + "...";
+    }
+    return line.isEmpty() ? "" : ": " + line;
+  }
+
+  /** At most MAX_OUTPUT + 1 bytes (one more tells that there was more); the rest is drained. */
+  private static byte[] bounded(InputStream in) {
+    try (in) {
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      byte[] buffer = new byte[8192];
+      int n;
+      while ((n = in.read(buffer)) > 0) {
+        if (out.size() <= MAX_OUTPUT) {
+          out.write(buffer, 0, Math.min(n, MAX_OUTPUT + 1 - out.size()));
+        }
+      }
+      Arrays.fill(buffer, (byte) 0);
+      return out.toByteArray();
+    } catch (IOException e) {
+      return new byte[0];
+    }
+  }
+}

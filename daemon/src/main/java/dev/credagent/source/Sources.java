@@ -1,0 +1,62 @@
+package dev.credagent.source;
+
+import dev.credagent.vault.Credential;
+import java.io.IOException;
+import java.time.Clock;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+
+/** The cached sources of this daemon, one per registry, made from the definitions the vault keeps. */
+public final class Sources {
+  private final SourceRunner runner;
+  private final Executor executor;
+  private final Clock clock;
+  private final Map<String, CachedSource> cached = new ConcurrentHashMap<>();
+
+  public Sources(SourceRunner runner, Executor executor, Clock clock) {
+    this.runner = runner;
+    this.executor = executor;
+    this.clock = clock;
+  }
+
+  /** The definition's stored form (the vault keeps it as an opaque string). */
+  public static String encode(SourceDefinition definition) {
+    return definition.encode();
+  }
+
+  public static SourceDefinition decode(String stored) throws IOException {
+    return SourceDefinition.decode(stored);
+  }
+
+  /** The credential of {@code registry} from its source {@code stored}: cached, or run now. */
+  public CompletableFuture<Credential> get(String registry, String stored) {
+    SourceDefinition definition;
+    try {
+      definition = decode(stored);
+    } catch (IOException | IllegalArgumentException e) {
+      return CompletableFuture.failedFuture(new SourceFailedException("the source for " + registry + " is unreadable: "
+          + e.getMessage()));
+    }
+    CachedSource source = cached.compute(registry, (key, existing) ->
+        existing != null && existing.definition().equals(definition)
+            ? existing
+            : new CachedSource(definition, () -> runner.run(registry, definition), executor, clock));
+    return source.get();
+  }
+
+  /** Forgets a registry's cached value (its source was replaced or removed). */
+  public void forget(String registry) {
+    CachedSource source = cached.remove(registry);
+    if (source != null) {
+      source.clear();
+    }
+  }
+
+  /** Forgets every cached value: the vault was locked. */
+  public void clear() {
+    cached.values().forEach(CachedSource::clear);
+    cached.clear();
+  }
+}
