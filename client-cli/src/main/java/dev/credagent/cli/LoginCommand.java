@@ -6,6 +6,7 @@ import dev.credagent.protocol.Op;
 import java.io.Console;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -25,8 +26,8 @@ final class LoginCommand implements Callable<Integer> {
   @Option(names = "--password-stdin", description = "Read the password from standard input (its first line).")
   boolean passwordStdin;
 
-  @Option(names = "--insecure", description = "Plain http, as for a registry docker lists in insecure-registries.")
-  boolean insecure;
+  @Mixin
+  InsecureOption insecure = new InsecureOption();
 
   @Override
   public Integer call() throws Exception {
@@ -54,9 +55,7 @@ final class LoginCommand implements Callable<Integer> {
     }
     ClientRequest request = ClientRequest.op(Op.LOGIN).with("registry", registry).with("username", username)
         .withSecret("password", password);
-    if (insecure) {
-      request.with("insecure", "true");
-    }
+    insecure.applyTo(request);
     JsonNode reply = Agent.call(request);
     System.out.println("Login Succeeded (stored for " + reply.path("server").asText() + ")");
     return ExitCode.OK;

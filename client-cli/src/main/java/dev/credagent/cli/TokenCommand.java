@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -31,15 +32,13 @@ final class TokenCommand implements Callable<Integer> {
   @Option(names = "--json", description = "Print {\"token\", \"expires_at\"} (RFC 3339) instead of the bare token.")
   boolean json;
 
-  @Option(names = "--insecure", description = "Plain http, as for a registry docker lists in insecure-registries.")
-  boolean insecure;
+  @Mixin
+  InsecureOption insecure = new InsecureOption();
 
   @Override
   public Integer call() throws Exception {
     ClientRequest request = ClientRequest.op(Op.TOKEN).with("registry", registry).with("scope", String.join(" ", scopes));
-    if (insecure) {
-      request.with("insecure", "true");
-    }
+    insecure.applyTo(request);
     JsonNode reply = Agent.call(request);
     if (json) {
       Map<String, String> out = new LinkedHashMap<>();

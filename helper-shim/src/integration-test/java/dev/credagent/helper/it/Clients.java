@@ -51,4 +51,19 @@ final class Clients {
     command.addAll(List.of(args));
     return agent.run(command, "");
   }
+
+  /**
+   * skopeo, its credentials from credagent's helper, pushes an image to {@code host}/{@code repository}
+   * and pulls it back: true when what came back is what went.
+   */
+  static boolean pushAndPullThroughTheHelper(AgentEnvironment agent, String host, String repository) throws Exception {
+    skopeoUsesAgentFor(agent, host);
+    Path layout = agent.root().resolve("layout-" + repository.replace('/', '-'));
+    String digest = OciLayout.write(layout, "v1");
+    String image = "docker://" + host + "/" + repository + ":v1";
+    skopeo(agent, "copy", "--dest-tls-verify=false", "oci:" + layout + ":v1", image).requireSuccess();
+    Path pulled = agent.root().resolve("pulled-" + repository.replace('/', '-'));
+    skopeo(agent, "copy", "--src-tls-verify=false", image, "oci:" + pulled + ":v1").requireSuccess();
+    return java.nio.file.Files.readString(pulled.resolve("index.json")).contains(digest);
+  }
 }

@@ -82,14 +82,7 @@ class LoginIT {
     assertTrue(tokens.grantTypesSeen().contains("password"), "the OAuth form first: " + tokens.grantTypesSeen());
 
     assumeTrue(Files.isExecutable(Clients.SKOPEO), "needs skopeo");
-    Clients.skopeoUsesAgentFor(agent, registry.host());
-    Path layout = agent.root().resolve("layout");
-    String digest = OciLayout.write(layout, "v1");
-    String image = "docker://" + registry.host() + "/credagent/login:v1";
-    Clients.skopeo(agent, "copy", "--dest-tls-verify=false", "oci:" + layout + ":v1", image).requireSuccess();
-    Path pulled = agent.root().resolve("pulled");
-    Clients.skopeo(agent, "copy", "--src-tls-verify=false", image, "oci:" + pulled + ":v1").requireSuccess();
-    assertTrue(Files.readString(pulled.resolve("index.json")).contains(digest));
+    assertTrue(Clients.pushAndPullThroughTheHelper(agent, registry.host(), "credagent/login"));
   }
 
   @Test
@@ -102,9 +95,11 @@ class LoginIT {
         tokens.grantTypesSeen().toString());
     assertEquals("<token>", stored().path("Username").asText());
 
+    String before = stored().path("Secret").asText();
     Run wrong = login("wrong", registry.host(), "-u", "bob", "--password-stdin");
     assertEquals(1, wrong.exitCode());
     assertTrue(wrong.stderr().contains("refused the login"), wrong.stderr());
+    assertEquals(before, stored().path("Secret").asText(), "a wrong password leaves the stored token as it was");
   }
 
   @Test

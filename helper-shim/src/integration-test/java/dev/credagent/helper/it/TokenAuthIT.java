@@ -58,14 +58,7 @@ class TokenAuthIT {
     assertEquals("<token>", stored.path("Username").asText(), "docker stores an identity token under <token>");
     assertTrue(stored.path("Secret").asText().startsWith("refresh-"), stored.toString());
 
-    Clients.skopeoUsesAgentFor(agent, registry.host());
-    Path layout = agent.root().resolve("layout");
-    String digest = OciLayout.write(layout, "v1");
-    String image = "docker://" + registry.host() + "/credagent/token:v1";
-    Clients.skopeo(agent, "copy", "--dest-tls-verify=false", "oci:" + layout + ":v1", image).requireSuccess();
-    Path pulled = agent.root().resolve("pulled");
-    Clients.skopeo(agent, "copy", "--src-tls-verify=false", image, "oci:" + pulled + ":v1").requireSuccess();
-    assertTrue(Files.readString(pulled.resolve("index.json")).contains(digest));
+    assertTrue(Clients.pushAndPullThroughTheHelper(agent, registry.host(), "credagent/token"));
     assertTrue(tokens.grantTypesSeen().contains("refresh_token"), "skopeo used the refresh token: " + tokens.grantTypesSeen());
   }
 }
