@@ -95,10 +95,6 @@ public final class CredentialService {
     return clock;
   }
 
-  public Vault vault() {
-    return vault;
-  }
-
   /** Runs {@code listener} whenever the vault locks (a lock, a stop): caches empty themselves. */
   public void onLock(Runnable listener) {
     lockListeners.add(listener);
