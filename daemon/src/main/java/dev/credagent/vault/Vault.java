@@ -266,7 +266,7 @@ public final class Vault {
       throw new WrongPassphraseException();
     }
     try {
-      VaultBody.Contents contents = VaultBody.decodeAll(plaintext);
+      VaultBody.Contents contents = VaultBody.decode(plaintext);
       return new Session(sealed.keySpec(), new VaultKey(key), Collections.unmodifiableMap(contents.credentials()),
           Collections.unmodifiableMap(contents.sources()));
     } catch (CorruptVaultException | RuntimeException e) {

@@ -27,10 +27,6 @@ final class VaultBody {
   record Contents(Map<String, Credential> credentials, Map<String, String> sources) {}
 
   /** The caller wipes the returned bytes once sealed. */
-  static byte[] encode(Map<String, Credential> credentials) {
-    return encode(credentials, Map.of());
-  }
-
   static byte[] encode(Map<String, Credential> credentials, Map<String, String> sources) {
     WipeableBuffer out = new WipeableBuffer(4096 + credentials.size() * 256);
     try (JsonGenerator json = JSON.createGenerator(out)) {
@@ -63,11 +59,7 @@ final class VaultBody {
     return out.toByteArrayAndWipe();
   }
 
-  static Map<String, Credential> decode(byte[] plaintext) throws CorruptVaultException {
-    return decodeAll(plaintext).credentials();
-  }
-
-  static Contents decodeAll(byte[] plaintext) throws CorruptVaultException {
+  static Contents decode(byte[] plaintext) throws CorruptVaultException {
     Map<String, Credential> credentials = new TreeMap<>();
     Map<String, String> sources = new TreeMap<>();
     try (JsonParser json = JSON.createParser(plaintext)) {
