@@ -223,7 +223,7 @@ public final class CredentialService {
       return CompletableFuture.completedFuture(vault.get(server));
     } catch (CredentialNotFoundException notStored) {
       try {
-        String source = vault.sources().get(server);
+        String source = vault.source(server);
         return source == null ? CompletableFuture.failedFuture(notStored) : sources.get(server, source);
       } catch (VaultLockedException locked) {
         return CompletableFuture.failedFuture(locked);

@@ -25,6 +25,7 @@ final class CachedSource {
     Credential run() throws Exception;
   }
 
+  private final String stored;
   private final SourceDefinition definition;
   private final Run run;
   private final Executor executor;
@@ -38,15 +39,17 @@ final class CachedSource {
   private long generation;
   private int runs;
 
-  CachedSource(SourceDefinition definition, Run run, Executor executor, Clock clock) {
+  /** {@code stored}: the definition as the vault keeps it, to tell when it has changed. */
+  CachedSource(String stored, SourceDefinition definition, Run run, Executor executor, Clock clock) {
+    this.stored = stored;
     this.definition = definition;
     this.run = run;
     this.executor = executor;
     this.clock = clock;
   }
 
-  SourceDefinition definition() {
-    return definition;
+  String stored() {
+    return stored;
   }
 
   /** A copy the caller owns. */

@@ -30,19 +30,24 @@ public final class Sources {
     return SourceDefinition.decode(stored);
   }
 
-  /** The credential of {@code registry} from its source {@code stored}: cached, or run now. */
+  /**
+   * The credential of {@code registry} from its source {@code stored}: cached, or run now. The
+   * definition is parsed only when it is new or has changed, not on every get.
+   */
   public CompletableFuture<Credential> get(String registry, String stored) {
-    SourceDefinition definition;
-    try {
-      definition = decode(stored);
-    } catch (IOException | IllegalArgumentException e) {
-      return CompletableFuture.failedFuture(new SourceFailedException("the source for " + registry + " is unreadable: "
-          + e.getMessage()));
+    CachedSource source = cached.get(registry);
+    if (source == null || !source.stored().equals(stored)) {
+      SourceDefinition definition;
+      try {
+        definition = decode(stored);
+      } catch (IOException | IllegalArgumentException e) {
+        return CompletableFuture.failedFuture(new SourceFailedException("the source for " + registry + " is unreadable: "
+            + e.getMessage()));
+      }
+      source = cached.compute(registry, (key, existing) -> existing != null && existing.stored().equals(stored)
+          ? existing
+          : new CachedSource(stored, definition, () -> runner.run(registry, definition), executor, clock));
     }
-    CachedSource source = cached.compute(registry, (key, existing) ->
-        existing != null && existing.definition().equals(definition)
-            ? existing
-            : new CachedSource(definition, () -> runner.run(registry, definition), executor, clock));
     return source.get();
   }
 

@@ -194,6 +194,11 @@ public final class Vault {
     return new TreeMap<>(requireUnlocked().sources());
   }
 
+  /** The definition of the source for {@code registry}, or null: one lookup, no copy of the rest. */
+  public String source(String registry) throws VaultLockedException {
+    return requireUnlocked().sources().get(registry);
+  }
+
   /** Stores (or replaces) the definition of the source for {@code registry}, durably. */
   public synchronized void putSource(String registry, String definition) throws VaultLockedException, IOException {
     Session open = requireUnlocked();

@@ -43,7 +43,7 @@ class CachedSourceTest {
   private int counter;
   private boolean failing;
   private final SourceDefinition oneHour = SourceDefinition.exec("print-token", "AWS", Duration.ofHours(1), Map.of());
-  private final CachedSource source = new CachedSource(oneHour, () -> {
+  private final CachedSource source = new CachedSource("stored", oneHour, () -> {
     counter++;
     if (failing) {
       throw new SourceFailedException("the source for r (print-token) exited with 1: expired session");
