@@ -13,7 +13,8 @@ import java.util.stream.Collectors;
  *
  * @param fields the string fields it takes
  * @param secretFields the fields that carry a secret
- * @param blocking whether it may wait (key derivation, fsync): answered off the event loop
+ * @param blocking whether it may wait (key derivation, fsync, a registry, a source's run); the
+ *     others are answered at once, on the event loop, which {@code OperationsTest} checks
  */
 public enum Op {
   PING("ping", List.of(), List.of(), false),
@@ -22,7 +23,7 @@ public enum Op {
   LOCK("lock", List.of(), List.of(), false),
   STOP("stop", List.of(), List.of(), false),
   STORE("store", List.of("server", "username"), List.of("secret"), true),
-  GET("get", List.of("server"), List.of(), false),
+  GET("get", List.of("server"), List.of(), true), // from memory at once, but a source may have to run
   ERASE("erase", List.of("server"), List.of(), true),
   LIST("list", List.of(), List.of(), false),
   LOGIN("login", List.of("registry", "username", "insecure"), List.of("password"), true),

@@ -138,4 +138,23 @@ class OperationsTest {
     assertTrue(overtaken.path("error").path("message").asText().contains("locked while this unlock waited"));
     assertFalse(vault.isUnlocked());
   }
+
+  @Test
+  void everyOpTheTableCallsNonBlockingIsAnsweredAtOnce() throws Exception {
+    // Executors that never run anything: an op that needed one would not be done.
+    Vault vault = new Vault(home.resolve("vault3"), TestKdf.CHEAP);
+    DaemonInfo info = new DaemonInfo(home.resolve("agent.sock"), home, 1234, Instant.now());
+    Operations stalled = new Operations(new CredentialService(vault, Clock.systemUTC(), task -> {}, task -> {}), info, () -> {});
+    for (dev.credagent.protocol.Op op : dev.credagent.protocol.Op.values()) {
+      if (op.blocking()) {
+        continue;
+      }
+      StringBuilder line = new StringBuilder("{\"v\":1,\"op\":\"" + op.wire() + "\"");
+      op.fields().forEach(field -> line.append(",\"").append(field).append("\":\"x\""));
+      op.secretFields().forEach(field -> line.append(",\"").append(field).append("\":\"x\""));
+      line.append('}');
+      assertTrue(stalled.handle(ME, line.toString().getBytes(StandardCharsets.UTF_8)).isDone(),
+          "op '" + op.wire() + "' is declared non-blocking but waited for a thread");
+    }
+  }
 }
