@@ -1,5 +1,6 @@
 package dev.credagent.cli;
 
+import dev.credagent.config.AgentConfig;
 import dev.credagent.daemon.Daemon;
 import dev.credagent.files.CurrentUser;
 import java.util.concurrent.Callable;
@@ -29,7 +30,7 @@ final class DaemonCommand implements Callable<Integer> {
       // The terminal that started us may close; we outlive it, as gpg-agent does.
       Signal.handle(new Signal("HUP"), SignalHandler.SIG_IGN);
     }
-    Daemon daemon = Daemon.start(Agent.paths(), CurrentUser.uid());
+    Daemon daemon = Daemon.start(Agent.paths(), CurrentUser.uid(), AgentConfig.file(System.getenv()));
     daemon.awaitStopped();
     return ExitCode.OK;
   }

@@ -24,7 +24,8 @@ final class Failure {
 
   static String message(Exception e) {
     String message = e.getMessage();
-    if (e instanceof CliException || e instanceof java.io.IOException) {
+    if (e instanceof CliException || e instanceof java.io.IOException
+        || e instanceof dev.credagent.config.ConfigException) {
       return message != null ? message : e.getClass().getSimpleName();
     }
     return "internal error (" + e.getClass().getSimpleName() + (message != null ? ": " + message : "") + ")";

@@ -39,11 +39,23 @@ final class StatusCommand implements Callable<Integer> {
     }
     String vault = status.path("locked").asBoolean()
         ? ("absent".equals(status.path("vault").asText()) ? "none yet (`credagent unlock` creates one)" : "locked")
-        : "unlocked, " + status.path("credentials").asInt() + " credential(s)";
+        : "unlocked, " + status.path("credentials").asInt() + " credential(s)" + autoLock(status);
     System.out.printf("daemon:  running (pid %d, up %s, version %s)%nvault:   %s%nsocket:  %s%nhome:    %s%n",
         status.path("pid").asLong(), uptime(status.path("uptimeSeconds").asLong()), status.path("version").asText(),
         vault, status.path("socket").asText(), status.path("home").asText());
     return ExitCode.OK;
+  }
+
+  /** ", locks in 59m 10s (idle) / 7h 59m (max)", or nothing where both TTLs are off. */
+  private static String autoLock(JsonNode status) {
+    StringBuilder out = new StringBuilder();
+    if (status.has("idleLockSeconds")) {
+      out.append("idle lock in ").append(uptime(status.path("idleLockSeconds").asLong()));
+    }
+    if (status.has("maxLockSeconds")) {
+      out.append(out.isEmpty() ? "" : ", ").append("max lock in ").append(uptime(status.path("maxLockSeconds").asLong()));
+    }
+    return out.isEmpty() ? " (no auto-lock)" : "; " + out;
   }
 
   private static String uptime(long seconds) {

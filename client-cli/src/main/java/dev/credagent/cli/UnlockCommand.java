@@ -2,6 +2,7 @@ package dev.credagent.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.credagent.client.ClientRequest;
+import dev.credagent.config.Durations;
 import dev.credagent.protocol.Op;
 import java.io.Console;
 import java.util.Arrays;
@@ -18,13 +19,32 @@ final class UnlockCommand implements Callable<Integer> {
   @Option(names = "--passphrase-stdin", description = "Read the passphrase from standard input (its first line).")
   boolean fromStdin;
 
+  @Option(names = "--ttl", paramLabel = "DURATION",
+      description = "Lock again this long after this unlock, however busy (30m, 8h, 0 for never); default: max-ttl in config.toml.")
+  String ttl;
+
+  @Option(names = "--idle-ttl", paramLabel = "DURATION",
+      description = "Lock again after this long without a credential used (default: idle-ttl in config.toml).")
+  String idleTtl;
+
   @Override
   public Integer call() throws Exception {
+    ClientRequest request = ClientRequest.op(Op.UNLOCK);
+    try {
+      if (ttl != null) {
+        request.with("ttl", Durations.format(Durations.parse(ttl, null)));
+      }
+      if (idleTtl != null) {
+        request.with("idle_ttl", Durations.format(Durations.parse(idleTtl, null)));
+      }
+    } catch (IllegalArgumentException | NullPointerException e) {
+      throw new CliException(ExitCode.USAGE, "--ttl and --idle-ttl take a duration: 90s, 30m, 8h, 1d, or 0 for never");
+    }
     char[] passphrase = fromStdin ? StdinSecret.readLine(System.in) : ask();
     if (passphrase.length == 0) {
       throw new CliException(ExitCode.ERROR, "the passphrase must not be empty");
     }
-    JsonNode reply = Agent.call(ClientRequest.op(Op.UNLOCK).withSecret("passphrase", passphrase));
+    JsonNode reply = Agent.call(request.withSecret("passphrase", passphrase));
     if (reply.path("created").asBoolean()) {
       System.out.println("created a new vault in " + Agent.paths().home() + " and unlocked it");
     } else if (reply.path("alreadyUnlocked").asBoolean()) {

@@ -1,5 +1,8 @@
 package dev.credagent.daemon;
 
+import dev.credagent.audit.AuditLog;
+import dev.credagent.config.AgentConfig;
+import dev.credagent.config.ConfigException;
 import dev.credagent.files.AgentPaths;
 import dev.credagent.helper.CredentialHelper;
 import dev.credagent.files.PrivateDirectory;
@@ -26,6 +29,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 import java.util.logging.Logger;
 
 /**
@@ -36,6 +40,8 @@ public final class Daemon {
   private static final Logger LOG = Logger.getLogger(Daemon.class.getName());
   /** How often the idle collector looks: memory goes back 5 to 10 s after the last request. */
   private static final Duration IDLE_CHECK = Duration.ofSeconds(5);
+  /** How often the auto-lock TTLs are looked at: the vault locks at most this late. */
+  private static final Duration AUTO_LOCK_CHECK = Duration.ofSeconds(1);
   /** Logins in flight at once; more wait their turn. */
   private static final int NETWORK_THREADS = 4;
 
@@ -51,24 +57,26 @@ public final class Daemon {
   private final AtomicBoolean stopping = new AtomicBoolean();
   private volatile AgentServer server;
 
-  private Daemon(InstanceLock instanceLock, Vault vault) {
+  private Daemon(InstanceLock instanceLock, Vault vault, Supplier<AgentConfig> config, AuditLog audit) {
     this.instanceLock = instanceLock;
     this.vault = vault;
     this.vaultThread = Executors.newSingleThreadExecutor(Thread.ofPlatform().name("credagent-vault").daemon().factory());
     this.unlockThread = Executors.newSingleThreadExecutor(Thread.ofPlatform().name("credagent-unlock").daemon().factory());
     this.network = Executors.newFixedThreadPool(NETWORK_THREADS, Thread.ofPlatform().name("credagent-network-", 0).daemon().factory());
     this.service = new CredentialService(vault, Clock.systemUTC(), vaultThread, unlockThread, network,
-        new RegistryLogin(RegistryHttp.fromEnvironment(System.getenv()), Clock.systemUTC()));
+        new RegistryLogin(RegistryHttp.fromEnvironment(System.getenv()), Clock.systemUTC()), config, audit);
   }
 
-  public static Daemon start(AgentPaths paths, int uid) throws IOException {
+  public static Daemon start(AgentPaths paths, int uid, Path configFile) throws IOException, ConfigException {
     ProcessHardening.apply();
+    AgentConfig initial = AgentConfig.load(configFile); // a bad file stops the start, with its line
     PrivateDirectory.ensure(paths.home(), uid);
     PrivateDirectory.ensure(paths.socket().getParent(), uid);
     InstanceLock instanceLock = InstanceLock.acquire(paths.socket());
     try {
       removeStaleSocket(paths.socket());
-      Daemon daemon = new Daemon(instanceLock, new Vault(paths.vault()));
+      Daemon daemon = new Daemon(instanceLock, new Vault(paths.vault()), new ConfigReloader(configFile, initial),
+          new AuditLog(paths.home().resolve(AuditLog.FILE_NAME), initial.auditMaxBytes(), Clock.systemUTC()));
       DaemonInfo info = new DaemonInfo(paths.socket(), paths.home(), ProcessHandle.current().pid(), daemon.service.clock().instant());
       // Not on the event loop that answered `stop`: closing waits for that loop to finish.
       Runnable stopFromRequest = () -> Thread.ofPlatform().name("credagent-stop").start(daemon::stop);
@@ -77,6 +85,8 @@ public final class Daemon {
       daemon.server = AgentServer.bind(paths.socket(), uid, ServerLimits.DEFAULT, operations, helper);
       daemon.housekeeping.scheduleWithFixedDelay(new IdleCollector(daemon.server::activity, System::gc),
           IDLE_CHECK.toSeconds(), IDLE_CHECK.toSeconds(), TimeUnit.SECONDS);
+      daemon.housekeeping.scheduleWithFixedDelay(daemon.service::expireIfDue,
+          AUTO_LOCK_CHECK.toMillis(), AUTO_LOCK_CHECK.toMillis(), TimeUnit.MILLISECONDS);
       Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("credagent-shutdown").unstarted(daemon::stop));
       LOG.info("credagent " + AgentVersion.VALUE + " listening on " + paths.socket() + " (home " + paths.home()
           + "; key derivation: " + Argon2id.get().name() + ")");

@@ -12,7 +12,7 @@ import dev.credagent.protocol.RequestParser;
 import dev.credagent.protocol.Response;
 import dev.credagent.service.Caller;
 import dev.credagent.source.SourceDefinition;
-import dev.credagent.source.SourceDurations;
+import dev.credagent.config.Durations;
 import dev.credagent.source.SourceFailedException;
 import dev.credagent.service.CredentialService;
 import dev.credagent.transport.RequestHandler;
@@ -100,12 +100,19 @@ public final class Operations implements RequestHandler {
   }
 
   private Response status() {
+    CredentialService.AutoLockRemaining left = service.autoLockRemaining(); // first: it may lock
     CredentialService.VaultStatus vault = service.status();
     Response response = Response.ok()
         .with("locked", !vault.unlocked())
         .with("vault", vault.exists() ? "present" : "absent");
     if (vault.credentials() != null) {
       response.with("credentials", vault.credentials());
+      if (left.idle() != null) {
+        response.with("idleLockSeconds", left.idle().toSeconds());
+      }
+      if (left.max() != null) {
+        response.with("maxLockSeconds", left.max().toSeconds());
+      }
     }
     return response
         .with("socket", info.socket().toString())
@@ -129,7 +136,15 @@ public final class Operations implements RequestHandler {
       passphrase.destroy();
       throw new ProtocolException(ErrorCode.BAD_REQUEST, "the passphrase must not be empty");
     }
-    return service.unlock(caller, passphrase).thenApply(outcome -> Response.ok()
+    CredentialService.Ttl ttl;
+    try {
+      ttl = new CredentialService.Ttl(Durations.parse(request.optional("idle_ttl", ""), null),
+          Durations.parse(request.optional("ttl", ""), null));
+    } catch (IllegalArgumentException e) {
+      passphrase.destroy();
+      throw new ProtocolException(ErrorCode.BAD_REQUEST, e.getMessage());
+    }
+    return service.unlock(caller, passphrase, ttl).thenApply(outcome -> Response.ok()
         .with("created", outcome == Vault.Unlocked.CREATED)
         .with("alreadyUnlocked", outcome == Vault.Unlocked.ALREADY));
   }
@@ -163,7 +178,7 @@ public final class Operations implements RequestHandler {
     String exec = request.optional("exec", "");
     String helper = request.optional("helper", "");
     try {
-      Duration ttl = SourceDurations.parse(request.optional("ttl", ""), SourceDefinition.DEFAULT_TTL);
+      Duration ttl = Durations.parse(request.optional("ttl", ""), SourceDefinition.DEFAULT_TTL);
       Map<String, String> env = new LinkedHashMap<>();
       for (String line : request.optional("env", "").split("\n")) {
         if (!line.isBlank()) {

@@ -1,6 +1,9 @@
 package dev.credagent.service;
 
 import com.github.benmanes.caffeine.cache.Ticker;
+import dev.credagent.audit.AuditLog;
+import dev.credagent.audit.CallerProcess;
+import dev.credagent.config.AgentConfig;
 import dev.credagent.registry.Challenge;
 import dev.credagent.registry.LoginFailedException;
 import dev.credagent.registry.NoTokenNeededException;
@@ -30,6 +33,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
+import java.util.function.Supplier;
 import java.util.logging.Logger;
 
 /**
@@ -62,6 +66,9 @@ public final class CredentialService {
   private final List<Runnable> lockListeners = new CopyOnWriteArrayList<>();
   private final TokenCache tokens;
   private final Sources sources;
+  private final Supplier<AgentConfig> config;
+  private final AutoLock autoLock;
+  private final AuditLog audit;
 
   /**
    * @param writes one thread: stores and erases, one at a time
@@ -69,10 +76,15 @@ public final class CredentialService {
    * @param network a few threads: logins, which wait on registries (bounded, so a slow registry
    *     delays other logins at most, never a read, a write or a lock)
    * @param registries how to talk to a registry; null where logins are not wanted (tests)
+   * @param config the settings, read again at each unlock (a file a user edits)
+   * @param audit where each request that touches a credential is recorded
    */
   public CredentialService(Vault vault, Clock clock, Executor writes, Executor unlocks, Executor network,
-      RegistryLogin registries) {
+      RegistryLogin registries, Supplier<AgentConfig> config, AuditLog audit) {
     this.vault = vault;
+    this.config = config;
+    this.audit = audit;
+    this.autoLock = new AutoLock(clock);
     this.clock = clock;
     this.writes = writes;
     this.unlocks = unlocks;
@@ -80,6 +92,7 @@ public final class CredentialService {
     this.registries = registries;
     this.tokens = registries == null ? null : new TokenCache(this::fetchToken, network, Ticker.systemTicker(), clock);
     this.sources = new Sources(new SourceRunner(SourceRunner.DEFAULT_TIMEOUT), network, clock);
+    onLock(autoLock::locked);
     onLock(sources::clear);
     if (tokens != null) {
       onLock(tokens::clear);
@@ -88,7 +101,7 @@ public final class CredentialService {
 
   /** A service without logins, for tests of everything else. */
   public CredentialService(Vault vault, Clock clock, Executor writes, Executor unlocks) {
-    this(vault, clock, writes, unlocks, Runnable::run, null);
+    this(vault, clock, writes, unlocks, Runnable::run, null, () -> AgentConfig.DEFAULTS, AuditLog.NONE);
   }
 
   public Clock clock() {
@@ -104,12 +117,15 @@ public final class CredentialService {
    * Opens (or creates) the vault. Takes ownership of {@code passphrase}. A lock that comes after
    * this call wins over it, however long the unlock waits for its turn.
    */
-  public CompletableFuture<Vault.Unlocked> unlock(Caller caller, Secret passphrase) {
+  public CompletableFuture<Vault.Unlocked> unlock(Caller caller, Secret passphrase, Ttl ttl) {
     long locksSeen = vault.lockCount();
-    return async(unlocks, () -> {
+    return audited(caller, "unlock", null, async(unlocks, () -> {
       try (passphrase) {
         Vault.Unlocked outcome = deriving(() -> vault.unlock(passphrase, locksSeen));
         throttle.succeeded();
+        AgentConfig settings = config.get();
+        autoLock.unlocked(ttl.idle() != null ? ttl.idle() : settings.idleTtl(),
+            ttl.max() != null ? ttl.max() : settings.maxTtl());
         LOG.info(switch (outcome) {
           case CREATED -> "created a new vault at " + vault.file() + " and unlocked it (" + caller + ")";
           case OPENED -> "vault unlocked (" + caller + ")";
@@ -124,7 +140,17 @@ public final class CredentialService {
         Thread.sleep(delay);
         throw e;
       }
-    });
+    }));
+  }
+
+  /** An unlock's own TTLs ({@code credagent unlock --ttl 30m}); null takes the config's. */
+  public record Ttl(Duration idle, Duration max) {
+    public static final Ttl CONFIGURED = new Ttl(null, null);
+  }
+
+  /** Unlocks with the TTLs of the config. */
+  public CompletableFuture<Vault.Unlocked> unlock(Caller caller, Secret passphrase) {
+    return unlock(caller, passphrase, Ttl.CONFIGURED);
   }
 
   /**
@@ -134,7 +160,12 @@ public final class CredentialService {
    * and leaves the credential already there untouched. Completes with the stored username.
    */
   public CompletableFuture<String> login(Caller caller, RegistryAddress registry, String username, Secret password) {
-    if (!vault.isUnlocked()) {
+    return audited(caller, "login", registry.key(), loginUnaudited(caller, registry, username, password));
+  }
+
+  private CompletableFuture<String> loginUnaudited(Caller caller, RegistryAddress registry, String username,
+      Secret password) {
+    if (!usable()) {
       password.destroy();
       return CompletableFuture.failedFuture(new VaultLockedException());
     }
@@ -154,7 +185,7 @@ public final class CredentialService {
             + (e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName()));
       }
     });
-    return loggedIn.thenCompose(credential -> store(caller, registry.key(), credential).thenApply(stored -> {
+    return loggedIn.thenCompose(credential -> storeUnaudited(registry.key(), credential).thenApply(stored -> {
       LOG.info("logged in to " + registry.key() + " as " + credential.username() + " (" + caller + ")");
       return credential.username();
     }));
@@ -166,14 +197,14 @@ public final class CredentialService {
    * password. The token is a copy the caller wipes.
    */
   public CompletableFuture<TokenCache.Token> token(Caller caller, RegistryAddress registry, List<String> scopes) {
-    if (!vault.isUnlocked()) {
-      return CompletableFuture.failedFuture(new VaultLockedException());
+    if (!usable()) {
+      return audited(caller, "token", registry.key(), CompletableFuture.failedFuture(new VaultLockedException()));
     }
     if (tokens == null) {
       return CompletableFuture.failedFuture(new LoginFailedException("this daemon makes no logins"));
     }
-    return tokens.get(new TokenCache.Key(registry, new TreeSet<>(scopes)))
-        .exceptionallyCompose(failure -> CompletableFuture.failedFuture(cause(failure)));
+    return audited(caller, "token", registry.key(), tokens.get(new TokenCache.Key(registry, new TreeSet<>(scopes)))
+        .exceptionallyCompose(failure -> CompletableFuture.failedFuture(cause(failure))));
   }
 
   private TokenAnswer fetchToken(TokenCache.Key key) throws Exception {
@@ -198,7 +229,7 @@ public final class CredentialService {
           RegistryLogin.service(challenge), List.copyOf(key.scopes()), grant, false);
       if (answer.refresh() != null && grant instanceof Grant.Refresh && !answer.refresh().contentEquals(stored.secret())) {
         // The server rotated the refresh token: keep the newest, as the spec asks.
-        store(Caller.self(), registry.key(), new Credential(RegistryLogin.IDENTITY_TOKEN_USERNAME, answer.refresh().copy()))
+        storeUnaudited(registry.key(), new Credential(RegistryLogin.IDENTITY_TOKEN_USERNAME, answer.refresh().copy()))
             .join();
       }
       return answer;
@@ -212,6 +243,31 @@ public final class CredentialService {
     vault.lock();
     LOG.info("vault locked (" + caller + ")");
     lockListeners.forEach(Runnable::run);
+    if (audit.enabled() && !caller.equals(Caller.self())) {
+      audit.record("lock", null, CallerProcess.of(caller), "ok");
+    }
+  }
+
+  /**
+   * Locks the vault if an auto-lock TTL has run out. Called before every credential op (so no
+   * credential is handed out a moment too late) and by the daemon's timer (so the key leaves
+   * memory on time even when nobody asks).
+   */
+  public void expireIfDue() {
+    AutoLock.Due due = autoLock.due();
+    if (due != null) {
+      vault.lock();
+      LOG.info("vault locked by itself: " + due.reason());
+      lockListeners.forEach(Runnable::run);
+      audit.record("lock", null, CallerProcess.of(Caller.self()), "auto-lock: " + due.reason());
+    }
+  }
+
+  /** Expires the vault if due, then says whether it is unlocked; a credential op counts as use. */
+  private boolean usable() {
+    expireIfDue();
+    autoLock.used();
+    return vault.isUnlocked();
   }
 
   /**
@@ -219,6 +275,11 @@ public final class CredentialService {
    * registry whose secret comes from a source, from the source's cache (a run when it has none).
    */
   public CompletableFuture<Credential> get(Caller caller, String server) {
+    return audited(caller, "get", server, getUnaudited(server));
+  }
+
+  private CompletableFuture<Credential> getUnaudited(String server) {
+    usable();
     try {
       return CompletableFuture.completedFuture(vault.get(server));
     } catch (CredentialNotFoundException notStored) {
@@ -235,12 +296,13 @@ public final class CredentialService {
 
   /** Adds (or replaces) the source for {@code registry}, durably. */
   public CompletableFuture<Void> addSource(Caller caller, String registry, SourceDefinition definition) {
-    return async(writes, () -> {
+    usable();
+    return audited(caller, "source_add", registry, async(writes, () -> {
       vault.putSource(registry, Sources.encode(definition));
       sources.forget(registry);
       LOG.info("source for " + registry + " added (" + caller + ")");
       return null;
-    });
+    }));
   }
 
   /** Registry to a description of its source (never an environment value). */
@@ -257,19 +319,33 @@ public final class CredentialService {
   }
 
   public CompletableFuture<Void> removeSource(Caller caller, String registry) {
-    return async(writes, () -> {
+    usable();
+    return audited(caller, "source_remove", registry, async(writes, () -> {
       vault.removeSource(registry);
       sources.forget(registry);
       return null;
-    });
+    }));
   }
 
   public SortedMap<String, String> list(Caller caller) throws VaultLockedException {
-    return vault.list();
+    usable();
+    try {
+      SortedMap<String, String> listed = vault.list();
+      audit(caller, "list", null, "ok");
+      return listed;
+    } catch (VaultLockedException e) {
+      audit(caller, "list", null, outcome(e));
+      throw e;
+    }
   }
 
   /** Stores {@code credential} durably; takes ownership of its secret. */
   public CompletableFuture<Void> store(Caller caller, String server, Credential credential) {
+    usable();
+    return audited(caller, "store", server, storeUnaudited(server, credential));
+  }
+
+  private CompletableFuture<Void> storeUnaudited(String server, Credential credential) {
     return async(writes, () -> {
       try {
         vault.store(server, credential);
@@ -282,10 +358,52 @@ public final class CredentialService {
   }
 
   public CompletableFuture<Void> erase(Caller caller, String server) {
-    return async(writes, () -> {
+    usable();
+    return audited(caller, "erase", server, async(writes, () -> {
       vault.erase(server);
       return null;
-    });
+    }));
+  }
+
+  /** Time left before the vault locks by itself, per TTL (null: off, or locked already). */
+  public AutoLockRemaining autoLockRemaining() {
+    expireIfDue();
+    AutoLock.Remaining left = autoLock.remaining();
+    return new AutoLockRemaining(left.idle(), left.max());
+  }
+
+  public record AutoLockRemaining(Duration idle, Duration max) {}
+
+  /**
+   * Records how {@code outcome} ends in the audit log. Who asked is read now, while the caller
+   * waits for its answer (a helper exits right after).
+   */
+  private <T> CompletableFuture<T> audited(Caller caller, String op, String server, CompletableFuture<T> outcome) {
+    if (!audit.enabled()) {
+      return outcome;
+    }
+    CallerProcess who = CallerProcess.of(caller);
+    return outcome.whenComplete((done, failure) ->
+        audit.record(op, server, who, failure == null ? "ok" : outcome(cause(failure))));
+  }
+
+  private void audit(Caller caller, String op, String server, String outcome) {
+    if (audit.enabled()) {
+      audit.record(op, server, CallerProcess.of(caller), outcome);
+    }
+  }
+
+  /** A failure as the audit log says it: what went wrong, never a message that might quote input. */
+  private static String outcome(Throwable failure) {
+    return switch (failure) {
+      case VaultLockedException e -> "locked";
+      case CredentialNotFoundException e -> "not_found";
+      case WrongPassphraseException e -> "wrong_passphrase";
+      case LoginFailedException e -> "login_failed";
+      case NoTokenNeededException e -> "no_token";
+      case dev.credagent.source.SourceFailedException e -> "source_failed";
+      default -> "error";
+    };
   }
 
   /** What {@code status} reports of the vault. */
@@ -304,6 +422,7 @@ public final class CredentialService {
   /** Wipes everything on the way out (SIGTERM, a {@code stop}). */
   public void close() {
     lock(Caller.self());
+    audit.close();
   }
 
   @FunctionalInterface

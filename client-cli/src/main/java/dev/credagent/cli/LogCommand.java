@@ -1,0 +1,114 @@
+package dev.credagent.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.credagent.audit.AuditLog;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "log", mixinStandardHelpOptions = true,
+    description = {
+      "Shows the audit log: which program asked for which credential, when, and how it ended.",
+      "Reads the files in CREDAGENT_HOME (audit.log and the rotated audit.log.1); needs no daemon."
+    })
+final class LogCommand implements Callable<Integer> {
+  /** How often --follow looks for new lines. */
+  private static final long FOLLOW_POLL_MILLIS = 250;
+
+  @Option(names = {"-f", "--follow"}, description = "Keep printing lines as they are written (Ctrl-C ends).")
+  boolean follow;
+
+  @Option(names = "--server", paramLabel = "SERVER", description = "Only the lines about this server.")
+  String server;
+
+  @Option(names = "--json", description = "Print the lines as they are stored, one JSON object each.")
+  boolean json;
+
+  private final ObjectMapper mapper = new ObjectMapper();
+
+  @Override
+  public Integer call() throws Exception {
+    Path file = Agent.paths().home().resolve(AuditLog.FILE_NAME);
+    Path rotated = file.resolveSibling(AuditLog.FILE_NAME + ".1");
+    if (Files.exists(rotated)) {
+      print(Files.readString(rotated, StandardCharsets.UTF_8));
+    }
+    long position = 0;
+    if (Files.exists(file)) {
+      byte[] all = Files.readAllBytes(file);
+      position = complete(all, all.length);
+      print(new String(all, 0, (int) position, StandardCharsets.UTF_8));
+    } else if (!follow) {
+      System.err.println("credagent: no audit log yet at " + file + " (it starts with the first request)");
+    }
+    while (follow) {
+      Thread.sleep(FOLLOW_POLL_MILLIS);
+      position = printNew(file, position);
+    }
+    return ExitCode.OK;
+  }
+
+  /** Prints what was appended since {@code position}; starts over when the file was rotated. */
+  private long printNew(Path file, long position) throws IOException {
+    if (!Files.exists(file)) {
+      return 0;
+    }
+    try (RandomAccessFile in = new RandomAccessFile(file.toFile(), "r")) {
+      long length = in.length();
+      if (length < position) {
+        position = 0; // rotated: a new, shorter file
+      }
+      if (length == position) {
+        return position;
+      }
+      byte[] fresh = new byte[(int) Math.min(length - position, 1 << 20)];
+      in.seek(position);
+      in.readFully(fresh);
+      int upTo = complete(fresh, fresh.length);
+      print(new String(fresh, 0, upTo, StandardCharsets.UTF_8));
+      return position + upTo;
+    }
+  }
+
+  /** The length of the whole lines in {@code bytes}: a line being written is printed once it ends. */
+  private static int complete(byte[] bytes, int length) {
+    for (int i = length - 1; i >= 0; i--) {
+      if (bytes[i] == '\n') {
+        return i + 1;
+      }
+    }
+    return 0;
+  }
+
+  private void print(String lines) {
+    for (String line : lines.split("\n")) {
+      if (line.isBlank()) {
+        continue;
+      }
+      JsonNode entry;
+      try {
+        entry = mapper.readTree(line);
+      } catch (IOException torn) {
+        continue; // a line cut short by a crash or a full disk
+      }
+      if (server != null && !server.equals(entry.path("server").asText(null))) {
+        continue;
+      }
+      System.out.println(json ? line : human(entry));
+    }
+    System.out.flush();
+  }
+
+  /** {@code 2026-11-23T20:01:02Z get registry:5000 ok  pid 4242 /usr/bin/docker-credential-agent, parent 4240 /usr/bin/docker}. */
+  private static String human(JsonNode e) {
+    return String.format("%s  %-13s %-28s %-16s pid %d %s, parent %d %s",
+        e.path("time").asText(), e.path("op").asText(), e.path("server").asText("-"), e.path("outcome").asText(),
+        e.path("pid").asLong(), e.path("exe").asText(), e.path("ppid").asLong(), e.path("parentExe").asText());
+  }
+}

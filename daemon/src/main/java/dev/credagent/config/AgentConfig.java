@@ -1,0 +1,58 @@
+package dev.credagent.config;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * Every setting a user may change, in one record, read from {@code config.toml}: what is not
+ * written there keeps its default.
+ *
+ * @param idleTtl lock the vault after this long without a credential being used; zero: never
+ *     (gpg-agent's {@code default-cache-ttl})
+ * @param maxTtl lock the vault this long after it was unlocked, however busy; zero: never
+ *     (gpg-agent's {@code max-cache-ttl})
+ * @param auditMaxBytes the audit log is rotated (one old file kept) when it grows past this
+ */
+public record AgentConfig(Duration idleTtl, Duration maxTtl, long auditMaxBytes) {
+  public static final AgentConfig DEFAULTS = new AgentConfig(Duration.ofHours(1), Duration.ofHours(8), 4L << 20);
+
+  public static final String FILE_NAME = "config.toml";
+
+  /** {@code $CREDAGENT_CONFIG}, else {@code $XDG_CONFIG_HOME/credagent/config.toml}, else {@code ~/.config/credagent/config.toml}. */
+  public static Path file(Map<String, String> env) {
+    String explicit = env.get("CREDAGENT_CONFIG");
+    if (explicit != null && !explicit.isEmpty()) {
+      return Path.of(explicit).toAbsolutePath();
+    }
+    String configHome = env.get("XDG_CONFIG_HOME");
+    if (configHome != null && !configHome.isEmpty()) {
+      return Path.of(configHome, "credagent", FILE_NAME).toAbsolutePath();
+    }
+    String home = env.getOrDefault("HOME", System.getProperty("user.home"));
+    return Path.of(home, ".config", "credagent", FILE_NAME);
+  }
+
+  /** The settings in {@code file}; the defaults where it does not exist. */
+  public static AgentConfig load(Path file) throws ConfigException {
+    String text;
+    try {
+      text = Files.readString(file);
+    } catch (NoSuchFileException absent) {
+      return DEFAULTS;
+    } catch (IOException | java.io.UncheckedIOException e) {
+      throw new ConfigException("cannot read " + file + ": " + e.getMessage());
+    }
+    return ConfigFile.parse(file.toString(), text);
+  }
+
+  /** This record as {@code config.toml} lines, to show or to start a file from. */
+  public String toToml() {
+    return "idle-ttl = \"" + Durations.format(idleTtl) + "\"\n"
+        + "max-ttl = \"" + Durations.format(maxTtl) + "\"\n"
+        + "audit-max-size = \"" + Sizes.format(auditMaxBytes) + "\"\n";
+  }
+}

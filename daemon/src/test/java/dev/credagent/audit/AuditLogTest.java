@@ -1,0 +1,77 @@
+package dev.credagent.audit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.credagent.service.Caller;
+import dev.credagent.service.CredentialService;
+import dev.credagent.service.TestClock;
+import dev.credagent.config.AgentConfig;
+import dev.credagent.vault.Credential;
+import dev.credagent.vault.TestKdf;
+import dev.credagent.vault.Vault;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class AuditLogTest {
+  @TempDir Path home;
+
+  @Test
+  void everyCredentialRequestIsALineWithTheCallersProgramAndNoSecret() throws Exception {
+    Path file = home.resolve(AuditLog.FILE_NAME);
+    CredentialService service = new CredentialService(new Vault(home.resolve("vault"), TestKdf.CHEAP), new TestClock(),
+        Runnable::run, Runnable::run, Runnable::run, null, () -> AgentConfig.DEFAULTS,
+        new AuditLog(file, 1 << 20, new TestClock()));
+    Caller me = new Caller(1000, ProcessHandle.current().pid()); // this JVM: its executable is known
+    service.get(me, "r.example").exceptionally(e -> null).join(); // locked
+    service.unlock(me, TestKdf.secret("pw")).join();
+    service.store(me, "r.example", new Credential("alice", TestKdf.secret("hunter2-SECRET"))).join();
+    service.get(me, "r.example").join().secret().destroy();
+    service.get(me, "absent.example").exceptionally(e -> null).join();
+    service.lock(me);
+
+    String text = Files.readString(file);
+    assertFalse(text.contains("hunter2-SECRET"), text);
+    List<JsonNode> lines = text.lines().map(AuditLogTest::json).toList();
+    assertEquals(List.of("get", "unlock", "store", "get", "get", "lock"), lines.stream().map(l -> l.path("op").asText()).toList());
+    assertEquals(List.of("locked", "ok", "ok", "ok", "not_found", "ok"), lines.stream().map(l -> l.path("outcome").asText()).toList());
+    JsonNode read = lines.get(3);
+    assertEquals("r.example", read.path("server").asText());
+    assertEquals(ProcessHandle.current().pid(), read.path("pid").asLong());
+    assertEquals(ProcessHandle.current().info().command().orElseThrow(), read.path("exe").asText());
+    assertEquals(ProcessHandle.current().parent().orElseThrow().pid(), read.path("ppid").asLong());
+    assertEquals("2026-11-23T09:00:00Z", read.path("time").asText());
+    assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
+  }
+
+  @Test
+  void aFullLogIsRotatedKeepingOneOldFile() throws Exception {
+    Path file = home.resolve(AuditLog.FILE_NAME);
+    AuditLog log = new AuditLog(file, 4096, new TestClock());
+    CallerProcess caller = new CallerProcess(1, "/usr/bin/docker", 0, "/sbin/init");
+    for (int i = 0; i < 100; i++) {
+      log.record("get", "r" + i + ".example", caller, "ok");
+    }
+    log.close();
+    assertTrue(Files.size(file) <= 4096);
+    assertTrue(Files.size(file.resolveSibling("audit.log.1")) <= 4096);
+    assertTrue(Files.readString(file).contains("r99.example"), "the newest line is in the current file");
+    assertEquals(List.of("audit.log", "audit.log.1"),
+        Files.list(home).map(p -> p.getFileName().toString()).sorted().toList());
+  }
+
+  private static JsonNode json(String line) {
+    try {
+      return new ObjectMapper().readTree(line);
+    } catch (Exception e) {
+      throw new AssertionError(line, e);
+    }
+  }
+}

@@ -1,0 +1,122 @@
+package dev.credagent.service;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.credagent.audit.AuditLog;
+import dev.credagent.config.AgentConfig;
+import dev.credagent.vault.Credential;
+import dev.credagent.vault.TestKdf;
+import dev.credagent.vault.Vault;
+import dev.credagent.vault.VaultLockedException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The vault locks itself after the idle and the max TTL, moved by the service's clock, never slept on. */
+class AutoLockServiceTest {
+  private static final Caller ME = new Caller(1000, 4242);
+  @TempDir Path home;
+  private final TestClock clock = new TestClock();
+  private AgentConfig config = AgentConfig.DEFAULTS; // 1 h idle, 8 h max
+
+  private CredentialService service() {
+    CredentialService service = new CredentialService(new Vault(home.resolve("vault"), TestKdf.CHEAP), clock,
+        Runnable::run, Runnable::run, Runnable::run, null, () -> config, AuditLog.NONE);
+    service.unlock(ME, TestKdf.secret("pw")).join();
+    service.store(ME, "r.example", new Credential("u", TestKdf.secret("s"))).join();
+    return service;
+  }
+
+  @Test
+  void anHourWithoutAReadLocksTheVault() {
+    CredentialService service = service();
+    clock.advance(Duration.ofMinutes(59));
+    service.expireIfDue();
+    assertTrue(service.status().unlocked(), "59 minutes: still open");
+    clock.advance(Duration.ofMinutes(2));
+    service.expireIfDue();
+    assertFalse(service.status().unlocked(), "61 minutes idle: locked by the timer");
+  }
+
+  @Test
+  void aReadPostponesTheIdleLockButNotTheMaxOne() {
+    CredentialService service = service();
+    for (int i = 0; i < 15; i++) { // a read every 30 minutes, for 7.5 hours
+      clock.advance(Duration.ofMinutes(30));
+      service.get(ME, "r.example").join().secret().destroy();
+    }
+    clock.advance(Duration.ofMinutes(29));
+    service.expireIfDue();
+    assertTrue(service.status().unlocked(), "7 h 59 m, read 29 minutes ago");
+    clock.advance(Duration.ofMinutes(1));
+    assertLocked(service); // 8 h since the unlock, though read 30 minutes ago
+  }
+
+  @Test
+  void aReadAfterTheTtlIsRefusedEvenBeforeTheTimerRuns() {
+    CredentialService service = service();
+    clock.advance(Duration.ofMinutes(61));
+    assertLocked(service); // no expireIfDue() from a timer in between
+  }
+
+  @Test
+  void zeroTurnsEitherTtlOff() {
+    config = new AgentConfig(Duration.ZERO, Duration.ZERO, 1 << 20);
+    CredentialService service = service();
+    clock.advance(Duration.ofDays(30));
+    service.expireIfDue();
+    assertTrue(service.status().unlocked());
+    assertNull(service.autoLockRemaining().idle());
+    assertNull(service.autoLockRemaining().max());
+  }
+
+  @Test
+  void anUnlocksOwnTtlWinsOverTheConfig() {
+    CredentialService service = service();
+    service.lock(ME);
+    service.unlock(ME, TestKdf.secret("pw"), new CredentialService.Ttl(null, Duration.ofMinutes(30))).join();
+    assertEquals(Duration.ofMinutes(30), service.autoLockRemaining().max());
+    assertEquals(Duration.ofHours(1), service.autoLockRemaining().idle());
+    clock.advance(Duration.ofMinutes(20));
+    service.get(ME, "r.example").join().secret().destroy();
+    assertEquals(Duration.ofMinutes(10), service.autoLockRemaining().max());
+    assertEquals(Duration.ofHours(1), service.autoLockRemaining().idle(), "the read restarted the idle TTL");
+    clock.advance(Duration.ofMinutes(10));
+    assertLocked(service);
+  }
+
+  @Test
+  void theConfigIsReadAgainAtEachUnlock() {
+    CredentialService service = service();
+    config = new AgentConfig(Duration.ofMinutes(5), Duration.ZERO, 1 << 20);
+    service.lock(ME);
+    service.unlock(ME, TestKdf.secret("pw")).join();
+    clock.advance(Duration.ofMinutes(6));
+    assertLocked(service);
+  }
+
+  @Test
+  void anAutoLockEmptiesTheCachesAsALockDoes() {
+    CredentialService service = service();
+    AtomicInteger emptied = new AtomicInteger();
+    service.onLock(emptied::incrementAndGet);
+    clock.advance(Duration.ofHours(2));
+    service.expireIfDue();
+    service.expireIfDue(); // once locked, nothing more is due
+    assertEquals(1, emptied.get());
+  }
+
+  private static void assertLocked(CredentialService service) {
+    CompletionException e = assertThrows(CompletionException.class, () -> service.get(ME, "r.example").join());
+    assertInstanceOf(VaultLockedException.class, CredentialService.cause(e));
+    assertFalse(service.status().unlocked());
+  }
+}
