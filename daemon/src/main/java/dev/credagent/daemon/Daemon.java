@@ -8,6 +8,7 @@ import dev.credagent.helper.CredentialHelper;
 import dev.credagent.files.PrivateDirectory;
 import dev.credagent.transport.AgentServer;
 import dev.credagent.transport.DaemonAlreadyRunningException;
+import dev.credagent.transport.InheritedSocket;
 import dev.credagent.transport.InstanceLock;
 import dev.credagent.transport.ServerLimits;
 import dev.credagent.registry.RegistryHttp;
@@ -23,6 +24,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.OptionalInt;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
@@ -40,8 +42,10 @@ public final class Daemon {
   private static final Logger LOG = Logger.getLogger(Daemon.class.getName());
   /** How often the idle collector looks: memory goes back 5 to 10 s after the last request. */
   private static final Duration IDLE_CHECK = Duration.ofSeconds(5);
-  /** How often the auto-lock TTLs are looked at: the vault locks at most this late. */
-  private static final Duration AUTO_LOCK_CHECK = Duration.ofSeconds(1);
+  /** How often the auto-lock TTLs and the socket file are looked at: the vault locks at most this late. */
+  private static final Duration TICK = Duration.ofSeconds(1);
+  /** How long a daemon that systemd started waits for one started on demand to hand over. */
+  private static final Duration SOCKET_TAKEOVER = Duration.ofSeconds(10);
   /** Logins in flight at once; more wait their turn. */
   private static final int NETWORK_THREADS = 4;
 
@@ -72,9 +76,16 @@ public final class Daemon {
     AgentConfig initial = AgentConfig.load(configFile); // a bad file stops the start, with its line
     PrivateDirectory.ensure(paths.home(), uid);
     PrivateDirectory.ensure(paths.socket().getParent(), uid);
-    InstanceLock instanceLock = InstanceLock.acquire(paths.socket());
+    OptionalInt inherited = InheritedSocket.fromEnvironment(System.getenv(), ProcessHandle.current().pid());
+    // Started by systemd: a daemon started on demand before systemd's socket existed may still
+    // hold the lock; it notices within a second that its socket file was replaced, and leaves.
+    InstanceLock instanceLock = inherited.isPresent()
+        ? InstanceLock.acquire(paths.socket(), SOCKET_TAKEOVER)
+        : InstanceLock.acquire(paths.socket());
     try {
-      removeStaleSocket(paths.socket());
+      if (inherited.isEmpty()) {
+        removeStaleSocket(paths.socket());
+      }
       Daemon daemon = new Daemon(instanceLock, new Vault(paths.vault()), new ConfigReloader(configFile, initial),
           new AuditLog(paths.home().resolve(AuditLog.FILE_NAME), initial.auditMaxBytes(), Clock.systemUTC()));
       DaemonInfo info = new DaemonInfo(paths.socket(), paths.home(), ProcessHandle.current().pid(), daemon.service.clock().instant());
@@ -82,11 +93,13 @@ public final class Daemon {
       Runnable stopFromRequest = () -> Thread.ofPlatform().name("credagent-stop").start(daemon::stop);
       Operations operations = new Operations(daemon.service, info, stopFromRequest);
       CredentialHelper helper = new CredentialHelper(daemon.service);
-      daemon.server = AgentServer.bind(paths.socket(), uid, ServerLimits.DEFAULT, operations, helper);
+      daemon.server = inherited.isPresent()
+          ? AgentServer.adopt(inherited.getAsInt(), paths.socket(), uid, ServerLimits.DEFAULT, operations, helper)
+          : AgentServer.bind(paths.socket(), uid, ServerLimits.DEFAULT, operations, helper);
       daemon.housekeeping.scheduleWithFixedDelay(new IdleCollector(daemon.server::activity, System::gc),
           IDLE_CHECK.toSeconds(), IDLE_CHECK.toSeconds(), TimeUnit.SECONDS);
-      daemon.housekeeping.scheduleWithFixedDelay(daemon.service::expireIfDue,
-          AUTO_LOCK_CHECK.toMillis(), AUTO_LOCK_CHECK.toMillis(), TimeUnit.MILLISECONDS);
+      daemon.housekeeping.scheduleWithFixedDelay(daemon::tick,
+          TICK.toMillis(), TICK.toMillis(), TimeUnit.MILLISECONDS);
       Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("credagent-shutdown").unstarted(daemon::stop));
       LOG.info("credagent " + AgentVersion.VALUE + " listening on " + paths.socket() + " (home " + paths.home()
           + "; key derivation: " + Argon2id.get().name() + ")");
@@ -94,6 +107,17 @@ public final class Daemon {
     } catch (IOException | RuntimeException e) {
       instanceLock.close();
       throw e;
+    }
+  }
+
+  /** Once a second: lock the vault if a TTL ran out; leave if nobody can reach us any more. */
+  private void tick() {
+    service.expireIfDue();
+    AgentServer running = server;
+    if (running != null && !running.stillReachable() && !stopping.get()) {
+      LOG.warning("the socket file " + running.socket() + " was removed or replaced (systemd's credagent.socket"
+          + " starting?); stopping, so that the daemon behind the socket there now takes over");
+      Thread.ofPlatform().name("credagent-stop").start(this::stop);
     }
   }
 

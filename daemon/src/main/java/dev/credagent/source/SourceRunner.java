@@ -40,6 +40,8 @@ public final class SourceRunner {
   public Credential run(String registry, SourceDefinition source) throws SourceFailedException, InterruptedException {
     String name = "the source for " + registry + " (" + source.argv().getFirst() + ")";
     ProcessBuilder builder = new ProcessBuilder(source.argv());
+    // systemd's socket-activation variables are ours, not the source's.
+    builder.environment().keySet().removeAll(java.util.List.of("LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES"));
     builder.environment().putAll(source.env());
     if (!source.isHelper()) {
       builder.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));

@@ -26,12 +26,16 @@ public final class AgentServer implements AutoCloseable {
   private final Channel channel;
   private final Path socket;
   private final ConnectionLimit connections;
+  /** The inode of the socket file we bound; null for one systemd bound, whose file is systemd's. */
+  private final Object boundFile;
+  private volatile boolean abandoned;
 
-  private AgentServer(EventLoopGroup group, Channel channel, Path socket, ConnectionLimit connections) {
+  private AgentServer(EventLoopGroup group, Channel channel, Path socket, ConnectionLimit connections, Object boundFile) {
     this.group = group;
     this.channel = channel;
     this.socket = socket;
     this.connections = connections;
+    this.boundFile = boundFile;
   }
 
   /**
@@ -41,14 +45,28 @@ public final class AgentServer implements AutoCloseable {
   public static AgentServer bind(Path socket, int allowedUid, ServerLimits limits, RequestHandler requests,
       RelayHandler relay) throws IOException {
     requireShortEnough(socket);
+    return serve(socket, -1, allowedUid, limits, requests, relay);
+  }
+
+  /**
+   * Serves the listening socket {@code fd} that systemd bound at {@code socket} and handed over;
+   * its file stays systemd's (never removed here). A socket bound anywhere else is refused: the
+   * clients look for {@code socket}.
+   */
+  public static AgentServer adopt(int fd, Path socket, int allowedUid, ServerLimits limits, RequestHandler requests,
+      RelayHandler relay) throws IOException {
+    return serve(socket, fd, allowedUid, limits, requests, relay);
+  }
+
+  private static AgentServer serve(Path socket, int inheritedFd, int allowedUid, ServerLimits limits,
+      RequestHandler requests, RelayHandler relay) throws IOException {
     NativeTransport transport = NativeTransport.forThisOs();
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, transport.ioHandlerFactory());
     InputBudget budget = new InputBudget(limits.inputBudgetBytes());
     ConnectionLimit connections = new ConnectionLimit(limits.maxConnections());
     try {
-      Channel channel = new ServerBootstrap()
+      ServerBootstrap bootstrap = new ServerBootstrap()
           .group(group)
-          .channel(transport.serverChannel())
           // A client may shut its sending side once it has written its requests: it still reads.
           .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
           .childHandler(new ChannelInitializer<>() {
@@ -57,12 +75,32 @@ public final class AgentServer implements AutoCloseable {
               child.pipeline().addLast(new PeerCheck(transport, allowedUid), connections,
                   new ProtocolSniffer(requests, relay, limits, budget, connections));
             }
-          })
-          .bind(new DomainSocketAddress(socket.toFile()))
-          .syncUninterruptibly()
-          .channel();
-      Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
-      return new AgentServer(group, channel, socket, connections);
+          });
+      // We bind and listen ourselves, then hand Netty the descriptor as systemd's would be: a
+      // server channel Netty bound itself removes its file when closed, even a file that is no
+      // longer its own (systemd's, which replaced it).
+      if (!transport.canAdopt()) { // kqueue: Netty binds, and removes the file when closed
+        if (inheritedFd >= 0) {
+          throw new IOException("a socket was handed over (LISTEN_FDS), which only Linux's systemd does here");
+        }
+        Channel channel = bootstrap.channelFactory(transport::newServerChannel)
+            .bind(new DomainSocketAddress(socket.toFile())).syncUninterruptibly().channel();
+        Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
+        return new AgentServer(group, channel, socket, connections, inode(socket));
+      }
+      int fd = inheritedFd >= 0 ? inheritedFd : listen(socket);
+      Object boundFile = inheritedFd >= 0 ? null : inode(socket);
+      Channel channel = bootstrap.channelFactory(() -> transport.adopt(fd)).register().syncUninterruptibly().channel();
+      if (inheritedFd >= 0) {
+        DomainSocketAddress address = boundAddress(channel);
+        String bound = address == null ? "an address that is not a path" : address.path();
+        if (address == null || !Path.of(address.path()).toAbsolutePath().equals(socket)) {
+          channel.close().syncUninterruptibly();
+          throw new IOException("systemd handed over a socket bound at " + bound + ", but credagent's socket is "
+              + socket + ": make ListenStream= in credagent.socket and CREDAGENT_SOCKET agree");
+        }
+      }
+      return new AgentServer(group, channel, socket, connections, boundFile);
     } catch (RuntimeException | IOException e) {
       group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
       throw e instanceof IOException io ? io : new IOException("cannot listen on " + socket + ": " + e.getMessage(), e);
@@ -78,15 +116,64 @@ public final class AgentServer implements AutoCloseable {
     return connections.activity();
   }
 
-  /** Stops accepting, closes every connection and removes the socket file. */
+  /**
+   * Whether clients that connect to the socket's path still reach us: false once the file is gone
+   * or another socket was bound there (systemd's credagent.socket starting, which replaces the
+   * file). A daemon that nobody can reach any more should stop and hand over.
+   */
+  public boolean stillReachable() {
+    if (boundFile != null && !boundFile.equals(inode(socket))) {
+      abandoned = true; // for good: a file that later looks like ours again (a reused inode) is not
+    }
+    return !abandoned;
+  }
+
+  /** Stops accepting, closes every connection and removes the socket file, if it is still ours. */
   @Override
   public void close() {
     channel.close().syncUninterruptibly();
     group.shutdownGracefully(0, 500, TimeUnit.MILLISECONDS).syncUninterruptibly();
+    if (boundFile != null && stillReachable()) { // never remove the file of the socket that replaced ours
+      try {
+        Files.deleteIfExists(socket);
+      } catch (IOException ignored) {
+        // Gone already or unremovable: the next daemon replaces a stale socket anyway.
+      }
+    }
+  }
+
+  /** A listening Unix socket at {@code socket}, 0600; its descriptor. */
+  private static int listen(Path socket) throws IOException {
+    io.netty.channel.unix.Socket listener = io.netty.channel.unix.Socket.newSocketDomain();
     try {
-      Files.deleteIfExists(socket);
-    } catch (IOException ignored) {
-      // Gone already or unremovable: the next daemon replaces a stale socket anyway.
+      listener.bind(new DomainSocketAddress(socket.toFile()));
+      Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
+      listener.listen(io.netty.util.NetUtil.SOMAXCONN);
+      return listener.intValue();
+    } catch (IOException | RuntimeException e) {
+      listener.close();
+      throw e;
+    }
+  }
+
+  /** Where a socket we did not bind ourselves is bound (getsockname), or null. */
+  private static DomainSocketAddress boundAddress(Channel channel) {
+    try {
+      return ((io.netty.channel.unix.Socket) ((io.netty.channel.unix.UnixChannel) channel).fd()).localDomainSocketAddress();
+    } catch (RuntimeException notADomainSocket) {
+      return null;
+    }
+  }
+
+  /**
+   * The file's identity, or null where there is none: device and inode, and the time of its last
+   * status change, since a file made right after another was removed may get the same inode.
+   */
+  private static Object inode(Path file) {
+    try {
+      return Files.readAttributes(file, "unix:dev,ino,ctime", java.nio.file.LinkOption.NOFOLLOW_LINKS);
+    } catch (IOException | UnsupportedOperationException | IllegalArgumentException gone) {
+      return null;
     }
   }
 

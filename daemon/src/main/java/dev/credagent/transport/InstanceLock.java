@@ -26,8 +26,13 @@ public final class InstanceLock implements AutoCloseable {
   }
 
   public static InstanceLock acquire(Path socket) throws IOException {
+    return acquire(socket, HANDOVER);
+  }
+
+  /** Waits up to {@code wait} for a daemon that is on its way out to release the lock. */
+  public static InstanceLock acquire(Path socket, Duration wait) throws IOException {
     Path file = socket.resolveSibling(socket.getFileName() + ".lock");
-    LockFile lock = LockFile.acquire(file, HANDOVER);
+    LockFile lock = LockFile.acquire(file, wait);
     if (lock == null) {
       String holder = new String(Files.readAllBytes(file), StandardCharsets.UTF_8).strip();
       throw new DaemonAlreadyRunningException(socket, holder.isEmpty() ? "unknown" : holder);

@@ -26,8 +26,8 @@ enum NativeTransport {
     }
 
     @Override
-    Class<? extends ServerChannel> serverChannel() {
-      return EpollServerDomainSocketChannel.class;
+    ServerChannel adopt(int fd) {
+      return new EpollServerDomainSocketChannel(fd, true); // listening already: accept at once
     }
 
     @Override
@@ -42,8 +42,8 @@ enum NativeTransport {
     }
 
     @Override
-    Class<? extends ServerChannel> serverChannel() {
-      return KQueueServerDomainSocketChannel.class;
+    ServerChannel adopt(int fd) {
+      return null; // not on macOS (launchd starts the daemon, which binds its own socket)
     }
 
     @Override
@@ -54,7 +54,21 @@ enum NativeTransport {
 
   abstract IoHandlerFactory ioHandlerFactory();
 
-  abstract Class<? extends ServerChannel> serverChannel();
+  /**
+   * A server channel over the listening socket {@code fd} (systemd's, or one we bound ourselves),
+   * accepting once registered; where Netty cannot adopt one (kqueue), see {@link #canAdopt}.
+   */
+  abstract ServerChannel adopt(int fd);
+
+  /** Whether {@link #adopt} works here: epoll's channel can be made active over a listening fd. */
+  boolean canAdopt() {
+    return this == EPOLL;
+  }
+
+  /** A server channel that Netty binds itself. */
+  ServerChannel newServerChannel() {
+    return this == EPOLL ? new EpollServerDomainSocketChannel() : new KQueueServerDomainSocketChannel();
+  }
 
   abstract PeerCredentials peer(Channel channel) throws IOException;
 
