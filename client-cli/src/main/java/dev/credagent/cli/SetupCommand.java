@@ -1,0 +1,188 @@
+package dev.credagent.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.credagent.client.AgentClient;
+import dev.credagent.client.ClientRequest;
+import dev.credagent.files.AgentPaths;
+import dev.credagent.imports.AuthFile;
+import dev.credagent.imports.DockerConfig;
+import dev.credagent.imports.Harvest;
+import dev.credagent.imports.Importer;
+import dev.credagent.protocol.Op;
+import dev.credagent.setup.JsonFiles;
+import dev.credagent.setup.ServiceManager;
+import dev.credagent.setup.SetupState;
+import java.io.Console;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "setup", mixinStandardHelpOptions = true,
+    description = {
+      "Points docker at credagent (\"credsStore\": \"agent\" in $DOCKER_CONFIG/config.json, every other key kept),",
+      "moves the passwords lying in its \"auths\" into the vault and out of the file, and installs the systemd",
+      "or launchd service where one runs. Writes a backup (config.json.credagent-backup) before changing the file.",
+      "Running it again changes nothing; --undo puts the previous credsStore back and removes the service."
+    })
+final class SetupCommand implements Callable<Integer> {
+  @Option(names = "--dry-run", description = "Print what would change; change nothing.")
+  boolean dryRun;
+
+  @Option(names = "--undo", description = "Restore the previous credsStore (or remove ours) and remove the service units.")
+  boolean undo;
+
+  @Option(names = {"-y", "--yes"}, description = "Remove the imported plaintext from config.json without asking.")
+  boolean yes;
+
+  @Option(names = "--no-service", description = "Install no systemd or launchd service (the daemon starts on demand).")
+  boolean noService;
+
+  private final List<String> done = new ArrayList<>();
+
+  @Override
+  public Integer call() throws Exception {
+    Map<String, String> env = System.getenv();
+    AgentPaths paths = Agent.paths();
+    Path config = DockerConfig.file(env);
+    ObjectNode root = AuthFile.read(config); // a malformed file stops here, naming the place
+    if (undo) {
+      undo(paths, config, root, env);
+    } else {
+      setup(paths, config, root, env);
+    }
+    String prefix = dryRun ? "would " : "";
+    if (done.isEmpty()) {
+      System.out.println("nothing to do: docker already uses credagent");
+    }
+    done.forEach(line -> System.out.println(line.startsWith("note:") ? line : prefix + line));
+    return ExitCode.OK;
+  }
+
+  private void setup(AgentPaths paths, Path config, ObjectNode root, Map<String, String> env) throws Exception {
+    String before = root.path("credsStore").isTextual() ? root.path("credsStore").asText() : null;
+    boolean changed = false;
+    boolean stripped = false;
+    boolean switchStore = true;
+    try (Harvest harvest = AuthFile.credentials(config, root)) {
+      if (!harvest.found().isEmpty()) {
+        if (dryRun) {
+          done.add("import " + harvest.found().size() + " credential(s) from " + config + " into the vault: "
+              + harvest.found().stream().map(Object::toString).toList());
+        } else if (!unlocked()) {
+          switchStore = false;
+          done.add("note: " + config + " holds " + harvest.found().size() + " credential(s), and the vault is locked:"
+              + " nothing was imported, and docker keeps its credsStore so that they still work;"
+              + " run `credagent unlock`, then `credagent setup` again");
+        } else {
+          stripped = importAndStrip(config, root, harvest);
+          changed = stripped;
+        }
+      }
+    }
+    if (switchStore && !"agent".equals(before)) {
+      root.put("credsStore", "agent");
+      changed = true;
+      done.add("set \"credsStore\": \"agent\" in " + config + (before == null ? "" : " (it was \"" + before + "\")"));
+      if (!dryRun) {
+        new SetupState(true, before).write(paths.home());
+      }
+    }
+    if (changed && !dryRun) {
+      Path backup = JsonFiles.replaceWithBackup(config, JsonFiles.render(root), Instant.now());
+      done.add("wrote " + config + (backup == null ? "" : " (the file before: " + backup + ")"));
+      if (backup != null && stripped) {
+        done.add("note: that backup still holds the plaintext: delete it once docker works as you expect");
+      }
+    }
+    if (!noService) {
+      String launcher = System.getProperty("credagent.launcher");
+      ServiceManager services = ServiceManager.detect(env);
+      if (launcher == null) {
+        done.add("note: not run through the credagent launcher: no service installed");
+      } else if (!(services instanceof ServiceManager.None) && services.installed()) {
+        // installed and enabled already: idempotent
+      } else if (services instanceof ServiceManager.None) {
+        done.add("note: " + services.install(Path.of(launcher), dryRun).getFirst());
+      } else {
+        done.addAll(services.install(Path.of(launcher), dryRun));
+      }
+    }
+  }
+
+  /** Imports what config.json holds; removes from it what the vault now holds, if the user agrees. */
+  private boolean importAndStrip(Path config, ObjectNode root, Harvest harvest) throws Exception {
+    List<Importer.Line> report;
+    try (AgentClient agent = AgentClient.connectOrStart(Agent.paths())) {
+      report = new Importer(agent, false, false).apply(harvest);
+    }
+    ImportCommand.print(config.toString(), report, false);
+    List<String> held = report.stream().filter(l -> l.outcome() != Importer.Outcome.SKIPPED).map(Importer.Line::server).toList();
+    if (held.isEmpty()) {
+      return false;
+    }
+    boolean strip = yes || ask("Remove these " + held.size() + " plaintext credential(s) from " + config
+        + " now that the vault holds them? [Y/n] ");
+    if (!strip) {
+      done.add("note: the plaintext stays in " + config + (System.console() == null
+          ? " (no terminal to ask; `credagent setup --yes` removes it)" : ""));
+      return false;
+    }
+    held.forEach(server -> AuthFile.strip(root, server));
+    done.add("remove the plaintext of " + held.size() + " credential(s) from " + config + ": " + held);
+    return true;
+  }
+
+  private void undo(AgentPaths paths, Path config, ObjectNode root, Map<String, String> env) throws Exception {
+    SetupState state = SetupState.read(paths.home());
+    JsonNode store = root.path("credsStore");
+    if ("agent".equals(store.asText(null))) {
+      if (state.previousCredsStore() != null) {
+        root.put("credsStore", state.previousCredsStore());
+        done.add("set \"credsStore\" back to \"" + state.previousCredsStore() + "\" in " + config);
+      } else {
+        root.remove("credsStore");
+        done.add("remove \"credsStore\": \"agent\" from " + config);
+      }
+      if (!dryRun) {
+        Path backup = JsonFiles.replaceWithBackup(config, JsonFiles.render(root), Instant.now());
+        done.add("wrote " + config + " (the file before: " + backup + ")");
+      }
+      done.add("note: the credentials stay in the vault (`credagent list`); setup's backups"
+          + " (" + config.getFileName() + ".credagent-backup-*) hold the file as it was before each change");
+    } else if (store.isTextual()) {
+      done.add("note: \"credsStore\" is \"" + store.asText() + "\", not credagent's: left as it is");
+    }
+    done.addAll(ServiceManager.detect(env).uninstall(dryRun));
+    if (!dryRun) {
+      SetupState.remove(paths.home());
+    }
+  }
+
+  /** Whether the vault is open, asking for the passphrase on a terminal where it is not. */
+  private static boolean unlocked() throws Exception {
+    JsonNode status = Agent.call(ClientRequest.op(Op.STATUS));
+    if (!status.path("locked").asBoolean()) {
+      return true;
+    }
+    Console console = System.console();
+    if (console == null || !console.isTerminal()) {
+      return false;
+    }
+    return new UnlockCommand().call() == ExitCode.OK;
+  }
+
+  private static boolean ask(String question) {
+    Console console = System.console();
+    if (console == null || !console.isTerminal()) {
+      return false;
+    }
+    String answer = console.readLine(question);
+    return answer != null && (answer.isBlank() || answer.strip().toLowerCase(java.util.Locale.ROOT).startsWith("y"));
+  }
+}

@@ -1,0 +1,43 @@
+package dev.credagent.setup;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.credagent.files.DurableFile;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * What {@code setup} changed, kept in CREDAGENT_HOME so that {@code setup --undo} can put it back:
+ * the {@code credsStore} docker's config had before (none: the key is removed on undo).
+ */
+public record SetupState(boolean done, String previousCredsStore) {
+  public static final String FILE_NAME = "setup.json";
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  public static SetupState read(Path home) throws IOException {
+    Path file = home.resolve(FILE_NAME);
+    if (!Files.exists(file)) {
+      return new SetupState(false, null);
+    }
+    JsonNode node = JSON.readTree(Files.readAllBytes(file));
+    return new SetupState(true, node.path("previousCredsStore").isTextual() ? node.path("previousCredsStore").asText() : null);
+  }
+
+  public void write(Path home) throws IOException {
+    ObjectNode node = JSON.createObjectNode();
+    if (previousCredsStore != null) {
+      node.put("previousCredsStore", previousCredsStore);
+    } else {
+      node.putNull("previousCredsStore");
+    }
+    Files.createDirectories(home);
+    DurableFile.replace(home.resolve(FILE_NAME), (node + "\n").getBytes(StandardCharsets.UTF_8));
+  }
+
+  public static void remove(Path home) throws IOException {
+    Files.deleteIfExists(home.resolve(FILE_NAME));
+  }
+}
