@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
     subcommands = {
       UnlockCommand.class, LockCommand.class, StatusCommand.class, ListCommand.class,
       StoreCommand.class, GetCommand.class, EraseCommand.class, LoginCommand.class, LogoutCommand.class, TokenCommand.class, SourceCommand.class,
-      StartCommand.class, StopCommand.class, ConfigCommand.class, LogCommand.class, ImportCommand.class, SetupCommand.class,
+      StartCommand.class, StopCommand.class, ConfigCommand.class, LogCommand.class, ImportCommand.class, SetupCommand.class, DoctorCommand.class,
       DaemonCommand.class,
       CommandLine.HelpCommand.class
     },

@@ -88,7 +88,8 @@ public final class Operations implements RequestHandler {
         case LOGIN -> login(caller, request);
         case TOKEN -> token(caller, request);
         case SOURCE_ADD -> service.addSource(caller, request.require("registry"), source(request)).thenApply(done -> Response.ok());
-        case SOURCE_LIST -> now(request, r -> Response.ok().with("sources", service.listSources(caller)));
+        case SOURCE_LIST -> now(request, r -> Response.ok().with("sources", service.listSources(caller))
+            .with("failing", service.failingSources()));
         case SOURCE_REMOVE -> service.removeSource(caller, request.require("registry")).thenApply(done -> Response.ok());
       };
     } catch (ProtocolException e) {

@@ -318,6 +318,11 @@ public final class CredentialService {
     return described;
   }
 
+  /** Registry to why its source's last run failed (those failing now); never an environment value. */
+  public java.util.Map<String, String> failingSources() {
+    return sources.failing();
+  }
+
   public CompletableFuture<Void> removeSource(Caller caller, String registry) {
     usable();
     return audited(caller, "source_remove", registry, async(writes, () -> {

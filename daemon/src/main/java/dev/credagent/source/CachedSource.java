@@ -79,6 +79,11 @@ final class CachedSource {
     running = null;
   }
 
+  /** Why the last run failed, while no run has succeeded since; null otherwise. */
+  synchronized String failing() {
+    return failures > 0 && lastFailure != null ? lastFailure.getMessage() : null;
+  }
+
   synchronized int runs() {
     return runs;
   }

@@ -51,6 +51,18 @@ public final class Sources {
     return source.get();
   }
 
+  /** Registry to why its source's last run failed, for the sources that are failing now. */
+  public Map<String, String> failing() {
+    Map<String, String> failing = new java.util.TreeMap<>();
+    cached.forEach((registry, source) -> {
+      String why = source.failing();
+      if (why != null) {
+        failing.put(registry, why);
+      }
+    });
+    return failing;
+  }
+
   /** Forgets a registry's cached value (its source was replaced or removed). */
   public void forget(String registry) {
     CachedSource source = cached.remove(registry);
