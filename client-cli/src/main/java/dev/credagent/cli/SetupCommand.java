@@ -57,8 +57,8 @@ final class SetupCommand implements Callable<Integer> {
       setup(paths, config, root, env);
     }
     String prefix = dryRun ? "would " : "";
-    if (done.isEmpty()) {
-      System.out.println("nothing to do: docker already uses credagent");
+    if (done.stream().allMatch(line -> line.startsWith("note:"))) {
+      System.out.println(undo ? "nothing to undo" : "nothing to do: docker already uses credagent");
     }
     done.forEach(line -> System.out.println(line.startsWith("note:") ? line : prefix + line));
     return ExitCode.OK;

@@ -62,6 +62,23 @@ class RealClientsIT {
 
     Clients.docker(agent, "", "logout", registry.host()).requireSuccess();
     assertEquals("credentials not found in native keychain\n", helper(agent, "get", registry.host()).stdout());
+    assertTrue(audited(agent, registry.host(), "store", "/docker"), "the audit log names docker as the one that stored it");
+  }
+
+  /** Whether the audit log has an {@code op} on {@code server} by our helper, run by a program whose path ends so. */
+  static boolean audited(AgentEnvironment agent, String server, String op, String parentEnding) throws Exception {
+    String log = Files.readString(agent.home().resolve("audit.log"));
+    assertFalse(log.contains(PASSWORD), "never a secret in the audit log");
+    for (String line : log.split("\n")) {
+      JsonNode entry = JSON.readTree(line);
+      if (entry.path("op").asText().equals(op) && entry.path("server").asText().equals(server)
+          && entry.path("exe").asText().endsWith("/docker-credential-agent")
+          && entry.path("parentExe").asText().endsWith(parentEnding)
+          && entry.path("outcome").asText().equals("ok")) {
+        return true;
+      }
+    }
+    throw new AssertionError("no '" + op + "' of " + server + " asked by " + parentEnding + " in:\n" + log);
   }
 
   @Test
@@ -89,6 +106,7 @@ class RealClientsIT {
     Path pulled = agent.root().resolve("pulled");
     Clients.skopeo(agent, "copy", "--src-tls-verify=false", image, "oci:" + pulled + ":v1").requireSuccess();
     assertTrue(Files.readString(pulled.resolve("index.json")).contains(digest));
+    assertTrue(audited(agent, registry.host(), "get", "/skopeo"), "which program asked for the password: skopeo");
 
     helper(agent, "erase", registry.host()).requireSuccess();
     Run refused = Clients.skopeo(agent, "inspect", "--tls-verify=false", image);

@@ -2,6 +2,7 @@ package dev.credagent.helper.it;
 
 import static dev.credagent.helper.it.HelperInstall.helper;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -78,6 +79,51 @@ class SourcesIT {
 
   @Test
   void aHelperSourceBackedByDebiansDockerCredentialPass() throws Exception {
+    List<String> env = passStore();
+    try {
+      agent.run(concat(env, "docker-credential-pass", "store"),
+          "{\"ServerURL\":\"gcr.example\",\"Username\":\"oauth2accesstoken\",\"Secret\":\"ya29.from-pass\"}").requireSuccess();
+      agent.credagent("", "source", "add", "gcr.example", "--helper", "pass", "--ttl", "30m",
+          "--env", env.get(1), "--env", env.get(2)).requireSuccess();
+      JsonNode got = JSON.readTree(helper(agent, "get", "gcr.example\n").requireSuccess().stdout());
+      assertEquals("oauth2accesstoken", got.path("Username").asText());
+      assertEquals("ya29.from-pass", got.path("Secret").asText());
+    } finally {
+      agent.run(concat(env, "gpgconf", "--kill", "gpg-agent"), "");
+    }
+  }
+
+  @Test
+  void importFromDebiansDockerCredentialPassCopiesEveryCredentialOnce() throws Exception {
+    List<String> env = passStore();
+    try {
+      for (String server : List.of("r1.example", "r2.example:5000")) {
+        agent.run(concat(env, "docker-credential-pass", "store"),
+            "{\"ServerURL\":\"" + server + "\",\"Username\":\"u-" + server + "\",\"Secret\":\"pass-secret-" + server + "\"}")
+            .requireSuccess();
+      }
+      agent.env().put("GNUPGHOME", env.get(1).substring("GNUPGHOME=".length()));
+      agent.env().put("PASSWORD_STORE_DIR", env.get(2).substring("PASSWORD_STORE_DIR=".length()));
+      Run first = agent.credagent("", "import", "--from-helper", "pass").requireSuccess();
+      assertTrue(first.stdout().contains("from docker-credential-pass:"), first.stdout());
+      assertTrue(first.stdout().contains("imported  r1.example (u-r1.example)"), first.stdout());
+      assertTrue(first.stdout().contains("imported  r2.example:5000 (u-r2.example:5000)"), first.stdout());
+      assertFalse(first.stdout().contains("pass-secret"), "never a secret");
+      JsonNode got = JSON.readTree(helper(agent, "get", "r2.example:5000").requireSuccess().stdout());
+      assertEquals("pass-secret-r2.example:5000", got.path("Secret").asText());
+      Run second = agent.credagent("", "import", "--from-helper", "pass").requireSuccess();
+      assertTrue(second.stdout().contains("imported 0, 2 unchanged, 0 skipped"), second.stdout());
+
+      Run missing = agent.credagent("", "import", "--from-helper", "nonesuch");
+      assertEquals(1, missing.exitCode());
+      assertTrue(missing.stderr().startsWith("credagent: docker-credential-nonesuch is not on PATH"), missing.stderr());
+    } finally {
+      agent.run(concat(env, "gpgconf", "--kill", "gpg-agent"), "");
+    }
+  }
+
+  /** A throwaway gpg key and pass store; the env(1) words that select them. */
+  private List<String> passStore() throws Exception {
     for (String tool : List.of("/usr/bin/docker-credential-pass", "/usr/bin/pass", "/usr/bin/gpg")) {
       assumeTrue(Files.isExecutable(Path.of(tool)), "needs " + tool + " (golang-docker-credential-helpers, pass, gnupg)");
     }
@@ -85,21 +131,10 @@ class SourcesIT {
     Files.setPosixFilePermissions(gnupg, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
     Path store = agent.root().resolve("pass");
     List<String> env = List.of("env", "GNUPGHOME=" + gnupg, "PASSWORD_STORE_DIR=" + store);
-    try {
-      agent.run(concat(env, "gpg", "--batch", "--quiet", "--pinentry-mode", "loopback", "--passphrase", "",
-          "--quick-gen-key", "credagent test <test@localhost>", "default", "default", "never"), "").requireSuccess();
-      agent.run(concat(env, "pass", "init", "test@localhost"), "").requireSuccess();
-      agent.run(concat(env, "docker-credential-pass", "store"),
-          "{\"ServerURL\":\"gcr.example\",\"Username\":\"oauth2accesstoken\",\"Secret\":\"ya29.from-pass\"}").requireSuccess();
-
-      agent.credagent("", "source", "add", "gcr.example", "--helper", "pass", "--ttl", "30m",
-          "--env", "GNUPGHOME=" + gnupg, "--env", "PASSWORD_STORE_DIR=" + store).requireSuccess();
-      JsonNode got = JSON.readTree(helper(agent, "get", "gcr.example\n").requireSuccess().stdout());
-      assertEquals("oauth2accesstoken", got.path("Username").asText());
-      assertEquals("ya29.from-pass", got.path("Secret").asText());
-    } finally {
-      agent.run(concat(env, "gpgconf", "--kill", "gpg-agent"), "");
-    }
+    agent.run(concat(env, "gpg", "--batch", "--quiet", "--pinentry-mode", "loopback", "--passphrase", "",
+        "--quick-gen-key", "credagent test <test@localhost>", "default", "default", "never"), "").requireSuccess();
+    agent.run(concat(env, "pass", "init", "test@localhost"), "").requireSuccess();
+    return env;
   }
 
   private static List<String> concat(List<String> prefix, String... rest) {
