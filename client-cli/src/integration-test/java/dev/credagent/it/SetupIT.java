@@ -184,12 +184,16 @@ class SetupIT {
     assertTrue(out.contains("FAIL  docker: " + dockerConfig + " has no credsStore, so docker does not ask credagent: run `credagent setup`"), out);
     assertTrue(out.contains("FAIL  docker: credHelpers sends gcr.io to docker-credential-nonesuch, which is not on PATH"), out);
     assertTrue(out.contains("FAIL  plaintext: " + dockerConfig + " holds 1 credential(s) in base64 ([r.example])"), out);
-    assertTrue(out.contains("5 problem(s) found"), out);
+    long fails = out.lines().filter(l -> l.startsWith("FAIL")).count();
+    assertEquals(Files.exists(Path.of("/usr/bin/skopeo")) ? 6 : 5, fails, out); // skopeo: not pointed at credagent yet
+    assertTrue(out.endsWith(fails + " problem(s) found\n"), out);
     assertFalse(out.contains(SECRET));
 
     Files.delete(agent.root().resolve("xdg-config/credagent/config.toml"));
-    Files.writeString(dockerConfig, "{\"credsStore\":\"agent\"}");
+    Files.writeString(dockerConfig, "{\"credHelpers\":{\"gcr.io\":\"nonesuch\"}}");
     agent.unlock("pw");
+    agent.credagent("", "setup", "--yes").requireSuccess();
+    Files.writeString(dockerConfig, Files.readString(dockerConfig).replace("\"gcr.io\": \"nonesuch\"", "\"gcr.io\": \"agent\""));
     Path bin = Files.createDirectories(agent.root().resolve("bin"));
     Files.writeString(bin.resolve("docker-credential-agent"), "#!/bin/sh\n");
     bin.resolve("docker-credential-agent").toFile().setExecutable(true);

@@ -14,6 +14,7 @@ import dev.credagent.imports.AuthFile;
 import dev.credagent.imports.DockerConfig;
 import dev.credagent.imports.Harvest;
 import dev.credagent.protocol.Op;
+import dev.credagent.setup.ContainersConfig;
 import dev.credagent.setup.ServiceManager;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -49,6 +50,7 @@ final class DoctorCommand implements Callable<Integer> {
     docker(env, held);
     plaintext(DockerConfig.containersAuthFile(env), "`credagent import --from-file " + DockerConfig.containersAuthFile(env)
         + "`, then `podman logout` for each");
+    containers(env);
     service(env);
     lines.forEach(System.out::println);
     System.out.println(faults == 0 ? "all is well" : faults + " problem(s) found");
@@ -196,6 +198,17 @@ final class DoctorCommand implements Callable<Integer> {
       }
     } catch (IOException e) {
       fault("plaintext: " + e.getMessage());
+    }
+  }
+
+  private void containers(Map<String, String> env) {
+    ContainersConfig config = new ContainersConfig(env);
+    Optional<Path> client = ContainersConfig.client(env);
+    if (config.installed()) {
+      ok("containers: podman, buildah and skopeo keep their logins in credagent (" + config.file() + ")");
+    } else if (client.isPresent()) {
+      fault("containers: " + client.get() + " is installed but does not use credagent (it ignores credsStore):"
+          + " run `credagent setup`");
     }
   }
 

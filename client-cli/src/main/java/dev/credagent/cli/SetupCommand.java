@@ -10,6 +10,7 @@ import dev.credagent.imports.DockerConfig;
 import dev.credagent.imports.Harvest;
 import dev.credagent.imports.Importer;
 import dev.credagent.protocol.Op;
+import dev.credagent.setup.ContainersConfig;
 import dev.credagent.setup.JsonFiles;
 import dev.credagent.setup.ServiceManager;
 import dev.credagent.setup.SetupState;
@@ -28,6 +29,8 @@ import picocli.CommandLine.Option;
       "Points docker at credagent (\"credsStore\": \"agent\" in $DOCKER_CONFIG/config.json, every other key kept),",
       "moves the passwords lying in its \"auths\" into the vault and out of the file, and installs the systemd",
       "or launchd service where one runs. Writes a backup (config.json.credagent-backup) before changing the file.",
+      "Where podman, buildah or skopeo is installed, makes them keep their logins in credagent too (a",
+      "registries.conf.d drop-in) and moves the plaintext of their auth.json files into the vault likewise.",
       "Running it again changes nothing; --undo puts the previous credsStore back and removes the service."
     })
 final class SetupCommand implements Callable<Integer> {
@@ -42,6 +45,10 @@ final class SetupCommand implements Callable<Integer> {
 
   @Option(names = "--no-service", description = "Install no systemd or launchd service (the daemon starts on demand).")
   boolean noService;
+
+  @Option(names = "--containers", negatable = true,
+      description = "Make podman, buildah and skopeo keep their logins in credagent too (default: where one of them is installed).")
+  Boolean containers;
 
   private final List<String> done = new ArrayList<>();
 
@@ -100,6 +107,13 @@ final class SetupCommand implements Callable<Integer> {
         done.add("note: that backup still holds the plaintext: delete it once docker works as you expect");
       }
     }
+    if (containers != null ? containers : ContainersConfig.client(env).isPresent()) {
+      ContainersConfig containersConfig = new ContainersConfig(env);
+      for (Path authFile : containersAuthFiles(env)) {
+        moveOut(authFile);
+      }
+      done.addAll(containersConfig.install(dryRun));
+    }
     if (!noService) {
       String launcher = System.getProperty("credagent.launcher");
       ServiceManager services = ServiceManager.detect(env);
@@ -111,6 +125,37 @@ final class SetupCommand implements Callable<Integer> {
         done.add("note: " + services.install(Path.of(launcher), dryRun).getFirst());
       } else {
         done.addAll(services.install(Path.of(launcher), dryRun));
+      }
+    }
+  }
+
+  /** containers' auth files that exist: the runtime one podman logs in to, the persistent one, $REGISTRY_AUTH_FILE. */
+  private static List<Path> containersAuthFiles(Map<String, String> env) {
+    java.util.Set<Path> files = new java.util.LinkedHashSet<>();
+    files.add(DockerConfig.containersAuthFile(env));
+    String runtime = env.get("XDG_RUNTIME_DIR");
+    if (runtime != null && !runtime.isEmpty()) {
+      files.add(Path.of(runtime, "containers", "auth.json"));
+    }
+    files.add(Path.of(env.getOrDefault("HOME", System.getProperty("user.home")), ".config", "containers", "auth.json"));
+    return files.stream().filter(java.nio.file.Files::exists).toList();
+  }
+
+  /** Moves the plaintext of a containers auth file into the vault, as for docker's file. */
+  private void moveOut(Path file) throws Exception {
+    ObjectNode root = AuthFile.read(file);
+    try (Harvest harvest = AuthFile.credentials(file, root)) {
+      if (harvest.found().isEmpty()) {
+        return;
+      }
+      if (dryRun) {
+        done.add("import " + harvest.found().size() + " credential(s) from " + file + " into the vault");
+      } else if (!unlocked()) {
+        done.add("note: " + file + " holds " + harvest.found().size() + " credential(s), and the vault is locked:"
+            + " run `credagent unlock`, then `credagent setup` again to import them");
+      } else if (importAndStrip(file, root, harvest)) {
+        Path backup = JsonFiles.replaceWithBackup(file, JsonFiles.render(root), Instant.now());
+        done.add("wrote " + file + " (the file before: " + backup + "; delete it once podman works as you expect)");
       }
     }
   }
@@ -158,6 +203,7 @@ final class SetupCommand implements Callable<Integer> {
     } else if (store.isTextual()) {
       done.add("note: \"credsStore\" is \"" + store.asText() + "\", not credagent's: left as it is");
     }
+    done.addAll(new ContainersConfig(env).remove(dryRun));
     done.addAll(ServiceManager.detect(env).uninstall(dryRun));
     if (!dryRun) {
       SetupState.remove(paths.home());

@@ -1,0 +1,130 @@
+package dev.credagent.helper.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.credagent.it.AgentEnvironment;
+import dev.credagent.it.Run;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Debian's real podman and buildah (vfs storage) against docker-registry, after `credagent
+ * setup`: login stores in credagent and writes no plaintext, push and pull read through it,
+ * logout erases it; the plaintext podman had written before is moved into the vault.
+ */
+class PodmanIT {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String USER = "alice";
+  private static final String PASSWORD = "podman-pa55-never-printed";
+  private AgentEnvironment agent;
+  private Registry registry;
+  private Path runtimeAuth;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    for (String tool : List.of("/usr/bin/podman", "/usr/bin/buildah")) {
+      assumeTrue(Files.isExecutable(Path.of(tool)), "needs " + tool + " (Debian's podman and buildah)");
+    }
+    assumeTrue(Registry.available(), "needs Debian's docker-registry and apache2-utils (htpasswd)");
+    agent = new AgentEnvironment();
+    HelperInstall.into(agent);
+    Path root = agent.root();
+    Path runtime = Files.createDirectories(root.resolve("xdg-runtime"));
+    Files.setPosixFilePermissions(runtime, PosixFilePermissions.fromString("rwx------"));
+    Path storageConf = Files.writeString(root.resolve("storage.conf"), """
+        [storage]
+        driver = "vfs"
+        runroot = "%s"
+        graphroot = "%s"
+        """.formatted(root.resolve("storage-run"), root.resolve("storage")));
+    agent.env().put("HOME", Files.createDirectories(root.resolve("user-home")).toString());
+    agent.env().put("XDG_RUNTIME_DIR", runtime.toString());
+    agent.env().put("XDG_CONFIG_HOME", root.resolve("user-home/.config").toString());
+    agent.env().put("DOCKER_CONFIG", root.resolve("docker").toString());
+    agent.env().put("CONTAINERS_STORAGE_CONF", storageConf.toString());
+    agent.env().remove("REGISTRY_AUTH_FILE");
+    runtimeAuth = runtime.resolve("containers/auth.json");
+    agent.unlock("pw");
+    registry = Registry.withHtpasswd(Files.createDirectories(root.resolve("registry")), USER, PASSWORD);
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    if (registry != null) {
+      registry.close();
+    }
+    if (agent != null) {
+      agent.close();
+    }
+  }
+
+  @Test
+  void podmanAndBuildahLogInPushPullAndLogOutThroughCredagent() throws Exception {
+    // What podman wrote before credagent: base64 in its runtime auth file.
+    Files.createDirectories(runtimeAuth.getParent());
+    String old = Base64.getEncoder().encodeToString(("bob:" + PASSWORD + "-old").getBytes());
+    Files.writeString(runtimeAuth, "{\n\t\"auths\": {\n\t\t\"old.example\": {\n\t\t\t\"auth\": \"" + old + "\"\n\t\t}\n\t}\n}\n");
+
+    Run setup = agent.credagent("", "setup", "--yes").requireSuccess();
+    assertTrue(setup.stdout().contains("registries.conf.d/50-credagent.conf"), setup.stdout());
+    assertTrue(setup.stdout().contains("imported  old.example (bob)"), setup.stdout());
+    assertFalse(Files.readString(runtimeAuth).contains(old), "the plaintext left podman's file");
+
+    String host = registry.host();
+    Run login = podman(PASSWORD + "\n", "login", "--tls-verify=false", "-u", USER, "--password-stdin", host);
+    assertEquals(0, login.exitCode(), login.stdout() + login.stderr());
+    JsonNode stored = JSON.readTree(agent.credagent("", "get", host).requireSuccess().stdout());
+    assertEquals(USER, stored.path("username").asText());
+    assertEquals(PASSWORD, stored.path("secret").asText());
+    assertFalse(Files.readString(runtimeAuth).contains(host), "podman wrote nothing of it to auth.json");
+
+    String image = host + "/credagent/hello:v1";
+    String container = buildah("from", "scratch").requireSuccess().stdout().strip();
+    buildah("config", "--label", "made-by=credagent-test", container).requireSuccess();
+    buildah("commit", "-q", container, "localhost/hello:v1").requireSuccess();
+    buildah("push", "--tls-verify=false", "localhost/hello:v1", "docker://" + image).requireSuccess();
+    podman("", "rmi", "-f", "localhost/hello:v1");
+    podman("", "pull", "--tls-verify=false", image).requireSuccess();
+    assertTrue(RealClientsIT.audited(agent, host, "get", "/buildah"), "buildah read the password through credagent");
+    assertTrue(RealClientsIT.audited(agent, host, "get", "/podman"), "and podman");
+    assertTrue(RealClientsIT.audited(agent, host, "store", "/podman"), "podman login stored it there");
+
+    podman("", "logout", host).requireSuccess();
+    assertEquals(4, agent.credagent("", "get", host).exitCode(), "logout erased it from credagent");
+    podman("", "rmi", "-f", image);
+    Run refused = podman("", "pull", "--tls-verify=false", image);
+    assertNotEquals(0, refused.exitCode());
+    assertTrue(refused.stderr().contains("authentication required") || refused.stderr().contains("unauthorized"), refused.stderr());
+
+    Run undo = agent.credagent("", "setup", "--undo").requireSuccess();
+    assertTrue(undo.stdout().contains("remove " + agent.root().resolve("user-home/.config/containers/registries.conf.d/50-credagent.conf")),
+        undo.stdout());
+  }
+
+  private Run podman(String stdin, String... args) throws Exception {
+    return agent.run(command("/usr/bin/podman", args), stdin);
+  }
+
+  private Run buildah(String... args) throws Exception {
+    return agent.run(command("/usr/bin/buildah", args), "");
+  }
+
+  private static List<String> command(String program, String... args) {
+    List<String> command = new ArrayList<>(List.of(program));
+    command.addAll(List.of(args));
+    return command;
+  }
+}
