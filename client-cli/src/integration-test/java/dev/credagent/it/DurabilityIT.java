@@ -1,6 +1,7 @@
 package dev.credagent.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -47,6 +48,51 @@ class DurabilityIT {
         }
         verifier.destroyForcibly();
         verifier.waitFor(10, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  @Test
+  void sigtermAnswersTheStoresItTookKeepsEveryAcknowledgedOneAndRemovesItsSocket() throws Exception {
+    try (AgentEnvironment agent = new AgentEnvironment()) {
+      Process daemon = agent.startForegroundDaemon();
+      int sent = 300;
+      StringBuilder pipelined = new StringBuilder();
+      for (int i = 0; i < sent; i++) {
+        pipelined.append("{\"v\":1,\"op\":\"store\",\"server\":\"s-").append(i)
+            .append("\",\"username\":\"u").append(i).append("\",\"secret\":\"x\"}\n");
+      }
+      java.util.List<String> answers = new java.util.ArrayList<>();
+      try (RawConnection raw = new RawConnection(agent.socket())) {
+        assertTrue(raw.request("{\"v\":1,\"op\":\"unlock\",\"passphrase\":\"pw\"}").contains("\"ok\":true"));
+        raw.send(pipelined.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        assertTrue(raw.readLine().contains("\"ok\":true"), "the first store went through before the signal");
+        answers.add("{\"ok\":true}");
+        daemon.destroy(); // SIGTERM
+        for (String line; (line = raw.readLine()) != null; ) {
+          answers.add(line);
+        }
+      } catch (IOException closed) {
+        // The connection closed once the daemon stopped: what came before counts.
+      }
+      assertTrue(daemon.waitFor(20, TimeUnit.SECONDS));
+      assertEquals(143, daemon.exitValue(), "an orderly exit");
+      assertFalse(java.nio.file.Files.exists(agent.socket()), "it removed its socket");
+      int acknowledged = 0;
+      while (acknowledged < answers.size() && answers.get(acknowledged).contains("\"ok\":true")) {
+        acknowledged++;
+      }
+      for (int i = acknowledged; i < answers.size(); i++) {
+        assertTrue(answers.get(i).contains("\"ok\":false"), "after the first refusal, only refusals: " + answers.get(i));
+      }
+
+      agent.startForegroundDaemon();
+      try (RawConnection raw = new RawConnection(agent.socket())) {
+        assertTrue(raw.request("{\"v\":1,\"op\":\"unlock\",\"passphrase\":\"pw\"}").contains("\"ok\":true"));
+        JsonNode list = JSON.readTree(raw.request("{\"v\":1,\"op\":\"list\"}")).path("credentials");
+        for (int i = 0; i < acknowledged; i++) {
+          assertEquals("u" + i, list.path("s-" + i).asText(), "acknowledged store " + i + " survived SIGTERM");
+        }
       }
     }
   }

@@ -44,6 +44,8 @@ public final class Daemon {
   private static final Duration IDLE_CHECK = Duration.ofSeconds(5);
   /** How often the auto-lock TTLs and the socket file are looked at: the vault locks at most this late. */
   private static final Duration TICK = Duration.ofSeconds(1);
+  /** How long a stop waits for the writes it had taken (each an fsync or two) to finish. */
+  private static final Duration WRITE_DRAIN = Duration.ofSeconds(5);
   /** How long a daemon that systemd started waits for one started on demand to hand over. */
   private static final Duration SOCKET_TAKEOVER = Duration.ofSeconds(10);
   /** Logins in flight at once; more wait their turn. */
@@ -133,19 +135,27 @@ public final class Daemon {
       return;
     }
     try {
+      // Writes already taken finish and are answered (they may be acknowledged an instant
+      // later); new ones are refused as the daemon shuts down. Then the socket closes.
+      vaultThread.shutdown();
+      unlockThread.shutdownNow();
+      network.shutdownNow();
+      housekeeping.shutdownNow();
+      if (!vaultThread.awaitTermination(WRITE_DRAIN.toMillis(), TimeUnit.MILLISECONDS)) {
+        LOG.warning("writes still running after " + WRITE_DRAIN.toSeconds() + " s; stopping anyway");
+        vaultThread.shutdownNow();
+      }
       AgentServer running = server;
       if (running != null) {
         running.close();
       }
-      vaultThread.shutdownNow();
-      unlockThread.shutdownNow();
-      network.shutdownNow();
-      housekeeping.shutdownNow();
       service.close();
       instanceLock.close();
       LOG.info("credagent stopped");
     } catch (IOException e) {
       LOG.warning("while stopping: " + e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     } finally {
       stopped.countDown();
     }
