@@ -12,7 +12,7 @@ usage() {
   cat <<USAGE
 usage: ./install.sh [--prefix DIR] [--no-setup]
   --prefix DIR   install under DIR (default: ~/.local)
-  --no-setup     install the programs only; configure nothing else
+  --no-setup     install the programs only; do not run \`credagent setup\`
 USAGE
 }
 
@@ -85,5 +85,8 @@ case ":$PATH:" in
   *) echo "note: $prefix/bin is not on your PATH" ;;
 esac
 if [ "$setup" = 1 ]; then
-  echo "next: credagent unlock   (creates your vault on first use)"
+  # Points docker (and podman, buildah, skopeo) at credagent, moves the plaintext in their
+  # auth files into the vault, and installs the systemd or launchd service where one runs.
+  "$prefix/bin/credagent" setup || echo "note: \`credagent setup\` failed; run it again once the cause above is fixed"
+  echo "next: credagent unlock   (creates your vault on first use), then \`credagent doctor\`"
 fi
