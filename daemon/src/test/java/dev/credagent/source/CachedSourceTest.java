@@ -10,35 +10,16 @@ import dev.credagent.vault.Credential;
 import dev.credagent.vault.Secret;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.atomic.AtomicReference;
+import dev.credagent.service.TestClock;
 import org.junit.jupiter.api.Test;
 
 /** The life of a cached source value, on the test's clock and the test's executor: no sleeps. */
 class CachedSourceTest {
-  private final AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2026-11-23T12:00:00Z"));
-  private final Clock clock = new Clock() {
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return now.get();
-    }
-  };
+  private final TestClock clock = new TestClock();
   private final ArrayDeque<Runnable> runsQueued = new ArrayDeque<>();
   private int counter;
   private boolean failing;
@@ -52,7 +33,7 @@ class CachedSourceTest {
   }, runsQueued::add, clock);
 
   private void advance(Duration duration) {
-    now.updateAndGet(instant -> instant.plus(duration));
+    clock.advance(duration);
   }
 
   private void runQueued() {
