@@ -2,9 +2,9 @@ package dev.credagent.service;
 
 /**
  * Who asked: the peer of the connection a request came on, as the kernel says (SO_PEERCRED on
- * Linux; on macOS getpeereid gives the uid only, and the pid is {@link #UNKNOWN_PID}). The
- * transport checks the uid; the service logs who locked and unlocked, and the audit log will
- * say which program read which credential.
+ * Linux; on macOS Netty's kqueue transport asks LOCAL_PEERCRED and LOCAL_PEERPID). Where no pid
+ * is known it is {@link #UNKNOWN_PID}. The transport checks the uid; the service logs who locked
+ * and unlocked, and the audit log says which program read which credential.
  */
 public record Caller(int uid, long pid) {
   public static final long UNKNOWN_PID = -1;
