@@ -100,6 +100,28 @@ public final class Operations implements RequestHandler {
         .whenComplete((response, failure) -> request.close());
   }
 
+  /** Peeks at the op: a store or an erase. Reads no value but the op's, and makes no String of a secret. */
+  @Override
+  public boolean overlapsWrites(byte[] line) {
+    try (com.fasterxml.jackson.core.JsonParser json = dev.credagent.vault.SecretSafeJson.FACTORY.createParser(line)) {
+      if (json.nextToken() != com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
+        return false;
+      }
+      while (json.nextToken() == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
+        boolean isOp = "op".equals(json.currentName());
+        com.fasterxml.jackson.core.JsonToken value = json.nextToken();
+        if (isOp) {
+          return value == com.fasterxml.jackson.core.JsonToken.VALUE_STRING
+              && Op.named(json.getText()).map(Op::groupCommitted).orElse(false);
+        }
+        json.skipChildren();
+      }
+    } catch (IOException | RuntimeException malformed) {
+      // The request itself says what is wrong with it, in its turn.
+    }
+    return false;
+  }
+
   private Response status() {
     CredentialService.AutoLockRemaining left = service.autoLockRemaining(); // first: it may lock
     CredentialService.VaultStatus vault = service.status();

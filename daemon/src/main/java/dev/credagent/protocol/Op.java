@@ -64,6 +64,15 @@ public enum Op {
     return blocking;
   }
 
+  /**
+   * Whether the service commits this op in order with the others of its kind, in groups (one
+   * fsync for the stores and erases that queued up during the last one), so that a pipelined
+   * burst of them need not wait for each other's fsync to start.
+   */
+  public boolean groupCommitted() {
+    return this == STORE || this == ERASE;
+  }
+
   public static Optional<Op> named(String wire) {
     return Arrays.stream(values()).filter(op -> op.wire.equals(wire)).findFirst();
   }

@@ -69,6 +69,7 @@ public final class CredentialService {
   private final Supplier<AgentConfig> config;
   private final AutoLock autoLock;
   private final AuditLog audit;
+  private final WriteBatcher batcher;
 
   /**
    * @param writes one thread: stores and erases, one at a time
@@ -85,6 +86,7 @@ public final class CredentialService {
     this.config = config;
     this.audit = audit;
     this.autoLock = new AutoLock(clock);
+    this.batcher = new WriteBatcher(vault, writes);
     this.clock = clock;
     this.writes = writes;
     this.unlocks = unlocks;
@@ -351,23 +353,12 @@ public final class CredentialService {
   }
 
   private CompletableFuture<Void> storeUnaudited(String server, Credential credential) {
-    return async(writes, () -> {
-      try {
-        vault.store(server, credential);
-      } catch (VaultException | IOException | RuntimeException e) {
-        credential.secret().destroy();
-        throw e;
-      }
-      return null;
-    });
+    return batcher.submit(new Vault.Put(server, credential));
   }
 
   public CompletableFuture<Void> erase(Caller caller, String server) {
     usable();
-    return audited(caller, "erase", server, async(writes, () -> {
-      vault.erase(server);
-      return null;
-    }));
+    return audited(caller, "erase", server, batcher.submit(new Vault.Remove(server)));
   }
 
   /** Time left before the vault locks by itself, per TTL (null: off, or locked already). */

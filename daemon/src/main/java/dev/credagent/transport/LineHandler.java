@@ -17,18 +17,26 @@ import java.util.logging.Logger;
  * Newline-delimited JSON: one request line in, one response line out, in order, however long an
  * op takes and on whatever thread it finishes.
  *
- * <p>Order holds because each request starts only once the answer before it has been written,
+ * <p>Order holds because each request starts only once every request before it has finished,
  * and every write happens on the connection's event loop (a write from another thread would be
- * queued behind the loop's own, and a later answer made on the loop would overtake it). A client
- * that shuts its side down after writing (as {@code socat} does at the end of its input) still
- * gets every answer, then the connection closes.
+ * queued behind the loop's own, and a later answer made on the loop would overtake it). One
+ * exception, which changes no outcome: a store or an erase ({@link RequestHandler#overlapsWrites})
+ * may start while the stores and erases just before it still wait for their fsync, since the
+ * service commits them in the order they came, in groups; anything else still waits for them all.
+ * Answers go out in request order either way. A client that shuts its side down after writing (as
+ * {@code socat} does at the end of its input) still gets every answer, then the connection closes.
  */
 final class LineHandler extends SimpleChannelInboundHandler<byte[]> {
   private static final Logger LOG = Logger.getLogger(LineHandler.class.getName());
 
   private final RequestHandler requests;
   private final int maxPending;
-  private CompletableFuture<Void> previous = CompletableFuture.completedFuture(null);
+  /** Every answer so far has been written. */
+  private CompletableFuture<Void> sent = CompletableFuture.completedFuture(null);
+  /** Every request so far has finished. */
+  private CompletableFuture<Void> allDone = CompletableFuture.completedFuture(null);
+  /** Every request so far that is not an overlapping write has finished. */
+  private CompletableFuture<Void> barrier = CompletableFuture.completedFuture(null);
   private int pending;
   private boolean closeWhenAnswered;
 
@@ -42,7 +50,7 @@ final class LineHandler extends SimpleChannelInboundHandler<byte[]> {
     if (isBlank(line)) {
       return;
     }
-    enqueue(ctx, () -> handle(PeerCheck.caller(ctx.channel()), line));
+    enqueue(ctx, requests.overlapsWrites(line), () -> handle(PeerCheck.caller(ctx.channel()), line));
   }
 
   @Override
@@ -57,12 +65,12 @@ final class LineHandler extends SimpleChannelInboundHandler<byte[]> {
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
     switch (cause) {
-      case TooLongFrameException tooLong -> enqueue(ctx, () -> CompletableFuture.completedFuture(
+      case TooLongFrameException tooLong -> enqueue(ctx, false, () -> CompletableFuture.completedFuture(
           Response.error(ErrorCode.TOO_LARGE, tooLong.getMessage() + "; it was discarded")));
       case InputRejectedException rejected -> {
         LOG.warning("closing a connection: " + rejected.getMessage());
         closeWhenAnswered = true;
-        enqueue(ctx, () -> CompletableFuture.completedFuture(Response.error(rejected.code(), rejected.getMessage())));
+        enqueue(ctx, false, () -> CompletableFuture.completedFuture(Response.error(rejected.code(), rejected.getMessage())));
       }
       default -> {
         LOG.log(Level.WARNING, "closing a connection after an error: " + cause);
@@ -71,17 +79,28 @@ final class LineHandler extends SimpleChannelInboundHandler<byte[]> {
     }
   }
 
-  /** Runs {@code answer} once every earlier request on this connection has been answered. */
-  private void enqueue(ChannelHandlerContext ctx, java.util.function.Supplier<CompletableFuture<Response>> answer) {
+  /**
+   * Runs {@code answer} once every earlier request on this connection has finished (an
+   * overlapping write: every earlier one that is not an overlapping write), and writes its answer
+   * after every earlier answer.
+   */
+  private void enqueue(ChannelHandlerContext ctx, boolean overlapping,
+      java.util.function.Supplier<CompletableFuture<Response>> answer) {
     pending++;
     ConnectionState.of(ctx.channel()).pending(pending);
     if (pending >= maxPending) {
       ctx.channel().config().setAutoRead(false); // the client waits in its write: memory stays bounded
     }
-    previous = previous
+    CompletableFuture<Response> result = (overlapping ? barrier : allDone)
         .thenComposeAsync(ignored -> answer.get(), ctx.executor())
-        .exceptionally(LineHandler::internalError)
-        .thenAcceptAsync(response -> sent(ctx, response), ctx.executor());
+        .exceptionally(LineHandler::internalError);
+    allDone = allDone.thenCombine(result, (before, response) -> null);
+    if (!overlapping) {
+      barrier = allDone;
+    }
+    sent = sent
+        .thenCombineAsync(result, (before, response) -> response, ctx.executor())
+        .thenAccept(response -> sent(ctx, response));
   }
 
   private CompletableFuture<Response> handle(Caller caller, byte[] line) {

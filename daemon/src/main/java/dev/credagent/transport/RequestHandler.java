@@ -5,7 +5,16 @@ import dev.credagent.service.Caller;
 import java.util.concurrent.CompletableFuture;
 
 /** What the server hands each request line to; the future never fails, errors are responses. */
-@FunctionalInterface
+@FunctionalInterface // handle; overlapsWrites has a default
 public interface RequestHandler {
   CompletableFuture<Response> handle(Caller caller, byte[] line);
+
+  /**
+   * Whether the request on {@code line} is one the service commits in order with the others of
+   * its kind (a store, an erase), so that it may start before those just before it are durable.
+   * Called before {@link #handle}, on the same line; a line it cannot tell about is not.
+   */
+  default boolean overlapsWrites(byte[] line) {
+    return false;
+  }
 }

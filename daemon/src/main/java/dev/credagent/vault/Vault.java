@@ -6,9 +6,11 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -167,26 +169,62 @@ public final class Vault {
     return requireUnlocked().credentials().size();
   }
 
+  /** A change to the credentials, for {@link #apply}. */
+  public sealed interface Change {
+    String server();
+  }
+
+  /** Stores (or replaces) the credential for {@code server}; the vault takes ownership of its secret. */
+  public record Put(String server, Credential credential) implements Change {}
+
+  /** Erases the credential for {@code server}. */
+  public record Remove(String server) implements Change {}
+
   /** Stores (or replaces) the credential for {@code server}; takes ownership of its secret. */
-  public synchronized void store(String server, Credential credential) throws VaultLockedException, IOException {
-    Session open = requireUnlocked();
-    Map<String, Credential> next = new HashMap<>(open.credentials());
-    Credential replaced = next.put(server, credential);
-    if (commit(open, next) && replaced != null) {
-      replaced.secret().destroy();
+  public void store(String server, Credential credential) throws VaultLockedException, IOException {
+    apply(List.of(new Put(server, credential)));
+  }
+
+  public void erase(String server) throws VaultException, IOException {
+    VaultException outcome = apply(List.of(new Remove(server))).getFirst();
+    if (outcome != null) {
+      throw outcome;
     }
   }
 
-  public synchronized void erase(String server) throws VaultException, IOException {
+  /**
+   * Applies {@code changes} in order with one durable write (group commit: the changes queued
+   * while the previous write was in flight). Each change's outcome is null (done, once this
+   * returns) or why it could not be made (an erase of what is not there); a lock or a failed write
+   * throws, and then none of them is made.
+   */
+  public synchronized List<VaultException> apply(List<? extends Change> changes) throws VaultLockedException, IOException {
     Session open = requireUnlocked();
-    if (!open.credentials().containsKey(server)) {
-      throw new CredentialNotFoundException(server);
-    }
     Map<String, Credential> next = new HashMap<>(open.credentials());
-    Credential removed = next.remove(server);
-    if (commit(open, next)) {
-      removed.secret().destroy();
+    List<VaultException> outcomes = new ArrayList<>(changes.size());
+    List<Credential> superseded = new ArrayList<>();
+    boolean changed = false;
+    for (Change change : changes) {
+      Credential gone = switch (change) {
+        case Put put -> next.put(put.server(), put.credential());
+        case Remove remove -> next.remove(remove.server());
+      };
+      if (change instanceof Remove && gone == null) {
+        outcomes.add(new CredentialNotFoundException(change.server()));
+        continue;
+      }
+      changed = true;
+      outcomes.add(null);
+      if (gone != null) {
+        superseded.add(gone);
+      }
     }
+    if (changed) {
+      commit(open, next);
+      // Replaced or erased: out of the vault now (or wiped by the lock that came during the write).
+      superseded.forEach(credential -> credential.secret().destroy());
+    }
+    return outcomes;
   }
 
   /** Registry to source definition (opaque here), sorted. */

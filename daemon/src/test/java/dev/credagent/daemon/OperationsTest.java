@@ -48,6 +48,20 @@ class OperationsTest {
   }
 
   @Test
+  void storesAndErasesAreTheOnlyOpsThatOverlapWrites() {
+    assertTrue(operations.overlapsWrites(bytes("{\"v\":1,\"secret\":\"s\",\"op\":\"store\",\"server\":\"r\"}")));
+    assertTrue(operations.overlapsWrites(bytes("{\"op\":\"erase\",\"v\":1,\"server\":\"r\"}")));
+    for (String other : java.util.List.of("{\"v\":1,\"op\":\"get\",\"server\":\"r\"}", "{\"v\":1,\"op\":\"login\"}",
+        "{\"v\":1,\"op\":\"unlock\",\"passphrase\":\"p\"}", "{\"op\":{\"x\":\"store\"}}", "not json", "[\"store\"]", "")) {
+      assertFalse(operations.overlapsWrites(bytes(other)), other);
+    }
+  }
+
+  private static byte[] bytes(String text) {
+    return text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+  }
+
+  @Test
   void aLockedVaultSaysSoAndHowToUnlock() throws Exception {
     JsonNode answer = call("{\"v\":1,\"op\":\"get\",\"server\":\"r\"}");
     assertEquals("locked", code(answer));

@@ -90,6 +90,46 @@ class LineHandlerTest {
     assertTrue(answer(channel).contains("\"echo\":\"f2\""));
   }
 
+  /** Lines starting with 'w' are overlapping writes that wait on {@code pending}; the rest echo. */
+  private static RequestHandler writesAndReads(java.util.List<String> started, java.util.Map<String, CompletableFuture<Response>> pending) {
+    return new RequestHandler() {
+      @Override
+      public CompletableFuture<Response> handle(dev.credagent.service.Caller caller, byte[] line) {
+        String text = new String(line, StandardCharsets.UTF_8);
+        started.add(text);
+        return pending.containsKey(text) ? pending.get(text) : echo().handle(caller, line);
+      }
+
+      @Override
+      public boolean overlapsWrites(byte[] line) {
+        return line[0] == 'w';
+      }
+    };
+  }
+
+  @Test
+  void pipelinedWritesStartTogetherAndWhatFollowsThemWaitsForThemAll() {
+    java.util.List<String> started = new java.util.ArrayList<>();
+    java.util.Map<String, CompletableFuture<Response>> pending = new java.util.HashMap<>();
+    for (String w : java.util.List.of("w1", "w2", "w3")) {
+      pending.put(w, new CompletableFuture<>());
+    }
+    EmbeddedChannel channel = channel(writesAndReads(started, pending));
+    write(channel, "w1\nw2\nw3\nr\nw4\n");
+    assertEquals(java.util.List.of("w1", "w2", "w3"), started, "three writes in flight at once, for one group commit");
+    pending.get("w2").complete(Response.ok().with("echo", "w2"));
+    pending.get("w3").complete(Response.ok().with("echo", "w3"));
+    channel.runPendingTasks();
+    assertNull(answer(channel), "no answer overtakes w1's");
+    assertEquals(3, started.size(), "the read waits for every write before it");
+    pending.get("w1").complete(Response.ok().with("echo", "w1"));
+    channel.runPendingTasks();
+    assertEquals(java.util.List.of("w1", "w2", "w3", "r", "w4"), started, "then the read, then the write after it");
+    for (String expected : java.util.List.of("w1", "w2", "w3", "r", "w4")) {
+      assertTrue(answer(channel).contains("\"echo\":\"" + expected + "\""), expected);
+    }
+  }
+
   @Test
   void aHalfClosedConnectionIsAnsweredThenClosed() {
     // Defect 5: `printf '{...}\n' | socat - UNIX-CONNECT:...` shuts its side after writing.
