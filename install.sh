@@ -43,10 +43,20 @@ trap 'rm -rf "$staging"' EXIT
 
 cp -R "$dist/lib/credagent/jars" "$staging/jars"
 cp "$dist/lib/credagent/daemon.jvmoptions" "$staging/daemon.jvmoptions"
-modules=$("$jdk/bin/jdeps" --ignore-missing-deps --print-module-deps --multi-release 25 \
-  "$staging"/jars/*.jar 2>/dev/null | tail -n 1)
-# jdk.security.auth gives us our uid; jdk.unsupported is sun.misc (signals, Netty's Unsafe).
-"$jdk/bin/jlink" --add-modules "$modules,jdk.security.auth,jdk.unsupported" \
+# Netty's and junixsocket's native jars come for every platform: keep this one's only.
+case $(uname -s) in Linux) os=linux ;; Darwin) os=osx ;; *) os=unknown ;; esac
+case $(uname -m) in x86_64|amd64) arch=x86_64 ;; aarch64|arm64) arch=aarch_64 ;; *) arch=unknown ;; esac
+for jar in "$staging"/jars/*-linux-*.jar "$staging"/jars/*-osx-*.jar; do
+  [ -e "$jar" ] || continue
+  case $jar in *-"$os"-"$arch".jar) ;; *) rm -f "$jar" ;; esac
+done
+# The modules the code uses, named rather than found by jdeps, which also lists what libraries
+# touch only optionally (java.desktop and java.sql for Jackson's java.beans and java.sql types,
+# java.rmi for junixsocket's RMI, java.naming for Bouncy Castle's LDAP): 40 MB we never load.
+# java.logging: JUL; java.net.http: registry logins; jdk.security.auth: our uid;
+# jdk.unsupported: sun.misc (signals, Netty's Unsafe); jdk.jfr: Netty's allocator events.
+modules=java.base,java.logging,java.net.http,jdk.security.auth,jdk.unsupported,jdk.jfr
+"$jdk/bin/jlink" --add-modules "$modules" \
   --strip-debug --no-header-files --no-man-pages --output "$staging/runtime"
 
 rm -rf "$lib.old"
