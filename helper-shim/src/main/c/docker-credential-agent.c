@@ -53,6 +53,7 @@
 #define INPUT_LIMIT (1024 * 1024)        /* what we relay of stdin */
 #define OUTPUT_LIMIT (16 * 1024 * 1024)  /* what we accept back */
 #define MAX_ACTION 64
+#define MAX_REPLY_HEADER 64          /* "EXIT LENGTH\n" */
 #define IO_TIMEOUT_SECONDS 30
 #define START_TIMEOUT_SECONDS 15
 #define OWN_DIRECTORY "keep the socket in a directory of your own " \
@@ -369,8 +370,9 @@ static void write_all(int fd, const char *data, size_t length) {
   }
 }
 
-static void read_all(int fd, char *data, size_t length) {
-  while (length > 0) {
+/* One read of at least a byte and at most length; fails on a timeout or an early close. */
+static size_t read_some(int fd, char *data, size_t length) {
+  for (;;) {
     ssize_t n = read(fd, data, length);
     if (n < 0 && errno == EINTR) {
       continue;
@@ -381,8 +383,15 @@ static void read_all(int fd, char *data, size_t length) {
     if (n <= 0) {
       fail("the credagent daemon closed the connection before answering in full");
     }
+    return (size_t)n;
+  }
+}
+
+static void read_all(int fd, char *data, size_t length) {
+  while (length > 0) {
+    size_t n = read_some(fd, data, length);
     data += n;
-    length -= (size_t)n;
+    length -= n;
   }
 }
 
@@ -448,31 +457,42 @@ int main(int argc, char **argv) {
   memset(input, 0, length); /* it may hold a secret */
   free(input);
 
-  /* "EXIT LENGTH\n": read it a byte at a time; it is a dozen bytes once per call. */
-  char reply[64];
-  size_t used = 0;
-  for (;;) {
-    if (used == sizeof(reply) - 1) {
+  /* "EXIT LENGTH\n" then the output: one read brings both, as a rule. Whatever came after the
+     header is the start of the output. */
+  char received[4096];
+  size_t have = 0;
+  char *newline = NULL;
+  while (newline == NULL) {
+    if (have >= MAX_REPLY_HEADER) {
       fail("the credagent daemon answered something that is not a relay frame");
     }
-    read_all(fd, reply + used, 1);
-    if (reply[used] == '\n') {
-      break;
-    }
-    used++;
+    have += read_some(fd, received + have, sizeof(received) - have);
+    newline = memchr(received, '\n', have);
   }
-  reply[used] = '\0';
+  size_t reply_header_length = (size_t)(newline - received);
+  if (reply_header_length >= MAX_REPLY_HEADER) {
+    fail("the credagent daemon answered something that is not a relay frame");
+  }
+  char reply[MAX_REPLY_HEADER];
+  memcpy(reply, received, reply_header_length);
+  reply[reply_header_length] = '\0';
   int exit_code;
   unsigned long output_length;
   if (sscanf(reply, "%d %lu", &exit_code, &output_length) != 2 || exit_code < 0 || exit_code > 255
       || output_length > OUTPUT_LIMIT) {
     fail("the credagent daemon answered something that is not a relay frame");
   }
+  size_t early = have - reply_header_length - 1;
+  if (early > output_length) {
+    fail("the credagent daemon answered something that is not a relay frame");
+  }
   char *output = malloc(output_length + 1);
   if (!output) {
     fail("out of memory");
   }
-  read_all(fd, output, output_length);
+  memcpy(output, newline + 1, early);
+  memset(received, 0, sizeof(received)); /* it may hold a secret */
+  read_all(fd, output + early, output_length - early);
   close(fd);
   size_t written = 0;
   while (written < output_length) {
