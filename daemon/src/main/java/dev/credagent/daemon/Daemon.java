@@ -88,7 +88,7 @@ public final class Daemon {
       if (inherited.isEmpty()) {
         removeStaleSocket(paths.socket());
       }
-      Daemon daemon = new Daemon(instanceLock, new Vault(paths.vault()), new ConfigReloader(configFile, initial),
+      Daemon daemon = new Daemon(instanceLock, new Vault(paths.vault(), Daemon::calibratedKdf), new ConfigReloader(configFile, initial),
           new AuditLog(paths.home().resolve(AuditLog.FILE_NAME), initial.auditMaxBytes(), Clock.systemUTC()));
       DaemonInfo info = new DaemonInfo(paths.socket(), paths.home(), ProcessHandle.current().pid(), daemon.service.clock().instant());
       // Not on the event loop that answered `stop`: closing waits for that loop to finish.
@@ -110,6 +110,15 @@ public final class Daemon {
       instanceLock.close();
       throw e;
     }
+  }
+
+  /** A new vault's Argon2 cost: as many passes over 128 MiB as fit in half a second here. */
+  private static dev.credagent.vault.KdfParams calibratedKdf() {
+    dev.credagent.vault.KdfParams params = dev.credagent.vault.KdfCalibration.calibrate(Argon2id.get(),
+        dev.credagent.vault.KdfCalibration.TARGET, com.github.benmanes.caffeine.cache.Ticker.systemTicker());
+    LOG.info("a new vault: Argon2id with " + params.memoryKiB() / 1024 + " MiB and " + params.iterations()
+        + " pass(es), calibrated to " + dev.credagent.vault.KdfCalibration.TARGET.toMillis() + " ms here");
+    return params;
   }
 
   /** Once a second: lock the vault if a TTL ran out; leave if nobody can reach us any more. */

@@ -30,7 +30,7 @@ public final class Vault {
   private static final String LOCKED_WHILE_WAITING = "the vault was locked while this unlock waited; unlock again";
 
   private final Path file;
-  private final KdfParams paramsForNewVault;
+  private final java.util.function.Supplier<KdfParams> paramsForNewVault;
   private final SecureRandom random;
   private final AtomicReference<Session> session = new AtomicReference<>();
   /** Counts locks; an unlock asked for before the latest lock does not undo it. */
@@ -56,15 +56,24 @@ public final class Vault {
   }
 
   public Vault(Path file) {
-    this(file, KdfParams.DEFAULT, new SecureRandom());
+    this(file, () -> KdfParams.DEFAULT, new SecureRandom());
   }
 
   /** A vault whose new files use {@code paramsForNewVault}; existing files keep their own. */
   public Vault(Path file, KdfParams paramsForNewVault) {
+    this(file, () -> paramsForNewVault, new SecureRandom());
+  }
+
+  /** A vault whose new file gets the parameters {@code paramsForNewVault} gives then (a calibration). */
+  public Vault(Path file, java.util.function.Supplier<KdfParams> paramsForNewVault) {
     this(file, paramsForNewVault, new SecureRandom());
   }
 
   Vault(Path file, KdfParams paramsForNewVault, SecureRandom random) {
+    this(file, () -> paramsForNewVault, random);
+  }
+
+  private Vault(Path file, java.util.function.Supplier<KdfParams> paramsForNewVault, SecureRandom random) {
     this.file = file;
     this.paramsForNewVault = paramsForNewVault;
     this.random = random;
@@ -279,7 +288,7 @@ public final class Vault {
   }
 
   private void create(byte[] passphrase, long locksSeen) throws IOException, VaultLockedException {
-    VaultFormat.KeySpec spec = VaultFormat.KeySpec.fresh(paramsForNewVault, random);
+    VaultFormat.KeySpec spec = VaultFormat.KeySpec.fresh(paramsForNewVault.get(), random);
     Session fresh = new Session(spec, new VaultKey(spec.params().deriveKey(passphrase, spec.salt())), Map.of(), Map.of());
     synchronized (this) {
       if (locks.get() != locksSeen) {
