@@ -58,6 +58,14 @@ done
 modules=java.base,java.logging,java.net.http,jdk.security.auth,jdk.unsupported,jdk.jfr
 "$jdk/bin/jlink" --add-modules "$modules" \
   --strip-debug --no-header-files --no-man-pages --output "$staging/runtime"
+# java.security still lists the providers of modules this runtime leaves out (XMLDSig, SunPCSC,
+# SunPKCS11, ...). The first lookup that reaches one searches the class path for it, where Bouncy
+# Castle's jar offers its provider: a signed-jar check and 560 classes loaded at every start, for
+# nothing. Listing only the providers present: the daemon starts in 1.0 s instead of 1.5 s and
+# idles at 73 MiB instead of 100 (measured on the installed runtime, 2 cores).
+sed -i.orig -E '/^security\.provider\.[0-9]+=(XMLDSig|SunPCSC|JdkLDAP|JdkSASL|SunPKCS11|SunMSCAPI|Apple)( .*)?$/d' \
+  "$staging/runtime/conf/security/java.security"
+rm -f "$staging/runtime/conf/security/java.security.orig"
 
 rm -rf "$lib.old"
 [ -d "$lib" ] && mv "$lib" "$lib.old"
