@@ -43,29 +43,7 @@ trap 'rm -rf "$staging"' EXIT
 
 cp -R "$dist/lib/credagent/jars" "$staging/jars"
 cp "$dist/lib/credagent/daemon.jvmoptions" "$staging/daemon.jvmoptions"
-# Netty's and junixsocket's native jars come for every platform: keep this one's only.
-case $(uname -s) in Linux) os=linux ;; Darwin) os=osx ;; *) os=unknown ;; esac
-case $(uname -m) in x86_64|amd64) arch=x86_64 ;; aarch64|arm64) arch=aarch_64 ;; *) arch=unknown ;; esac
-for jar in "$staging"/jars/*-linux-*.jar "$staging"/jars/*-osx-*.jar; do
-  [ -e "$jar" ] || continue
-  case $jar in *-"$os"-"$arch".jar) ;; *) rm -f "$jar" ;; esac
-done
-# The modules the code uses, named rather than found by jdeps, which also lists what libraries
-# touch only optionally (java.desktop and java.sql for Jackson's java.beans and java.sql types,
-# java.rmi for junixsocket's RMI, java.naming for Bouncy Castle's LDAP): 40 MB we never load.
-# java.logging: JUL; java.net.http: registry logins; jdk.security.auth: our uid;
-# jdk.unsupported: sun.misc (signals, Netty's Unsafe); jdk.jfr: Netty's allocator events.
-modules=java.base,java.logging,java.net.http,jdk.security.auth,jdk.unsupported,jdk.jfr
-"$jdk/bin/jlink" --add-modules "$modules" \
-  --strip-debug --no-header-files --no-man-pages --output "$staging/runtime"
-# java.security still lists the providers of modules this runtime leaves out (XMLDSig, SunPCSC,
-# SunPKCS11, ...). The first lookup that reaches one searches the class path for it, where Bouncy
-# Castle's jar offers its provider: a signed-jar check and 560 classes loaded at every start, for
-# nothing. Listing only the providers present: the daemon starts in 1.0 s instead of 1.5 s and
-# idles at 73 MiB instead of 100 (measured on the installed runtime, 2 cores).
-sed -i.orig -E '/^security\.provider\.[0-9]+=(XMLDSig|SunPCSC|JdkLDAP|JdkSASL|SunPKCS11|SunMSCAPI|Apple)( .*)?$/d' \
-  "$staging/runtime/conf/security/java.security"
-rm -f "$staging/runtime/conf/security/java.security.orig"
+"$here/.mvn/make-runtime" "$jdk" "$staging"
 
 rm -rf "$lib.old"
 [ -d "$lib" ] && mv "$lib" "$lib.old"

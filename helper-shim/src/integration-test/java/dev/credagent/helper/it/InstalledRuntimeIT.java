@@ -1,0 +1,94 @@
+package dev.credagent.helper.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.credagent.it.AgentEnvironment;
+import dev.credagent.it.Run;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The daemon and the CLI on the runtime install.sh makes (.mvn/make-runtime: six modules, the
+ * providers they have), not on the build's JDK: what users run. A TLS login through a private CA
+ * and a helper get work, and no Bouncy Castle class is loaded at start (a missing provider in
+ * java.security used to make the JDK instantiate Bouncy Castle's: 560 classes and 27 MiB).
+ */
+class InstalledRuntimeIT {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private AgentEnvironment agent;
+  private Registry registry;
+  private Path prefix;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    assumeTrue(Registry.available(), "needs Debian's docker-registry and apache2-utils (htpasswd)");
+    Path jlink = Path.of(System.getProperty("java.home"), "bin", "jlink");
+    assumeTrue(Files.isExecutable(jlink), "needs a JDK with jlink to run the tests on");
+    agent = new AgentEnvironment();
+    prefix = agent.root().resolve("prefix");
+    Path bin = Files.createDirectories(prefix.resolve("bin"));
+    Path lib = Files.createDirectories(prefix.resolve("lib/credagent/jars"));
+    Files.copy(AgentEnvironment.launcher(), bin.resolve("credagent"), StandardCopyOption.COPY_ATTRIBUTES);
+    Files.copy(HelperInstall.helperBinary(), bin.resolve("docker-credential-agent"), StandardCopyOption.COPY_ATTRIBUTES);
+    Path distLib = AgentEnvironment.dist().resolve("lib/credagent");
+    Files.copy(distLib.resolve("daemon.jvmoptions"), lib.resolveSibling("daemon.jvmoptions"));
+    try (Stream<Path> jars = Files.list(distLib.resolve("jars"))) {
+      for (Path jar : jars.toList()) {
+        Files.copy(jar, lib.resolve(jar.getFileName()));
+      }
+    }
+    agent.run(List.of(Path.of("../.mvn/make-runtime").toAbsolutePath().toString(), System.getProperty("java.home"),
+        lib.getParent().toString()), "").requireSuccess();
+    agent.env().put("PATH", bin + ":" + System.getenv("PATH"));
+    agent.env().remove("JAVA_HOME"); // the launcher must take the runtime beside it
+    agent.env().put("HOME", Files.createDirectories(agent.root().resolve("user-home")).toString());
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    if (registry != null) {
+      registry.close();
+    }
+    if (agent != null) {
+      agent.close();
+    }
+  }
+
+  @Test
+  void aTlsLoginAndAHelperGetOnTheInstalledRuntimeWithoutBouncyCastleAtStart() throws Exception {
+    Path classes = agent.root().resolve("daemon-classes.txt");
+    agent.env().put("JAVA_TOOL_OPTIONS", "-Xlog:class+load:file=" + classes);
+    Run unlock = agent.run(List.of(prefix.resolve("bin/credagent").toString(), "unlock", "--passphrase-stdin"), "pw\n");
+    unlock.requireSuccess();
+    agent.env().remove("JAVA_TOOL_OPTIONS");
+    assertEquals(prefix.resolve("lib/credagent/runtime/bin/java").toRealPath(),
+        Path.of("/proc/" + agent.daemonPid() + "/exe").toRealPath(), "the daemon runs on the installed runtime");
+    String loaded = Files.readString(classes);
+    assertTrue(loaded.contains("dev.credagent.daemon.Daemon"), "the log is the daemon's");
+    assertFalse(loaded.contains("org.bouncycastle"), "no Bouncy Castle class at start");
+
+    Path dir = Files.createDirectories(agent.root().resolve("registry"));
+    TestCertificates certificates = TestCertificates.create(dir);
+    registry = Registry.withHtpasswdTls(dir, "alice", "s3cret-tls", certificates);
+    Path certsD = Files.createDirectories(agent.root().resolve("user-home/.docker/certs.d").resolve(registry.host()));
+    Files.copy(certificates.ca(), certsD.resolve("ca.crt"));
+    Run login = agent.run(List.of(prefix.resolve("bin/credagent").toString(), "login", "https://" + registry.host(),
+        "-u", "alice", "--password-stdin"), "s3cret-tls\n");
+    assertEquals(0, login.exitCode(), login.stderr());
+    JsonNode got = JSON.readTree(agent.run(List.of(prefix.resolve("bin/docker-credential-agent").toString(), "get"),
+        registry.host()).requireSuccess().stdout());
+    assertEquals("alice", got.path("Username").asText());
+    assertEquals("s3cret-tls", got.path("Secret").asText());
+  }
+}
