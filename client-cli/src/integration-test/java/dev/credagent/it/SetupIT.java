@@ -235,6 +235,35 @@ class SetupIT {
     assertTrue(human.stdout().contains("get           other.example                not_found"), human.stdout());
   }
 
+  @Test
+  void logFollowPrintsEachNewLineAsItIsWritten() throws Exception {
+    agent.unlock("pw");
+    agent.credagent("first\n", "store", "f.example", "-u", "before").requireSuccess();
+    ProcessBuilder builder = new ProcessBuilder(AgentEnvironment.launcher().toString(), "log", "--follow", "--server", "f.example");
+    builder.environment().putAll(agent.env());
+    Process follow = builder.start();
+    try (java.io.BufferedReader out = new java.io.BufferedReader(
+        new java.io.InputStreamReader(follow.getInputStream(), java.nio.charset.StandardCharsets.UTF_8))) {
+      assertTrue(readLine(out).contains("store"), "the line already there, so the follower has read the file");
+      agent.credagent("second\n", "store", "other.example", "-u", "u").requireSuccess();
+      agent.credagent("", "erase", "f.example").requireSuccess();
+      String followed = readLine(out); // written after the follower's first read: only following prints it
+      assertTrue(followed.contains("erase") && followed.contains("f.example") && followed.contains("ok"), followed);
+    } finally {
+      follow.destroyForcibly().waitFor();
+    }
+  }
+
+  private static String readLine(java.io.BufferedReader out) throws Exception {
+    return java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+      try {
+        return out.readLine();
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }).get(20, java.util.concurrent.TimeUnit.SECONDS);
+  }
+
   private List<Path> backups() throws Exception {
     try (Stream<Path> files = Files.list(dockerConfig.getParent())) {
       return files.filter(p -> p.getFileName().toString().startsWith("config.json.credagent-backup-")).toList();
