@@ -73,25 +73,11 @@ final class SetupCommand implements Callable<Integer> {
 
   private void setup(AgentPaths paths, Path config, ObjectNode root, Map<String, String> env) throws Exception {
     String before = root.path("credsStore").isTextual() ? root.path("credsStore").asText() : null;
-    boolean changed = false;
-    boolean stripped = false;
-    boolean switchStore = true;
-    try (Harvest harvest = AuthFile.credentials(config, root)) {
-      if (!harvest.found().isEmpty()) {
-        if (dryRun) {
-          done.add("import " + harvest.found().size() + " credential(s) from " + config + " into the vault: "
-              + harvest.found().stream().map(Object::toString).toList());
-        } else if (!unlocked()) {
-          switchStore = false;
-          done.add("note: " + config + " holds " + harvest.found().size() + " credential(s), and the vault is locked:"
-              + " nothing was imported, and docker keeps its credsStore so that they still work;"
-              + " run `credagent unlock`, then `credagent setup` again");
-        } else {
-          stripped = importAndStrip(config, root, harvest);
-          changed = stripped;
-        }
-      }
-    }
+    Plaintext plaintext = importFrom(config, root, "nothing was imported, and docker keeps its credsStore so that"
+        + " they still work; run `credagent unlock`, then `credagent setup` again");
+    boolean switchStore = plaintext != Plaintext.LOCKED;
+    boolean stripped = plaintext == Plaintext.STRIPPED;
+    boolean changed = stripped;
     if (switchStore && !"agent".equals(before)) {
       root.put("credsStore", "agent");
       changed = true;
@@ -109,7 +95,7 @@ final class SetupCommand implements Callable<Integer> {
     }
     if (containers != null ? containers : ContainersConfig.client(env).isPresent()) {
       ContainersConfig containersConfig = new ContainersConfig(env);
-      for (Path authFile : containersAuthFiles(env)) {
+      for (Path authFile : DockerConfig.containersAuthFiles(env)) {
         moveOut(authFile);
       }
       done.addAll(containersConfig.install(dryRun));
@@ -129,34 +115,40 @@ final class SetupCommand implements Callable<Integer> {
     }
   }
 
-  /** containers' auth files that exist: the runtime one podman logs in to, the persistent one, $REGISTRY_AUTH_FILE. */
-  private static List<Path> containersAuthFiles(Map<String, String> env) {
-    java.util.Set<Path> files = new java.util.LinkedHashSet<>();
-    files.add(DockerConfig.containersAuthFile(env));
-    String runtime = env.get("XDG_RUNTIME_DIR");
-    if (runtime != null && !runtime.isEmpty()) {
-      files.add(Path.of(runtime, "containers", "auth.json"));
+  /** What became of the plaintext credentials of one auth file. */
+  private enum Plaintext { NONE, LOCKED, KEPT, STRIPPED }
+
+  /**
+   * Imports the credentials {@code root} (read from {@code file}) holds and, if the user agrees,
+   * strips them from {@code root}; the caller writes it. LOCKED: the vault is locked, and there is
+   * no terminal to ask for its passphrase; {@code whenLocked} then tells the user what follows.
+   */
+  private Plaintext importFrom(Path file, ObjectNode root, String whenLocked) throws Exception {
+    try (Harvest harvest = AuthFile.credentials(file, root)) {
+      if (harvest.found().isEmpty()) {
+        return Plaintext.NONE;
+      }
+      if (dryRun) {
+        done.add("import " + harvest.found().size() + " credential(s) from " + file + " into the vault: "
+            + harvest.found().stream().map(Object::toString).toList());
+        return Plaintext.KEPT;
+      }
+      if (!unlocked()) {
+        done.add("note: " + file + " holds " + harvest.found().size() + " credential(s), and the vault is locked: "
+            + whenLocked);
+        return Plaintext.LOCKED;
+      }
+      return importAndStrip(file, root, harvest) ? Plaintext.STRIPPED : Plaintext.KEPT;
     }
-    files.add(Path.of(env.getOrDefault("HOME", System.getProperty("user.home")), ".config", "containers", "auth.json"));
-    return files.stream().filter(java.nio.file.Files::exists).toList();
   }
 
   /** Moves the plaintext of a containers auth file into the vault, as for docker's file. */
   private void moveOut(Path file) throws Exception {
     ObjectNode root = AuthFile.read(file);
-    try (Harvest harvest = AuthFile.credentials(file, root)) {
-      if (harvest.found().isEmpty()) {
-        return;
-      }
-      if (dryRun) {
-        done.add("import " + harvest.found().size() + " credential(s) from " + file + " into the vault");
-      } else if (!unlocked()) {
-        done.add("note: " + file + " holds " + harvest.found().size() + " credential(s), and the vault is locked:"
-            + " run `credagent unlock`, then `credagent setup` again to import them");
-      } else if (importAndStrip(file, root, harvest)) {
-        Path backup = JsonFiles.replaceWithBackup(file, JsonFiles.render(root), Instant.now());
-        done.add("wrote " + file + " (the file before: " + backup + "; delete it once podman works as you expect)");
-      }
+    if (importFrom(file, root, "run `credagent unlock`, then `credagent setup` again to import them")
+        == Plaintext.STRIPPED) {
+      Path backup = JsonFiles.replaceWithBackup(file, JsonFiles.render(root), Instant.now());
+      done.add("wrote " + file + " (the file before: " + backup + "; delete it once podman works as you expect)");
     }
   }
 

@@ -1,5 +1,6 @@
 package dev.credagent.imports;
 
+import dev.credagent.files.AgentPaths;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -13,7 +14,26 @@ public final class DockerConfig {
     if (dir != null && !dir.isEmpty()) {
       return Path.of(dir, "config.json").toAbsolutePath();
     }
-    return Path.of(env.getOrDefault("HOME", System.getProperty("user.home")), ".docker", "config.json");
+    return Path.of(AgentPaths.userHome(env), ".docker", "config.json");
+  }
+
+  /**
+   * Every containers auth file that exists: {@link #containersAuthFile}, the runtime one podman
+   * logs in to, and the persistent one in ~/.config, in that order, each once.
+   */
+  public static java.util.List<Path> containersAuthFiles(Map<String, String> env) {
+    java.util.Set<Path> files = new java.util.LinkedHashSet<>();
+    files.add(containersAuthFile(env));
+    String runtime = env.get("XDG_RUNTIME_DIR");
+    if (runtime != null && !runtime.isEmpty()) {
+      files.add(Path.of(runtime, "containers", "auth.json"));
+    }
+    files.add(persistentContainersAuthFile(env));
+    return files.stream().filter(java.nio.file.Files::exists).toList();
+  }
+
+  private static Path persistentContainersAuthFile(Map<String, String> env) {
+    return Path.of(AgentPaths.userHome(env), ".config", "containers", "auth.json");
   }
 
   /** {@code $REGISTRY_AUTH_FILE}, else {@code $XDG_RUNTIME_DIR/containers/auth.json}, as podman and skopeo look first. */
@@ -26,6 +46,6 @@ public final class DockerConfig {
     if (runtime != null && !runtime.isEmpty()) {
       return Path.of(runtime, "containers", "auth.json");
     }
-    return Path.of(env.getOrDefault("HOME", System.getProperty("user.home")), ".config", "containers", "auth.json");
+    return persistentContainersAuthFile(env);
   }
 }

@@ -1,5 +1,6 @@
 package dev.credagent.setup;
 
+import dev.credagent.files.AgentPaths;
 import dev.credagent.files.DurableFile;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -32,7 +33,7 @@ public final class ContainersConfig {
 
   public ContainersConfig(Map<String, String> env) {
     // containers/image reads the per-user drop-ins under $HOME, not $XDG_CONFIG_HOME.
-    this.file = Path.of(env.getOrDefault("HOME", System.getProperty("user.home")),
+    this.file = Path.of(AgentPaths.userHome(env),
         ".config", "containers", "registries.conf.d", FILE_NAME);
   }
 
@@ -50,15 +51,7 @@ public final class ContainersConfig {
 
   /** The first of podman, buildah or skopeo on PATH. */
   public static Optional<Path> client(Map<String, String> env) {
-    for (String name : CLIENTS) {
-      for (String dir : env.getOrDefault("PATH", "").split(":")) {
-        Path candidate = Path.of(dir.isEmpty() ? "." : dir, name);
-        if (Files.isExecutable(candidate)) {
-          return Optional.of(candidate);
-        }
-      }
-    }
-    return Optional.empty();
+    return CLIENTS.stream().map(name -> SearchPath.find(env, name)).flatMap(Optional::stream).findFirst();
   }
 
   public List<String> install(boolean dryRun) throws IOException {

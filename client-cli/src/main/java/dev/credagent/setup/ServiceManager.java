@@ -1,5 +1,6 @@
 package dev.credagent.setup;
 
+import dev.credagent.files.AgentPaths;
 import dev.credagent.files.DurableFile;
 import java.io.IOException;
 import java.io.InputStream;
@@ -48,15 +49,27 @@ public abstract sealed class ServiceManager {
     }
   }
 
+  /**
+   * Runs systemctl or launchctl, 60 s at most. Its output goes to a temp file rather than a pipe
+   * we would read until it closes, which a command that hangs with its output open never does.
+   */
   static void run(List<String> command) throws IOException, InterruptedException {
-    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-    byte[] out = process.getInputStream().readNBytes(64 * 1024);
-    if (!process.waitFor(60, TimeUnit.SECONDS)) {
-      process.destroyForcibly();
-      throw new IOException(String.join(" ", command) + " did not finish within 60 s");
-    }
-    if (process.exitValue() != 0) {
-      throw new IOException(String.join(" ", command) + " failed: " + new String(out, StandardCharsets.UTF_8).strip());
+    Path output = Files.createTempFile("credagent-setup-", ".out");
+    try {
+      Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile()).start();
+      if (!process.waitFor(60, TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+        throw new IOException(String.join(" ", command) + " did not finish within 60 s");
+      }
+      if (process.exitValue() != 0) {
+        byte[] said;
+        try (InputStream in = Files.newInputStream(output)) {
+          said = in.readNBytes(64 * 1024);
+        }
+        throw new IOException(String.join(" ", command) + " failed: " + new String(said, StandardCharsets.UTF_8).strip());
+      }
+    } finally {
+      Files.deleteIfExists(output);
     }
   }
 
@@ -66,9 +79,7 @@ public abstract sealed class ServiceManager {
     private final Path dir;
 
     Systemd(Map<String, String> env) {
-      String config = env.get("XDG_CONFIG_HOME");
-      this.dir = (config != null && !config.isEmpty() ? Path.of(config)
-          : Path.of(env.getOrDefault("HOME", System.getProperty("user.home")), ".config")).resolve("systemd/user");
+      this.dir = AgentPaths.configHome(env).resolve("systemd/user");
     }
 
     /** The service unit with {@code launcher} in its ExecStart. */
@@ -126,7 +137,7 @@ public abstract sealed class ServiceManager {
     private final Path home;
 
     Launchd(Map<String, String> env) {
-      home = Path.of(env.getOrDefault("HOME", System.getProperty("user.home")));
+      home = Path.of(AgentPaths.userHome(env));
       plist = home.resolve("Library/LaunchAgents/" + LABEL + ".plist");
     }
 

@@ -28,12 +28,7 @@ public record AgentConfig(Duration idleTtl, Duration maxTtl, long auditMaxBytes)
     if (explicit != null && !explicit.isEmpty()) {
       return Path.of(explicit).toAbsolutePath();
     }
-    String configHome = env.get("XDG_CONFIG_HOME");
-    if (configHome != null && !configHome.isEmpty()) {
-      return Path.of(configHome, "credagent", FILE_NAME).toAbsolutePath();
-    }
-    String home = env.getOrDefault("HOME", System.getProperty("user.home"));
-    return Path.of(home, ".config", "credagent", FILE_NAME);
+    return dev.credagent.files.AgentPaths.configHome(env).resolve("credagent").resolve(FILE_NAME);
   }
 
   /** The settings in {@code file}; the defaults where it does not exist. */

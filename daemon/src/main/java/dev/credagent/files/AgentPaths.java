@@ -57,9 +57,16 @@ public record AgentPaths(Path home, Path socket) {
     return Path.of(tmp != null ? tmp : "/tmp", "credagent-" + uid, SOCKET_FILE).toAbsolutePath();
   }
 
-  private static String userHome(Map<String, String> env) {
+  /** {@code $HOME}, else the JVM's idea of it: where ~/.docker, ~/.config and the rest are. */
+  public static String userHome(Map<String, String> env) {
     String home = nonEmpty(env.get("HOME"));
     return home != null ? home : System.getProperty("user.home");
+  }
+
+  /** {@code $XDG_CONFIG_HOME}, else {@code ~/.config}: where config.toml and systemd's user units go. */
+  public static Path configHome(Map<String, String> env) {
+    String explicit = nonEmpty(env.get("XDG_CONFIG_HOME"));
+    return explicit != null ? Path.of(explicit).toAbsolutePath() : Path.of(userHome(env), ".config");
   }
 
   private static String nonEmpty(String value) {
