@@ -242,11 +242,9 @@ public final class CredentialService {
 
   /** Wipes the key and every secret at once, ahead of anything queued. */
   public void lock(Caller caller) {
-    vault.lock();
-    LOG.info("vault locked (" + caller + ")");
-    lockListeners.forEach(Runnable::run);
-    if (audit.enabled() && !caller.equals(Caller.self())) {
-      audit.record("lock", null, CallerProcess.of(caller), "ok");
+    lockNow("vault locked (" + caller + ")");
+    if (!caller.equals(Caller.self())) {
+      audit(caller, "lock", null, "ok");
     }
   }
 
@@ -258,11 +256,16 @@ public final class CredentialService {
   public void expireIfDue() {
     AutoLock.Due due = autoLock.due();
     if (due != null) {
-      vault.lock();
-      LOG.info("vault locked by itself: " + due.reason());
-      lockListeners.forEach(Runnable::run);
-      audit.record("lock", null, CallerProcess.of(Caller.self()), "auto-lock: " + due.reason());
+      lockNow("vault locked by itself: " + due.reason());
+      audit(Caller.self(), "lock", null, "auto-lock: " + due.reason());
     }
+  }
+
+  /** The key and every secret leave memory, and every cache is told. */
+  private void lockNow(String logLine) {
+    vault.lock();
+    LOG.info(logLine);
+    lockListeners.forEach(Runnable::run);
   }
 
   /** Expires the vault if due, then says whether it is unlocked; a credential op counts as use. */
