@@ -2,10 +2,12 @@ package dev.credagent.imports;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.credagent.source.SourceDefinition;
+import dev.credagent.source.SourceFailedException;
+import dev.credagent.source.SourceRunner;
+import dev.credagent.vault.Credential;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Iterator;
 import java.util.Map;
@@ -30,37 +32,37 @@ public final class HelperSource {
     }
     String program = "docker-credential-" + name;
     Harvest harvest = new Harvest(program);
-    JsonNode listed = JSON.readTree(run(program, "list", ""));
+    JsonNode listed = JSON.readTree(run(program, "list"));
     if (listed == null || !listed.isObject()) {
       throw new IOException(program + " list did not answer a JSON object of servers; nothing was imported");
     }
+    // Each get as the daemon runs a helper source: bounded, and the secret never a String.
+    SourceRunner runner = new SourceRunner(TIMEOUT);
+    SourceDefinition helper = SourceDefinition.helper(name, SourceDefinition.DEFAULT_TTL, Map.of());
     for (Iterator<Map.Entry<String, JsonNode>> it = listed.fields(); it.hasNext();) {
       String server = it.next().getKey();
       try {
-        JsonNode got = JSON.readTree(run(program, "get", server));
-        String secret = got.path("Secret").asText("");
-        if (secret.isEmpty()) {
-          harvest.skipped().add(new Skipped(server, program + " get answered no secret"));
-        } else {
-          harvest.found().add(new Found(server, got.path("Username").asText(""), secret.toCharArray()));
+        Credential got = runner.run(server, helper);
+        try {
+          harvest.found().add(new Found(server, got.username(), got.secret().toChars()));
+        } finally {
+          got.secret().destroy();
         }
-      } catch (IOException e) {
+      } catch (SourceFailedException e) {
         harvest.skipped().add(new Skipped(server, e.getMessage()));
       }
     }
     return harvest;
   }
 
-  private static byte[] run(String program, String verb, String stdin) throws IOException, InterruptedException {
+  private static byte[] run(String program, String verb) throws IOException, InterruptedException {
     Process process;
     try {
       process = new ProcessBuilder(program, verb).redirectError(ProcessBuilder.Redirect.DISCARD).start();
     } catch (IOException e) {
       throw new IOException(program + " is not on PATH (" + e.getMessage() + "); nothing was imported");
     }
-    try (OutputStream in = process.getOutputStream()) {
-      in.write(stdin.getBytes(StandardCharsets.UTF_8));
-    }
+    process.getOutputStream().close(); // list reads nothing
     // Read on another thread, so that a helper that hangs with its output open is still timed out.
     java.util.concurrent.FutureTask<byte[]> reading = new java.util.concurrent.FutureTask<>(() -> {
       try (InputStream from = process.getInputStream()) {
