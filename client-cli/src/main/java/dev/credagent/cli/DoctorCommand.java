@@ -15,6 +15,7 @@ import dev.credagent.imports.DockerConfig;
 import dev.credagent.imports.Harvest;
 import dev.credagent.protocol.Op;
 import dev.credagent.setup.ContainersConfig;
+import dev.credagent.setup.SearchPath;
 import dev.credagent.setup.ServiceManager;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -230,13 +231,7 @@ final class DoctorCommand implements Callable<Integer> {
   }
 
   private static Optional<Path> onPath(String program) {
-    for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
-      Path candidate = Path.of(dir.isEmpty() ? "." : dir, program);
-      if (Files.isExecutable(candidate)) {
-        return Optional.of(candidate);
-      }
-    }
-    return Optional.empty();
+    return SearchPath.find(System.getenv(), program);
   }
 
   private static boolean sameFile(Path a, Path b) {
