@@ -6,12 +6,16 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.util.AbstractMap;
+import java.util.AbstractSet;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -30,6 +34,7 @@ public final class Vault {
   private static final String LOCKED_WHILE_WAITING = "the vault was locked while this unlock waited; unlock again";
 
   private final Path file;
+  private final Path journal;
   private final java.util.function.Supplier<KdfParams> paramsForNewVault;
   private final SecureRandom random;
   private final AtomicReference<Session> session = new AtomicReference<>();
@@ -38,20 +43,47 @@ public final class Vault {
   /** One key derivation at a time: each holds {@link KdfParams#memoryKiB()} of memory. */
   private final Object unlocking = new Object();
 
-  /** The key and the open credentials, while unlocked. The map is never changed, only replaced. */
-  private record Session(VaultFormat.KeySpec keySpec, VaultKey key, Map<String, Credential> credentials,
-      Map<String, String> sources) {
-    Session with(Map<String, Credential> replacement) {
-      return new Session(keySpec, key, replacement, sources);
+  /**
+   * The journal may grow to the vault file's size (and this much at least) before a write folds it
+   * into a new vault file: each byte stored is then rewritten about twice, however large the vault.
+   */
+  static final long FOLD_FLOOR_BYTES = 64 << 10;
+
+  /**
+   * The key and the open credentials, while unlocked, and where the files stand. The maps are never
+   * changed, only replaced.
+   */
+  private record Session(VaultFormat.KeySpec keySpec, VaultKey key, SortedMap<String, Credential> credentials,
+      Map<String, String> sources, OnDisk disk) {
+    Session with(SortedMap<String, Credential> replacement) {
+      return new Session(keySpec, key, replacement, sources, disk);
     }
 
     Session withSources(Map<String, String> replacement) {
-      return new Session(keySpec, key, credentials, replacement);
+      return new Session(keySpec, key, credentials, replacement, disk);
+    }
+
+    Session with(OnDisk written) {
+      return new Session(keySpec, key, credentials, sources, written);
     }
 
     void wipe() {
       key.destroy();
       credentials.values().forEach(credential -> credential.secret().destroy());
+    }
+  }
+
+  /**
+   * The vault file's nonce (which names it: the journal records which file it extends) and size, and
+   * the journal's sound length and record count.
+   */
+  private record OnDisk(byte[] snapshotNonce, long snapshotBytes, long journalBytes, int records) {
+    OnDisk appended(long length) {
+      return new OnDisk(snapshotNonce, snapshotBytes, length, records + 1);
+    }
+
+    boolean foldDue() {
+      return journalBytes > Math.max(FOLD_FLOOR_BYTES, snapshotBytes);
     }
   }
 
@@ -75,6 +107,7 @@ public final class Vault {
 
   private Vault(Path file, java.util.function.Supplier<KdfParams> paramsForNewVault, SecureRandom random) {
     this.file = file;
+    this.journal = Journal.pathFor(file);
     this.paramsForNewVault = paramsForNewVault;
     this.random = random;
   }
@@ -122,18 +155,18 @@ public final class Vault {
           return checkPassphrase(open, utf8, locksSeen);
         }
         byte[] sealedBytes;
+        byte[] journalBytes;
         synchronized (this) { // not in the middle of a write that a lock interrupted
-          try {
-            sealedBytes = Files.readAllBytes(file);
-          } catch (NoSuchFileException absent) {
-            sealedBytes = null;
-          }
+          sealedBytes = readIfThere(file);
+          journalBytes = readIfThere(journal);
         }
         if (sealedBytes == null) {
           create(utf8, locksSeen);
           return Unlocked.CREATED;
         }
-        install(open(VaultFormat.parse(sealedBytes), utf8), locksSeen);
+        VaultFormat.Sealed sealed = VaultFormat.parse(sealedBytes);
+        Opened opened = open(sealed, journalBytes, utf8);
+        install(opened.session().with(new OnDisk(sealed.nonce(), sealedBytes.length, 0, 0)), opened.replay(), locksSeen);
         DurableFile.removeLeftovers(file);
         return Unlocked.OPENED;
       }
@@ -167,11 +200,51 @@ public final class Vault {
     }
   }
 
-  /** Server to username, sorted. */
-  public SortedMap<String, String> list() throws VaultLockedException {
-    SortedMap<String, String> usernames = new TreeMap<>();
-    requireUnlocked().credentials().forEach((server, credential) -> usernames.put(server, credential.username()));
-    return usernames;
+  /**
+   * Server to username, in server order: a view of the credentials open now, not a copy (a list of
+   * 10,000 would otherwise sort and copy 10,000 entries each time).
+   */
+  public Map<String, String> list() throws VaultLockedException {
+    SortedMap<String, Credential> credentials = requireUnlocked().credentials();
+    return new AbstractMap<>() {
+      @Override
+      public Set<Entry<String, String>> entrySet() {
+        return new AbstractSet<>() {
+          @Override
+          public Iterator<Entry<String, String>> iterator() {
+            Iterator<Entry<String, Credential>> each = credentials.entrySet().iterator();
+            return new Iterator<>() {
+              @Override
+              public boolean hasNext() {
+                return each.hasNext();
+              }
+
+              @Override
+              public Entry<String, String> next() {
+                Entry<String, Credential> entry = each.next();
+                return new SimpleImmutableEntry<>(entry.getKey(), entry.getValue().username());
+              }
+            };
+          }
+
+          @Override
+          public int size() {
+            return credentials.size();
+          }
+        };
+      }
+
+      @Override
+      public String get(Object server) {
+        Credential credential = credentials.get(server);
+        return credential == null ? null : credential.username();
+      }
+
+      @Override
+      public boolean containsKey(Object server) {
+        return credentials.containsKey(server);
+      }
+    };
   }
 
   public int size() throws VaultLockedException {
@@ -209,10 +282,11 @@ public final class Vault {
    */
   public synchronized List<VaultException> apply(List<? extends Change> changes) throws VaultLockedException, IOException {
     Session open = requireUnlocked();
-    Map<String, Credential> next = new HashMap<>(open.credentials());
+    // Sorted as it is kept, so a list is a walk, not a sort; a copy of a sorted map is linear.
+    SortedMap<String, Credential> next = new TreeMap<>(open.credentials());
     List<VaultException> outcomes = new ArrayList<>(changes.size());
+    List<Change> made = new ArrayList<>(changes.size());
     List<Credential> superseded = new ArrayList<>();
-    boolean changed = false;
     for (Change change : changes) {
       Credential gone = switch (change) {
         case Put put -> next.put(put.server(), put.credential());
@@ -222,14 +296,14 @@ public final class Vault {
         outcomes.add(new CredentialNotFoundException(change.server()));
         continue;
       }
-      changed = true;
+      made.add(change);
       outcomes.add(null);
       if (gone != null) {
         superseded.add(gone);
       }
     }
-    if (changed) {
-      commit(open, next);
+    if (!made.isEmpty()) {
+      commit(open, open.with(Collections.unmodifiableSortedMap(next)), made);
       // Replaced or erased: out of the vault now (or wiped by the lock that came during the write).
       superseded.forEach(credential -> credential.secret().destroy());
     }
@@ -251,7 +325,8 @@ public final class Vault {
     Session open = requireUnlocked();
     Map<String, String> next = new HashMap<>(open.sources());
     next.put(registry, definition);
-    commitSources(open, next);
+    commit(open, open.withSources(Collections.unmodifiableMap(next)),
+        List.of(new JournalRecord.SourceChange(registry, definition)));
   }
 
   public synchronized void removeSource(String registry) throws VaultException, IOException {
@@ -261,15 +336,7 @@ public final class Vault {
     }
     Map<String, String> next = new HashMap<>(open.sources());
     next.remove(registry);
-    commitSources(open, next);
-  }
-
-  private void commitSources(Session open, Map<String, String> next) throws IOException, VaultLockedException {
-    Session updated = open.withSources(Collections.unmodifiableMap(next));
-    write(updated);
-    if (!session.compareAndSet(open, updated)) {
-      updated.wipe();
-    }
+    commit(open, open.withSources(Collections.unmodifiableMap(next)), List.of(JournalRecord.SourceChange.removed(registry)));
   }
 
   private Unlocked checkPassphrase(Session open, byte[] passphrase, long locksSeen) throws VaultException {
@@ -289,20 +356,35 @@ public final class Vault {
 
   private void create(byte[] passphrase, long locksSeen) throws IOException, VaultLockedException {
     VaultFormat.KeySpec spec = VaultFormat.KeySpec.fresh(paramsForNewVault.get(), random);
-    Session fresh = new Session(spec, new VaultKey(spec.params().deriveKey(passphrase, spec.salt())), Map.of(), Map.of());
+    Session fresh = new Session(spec, new VaultKey(spec.params().deriveKey(passphrase, spec.salt())),
+        Collections.emptySortedMap(), Map.of(),
+        null);
     synchronized (this) {
       if (locks.get() != locksSeen) {
         fresh.wipe();
         throw new VaultLockedException(LOCKED_WHILE_WAITING);
       }
-      write(fresh);
-      install(fresh, locksSeen);
+      install(fresh.with(writeWhole(fresh)), null, locksSeen);
     }
   }
 
-  private void install(Session opened, long locksSeen) throws VaultLockedException {
+  /**
+   * Publishes an opened (or created) session unless a lock came since {@code locksSeen}, first
+   * setting its journal straight: a fresh one when there is none or it is stale ({@code replay}
+   * null), the torn tail cut off when a crash left one.
+   */
+  private void install(Session opened, Journal.Replay replay, long locksSeen) throws VaultLockedException, IOException {
     synchronized (this) {
-      if (locks.get() == locksSeen && session.compareAndSet(null, opened)) {
+      if (locks.get() == locksSeen && session.get() == null) {
+        Session ready;
+        try {
+          // A created vault's journal was started with its file; an opened one's is set straight here.
+          ready = opened.disk().journalBytes() > 0 ? opened : opened.with(settle(opened.disk(), replay));
+        } catch (IOException | RuntimeException e) {
+          opened.wipe();
+          throw e;
+        }
+        session.set(ready);
         return;
       }
     }
@@ -310,45 +392,74 @@ public final class Vault {
     throw new VaultLockedException(LOCKED_WHILE_WAITING);
   }
 
-  private Session open(VaultFormat.Sealed sealed, byte[] passphrase) throws VaultException {
+  private OnDisk settle(OnDisk disk, Journal.Replay replay) throws IOException {
+    if (replay == null) {
+      return new OnDisk(disk.snapshotNonce(), disk.snapshotBytes(), Journal.reset(journal, disk.snapshotNonce()), 0);
+    }
+    if (replay.tornTail()) {
+      Journal.truncate(journal, replay.soundBytes());
+    }
+    return new OnDisk(disk.snapshotNonce(), disk.snapshotBytes(), replay.soundBytes(), replay.records().size());
+  }
+
+  /** An opened vault file with its journal applied, and what was in the journal. */
+  private record Opened(Session session, Journal.Replay replay) {}
+
+  private Opened open(VaultFormat.Sealed sealed, byte[] journalBytes, byte[] passphrase) throws VaultException {
     byte[] key = sealed.keySpec().params().deriveKey(passphrase, sealed.keySpec().salt());
     byte[] plaintext = VaultFormat.open(sealed, key);
     if (plaintext == null) {
       Arrays.fill(key, (byte) 0);
       throw new WrongPassphraseException();
     }
+    VaultBody.Contents contents = null;
+    Journal.Replay replay = null;
     try {
-      VaultBody.Contents contents = VaultBody.decode(plaintext);
-      return new Session(sealed.keySpec(), new VaultKey(key), Collections.unmodifiableMap(contents.credentials()),
-          Collections.unmodifiableMap(contents.sources()));
+      contents = VaultBody.decode(plaintext);
+      replay = Journal.read(journalBytes, sealed.nonce(), key);
+      if (replay != null) {
+        for (byte[] record : replay.records()) {
+          JournalRecord.apply(record, contents);
+        }
+      }
+      return new Opened(new Session(sealed.keySpec(), new VaultKey(key), Collections.unmodifiableSortedMap(contents.credentials()),
+          Collections.unmodifiableMap(contents.sources()), null), replay);
     } catch (CorruptVaultException | RuntimeException e) {
       Arrays.fill(key, (byte) 0);
+      if (contents != null) {
+        contents.credentials().values().forEach(credential -> credential.secret().destroy());
+      }
       throw e;
     } finally {
       Arrays.fill(plaintext, (byte) 0);
+      if (replay != null) {
+        replay.records().forEach(record -> Arrays.fill(record, (byte) 0));
+      }
     }
   }
 
   /**
-   * Writes {@code next} durably, then publishes it; false when a lock came during the write (the
-   * change is on disk all the same, and the new secrets are wiped with the rest).
+   * Makes {@code changes} (which turned {@code open} into {@code updated}) durable, then publishes
+   * {@code updated}; false when a lock came during the write (the change is on disk all the same,
+   * and the new secrets are wiped with the rest).
    */
-  private boolean commit(Session open, Map<String, Credential> next) throws IOException, VaultLockedException {
-    Session updated = open.with(Collections.unmodifiableMap(next));
-    write(updated);
-    if (session.compareAndSet(open, updated)) {
+  private boolean commit(Session open, Session updated, List<?> changes) throws IOException, VaultLockedException {
+    Session written = updated.with(open.disk().foldDue() ? writeWhole(updated) : append(open.disk(), open.key(), changes));
+    if (session.compareAndSet(open, written)) {
       return true;
     }
-    updated.wipe();
+    written.wipe();
     return false;
   }
 
-  private void write(Session state) throws IOException, VaultLockedException {
-    byte[] key = state.key().copy();
+  /** One sealed record at the end of the journal and one fdatasync: a store's usual cost. */
+  private OnDisk append(OnDisk disk, VaultKey vaultKey, List<?> changes) throws IOException, VaultLockedException {
+    byte[] key = vaultKey.copy();
     byte[] plaintext = null;
     try {
-      plaintext = VaultBody.encode(state.credentials(), state.sources());
-      DurableFile.replace(file, VaultFormat.seal(state.keySpec(), key, plaintext, random));
+      plaintext = JournalRecord.encode(changes);
+      return disk.appended(Journal.append(journal, disk.journalBytes(), disk.snapshotNonce(), disk.records(), key,
+          plaintext, random));
     } catch (Secret.DestroyedSecretException lockedWhileEncoding) {
       throw new VaultLockedException();
     } finally {
@@ -356,6 +467,37 @@ public final class Vault {
       if (plaintext != null) {
         Arrays.fill(plaintext, (byte) 0);
       }
+    }
+  }
+
+  /**
+   * Writes all of {@code state} as a new vault file, then starts an empty journal for it (the old
+   * journal goes stale the moment the new file is in place, so a crash between the two is safe).
+   */
+  private OnDisk writeWhole(Session state) throws IOException, VaultLockedException {
+    byte[] key = state.key().copy();
+    byte[] plaintext = null;
+    try {
+      plaintext = VaultBody.encode(state.credentials(), state.sources());
+      byte[] nonce = VaultFormat.freshNonce(random);
+      byte[] sealed = VaultFormat.seal(state.keySpec(), key, plaintext, nonce);
+      DurableFile.replace(file, sealed);
+      return new OnDisk(nonce, sealed.length, Journal.reset(journal, nonce), 0);
+    } catch (Secret.DestroyedSecretException lockedWhileEncoding) {
+      throw new VaultLockedException();
+    } finally {
+      Arrays.fill(key, (byte) 0);
+      if (plaintext != null) {
+        Arrays.fill(plaintext, (byte) 0);
+      }
+    }
+  }
+
+  private static byte[] readIfThere(Path path) throws IOException {
+    try {
+      return Files.readAllBytes(path);
+    } catch (NoSuchFileException absent) {
+      return null;
     }
   }
 

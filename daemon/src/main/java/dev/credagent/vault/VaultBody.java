@@ -8,6 +8,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.Map;
+import java.util.SortedMap;
 import java.util.TreeMap;
 
 /**
@@ -24,7 +25,7 @@ final class VaultBody {
   private VaultBody() {}
 
   /** What a vault holds. */
-  record Contents(Map<String, Credential> credentials, Map<String, String> sources) {}
+  record Contents(SortedMap<String, Credential> credentials, Map<String, String> sources) {}
 
   /** The caller wipes the returned bytes once sealed. */
   static byte[] encode(Map<String, Credential> credentials, Map<String, String> sources) {
@@ -60,7 +61,7 @@ final class VaultBody {
   }
 
   static Contents decode(byte[] plaintext) throws CorruptVaultException {
-    Map<String, Credential> credentials = new TreeMap<>();
+    SortedMap<String, Credential> credentials = new TreeMap<>();
     Map<String, String> sources = new TreeMap<>();
     try (JsonParser json = JSON.createParser(plaintext)) {
       expect(json.nextToken() == JsonToken.START_OBJECT);

@@ -39,7 +39,8 @@ final class VaultFormat {
   static final int AEAD_AES_256_GCM = 1;
   static final int SALT_BYTES = 16;
   static final int NONCE_BYTES = 12;
-  private static final int TAG_BITS = 128;
+  static final int TAG_BYTES = 16;
+  private static final int TAG_BITS = TAG_BYTES * 8;
 
   private VaultFormat() {}
 
@@ -52,12 +53,21 @@ final class VaultFormat {
     }
   }
 
+  static byte[] freshNonce(SecureRandom random) {
+    byte[] nonce = new byte[NONCE_BYTES];
+    random.nextBytes(nonce);
+    return nonce;
+  }
+
   /** A parsed file: how to derive its key, and the sealed rest. */
   record Sealed(KeySpec keySpec, byte[] header, byte[] nonce, byte[] ciphertext) {}
 
   static byte[] seal(KeySpec spec, byte[] key, byte[] plaintext, SecureRandom random) {
-    byte[] nonce = new byte[NONCE_BYTES];
-    random.nextBytes(nonce);
+    return seal(spec, key, plaintext, freshNonce(random));
+  }
+
+  /** Seals with {@code nonce}, which must never have been used with this key (see {@link #freshNonce}). */
+  static byte[] seal(KeySpec spec, byte[] key, byte[] plaintext, byte[] nonce) {
     byte[] header = header(spec, nonce);
     try {
       Cipher gcm = gcm(Cipher.ENCRYPT_MODE, key, nonce, header);
@@ -139,7 +149,7 @@ final class VaultFormat {
     return out.array();
   }
 
-  private static Cipher gcm(int mode, byte[] key, byte[] nonce, byte[] header) throws GeneralSecurityException {
+  static Cipher gcm(int mode, byte[] key, byte[] nonce, byte[] header) throws GeneralSecurityException {
     Cipher gcm = Cipher.getInstance("AES/GCM/NoPadding");
     gcm.init(mode, new SecretKeySpec(key, "AES"), new GCMParameterSpec(TAG_BITS, nonce));
     gcm.updateAAD(header);

@@ -47,7 +47,8 @@ class VaultTest {
   @Test
   void nothingSecretIsReadableInTheFile() throws Exception {
     vault.store("registry.example.com", new Credential("alice-the-user", TestKdf.secret("hunter2-secret")));
-    String onDisk = new String(Files.readAllBytes(file), StandardCharsets.ISO_8859_1);
+    String onDisk = new String(Files.readAllBytes(file), StandardCharsets.ISO_8859_1)
+        + new String(Files.readAllBytes(Journal.pathFor(file)), StandardCharsets.ISO_8859_1);
     assertFalse(onDisk.contains("hunter2-secret"));
     assertFalse(onDisk.contains("alice-the-user"));
     assertFalse(onDisk.contains("registry.example.com"));
