@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import dev.credagent.vault.Secret;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -71,7 +72,21 @@ public final class Response implements AutoCloseable {
 
   /** The JSON line with its newline; wipe it after sending when {@link #carriesSecret()}. */
   public byte[] toLine() {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(128);
+    ByteArrayOutputStream out = new ByteArrayOutputStream(sizeHint());
+    writeLine(out);
+    return out.toByteArray();
+  }
+
+  /**
+   * About how many bytes the line takes, so a buffer can be sized up front: a list of 10,000
+   * would otherwise copy itself a dozen times as it grows.
+   */
+  public int sizeHint() {
+    return 128 + fields.values().stream().mapToInt(value -> value instanceof Map<?, ?> map ? 64 * map.size() : 0).sum();
+  }
+
+  /** Writes the JSON line with its newline to {@code out}. */
+  public void writeLine(OutputStream out) {
     try (JsonGenerator json = JSON.createGenerator(out)) {
       json.writeStartObject();
       json.writeNumberField("v", Request.VERSION);
@@ -87,11 +102,11 @@ public final class Response implements AutoCloseable {
         writeValue(json, field.getValue());
       }
       json.writeEndObject();
+      json.flush();
+      out.write('\n');
     } catch (IOException e) {
       throw new IllegalStateException("writing JSON to memory cannot fail", e);
     }
-    out.write('\n');
-    return out.toByteArray();
   }
 
   @Override

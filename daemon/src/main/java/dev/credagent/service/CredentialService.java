@@ -27,6 +27,7 @@ import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
@@ -337,10 +338,11 @@ public final class CredentialService {
     }));
   }
 
-  public SortedMap<String, String> list(Caller caller) throws VaultLockedException {
+  /** Server to username, in server order. */
+  public Map<String, String> list(Caller caller) throws VaultLockedException {
     usable();
     try {
-      SortedMap<String, String> listed = vault.list();
+      Map<String, String> listed = vault.list();
       audit(caller, "list", null, "ok");
       return listed;
     } catch (VaultLockedException e) {
