@@ -7,6 +7,8 @@ import dev.credagent.files.AgentPaths;
 import dev.credagent.helper.CredentialHelper;
 import dev.credagent.files.PrivateDirectory;
 import dev.credagent.transport.AgentServer;
+import dev.credagent.transport.CommandRelay;
+import dev.credagent.transport.RequestHandler;
 import dev.credagent.transport.DaemonAlreadyRunningException;
 import dev.credagent.transport.InheritedSocket;
 import dev.credagent.transport.InstanceLock;
@@ -74,6 +76,15 @@ public final class Daemon {
   }
 
   public static Daemon start(AgentPaths paths, int uid, Path configFile) throws IOException, ConfigException {
+    return start(paths, uid, configFile, requests -> CommandRelay.HAND_EVERYTHING_BACK);
+  }
+
+  /**
+   * Starts the daemon, with {@code commands} making the relay of the native credagent's command
+   * lines from the request handler they call (the CLI's command tree lives in the CLI's module).
+   */
+  public static Daemon start(AgentPaths paths, int uid, Path configFile,
+      java.util.function.Function<RequestHandler, CommandRelay> commands) throws IOException, ConfigException {
     ProcessHardening.apply();
     AgentConfig initial = AgentConfig.load(configFile); // a bad file stops the start, with its line
     PrivateDirectory.ensure(paths.home(), uid);
@@ -95,9 +106,10 @@ public final class Daemon {
       Runnable stopFromRequest = () -> Thread.ofPlatform().name("credagent-stop").start(daemon::stop);
       Operations operations = new Operations(daemon.service, info, stopFromRequest);
       CredentialHelper helper = new CredentialHelper(daemon.service);
+      CommandRelay relayed = commands.apply(operations);
       daemon.server = inherited.isPresent()
-          ? AgentServer.adopt(inherited.getAsInt(), paths.socket(), uid, ServerLimits.DEFAULT, operations, helper)
-          : AgentServer.bind(paths.socket(), uid, ServerLimits.DEFAULT, operations, helper);
+          ? AgentServer.adopt(inherited.getAsInt(), paths.socket(), uid, ServerLimits.DEFAULT, operations, helper, relayed)
+          : AgentServer.bind(paths.socket(), uid, ServerLimits.DEFAULT, operations, helper, relayed);
       daemon.housekeeping.scheduleWithFixedDelay(new IdleCollector(daemon.server::activity, System::gc),
           IDLE_CHECK.toSeconds(), IDLE_CHECK.toSeconds(), TimeUnit.SECONDS);
       daemon.housekeeping.scheduleWithFixedDelay(daemon::tick,

@@ -40,12 +40,13 @@ public final class AgentServer implements AutoCloseable {
 
   /**
    * Binds {@code socket} (which must not exist) 0600 and serves {@code allowedUid} only: JSON
-   * lines to {@code requests}, the native helper's frames to {@code relay}.
+   * lines to {@code requests}, the native helper's frames to {@code relay}, the native credagent's
+   * command lines to {@code commands}.
    */
   public static AgentServer bind(Path socket, int allowedUid, ServerLimits limits, RequestHandler requests,
-      RelayHandler relay) throws IOException {
+      RelayHandler relay, CommandRelay commands) throws IOException {
     requireShortEnough(socket);
-    return serve(socket, -1, allowedUid, limits, requests, relay);
+    return serve(socket, -1, allowedUid, limits, requests, relay, commands);
   }
 
   /**
@@ -54,12 +55,12 @@ public final class AgentServer implements AutoCloseable {
    * clients look for {@code socket}.
    */
   public static AgentServer adopt(int fd, Path socket, int allowedUid, ServerLimits limits, RequestHandler requests,
-      RelayHandler relay) throws IOException {
-    return serve(socket, fd, allowedUid, limits, requests, relay);
+      RelayHandler relay, CommandRelay commands) throws IOException {
+    return serve(socket, fd, allowedUid, limits, requests, relay, commands);
   }
 
   private static AgentServer serve(Path socket, int inheritedFd, int allowedUid, ServerLimits limits,
-      RequestHandler requests, RelayHandler relay) throws IOException {
+      RequestHandler requests, RelayHandler relay, CommandRelay commands) throws IOException {
     NativeTransport transport = NativeTransport.forThisOs();
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, transport.ioHandlerFactory());
     InputBudget budget = new InputBudget(limits.inputBudgetBytes());
@@ -73,7 +74,7 @@ public final class AgentServer implements AutoCloseable {
             @Override
             protected void initChannel(Channel child) {
               child.pipeline().addLast(new PeerCheck(transport, allowedUid), connections,
-                  new ProtocolSniffer(requests, relay, limits, budget, connections));
+                  new ProtocolSniffer(requests, relay, commands, limits, budget, connections));
             }
           });
       // We bind and listen ourselves, then hand Netty the descriptor as systemd's would be: a

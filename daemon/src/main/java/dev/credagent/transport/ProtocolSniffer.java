@@ -7,21 +7,24 @@ import io.netty.handler.codec.ByteToMessageDecoder;
 import java.util.List;
 
 /**
- * One socket, two framings: JSON lines (which start with '{' or blank space) and the native
- * helper's relay frame (which starts with "credential-helper/"). The first byte decides, then
- * this handler steps aside.
+ * One socket, three framings: JSON lines (which start with '{' or blank space), the native
+ * helper's relay frame (which starts with "credential-helper/") and the native credagent's
+ * command frame ("credagent/"). The first bytes decide, then this handler steps aside.
  */
 final class ProtocolSniffer extends ByteToMessageDecoder {
+  private static final int DISTINCT_PREFIX = 5;
   private final RequestHandler requests;
   private final RelayHandler relay;
+  private final CommandRelay commands;
   private final ServerLimits limits;
   private final InputBudget budget;
   private final ConnectionLimit connections;
 
-  ProtocolSniffer(RequestHandler requests, RelayHandler relay, ServerLimits limits, InputBudget budget,
-      ConnectionLimit connections) {
+  ProtocolSniffer(RequestHandler requests, RelayHandler relay, CommandRelay commands, ServerLimits limits,
+      InputBudget budget, ConnectionLimit connections) {
     this.requests = requests;
     this.relay = relay;
+    this.commands = commands;
     this.limits = limits;
     this.budget = budget;
     this.connections = connections;
@@ -33,8 +36,17 @@ final class ProtocolSniffer extends ByteToMessageDecoder {
       return;
     }
     if (in.getByte(in.readerIndex()) == RelayFrameDecoder.MAGIC.charAt(0)) {
-      ctx.pipeline().addAfter(ctx.name(), null, new RelayChannelHandler(relay));
-      ctx.pipeline().addAfter(ctx.name(), null, new RelayFrameDecoder(budget, limits, connections));
+      // "credential-helper/" and "credagent/" part at their fifth byte.
+      if (in.readableBytes() < DISTINCT_PREFIX) {
+        return;
+      }
+      if (in.getByte(in.readerIndex() + DISTINCT_PREFIX - 1) == CommandFrameDecoder.MAGIC.charAt(DISTINCT_PREFIX - 1)) {
+        ctx.pipeline().addAfter(ctx.name(), null, new CommandChannelHandler(commands));
+        ctx.pipeline().addAfter(ctx.name(), null, new CommandFrameDecoder(budget, limits, connections));
+      } else {
+        ctx.pipeline().addAfter(ctx.name(), null, new RelayChannelHandler(relay));
+        ctx.pipeline().addAfter(ctx.name(), null, new RelayFrameDecoder(budget, limits, connections));
+      }
     } else {
       ctx.pipeline().addAfter(ctx.name(), null, new LineHandler(requests, limits));
       ctx.pipeline().addAfter(ctx.name(), null, new RequestLineDecoder(budget, limits, connections));

@@ -131,7 +131,8 @@ class SecretsAfterLockTest {
     CredentialService service = new CredentialService(vault, java.time.Clock.systemUTC(), vaultThread, unlockThread);
     Operations operations = new Operations(service, info, () -> {});
     CredentialHelper helper = new CredentialHelper(service);
-    AgentServer server = AgentServer.bind(socket, dev.credagent.files.CurrentUser.uid(), ServerLimits.DEFAULT, operations, helper);
+    AgentServer server = AgentServer.bind(socket, dev.credagent.files.CurrentUser.uid(), ServerLimits.DEFAULT, operations, helper,
+        dev.credagent.transport.CommandRelay.HAND_EVERYTHING_BACK);
     Path dump = dir.resolve("heap.hprof");
     try {
       assertTrue(exchange(socket, concat(ascii("{\"v\":1,\"op\":\"unlock\",\"passphrase\":\""), unmask(passphrase), ascii("\"}\n"),

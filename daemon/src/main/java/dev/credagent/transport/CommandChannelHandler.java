@@ -1,0 +1,141 @@
+package dev.credagent.transport;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * One relayed command line per connection. The daemon answers the arguments at once with one
+ * line: {@code local} (run the JVM CLI instead, and close), {@code stdin line} or {@code stdin all}
+ * (send it), or {@code run}; then, once the command has run, {@code exit CODE OUTLEN ERRLEN\n},
+ * standard output and standard error, and it closes. The first line comes before anything has
+ * run, so a client that waits for it in vain can still hand the command to the JVM CLI.
+ */
+final class CommandChannelHandler extends SimpleChannelInboundHandler<CommandFrameDecoder.Frame> {
+  private static final Logger LOG = Logger.getLogger(CommandChannelHandler.class.getName());
+
+  private final CommandRelay relay;
+  private List<String> args;
+  private boolean awaitingStdin;
+  private boolean answered;
+
+  CommandChannelHandler(CommandRelay relay) {
+    this.relay = relay;
+  }
+
+  @Override
+  protected void channelRead0(ChannelHandlerContext ctx, CommandFrameDecoder.Frame frame) {
+    if (frame.stdin()) {
+      if (!awaitingStdin) {
+        Arrays.fill(frame.payload(), (byte) 0);
+        reply(ctx, CommandReply.error(1, "credagent: standard input came before the daemon asked for it"));
+        return;
+      }
+      awaitingStdin = false;
+      run(ctx, frame.payload());
+      return;
+    }
+    try {
+      args = CommandFrameDecoder.arguments(frame.payload());
+    } catch (IllegalArgumentException e) {
+      reply(ctx, CommandReply.error(1, "credagent: " + e.getMessage()));
+      return;
+    }
+    safely(() -> relay.input(args)).whenCompleteAsync((input, failure) -> {
+      if (answered) {
+        return; // refused meanwhile (input that was not asked for): nothing runs
+      }
+      if (failure != null) {
+        failed(ctx, failure);
+        return;
+      }
+      switch (input) {
+        case HAND_BACK -> {
+          answered = true;
+          line(ctx, "local").addListener(ChannelFutureListener.CLOSE);
+        }
+        case NONE -> {
+          line(ctx, "run");
+          run(ctx, new byte[0]);
+        }
+        case LINE, ALL -> {
+          awaitingStdin = true;
+          line(ctx, input == CommandRelay.Input.LINE ? "stdin line" : "stdin all");
+        }
+      }
+    }, ctx.executor());
+  }
+
+  private void run(ChannelHandlerContext ctx, byte[] stdin) {
+    safely(() -> relay.run(PeerCheck.caller(ctx.channel()), args, stdin)).whenCompleteAsync((reply, failure) -> {
+      if (failure != null) {
+        failed(ctx, failure);
+      } else {
+        reply(ctx, reply);
+      }
+    }, ctx.executor());
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+    if (event instanceof ChannelInputShutdownEvent && (args == null || awaitingStdin) && !answered) {
+      ctx.close(); // the client went away before the daemon had what it needed: nothing to answer
+    }
+    ctx.fireUserEventTriggered(event);
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    if (answered) {
+      LOG.warning("command connection: " + cause.getMessage());
+      return;
+    }
+    LOG.warning("bad command frame: " + cause.getMessage());
+    String message = cause.getCause() != null && !(cause instanceof InputRejectedException)
+        ? cause.getCause().getMessage() : cause.getMessage();
+    reply(ctx, CommandReply.error(1, "credagent: " + message));
+  }
+
+  private void failed(ChannelHandlerContext ctx, Throwable failure) {
+    LOG.log(Level.SEVERE, "a relayed command failed inside the daemon", failure);
+    reply(ctx, CommandReply.error(1, "credagent: internal error; the daemon log has details"));
+  }
+
+  private io.netty.channel.ChannelFuture line(ChannelHandlerContext ctx, String line) {
+    return ctx.writeAndFlush(ctx.alloc().buffer(line.length() + 1).writeBytes((line + "\n").getBytes(StandardCharsets.US_ASCII)));
+  }
+
+  private void reply(ChannelHandlerContext ctx, CommandReply reply) {
+    if (answered) {
+      return;
+    }
+    answered = true;
+    byte[] header = ("exit " + reply.exitCode() + " " + reply.out().length + " " + reply.err().length + "\n")
+        .getBytes(StandardCharsets.US_ASCII);
+    ByteBuf out = ctx.alloc().buffer(header.length + reply.out().length + reply.err().length);
+    out.writeBytes(header).writeBytes(reply.out()).writeBytes(reply.err());
+    Arrays.fill(reply.out(), (byte) 0); // `credagent get` prints a secret
+    out.retain(); // kept past the write, to be zeroed
+    ctx.writeAndFlush(out).addListener(written -> {
+      out.setZero(0, out.capacity());
+      out.release();
+      ctx.close();
+    });
+  }
+
+  private static <T> CompletableFuture<T> safely(java.util.function.Supplier<CompletableFuture<T>> call) {
+    try {
+      return call.get();
+    } catch (RuntimeException | Error e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+}

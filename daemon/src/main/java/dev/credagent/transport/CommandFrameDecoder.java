@@ -1,0 +1,114 @@
+package dev.credagent.transport;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.DecoderException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/**
+ * The native credagent's two frames, each a header the C program writes with one snprintf and
+ * exactly LENGTH raw bytes: {@code credagent/1 LENGTH\n} and the arguments, each ended by a NUL;
+ * then, only when the daemon asked for it, {@code stdin LENGTH\n} and standard input. Anything
+ * else, more, or less is an error, never a wait.
+ */
+final class CommandFrameDecoder extends BoundedDecoder {
+  static final String MAGIC = "credagent/1 ";
+  static final String STDIN = "stdin ";
+  static final int MAX_ARGS_BYTES = 64 * 1024;
+  static final int MAX_STDIN_BYTES = 1024 * 1024;
+  private static final int MAX_HEADER_BYTES = 64;
+
+  /** The arguments (first) or standard input (second). */
+  record Frame(boolean stdin, byte[] payload) {}
+
+  private int frames;
+  private int length = -1;
+  private boolean failed;
+
+  CommandFrameDecoder(InputBudget budget, ServerLimits limits, ConnectionLimit connections) {
+    super(budget, limits, connections);
+  }
+
+  @Override
+  protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+    if (failed || frames == 2) {
+      if (frames == 2 && in.isReadable() && !failed) {
+        throw fail(in, "bytes after the command's standard input; nothing more is read");
+      }
+      in.setZero(in.readerIndex(), in.readableBytes());
+      in.skipBytes(in.readableBytes());
+      return;
+    }
+    if (length < 0) {
+      int newline = in.indexOf(in.readerIndex(), Math.min(in.writerIndex(), in.readerIndex() + MAX_HEADER_BYTES), (byte) '\n');
+      if (newline < 0) {
+        if (in.readableBytes() >= MAX_HEADER_BYTES) {
+          throw fail(in, "command frame header longer than " + MAX_HEADER_BYTES + " bytes");
+        }
+        return;
+      }
+      String header = in.readCharSequence(newline - in.readerIndex(), StandardCharsets.US_ASCII).toString();
+      in.skipBytes(1);
+      length = parseHeader(in, header, frames == 0 ? MAGIC : STDIN, frames == 0 ? MAX_ARGS_BYTES : MAX_STDIN_BYTES);
+    }
+    if (in.readableBytes() < length) {
+      return;
+    }
+    byte[] payload = ByteBufUtil.getBytes(in, in.readerIndex(), length);
+    in.setZero(in.readerIndex(), length); // standard input may be a secret
+    in.skipBytes(length);
+    out.add(new Frame(frames == 1, payload));
+    frames++;
+    length = -1;
+    progressed();
+  }
+
+  @Override
+  protected void decodeLast(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+    decode(ctx, in, out);
+    if (!failed && (length >= 0 || in.isReadable())) {
+      throw fail(in, "the command frame ended early");
+    }
+  }
+
+  private int parseHeader(ByteBuf in, String header, String magic, int limit) {
+    if (!header.startsWith(magic)) {
+      throw fail(in, frames == 0 ? "not a command frame" : "expected standard input (" + STDIN.strip() + " LENGTH)");
+    }
+    long declared;
+    try {
+      declared = Long.parseLong(header.substring(magic.length()));
+    } catch (NumberFormatException e) {
+      throw fail(in, "command frame header without a length");
+    }
+    if (declared < 0 || declared > limit) {
+      throw fail(in, "a command frame of " + declared + " bytes; the limit is " + limit);
+    }
+    return (int) declared;
+  }
+
+  private DecoderException fail(ByteBuf in, String message) {
+    in.setZero(in.readerIndex(), in.readableBytes());
+    in.skipBytes(in.readableBytes());
+    failed = true;
+    return new DecoderException(message);
+  }
+
+  /** The arguments of a first frame: each ends with a NUL. */
+  static List<String> arguments(byte[] payload) {
+    List<String> args = new java.util.ArrayList<>();
+    int start = 0;
+    for (int i = 0; i < payload.length; i++) {
+      if (payload[i] == 0) {
+        args.add(new String(payload, start, i - start, StandardCharsets.UTF_8));
+        start = i + 1;
+      }
+    }
+    if (start != payload.length) {
+      throw new IllegalArgumentException("the last argument is not ended by a NUL");
+    }
+    return args;
+  }
+}

@@ -1,0 +1,144 @@
+package dev.credagent.transport;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+
+/** The native credagent's frames: arguments, then standard input only when asked, then one reply. */
+class CommandFrameTest {
+  private final List<String> runs = new ArrayList<>();
+  private CommandRelay.Input input = CommandRelay.Input.NONE;
+
+  private final CommandRelay relay = new CommandRelay() {
+    @Override
+    public CompletableFuture<Input> input(List<String> args) {
+      return CompletableFuture.completedFuture(input);
+    }
+
+    @Override
+    public CompletableFuture<CommandReply> run(dev.credagent.service.Caller caller, List<String> args, byte[] stdin) {
+      runs.add(String.join("|", args) + ":" + new String(stdin, StandardCharsets.UTF_8));
+      return CompletableFuture.completedFuture(new CommandReply(4, "out\n".getBytes(StandardCharsets.UTF_8),
+          "err\n".getBytes(StandardCharsets.UTF_8)));
+    }
+  };
+
+  /** What was written, as it left: the handler zeroes a reply once it is sent (it may hold a secret). */
+  private final java.util.ArrayDeque<String> sent = new java.util.ArrayDeque<>();
+
+  private EmbeddedChannel channel() {
+    EmbeddedChannel channel = new EmbeddedChannel();
+    channel.freezeTime();
+    channel.pipeline().addLast(new io.netty.channel.ChannelOutboundHandlerAdapter() {
+      @Override
+      public void write(io.netty.channel.ChannelHandlerContext ctx, Object msg, io.netty.channel.ChannelPromise promise) {
+        sent.add(((ByteBuf) msg).toString(StandardCharsets.UTF_8));
+        ctx.write(msg, promise);
+      }
+    });
+    channel.pipeline().addLast(
+        new CommandFrameDecoder(new InputBudget(ServerLimits.DEFAULT.inputBudgetBytes()), ServerLimits.DEFAULT, new ConnectionLimit(8)),
+        new CommandChannelHandler(relay));
+    return channel;
+  }
+
+  private static void write(EmbeddedChannel channel, String text) {
+    channel.writeInbound(Unpooled.copiedBuffer(text, StandardCharsets.UTF_8));
+    channel.runPendingTasks();
+  }
+
+  private String reply(EmbeddedChannel channel) {
+    ByteBuf out = channel.readOutbound();
+    if (out == null) {
+      return null;
+    }
+    out.release();
+    return sent.poll();
+  }
+
+  @Test
+  void aCommandThatReadsNothingRunsAtOnce() {
+    EmbeddedChannel channel = channel();
+    write(channel, "credagent/1 11\nget\0r:5000\0");
+    assertEquals(List.of("get|r:5000:"), runs);
+    assertEquals("run\n", reply(channel));
+    assertEquals("exit 4 4 4\nout\nerr\n", reply(channel));
+    assertFalse(channel.isOpen());
+  }
+
+  @Test
+  void standardInputIsAskedForAndOnlyThenSent() {
+    input = CommandRelay.Input.ALL;
+    EmbeddedChannel channel = channel();
+    write(channel, "credagent/1 6\nstore\0");
+    assertEquals("stdin all\n", reply(channel));
+    assertTrue(runs.isEmpty());
+    write(channel, "stdin 6\nsecret");
+    assertEquals(List.of("store:secret"), runs);
+    assertEquals("exit 4 4 4\nout\nerr\n", reply(channel));
+  }
+
+  @Test
+  void aFirstLineIsAskedForAsSuch() {
+    input = CommandRelay.Input.LINE;
+    EmbeddedChannel channel = channel();
+    write(channel, "credagent/1 7\nunlock\0");
+    assertEquals("stdin line\n", reply(channel));
+  }
+
+  @Test
+  void whatMustRunInTheUsersProcessIsHandedBack() {
+    input = CommandRelay.Input.HAND_BACK;
+    EmbeddedChannel channel = channel();
+    write(channel, "credagent/1 6\nsetup\0");
+    assertEquals("local\n", reply(channel));
+    assertTrue(runs.isEmpty());
+    assertFalse(channel.isOpen());
+  }
+
+  @Test
+  void standardInputThatWasNotAskedForIsRefused() {
+    EmbeddedChannel channel = channel();
+    write(channel, "credagent/1 4\nget\0stdin 3\nabc");
+    assertEquals("exit 1 0 62\ncredagent: standard input came before the daemon asked for it\n", reply(channel));
+    assertTrue(runs.isEmpty());
+    assertNull(reply(channel));
+  }
+
+  @Test
+  void badFramesGetOneLineOnStandardErrorAndExitOne() {
+    EmbeddedChannel channel = channel();
+    write(channel, "credagent/1 99999999\n");
+    assertEquals("exit 1 0 65\ncredagent: a command frame of 99999999 bytes; the limit is 65536\n", reply(channel));
+    assertTrue(runs.isEmpty());
+  }
+
+  @Test
+  void anArgumentWithoutItsNulIsRefused() {
+    EmbeddedChannel channel = channel();
+    write(channel, "credagent/1 3\nget");
+    String answer = reply(channel);
+    assertTrue(answer.startsWith("exit 1 0 "), answer);
+    assertTrue(answer.endsWith("credagent: the last argument is not ended by a NUL\n"), answer);
+    assertTrue(runs.isEmpty());
+  }
+
+  @Test
+  void aHeaderThatNeverEndsIsRefusedAtItsLimit() {
+    EmbeddedChannel channel = channel();
+    write(channel, "credagent/1 " + "1".repeat(80));
+    String answer = reply(channel);
+    assertTrue(answer.contains("command frame header longer than"), answer);
+    assertNull(reply(channel));
+  }
+}
