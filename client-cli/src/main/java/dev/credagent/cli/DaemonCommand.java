@@ -2,6 +2,7 @@ package dev.credagent.cli;
 
 import dev.credagent.config.AgentConfig;
 import dev.credagent.daemon.Daemon;
+import dev.credagent.files.AgentPaths;
 import dev.credagent.files.CurrentUser;
 import java.util.concurrent.Callable;
 import java.util.logging.ConsoleHandler;
@@ -30,7 +31,10 @@ final class DaemonCommand implements Callable<Integer> {
       // The terminal that started us may close; we outlive it, as gpg-agent does.
       Signal.handle(new Signal("HUP"), SignalHandler.SIG_IGN);
     }
-    Daemon daemon = Daemon.start(Agent.paths(), CurrentUser.uid(), AgentConfig.file(System.getenv()));
+    AgentPaths paths = Agent.paths();
+    // The native credagent's command lines run here, through the same command tree as this one.
+    Daemon daemon = Daemon.start(paths, CurrentUser.uid(), AgentConfig.file(System.getenv()),
+        requests -> new RelayedCommands(requests, paths));
     daemon.awaitStopped();
     return ExitCode.OK;
   }

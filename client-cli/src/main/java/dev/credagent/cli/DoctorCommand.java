@@ -225,9 +225,10 @@ final class DoctorCommand implements Callable<Integer> {
     }
   }
 
+  /** Where bin/credagent was installed, with docker-credential-agent beside it (credagent-jvm says). */
   private static Optional<Path> launcherDir() {
-    String launcher = System.getProperty("credagent.launcher");
-    return launcher == null ? Optional.empty() : Optional.of(Path.of(launcher).getParent());
+    String bin = System.getProperty("credagent.bin");
+    return bin == null || bin.isEmpty() ? Optional.empty() : Optional.of(Path.of(bin));
   }
 
   private static Optional<Path> onPath(String program) {

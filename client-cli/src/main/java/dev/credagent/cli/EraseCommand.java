@@ -7,13 +7,19 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "erase", mixinStandardHelpOptions = true, description = "Removes the credentials stored for SERVER.")
-final class EraseCommand implements Callable<Integer> {
+final class EraseCommand implements Callable<Integer>, Relayable {
+  private final Session session;
+
+  EraseCommand(Session session) {
+    this.session = session;
+  }
+
   @Parameters(index = "0", paramLabel = "SERVER")
   String server;
 
   @Override
   public Integer call() throws Exception {
-    Agent.call(ClientRequest.op(Op.ERASE).with("server", server));
+    session.call(ClientRequest.op(Op.ERASE).with("server", server));
     return ExitCode.OK;
   }
 }

@@ -1,7 +1,7 @@
 package dev.credagent.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.credagent.client.ClientRequest;
 import dev.credagent.protocol.Op;
 import java.util.concurrent.Callable;
@@ -10,14 +10,20 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "get", mixinStandardHelpOptions = true,
     description = "Prints the credentials for SERVER as JSON: {\"server\":…,\"username\":…,\"secret\":…}.")
-final class GetCommand implements Callable<Integer> {
+final class GetCommand implements Callable<Integer>, Relayable {
+  private final Session session;
+
+  GetCommand(Session session) {
+    this.session = session;
+  }
+
   @Parameters(index = "0", paramLabel = "SERVER")
   String server;
 
   @Override
   public Integer call() throws Exception {
-    JsonNode reply = Agent.call(ClientRequest.op(Op.GET).with("server", server));
-    System.out.println(new ObjectMapper().createObjectNode()
+    JsonNode reply = session.call(ClientRequest.op(Op.GET).with("server", server));
+    session.out().println(JsonNodeFactory.instance.objectNode()
         .put("server", reply.path("server").asText())
         .put("username", reply.path("username").asText())
         .put("secret", reply.path("secret").asText()));

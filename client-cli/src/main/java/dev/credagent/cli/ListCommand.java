@@ -10,24 +10,30 @@ import picocli.CommandLine.Option;
 
 @Command(name = "list", mixinStandardHelpOptions = true,
     description = "Lists the servers with stored credentials and their usernames (never the secrets).")
-final class ListCommand implements Callable<Integer> {
+final class ListCommand implements Callable<Integer>, Relayable {
+  private final Session session;
+
+  ListCommand(Session session) {
+    this.session = session;
+  }
+
   @Option(names = "--json", description = "Print a JSON object of server to username.")
   boolean json;
 
   @Override
   public Integer call() throws Exception {
-    JsonNode credentials = Agent.call(ClientRequest.op(Op.LIST)).path("credentials");
+    JsonNode credentials = session.call(ClientRequest.op(Op.LIST)).path("credentials");
     if (json) {
-      System.out.println(credentials);
+      session.out().println(credentials);
       return ExitCode.OK;
     }
     int width = "SERVER".length();
     for (Map.Entry<String, JsonNode> entry : credentials.properties()) {
       width = Math.max(width, entry.getKey().length());
     }
-    System.out.printf("%-" + width + "s  %s%n", "SERVER", "USERNAME");
+    session.out().printf("%-" + width + "s  %s%n", "SERVER", "USERNAME");
     for (Map.Entry<String, JsonNode> entry : credentials.properties()) {
-      System.out.printf("%-" + width + "s  %s%n", entry.getKey(), entry.getValue().asText());
+      session.out().printf("%-" + width + "s  %s%n", entry.getKey(), entry.getValue().asText());
     }
     return ExitCode.OK;
   }

@@ -1,6 +1,5 @@
 package dev.credagent.cli;
 
-import dev.credagent.client.AgentClient;
 import dev.credagent.client.AgentUnavailableException;
 import dev.credagent.client.ClientRequest;
 import dev.credagent.protocol.Op;
@@ -9,14 +8,20 @@ import picocli.CommandLine.Command;
 
 @Command(name = "lock", mixinStandardHelpOptions = true,
     description = "Drops the key and every credential from the daemon's memory at once.")
-final class LockCommand implements Callable<Integer> {
+final class LockCommand implements Callable<Integer>, Relayable {
+  private final Session session;
+
+  LockCommand(Session session) {
+    this.session = session;
+  }
+
   @Override
   public Integer call() throws Exception {
-    try (AgentClient client = AgentClient.connect(Agent.paths())) {
-      client.call(ClientRequest.op(Op.LOCK));
-      System.out.println("vault locked");
+    try {
+      session.callRunning(ClientRequest.op(Op.LOCK));
+      session.out().println("vault locked");
     } catch (AgentUnavailableException notRunning) {
-      System.out.println("no daemon is running, so nothing is unlocked");
+      session.out().println("no daemon is running, so nothing is unlocked");
     }
     return ExitCode.OK;
   }

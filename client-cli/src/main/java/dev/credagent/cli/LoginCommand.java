@@ -3,6 +3,7 @@ package dev.credagent.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.credagent.client.ClientRequest;
 import dev.credagent.protocol.Op;
+import dev.credagent.transport.CommandRelay;
 import java.io.Console;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -16,7 +17,13 @@ import picocli.CommandLine.Parameters;
       "the username and password, or an identity token where the registry gives one.",
       "The daemon makes the login; the password is read without echo, or with --password-stdin."
     })
-final class LoginCommand implements Callable<Integer> {
+final class LoginCommand implements Callable<Integer>, Relayable {
+  private final Session session;
+
+  LoginCommand(Session session) {
+    this.session = session;
+  }
+
   @Parameters(index = "0", arity = "0..1", paramLabel = "REGISTRY", description = "HOST[:PORT]; none for Docker Hub.")
   String registry = "";
 
@@ -31,8 +38,8 @@ final class LoginCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Console console = System.console();
-    boolean terminal = console != null && console.isTerminal();
+    Console console = session.terminal().orElse(null);
+    boolean terminal = console != null;
     if (username == null) {
       if (!terminal) {
         throw new CliException(ExitCode.USAGE, "no terminal to ask for the username: give it with -u USERNAME");
@@ -44,7 +51,7 @@ final class LoginCommand implements Callable<Integer> {
     }
     char[] password;
     if (passwordStdin) {
-      password = StdinSecret.readLine(System.in);
+      password = StdinSecret.readLine(session.in());
     } else if (terminal) {
       password = console.readPassword("Password: ");
       if (password == null) {
@@ -56,8 +63,14 @@ final class LoginCommand implements Callable<Integer> {
     ClientRequest request = ClientRequest.op(Op.LOGIN).with("registry", registry).with("username", username)
         .withSecret("password", password);
     insecure.applyTo(request);
-    JsonNode reply = Agent.call(request);
-    System.out.println("Login Succeeded (stored for " + reply.path("server").asText() + ")");
+    JsonNode reply = session.call(request);
+    session.out().println("Login Succeeded (stored for " + reply.path("server").asText() + ")");
     return ExitCode.OK;
+  }
+
+  /** Runs in the daemon when nothing is asked on the terminal. */
+  @Override
+  public CommandRelay.Input relayInput() {
+    return username != null && passwordStdin ? CommandRelay.Input.LINE : CommandRelay.Input.HAND_BACK;
   }
 }

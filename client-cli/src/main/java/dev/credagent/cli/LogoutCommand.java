@@ -11,7 +11,13 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "logout", mixinStandardHelpOptions = true,
     description = "Removes the credentials stored for REGISTRY (default: Docker Hub), as `docker logout` does.")
-final class LogoutCommand implements Callable<Integer> {
+final class LogoutCommand implements Callable<Integer>, Relayable {
+  private final Session session;
+
+  LogoutCommand(Session session) {
+    this.session = session;
+  }
+
   @Parameters(index = "0", arity = "0..1", paramLabel = "REGISTRY")
   String registry = "";
 
@@ -19,13 +25,13 @@ final class LogoutCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     String key = RegistryAddress.of(registry, false).key();
     try {
-      Agent.call(ClientRequest.op(Op.ERASE).with("server", key));
-      System.out.println("Removing login credentials for " + key);
+      session.call(ClientRequest.op(Op.ERASE).with("server", key));
+      session.out().println("Removing login credentials for " + key);
     } catch (AgentErrorException e) {
       if (ErrorCode.fromWire(e.code()) != ErrorCode.NOT_FOUND) {
         throw e;
       }
-      System.out.println("Not logged in to " + key);
+      session.out().println("Not logged in to " + key);
     }
     return ExitCode.OK;
   }

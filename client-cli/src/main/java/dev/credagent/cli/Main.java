@@ -3,6 +3,8 @@ package dev.credagent.cli;
 import dev.credagent.daemon.AgentVersion;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 
 /** {@code credagent}: the command line of the credential agent. */
 @Command(
@@ -31,23 +33,48 @@ import picocli.CommandLine.Command;
       "  CREDAGENT_SOCKET  the daemon's socket (default $XDG_RUNTIME_DIR/credagent/agent.sock)",
       "  CREDAGENT_HOME    where the vault and the daemon log live (default ~/.local/share/credagent)"
     })
-public final class Main implements Runnable {
+public final class Main implements Runnable, Relayable {
+  @Spec
+  CommandSpec spec;
+
   public static void main(String[] args) {
-    System.exit(run(args));
+    System.exit(run(new LocalSession(), args));
   }
 
-  static int run(String... args) {
-    CommandLine cli = new CommandLine(new Main());
+  /** Runs one command line in {@code session}: the JVM's own, or one the native credagent relayed. */
+  static int run(Session session, String... args) {
+    return new CommandTree().run(session, args);
+  }
+
+  /**
+   * The command tree, each command made with {@code session} (see {@link Session}), without
+   * colours: help reads the same relayed or not, on a terminal or in a pipe.
+   */
+  static CommandLine commandLine(Session session) {
+    CommandLine cli = new CommandLine(new Main(), new SessionFactory(session));
+    cli.setColorScheme(CommandLine.Help.defaultColorScheme(CommandLine.Help.Ansi.OFF));
     cli.setExecutionExceptionHandler((exception, command, parsed) -> {
       command.getErr().println("credagent: " + Failure.message(exception));
       return Failure.exitCode(exception);
     });
-    return cli.execute(args);
+    return cli;
   }
 
   @Override
   public void run() {
-    new CommandLine(this).usage(System.out);
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  /** Makes each command that takes a {@link Session} with this one; anything else as picocli would. */
+  private record SessionFactory(Session session) implements CommandLine.IFactory {
+    @Override
+    public <K> K create(Class<K> type) throws Exception {
+      try {
+        return type.getDeclaredConstructor(Session.class).newInstance(session);
+      } catch (NoSuchMethodException noSession) {
+        return CommandLine.defaultFactory().create(type);
+      }
+    }
   }
 
   static final class Version implements CommandLine.IVersionProvider {

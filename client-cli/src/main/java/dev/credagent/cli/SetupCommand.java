@@ -212,7 +212,7 @@ final class SetupCommand implements Callable<Integer> {
     if (console == null || !console.isTerminal()) {
       return false;
     }
-    return new UnlockCommand().call() == ExitCode.OK;
+    return new UnlockCommand(new LocalSession()).call() == ExitCode.OK;
   }
 
   private static boolean ask(String question) {

@@ -10,6 +10,8 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -19,10 +21,13 @@ import picocli.CommandLine.Parameters;
       "credential helper, run by the daemon and cached, so a slow one runs once per TTL, not per pull."
     },
     subcommands = {SourceCommand.Add.class, SourceCommand.ListSources.class, SourceCommand.Remove.class})
-final class SourceCommand implements Runnable {
+final class SourceCommand implements Runnable, Relayable {
+  @Spec
+  CommandSpec spec;
+
   @Override
   public void run() {
-    new picocli.CommandLine(this).usage(System.out);
+    spec.commandLine().usage(spec.commandLine().getOut());
   }
 
   @Command(name = "add", mixinStandardHelpOptions = true,
@@ -33,7 +38,13 @@ final class SourceCommand implements Runnable {
         "  credagent source add europe-docker.pkg.dev --helper gcloud --ttl 30m",
         "The command runs without a shell (write sh -c '...' for one), with a 30 s timeout."
       })
-  static final class Add implements Callable<Integer> {
+  static final class Add implements Callable<Integer>, Relayable {
+    private final Session session;
+
+    Add(Session session) {
+      this.session = session;
+    }
+
     @Parameters(index = "0", paramLabel = "REGISTRY", description = "The server exactly as clients ask for it.")
     String registry;
 
@@ -71,32 +82,44 @@ final class SourceCommand implements Runnable {
       if (ttl != null) {
         request.with("ttl", ttl);
       }
-      Agent.call(request);
+      session.call(request);
       return ExitCode.OK;
     }
   }
 
   @Command(name = "list", mixinStandardHelpOptions = true, description = "Lists the sources (never their environment's values).")
-  static final class ListSources implements Callable<Integer> {
+  static final class ListSources implements Callable<Integer>, Relayable {
+    private final Session session;
+
+    ListSources(Session session) {
+      this.session = session;
+    }
+
     @Override
     public Integer call() throws Exception {
-      JsonNode sources = Agent.call(ClientRequest.op(Op.SOURCE_LIST)).path("sources");
+      JsonNode sources = session.call(ClientRequest.op(Op.SOURCE_LIST)).path("sources");
       for (Iterator<Map.Entry<String, JsonNode>> it = sources.fields(); it.hasNext(); ) {
         Map.Entry<String, JsonNode> source = it.next();
-        System.out.println(source.getKey() + "  " + source.getValue().asText());
+        session.out().println(source.getKey() + "  " + source.getValue().asText());
       }
       return ExitCode.OK;
     }
   }
 
   @Command(name = "remove", mixinStandardHelpOptions = true, description = "Removes the source for REGISTRY.")
-  static final class Remove implements Callable<Integer> {
+  static final class Remove implements Callable<Integer>, Relayable {
+    private final Session session;
+
+    Remove(Session session) {
+      this.session = session;
+    }
+
     @Parameters(index = "0", paramLabel = "REGISTRY")
     String registry;
 
     @Override
     public Integer call() throws Exception {
-      Agent.call(ClientRequest.op(Op.SOURCE_REMOVE).with("registry", registry));
+      session.call(ClientRequest.op(Op.SOURCE_REMOVE).with("registry", registry));
       return ExitCode.OK;
     }
   }

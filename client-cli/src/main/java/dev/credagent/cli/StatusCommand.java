@@ -1,8 +1,7 @@
 package dev.credagent.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.credagent.client.AgentClient;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.credagent.client.AgentUnavailableException;
 import dev.credagent.client.ClientRequest;
 import dev.credagent.protocol.Op;
@@ -14,33 +13,39 @@ import picocli.CommandLine.Option;
 
 @Command(name = "status", mixinStandardHelpOptions = true,
     description = "Shows whether the daemon runs and the vault is unlocked, and where they live. Starts nothing.")
-final class StatusCommand implements Callable<Integer> {
+final class StatusCommand implements Callable<Integer>, Relayable {
+  private final Session session;
+
+  StatusCommand(Session session) {
+    this.session = session;
+  }
+
   @Option(names = "--json", description = "Print the daemon's status answer as JSON.")
   boolean json;
 
   @Override
   public Integer call() throws Exception {
-    AgentPaths paths = Agent.paths();
+    AgentPaths paths = session.paths();
     JsonNode status;
-    try (AgentClient client = AgentClient.connect(paths)) {
-      status = client.call(ClientRequest.op(Op.STATUS));
+    try {
+      status = session.callRunning(ClientRequest.op(Op.STATUS));
     } catch (AgentUnavailableException notRunning) {
       if (json) {
-        System.out.println(new ObjectMapper().createObjectNode()
+        session.out().println(JsonNodeFactory.instance.objectNode()
             .put("running", false).put("socket", paths.socket().toString()).put("home", paths.home().toString()));
       } else {
-        System.out.printf("daemon:  not running%nsocket:  %s%nhome:    %s%n", paths.socket(), paths.home());
+        session.out().printf("daemon:  not running%nsocket:  %s%nhome:    %s%n", paths.socket(), paths.home());
       }
       return ExitCode.OK;
     }
     if (json) {
-      System.out.println(status);
+      session.out().println(status);
       return ExitCode.OK;
     }
     String vault = status.path("locked").asBoolean()
         ? ("absent".equals(status.path("vault").asText()) ? "none yet (`credagent unlock` creates one)" : "locked")
         : "unlocked, " + status.path("credentials").asInt() + " credential(s)" + autoLock(status);
-    System.out.printf("daemon:  running (pid %d, up %s, version %s)%nvault:   %s%nsocket:  %s%nhome:    %s%n",
+    session.out().printf("daemon:  running (pid %d, up %s, version %s)%nvault:   %s%nsocket:  %s%nhome:    %s%n",
         status.path("pid").asLong(), uptime(status.path("uptimeSeconds").asLong()), status.path("version").asText(),
         vault, status.path("socket").asText(), status.path("home").asText());
     return ExitCode.OK;

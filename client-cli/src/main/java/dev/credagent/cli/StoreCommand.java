@@ -2,6 +2,7 @@ package dev.credagent.cli;
 
 import dev.credagent.client.ClientRequest;
 import dev.credagent.protocol.Op;
+import dev.credagent.transport.CommandRelay;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -13,7 +14,13 @@ import picocli.CommandLine.Parameters;
       "The secret (password or token) is read from standard input, never from the command line;",
       "one trailing newline is dropped."
     })
-final class StoreCommand implements Callable<Integer> {
+final class StoreCommand implements Callable<Integer>, Relayable {
+  private final Session session;
+
+  StoreCommand(Session session) {
+    this.session = session;
+  }
+
   @Parameters(index = "0", paramLabel = "SERVER", description = "The server exactly as clients will ask for it.")
   String server;
 
@@ -22,8 +29,13 @@ final class StoreCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    char[] secret = StdinSecret.readAll(System.in);
-    Agent.call(ClientRequest.op(Op.STORE).with("server", server).with("username", username).withSecret("secret", secret));
+    char[] secret = StdinSecret.readAll(session.in());
+    session.call(ClientRequest.op(Op.STORE).with("server", server).with("username", username).withSecret("secret", secret));
     return ExitCode.OK;
+  }
+
+  @Override
+  public CommandRelay.Input relayInput() {
+    return CommandRelay.Input.ALL;
   }
 }

@@ -20,7 +20,13 @@ import picocli.CommandLine.Parameters;
       "  curl -H \"Authorization: Bearer $(credagent token REGISTRY --scope repository:NAME:pull)\" ...",
       "Tokens are cached until shortly before they expire; the stored login refreshes them."
     })
-final class TokenCommand implements Callable<Integer> {
+final class TokenCommand implements Callable<Integer>, Relayable {
+  private final Session session;
+
+  TokenCommand(Session session) {
+    this.session = session;
+  }
+
   private static final ObjectMapper JSON = new ObjectMapper();
 
   @Parameters(index = "0", paramLabel = "REGISTRY", description = "HOST[:PORT], as logged in to.")
@@ -39,14 +45,14 @@ final class TokenCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     ClientRequest request = ClientRequest.op(Op.TOKEN).with("registry", registry).with("scope", String.join(" ", scopes));
     insecure.applyTo(request);
-    JsonNode reply = Agent.call(request);
+    JsonNode reply = session.call(request);
     if (json) {
       Map<String, String> out = new LinkedHashMap<>();
       out.put("token", reply.path("token").asText());
       out.put("expires_at", reply.path("expires_at").asText());
-      System.out.println(JSON.writeValueAsString(out));
+      session.out().println(JSON.writeValueAsString(out));
     } else {
-      System.out.println(reply.path("token").asText());
+      session.out().println(reply.path("token").asText());
     }
     return ExitCode.OK;
   }

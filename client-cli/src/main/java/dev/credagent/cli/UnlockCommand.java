@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.credagent.client.ClientRequest;
 import dev.credagent.config.Durations;
 import dev.credagent.protocol.Op;
+import dev.credagent.transport.CommandRelay;
 import java.io.Console;
 import java.util.Arrays;
 import java.util.concurrent.Callable;
@@ -15,7 +16,13 @@ import picocli.CommandLine.Option;
       "Unlocks the vault with its passphrase, read from the terminal without echo.",
       "Where there is no vault yet, creates one with that passphrase (asked twice)."
     })
-final class UnlockCommand implements Callable<Integer> {
+final class UnlockCommand implements Callable<Integer>, Relayable {
+  private final Session session;
+
+  UnlockCommand(Session session) {
+    this.session = session;
+  }
+
   @Option(names = "--passphrase-stdin", description = "Read the passphrase from standard input (its first line).")
   boolean fromStdin;
 
@@ -40,32 +47,29 @@ final class UnlockCommand implements Callable<Integer> {
     } catch (IllegalArgumentException | NullPointerException e) {
       throw new CliException(ExitCode.USAGE, "--ttl and --idle-ttl take a duration: 90s, 30m, 8h, 1d, or 0 for never");
     }
-    char[] passphrase = fromStdin ? StdinSecret.readLine(System.in) : ask();
+    char[] passphrase = fromStdin ? StdinSecret.readLine(session.in()) : ask();
     if (passphrase.length == 0) {
       throw new CliException(ExitCode.ERROR, "the passphrase must not be empty");
     }
-    JsonNode reply = Agent.call(request.withSecret("passphrase", passphrase));
+    JsonNode reply = session.call(request.withSecret("passphrase", passphrase));
     if (reply.path("created").asBoolean()) {
-      System.out.println("created a new vault in " + Agent.paths().home() + " and unlocked it");
+      session.out().println("created a new vault in " + session.paths().home() + " and unlocked it");
     } else if (reply.path("alreadyUnlocked").asBoolean()) {
-      System.out.println("the vault was already unlocked");
+      session.out().println("the vault was already unlocked");
     } else {
-      System.out.println("vault unlocked");
+      session.out().println("vault unlocked");
     }
     return ExitCode.OK;
   }
 
   private char[] ask() throws Exception {
-    Console console = System.console();
-    if (console == null || !console.isTerminal()) {
-      throw new CliException(ExitCode.ERROR,
-          "no terminal to ask for the passphrase; pipe it in with `credagent unlock --passphrase-stdin`");
-    }
-    boolean exists = !"absent".equals(Agent.call(ClientRequest.op(Op.STATUS)).path("vault").asText());
+    Console console = session.terminal().orElseThrow(() -> new CliException(ExitCode.ERROR,
+        "no terminal to ask for the passphrase; pipe it in with `credagent unlock --passphrase-stdin`"));
+    boolean exists = !"absent".equals(session.call(ClientRequest.op(Op.STATUS)).path("vault").asText());
     if (exists) {
       return read(console, "Passphrase for the credagent vault: ");
     }
-    console.printf("No vault yet in %s: a new one will be created.%n", Agent.paths().home());
+    console.printf("No vault yet in %s: a new one will be created.%n", session.paths().home());
     char[] first = read(console, "New passphrase: ");
     char[] second = read(console, "Repeat the passphrase: ");
     try {
@@ -77,6 +81,12 @@ final class UnlockCommand implements Callable<Integer> {
     } finally {
       Arrays.fill(second, '\0');
     }
+  }
+
+  /** Runs in the daemon with the passphrase from stdin; asking on the terminal happens here, in the JVM CLI. */
+  @Override
+  public CommandRelay.Input relayInput() {
+    return fromStdin ? CommandRelay.Input.LINE : CommandRelay.Input.HAND_BACK;
   }
 
   private static char[] read(Console console, String prompt) throws CliException {

@@ -79,6 +79,11 @@ public final class AgentClient implements AutoCloseable {
     if (answer == null) {
       throw new IOException("the daemon closed the connection without answering");
     }
+    return reply(answer);
+  }
+
+  /** The daemon's answer line as the CLI takes it: the object, or its error as an {@link AgentErrorException}. */
+  public static JsonNode reply(String answer) throws IOException {
     JsonNode reply = JSON.readTree(answer);
     if (!reply.path("ok").asBoolean(false)) {
       JsonNode error = reply.path("error");

@@ -49,7 +49,8 @@ public final class ClientRequest implements AutoCloseable {
     return this;
   }
 
-  byte[] toLine() throws IOException {
+  /** The request line, with its newline; the caller wipes it once sent. */
+  public byte[] toLine() throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream(256);
     try (JsonGenerator json = JSON.createGenerator(out)) {
       json.writeStartObject();

@@ -1,0 +1,90 @@
+package dev.credagent.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.credagent.files.AgentPaths;
+import dev.credagent.protocol.Response;
+import dev.credagent.service.Caller;
+import dev.credagent.transport.CommandRelay;
+import dev.credagent.transport.RequestHandler;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+
+/** The tree the daemon reuses for relayed command lines: what runs there, and nothing carried over. */
+class CommandTreeTest {
+  private final List<String> requests = new ArrayList<>();
+  private final RequestHandler daemon = (caller, line) -> {
+    requests.add(new String(line, StandardCharsets.UTF_8).strip());
+    return CompletableFuture.completedFuture(Response.ok().with("credentials", Map.of("r.example:5000", "alice")));
+  };
+  private final CommandTree tree = new CommandTree();
+
+  private String run(String... args) {
+    RelayedSession session = new RelayedSession(daemon, Caller.self(),
+        new AgentPaths(Path.of("/home/x"), Path.of("/run/x/agent.sock")), new byte[0]);
+    int code = tree.run(session, args);
+    return code + ":" + new String(session.output(), StandardCharsets.UTF_8) + new String(session.errors(), StandardCharsets.UTF_8);
+  }
+
+  private CommandRelay.Input input(String... args) {
+    return tree.relayInput(List.of(args));
+  }
+
+  @Test
+  void commandsThatOnlyTalkToTheDaemonRunThere() {
+    assertEquals(CommandRelay.Input.NONE, input("get", "r"));
+    assertEquals(CommandRelay.Input.NONE, input("list", "--json"));
+    assertEquals(CommandRelay.Input.NONE, input("status"));
+    assertEquals(CommandRelay.Input.NONE, input("token", "r", "--scope", "repository:a:pull"));
+    assertEquals(CommandRelay.Input.NONE, input("source", "add", "r", "--exec", "x"));
+    assertEquals(CommandRelay.Input.ALL, input("store", "r", "-u", "alice"));
+    assertEquals(CommandRelay.Input.LINE, input("unlock", "--passphrase-stdin"));
+    assertEquals(CommandRelay.Input.LINE, input("login", "r", "-u", "alice", "--password-stdin"));
+  }
+
+  @Test
+  void helpVersionAndWrongCommandLinesRunThereToo() {
+    assertEquals(CommandRelay.Input.NONE, input());
+    assertEquals(CommandRelay.Input.NONE, input("--help"));
+    assertEquals(CommandRelay.Input.NONE, input("--version"));
+    assertEquals(CommandRelay.Input.NONE, input("help", "setup"));
+    assertEquals(CommandRelay.Input.NONE, input("setup", "--help"));
+    assertEquals(CommandRelay.Input.NONE, input("bogus"));
+    assertEquals(CommandRelay.Input.NONE, input("get"));
+  }
+
+  @Test
+  void promptsTheUsersFilesAndTheDaemonItselfAreHandedBack() {
+    assertEquals(CommandRelay.Input.HAND_BACK, input("unlock"));
+    assertEquals(CommandRelay.Input.HAND_BACK, input("login", "r"));
+    assertEquals(CommandRelay.Input.HAND_BACK, input("login", "r", "--password-stdin"));
+    for (String local : List.of("setup", "doctor", "import", "log", "config", "start", "stop", "daemon")) {
+      assertEquals(CommandRelay.Input.HAND_BACK, input(local), local);
+    }
+  }
+
+  @Test
+  void noOptionCarriesOverFromOneCommandLineToTheNext() {
+    assertEquals("0:{\"r.example:5000\":\"alice\"}\n", run("list", "--json"));
+    assertEquals("0:SERVER          USERNAME\nr.example:5000  alice\n", run("list"));
+    requests.clear();
+    run("source", "add", "r", "--exec", "aws ecr get-login-password", "--username", "AWS", "--env", "A=1");
+    run("source", "add", "r", "--helper", "gcloud");
+    assertEquals(2, requests.size());
+    assertTrue(requests.get(1).contains("\"helper\":\"gcloud\""), requests.get(1));
+    assertTrue(!requests.get(1).contains("exec") && !requests.get(1).contains("AWS") && !requests.get(1).contains("A=1"),
+        requests.get(1));
+  }
+
+  @Test
+  void aWrongCommandLineSaysWhatPicocliSaysWithExitTwo() {
+    String answer = run("get");
+    assertTrue(answer.startsWith("2:Missing required parameter: 'SERVER'"), answer);
+  }
+}
