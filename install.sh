@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds credagent with the Maven wrapper and installs a self-contained copy:
-#   PREFIX/bin/credagent                  the launcher
+#   PREFIX/bin/credagent                  the command line (native: relays to the daemon, or
+#                                         runs lib/credagent/credagent-jvm)
 #   PREFIX/bin/docker-credential-agent    the docker credential helper (native)
+#   PREFIX/lib/credagent/credagent-jvm    the CLI and the daemon on Java
 #   PREFIX/lib/credagent/runtime          a jlink'd Java runtime: no java on PATH is needed
 #   PREFIX/lib/credagent/jars             the application
 #   PREFIX/lib/credagent/credagent.aot    an AOT cache that makes each CLI call start faster
@@ -43,6 +45,7 @@ trap 'rm -rf "$staging"' EXIT
 
 cp -R "$dist/lib/credagent/jars" "$staging/jars"
 cp "$dist/lib/credagent/daemon.jvmoptions" "$staging/daemon.jvmoptions"
+install -m 755 "$dist/lib/credagent/credagent-jvm" "$staging/credagent-jvm"
 "$here/.mvn/make-runtime" "$jdk" "$staging"
 
 rm -rf "$lib.old"
@@ -64,7 +67,7 @@ rm -rf "$training"
 
 mkdir -p "$prefix/bin"
 install -m 755 "$dist/bin/credagent" "$prefix/bin/credagent"
-helper=$here/helper-shim/target/docker-credential-agent
+helper=$here/native/target/docker-credential-agent
 if [ -x "$helper" ]; then
   install -m 755 "$helper" "$prefix/bin/docker-credential-agent"
 fi

@@ -43,6 +43,7 @@ class InstalledRuntimeIT {
     Files.copy(HelperInstall.helperBinary(), bin.resolve("docker-credential-agent"), StandardCopyOption.COPY_ATTRIBUTES);
     Path distLib = AgentEnvironment.dist().resolve("lib/credagent");
     Files.copy(distLib.resolve("daemon.jvmoptions"), lib.resolveSibling("daemon.jvmoptions"));
+    Files.copy(distLib.resolve("credagent-jvm"), lib.resolveSibling("credagent-jvm"), StandardCopyOption.COPY_ATTRIBUTES);
     try (Stream<Path> jars = Files.list(distLib.resolve("jars"))) {
       for (Path jar : jars.toList()) {
         Files.copy(jar, lib.resolve(jar.getFileName()));

@@ -12,9 +12,10 @@
  *   request:  "credential-helper/1 ACTION LENGTH\n" then LENGTH bytes of stdin
  *   response: "EXIT LENGTH\n" then LENGTH bytes for stdout
  *
- * Before it sends a byte it checks whom it is talking to, as the Java CLI does
- * (dev.credagent.client.SocketCheck): the socket's directory is the user's own and
- * private, the socket is the user's, and the process listening on it runs as the user.
+ * Before it sends a byte it checks whom it is talking to (agent_socket.c, shared with the
+ * native credagent), as the Java CLI does (dev.credagent.client.SocketCheck): the socket's
+ * directory is the user's own and private, the socket is the user's, and the process
+ * listening on it runs as the user.
  * Otherwise another user who made the directory first (a default socket under /tmp)
  * would receive every password `docker login` stores.
  *
@@ -24,11 +25,13 @@
  * find no daemon at once. Every wait is bounded.
  */
 #ifdef __linux__
-#define _GNU_SOURCE /* struct ucred, for SO_PEERCRED */
+#define _GNU_SOURCE
 #else
 #define _XOPEN_SOURCE 700
-#define _DARWIN_C_SOURCE /* getpeereid */
+#define _DARWIN_C_SOURCE
 #endif
+#include "agent_socket.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -46,9 +49,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#ifdef __APPLE__
-#include <mach-o/dyld.h>
-#endif
 
 #define INPUT_LIMIT (1024 * 1024)        /* what we relay of stdin */
 #define OUTPUT_LIMIT (16 * 1024 * 1024)  /* what we accept back */
@@ -56,8 +56,6 @@
 #define MAX_REPLY_HEADER 64          /* "EXIT LENGTH\n" */
 #define IO_TIMEOUT_SECONDS 30
 #define START_TIMEOUT_SECONDS 15
-#define OWN_DIRECTORY "keep the socket in a directory of your own " \
-  "(CREDAGENT_SOCKET=$XDG_RUNTIME_DIR/credagent/agent.sock, or any path in a directory only you can reach)"
 
 /* Errors go to stdout with exit 1, as docker-credential-helpers report theirs. */
 static void fail(const char *format, ...) {
@@ -71,159 +69,34 @@ static void fail(const char *format, ...) {
   exit(1);
 }
 
-static int socket_path(char *out, size_t size) {
-  const char *explicit_path = getenv("CREDAGENT_SOCKET");
-  const char *runtime = getenv("XDG_RUNTIME_DIR");
-  const char *tmp = getenv("TMPDIR");
-  int n;
-  if (explicit_path && *explicit_path) {
-    n = snprintf(out, size, "%s", explicit_path);
-  } else if (runtime && *runtime) {
-    n = snprintf(out, size, "%s/credagent/agent.sock", runtime);
-  } else {
-    size_t len = (tmp && *tmp) ? strlen(tmp) : 0;
-    /* "$TMPDIR/" on macOS ends in a slash already; Java's Path joins without doubling it. */
-    n = snprintf(out, size, "%s%scredagent-%ld/agent.sock", len ? tmp : "/tmp",
-                 (len && tmp[len - 1] == '/') ? "" : "/", (long)getuid());
+/* Connects, checking the socket file first; -1 with errno set when nobody answers. */
+static int connect_agent(const char *path) {
+  char why[AGENT_WHY_SIZE];
+  int fd = agent_connect(path, IO_TIMEOUT_SECONDS, why);
+  if (fd == -2) {
+    fail("%s", why);
   }
-  return n > 0 && (size_t)n < size ? 0 : -1;
-}
-
-/* The directory part of path ("." when it has none). */
-static void directory_of(const char *path, char *out, size_t size) {
-  const char *slash = strrchr(path, '/');
-  size_t length = slash == NULL ? 0 : (slash == path ? 1 : (size_t)(slash - path));
-  if (length == 0) {
-    snprintf(out, size, ".");
-  } else if (length < size) {
-    memcpy(out, path, length);
-    out[length] = '\0';
-  } else {
-    fail("the credagent socket path is too long");
-  }
+  return fd;
 }
 
 /* 1 when the socket's directory is the user's own and private, 0 when it does not exist;
    anything else is refused before a byte is sent. */
 static int check_socket_directory(const char *path) {
-  char dir[PATH_MAX];
-  struct stat st;
-  directory_of(path, dir, sizeof(dir));
-  if (lstat(dir, &st) != 0) {
-    if (errno == ENOENT) {
-      return 0;
-    }
-    fail("cannot inspect %s: %s", dir, strerror(errno));
+  char why[AGENT_WHY_SIZE];
+  int checked = agent_check_directory(path, why);
+  if (checked < 0) {
+    fail("%s", why);
   }
-  if (!S_ISDIR(st.st_mode)) {
-    fail("refusing to use %s: it is not a directory (or is a symbolic link); remove it, or choose another path", dir);
-  }
-  if (st.st_uid != getuid()) {
-    fail("refusing to use %s: it belongs to uid %ld, not to you (uid %ld); " OWN_DIRECTORY, dir,
-         (long)st.st_uid, (long)getuid());
-  }
-  if ((st.st_mode & 077) != 0) {
-    if ((st.st_mode & (S_ISVTX | S_IWOTH)) != 0) {
-      fail("refusing to use %s: group or others can reach it (mode %03o, a shared directory); " OWN_DIRECTORY,
-           dir, (unsigned)(st.st_mode & 07777));
-    }
-    fail("refusing to use %s: group or others can reach it (mode %03o); run: chmod 700 %s", dir,
-         (unsigned)(st.st_mode & 0777), dir);
-  }
-  return 1;
-}
-
-/* The socket, if there is one, must be a socket of the user's. */
-static void check_socket_file(const char *path) {
-  struct stat st;
-  if (lstat(path, &st) != 0) {
-    return; /* nothing there: connect says so */
-  }
-  if (!S_ISSOCK(st.st_mode)) {
-    fail("refusing %s: it is not a socket; remove it", path);
-  }
-  if (st.st_uid != getuid()) {
-    fail("refusing %s: it belongs to uid %ld, not to you (uid %ld); remove it, or set CREDAGENT_SOCKET to a socket of your own",
-         path, (long)st.st_uid, (long)getuid());
-  }
-}
-
-/* The process on the other end runs as the user, or nothing is sent. */
-static void check_peer(int fd, const char *path) {
-  uid_t peer;
-#ifdef __linux__
-  struct ucred credentials;
-  socklen_t length = sizeof(credentials);
-  if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &credentials, &length) != 0) {
-    fail("cannot tell who listens on %s: %s", path, strerror(errno));
-  }
-  peer = credentials.uid;
-#else
-  gid_t group;
-  if (getpeereid(fd, &peer, &group) != 0) {
-    fail("cannot tell who listens on %s: %s", path, strerror(errno));
-  }
-#endif
-  if (peer != getuid()) {
-    fail("refusing the daemon on %s: it runs as uid %ld, not as you (uid %ld); nothing was sent. "
-         "Stop it, or set CREDAGENT_SOCKET to a socket of your own", path, (long)peer, (long)getuid());
-  }
-}
-
-/* Connects; returns the socket, or -1 with errno set when nobody answers. */
-static int connect_agent(const char *path) {
-  check_socket_file(path);
-  struct sockaddr_un address;
-  if (strlen(path) >= sizeof(address.sun_path)) {
-    fail("the socket path %s is too long for a Unix socket; set CREDAGENT_SOCKET to a shorter one", path);
-  }
-  int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-  if (fd < 0) {
-    fail("cannot create a socket: %s", strerror(errno));
-  }
-  memset(&address, 0, sizeof(address));
-  address.sun_family = AF_UNIX;
-  memcpy(address.sun_path, path, strlen(path) + 1);
-  if (connect(fd, (struct sockaddr *)&address, sizeof(address)) != 0) {
-    int saved = errno;
-    close(fd);
-    errno = saved;
-    return -1;
-  }
-  struct timeval timeout = {IO_TIMEOUT_SECONDS, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
-  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
-  return fd;
+  return checked;
 }
 
 /* The credagent launcher installed beside this binary. */
 static void credagent_beside_us(const char *argv0, char *out, size_t size) {
-  char self[PATH_MAX];
-  char resolved[PATH_MAX];
-  ssize_t n = -1;
-#ifdef __APPLE__
-  uint32_t length = sizeof(self);
-  if (_NSGetExecutablePath(self, &length) == 0) {
-    n = (ssize_t)strlen(self);
-  }
-#else
-  n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-#endif
-  if (n > 0) {
-    self[n] = '\0';
-  } else if (strchr(argv0, '/') != NULL && strlen(argv0) < sizeof(self)) {
-    memcpy(self, argv0, strlen(argv0) + 1);
-  } else {
+  char dir[PATH_MAX];
+  if (agent_own_directory(argv0, dir, sizeof(dir)) != 0) {
     fail("cannot find where docker-credential-agent is installed, to start credagent from there");
   }
-  if (realpath(self, resolved) == NULL) {
-    memcpy(resolved, self, strlen(self) + 1);
-  }
-  char *slash = strrchr(resolved, '/');
-  if (slash) {
-    *slash = '\0';
-  }
-  if (snprintf(out, size, "%s/credagent", resolved) >= (int)size) {
+  if (snprintf(out, size, "%s/credagent", dir) >= (int)size) {
     fail("the path of credagent is too long");
   }
 }
@@ -338,7 +211,9 @@ static int take_start_lock(const char *path) {
 /* Nothing answered: start the daemon (once, whoever else is trying) and connect again. */
 static int start_and_connect(const char *argv0, const char *path) {
   char dir[PATH_MAX];
-  directory_of(path, dir, sizeof(dir));
+  if (agent_directory_of(path, dir, sizeof(dir)) != 0) {
+    fail("the credagent socket path is too long");
+  }
   if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
     /* Its parents are missing too: credagent start creates them all, without the lock. */
     start_daemon(argv0, 0);
@@ -437,7 +312,7 @@ int main(int argc, char **argv) {
   char *input = read_input(&length);
 
   char path[PATH_MAX];
-  if (socket_path(path, sizeof(path)) != 0) {
+  if (agent_socket_path(path, sizeof(path)) != 0) {
     fail("the credagent socket path is too long");
   }
   int fd = check_socket_directory(path) ? connect_agent(path) : (errno = ENOENT, -1);
@@ -447,7 +322,10 @@ int main(int argc, char **argv) {
   if (fd < 0) {
     fail("cannot reach the credagent daemon on %s: %s", path, strerror(errno));
   }
-  check_peer(fd, path);
+  char why[AGENT_WHY_SIZE];
+  if (agent_check_peer(fd, path, why) != 0) {
+    fail("%s", why);
+  }
 
   char header[128];
   int header_length = snprintf(header, sizeof(header), "credential-helper/1 %s %zu\n",

@@ -1,0 +1,119 @@
+package dev.credagent.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * bin/credagent, the native front end, against the JVM CLI it stands in for (credagent-jvm): the
+ * same command lines give the same standard output, standard error and exit code, whether the
+ * daemon ran them or the JVM did.
+ */
+class NativeCliIT {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private AgentEnvironment agent;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    agent = new AgentEnvironment();
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    agent.close();
+  }
+
+  private static Path jvm() {
+    return AgentEnvironment.dist().resolve("lib/credagent/credagent-jvm");
+  }
+
+  private Run relayed(String stdin, String... args) throws Exception {
+    return agent.credagent(stdin, args);
+  }
+
+  private Run inJvm(String stdin, String... args) throws Exception {
+    List<String> command = new ArrayList<>(List.of(jvm().toString()));
+    command.addAll(List.of(args));
+    return agent.run(command, stdin);
+  }
+
+  /** The program that made the last request the audit log holds. */
+  private String lastCaller() throws Exception {
+    List<String> lines = Files.readAllLines(agent.home().resolve("audit.log"));
+    JsonNode last = JSON.readTree(lines.getLast());
+    return last.path("exe").asText();
+  }
+
+  @Test
+  void everyCommandLineAnswersAsTheJvmCliAnswersIt() throws Exception {
+    agent.unlock("pw");
+    inJvm("s3cret\n", "store", "r.example:5000", "-u", "alice").requireSuccess();
+    List<List<String>> commandLines = List.of(
+        List.of(), List.of("--help"), List.of("--version"), List.of("help", "store"), List.of("store", "--help"),
+        List.of("list"), List.of("list", "--json"), List.of("get", "r.example:5000"),
+        List.of("get", "nobody.example"), List.of("get"), List.of("bogus"), List.of("list", "--bogus"),
+        List.of("erase", "nobody.example"), List.of("logout", "nobody.example"), List.of("source"),
+        List.of("source", "list"), List.of("source", "add", "x.example"),
+        List.of("token", "127.0.0.1:1", "--scope", "repository:a:pull"),
+        List.of("unlock", "--ttl", "forever", "--passphrase-stdin"));
+    for (List<String> args : commandLines) {
+      String[] argv = args.toArray(String[]::new);
+      assertEquals(inJvm("", argv), relayed("", argv), "credagent " + String.join(" ", args));
+    }
+  }
+
+  @Test
+  void aRelayedCommandIsRunByTheDaemonForTheNativeProgram() throws Exception {
+    agent.unlock("pw");
+    Run stored = relayed("s3cret\n", "store", "r.example:5000", "-u", "alice").requireSuccess();
+    assertEquals("", stored.stdout());
+    assertTrue(lastCaller().endsWith("/bin/credagent"), "the store came from " + lastCaller());
+    Run got = relayed("", "get", "r.example:5000").requireSuccess();
+    assertEquals("s3cret", JSON.readTree(got.stdout()).path("secret").asText());
+    assertTrue(lastCaller().endsWith("/bin/credagent"), "the get came from " + lastCaller());
+    inJvm("", "get", "r.example:5000").requireSuccess();
+    assertTrue(!lastCaller().endsWith("/bin/credagent"), "the JVM CLI's get came from " + lastCaller());
+  }
+
+  @Test
+  void theLockedVaultAndItsUnlockThroughStandardInputAreRelayedToo() throws Exception {
+    agent.unlock("pw");
+    relayed("", "lock").requireSuccess();
+    Run locked = relayed("", "get", "r.example:5000");
+    assertEquals(inJvm("", "get", "r.example:5000"), locked);
+    assertEquals(3, locked.exitCode());
+    Run unlock = relayed("pw\nthe rest is not read\n", "unlock", "--passphrase-stdin").requireSuccess();
+    assertEquals("vault unlocked\n", unlock.stdout());
+    assertTrue(lastCaller().endsWith("/bin/credagent"), "the unlock came from " + lastCaller());
+  }
+
+  @Test
+  void withNoDaemonTheJvmCliStartsOneAndAnswers() throws Exception {
+    Run status = relayed("", "status").requireSuccess();
+    assertTrue(status.stdout().startsWith("daemon:  not running"), status.stdout());
+    Run get = relayed("", "get", "r.example:5000");
+    assertEquals(3, get.exitCode(), get.stderr());
+    assertEquals("credagent: the credagent vault is locked; run `credagent unlock`\n", get.stderr());
+    assertTrue(relayed("", "status").requireSuccess().stdout().startsWith("daemon:  running"));
+  }
+
+  @Test
+  void whatMustPromptOrReadTheUsersFilesRunsInTheJvmCli() throws Exception {
+    agent.unlock("pw");
+    Run prompt = relayed("", "unlock");
+    assertEquals(inJvm("", "unlock"), prompt);
+    assertEquals("credagent: no terminal to ask for the passphrase; pipe it in with `credagent unlock --passphrase-stdin`\n",
+        prompt.stderr());
+    Run config = relayed("", "config").requireSuccess();
+    assertTrue(config.stdout().startsWith("# "), config.stdout());
+  }
+}

@@ -1,0 +1,194 @@
+/* The daemon's socket: where it is, and whether it is safe to talk to (see agent_socket.h). */
+#ifdef __linux__
+#define _GNU_SOURCE /* struct ucred, for SO_PEERCRED */
+#else
+#define _XOPEN_SOURCE 700
+#define _DARWIN_C_SOURCE /* getpeereid */
+#endif
+#include "agent_socket.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/types.h>
+#include <sys/un.h>
+#include <unistd.h>
+#ifdef __APPLE__
+#include <mach-o/dyld.h>
+#endif
+
+#define OWN_DIRECTORY "keep the socket in a directory of your own " \
+  "(CREDAGENT_SOCKET=$XDG_RUNTIME_DIR/credagent/agent.sock, or any path in a directory only you can reach)"
+
+static int refuse(char *why, const char *format, ...) {
+  va_list args;
+  va_start(args, format);
+  vsnprintf(why, AGENT_WHY_SIZE, format, args);
+  va_end(args);
+  return -1;
+}
+
+int agent_socket_path(char *out, size_t size) {
+  const char *explicit_path = getenv("CREDAGENT_SOCKET");
+  const char *runtime = getenv("XDG_RUNTIME_DIR");
+  const char *tmp = getenv("TMPDIR");
+  int n;
+  if (explicit_path && *explicit_path) {
+    n = snprintf(out, size, "%s", explicit_path);
+  } else if (runtime && *runtime) {
+    n = snprintf(out, size, "%s/credagent/agent.sock", runtime);
+  } else {
+    size_t len = (tmp && *tmp) ? strlen(tmp) : 0;
+    /* "$TMPDIR/" on macOS ends in a slash already; Java's Path joins without doubling it. */
+    n = snprintf(out, size, "%s%scredagent-%ld/agent.sock", len ? tmp : "/tmp",
+                 (len && tmp[len - 1] == '/') ? "" : "/", (long)getuid());
+  }
+  return n > 0 && (size_t)n < size ? 0 : -1;
+}
+
+int agent_directory_of(const char *path, char *out, size_t size) {
+  const char *slash = strrchr(path, '/');
+  size_t length = slash == NULL ? 0 : (slash == path ? 1 : (size_t)(slash - path));
+  if (length == 0) {
+    snprintf(out, size, ".");
+  } else if (length < size) {
+    memcpy(out, path, length);
+    out[length] = '\0';
+  } else {
+    return -1;
+  }
+  return 0;
+}
+
+int agent_check_directory(const char *path, char *why) {
+  char dir[PATH_MAX];
+  struct stat st;
+  if (agent_directory_of(path, dir, sizeof(dir)) != 0) {
+    return refuse(why, "the credagent socket path is too long");
+  }
+  if (lstat(dir, &st) != 0) {
+    if (errno == ENOENT) {
+      return 0;
+    }
+    return refuse(why, "cannot inspect %s: %s", dir, strerror(errno));
+  }
+  if (!S_ISDIR(st.st_mode)) {
+    return refuse(why, "refusing to use %s: it is not a directory (or is a symbolic link); remove it, or choose another path", dir);
+  }
+  if (st.st_uid != getuid()) {
+    return refuse(why, "refusing to use %s: it belongs to uid %ld, not to you (uid %ld); " OWN_DIRECTORY, dir,
+                  (long)st.st_uid, (long)getuid());
+  }
+  if ((st.st_mode & 077) != 0) {
+    if ((st.st_mode & (S_ISVTX | S_IWOTH)) != 0) {
+      return refuse(why, "refusing to use %s: group or others can reach it (mode %03o, a shared directory); " OWN_DIRECTORY,
+                    dir, (unsigned)(st.st_mode & 07777));
+    }
+    return refuse(why, "refusing to use %s: group or others can reach it (mode %03o); run: chmod 700 %s", dir,
+                  (unsigned)(st.st_mode & 0777), dir);
+  }
+  return 1;
+}
+
+/* The socket, if there is one, must be a socket of the user's. */
+static int check_socket_file(const char *path, char *why) {
+  struct stat st;
+  if (lstat(path, &st) != 0) {
+    return 0; /* nothing there: connect says so */
+  }
+  if (!S_ISSOCK(st.st_mode)) {
+    return refuse(why, "refusing %s: it is not a socket; remove it", path);
+  }
+  if (st.st_uid != getuid()) {
+    return refuse(why, "refusing %s: it belongs to uid %ld, not to you (uid %ld); remove it, or set CREDAGENT_SOCKET to a socket of your own",
+                  path, (long)st.st_uid, (long)getuid());
+  }
+  return 0;
+}
+
+int agent_connect(const char *path, int timeout_seconds, char *why) {
+  if (check_socket_file(path, why) != 0) {
+    return -2;
+  }
+  struct sockaddr_un address;
+  if (strlen(path) >= sizeof(address.sun_path)) {
+    refuse(why, "the socket path %s is too long for a Unix socket; set CREDAGENT_SOCKET to a shorter one", path);
+    return -2;
+  }
+  int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+  if (fd < 0) {
+    refuse(why, "cannot create a socket: %s", strerror(errno));
+    return -2;
+  }
+  memset(&address, 0, sizeof(address));
+  address.sun_family = AF_UNIX;
+  memcpy(address.sun_path, path, strlen(path) + 1);
+  if (connect(fd, (struct sockaddr *)&address, sizeof(address)) != 0) {
+    int saved = errno;
+    close(fd);
+    refuse(why, "cannot reach the credagent daemon on %s: %s", path, strerror(saved));
+    errno = saved;
+    return -1;
+  }
+  struct timeval timeout = {timeout_seconds, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
+  return fd;
+}
+
+int agent_check_peer(int fd, const char *path, char *why) {
+  uid_t peer;
+#ifdef __linux__
+  struct ucred credentials;
+  socklen_t length = sizeof(credentials);
+  if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &credentials, &length) != 0) {
+    return refuse(why, "cannot tell who listens on %s: %s", path, strerror(errno));
+  }
+  peer = credentials.uid;
+#else
+  gid_t group;
+  if (getpeereid(fd, &peer, &group) != 0) {
+    return refuse(why, "cannot tell who listens on %s: %s", path, strerror(errno));
+  }
+#endif
+  if (peer != getuid()) {
+    return refuse(why, "refusing the daemon on %s: it runs as uid %ld, not as you (uid %ld); nothing was sent. "
+                  "Stop it, or set CREDAGENT_SOCKET to a socket of your own", path, (long)peer, (long)getuid());
+  }
+  return 0;
+}
+
+int agent_own_directory(const char *argv0, char *out, size_t size) {
+  char self[PATH_MAX];
+  char resolved[PATH_MAX];
+  ssize_t n = -1;
+#ifdef __APPLE__
+  uint32_t length = sizeof(self);
+  if (_NSGetExecutablePath(self, &length) == 0) {
+    n = (ssize_t)strlen(self);
+  }
+#else
+  n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+#endif
+  if (n > 0) {
+    self[n] = '\0';
+  } else if (strchr(argv0, '/') != NULL && strlen(argv0) < sizeof(self)) {
+    memcpy(self, argv0, strlen(argv0) + 1);
+  } else {
+    return -1;
+  }
+  if (realpath(self, resolved) == NULL) {
+    memcpy(resolved, self, strlen(self) + 1);
+  }
+  char *slash = strrchr(resolved, '/');
+  if (slash) {
+    *slash = '\0';
+  }
+  return snprintf(out, size, "%s", resolved) < (int)size ? 0 : -1;
+}

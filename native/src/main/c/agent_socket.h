@@ -1,0 +1,35 @@
+/*
+ * The daemon's socket as both native programs find and check it: docker-credential-agent and
+ * credagent. The same rules as the Java client's (dev.credagent.client.SocketCheck): the socket's
+ * directory is the user's own and private, the socket is the user's, and the process listening
+ * on it runs as the user; otherwise nothing is sent. Each check that refuses writes why into
+ * `why` (one line, naming the fix) and returns -1; the caller decides what to do with it.
+ */
+#ifndef CREDAGENT_AGENT_SOCKET_H
+#define CREDAGENT_AGENT_SOCKET_H
+
+#include <stddef.h>
+
+#define AGENT_WHY_SIZE 512
+
+/* CREDAGENT_SOCKET, else $XDG_RUNTIME_DIR/credagent/agent.sock, else $TMPDIR/credagent-UID/agent.sock.
+   0, or -1 when the path does not fit. */
+int agent_socket_path(char *out, size_t size);
+
+/* The directory part of path ("." when it has none); -1 when it does not fit. */
+int agent_directory_of(const char *path, char *out, size_t size);
+
+/* 1: the socket's directory is the user's own and private; 0: it does not exist; -1: refused. */
+int agent_check_directory(const char *path, char *why);
+
+/* Connects after checking the socket file; returns the socket with both timeouts set, -1 with errno
+   set when nobody answers (why says so too), or -2 when refused (why says why). */
+int agent_connect(const char *path, int timeout_seconds, char *why);
+
+/* 0 when the process on the other end of fd runs as the user; -1 (why) otherwise. */
+int agent_check_peer(int fd, const char *path, char *why);
+
+/* The directory this program is installed in (symbolic links resolved); -1 when unknown. */
+int agent_own_directory(const char *argv0, char *out, size_t size);
+
+#endif
