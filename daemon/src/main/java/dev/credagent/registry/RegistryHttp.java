@@ -31,13 +31,11 @@ public final class RegistryHttp {
 
   private final List<Path> certRoots;
   private final RegistryProxy proxy;
-  private final HttpClient plain;
   private final Map<String, HttpClient> clients = new ConcurrentHashMap<>();
 
   public RegistryHttp(List<Path> certRoots, RegistryProxy proxy) {
     this.certRoots = certRoots;
     this.proxy = proxy;
-    this.plain = builder().build();
   }
 
   public static RegistryHttp fromEnvironment(Map<String, String> env) {
@@ -62,8 +60,10 @@ public final class RegistryHttp {
         }
       }
     }
+    // Made at the first login, not at the daemon's start: a client loads the JDK's trust store
+    // and starts a selector thread, a good part of a cold start for something most sessions never use.
     if (cas.isEmpty()) {
-      return plain;
+      return clients.computeIfAbsent("", ignored -> builder().build());
     }
     try {
       return clients.computeIfAbsent(authority + cas, ignored -> builder().sslContext(trusting(cas)).build());
