@@ -26,6 +26,11 @@ final class DaemonCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    return run(detached);
+  }
+
+  /** Runs the daemon until it stops; {@link DaemonMain} calls this without building the command tree. */
+  static int run(boolean detached) throws Exception {
     configureLogging();
     if (detached) {
       // The terminal that started us may close; we outlive it, as gpg-agent does.

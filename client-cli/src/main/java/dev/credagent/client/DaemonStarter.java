@@ -105,7 +105,7 @@ public final class DaemonStarter {
     command.add(jvmOptions());
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));
-    command.add("dev.credagent.cli.Main");
+    command.add("dev.credagent.cli.DaemonMain");
     command.add("daemon");
     command.add("--detached");
     return command;
