@@ -85,6 +85,26 @@ class NativeCliIT {
   }
 
   @Test
+  void aRegistryThatDoesNotAnswerIsNamedWithWhatWentWrong() throws Exception {
+    agent.unlock("pw");
+    relayed("x\n", "store", "127.0.0.1:1", "-u", "alice").requireSuccess();
+    Run token = relayed("", "token", "127.0.0.1:1", "--scope", "repository:a:pull");
+    assertEquals(1, token.exitCode());
+    // It said ": null" when the JDK's exception had no message (a refused connection).
+    assertEquals("credagent: cannot reach 127.0.0.1:1 at http://127.0.0.1:1: ConnectException\n", token.stderr());
+  }
+
+  @Test
+  void tooMuchStandardInputIsRefusedInTheSameWordsEitherWay() throws Exception {
+    agent.unlock("pw");
+    String huge = "x".repeat(2 * 1024 * 1024);
+    Run relayed = relayed(huge, "store", "r.example:5000", "-u", "alice");
+    assertEquals(inJvm(huge, "store", "r.example:5000", "-u", "alice"), relayed);
+    assertEquals("credagent: standard input holds more than 1048576 bytes\n", relayed.stderr());
+    assertEquals(4, relayed("", "get", "r.example:5000").exitCode(), "and nothing was stored");
+  }
+
+  @Test
   void theLockedVaultAndItsUnlockThroughStandardInputAreRelayedToo() throws Exception {
     agent.unlock("pw");
     relayed("", "lock").requireSuccess();

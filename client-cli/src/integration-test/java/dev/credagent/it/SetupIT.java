@@ -230,7 +230,8 @@ class SetupIT {
     assertEquals(List.of("store", "get"), lines.stream().map(l -> l.path("op").asText()).toList());
     JsonNode get = lines.get(1);
     assertEquals("ok", get.path("outcome").asText());
-    assertTrue(get.path("exe").asText().endsWith("/java"), get.toString()); // the launcher execs java
+    // The native credagent relayed it: the caller is that program itself, no JVM in between.
+    assertTrue(get.path("exe").asText().endsWith("/bin/credagent"), get.toString());
     Run human = agent.credagent("", "log").requireSuccess();
     assertTrue(human.stdout().contains("get           other.example                not_found"), human.stdout());
   }

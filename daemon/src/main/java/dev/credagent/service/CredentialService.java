@@ -184,8 +184,7 @@ public final class CredentialService {
         throw new LoginFailedException("the TLS connection to " + registry.key() + " failed (" + e.getMessage()
             + "); if it uses a private CA, put it in ~/.docker/certs.d/" + registry.base().getRawAuthority() + "/ca.crt");
       } catch (IOException e) {
-        throw new LoginFailedException("cannot reach " + registry.key() + " at " + registry.base() + ": "
-            + (e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName()));
+        throw unreachable(registry, e);
       }
     });
     return loggedIn.thenCompose(credential -> storeUnaudited(registry.key(), credential).thenApply(stored -> {
@@ -210,6 +209,12 @@ public final class CredentialService {
         .exceptionallyCompose(failure -> CompletableFuture.failedFuture(cause(failure))));
   }
 
+  /** The registry did not answer: what the JDK said, or what kind of failure it was when it said nothing. */
+  private static LoginFailedException unreachable(RegistryAddress registry, IOException e) {
+    return new LoginFailedException("cannot reach " + registry.key() + " at " + registry.base() + ": "
+        + (e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName()));
+  }
+
   private TokenAnswer fetchToken(TokenCache.Key key) throws Exception {
     RegistryAddress registry = key.registry();
     Credential stored = vault.get(registry.key());
@@ -218,7 +223,7 @@ public final class CredentialService {
       try {
         challenge = registries.challenge(registry);
       } catch (IOException e) {
-        throw new LoginFailedException("cannot reach " + registry.key() + " at " + registry.base() + ": " + e.getMessage());
+        throw unreachable(registry, e);
       }
       if (challenge == null || !challenge.scheme().equals("bearer")) {
         throw new NoTokenNeededException(registry.key() + " uses " + (challenge == null ? "no" : "Basic")
