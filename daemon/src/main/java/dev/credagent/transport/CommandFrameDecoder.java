@@ -17,7 +17,8 @@ final class CommandFrameDecoder extends BoundedDecoder {
   static final String MAGIC = "credagent/1 ";
   static final String STDIN = "stdin ";
   static final int MAX_ARGS_BYTES = 64 * 1024;
-  static final int MAX_STDIN_BYTES = 1024 * 1024;
+  /** A byte past what a command reads of stdin (StdinSecret), so that the command says so. */
+  static final int MAX_STDIN_BYTES = 1024 * 1024 + 1;
   private static final int MAX_HEADER_BYTES = 64;
 
   /** The arguments (first) or standard input (second). */
