@@ -84,7 +84,7 @@ public abstract sealed class ServiceManager {
 
     /** The service unit with {@code launcher} in its ExecStart. */
     public static String service(Path launcher) throws IOException {
-      return template("credagent.service").replace("ExecStart=%h/.local/bin/credagent daemon",
+      return template("credagent.service").replace("ExecStart=%h/.local/lib/credagent/credagent-jvm daemon",
           "ExecStart=" + launcher + " daemon");
     }
 
@@ -144,7 +144,7 @@ public abstract sealed class ServiceManager {
     /** The plist with {@code launcher} and a log under ~/Library/Logs. */
     public static String plist(Path launcher, Path home) throws IOException {
       return template(LABEL + ".plist")
-          .replace("<string>/usr/local/bin/credagent</string>", "<string>" + xml(launcher.toString()) + "</string>")
+          .replace("<string>/usr/local/lib/credagent/credagent-jvm</string>", "<string>" + xml(launcher.toString()) + "</string>")
           .replace("<string>/tmp/credagent.launchd.log</string>",
               "<string>" + xml(home.resolve("Library/Logs/credagent.log").toString()) + "</string>");
     }

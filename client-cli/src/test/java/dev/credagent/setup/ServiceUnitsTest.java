@@ -52,7 +52,7 @@ class ServiceUnitsTest {
 
   @Test
   void theLaunchAgentParsesAndRunsTheInstalledLauncherAtLoad() throws Exception {
-    Path launcher = Path.of("/Users/me/.local/bin/credagent");
+    Path launcher = Path.of("/Users/me/.local/lib/credagent/credagent-jvm");
     for (String plist : List.of(ServiceManager.template("dev.credagent.agent.plist"),
         ServiceManager.Launchd.plist(launcher, Path.of("/Users/me")))) {
       Element dict = (Element) parse(plist).getElementsByTagName("dict").item(0);
