@@ -3,10 +3,11 @@ package dev.credagent.cli;
 import java.util.List;
 
 /**
- * {@code credagent daemon}'s way in, which credagent-jvm and the autostart take: the daemon's own
- * command line is run without building picocli's command tree, which took 0.38 s of a 0.8 s
- * start (the daemon builds one later, in the background, for the commands it relays). Anything
- * else ({@code daemon --help}, a wrong option) goes to {@link Main}, which says what it always says.
+ * The way in of {@code credagent daemon} and {@code credagent start}, which credagent-jvm, the
+ * autostart and the helper's autostart take: these two exact command lines run without building
+ * picocli's command tree, which took 0.38 s of a 0.8 s daemon start (the daemon builds one later,
+ * in the background, for the commands it relays). Anything else ({@code daemon --help}, a wrong
+ * option) goes to {@link Main}, which says what it always says.
  */
 public final class DaemonMain {
   private DaemonMain() {}
@@ -15,6 +16,14 @@ public final class DaemonMain {
     List<String> line = List.of(args);
     if (line.equals(List.of("daemon")) || line.equals(List.of("daemon", "--detached"))) {
       System.exit(DaemonCommand.run(line.size() == 2));
+    }
+    if (line.equals(List.of("start")) || line.equals(List.of("start", "--start-lock-held"))) {
+      try {
+        System.exit(StartCommand.run(line.size() == 2));
+      } catch (Exception e) { // as Main's handler says it
+        System.err.println("credagent: " + Failure.message(e));
+        System.exit(Failure.exitCode(e));
+      }
     }
     Main.main(args);
   }

@@ -20,6 +20,11 @@ final class StartCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    return run(startLockHeld);
+  }
+
+  /** Starts the daemon unless one answers; {@link DaemonMain} calls this without building the command tree. */
+  static int run(boolean startLockHeld) throws Exception {
     AgentPaths paths = Agent.paths();
     try {
       AgentClient.connect(paths).close();

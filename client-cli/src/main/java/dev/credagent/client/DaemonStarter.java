@@ -103,12 +103,19 @@ public final class DaemonStarter {
     SETSID.stream().filter(path -> Files.isExecutable(Path.of(path))).findFirst().ifPresent(command::add);
     command.add(ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
     command.add(jvmOptions());
+    aotCache().ifPresent(cache -> command.add("-XX:AOTCache=" + cache));
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));
     command.add("dev.credagent.cli.DaemonMain");
     command.add("daemon");
     command.add("--detached");
     return command;
+  }
+
+  /** install.sh's AOT cache beside the options, which halves the daemon's start; absent in a build tree. */
+  private static java.util.Optional<Path> aotCache() {
+    Path options = Path.of(jvmOptions().substring(1));
+    return java.util.Optional.of(options.resolveSibling("credagent.aot")).filter(Files::isRegularFile);
   }
 
   /** {@code @.../lib/credagent/daemon.jvmoptions}: the installed layout has our jar in lib/credagent/jars. */
