@@ -164,6 +164,31 @@ int agent_check_peer(int fd, const char *path, char *why) {
   return 0;
 }
 
+int agent_write_all(int fd, const char *data, size_t length) {
+  while (length > 0) {
+    ssize_t n = write(fd, data, length);
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n <= 0) {
+      return -1;
+    }
+    data += n;
+    length -= (size_t)n;
+  }
+  return 0;
+}
+
+long agent_read_some(int fd, char *data, size_t length) {
+  for (;;) {
+    ssize_t n = read(fd, data, length);
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    return (long)n;
+  }
+}
+
 int agent_own_directory(const char *argv0, char *out, size_t size) {
   char self[PATH_MAX];
   char resolved[PATH_MAX];

@@ -29,6 +29,12 @@ int agent_connect(const char *path, int timeout_seconds, char *why);
 /* 0 when the process on the other end of fd runs as the user; -1 (why) otherwise. */
 int agent_check_peer(int fd, const char *path, char *why);
 
+/* Writes all of data; 0, or -1 when the connection failed (errno set). EINTR is retried. */
+int agent_write_all(int fd, const char *data, size_t length);
+
+/* One read of at least a byte; 0 at a close, -1 on a timeout or an error (errno set). */
+long agent_read_some(int fd, char *data, size_t length);
+
 /* The directory this program is installed in (symbolic links resolved); -1 when unknown. */
 int agent_own_directory(const char *argv0, char *out, size_t size);
 

@@ -65,32 +65,6 @@ static void run_jvm(char **argv) {
   exit(1);
 }
 
-static int write_all(int fd, const char *data, size_t length) {
-  while (length > 0) {
-    ssize_t n = write(fd, data, length);
-    if (n < 0 && errno == EINTR) {
-      continue;
-    }
-    if (n <= 0) {
-      return -1;
-    }
-    data += n;
-    length -= (size_t)n;
-  }
-  return 0;
-}
-
-/* One read of at least a byte; 0 at a close, -1 on a timeout or an error. */
-static ssize_t read_some(int fd, char *data, size_t length) {
-  for (;;) {
-    ssize_t n = read(fd, data, length);
-    if (n < 0 && errno == EINTR) {
-      continue;
-    }
-    return n;
-  }
-}
-
 /* What the daemon sent that is not consumed yet. */
 struct answer {
   int fd;
@@ -106,7 +80,7 @@ static int next_line(struct answer *a, char *line) {
     if (a->have >= MAX_REPLY_HEADER) {
       return -1;
     }
-    ssize_t n = read_some(a->fd, a->data + a->have, sizeof(a->data) - a->have);
+    long n = agent_read_some(a->fd, a->data + a->have, sizeof(a->data) - a->have);
     if (n <= 0) {
       return -1;
     }
@@ -130,7 +104,7 @@ static char *read_input(int whole, size_t *length) {
   }
   *length = 0;
   while (*length < INPUT_LIMIT) {
-    ssize_t n = read_some(STDIN_FILENO, input + *length, INPUT_LIMIT - *length);
+    long n = agent_read_some(STDIN_FILENO, input + *length, INPUT_LIMIT - *length);
     if (n < 0) {
       fail("cannot read standard input");
     }
@@ -147,7 +121,7 @@ static char *read_input(int whole, size_t *length) {
 }
 
 static void write_out(int fd, const char *data, size_t length) {
-  if (write_all(fd, data, length) != 0 && fd == STDOUT_FILENO) {
+  if (agent_write_all(fd, data, length) != 0 && fd == STDOUT_FILENO) {
     exit(1); /* stdout closed early (| head): nothing to say it on */
   }
 }
@@ -182,9 +156,9 @@ int main(int argc, char **argv) {
   }
   char header[64];
   int header_length = snprintf(header, sizeof(header), "credagent/1 %zu\n", args_length);
-  int sent = write_all(fd, header, (size_t)header_length);
+  int sent = agent_write_all(fd, header, (size_t)header_length);
   for (int i = 1; i < argc && sent == 0; i++) {
-    sent = write_all(fd, argv[i], strlen(argv[i]) + 1);
+    sent = agent_write_all(fd, argv[i], strlen(argv[i]) + 1);
   }
 
   char line[MAX_REPLY_HEADER + 1];
@@ -204,9 +178,9 @@ int main(int argc, char **argv) {
     size_t input_length;
     char *input = read_input(strcmp(line, "stdin all") == 0, &input_length);
     header_length = snprintf(header, sizeof(header), "stdin %zu\n", input_length);
-    sent = write_all(fd, header, (size_t)header_length);
+    sent = agent_write_all(fd, header, (size_t)header_length);
     if (sent == 0) {
-      sent = write_all(fd, input, input_length);
+      sent = agent_write_all(fd, input, input_length);
     }
     memset(input, 0, input_length); /* it may hold a secret */
     free(input);
@@ -233,7 +207,7 @@ int main(int argc, char **argv) {
   memcpy(output, answer.data, answer.have);
   memset(answer.data, 0, sizeof(answer.data)); /* it may hold the start of a secret */
   for (size_t have = answer.have; have < total;) {
-    ssize_t n = read_some(fd, output + have, total - have);
+    long n = agent_read_some(fd, output + have, total - have);
     if (n <= 0) {
       fail(n == 0 ? "the credagent daemon closed the connection before answering in full"
                   : "the credagent daemon did not answer in time");

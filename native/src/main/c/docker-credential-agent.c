@@ -232,34 +232,21 @@ static int start_and_connect(const char *argv0, const char *path) {
 }
 
 static void write_all(int fd, const char *data, size_t length) {
-  while (length > 0) {
-    ssize_t n = write(fd, data, length);
-    if (n < 0 && errno == EINTR) {
-      continue;
-    }
-    if (n <= 0) {
-      fail("lost the connection to the credagent daemon while sending: %s", strerror(errno));
-    }
-    data += n;
-    length -= (size_t)n;
+  if (agent_write_all(fd, data, length) != 0) {
+    fail("lost the connection to the credagent daemon while sending: %s", strerror(errno));
   }
 }
 
 /* One read of at least a byte and at most length; fails on a timeout or an early close. */
 static size_t read_some(int fd, char *data, size_t length) {
-  for (;;) {
-    ssize_t n = read(fd, data, length);
-    if (n < 0 && errno == EINTR) {
-      continue;
-    }
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      fail("the credagent daemon did not answer within %d s", IO_TIMEOUT_SECONDS);
-    }
-    if (n <= 0) {
-      fail("the credagent daemon closed the connection before answering in full");
-    }
-    return (size_t)n;
+  long n = agent_read_some(fd, data, length);
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+    fail("the credagent daemon did not answer within %d s", IO_TIMEOUT_SECONDS);
   }
+  if (n <= 0) {
+    fail("the credagent daemon closed the connection before answering in full");
+  }
+  return (size_t)n;
 }
 
 static void read_all(int fd, char *data, size_t length) {
