@@ -1,0 +1,122 @@
+package dev.credagent.registry;
+
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * A credential key that serves several registries or repositories, by the kubelet credential
+ * provider's {@code matchImages} rules: {@code HOST[:PORT][/PATH]}, where the host's labels may
+ * hold {@code *} (each matches within one DNS label: {@code *.example.com} matches
+ * {@code a.example.com}, not {@code example.com} nor {@code a.b.example.com}; {@code app*.k8s.io}
+ * matches {@code app1.k8s.io}); a port, when the pattern has one, must be the image's; the
+ * pattern's path must be a prefix of the image's, by whole segments. A key with neither a
+ * {@code *} nor a path is an exact server, not a pattern.
+ */
+public record RegistryPattern(String text, List<String> labels, String port, String path) {
+  private static final Pattern LABEL = Pattern.compile("[a-z0-9*\\-]+");
+  private static final Pattern PATH = Pattern.compile("[a-z0-9._\\-/]*");
+
+  /** {@code text} as a pattern; empty when it is a plain server (no {@code *} and no path). */
+  public static Optional<RegistryPattern> of(String text) {
+    RegistryPattern pattern = parse(text);
+    return pattern.labels.stream().anyMatch(label -> label.contains("*")) || !pattern.path.isEmpty()
+        ? Optional.of(pattern) : Optional.empty();
+  }
+
+  /** Whether {@code text} is written as a pattern (it has a {@code *} or a path). */
+  public static boolean looksLikeOne(String text) {
+    return text.contains("*") || text.indexOf('/') > 0 && !text.contains("://");
+  }
+
+  /**
+   * Parses {@code text} (HOST[:PORT][/PATH], lower case, no scheme); {@link IllegalArgumentException}
+   * with what is wrong, and what a pattern looks like, otherwise.
+   */
+  public static RegistryPattern parse(String text) {
+    String lower = text.strip().toLowerCase(Locale.ROOT);
+    if (lower.contains("://")) {
+      throw invalid(text, "no scheme");
+    }
+    int slash = lower.indexOf('/');
+    String authority = slash < 0 ? lower : lower.substring(0, slash);
+    String path = slash < 0 ? "" : trimSlashes(lower.substring(slash + 1));
+    int colon = authority.lastIndexOf(':');
+    String host = colon < 0 ? authority : authority.substring(0, colon);
+    String port = colon < 0 ? "" : authority.substring(colon + 1);
+    if (!port.matches("[0-9]{0,5}") || (colon >= 0 && port.isEmpty())) {
+      throw invalid(text, "a port is digits, without wildcards");
+    }
+    List<String> labels = List.of(host.split("\\.", -1));
+    if (host.isEmpty() || labels.stream().anyMatch(label -> label.isEmpty() || !LABEL.matcher(label).matches())) {
+      throw invalid(text, "each label of the host is letters, digits, '-' or '*'");
+    }
+    if (!PATH.matcher(path).matches() || path.contains("*") || path.contains("//")) {
+      throw invalid(text, "the path has no wildcards");
+    }
+    return new RegistryPattern(lower, labels, port, path);
+  }
+
+  /** Whether an image (or a registry) {@code HOST[:PORT][/PATH]} is one this pattern serves. */
+  public boolean matches(String image) {
+    String lower = image.strip().toLowerCase(Locale.ROOT);
+    int scheme = lower.indexOf("://");
+    if (scheme >= 0) {
+      lower = lower.substring(scheme + 3); // a server stored as a URL (Docker Hub's key)
+    }
+    int slash = lower.indexOf('/');
+    String authority = slash < 0 ? lower : lower.substring(0, slash);
+    String imagePath = slash < 0 ? "" : trimSlashes(lower.substring(slash + 1));
+    int colon = authority.lastIndexOf(':');
+    String host = colon < 0 ? authority : authority.substring(0, colon);
+    String imagePort = colon < 0 ? "" : authority.substring(colon + 1);
+    String[] imageLabels = host.split("\\.", -1);
+    if (imageLabels.length != labels.size()) {
+      return false;
+    }
+    for (int i = 0; i < imageLabels.length; i++) {
+      if (!glob(labels.get(i), imageLabels[i])) {
+        return false;
+      }
+    }
+    if (!port.isEmpty() && !port.equals(imagePort)) {
+      return false;
+    }
+    return path.isEmpty() || imagePath.equals(path) || imagePath.startsWith(path + "/");
+  }
+
+  /**
+   * Most specific first: a longer path, then a port, then more of the host written out (fewer
+   * wildcards, more literal characters); the text last, so that the order is total.
+   */
+  public static final Comparator<RegistryPattern> MOST_SPECIFIC_FIRST = Comparator
+      .comparingInt((RegistryPattern p) -> p.path.isEmpty() ? 0 : p.path.split("/").length).reversed()
+      .thenComparing(p -> p.port.isEmpty())
+      .thenComparingLong(p -> p.labels.stream().filter(label -> label.contains("*")).count())
+      .thenComparing(Comparator.comparingInt((RegistryPattern p) -> p.text.replace("*", "").length()).reversed())
+      .thenComparing(RegistryPattern::text);
+
+  /** {@code *} within one label: any run of characters there, none of them a dot. */
+  private static boolean glob(String pattern, String label) {
+    if (!pattern.contains("*")) {
+      return pattern.equals(label);
+    }
+    String regex = String.join("[^.]*", java.util.Arrays.stream(pattern.split("\\*", -1)).map(Pattern::quote).toList());
+    return !label.isEmpty() && label.matches(regex);
+  }
+
+  private static String trimSlashes(String path) {
+    int end = path.length();
+    while (end > 0 && path.charAt(end - 1) == '/') {
+      end--;
+    }
+    return path.substring(0, end);
+  }
+
+  private static IllegalArgumentException invalid(String text, String why) {
+    return new IllegalArgumentException("'" + text + "' is not a registry pattern (" + why
+        + "): HOST[:PORT][/PATH] with '*' for one DNS label, e.g. *.dkr.ecr.*.amazonaws.com or ghcr.io/my-org/");
+  }
+}
