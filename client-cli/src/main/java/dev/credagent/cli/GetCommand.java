@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "get", mixinStandardHelpOptions = true,
-    description = "Prints the credentials for SERVER as JSON: {\"server\":…,\"username\":…,\"secret\":…}.")
+    description = {"Prints the credentials for SERVER as JSON: {\"server\":…,\"username\":…,\"secret\":…}:",
+        "those stored for exactly SERVER, else its source's, else the most specific pattern's."})
 final class GetCommand implements Callable<Integer>, Relayable {
   private final Session session;
 
@@ -17,7 +18,8 @@ final class GetCommand implements Callable<Integer>, Relayable {
     this.session = session;
   }
 
-  @Parameters(index = "0", paramLabel = "SERVER")
+  @Parameters(index = "0", paramLabel = "SERVER",
+      description = "HOST[:PORT], or HOST[:PORT]/REPOSITORY for what a path pattern serves.")
   String server;
 
   @Override

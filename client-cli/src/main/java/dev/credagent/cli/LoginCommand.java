@@ -33,6 +33,10 @@ final class LoginCommand implements Callable<Integer>, Relayable {
   @Option(names = "--password-stdin", description = "Read the password from standard input (its first line).")
   boolean passwordStdin;
 
+  @Option(names = "--as", paramLabel = "PATTERN",
+      description = "Store the login under PATTERN, to serve the registries it matches (*.dkr.ecr.*.amazonaws.com).")
+  String as;
+
   @Mixin
   InsecureOption insecure = new InsecureOption();
 
@@ -63,6 +67,9 @@ final class LoginCommand implements Callable<Integer>, Relayable {
     ClientRequest request = ClientRequest.op(Op.LOGIN).with("registry", registry).with("username", username)
         .withSecret("password", password);
     insecure.applyTo(request);
+    if (as != null) {
+      request.with("as", as);
+    }
     JsonNode reply = session.call(request);
     session.out().println("Login Succeeded (stored for " + reply.path("server").asText() + ")");
     return ExitCode.OK;

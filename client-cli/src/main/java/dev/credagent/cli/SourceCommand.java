@@ -68,6 +68,9 @@ final class SourceCommand implements Runnable, Relayable {
     @Option(names = "--env", paramLabel = "NAME=VALUE", description = "An environment variable for the command; may be repeated.")
     List<String> env = new ArrayList<>();
 
+    @Option(names = "--pattern", description = "REGISTRY is a pattern: the source serves every registry it matches.")
+    boolean pattern;
+
     @Override
     public Integer call() throws Exception {
       ClientRequest request = ClientRequest.op(Op.SOURCE_ADD).with("registry", registry).with("env", String.join("\n", env));
@@ -81,6 +84,9 @@ final class SourceCommand implements Runnable, Relayable {
       }
       if (ttl != null) {
         request.with("ttl", ttl);
+      }
+      if (pattern) {
+        request.with("pattern", "true");
       }
       session.call(request);
       return ExitCode.OK;

@@ -27,10 +27,19 @@ final class StoreCommand implements Callable<Integer>, Relayable {
   @Option(names = {"-u", "--username"}, required = true, description = "The username.")
   String username;
 
+  @Option(names = "--pattern", description = {
+      "SERVER is a pattern that serves several registries or repositories: '*' for one DNS label,",
+      "a path for the repositories under it (*.dkr.ecr.*.amazonaws.com, ghcr.io/my-org/)."})
+  boolean pattern;
+
   @Override
   public Integer call() throws Exception {
     char[] secret = StdinSecret.readAll(session.in());
-    session.call(ClientRequest.op(Op.STORE).with("server", server).with("username", username).withSecret("secret", secret));
+    ClientRequest request = ClientRequest.op(Op.STORE).with("server", server).with("username", username);
+    if (pattern) {
+      request.with("pattern", "true");
+    }
+    session.call(request.withSecret("secret", secret));
     return ExitCode.OK;
   }
 

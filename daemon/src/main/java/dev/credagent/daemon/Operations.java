@@ -5,6 +5,7 @@ import dev.credagent.protocol.ErrorCode;
 import dev.credagent.registry.LoginFailedException;
 import dev.credagent.registry.NoTokenNeededException;
 import dev.credagent.registry.RegistryAddress;
+import dev.credagent.registry.RegistryPattern;
 import dev.credagent.protocol.Op;
 import dev.credagent.protocol.ProtocolException;
 import dev.credagent.protocol.Request;
@@ -87,7 +88,8 @@ public final class Operations implements RequestHandler {
         case ERASE -> service.erase(caller, request.require("server")).thenApply(done -> Response.ok());
         case LOGIN -> login(caller, request);
         case TOKEN -> token(caller, request);
-        case SOURCE_ADD -> service.addSource(caller, request.require("registry"), source(request)).thenApply(done -> Response.ok());
+        case SOURCE_ADD -> service.addSource(caller, key(request, request.require("registry")), source(request))
+            .thenApply(done -> Response.ok());
         case SOURCE_LIST -> now(request, r -> Response.ok().with("sources", service.listSources(caller))
             .with("failing", service.failingSources()));
         case SOURCE_REMOVE -> service.removeSource(caller, request.require("registry")).thenApply(done -> Response.ok());
@@ -183,8 +185,16 @@ public final class Operations implements RequestHandler {
       password.destroy();
       throw new ProtocolException(ErrorCode.BAD_REQUEST, "the password must not be empty");
     }
-    return service.login(caller, registry, username, password)
-        .thenApply(stored -> Response.ok().with("server", registry.key()).with("username", stored));
+    String as = request.optional("as", "");
+    String key;
+    try {
+      key = as.isEmpty() ? registry.key() : pattern(as);
+    } catch (ProtocolException e) {
+      password.destroy();
+      throw e;
+    }
+    return service.login(caller, registry, key, username, password)
+        .thenApply(stored -> Response.ok().with("server", key).with("username", stored));
   }
 
   private CompletableFuture<Response> token(Caller caller, Request request) throws ProtocolException {
@@ -230,8 +240,27 @@ public final class Operations implements RequestHandler {
     }
   }
 
+  /**
+   * The key to store under: {@code server} as given, or, with {@code "pattern": "true"}, the
+   * pattern it is ({@link RegistryPattern}: checked, in lower case).
+   */
+  private static String key(Request request, String server) throws ProtocolException {
+    if (!"true".equals(request.optional("pattern", "false"))) {
+      return server;
+    }
+    return pattern(server);
+  }
+
+  private static String pattern(String text) throws ProtocolException {
+    try {
+      return RegistryPattern.parse(text).text();
+    } catch (IllegalArgumentException e) {
+      throw new ProtocolException(ErrorCode.BAD_REQUEST, e.getMessage());
+    }
+  }
+
   private CompletableFuture<Void> store(Caller caller, Request request) throws ProtocolException {
-    String server = request.require("server");
+    String server = key(request, request.require("server"));
     String username = request.require("username");
     if (server.isEmpty()) {
       throw new ProtocolException(ErrorCode.BAD_REQUEST, "'server' must not be empty");

@@ -22,13 +22,13 @@ public enum Op {
   UNLOCK("unlock", List.of("ttl", "idle_ttl"), List.of("passphrase"), true),
   LOCK("lock", List.of(), List.of(), false),
   STOP("stop", List.of(), List.of(), false),
-  STORE("store", List.of("server", "username"), List.of("secret"), true),
+  STORE("store", List.of("server", "username", "pattern"), List.of("secret"), true),
   GET("get", List.of("server"), List.of(), true), // from memory at once, but a source may have to run
   ERASE("erase", List.of("server"), List.of(), true),
   LIST("list", List.of(), List.of(), false),
-  LOGIN("login", List.of("registry", "username", "insecure"), List.of("password"), true),
+  LOGIN("login", List.of("registry", "username", "insecure", "as"), List.of("password"), true),
   TOKEN("token", List.of("registry", "scope", "insecure"), List.of(), true),
-  SOURCE_ADD("source_add", List.of("registry", "exec", "helper", "username", "ttl", "env"), List.of(), true),
+  SOURCE_ADD("source_add", List.of("registry", "exec", "helper", "username", "ttl", "env", "pattern"), List.of(), true),
   SOURCE_LIST("source_list", List.of(), List.of(), false),
   SOURCE_REMOVE("source_remove", List.of("registry"), List.of(), true);
 

@@ -13,6 +13,7 @@ import dev.credagent.registry.auth.Grant;
 import dev.credagent.registry.auth.TokenAnswer;
 import dev.credagent.registry.auth.TokenCache;
 import dev.credagent.registry.RegistryAddress;
+import dev.credagent.registry.RegistryPattern;
 import dev.credagent.registry.RegistryLogin;
 import dev.credagent.source.SourceDefinition;
 import dev.credagent.source.SourceRunner;
@@ -28,7 +29,10 @@ import dev.credagent.vault.Secret;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeSet;
@@ -170,11 +174,13 @@ public final class CredentialService {
    * password, or docker's {@code <token>} and the refresh token. A refused login stores nothing
    * and leaves the credential already there untouched. Completes with the stored username.
    */
-  public CompletableFuture<String> login(Caller caller, RegistryAddress registry, String username, Secret password) {
-    return audited(caller, "login", registry.key(), loginUnaudited(caller, registry, username, password));
+  /** Logs in to {@code registry} and stores what it yields under {@code key}: its own key, or a pattern. */
+  public CompletableFuture<String> login(Caller caller, RegistryAddress registry, String key, String username,
+      Secret password) {
+    return audited(caller, "login", key, loginUnaudited(caller, registry, key, username, password));
   }
 
-  private CompletableFuture<String> loginUnaudited(Caller caller, RegistryAddress registry, String username,
+  private CompletableFuture<String> loginUnaudited(Caller caller, RegistryAddress registry, String key, String username,
       Secret password) {
     if (!usable()) {
       password.destroy();
@@ -195,8 +201,9 @@ public final class CredentialService {
         throw unreachable(registry, e);
       }
     });
-    return loggedIn.thenCompose(credential -> storeUnaudited(registry.key(), credential).thenApply(stored -> {
-      LOG.info("logged in to " + registry.key() + " as " + credential.username() + " (" + caller + ")");
+    return loggedIn.thenCompose(credential -> storeUnaudited(key, credential).thenApply(stored -> {
+      LOG.info("logged in to " + registry.key() + " as " + credential.username()
+          + (key.equals(registry.key()) ? "" : ", stored for " + key) + " (" + caller + ")");
       return credential.username();
     }));
   }
@@ -297,19 +304,74 @@ public final class CredentialService {
     return audited(caller, "get", server, getUnaudited(server));
   }
 
+  /**
+   * The credential for {@code server} ({@code HOST[:PORT]}, or with a path for a repository):
+   * stored under exactly that key, else made by its source, else the most specific pattern's
+   * credential or source ({@link RegistryPattern}), a stored credential before a source at a tie.
+   * With a path, only path patterns are tried there, and then the host is looked up the same way:
+   * a host's own key serves all its repositories, before any wildcard does.
+   */
   private CompletableFuture<Credential> getUnaudited(String server) {
     usable();
+    String host = hostOf(server);
     try {
       return CompletableFuture.completedFuture(vault.get(server));
     } catch (CredentialNotFoundException notStored) {
       try {
         String source = vault.source(server);
-        return source == null ? CompletableFuture.failedFuture(notStored) : sources.get(server, source);
-      } catch (VaultLockedException locked) {
-        return CompletableFuture.failedFuture(locked);
+        if (source != null) {
+          return sources.get(server, source);
+        }
+        Optional<PatternKey> pattern = mostSpecificPattern(server, !host.equals(server));
+        if (pattern.isEmpty()) {
+          return host.equals(server) ? CompletableFuture.failedFuture(notStored)
+              : getUnaudited(host).exceptionallyCompose(failure -> CompletableFuture.failedFuture(
+                  cause(failure) instanceof CredentialNotFoundException ? notStored : cause(failure)));
+        }
+        String key = pattern.get().pattern().text();
+        return pattern.get().source() ? sources.get(key, vault.source(key)) : CompletableFuture.completedFuture(vault.get(key));
+      } catch (VaultLockedException | CredentialNotFoundException goneMeanwhile) {
+        return CompletableFuture.failedFuture(goneMeanwhile);
       }
     } catch (VaultLockedException locked) {
       return CompletableFuture.failedFuture(locked);
+    }
+  }
+
+  /** A key of the vault that is a pattern: of a stored credential, or of a source. */
+  private record PatternKey(RegistryPattern pattern, boolean source) {}
+
+  private static final Comparator<PatternKey> MOST_SPECIFIC_FIRST =
+      Comparator.comparing(PatternKey::pattern, RegistryPattern.MOST_SPECIFIC_FIRST).thenComparing(PatternKey::source);
+
+  /**
+   * Scans the keys only when no exact key answered: those with a '*' or a path are parsed, and
+   * keys stored before patterns existed that are no valid pattern are passed over.
+   */
+  private Optional<PatternKey> mostSpecificPattern(String server, boolean pathsOnly) throws VaultLockedException {
+    List<PatternKey> matching = new ArrayList<>();
+    collect(vault.list().keySet(), false, server, pathsOnly, matching);
+    collect(vault.sources().keySet(), true, server, pathsOnly, matching);
+    return matching.stream().min(MOST_SPECIFIC_FIRST);
+  }
+
+  /** {@code HOST[:PORT]} of a server that may have a path; a URL (Docker Hub's key) is its own host. */
+  private static String hostOf(String server) {
+    int slash = server.indexOf('/');
+    return slash <= 0 || server.contains("://") ? server : server.substring(0, slash);
+  }
+
+  private static void collect(Iterable<String> keys, boolean source, String server, boolean pathsOnly,
+      List<PatternKey> into) {
+    for (String key : keys) {
+      if (RegistryPattern.looksLikeOne(key)) {
+        try {
+          RegistryPattern.of(key).filter(pattern -> (!pathsOnly || !pattern.path().isEmpty()) && pattern.matches(server))
+              .ifPresent(pattern -> into.add(new PatternKey(pattern, source)));
+        } catch (IllegalArgumentException notAPattern) {
+          // A key from before patterns, such as a server written with a path: exact only.
+        }
+      }
     }
   }
 
