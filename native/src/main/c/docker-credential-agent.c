@@ -22,7 +22,8 @@
  * When nothing answers on the socket it takes the start lock beside the socket (the
  * one the CLI takes), runs `credagent start` from the directory it is installed in
  * unless a daemon answers by then, and tries once more: one start however many helpers
- * find no daemon at once. Every wait is bounded.
+ * find no daemon at once; with CREDAGENT_AUTOSTART=0 (a forwarded share) it starts
+ * nothing and says so. Every wait is bounded.
  */
 #ifdef __linux__
 #define _GNU_SOURCE
@@ -56,6 +57,9 @@
 #define MAX_REPLY_HEADER 64          /* "EXIT LENGTH\n" */
 #define IO_TIMEOUT_SECONDS 30
 #define START_TIMEOUT_SECONDS 15
+
+/* 0 with CREDAGENT_AUTOSTART=0: the socket is a share forwarded from elsewhere. */
+static int may_start = 1;
 
 /* Errors go to stdout with exit 1, as docker-credential-helpers report theirs. */
 static void fail(const char *format, ...) {
@@ -244,7 +248,9 @@ static size_t read_some(int fd, char *data, size_t length) {
     fail("the credagent daemon did not answer within %d s", IO_TIMEOUT_SECONDS);
   }
   if (n <= 0) {
-    fail("the credagent daemon closed the connection before answering in full");
+    fail(may_start ? "the credagent daemon closed the connection before answering in full"
+                   : "the credagent share closed the connection before answering: has it ended (its TTL, or "
+                     "credagent share --stop), or its forwarding?");
   }
   return (size_t)n;
 }
@@ -303,8 +309,16 @@ int main(int argc, char **argv) {
     fail("the credagent socket path is too long");
   }
   int fd = check_socket_directory(path) ? connect_agent(path) : (errno = ENOENT, -1);
-  if (fd < 0 && (errno == ENOENT || errno == ECONNREFUSED)) {
+  /* CREDAGENT_AUTOSTART=0: the socket is a share forwarded from elsewhere (ssh -R, a container's
+     bind mount), where starting a daemon of our own would only hide that the share is gone. */
+  const char *autostart = getenv("CREDAGENT_AUTOSTART");
+  may_start = !(autostart && strcmp(autostart, "0") == 0);
+  if (fd < 0 && may_start && (errno == ENOENT || errno == ECONNREFUSED)) {
     fd = start_and_connect(argv[0], path);
+  }
+  if (fd < 0 && !may_start) {
+    fail("cannot reach the credagent share on %s: %s (CREDAGENT_AUTOSTART=0: no daemon is started here; "
+         "is the share, or its forwarding, still open?)", path, strerror(errno));
   }
   if (fd < 0) {
     fail("cannot reach the credagent daemon on %s: %s", path, strerror(errno));

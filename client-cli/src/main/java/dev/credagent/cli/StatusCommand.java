@@ -48,6 +48,8 @@ final class StatusCommand implements Callable<Integer>, Relayable {
     session.out().printf("daemon:  running (pid %d, up %s, version %s)%nvault:   %s%nsocket:  %s%nhome:    %s%n",
         status.path("pid").asLong(), uptime(status.path("uptimeSeconds").asLong()), status.path("version").asText(),
         vault, status.path("socket").asText(), status.path("home").asText());
+    status.path("shares").properties().forEach(share ->
+        session.out().printf("share:   %s  (%s)%n", share.getKey(), share.getValue().asText()));
     return ExitCode.OK;
   }
 

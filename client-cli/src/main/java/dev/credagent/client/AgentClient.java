@@ -61,6 +61,9 @@ public final class AgentClient implements AutoCloseable {
     try {
       return connect(paths);
     } catch (AgentUnavailableException notRunning) {
+      if ("0".equals(System.getenv("CREDAGENT_AUTOSTART"))) { // a forwarded share: nothing to start here
+        throw new AgentUnavailableException(paths.socket(), "CREDAGENT_AUTOSTART=0: no daemon is started here");
+      }
       DaemonStarter.start(paths, false);
       return connect(paths);
     }

@@ -49,11 +49,16 @@ public final class AuditLog implements AutoCloseable {
 
   /** One line: {@code server} may be null (an unlock, a list), {@code outcome} is "ok" or what failed. */
   public synchronized void record(String op, String server, CallerProcess caller, String outcome) {
+    record(op, server, caller, null, outcome);
+  }
+
+  /** The same, for a request that came through the share {@code share} (null: the daemon's own socket). */
+  public synchronized void record(String op, String server, CallerProcess caller, String share, String outcome) {
     if (file == null) {
       return;
     }
     try {
-      byte[] bytes = line(op, server, caller, outcome);
+      byte[] bytes = line(op, server, caller, share, outcome);
       if (out == null || size + bytes.length > maxBytes) {
         reopen(out != null);
       }
@@ -72,7 +77,7 @@ public final class AuditLog implements AutoCloseable {
     }
   }
 
-  private byte[] line(String op, String server, CallerProcess caller, String outcome) throws IOException {
+  private byte[] line(String op, String server, CallerProcess caller, String share, String outcome) throws IOException {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
     try (JsonGenerator line = JSON.createGenerator(bytes)) {
       line.writeStartObject();
@@ -85,6 +90,9 @@ public final class AuditLog implements AutoCloseable {
       line.writeStringField("exe", caller.exe());
       line.writeNumberField("ppid", caller.parentPid());
       line.writeStringField("parentExe", caller.parentExe());
+      if (share != null) {
+        line.writeStringField("share", share);
+      }
       line.writeStringField("outcome", outcome);
       line.writeEndObject();
     }

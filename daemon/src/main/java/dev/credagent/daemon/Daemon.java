@@ -6,6 +6,7 @@ import dev.credagent.config.ConfigException;
 import dev.credagent.files.AgentPaths;
 import dev.credagent.helper.CredentialHelper;
 import dev.credagent.files.PrivateDirectory;
+import dev.credagent.share.Shares;
 import dev.credagent.transport.AgentServer;
 import dev.credagent.transport.CommandRelay;
 import dev.credagent.transport.RequestHandler;
@@ -64,6 +65,7 @@ public final class Daemon {
   private final CountDownLatch stopped = new CountDownLatch(1);
   private final AtomicBoolean stopping = new AtomicBoolean();
   private volatile AgentServer server;
+  private volatile Shares shares;
 
   private Daemon(InstanceLock instanceLock, Vault vault, Supplier<AgentConfig> config, AuditLog audit) {
     this.instanceLock = instanceLock;
@@ -104,8 +106,10 @@ public final class Daemon {
       DaemonInfo info = new DaemonInfo(paths.socket(), paths.home(), ProcessHandle.current().pid(), daemon.service.clock().instant());
       // Not on the event loop that answered `stop`: closing waits for that loop to finish.
       Runnable stopFromRequest = () -> Thread.ofPlatform().name("credagent-stop").start(daemon::stop);
-      Operations operations = new Operations(daemon.service, info, stopFromRequest);
+      daemon.shares = new Shares(paths.socket().getParent(), uid, daemon.service.clock());
+      Operations operations = new Operations(daemon.service, info, stopFromRequest, daemon.shares);
       CredentialHelper helper = new CredentialHelper(daemon.service);
+      daemon.shares.serveWith(operations, helper);
       CommandRelay relayed = commands.apply(operations);
       daemon.server = inherited.isPresent()
           ? AgentServer.adopt(inherited.getAsInt(), paths.socket(), uid, ServerLimits.DEFAULT, operations, helper, relayed)
@@ -137,6 +141,10 @@ public final class Daemon {
   /** Once a second: lock the vault if a TTL ran out; leave if nobody can reach us any more. */
   private void tick() {
     service.expireIfDue();
+    Shares open = shares;
+    if (open != null) {
+      open.expire();
+    }
     AgentServer running = server;
     if (running != null && !running.stillReachable() && !stopping.get()) {
       LOG.warning("the socket file " + running.socket() + " was removed or replaced (systemd's credagent.socket"
@@ -166,6 +174,10 @@ public final class Daemon {
       if (!vaultThread.awaitTermination(WRITE_DRAIN.toMillis(), TimeUnit.MILLISECONDS)) {
         LOG.warning("writes still running after " + WRITE_DRAIN.toSeconds() + " s; stopping anyway");
         vaultThread.shutdownNow();
+      }
+      Shares open = shares;
+      if (open != null) {
+        open.close();
       }
       AgentServer running = server;
       if (running != null) {

@@ -16,6 +16,9 @@ import dev.credagent.source.SourceDefinition;
 import dev.credagent.config.Durations;
 import dev.credagent.source.SourceFailedException;
 import dev.credagent.service.CredentialService;
+import dev.credagent.service.ShareForbiddenException;
+import dev.credagent.share.Shares;
+import java.nio.file.Path;
 import dev.credagent.transport.RequestHandler;
 import dev.credagent.vault.CorruptVaultException;
 import dev.credagent.vault.Credential;
@@ -48,14 +51,24 @@ public final class Operations implements RequestHandler {
     Response run(Request request) throws ProtocolException, VaultException;
   }
 
+  /** What a share serves: a credential or a token for a registry its patterns allow, and a ping. */
+  private static final java.util.Set<Op> SHARED_OPS = java.util.EnumSet.of(Op.PING, Op.GET, Op.TOKEN);
+
   private final CredentialService service;
   private final DaemonInfo info;
   private final Runnable stop;
+  private final Shares shares;
 
   public Operations(CredentialService service, DaemonInfo info, Runnable stop) {
+    this(service, info, stop, null);
+  }
+
+  /** {@code shares}: the daemon's shares, which the share ops open and stop; null where there are none. */
+  public Operations(CredentialService service, DaemonInfo info, Runnable stop, Shares shares) {
     this.service = service;
     this.info = info;
     this.stop = stop;
+    this.shares = shares;
   }
 
   @Override
@@ -70,6 +83,11 @@ public final class Operations implements RequestHandler {
       return CompletableFuture.completedFuture(Response.error(e));
     } finally {
       Arrays.fill(line, (byte) 0);
+    }
+    if (caller.share() != null && !SHARED_OPS.contains(op)) {
+      request.close();
+      return CompletableFuture.completedFuture(Response.error(ErrorCode.FORBIDDEN,
+          new ShareForbiddenException("'" + op.wire() + "'").getMessage()));
     }
     CompletableFuture<Response> answer;
     try {
@@ -93,6 +111,14 @@ public final class Operations implements RequestHandler {
         case SOURCE_LIST -> now(request, r -> Response.ok().with("sources", service.listSources(caller))
             .with("failing", service.failingSources()));
         case SOURCE_REMOVE -> service.removeSource(caller, request.require("registry")).thenApply(done -> Response.ok());
+        case SHARE -> now(request, r -> share(caller, r));
+        case SHARE_STOP -> now(request, r -> {
+          Path socket = Path.of(r.require("socket"));
+          if (shares == null || !shares.stop(socket)) {
+            throw new ProtocolException(ErrorCode.NOT_FOUND, "no share is open on " + socket);
+          }
+          return Response.ok();
+        });
       };
     } catch (ProtocolException e) {
       answer = CompletableFuture.completedFuture(Response.error(e));
@@ -124,6 +150,27 @@ public final class Operations implements RequestHandler {
     return false;
   }
 
+  /** {@code socket} (empty: a new one beside the daemon's), {@code registries} (newline-separated patterns), {@code ttl}. */
+  private Response share(Caller caller, Request request) throws ProtocolException {
+    if (shares == null) {
+      throw new ProtocolException(ErrorCode.BAD_REQUEST, "this daemon opens no shares");
+    }
+    String socket = request.optional("socket", "");
+    List<String> patterns = Arrays.stream(request.optional("registries", "").split("\n"))
+        .map(String::strip).filter(p -> !p.isEmpty()).toList();
+    try {
+      Duration ttl = Durations.parse(request.optional("ttl", ""), Shares.DEFAULT_TTL);
+      Shares.Share share = shares.open(socket.isEmpty() ? null : Path.of(socket), patterns, ttl);
+      LOG.info("share " + share.scope().name() + " opened by " + caller);
+      return Response.ok().with("socket", share.socket().toString()).with("name", share.scope().name())
+          .with("registries", share.scope().describe()).with("expires_at", share.expires().toString());
+    } catch (IllegalArgumentException e) {
+      throw new ProtocolException(ErrorCode.BAD_REQUEST, e.getMessage());
+    } catch (IOException e) {
+      throw new ProtocolException(ErrorCode.INTERNAL, "cannot open the share: " + IoFailure.describe(e));
+    }
+  }
+
   private Response status() {
     CredentialService.AutoLockRemaining left = service.autoLockRemaining(); // first: it may lock
     CredentialService.VaultStatus vault = service.status();
@@ -144,6 +191,7 @@ public final class Operations implements RequestHandler {
         .with("home", info.home().toString())
         .with("pid", info.pid())
         .with("uptimeSeconds", info.uptime(service.clock()).toSeconds())
+        .with("shares", shares())
         .with("version", AgentVersion.VALUE);
   }
 
@@ -288,6 +336,16 @@ public final class Operations implements RequestHandler {
     };
   }
 
+  /** Socket to "registries; until TIME", for status. */
+  private Map<String, String> shares() {
+    Map<String, String> open = new LinkedHashMap<>();
+    if (shares != null) {
+      shares.list().forEach(share -> open.put(share.socket().toString(),
+          share.scope().describe() + "; until " + share.expires()));
+    }
+    return open;
+  }
+
   /** Every failure as an answer; an Error too (out of memory in a key derivation, say), logged. */
   private static Response error(Op op, Throwable failure) {
     return switch (failure) {
@@ -307,6 +365,7 @@ public final class Operations implements RequestHandler {
       case LoginFailedException e -> Response.error(ErrorCode.LOGIN_FAILED, e.getMessage());
       case NoTokenNeededException e -> Response.error(ErrorCode.NO_TOKEN, e.getMessage());
       case SourceFailedException e -> Response.error(ErrorCode.SOURCE_FAILED, e.getMessage());
+      case ShareForbiddenException e -> Response.error(ErrorCode.FORBIDDEN, e.getMessage());
       default -> {
         LOG.log(Level.SEVERE, "op '" + op.wire() + "' failed", failure);
         yield Response.error(ErrorCode.INTERNAL, "internal error in op '" + op.wire() + "'"

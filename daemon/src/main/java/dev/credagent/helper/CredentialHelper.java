@@ -5,6 +5,7 @@ import dev.credagent.files.IoFailure;
 import dev.credagent.service.Caller;
 import dev.credagent.source.SourceFailedException;
 import dev.credagent.service.CredentialService;
+import dev.credagent.service.ShareForbiddenException;
 import dev.credagent.transport.RelayHandler;
 import dev.credagent.transport.RelayReply;
 import dev.credagent.vault.Credential;
@@ -98,6 +99,7 @@ public final class CredentialHelper implements RelayHandler {
       case HelperException e -> RelayReply.line(1, e.getMessage());
       case CredentialNotFoundException e -> RelayReply.line(1, NOT_FOUND);
       case SourceFailedException e -> RelayReply.line(1, e.getMessage());
+      case ShareForbiddenException e -> RelayReply.line(1, e.getMessage());
       // Locked (the message says to run `credagent unlock`), or an unreadable vault file.
       case VaultException e -> RelayReply.line(1, e.getMessage());
       case IOException e -> {

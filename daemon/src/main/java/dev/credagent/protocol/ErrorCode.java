@@ -14,6 +14,8 @@ public enum ErrorCode {
   NO_TOKEN("no_token"),
   /** A credential source failed (its exit code, a timeout); the message names it and its stderr's first line. */
   SOURCE_FAILED("source_failed"),
+  /** The request came through a share, which serves get and token only. */
+  FORBIDDEN("forbidden"),
   /** The request is not valid JSON, or lacks a field, or a field has the wrong type. */
   BAD_REQUEST("bad_request"),
   /** The {@code op} is not one this daemon knows. */

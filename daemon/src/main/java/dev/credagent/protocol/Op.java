@@ -30,7 +30,9 @@ public enum Op {
   TOKEN("token", List.of("registry", "scope", "insecure"), List.of(), true),
   SOURCE_ADD("source_add", List.of("registry", "exec", "helper", "username", "ttl", "env", "pattern"), List.of(), true),
   SOURCE_LIST("source_list", List.of(), List.of(), false),
-  SOURCE_REMOVE("source_remove", List.of("registry"), List.of(), true);
+  SOURCE_REMOVE("source_remove", List.of("registry"), List.of(), true),
+  SHARE("share", List.of("socket", "registries", "ttl"), List.of(), true), // binds a socket
+  SHARE_STOP("share_stop", List.of("socket"), List.of(), true);
 
   /** Every field any op declares secret: the parser never makes a String of these. */
   public static final Set<String> SECRET_FIELDS =

@@ -4,10 +4,15 @@ package dev.credagent.service;
  * Who asked: the peer of the connection a request came on, as the kernel says (SO_PEERCRED on
  * Linux; on macOS Netty's kqueue transport asks LOCAL_PEERCRED and LOCAL_PEERPID). Where no pid
  * is known it is {@link #UNKNOWN_PID}. The transport checks the uid; the service logs who locked
- * and unlocked, and the audit log says which program read which credential.
+ * and unlocked, and the audit log says which program read which credential. {@code share}: the
+ * share whose socket the request came on, which bounds what it may have; null on the daemon's own.
  */
-public record Caller(int uid, long pid) {
+public record Caller(int uid, long pid, ShareScope share) {
   public static final long UNKNOWN_PID = -1;
+
+  public Caller(int uid, long pid) {
+    this(uid, pid, null);
+  }
 
   /** A call from inside the daemon itself (housekeeping, tests). */
   public static Caller self() {
@@ -16,6 +21,6 @@ public record Caller(int uid, long pid) {
 
   @Override
   public String toString() {
-    return pid == UNKNOWN_PID ? "uid " + uid : "pid " + pid;
+    return (pid == UNKNOWN_PID ? "uid " + uid : "pid " + pid) + (share == null ? "" : ", share " + share.name());
   }
 }

@@ -214,6 +214,10 @@ public final class CredentialService {
    * password. The token is a copy the caller wipes.
    */
   public CompletableFuture<TokenCache.Token> token(Caller caller, RegistryAddress registry, List<String> scopes) {
+    if (caller.share() != null && !caller.share().allows(registry.key())) {
+      return audited(caller, "token", registry.key(),
+          CompletableFuture.failedFuture(new CredentialNotFoundException(registry.key())));
+    }
     if (!usable()) {
       return audited(caller, "token", registry.key(), CompletableFuture.failedFuture(new VaultLockedException()));
     }
@@ -301,6 +305,9 @@ public final class CredentialService {
    * registry whose secret comes from a source, from the source's cache (a run when it has none).
    */
   public CompletableFuture<Credential> get(Caller caller, String server) {
+    if (caller.share() != null && !caller.share().allows(server)) {
+      return audited(caller, "get", server, CompletableFuture.failedFuture(new CredentialNotFoundException(server)));
+    }
     return audited(caller, "get", server, getUnaudited(server));
   }
 
@@ -417,7 +424,7 @@ public final class CredentialService {
   public Map<String, String> list(Caller caller) throws VaultLockedException {
     usable();
     try {
-      Map<String, String> listed = vault.list();
+      Map<String, String> listed = caller.share() == null ? vault.list() : within(caller.share(), vault.list());
       audit(caller, "list", null, "ok");
       return listed;
     } catch (VaultLockedException e) {
@@ -426,8 +433,23 @@ public final class CredentialService {
     }
   }
 
+  /** What of {@code all} a share may name: the servers its patterns allow, and no other. */
+  private static Map<String, String> within(ShareScope share, Map<String, String> all) {
+    Map<String, String> allowed = new java.util.TreeMap<>();
+    all.forEach((server, username) -> {
+      if (share.allows(server)) {
+        allowed.put(server, username);
+      }
+    });
+    return allowed;
+  }
+
   /** Stores {@code credential} durably; takes ownership of its secret. */
   public CompletableFuture<Void> store(Caller caller, String server, Credential credential) {
+    if (caller.share() != null) {
+      credential.secret().destroy();
+      return audited(caller, "store", server, CompletableFuture.failedFuture(new ShareForbiddenException("a store")));
+    }
     usable();
     return audited(caller, "store", server, storeUnaudited(server, credential));
   }
@@ -437,6 +459,9 @@ public final class CredentialService {
   }
 
   public CompletableFuture<Void> erase(Caller caller, String server) {
+    if (caller.share() != null) {
+      return audited(caller, "erase", server, CompletableFuture.failedFuture(new ShareForbiddenException("an erase")));
+    }
     usable();
     return audited(caller, "erase", server, batcher.submit(new Vault.Remove(server)));
   }
@@ -460,12 +485,16 @@ public final class CredentialService {
     }
     CallerProcess who = callers.get(caller, CallerProcess::of);
     return outcome.whenComplete((done, failure) ->
-        audit.record(op, server, who, failure == null ? "ok" : outcome(cause(failure))));
+        audit.record(op, server, who, shareOf(caller), failure == null ? "ok" : outcome(cause(failure))));
+  }
+
+  private static String shareOf(Caller caller) {
+    return caller.share() == null ? null : caller.share().name();
   }
 
   private void audit(Caller caller, String op, String server, String outcome) {
     if (audit.enabled()) {
-      audit.record(op, server, callers.get(caller, CallerProcess::of), outcome);
+      audit.record(op, server, callers.get(caller, CallerProcess::of), shareOf(caller), outcome);
     }
   }
 
@@ -478,6 +507,7 @@ public final class CredentialService {
       case LoginFailedException e -> "login_failed";
       case NoTokenNeededException e -> "no_token";
       case dev.credagent.source.SourceFailedException e -> "source_failed";
+      case ShareForbiddenException e -> "forbidden";
       default -> "error";
     };
   }

@@ -1,5 +1,6 @@
 package dev.credagent.transport;
 
+import dev.credagent.service.ShareScope;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -46,7 +47,17 @@ public final class AgentServer implements AutoCloseable {
   public static AgentServer bind(Path socket, int allowedUid, ServerLimits limits, RequestHandler requests,
       RelayHandler relay, CommandRelay commands) throws IOException {
     requireShortEnough(socket);
-    return serve(socket, -1, allowedUid, limits, requests, relay, commands);
+    return serve(socket, -1, allowedUid, limits, requests, relay, commands, null);
+  }
+
+  /**
+   * Binds a share's {@code socket}: the same handlers, each caller on it carrying {@code share},
+   * which the service holds it to; the native credagent's commands are all handed back.
+   */
+  public static AgentServer bindShare(Path socket, int allowedUid, ServerLimits limits, RequestHandler requests,
+      RelayHandler relay, ShareScope share) throws IOException {
+    requireShortEnough(socket);
+    return serve(socket, -1, allowedUid, limits, requests, relay, CommandRelay.HAND_EVERYTHING_BACK, share);
   }
 
   /**
@@ -56,11 +67,11 @@ public final class AgentServer implements AutoCloseable {
    */
   public static AgentServer adopt(int fd, Path socket, int allowedUid, ServerLimits limits, RequestHandler requests,
       RelayHandler relay, CommandRelay commands) throws IOException {
-    return serve(socket, fd, allowedUid, limits, requests, relay, commands);
+    return serve(socket, fd, allowedUid, limits, requests, relay, commands, null);
   }
 
   private static AgentServer serve(Path socket, int inheritedFd, int allowedUid, ServerLimits limits,
-      RequestHandler requests, RelayHandler relay, CommandRelay commands) throws IOException {
+      RequestHandler requests, RelayHandler relay, CommandRelay commands, ShareScope share) throws IOException {
     NativeTransport transport = NativeTransport.forThisOs();
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, transport.ioHandlerFactory());
     InputBudget budget = new InputBudget(limits.inputBudgetBytes());
@@ -73,7 +84,7 @@ public final class AgentServer implements AutoCloseable {
           .childHandler(new ChannelInitializer<>() {
             @Override
             protected void initChannel(Channel child) {
-              child.pipeline().addLast(new PeerCheck(transport, allowedUid), connections,
+              child.pipeline().addLast(new PeerCheck(transport, allowedUid, share), connections,
                   new ProtocolSniffer(requests, relay, commands, limits, budget, connections));
             }
           });

@@ -1,6 +1,7 @@
 package dev.credagent.transport;
 
 import dev.credagent.service.Caller;
+import dev.credagent.service.ShareScope;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.unix.PeerCredentials;
@@ -25,10 +26,13 @@ final class PeerCheck extends ChannelInboundHandlerAdapter {
 
   private final NativeTransport transport;
   private final int allowedUid;
+  private final ShareScope share;
 
-  PeerCheck(NativeTransport transport, int allowedUid) {
+  /** {@code share}: the share this socket is, whose scope every caller on it carries; null for the daemon's own. */
+  PeerCheck(NativeTransport transport, int allowedUid, ShareScope share) {
     this.transport = transport;
     this.allowedUid = allowedUid;
+    this.share = share;
   }
 
   @Override
@@ -37,7 +41,7 @@ final class PeerCheck extends ChannelInboundHandlerAdapter {
     try {
       PeerCredentials peer = transport.peer(ctx.channel());
       uid = peer.uid();
-      ctx.channel().attr(CALLER).set(new Caller(uid, peer.pid() > 0 ? peer.pid() : Caller.UNKNOWN_PID));
+      ctx.channel().attr(CALLER).set(new Caller(uid, peer.pid() > 0 ? peer.pid() : Caller.UNKNOWN_PID, share));
     } catch (IOException e) {
       LOG.warning("closed a connection whose peer could not be identified: " + e.getMessage());
       ctx.close();

@@ -1,0 +1,68 @@
+package dev.credagent.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.credagent.client.ClientRequest;
+import dev.credagent.protocol.Op;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "share", mixinStandardHelpOptions = true,
+    description = {
+      "Opens a share: a second socket that serves only get and token (and the helper's get and list),",
+      "only for the registries the patterns allow, until the TTL runs out. For ssh -R and containers:",
+      "  ssh -R /run/user/1000/credagent/agent.sock:$(credagent share --print-path --registry ghcr.io) host",
+      "and there: CREDAGENT_AUTOSTART=0 docker pull ... Every answer through it is in the audit log."
+    })
+final class ShareCommand implements Callable<Integer>, Relayable {
+  private final Session session;
+
+  ShareCommand(Session session) {
+    this.session = session;
+  }
+
+  @Option(names = "--socket", paramLabel = "PATH", description = "Where (default: a new name beside the daemon's socket).")
+  String socket;
+
+  @Option(names = "--registry", paramLabel = "PATTERN",
+      description = "A registry it serves: HOST[:PORT][/PATH], '*' for one DNS label; may be repeated (default: all).")
+  List<String> registries = new ArrayList<>();
+
+  @Option(names = "--ttl", paramLabel = "DURATION", description = "How long it stays open (30m, 8h, 1d); default 1h.")
+  String ttl;
+
+  @Option(names = "--read-only", description = "Every share is read-only: it never stores, erases or unlocks.")
+  boolean readOnly;
+
+  @Option(names = "--print-path", description = "Print the share's socket path alone (for ssh -R).")
+  boolean printPath;
+
+  @Option(names = "--stop", paramLabel = "PATH", description = "Close the share on PATH instead.")
+  String stop;
+
+  @Override
+  public Integer call() throws Exception {
+    if (stop != null) {
+      session.call(ClientRequest.op(Op.SHARE_STOP).with("socket", stop));
+      session.out().println("share on " + stop + " stopped");
+      return ExitCode.OK;
+    }
+    ClientRequest request = ClientRequest.op(Op.SHARE).with("registries", String.join("\n", registries));
+    if (socket != null) {
+      request.with("socket", socket);
+    }
+    if (ttl != null) {
+      request.with("ttl", ttl);
+    }
+    JsonNode share = session.call(request);
+    if (printPath) {
+      session.out().println(share.path("socket").asText());
+    } else {
+      session.out().println("share " + share.path("name").asText() + " on " + share.path("socket").asText()
+          + " for " + share.path("registries").asText() + ", until " + share.path("expires_at").asText());
+    }
+    return ExitCode.OK;
+  }
+}

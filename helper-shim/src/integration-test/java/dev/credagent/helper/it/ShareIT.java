@@ -1,0 +1,170 @@
+package dev.credagent.helper.it;
+
+import static dev.credagent.helper.it.HelperInstall.helper;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.credagent.it.AgentEnvironment;
+import dev.credagent.it.Run;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A share forwarded to "another machine": socat relays a socket there to the share, as {@code ssh -R}
+ * does (no sshd runs here), and skopeo on that side pulls from a password-protected registry
+ * through the helper, with no password written there. The share serves what its patterns allow,
+ * refuses the rest, and stops answering when its TTL ends.
+ */
+class ShareIT {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String USER = "alice";
+  private static final String PASSWORD = "shared pa$$word";
+  private static final Path SOCAT = Path.of("/usr/bin/socat");
+
+  private AgentEnvironment agent;
+  private Registry registry;
+  private Process relay;
+  private Path remote;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    assumeTrue(Registry.available(), "needs Debian's docker-registry and apache2-utils (htpasswd)");
+    assumeTrue(Files.isExecutable(Clients.SKOPEO) && Files.isExecutable(SOCAT), "needs skopeo and socat");
+    agent = new AgentEnvironment();
+    HelperInstall.into(agent);
+    agent.unlock("pw");
+    registry = Registry.withHtpasswd(Files.createDirectories(agent.root().resolve("registry")), USER, PASSWORD);
+    agent.credagent(PASSWORD + "\n", "store", registry.host(), "-u", USER).requireSuccess();
+    agent.credagent("other-secret\n", "store", "other.example", "-u", "bob").requireSuccess();
+    remote = Files.createDirectory(agent.root().resolve("remote"),
+        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    if (relay != null) {
+      relay.destroyForcibly().waitFor();
+    }
+    if (registry != null) {
+      registry.close();
+    }
+    if (agent != null) {
+      agent.close();
+    }
+  }
+
+  /** Opens a share for the registry and relays remote/agent.sock to it, as ssh -R would. */
+  private Path shareAndForward(String ttl) throws Exception {
+    Path share = Path.of(agent.credagent("", "share", "--print-path", "--registry", registry.host(), "--ttl", ttl)
+        .requireSuccess().stdout().strip());
+    Path forwarded = remote.resolve("agent.sock");
+    relay = new ProcessBuilder(SOCAT.toString(), "UNIX-LISTEN:" + forwarded + ",fork", "UNIX-CONNECT:" + share)
+        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    for (int i = 0; i < 200 && !Files.exists(forwarded); i++) {
+      Thread.sleep(10);
+    }
+    return share;
+  }
+
+  /** Runs {@code command} as on the remote side: its socket the forwarded one, and no autostart. */
+  private Run onTheRemoteSide(List<String> command, String stdin) throws Exception {
+    Map<String, String> local = new HashMap<>(agent.env());
+    agent.env().put("CREDAGENT_SOCKET", remote.resolve("agent.sock").toString());
+    agent.env().put("CREDAGENT_AUTOSTART", "0");
+    agent.env().put("REGISTRY_AUTH_FILE", remote.resolve("auth.json").toString());
+    try {
+      return agent.run(command, stdin);
+    } finally {
+      agent.env().clear();
+      agent.env().putAll(local);
+    }
+  }
+
+  @Test
+  void skopeoOverTheForwardedShareGetsOnlyWhatTheShareAllows() throws Exception {
+    assertTrue(Clients.pushAndPullThroughTheHelper(agent, registry.host(), "team/app"), "pushed here first");
+    shareAndForward("1h");
+    Files.writeString(remote.resolve("auth.json"), "{\"credHelpers\":{\"" + registry.host() + "\":\"agent\"}}");
+
+    Path pulled = remote.resolve("pulled");
+    Run pull = onTheRemoteSide(List.of(Clients.SKOPEO.toString(), "--policy", agent.root().resolve("policy.json").toString(),
+        "copy", "--src-tls-verify=false", "docker://" + registry.host() + "/team/app:v1", "oci:" + pulled + ":v1"), "");
+    assertEquals(0, pull.exitCode(), pull.stdout() + pull.stderr());
+    try (Stream<Path> files = Files.walk(remote)) {
+      for (Path file : files.filter(Files::isRegularFile).toList()) {
+        assertFalse(new String(Files.readAllBytes(file), java.nio.charset.StandardCharsets.ISO_8859_1).contains(PASSWORD),
+            "no password written on the remote side: " + file);
+      }
+    }
+
+    Path helperBinary = HelperInstall.installed(agent);
+    assertEquals("credentials not found in native keychain\n",
+        onTheRemoteSide(List.of(helperBinary.toString(), "get"), "other.example\n").stdout(), "outside the share");
+    JsonNode listed = JSON.readTree(onTheRemoteSide(List.of(helperBinary.toString(), "list"), "").requireSuccess().stdout());
+    assertEquals(List.of(registry.host()), listed.propertyStream().map(Map.Entry::getKey).toList(),
+        "the list names only what it serves");
+    Run store = onTheRemoteSide(List.of(helperBinary.toString(), "store"),
+        "{\"ServerURL\":\"x.example\",\"Username\":\"u\",\"Secret\":\"s\"}");
+    assertEquals(1, store.exitCode());
+    assertTrue(store.stdout().contains("it serves get and token only"), store.stdout());
+    Run unlock = onTheRemoteSide(List.of(AgentEnvironment.dist().resolve("lib/credagent/credagent-jvm").toString(),
+        "lock"), "");
+    assertTrue(unlock.stderr().contains("forbidden") || unlock.stderr().contains("serves get and token only"), unlock.stderr());
+    assertEquals(4, agent.credagent("", "get", "x.example").exitCode(), "nothing was stored through the share");
+    assertTrue(agent.credagent("", "status").requireSuccess().stdout().contains("unlocked"), "and nothing locked");
+
+    String audit = Files.readString(agent.home().resolve("audit.log"));
+    assertTrue(audit.lines().anyMatch(line -> line.contains("\"op\":\"get\"") && line.contains("\"server\":\"" + registry.host() + "\"")
+        && line.contains("\"share\":\"share-") && line.contains("\"outcome\":\"ok\"")), audit);
+    assertTrue(audit.lines().anyMatch(line -> line.contains("\"op\":\"store\"") && line.contains("\"outcome\":\"forbidden\"")), audit);
+  }
+
+  @Test
+  void theShareStopsAnsweringWhenItsTtlEndsAndNothingStartsInItsPlace() throws Exception {
+    Path share = shareAndForward("2s");
+    Path helperBinary = HelperInstall.installed(agent);
+    assertTrue(agent.credagent("", "status").requireSuccess().stdout().contains("share:   " + share), "status lists it");
+    assertEquals(0, onTheRemoteSide(List.of(helperBinary.toString(), "get"), registry.host() + "\n").exitCode());
+
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+    Run after;
+    do {
+      Thread.sleep(250);
+      after = onTheRemoteSide(List.of(helperBinary.toString(), "get"), registry.host() + "\n");
+    } while (after.exitCode() == 0 && System.nanoTime() < deadline);
+    assertEquals(1, after.exitCode(), "the share ended");
+    assertTrue(after.stdout().contains("the credagent share closed the connection before answering"), after.stdout());
+    assertFalse(Files.exists(share), "its socket is gone");
+    assertFalse(Files.exists(remote.resolve("agent.sock.lock")), "no daemon was started on the remote side");
+    assertFalse(agent.credagent("", "status").requireSuccess().stdout().contains("share:"), "status no longer lists it");
+
+    relay.destroyForcibly().waitFor();
+    Run gone = onTheRemoteSide(List.of(helperBinary.toString(), "get"), registry.host() + "\n");
+    assertEquals(1, gone.exitCode());
+    assertTrue(gone.stdout().contains("CREDAGENT_AUTOSTART=0: no daemon is started here"), gone.stdout());
+  }
+
+  @Test
+  void aShareIsStoppedByItsPath() throws Exception {
+    Path share = Path.of(agent.credagent("", "share", "--print-path").requireSuccess().stdout().strip());
+    assertTrue(Files.exists(share));
+    assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(share)));
+    agent.credagent("", "share", "--stop", share.toString()).requireSuccess();
+    assertFalse(Files.exists(share));
+    Run again = agent.credagent("", "share", "--stop", share.toString());
+    assertEquals(4, again.exitCode(), again.stderr());
+  }
+}
