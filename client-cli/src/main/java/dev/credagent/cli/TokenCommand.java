@@ -29,7 +29,8 @@ final class TokenCommand implements Callable<Integer>, Relayable {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  @Parameters(index = "0", paramLabel = "REGISTRY", description = "HOST[:PORT], as logged in to.")
+  @Parameters(index = "0", paramLabel = "REGISTRY",
+      description = "HOST[:PORT], as logged in to; HOST[:PORT]/REPOSITORY for a login stored under a path pattern.")
   String registry;
 
   @Option(names = "--scope", paramLabel = "SCOPE", description = "repository:NAME:pull[,push]; may be repeated.")

@@ -248,7 +248,8 @@ public final class Operations implements RequestHandler {
   private CompletableFuture<Response> token(Caller caller, Request request) throws ProtocolException {
     RegistryAddress registry = registry(request);
     List<String> scopes = Arrays.stream(request.optional("scope", "").split(" ")).filter(s -> !s.isEmpty()).toList();
-    return service.token(caller, registry, scopes).thenApply(token -> Response.ok()
+    return service.token(caller, registry, registry.key() + repositoryPath(request.optional("registry", "")), scopes)
+        .thenApply(token -> Response.ok()
         .with("server", registry.key())
         .with("token", token.token())
         .with("expires_at", token.expiresAt().toString()));
@@ -278,6 +279,14 @@ public final class Operations implements RequestHandler {
     } catch (IllegalArgumentException e) {
       throw new ProtocolException(ErrorCode.BAD_REQUEST, e.getMessage());
     }
+  }
+
+  /** "/team/app" of "ghcr.io/team/app" (or of "https://ghcr.io/team/app"), for path patterns; "" without one. */
+  private static String repositoryPath(String registry) {
+    String rest = registry.contains("://") ? registry.substring(registry.indexOf("://") + 3) : registry;
+    int slash = rest.indexOf('/');
+    String path = slash < 0 ? "" : rest.substring(slash).replaceAll("/+$", "");
+    return path.length() > 1 ? path.toLowerCase(java.util.Locale.ROOT) : "";
   }
 
   private static RegistryAddress registry(Request request) throws ProtocolException {

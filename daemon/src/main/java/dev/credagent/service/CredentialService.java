@@ -214,7 +214,16 @@ public final class CredentialService {
    * password. The token is a copy the caller wipes.
    */
   public CompletableFuture<TokenCache.Token> token(Caller caller, RegistryAddress registry, List<String> scopes) {
-    if (caller.share() != null && !caller.share().allows(registry.key())) {
+    return token(caller, registry, registry.key(), scopes);
+  }
+
+  /**
+   * The same, with the stored login looked up by {@code lookup}: the registry's key, or that and a
+   * repository's path ({@code ghcr.io/my-org/app}), which path patterns match.
+   */
+  public CompletableFuture<TokenCache.Token> token(Caller caller, RegistryAddress registry, String lookup,
+      List<String> scopes) {
+    if (caller.share() != null && !caller.share().allows(lookup)) {
       return audited(caller, "token", registry.key(),
           CompletableFuture.failedFuture(new CredentialNotFoundException(registry.key())));
     }
@@ -224,7 +233,7 @@ public final class CredentialService {
     if (tokens == null) {
       return CompletableFuture.failedFuture(new LoginFailedException("this daemon makes no logins"));
     }
-    return audited(caller, "token", registry.key(), tokens.get(new TokenCache.Key(registry, new TreeSet<>(scopes)))
+    return audited(caller, "token", lookup, tokens.get(new TokenCache.Key(registry, lookup, new TreeSet<>(scopes)))
         .exceptionallyCompose(failure -> CompletableFuture.failedFuture(cause(failure))));
   }
 
@@ -236,7 +245,12 @@ public final class CredentialService {
 
   private TokenAnswer fetchToken(TokenCache.Key key) throws Exception {
     RegistryAddress registry = key.registry();
-    Credential stored = vault.get(registry.key());
+    Credential stored;
+    try {
+      stored = getUnaudited(key.lookup()).join(); // exact, its source, or a pattern's, as a get
+    } catch (CompletionException e) {
+      throw cause(e) instanceof Exception failure ? failure : e;
+    }
     try {
       Challenge challenge;
       try {
@@ -254,7 +268,8 @@ public final class CredentialService {
       TokenAnswer answer = registries.tokens().request(registries.client(registry), registry.key(),
           RegistryLogin.realm(registry, challenge),
           RegistryLogin.service(challenge), List.copyOf(key.scopes()), grant, false);
-      if (answer.refresh() != null && grant instanceof Grant.Refresh && !answer.refresh().contentEquals(stored.secret())) {
+      if (answer.refresh() != null && grant instanceof Grant.Refresh && !answer.refresh().contentEquals(stored.secret())
+          && vault.list().containsKey(registry.key())) { // a pattern's login is not the registry's to rotate
         // The server rotated the refresh token: keep the newest, as the spec asks.
         storeUnaudited(registry.key(), new Credential(RegistryLogin.IDENTITY_TOKEN_USERNAME, answer.refresh().copy()))
             .join();

@@ -25,7 +25,15 @@ public final class TokenCache {
   public static final Duration MARGIN = Duration.ofSeconds(10);
 
   /** What a token is for: a registry and the scopes asked, in order. */
-  public record Key(RegistryAddress registry, SortedSet<String> scopes) {}
+  /**
+   * A token's identity: the registry, the key its credential is looked up by ({@code HOST[:PORT]},
+   * or with a repository's path, for a path pattern), and the scopes.
+   */
+  public record Key(RegistryAddress registry, String lookup, SortedSet<String> scopes) {
+    public Key(RegistryAddress registry, SortedSet<String> scopes) {
+      this(registry, registry.key(), scopes);
+    }
+  }
 
   /** A token and when it expires; the secret is a copy the caller owns. */
   public record Token(Secret token, Instant expiresAt) {}

@@ -61,4 +61,18 @@ class TokenAuthIT {
     assertTrue(Clients.pushAndPullThroughTheHelper(agent, registry.host(), "credagent/token"));
     assertTrue(tokens.grantTypesSeen().contains("refresh_token"), "skopeo used the refresh token: " + tokens.grantTypesSeen());
   }
+
+  @Test
+  void aLoginStoredUnderAPathPatternGivesTokensForItsRepositories() throws Exception {
+    String pattern = registry.host() + "/team";
+    agent.credagent("hunter2-token-auth\n", "login", registry.host(), "-u", "bob", "--password-stdin", "--as", pattern)
+        .requireSuccess();
+    assertTrue(agent.credagent("", "list").requireSuccess().stdout().contains(pattern + "  <token>"),
+        "stored under the pattern, as the identity token the token server gave");
+    Run token = agent.credagent("", "token", registry.host() + "/team/app", "--scope", "repository:team/app:pull");
+    assertEquals(0, token.exitCode(), token.stderr());
+    assertTrue(token.stdout().strip().length() > 20, token.stdout());
+    Run outside = agent.credagent("", "token", registry.host() + "/other/app", "--scope", "repository:other/app:pull");
+    assertEquals(4, outside.exitCode(), "no login serves other/: " + outside.stderr());
+  }
 }
