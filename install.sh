@@ -4,6 +4,7 @@
 #                                         runs lib/credagent/credagent-jvm)
 #   PREFIX/bin/docker-credential-agent    the docker credential helper (native)
 #   PREFIX/lib/credagent/credagent-jvm    the CLI and the daemon on Java
+#   PREFIX/lib/credagent/docker-credential-agent-static   the helper for containers (static)
 #   PREFIX/lib/credagent/runtime          a jlink'd Java runtime: no java on PATH is needed
 #   PREFIX/lib/credagent/jars             the application
 #   PREFIX/lib/credagent/credagent.aot    an AOT cache that halves the daemon's start (and the JVM CLI's)
@@ -71,6 +72,10 @@ install -m 755 "$dist/bin/credagent" "$prefix/bin/credagent"
 helper=$here/native/target/docker-credential-agent
 if [ -x "$helper" ]; then
   install -m 755 "$helper" "$prefix/bin/docker-credential-agent"
+fi
+# For containers, beside a share's socket: the helper linked with no shared library.
+if [ -x "$helper-static" ]; then
+  install -m 755 "$helper-static" "$lib/docker-credential-agent-static"
 fi
 
 # The daemon derives keys with libargon2 where it can (memory outside the JVM's heap); without

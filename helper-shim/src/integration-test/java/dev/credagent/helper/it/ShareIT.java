@@ -79,6 +79,20 @@ class ShareIT {
     return share;
   }
 
+  /**
+   * The helper the far side runs: the static one, as a container would have it bind-mounted, where
+   * it was built (it needs the static C library); else the ordinary one.
+   */
+  private Path remoteHelper() throws Exception {
+    Path staticHelper = Path.of(HelperInstall.helperBinary() + "-static");
+    if (!Files.isExecutable(staticHelper)) {
+      return HelperInstall.installed(agent);
+    }
+    Path copy = remote.resolve("docker-credential-agent");
+    Files.copy(staticHelper, copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+    return copy;
+  }
+
   /** Runs {@code command} as on the remote side: its socket the forwarded one, and no autostart. */
   private Run onTheRemoteSide(List<String> command, String stdin) throws Exception {
     Map<String, String> local = new HashMap<>(agent.env());
@@ -110,7 +124,7 @@ class ShareIT {
       }
     }
 
-    Path helperBinary = HelperInstall.installed(agent);
+    Path helperBinary = remoteHelper();
     assertEquals("credentials not found in native keychain\n",
         onTheRemoteSide(List.of(helperBinary.toString(), "get"), "other.example\n").stdout(), "outside the share");
     JsonNode listed = JSON.readTree(onTheRemoteSide(List.of(helperBinary.toString(), "list"), "").requireSuccess().stdout());
@@ -135,7 +149,7 @@ class ShareIT {
   @Test
   void theShareStopsAnsweringWhenItsTtlEndsAndNothingStartsInItsPlace() throws Exception {
     Path share = shareAndForward("2s");
-    Path helperBinary = HelperInstall.installed(agent);
+    Path helperBinary = remoteHelper();
     assertTrue(agent.credagent("", "status").requireSuccess().stdout().contains("share:   " + share), "status lists it");
     assertEquals(0, onTheRemoteSide(List.of(helperBinary.toString(), "get"), registry.host() + "\n").exitCode());
 
