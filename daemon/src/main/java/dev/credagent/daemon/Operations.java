@@ -156,6 +156,10 @@ public final class Operations implements RequestHandler {
       throw new ProtocolException(ErrorCode.BAD_REQUEST, "this daemon opens no shares");
     }
     String socket = request.optional("socket", "");
+    if (!socket.isEmpty() && !Path.of(socket).isAbsolute()) {
+      // Relative to whom? The daemon's directory is not the caller's.
+      throw new ProtocolException(ErrorCode.BAD_REQUEST, "the share's socket must be an absolute path, not " + socket);
+    }
     List<String> patterns = Arrays.stream(request.optional("registries", "").split("\n"))
         .map(String::strip).filter(p -> !p.isEmpty()).toList();
     try {
