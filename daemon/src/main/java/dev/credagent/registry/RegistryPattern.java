@@ -40,51 +40,53 @@ public record RegistryPattern(String text, List<String> labels, String port, Str
     if (lower.contains("://")) {
       throw invalid(text, "no scheme");
     }
-    int slash = lower.indexOf('/');
-    String authority = slash < 0 ? lower : lower.substring(0, slash);
-    String path = slash < 0 ? "" : trimSlashes(lower.substring(slash + 1));
-    int colon = authority.lastIndexOf(':');
-    String host = colon < 0 ? authority : authority.substring(0, colon);
-    String port = colon < 0 ? "" : authority.substring(colon + 1);
-    if (!port.matches("[0-9]{0,5}") || (colon >= 0 && port.isEmpty())) {
+    Reference pattern = Reference.of(lower);
+    if (!pattern.port.matches("[0-9]{0,5}") || pattern.emptyPort) {
       throw invalid(text, "a port is digits, without wildcards");
     }
-    List<String> labels = List.of(host.split("\\.", -1));
-    if (host.isEmpty() || labels.stream().anyMatch(label -> label.isEmpty() || !LABEL.matcher(label).matches())) {
+    List<String> labels = List.of(pattern.host.split("\\.", -1));
+    if (pattern.host.isEmpty() || labels.stream().anyMatch(label -> label.isEmpty() || !LABEL.matcher(label).matches())) {
       throw invalid(text, "each label of the host is letters, digits, '-' or '*'");
     }
-    if (!PATH.matcher(path).matches() || path.contains("*") || path.contains("//")) {
+    if (!PATH.matcher(pattern.path).matches() || pattern.path.contains("*") || pattern.path.contains("//")) {
       throw invalid(text, "the path has no wildcards");
     }
-    return new RegistryPattern(lower, labels, port, path);
+    // Written one way however it was given: ghcr.io/my-org/ and GHCR.io/my-org are one key.
+    String canonical = pattern.host + (pattern.port.isEmpty() ? "" : ":" + pattern.port)
+        + (pattern.path.isEmpty() ? "" : "/" + pattern.path);
+    return new RegistryPattern(canonical, labels, pattern.port, pattern.path);
   }
 
   /** Whether an image (or a registry) {@code HOST[:PORT][/PATH]} is one this pattern serves. */
   public boolean matches(String image) {
     String lower = image.strip().toLowerCase(Locale.ROOT);
     int scheme = lower.indexOf("://");
-    if (scheme >= 0) {
-      lower = lower.substring(scheme + 3); // a server stored as a URL (Docker Hub's key)
-    }
-    int slash = lower.indexOf('/');
-    String authority = slash < 0 ? lower : lower.substring(0, slash);
-    String imagePath = slash < 0 ? "" : trimSlashes(lower.substring(slash + 1));
-    int colon = authority.lastIndexOf(':');
-    String host = colon < 0 ? authority : authority.substring(0, colon);
-    String imagePort = colon < 0 ? "" : authority.substring(colon + 1);
-    String[] imageLabels = host.split("\\.", -1);
-    if (imageLabels.length != labels.size()) {
+    Reference target = Reference.of(scheme < 0 ? lower : lower.substring(scheme + 3)); // Docker Hub's key is a URL
+    String[] targetLabels = target.host.split("\\.", -1);
+    if (targetLabels.length != labels.size()) {
       return false;
     }
-    for (int i = 0; i < imageLabels.length; i++) {
-      if (!glob(labels.get(i), imageLabels[i])) {
+    for (int i = 0; i < targetLabels.length; i++) {
+      if (!glob(labels.get(i), targetLabels[i])) {
         return false;
       }
     }
-    if (!port.isEmpty() && !port.equals(imagePort)) {
+    if (!port.isEmpty() && !port.equals(target.port)) {
       return false;
     }
-    return path.isEmpty() || imagePath.equals(path) || imagePath.startsWith(path + "/");
+    return path.isEmpty() || target.path.equals(path) || target.path.startsWith(path + "/");
+  }
+
+  /** HOST, PORT ("" without one; {@code emptyPort}: a colon with nothing after it) and PATH (no end slashes). */
+  private record Reference(String host, String port, boolean emptyPort, String path) {
+    static Reference of(String lower) {
+      int slash = lower.indexOf('/');
+      String authority = slash < 0 ? lower : lower.substring(0, slash);
+      String path = slash < 0 ? "" : trimSlashes(lower.substring(slash + 1));
+      int colon = authority.lastIndexOf(':');
+      String port = colon < 0 ? "" : authority.substring(colon + 1);
+      return new Reference(colon < 0 ? authority : authority.substring(0, colon), port, colon >= 0 && port.isEmpty(), path);
+    }
   }
 
   /**

@@ -350,7 +350,7 @@ public final class CredentialService {
               : getUnaudited(host).exceptionallyCompose(failure -> CompletableFuture.failedFuture(
                   cause(failure) instanceof CredentialNotFoundException ? notStored : cause(failure)));
         }
-        String key = pattern.get().pattern().text();
+        String key = pattern.get().key();
         return pattern.get().source() ? sources.get(key, vault.source(key)) : CompletableFuture.completedFuture(vault.get(key));
       } catch (VaultLockedException | CredentialNotFoundException goneMeanwhile) {
         return CompletableFuture.failedFuture(goneMeanwhile);
@@ -360,8 +360,8 @@ public final class CredentialService {
     }
   }
 
-  /** A key of the vault that is a pattern: of a stored credential, or of a source. */
-  private record PatternKey(RegistryPattern pattern, boolean source) {}
+  /** A key of the vault (as stored) that is a pattern: of a stored credential, or of a source. */
+  private record PatternKey(String key, RegistryPattern pattern, boolean source) {}
 
   private static final Comparator<PatternKey> MOST_SPECIFIC_FIRST =
       Comparator.comparing(PatternKey::pattern, RegistryPattern.MOST_SPECIFIC_FIRST).thenComparing(PatternKey::source);
@@ -389,7 +389,7 @@ public final class CredentialService {
       if (RegistryPattern.looksLikeOne(key)) {
         try {
           RegistryPattern.of(key).filter(pattern -> (!pathsOnly || !pattern.path().isEmpty()) && pattern.matches(server))
-              .ifPresent(pattern -> into.add(new PatternKey(pattern, source)));
+              .ifPresent(pattern -> into.add(new PatternKey(key, pattern, source)));
         } catch (IllegalArgumentException notAPattern) {
           // A key from before patterns, such as a server written with a path: exact only.
         }

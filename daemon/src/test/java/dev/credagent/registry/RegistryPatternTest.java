@@ -59,6 +59,12 @@ class RegistryPatternTest {
   }
 
   @Test
+  void aPatternIsWrittenOneWayHoweverItWasGiven() {
+    assertEquals("ghcr.io/my-org", RegistryPattern.parse("GHCR.io/My-Org/").text());
+    assertEquals("*.example.com:5000/team", RegistryPattern.parse(" *.example.com:5000/team// ").text());
+  }
+
+  @Test
   void aPlainServerIsNoPattern() {
     assertTrue(RegistryPattern.of("registry.example.com:5000").isEmpty());
     assertTrue(RegistryPattern.of("*.example.com").isPresent());
