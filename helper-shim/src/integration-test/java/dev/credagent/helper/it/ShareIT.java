@@ -23,10 +23,11 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * A share forwarded to "another machine": socat relays a socket there to the share, as {@code ssh -R}
- * does (no sshd runs here), and skopeo on that side pulls from a password-protected registry
- * through the helper, with no password written there. The share serves what its patterns allow,
- * refuses the rest, and stops answering when its TTL ends.
+ * A share forwarded to "another machine": a real {@code ssh -R} through an sshd of the test's own on
+ * 127.0.0.1 (or, where openssh-server is missing, socat relaying the socket as ssh would), and
+ * skopeo on that side pulls from a password-protected registry through the helper, with no
+ * password written there. The share serves what its patterns allow, refuses the rest, and stops
+ * answering when its TTL ends.
  */
 class ShareIT {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -37,12 +38,14 @@ class ShareIT {
   private AgentEnvironment agent;
   private Registry registry;
   private Process relay;
+  private SshForward ssh;
   private Path remote;
 
   @BeforeEach
   void setUp() throws Exception {
     assumeTrue(Registry.available(), "needs Debian's docker-registry and apache2-utils (htpasswd)");
-    assumeTrue(Files.isExecutable(Clients.SKOPEO) && Files.isExecutable(SOCAT), "needs skopeo and socat");
+    assumeTrue(Files.isExecutable(Clients.SKOPEO), "needs skopeo");
+    assumeTrue(SshForward.available() || Files.isExecutable(SOCAT), "needs openssh-server and -client, or socat");
     agent = new AgentEnvironment();
     HelperInstall.into(agent);
     agent.unlock("pw");
@@ -58,6 +61,9 @@ class ShareIT {
     if (relay != null) {
       relay.destroyForcibly().waitFor();
     }
+    if (ssh != null) {
+      ssh.close();
+    }
     if (registry != null) {
       registry.close();
     }
@@ -66,17 +72,31 @@ class ShareIT {
     }
   }
 
-  /** Opens a share for the registry and relays remote/agent.sock to it, as ssh -R would. */
+  /** Opens a share for the registry and forwards remote/agent.sock to it: ssh -R, or socat. */
   private Path shareAndForward(String ttl) throws Exception {
     Path share = Path.of(agent.credagent("", "share", "--print-path", "--registry", registry.host(), "--ttl", ttl)
         .requireSuccess().stdout().strip());
     Path forwarded = remote.resolve("agent.sock");
+    if (SshForward.available()) {
+      ssh = SshForward.start(agent.root().resolve("ssh"), forwarded, share);
+      return share;
+    }
     relay = new ProcessBuilder(SOCAT.toString(), "UNIX-LISTEN:" + forwarded + ",fork", "UNIX-CONNECT:" + share)
         .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
     for (int i = 0; i < 200 && !Files.exists(forwarded); i++) {
       Thread.sleep(10);
     }
     return share;
+  }
+
+  /** The session ends: ssh disconnects, or the relay stops. */
+  private void endForwarding() throws Exception {
+    if (ssh != null) {
+      ssh.disconnect();
+    }
+    if (relay != null) {
+      relay.destroyForcibly().waitFor();
+    }
   }
 
   /**
@@ -165,7 +185,7 @@ class ShareIT {
     assertFalse(Files.exists(remote.resolve("agent.sock.lock")), "no daemon was started on the remote side");
     assertFalse(agent.credagent("", "status").requireSuccess().stdout().contains("share:"), "status no longer lists it");
 
-    relay.destroyForcibly().waitFor();
+    endForwarding();
     Run gone = onTheRemoteSide(List.of(helperBinary.toString(), "get"), registry.host() + "\n");
     assertEquals(1, gone.exitCode());
     assertTrue(gone.stdout().contains("CREDAGENT_AUTOSTART=0: no daemon is started here"), gone.stdout());
