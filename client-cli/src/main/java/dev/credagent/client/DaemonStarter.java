@@ -102,8 +102,9 @@ public final class DaemonStarter {
     List<String> command = new ArrayList<>();
     SETSID.stream().filter(path -> Files.isExecutable(Path.of(path))).findFirst().ifPresent(command::add);
     command.add(ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-    command.add(jvmOptions());
-    aotCache().ifPresent(cache -> command.add("-XX:AOTCache=" + cache));
+    String options = jvmOptions();
+    command.add(options);
+    aotCache(Path.of(options.substring(1))).ifPresent(cache -> command.add("-XX:AOTCache=" + cache));
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));
     command.add("dev.credagent.cli.DaemonMain");
@@ -113,8 +114,7 @@ public final class DaemonStarter {
   }
 
   /** install.sh's AOT cache beside the options, which halves the daemon's start; absent in a build tree. */
-  private static java.util.Optional<Path> aotCache() {
-    Path options = Path.of(jvmOptions().substring(1));
+  private static java.util.Optional<Path> aotCache(Path options) {
     return java.util.Optional.of(options.resolveSibling("credagent.aot")).filter(Files::isRegularFile);
   }
 
