@@ -224,8 +224,7 @@ public final class CredentialService {
   public CompletableFuture<TokenCache.Token> token(Caller caller, RegistryAddress registry, String lookup,
       List<String> scopes) {
     if (caller.share() != null && !caller.share().allows(lookup)) {
-      return audited(caller, "token", registry.key(),
-          CompletableFuture.failedFuture(new CredentialNotFoundException(registry.key())));
+      return audited(caller, "token", lookup, CompletableFuture.failedFuture(new CredentialNotFoundException(lookup)));
     }
     if (!usable()) {
       return audited(caller, "token", registry.key(), CompletableFuture.failedFuture(new VaultLockedException()));
@@ -450,7 +449,7 @@ public final class CredentialService {
 
   /** What of {@code all} a share may name: the servers its patterns allow, and no other. */
   private static Map<String, String> within(ShareScope share, Map<String, String> all) {
-    Map<String, String> allowed = new java.util.TreeMap<>();
+    Map<String, String> allowed = new java.util.LinkedHashMap<>(); // in the vault's order, which is sorted
     all.forEach((server, username) -> {
       if (share.allows(server)) {
         allowed.put(server, username);
