@@ -54,11 +54,29 @@ public final class AuditLog implements AutoCloseable {
 
   /** The same, for a request that came through the share {@code share} (null: the daemon's own socket). */
   public synchronized void record(String op, String server, CallerProcess caller, String share, String outcome) {
+    record(op, server, caller, share, Served.NOTHING, outcome);
+  }
+
+  /**
+   * What answered a request: the vault key whose credential served it (an exact server or a
+   * pattern; null when none did) and the scopes a token was asked for (empty for other ops).
+   */
+  public record Served(String key, java.util.List<String> scopes) {
+    public static final Served NOTHING = new Served(null, java.util.List.of());
+
+    public Served {
+      scopes = java.util.List.copyOf(scopes);
+    }
+  }
+
+  /** The same, naming the key that served the request and the scopes asked. */
+  public synchronized void record(String op, String server, CallerProcess caller, String share, Served served,
+      String outcome) {
     if (file == null) {
       return;
     }
     try {
-      byte[] bytes = line(op, server, caller, share, outcome);
+      byte[] bytes = line(op, server, caller, share, served, outcome);
       if (out == null || size + bytes.length > maxBytes) {
         reopen(out != null);
       }
@@ -77,7 +95,8 @@ public final class AuditLog implements AutoCloseable {
     }
   }
 
-  private byte[] line(String op, String server, CallerProcess caller, String share, String outcome) throws IOException {
+  private byte[] line(String op, String server, CallerProcess caller, String share, Served served, String outcome)
+      throws IOException {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
     try (JsonGenerator line = JSON.createGenerator(bytes)) {
       line.writeStartObject();
@@ -92,6 +111,12 @@ public final class AuditLog implements AutoCloseable {
       line.writeStringField("parentExe", caller.parentExe());
       if (share != null) {
         line.writeStringField("share", share);
+      }
+      if (served.key() != null) {
+        line.writeStringField("key", served.key());
+      }
+      if (!served.scopes().isEmpty()) {
+        line.writeStringField("scope", String.join(" ", served.scopes()));
       }
       line.writeStringField("outcome", outcome);
       line.writeEndObject();

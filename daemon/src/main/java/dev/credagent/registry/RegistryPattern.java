@@ -77,6 +77,31 @@ public record RegistryPattern(String text, List<String> labels, String port, Str
     return path.isEmpty() || target.path.equals(path) || target.path.startsWith(path + "/");
   }
 
+  /**
+   * Whether every image {@code inner} serves is one this pattern serves too: the same number of
+   * labels, each of {@code inner}'s matched by this one's ({@code *} here covers any label, a
+   * wildcard label there only the same wildcard or {@code *}), this one's port if it has one, and
+   * this one's path a prefix of {@code inner}'s. A share's gate: a key wider than the share (a
+   * host-wide login, for a share of one organisation) is never inside it.
+   */
+  public boolean contains(RegistryPattern inner) {
+    if (inner.labels.size() != labels.size()) {
+      return false;
+    }
+    for (int i = 0; i < labels.size(); i++) {
+      String mine = labels.get(i);
+      String theirs = inner.labels.get(i);
+      boolean covered = theirs.contains("*") ? mine.equals(theirs) || mine.equals("*") : glob(mine, theirs);
+      if (!covered) {
+        return false;
+      }
+    }
+    if (!port.isEmpty() && !port.equals(inner.port)) {
+      return false;
+    }
+    return path.isEmpty() || inner.path.equals(path) || inner.path.startsWith(path + "/");
+  }
+
   /** HOST, PORT ("" without one; {@code emptyPort}: a colon with nothing after it) and PATH (no end slashes). */
   private record Reference(String host, String port, boolean emptyPort, String path) {
     static Reference of(String lower) {

@@ -219,21 +219,42 @@ public final class CredentialService {
 
   /**
    * The same, with the stored login looked up by {@code lookup}: the registry's key, or that and a
-   * repository's path ({@code ghcr.io/my-org/app}), which path patterns match.
+   * repository's path ({@code ghcr.io/my-org/app}), which path patterns match. Through a share, a
+   * token is minted only for repository scopes the share allows: the login behind it may be wider
+   * than the share (a host-wide one), and only tokens scoped inside the share leave through it.
    */
   public CompletableFuture<TokenCache.Token> token(Caller caller, RegistryAddress registry, String lookup,
       List<String> scopes) {
-    if (caller.share() != null && !caller.share().allows(lookup)) {
-      return audited(caller, "token", lookup, CompletableFuture.failedFuture(new CredentialNotFoundException(lookup)));
+    AuditLog.Served asked = new AuditLog.Served(null, scopes);
+    if (caller.share() != null) {
+      if (!caller.share().allows(lookup)) {
+        return audited(caller, "token", lookup, asked, CompletableFuture.failedFuture(new CredentialNotFoundException(lookup)));
+      }
+      String host = hostOf(registry.key());
+      if (scopes.isEmpty() ? !caller.share().allows(host)
+          : !scopes.stream().allMatch(scope -> caller.share().allowsScope(host, scope))) {
+        return audited(caller, "token", lookup, asked,
+            CompletableFuture.failedFuture(new ShareForbiddenException("a token for scopes outside it")));
+      }
     }
     if (!usable()) {
-      return audited(caller, "token", registry.key(), CompletableFuture.failedFuture(new VaultLockedException()));
+      return audited(caller, "token", registry.key(), asked, CompletableFuture.failedFuture(new VaultLockedException()));
     }
     if (tokens == null) {
       return CompletableFuture.failedFuture(new LoginFailedException("this daemon makes no logins"));
     }
-    return audited(caller, "token", lookup, tokens.get(new TokenCache.Key(registry, lookup, new TreeSet<>(scopes)))
+    AuditLog.Served served = new AuditLog.Served(resolvedKey(lookup), scopes);
+    return audited(caller, "token", lookup, served, tokens.get(new TokenCache.Key(registry, lookup, new TreeSet<>(scopes)))
         .exceptionallyCompose(failure -> CompletableFuture.failedFuture(cause(failure))));
+  }
+
+  /** The key that would serve {@code server} now, for the audit line; null when none would. */
+  private String resolvedKey(String server) {
+    try {
+      return resolve(server).key();
+    } catch (VaultLockedException | CredentialNotFoundException none) {
+      return null;
+    }
   }
 
   /** The registry did not answer: what the JDK said, or what kind of failure it was when it said nothing. */
@@ -317,45 +338,82 @@ public final class CredentialService {
   /**
    * A copy of the credential, which the caller owns and wipes: from memory at once, or, for a
    * registry whose secret comes from a source, from the source's cache (a run when it has none).
+   * Through a share, only a credential whose key lies inside the share ({@link ShareScope#covers})
+   * is served: asking for a repository inside the share never hands out a wider login.
    */
   public CompletableFuture<Credential> get(Caller caller, String server) {
-    if (caller.share() != null && !caller.share().allows(server)) {
-      return audited(caller, "get", server, CompletableFuture.failedFuture(new CredentialNotFoundException(server)));
+    usable();
+    Resolved resolved;
+    try {
+      resolved = resolve(server);
+    } catch (VaultLockedException | CredentialNotFoundException failure) {
+      return audited(caller, "get", server, AuditLog.Served.NOTHING, CompletableFuture.failedFuture(
+          caller.share() != null && failure instanceof CredentialNotFoundException ? new CredentialNotFoundException(server)
+              : failure));
     }
-    return audited(caller, "get", server, getUnaudited(server));
+    AuditLog.Served served = new AuditLog.Served(resolved.key(), List.of());
+    if (caller.share() != null && (!caller.share().allows(server) || !caller.share().covers(resolved.key()))) {
+      return audited(caller, "get", server, served, CompletableFuture.failedFuture(new CredentialNotFoundException(server)));
+    }
+    return audited(caller, "get", server, served, fetch(resolved));
   }
 
-  /**
-   * The credential for {@code server} ({@code HOST[:PORT]}, or with a path for a repository):
-   * stored under exactly that key, else made by its source, else the most specific pattern's
-   * credential or source ({@link RegistryPattern}), a stored credential before a source at a tie.
-   * With a path, only path patterns are tried there, and then the host is looked up the same way:
-   * a host's own key serves all its repositories, before any wildcard does.
-   */
+  /** The credential of {@code server} as {@link #resolve} finds it, for a token's grant: no share applies. */
   private CompletableFuture<Credential> getUnaudited(String server) {
     usable();
-    String host = hostOf(server);
     try {
-      return CompletableFuture.completedFuture(vault.get(server));
-    } catch (CredentialNotFoundException notStored) {
-      try {
-        String source = vault.source(server);
-        if (source != null) {
-          return sources.get(server, source);
-        }
-        Optional<PatternKey> pattern = mostSpecificPattern(server, !host.equals(server));
-        if (pattern.isEmpty()) {
-          return host.equals(server) ? CompletableFuture.failedFuture(notStored)
-              : getUnaudited(host).exceptionallyCompose(failure -> CompletableFuture.failedFuture(
-                  cause(failure) instanceof CredentialNotFoundException ? notStored : cause(failure)));
-        }
-        String key = pattern.get().key();
-        return pattern.get().source() ? sources.get(key, vault.source(key)) : CompletableFuture.completedFuture(vault.get(key));
-      } catch (VaultLockedException | CredentialNotFoundException goneMeanwhile) {
-        return CompletableFuture.failedFuture(goneMeanwhile);
+      return fetch(resolve(server));
+    } catch (VaultLockedException | CredentialNotFoundException failure) {
+      return CompletableFuture.failedFuture(failure);
+    }
+  }
+
+  /** Which vault key serves a request: a stored credential's, or a source's. */
+  private record Resolved(String key, boolean source) {}
+
+  /**
+   * The key whose credential serves {@code server} ({@code HOST[:PORT]}, or with a path for a
+   * repository): exactly that key, else its source, else the most specific pattern's credential or
+   * source ({@link RegistryPattern}), a stored credential before a source at a tie. With a path,
+   * only path patterns are tried there, and then the host is resolved the same way: a host's own
+   * key serves all its repositories, before any wildcard does. Resolved once, so that a share's
+   * gate and the lookup see the same key.
+   */
+  private Resolved resolve(String server) throws VaultLockedException, CredentialNotFoundException {
+    if (vault.list().containsKey(server)) {
+      return new Resolved(server, false);
+    }
+    if (vault.source(server) != null) {
+      return new Resolved(server, true);
+    }
+    String host = hostOf(server);
+    Optional<PatternKey> pattern = mostSpecificPattern(server, !host.equals(server));
+    if (pattern.isPresent()) {
+      return new Resolved(pattern.get().key(), pattern.get().source());
+    }
+    if (host.equals(server)) {
+      throw new CredentialNotFoundException(server);
+    }
+    try {
+      return resolve(host);
+    } catch (CredentialNotFoundException notForHost) {
+      throw new CredentialNotFoundException(server);
+    }
+  }
+
+  /** The credential under a resolved key: a copy from memory, or its source's. */
+  private CompletableFuture<Credential> fetch(Resolved resolved) {
+    try {
+      if (!resolved.source()) {
+        return CompletableFuture.completedFuture(vault.get(resolved.key()));
       }
-    } catch (VaultLockedException locked) {
-      return CompletableFuture.failedFuture(locked);
+      String definition = vault.source(resolved.key());
+      if (definition == null) {
+        throw new CredentialNotFoundException(resolved.key()); // removed since it was resolved
+      }
+      return sources.get(resolved.key(), definition);
+    } catch (VaultLockedException | CredentialNotFoundException goneMeanwhile) {
+      return CompletableFuture.failedFuture(goneMeanwhile);
     }
   }
 
@@ -451,7 +509,7 @@ public final class CredentialService {
   private static Map<String, String> within(ShareScope share, Map<String, String> all) {
     Map<String, String> allowed = new java.util.LinkedHashMap<>(); // in the vault's order, which is sorted
     all.forEach((server, username) -> {
-      if (share.allows(server)) {
+      if (share.covers(server)) {
         allowed.put(server, username);
       }
     });
@@ -494,12 +552,18 @@ public final class CredentialService {
    * waits for its answer (a helper exits right after).
    */
   private <T> CompletableFuture<T> audited(Caller caller, String op, String server, CompletableFuture<T> outcome) {
+    return audited(caller, op, server, AuditLog.Served.NOTHING, outcome);
+  }
+
+  /** The same, naming the key that served the request and the scopes it asked. */
+  private <T> CompletableFuture<T> audited(Caller caller, String op, String server, AuditLog.Served served,
+      CompletableFuture<T> outcome) {
     if (!audit.enabled()) {
       return outcome;
     }
     CallerProcess who = callers.get(caller, CallerProcess::of);
     return outcome.whenComplete((done, failure) ->
-        audit.record(op, server, who, shareOf(caller), failure == null ? "ok" : outcome(cause(failure))));
+        audit.record(op, server, who, shareOf(caller), served, failure == null ? "ok" : outcome(cause(failure))));
   }
 
   private static String shareOf(Caller caller) {

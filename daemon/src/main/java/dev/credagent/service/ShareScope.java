@@ -20,6 +20,46 @@ public record ShareScope(String name, List<RegistryPattern> patterns) {
     return patterns.isEmpty() || patterns.stream().anyMatch(pattern -> pattern.matches(server));
   }
 
+  /**
+   * Whether the credential stored under {@code key} (an exact server, or a pattern) may leave the
+   * daemon through this share: only when everything the key serves lies inside one of the share's
+   * patterns. A host-wide login is not inside a share for one of its organisations, though a
+   * repository of that organisation is ({@link #allows}).
+   */
+  public boolean covers(String key) {
+    if (patterns.isEmpty()) {
+      return true;
+    }
+    RegistryPattern stored;
+    try {
+      stored = RegistryPattern.looksLikeOne(key) ? RegistryPattern.of(key).orElse(null) : null;
+    } catch (IllegalArgumentException notAPattern) {
+      stored = null; // a key from before patterns: an exact server
+    }
+    if (stored == null) {
+      return allows(key);
+    }
+    RegistryPattern inner = stored;
+    return patterns.stream().anyMatch(pattern -> pattern.contains(inner));
+  }
+
+  /**
+   * Whether a token for {@code scope} (the token spec's {@code repository:NAME:ACTIONS}) of the
+   * registry {@code host} may be minted through this share: only a repository scope whose
+   * repository the share's patterns allow. Any other scope ({@code registry:catalog:*}) is refused.
+   */
+  public boolean allowsScope(String host, String scope) {
+    if (patterns.isEmpty()) {
+      return true;
+    }
+    String[] parts = scope.split(":", -1);
+    if (parts.length < 3 || !parts[0].equals("repository") || parts[1].isEmpty()) {
+      return false;
+    }
+    String repository = String.join(":", java.util.Arrays.asList(parts).subList(1, parts.length - 1));
+    return !repository.contains("..") && allows(host + "/" + repository);
+  }
+
   /** The patterns as given, for status: "every registry" when there are none. */
   public String describe() {
     return patterns.isEmpty() ? "every registry"

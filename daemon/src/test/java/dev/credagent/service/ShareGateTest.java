@@ -1,0 +1,128 @@
+package dev.credagent.service;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.credagent.audit.AuditLog;
+import dev.credagent.config.AgentConfig;
+import dev.credagent.registry.RegistryAddress;
+import dev.credagent.registry.RegistryPattern;
+import dev.credagent.vault.Credential;
+import dev.credagent.vault.CredentialNotFoundException;
+import dev.credagent.vault.TestKdf;
+import dev.credagent.vault.Vault;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A share hands out only what lies inside it: the key a credential is stored under must be within
+ * the share's patterns, not merely the name asked for (the host-wide login behind a share for one
+ * organisation stays in the daemon), and tokens only for repository scopes inside it.
+ */
+class ShareGateTest {
+  private static final long PID = ProcessHandle.current().pid();
+  private static final Caller ME = new Caller(1000, PID);
+  @TempDir Path home;
+  private CredentialService service;
+  private Path auditFile;
+
+  @BeforeEach
+  void setUp() {
+    auditFile = home.resolve("audit.log");
+    service = new CredentialService(new Vault(home.resolve("vault"), TestKdf.CHEAP), Clock.systemUTC(),
+        Runnable::run, Runnable::run, Runnable::run, null, () -> AgentConfig.DEFAULTS,
+        new AuditLog(auditFile, 1 << 20, Clock.systemUTC()));
+    service.unlock(ME, TestKdf.secret("pw")).join();
+  }
+
+  private static Caller through(String... patterns) {
+    return new Caller(1000, PID, new ShareScope("s", List.of(patterns).stream().map(RegistryPattern::parse).toList()));
+  }
+
+  private void store(String key, String username) {
+    service.store(ME, key, new Credential(username, TestKdf.secret("s-" + username))).join();
+  }
+
+  private static Throwable failure(CompletableFuture<?> future) {
+    return CredentialService.cause(assertThrows(CompletionException.class, future::join));
+  }
+
+  @Test
+  void aHostWideLoginNeverLeavesThroughAShareForOneOrganisation() {
+    store("ghcr.io", "PERSONAL");
+    Caller share = through("ghcr.io/org-c/");
+    assertInstanceOf(CredentialNotFoundException.class, failure(service.get(share, "ghcr.io/org-c/app")));
+    assertInstanceOf(CredentialNotFoundException.class, failure(service.get(share, "ghcr.io")));
+    assertEquals("PERSONAL", service.get(ME, "ghcr.io/org-c/app").join().username(), "the user's own socket still finds it");
+  }
+
+  @Test
+  void aKeyInsideTheShareIsServedAndOneBesideItIsNot() throws Exception {
+    store("ghcr.io", "PERSONAL");
+    store("ghcr.io/org-c/", "ORG-C");
+    store("ghcr.io/org-b/", "ORG-B");
+    Caller share = through("ghcr.io/org-c/");
+    assertEquals("ORG-C", service.get(share, "ghcr.io/org-c/app").join().username());
+    assertInstanceOf(CredentialNotFoundException.class, failure(service.get(share, "ghcr.io/org-b/app")));
+    assertEquals(List.of("ghcr.io/org-c/"), List.copyOf(service.list(share).keySet()));
+  }
+
+  @Test
+  void aWildcardLoginIsInsideOnlyAShareAsWideAsIt() throws Exception {
+    store("*.example.com", "WILD");
+    assertInstanceOf(CredentialNotFoundException.class,
+        failure(service.get(through("a.example.com"), "a.example.com")));
+    assertEquals("WILD", service.get(through("*.example.com"), "a.example.com").join().username());
+    assertTrue(service.list(through("a.example.com")).isEmpty());
+  }
+
+  @Test
+  void tokensAreMintedOnlyForRepositoryScopesInsideTheShare() throws Exception {
+    store("127.0.0.1:5000", "<token>");
+    Caller share = through("127.0.0.1:5000/org-c/");
+    RegistryAddress registry = RegistryAddress.of("127.0.0.1:5000", false);
+    for (List<String> scopes : List.<List<String>>of(List.of("repository:org-b/secret:pull,push"), List.of("registry:catalog:*"),
+        List.of("repository:org-c/app:pull", "repository:org-b/x:pull"), List.of())) {
+      assertInstanceOf(ShareForbiddenException.class,
+          failure(service.token(share, registry, "127.0.0.1:5000/org-c/x", scopes)), scopes.toString());
+    }
+    String audit = Files.readString(auditFile);
+    assertTrue(audit.contains("\"scope\":\"repository:org-b/secret:pull,push\""), audit);
+    assertTrue(audit.contains("\"outcome\":\"forbidden\""), audit);
+  }
+
+  @Test
+  void theAuditLineNamesTheKeyThatServed() throws Exception {
+    store("ghcr.io/org-c/", "ORG-C");
+    service.get(through("ghcr.io/org-c/"), "ghcr.io/org-c/app").join();
+    String line = Files.readAllLines(auditFile).getLast();
+    assertTrue(line.contains("\"server\":\"ghcr.io/org-c/app\"") && line.contains("\"key\":\"ghcr.io/org-c/\""), line);
+  }
+
+  @Test
+  void containmentOfPatterns() {
+    RegistryPattern org = RegistryPattern.parse("ghcr.io/org-c/");
+    assertTrue(org.contains(RegistryPattern.parse("ghcr.io/org-c/app")));
+    assertTrue(org.contains(RegistryPattern.parse("ghcr.io/org-c")));
+    assertFalse(org.contains(RegistryPattern.parse("ghcr.io/org-cc")));
+    assertFalse(org.contains(RegistryPattern.parse("ghcr.io/org")));
+    assertTrue(RegistryPattern.parse("*.example.com").contains(RegistryPattern.parse("app*.example.com")));
+    assertFalse(RegistryPattern.parse("app*.example.com").contains(RegistryPattern.parse("*.example.com")));
+    assertFalse(RegistryPattern.parse("r.example.com:5000").contains(RegistryPattern.parse("r.example.com/x")));
+    ShareScope share = new ShareScope("s", List.of(RegistryPattern.parse("ghcr.io/org-c/")));
+    assertFalse(share.covers("ghcr.io"));
+    assertTrue(share.allowsScope("ghcr.io", "repository:org-c/app:pull"));
+    assertFalse(share.allowsScope("ghcr.io", "repository:org-c/../org-b/x:pull"));
+    assertFalse(share.allowsScope("ghcr.io", "repository::pull"));
+  }
+}
