@@ -49,7 +49,15 @@ final class ShareCommand implements Callable<Integer>, Relayable {
       session.out().println("share on " + stop + " stopped");
       return ExitCode.OK;
     }
-    ClientRequest request = ClientRequest.op(Op.SHARE).with("registries", String.join("\n", registries));
+    if (registries.stream().anyMatch(String::isBlank)) {
+      // A blank pattern would read as no pattern at all: a share for every registry.
+      throw new CliException(ExitCode.USAGE,
+          "--registry needs a pattern (HOST[:PORT][/PATH]); leave --registry out to share every registry");
+    }
+    ClientRequest request = ClientRequest.op(Op.SHARE);
+    if (!registries.isEmpty()) {
+      request.with("registries", String.join("\n", registries));
+    }
     if (socket != null) {
       request.with("socket", socket);
     }

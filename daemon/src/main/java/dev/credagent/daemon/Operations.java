@@ -160,8 +160,13 @@ public final class Operations implements RequestHandler {
       // Relative to whom? The daemon's directory is not the caller's.
       throw new ProtocolException(ErrorCode.BAD_REQUEST, "the share's socket must be an absolute path, not " + socket);
     }
-    List<String> patterns = Arrays.stream(request.optional("registries", "").split("\n"))
-        .map(String::strip).filter(p -> !p.isEmpty()).toList();
+    String registries = request.optional("registries", null);
+    List<String> patterns = registries == null ? List.of() : Arrays.stream(registries.split("\n", -1)).map(String::strip).toList();
+    if (patterns.contains("")) {
+      // A blank pattern must not read as none: that would be a share for every registry.
+      throw new ProtocolException(ErrorCode.BAD_REQUEST,
+          "a share's registry pattern must not be blank; leave 'registries' out to share every registry");
+    }
     try {
       Duration ttl = Durations.parse(request.optional("ttl", ""), Shares.DEFAULT_TTL);
       Shares.Share share = shares.open(socket.isEmpty() ? null : Path.of(socket), patterns, ttl);

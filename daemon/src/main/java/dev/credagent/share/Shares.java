@@ -50,6 +50,20 @@ public final class Shares implements AutoCloseable {
     this.clock = clock;
   }
 
+  /**
+   * {@code base}, or {@code base-2}, {@code base-3}…: shares made the same way (the README's
+   * container recipe names every socket agent.sock) are told apart in status and the audit log.
+   */
+  private String uniqueName(String base) {
+    java.util.Set<String> taken = new java.util.HashSet<>();
+    open.values().forEach(share -> taken.add(share.scope().name()));
+    String name = base;
+    for (int n = 2; taken.contains(name); n++) {
+      name = base + "-" + n;
+    }
+    return name;
+  }
+
   /** The handlers a share hands its requests to: the daemon's own, made after this. */
   public synchronized void serveWith(RequestHandler requests, RelayHandler relay) {
     this.requests = requests;
@@ -74,7 +88,7 @@ public final class Shares implements AutoCloseable {
       throw new IllegalArgumentException(path + " exists already; choose another path, or remove it");
     }
     PrivateDirectory.ensure(path.getParent(), uid);
-    String name = path.getFileName().toString().replaceFirst("\\.sock$", "");
+    String name = uniqueName(path.getFileName().toString().replaceFirst("\\.sock$", ""));
     ShareScope scope = new ShareScope(name, parsed);
     AgentServer server = AgentServer.bindShare(path, uid, ServerLimits.DEFAULT, requests, relay, scope);
     Share share = new Share(path, scope, clock.instant().plus(ttl), server);

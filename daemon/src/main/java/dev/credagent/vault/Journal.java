@@ -22,10 +22,12 @@ import javax.crypto.Cipher;
  *
  * <pre>
  * "CAGJ"           4 bytes  magic
- * format           u8       1
+ * format           u8       2 (1: records without a header check, read for old vaults only)
  * snapshot nonce   12 bytes the nonce of the vault file whose changes these are
  * then records, each:
- *   length         u32      big-endian, of what follows
+ *   length         u32      big-endian, of what follows the check
+ *   check          u32      CRC32C of the length and the record's index (u32): a damaged header
+ *                           is told from a torn one
  *   nonce          12 bytes fresh for every record
  *   ciphertext + tag        AES-256-GCM under the vault's key; associated data: the journal
  *                           header and the record's index (u32), so records cannot be moved
@@ -33,13 +35,20 @@ import javax.crypto.Cipher;
  *
  * <p>Only a journal that names the vault file's own nonce applies. Folding it in writes a new vault
  * file (a new nonce) before it resets the journal, so a crash between the two leaves a stale
- * journal that is ignored: nothing lost, nothing applied twice. A torn last record (a crash in the
- * middle of an append, which was never acknowledged) is dropped; a bad record with good ones after
- * it means the file was altered, and the vault refuses to open.
+ * journal that is ignored: nothing lost, nothing applied twice.
+ *
+ * <p>Only a write that was never acknowledged may be dropped, and only what a crash in the middle
+ * of an append can leave counts as one (a torn tail): a record header cut short; a sound header
+ * whose record runs past the end of the file; zeros where a header should be (a file system that
+ * grew the file before the data reached the disk); a last record whose tag is still zeros. Anything
+ * else that fails (a header whose check fails over other bytes, a whole record that does not open)
+ * is damage: the vault refuses to open and names the file and the offset, and nothing is cut.
  */
 final class Journal {
   static final byte[] MAGIC = {'C', 'A', 'G', 'J'};
-  static final int FORMAT_VERSION = 1;
+  static final int FORMAT_VERSION = 2;
+  /** Records without a header check: read, so that a vault from before opens, then folded away. */
+  static final int FORMAT_UNCHECKED = 1;
   static final int HEADER_BYTES = MAGIC.length + 1 + VaultFormat.NONCE_BYTES;
   /** No record is larger: a group commit of a few thousand credentials is a few hundred KiB. */
   static final int MAX_RECORD_BYTES = 64 << 20;
@@ -50,22 +59,59 @@ final class Journal {
     return vault.resolveSibling(vault.getFileName() + ".journal");
   }
 
-  /** What a journal holds: each record's plaintext, in order, and how many bytes of it are sound. */
-  record Replay(List<byte[]> records, long soundBytes, boolean tornTail) {}
+  /**
+   * What a journal holds: each record's plaintext, in order, how many bytes of it are sound, and
+   * whether a torn tail follows them; {@code format} is the file's, so an old one can be folded away.
+   */
+  record Replay(List<byte[]> records, long soundBytes, boolean tornTail, int format) {}
+
+  /** What a look at a journal without its key finds: where a torn tail or damage starts (-1: none). */
+  record Shape(int format, int records, long tornAt, long damagedAt, String damage) {}
+
+  /**
+   * The journal's structure as far as its headers tell (no key needed, so {@code doctor} can run
+   * it): null when there is no journal or it is not one; records whose header check fails, or
+   * that run past a record after them, are damage.
+   */
+  static Shape inspect(byte[] journal) {
+    if (journal == null || journal.length < HEADER_BYTES || !Arrays.equals(journal, 0, MAGIC.length, MAGIC, 0, MAGIC.length)) {
+      return null;
+    }
+    int format = journal[MAGIC.length];
+    int at = HEADER_BYTES;
+    int index = 0;
+    while (at < journal.length) {
+      Frame frame = frame(journal, at, index, format);
+      switch (frame.kind()) {
+        case WHOLE -> {
+          at = frame.end();
+          index++;
+        }
+        case TORN -> {
+          return new Shape(format, index, at, -1, null);
+        }
+        default -> {
+          return new Shape(format, index, -1, at, frame.why());
+        }
+      }
+    }
+    return new Shape(format, index, -1, -1, null);
+  }
 
   /**
    * The records of {@code journal} (the file's bytes, or null when there is none) for the vault
    * file sealed with {@code snapshotNonce}; null when there is no journal or it belongs to an
-   * earlier vault file.
+   * earlier vault file. {@code path} names the file in what a damaged one is refused with.
    */
-  static Replay read(byte[] journal, byte[] snapshotNonce, byte[] key) throws CorruptVaultException {
+  static Replay read(Path path, byte[] journal, byte[] snapshotNonce, byte[] key) throws CorruptVaultException {
     if (journal == null) {
       return null;
     }
     if (journal.length < HEADER_BYTES || !Arrays.equals(journal, 0, MAGIC.length, MAGIC, 0, MAGIC.length)) {
-      throw new CorruptVaultException("its journal is not a credagent journal (bad header)");
+      throw new CorruptVaultException(path + " is not a credagent journal (bad header)");
     }
-    if (journal[MAGIC.length] != FORMAT_VERSION) {
+    int format = journal[MAGIC.length];
+    if (format != FORMAT_VERSION && format != FORMAT_UNCHECKED) {
       throw new CorruptVaultException("its journal's format " + Byte.toUnsignedInt(journal[MAGIC.length])
           + " is not one this credagent reads; upgrade credagent");
     }
@@ -75,20 +121,89 @@ final class Journal {
     byte[] header = Arrays.copyOf(journal, HEADER_BYTES);
     List<byte[]> records = new ArrayList<>();
     int at = HEADER_BYTES;
-    while (at < journal.length) {
-      byte[] plaintext = record(journal, at, header, records.size(), key);
-      if (plaintext == null) {
-        if (!isTail(journal, at)) {
-          records.forEach(sound -> Arrays.fill(sound, (byte) 0));
-          throw new CorruptVaultException("its journal record " + records.size()
-              + " does not open though records follow it (the file was altered)");
+    try {
+      while (at < journal.length) {
+        Frame frame = frame(journal, at, records.size(), format);
+        if (frame.kind() == Frame.Kind.TORN) {
+          return new Replay(records, at, true, format);
         }
-        return new Replay(records, at, true);
+        byte[] plaintext = frame.kind() == Frame.Kind.WHOLE ? open(journal, frame, header, records.size(), key) : null;
+        if (plaintext == null) {
+          if (frame.kind() == Frame.Kind.WHOLE && frame.end() == journal.length && tagUnwritten(journal, frame)) {
+            return new Replay(records, at, true, format); // the last append's data never reached the disk
+          }
+          throw damaged(path, at, records.size(), frame.kind() == Frame.Kind.WHOLE ? "it does not open" : frame.why());
+        }
+        records.add(plaintext);
+        at = frame.end();
       }
-      records.add(plaintext);
-      at += Integer.BYTES + ByteBuffer.wrap(journal, at, Integer.BYTES).getInt();
+    } catch (CorruptVaultException | RuntimeException e) {
+      records.forEach(sound -> Arrays.fill(sound, (byte) 0));
+      throw e;
     }
-    return new Replay(records, at, false);
+    return new Replay(records, at, false, format);
+  }
+
+  private static CorruptVaultException damaged(Path path, long offset, int index, String why) {
+    return new CorruptVaultException(path + " is damaged at byte " + offset + " (record " + index + ": " + why
+        + "); nothing was changed. Keep a copy of it; to open the vault as of its last full write, move the"
+        + " journal aside (the changes in it are then lost), or restore both files from a backup");
+  }
+
+  /** Where a record lies and whether it is whole, torn (never acknowledged) or damaged. */
+  private record Frame(Kind kind, int start, int end, String why) {
+    enum Kind { WHOLE, TORN, DAMAGED }
+  }
+
+  private static final int CHECKED_HEADER = 2 * Integer.BYTES;
+
+  private static Frame frame(byte[] journal, int at, int index, int format) {
+    int headerBytes = format == FORMAT_UNCHECKED ? Integer.BYTES : CHECKED_HEADER;
+    if (journal.length - at < headerBytes) {
+      return new Frame(Frame.Kind.TORN, at, journal.length, "its header is cut short");
+    }
+    int length = ByteBuffer.wrap(journal, at, Integer.BYTES).getInt();
+    if (format != FORMAT_UNCHECKED && ByteBuffer.wrap(journal, at + Integer.BYTES, Integer.BYTES).getInt() != check(length, index)) {
+      return zerosFrom(journal, at) ? new Frame(Frame.Kind.TORN, at, journal.length, "zeros")
+          : new Frame(Frame.Kind.DAMAGED, at, journal.length, "its header's check fails");
+    }
+    if (format == FORMAT_UNCHECKED && zerosFrom(journal, at)) {
+      return new Frame(Frame.Kind.TORN, at, journal.length, "zeros");
+    }
+    if (length < VaultFormat.NONCE_BYTES + VaultFormat.TAG_BYTES || length > MAX_RECORD_BYTES) {
+      return new Frame(Frame.Kind.DAMAGED, at, journal.length, "its length " + length + " is out of bounds");
+    }
+    int start = at + headerBytes;
+    if (length > journal.length - start) {
+      return new Frame(Frame.Kind.TORN, at, journal.length, "it runs past the end");
+    }
+    return new Frame(Frame.Kind.WHOLE, start, start + length, null);
+  }
+
+  /** Whether the last record's tag is all zeros: its length reached the disk, its data did not. */
+  private static boolean tagUnwritten(byte[] journal, Frame frame) {
+    for (int i = frame.end() - VaultFormat.TAG_BYTES; i < frame.end(); i++) {
+      if (journal[i] != 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static boolean zerosFrom(byte[] journal, int at) {
+    for (int i = at; i < journal.length; i++) {
+      if (journal[i] != 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** A record header's check: CRC32C of its length and its index. */
+  static int check(int length, int index) {
+    java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+    crc.update(ByteBuffer.allocate(2 * Integer.BYTES).putInt(length).putInt(index).flip());
+    return (int) crc.getValue();
   }
 
   /** Starts an empty journal for the vault file sealed with {@code snapshotNonce}, atomically. */
@@ -97,8 +212,17 @@ final class Journal {
     return HEADER_BYTES;
   }
 
-  /** Cuts a torn tail off, durably, so that appends follow the last sound record. */
+  /**
+   * Cuts a torn tail off, durably, so that appends follow the last sound record; the file as it
+   * was is first kept aside ({@code vault.journal.damaged-TIME}), since nothing is cut unseen.
+   */
   static void truncate(Path path, long soundBytes) throws IOException {
+    Path aside = path.resolveSibling(path.getFileName() + ".damaged-"
+        + java.time.Instant.now().toString().replace(":", ""));
+    java.nio.file.Files.copy(path, aside, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+    java.util.logging.Logger.getLogger(Journal.class.getName()).warning("the journal " + path
+        + " ended in a torn append (a crash before it was acknowledged): cut at byte " + soundBytes
+        + "; the file as it was is kept as " + aside);
     try (FileChannel out = FileChannel.open(path, StandardOpenOption.WRITE)) {
       out.truncate(soundBytes);
       out.force(true);
@@ -119,8 +243,8 @@ final class Journal {
       if (sealedBytes > MAX_RECORD_BYTES) {
         throw new IOException("a change of " + plaintext.length + " bytes is larger than a journal record may be");
       }
-      out = ByteBuffer.allocate(Integer.BYTES + sealedBytes);
-      out.putInt(sealedBytes).put(nonce);
+      out = ByteBuffer.allocate(CHECKED_HEADER + sealedBytes);
+      out.putInt(sealedBytes).putInt(check(sealedBytes, index)).put(nonce);
       gcm.doFinal(ByteBuffer.wrap(plaintext), out);
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("AES-256-GCM is part of every JDK and cannot fail to encrypt", e);
@@ -138,44 +262,18 @@ final class Journal {
     }
   }
 
-  /** The plaintext of the record at {@code at}, or null when it is not a whole, sound record. */
-  private static byte[] record(byte[] journal, int at, byte[] header, int index, byte[] key) {
-    if (journal.length - at < Integer.BYTES) {
-      return null;
-    }
-    int length = ByteBuffer.wrap(journal, at, Integer.BYTES).getInt();
-    int start = at + Integer.BYTES;
-    if (length < VaultFormat.NONCE_BYTES + VaultFormat.TAG_BYTES || length > journal.length - start) {
-      return null;
-    }
-    byte[] nonce = Arrays.copyOfRange(journal, start, start + VaultFormat.NONCE_BYTES);
+  /** The plaintext of a whole record, or null when it does not open. */
+  private static byte[] open(byte[] journal, Frame frame, byte[] header, int index, byte[] key) {
+    byte[] nonce = Arrays.copyOfRange(journal, frame.start(), frame.start() + VaultFormat.NONCE_BYTES);
     try {
       Cipher gcm = VaultFormat.gcm(Cipher.DECRYPT_MODE, key, nonce, associatedData(header, index));
-      return gcm.doFinal(journal, start + nonce.length, length - nonce.length);
-    } catch (AEADBadTagException alteredOrTorn) {
+      int sealed = frame.end() - frame.start();
+      return gcm.doFinal(journal, frame.start() + nonce.length, sealed - nonce.length);
+    } catch (AEADBadTagException altered) {
       return null;
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("AES-256-GCM is part of every JDK and cannot fail to decrypt", e);
     }
-  }
-
-  /**
-   * Whether the bad record at {@code at} is the journal's last (an append a crash cut short) or
-   * only zeros follow it (a file system that grew the file before the data reached the disk).
-   */
-  private static boolean isTail(byte[] journal, int at) {
-    if (journal.length - at >= Integer.BYTES) {
-      int length = ByteBuffer.wrap(journal, at, Integer.BYTES).getInt();
-      if (length < 0 || (long) at + Integer.BYTES + length >= journal.length) {
-        return true;
-      }
-    }
-    for (int i = at; i < journal.length; i++) {
-      if (journal[i] != 0) {
-        return journal.length - at < Integer.BYTES;
-      }
-    }
-    return true;
   }
 
   private static byte[] header(byte[] snapshotNonce) {

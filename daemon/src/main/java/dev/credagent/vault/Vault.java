@@ -164,9 +164,15 @@ public final class Vault {
           create(utf8, locksSeen);
           return Unlocked.CREATED;
         }
-        VaultFormat.Sealed sealed = VaultFormat.parse(sealedBytes);
+        VaultFormat.Sealed sealed;
+        try {
+          sealed = VaultFormat.parse(sealedBytes);
+        } catch (CorruptVaultException unreadable) {
+          throw new CorruptVaultException(file + ": " + unreadable.reason());
+        }
         Opened opened = open(sealed, journalBytes, utf8);
-        install(opened.session().with(new OnDisk(sealed.nonce(), sealedBytes.length, 0, 0)), opened.replay(), locksSeen);
+        install(opened.session().with(new OnDisk(sealed.nonce(), sealedBytes.length, 0, 0)), opened.replay(),
+            sealed.legacy() || opened.replay() != null && opened.replay().format() != Journal.FORMAT_VERSION, locksSeen);
         DurableFile.removeLeftovers(file);
         return Unlocked.OPENED;
       }
@@ -364,22 +370,25 @@ public final class Vault {
         fresh.wipe();
         throw new VaultLockedException(LOCKED_WHILE_WAITING);
       }
-      install(fresh.with(writeWhole(fresh)), null, locksSeen);
+      install(fresh.with(writeWhole(fresh)), null, false, locksSeen);
     }
   }
 
   /**
    * Publishes an opened (or created) session unless a lock came since {@code locksSeen}, first
    * setting its journal straight: a fresh one when there is none or it is stale ({@code replay}
-   * null), the torn tail cut off when a crash left one.
+   * null), the torn tail cut off when a crash left one; with {@code rewrite} (files of an older
+   * format), everything written anew in the current one.
    */
-  private void install(Session opened, Journal.Replay replay, long locksSeen) throws VaultLockedException, IOException {
+  private void install(Session opened, Journal.Replay replay, boolean rewrite, long locksSeen)
+      throws VaultLockedException, IOException {
     synchronized (this) {
       if (locks.get() == locksSeen && session.get() == null) {
         Session ready;
         try {
           // A created vault's journal was started with its file; an opened one's is set straight here.
-          ready = opened.disk().journalBytes() > 0 ? opened : opened.with(settle(opened.disk(), replay));
+          ready = opened.disk().journalBytes() > 0 ? opened
+              : opened.with(rewrite ? writeWhole(opened) : settle(opened.disk(), replay));
         } catch (IOException | RuntimeException e) {
           opened.wipe();
           throw e;
@@ -407,7 +416,13 @@ public final class Vault {
 
   private Opened open(VaultFormat.Sealed sealed, byte[] journalBytes, byte[] passphrase) throws VaultException {
     byte[] key = sealed.keySpec().params().deriveKey(passphrase, sealed.keySpec().salt());
-    byte[] plaintext = VaultFormat.open(sealed, key);
+    byte[] plaintext;
+    try {
+      plaintext = VaultFormat.open(sealed, key);
+    } catch (CorruptVaultException damaged) {
+      Arrays.fill(key, (byte) 0);
+      throw new CorruptVaultException(file + ": " + damaged.reason());
+    }
     if (plaintext == null) {
       Arrays.fill(key, (byte) 0);
       throw new WrongPassphraseException();
@@ -416,7 +431,7 @@ public final class Vault {
     Journal.Replay replay = null;
     try {
       contents = VaultBody.decode(plaintext);
-      replay = Journal.read(journalBytes, sealed.nonce(), key);
+      replay = Journal.read(journal, journalBytes, sealed.nonce(), key);
       if (replay != null) {
         for (byte[] record : replay.records()) {
           JournalRecord.apply(record, contents);

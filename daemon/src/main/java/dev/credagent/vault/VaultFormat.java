@@ -15,7 +15,7 @@ import javax.crypto.spec.SecretKeySpec;
  *
  * <pre>
  * "CAGV"           4 bytes  magic
- * format           u8       1
+ * format           u8       2 (1: without the key check, still read)
  * kdf              u8       1 = Argon2id v1.3
  * memory KiB       u32      big-endian
  * iterations       u32
@@ -23,8 +23,14 @@ import javax.crypto.spec.SecretKeySpec;
  * salt length      u8       16, then the salt
  * aead             u8       1 = AES-256-GCM, 128-bit tag
  * nonce length     u8       12, then the nonce (fresh for every write)
+ * check length     u8       16, then the key check (format 2): HMAC-SHA256 of a fixed label
+ *                           under the key, cut to 16 bytes
  * ciphertext + tag          to the end of the file
  * </pre>
+ *
+ * The key check tells a wrong passphrase (the check differs) from a damaged file (the check
+ * matches, the tag fails): the one is the throttle's business, the other is reported as damage.
+ * It reveals nothing of the key that the tag does not (both need the key to make).
  *
  * The whole header is the AEAD's associated data, so changing a parameter or the salt breaks the
  * tag just as changing the body does.
@@ -34,7 +40,10 @@ import javax.crypto.spec.SecretKeySpec;
  */
 final class VaultFormat {
   static final byte[] MAGIC = {'C', 'A', 'G', 'V'};
-  static final int FORMAT_VERSION = 1;
+  static final int FORMAT_VERSION = 2;
+  /** Vaults written before the key check: read, and written anew in the current format at unlock. */
+  static final int FORMAT_NO_KEY_CHECK = 1;
+  static final int KEY_CHECK_BYTES = 16;
   static final int KDF_ARGON2ID = 1;
   static final int AEAD_AES_256_GCM = 1;
   static final int SALT_BYTES = 16;
@@ -60,7 +69,12 @@ final class VaultFormat {
   }
 
   /** A parsed file: how to derive its key, and the sealed rest. */
-  record Sealed(KeySpec keySpec, byte[] header, byte[] nonce, byte[] ciphertext) {}
+  record Sealed(KeySpec keySpec, byte[] header, byte[] nonce, byte[] keyCheck, byte[] ciphertext) {
+    /** Whether this file is of an older format, to be written anew. */
+    boolean legacy() {
+      return keyCheck == null;
+    }
+  }
 
   static byte[] seal(KeySpec spec, byte[] key, byte[] plaintext, SecureRandom random) {
     return seal(spec, key, plaintext, freshNonce(random));
@@ -68,7 +82,7 @@ final class VaultFormat {
 
   /** Seals with {@code nonce}, which must never have been used with this key (see {@link #freshNonce}). */
   static byte[] seal(KeySpec spec, byte[] key, byte[] plaintext, byte[] nonce) {
-    byte[] header = header(spec, nonce);
+    byte[] header = header(spec, nonce, keyCheck(key));
     try {
       Cipher gcm = gcm(Cipher.ENCRYPT_MODE, key, nonce, header);
       byte[] out = new byte[header.length + gcm.getOutputSize(plaintext.length)];
@@ -89,9 +103,9 @@ final class VaultFormat {
         throw new CorruptVaultException("it is not a credagent vault (unknown magic bytes)");
       }
       int format = Byte.toUnsignedInt(in.get());
-      if (format != FORMAT_VERSION) {
+      if (format != FORMAT_VERSION && format != FORMAT_NO_KEY_CHECK) {
         throw new CorruptVaultException("its format version " + format
-            + " is not one this credagent reads (it reads " + FORMAT_VERSION + "); upgrade credagent");
+            + " is not one this credagent reads (it reads up to " + FORMAT_VERSION + "); upgrade credagent");
       }
       expect(in.get(), KDF_ARGON2ID, "key derivation");
       int memory = in.getInt();
@@ -106,19 +120,27 @@ final class VaultFormat {
       byte[] salt = lengthPrefixed(in, SALT_BYTES, "salt");
       expect(in.get(), AEAD_AES_256_GCM, "cipher");
       byte[] nonce = lengthPrefixed(in, NONCE_BYTES, "nonce");
+      byte[] keyCheck = format == FORMAT_NO_KEY_CHECK ? null : lengthPrefixed(in, KEY_CHECK_BYTES, "key check");
       byte[] header = Arrays.copyOf(file, in.position());
       byte[] ciphertext = Arrays.copyOfRange(file, in.position(), file.length);
       if (ciphertext.length < TAG_BITS / 8) {
         throw new CorruptVaultException("it is truncated");
       }
-      return new Sealed(new KeySpec(params, salt), header, nonce, ciphertext);
+      return new Sealed(new KeySpec(params, salt), header, nonce, keyCheck, ciphertext);
     } catch (BufferUnderflowException e) {
       throw new CorruptVaultException("it is truncated");
     }
   }
 
-  /** The plaintext body, or null when the key is wrong (or the file was altered: GCM cannot tell which). */
-  static byte[] open(Sealed sealed, byte[] key) {
+  /**
+   * The plaintext body, or null when the key is wrong; {@link CorruptVaultException} when the key
+   * is right (its check matches) but the body does not open. A file without a key check cannot
+   * tell the two apart: null.
+   */
+  static byte[] open(Sealed sealed, byte[] key) throws CorruptVaultException {
+    if (sealed.keyCheck() != null && !java.security.MessageDigest.isEqual(sealed.keyCheck(), keyCheck(key))) {
+      return null;
+    }
     byte[] plaintext = null;
     try {
       Cipher gcm = gcm(Cipher.DECRYPT_MODE, key, sealed.nonce(), sealed.header());
@@ -129,14 +151,31 @@ final class VaultFormat {
       if (plaintext != null) {
         Arrays.fill(plaintext, (byte) 0);
       }
+      if (sealed.keyCheck() != null) {
+        throw new CorruptVaultException("it is damaged: the passphrase is right (the key check matches) but its"
+            + " contents do not open; restore it from a backup");
+      }
       return null;
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("AES-256-GCM is part of every JDK and cannot fail to decrypt", e);
     }
   }
 
-  private static byte[] header(KeySpec spec, byte[] nonce) {
-    ByteBuffer out = ByteBuffer.allocate(MAGIC.length + 2 + 4 + 4 + 1 + 1 + spec.salt().length + 1 + 1 + nonce.length);
+  /** The key check of {@code key}: HMAC-SHA256 of a fixed label, its first 16 bytes. */
+  static byte[] keyCheck(byte[] key) {
+    try {
+      javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+      mac.init(new SecretKeySpec(key, "HmacSHA256"));
+      return Arrays.copyOf(mac.doFinal("credagent vault key check".getBytes(java.nio.charset.StandardCharsets.US_ASCII)),
+          KEY_CHECK_BYTES);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("HMAC-SHA256 is part of every JDK", e);
+    }
+  }
+
+  private static byte[] header(KeySpec spec, byte[] nonce, byte[] keyCheck) {
+    ByteBuffer out = ByteBuffer.allocate(MAGIC.length + 2 + 4 + 4 + 1 + 1 + spec.salt().length + 1 + 1 + nonce.length
+        + 1 + keyCheck.length);
     out.put(MAGIC)
         .put((byte) FORMAT_VERSION)
         .put((byte) KDF_ARGON2ID)
@@ -145,7 +184,8 @@ final class VaultFormat {
         .put((byte) spec.params().parallelism())
         .put((byte) spec.salt().length).put(spec.salt())
         .put((byte) AEAD_AES_256_GCM)
-        .put((byte) nonce.length).put(nonce);
+        .put((byte) nonce.length).put(nonce)
+        .put((byte) keyCheck.length).put(keyCheck);
     return out.array();
   }
 

@@ -88,7 +88,7 @@ class JournalTest {
     bytes[Journal.HEADER_BYTES + 20] ^= 1;
     Files.write(journal, bytes);
     CorruptVaultException e = assertThrows(CorruptVaultException.class, this::reopen);
-    assertTrue(e.getMessage().contains("journal record 0"), e.getMessage());
+    assertTrue(e.getMessage().contains("record 0"), e.getMessage());
   }
 
   @Test
@@ -96,7 +96,7 @@ class JournalTest {
     vault.store("r1", credential("u1", "s1"));
     vault.erase("r1");
     byte[] bytes = Files.readAllBytes(journal);
-    int first = Integer.BYTES + ByteBuffer.wrap(bytes, Journal.HEADER_BYTES, 4).getInt();
+    int first = 2 * Integer.BYTES + ByteBuffer.wrap(bytes, Journal.HEADER_BYTES, 4).getInt();
     byte[] swapped = new byte[bytes.length];
     System.arraycopy(bytes, 0, swapped, 0, Journal.HEADER_BYTES);
     int second = bytes.length - Journal.HEADER_BYTES - first;
@@ -147,6 +147,76 @@ class JournalTest {
     assertEquals(3, reopened.size());
     reopened.store("r3", credential("u3", "s3"));
     assertEquals(4, reopen().size());
+  }
+
+  /** Ten stores, one at a time, as the adversarial round made them. */
+  private void storeTen() throws Exception {
+    for (int i = 0; i < 10; i++) {
+      vault.store("r" + i, credential("u" + i, "s" + i));
+    }
+  }
+
+  @Test
+  void aFlippedLengthBitRefusesTheUnlockNamingTheFileAndOffsetAndCutsNothing() throws Exception {
+    storeTen();
+    byte[] bytes = Files.readAllBytes(journal);
+    bytes[18] ^= 0x01; // record 0's length
+    Files.write(journal, bytes);
+    CorruptVaultException e = assertThrows(CorruptVaultException.class, this::reopen);
+    assertTrue(e.getMessage().contains(journal.toString()) && e.getMessage().contains("byte 17"), e.getMessage());
+    assertArrayEquals(bytes, Files.readAllBytes(journal), "nothing cut or rewritten");
+    assertEquals(List.of(), leftAside());
+  }
+
+  @Test
+  void aFlippedCiphertextBitInTheLastWholeRecordIsDamageNotATornTail() throws Exception {
+    storeTen();
+    byte[] bytes = Files.readAllBytes(journal);
+    bytes[bytes.length - 20] ^= 0x01;
+    Files.write(journal, bytes);
+    CorruptVaultException e = assertThrows(CorruptVaultException.class, this::reopen);
+    assertTrue(e.getMessage().contains("record 9"), e.getMessage());
+    assertArrayEquals(bytes, Files.readAllBytes(journal));
+  }
+
+  @Test
+  void aTornTailIsKeptAsideBeforeItIsCut() throws Exception {
+    storeTen();
+    long whole = Files.size(journal);
+    truncate(journal, whole - 3);
+    byte[] torn = Files.readAllBytes(journal);
+    assertEquals(9, reopen().size());
+    List<Path> aside = leftAside();
+    assertEquals(1, aside.size(), aside.toString());
+    assertArrayEquals(torn, Files.readAllBytes(aside.getFirst()));
+  }
+
+  @Test
+  void aLastRecordWhoseDataNeverReachedTheDiskIsATornTail() throws Exception {
+    storeTen();
+    byte[] bytes = Files.readAllBytes(journal);
+    Arrays.fill(bytes, bytes.length - 40, bytes.length, (byte) 0); // the size grew, the data is zeros
+    Files.write(journal, bytes);
+    assertEquals(9, reopen().size());
+  }
+
+  @Test
+  void theShapeOfAJournalIsToldWithoutTheKey() throws Exception {
+    storeTen();
+    byte[] bytes = Files.readAllBytes(journal);
+    assertEquals(new Journal.Shape(2, 10, -1, -1, null), Journal.inspect(bytes));
+    bytes[18] ^= 0x01;
+    Journal.Shape damaged = Journal.inspect(bytes);
+    assertEquals(17, damaged.damagedAt());
+    Journal.Shape torn = Journal.inspect(Arrays.copyOf(Files.readAllBytes(journal), (int) Files.size(journal) - 3));
+    assertEquals(9, torn.records());
+    assertTrue(torn.tornAt() > 0);
+  }
+
+  private List<Path> leftAside() throws Exception {
+    try (var files = Files.list(home)) {
+      return files.filter(p -> p.getFileName().toString().startsWith("vault.journal.damaged-")).toList();
+    }
   }
 
   private Vault reopen() throws Exception {

@@ -45,14 +45,48 @@ class VaultFormatTest {
     byte[] file = VaultFormat.seal(spec, key, body, random);
     int saltStart = 4 + 1 + 1 + 4 + 4 + 1 + 1;
     file[saltStart] ^= 1;
-    assertNull(VaultFormat.open(VaultFormat.parse(file), key));
+    assertThrows(CorruptVaultException.class, () -> VaultFormat.open(VaultFormat.parse(file), key));
   }
 
   @Test
-  void aFlippedBodyBitOpensNothing() throws Exception {
+  void aFlippedBodyBitIsDamageNotAWrongPassphrase() throws Exception {
     byte[] file = VaultFormat.seal(spec, key, body, random);
     file[file.length - 20] ^= 1;
-    assertNull(VaultFormat.open(VaultFormat.parse(file), key));
+    CorruptVaultException e = assertThrows(CorruptVaultException.class, () -> VaultFormat.open(VaultFormat.parse(file), key));
+    assertTrue(e.getMessage().contains("damaged"), e.getMessage());
+    byte[] other = new byte[32];
+    other[0] = 1;
+    assertNull(VaultFormat.open(VaultFormat.parse(file), other), "a wrong key is still a wrong key");
+  }
+
+  @Test
+  void aCutBodyIsDamageNotAWrongPassphrase() throws Exception {
+    byte[] file = VaultFormat.seal(spec, key, "x".repeat(200).getBytes(StandardCharsets.UTF_8), random);
+    byte[] cut = Arrays.copyOf(file, file.length - 100);
+    assertThrows(CorruptVaultException.class, () -> VaultFormat.open(VaultFormat.parse(cut), key));
+  }
+
+  /** A vault file as format 1 wrote it: no key check; a bad tag is then a wrong passphrase. */
+  static byte[] formatOne(VaultFormat.KeySpec spec, byte[] key, byte[] plaintext) throws Exception {
+    byte[] current = VaultFormat.seal(spec, key, plaintext, new SecureRandom());
+    VaultFormat.Sealed parsed = VaultFormat.parse(current);
+    byte[] header = Arrays.copyOf(parsed.header(), parsed.header().length - 1 - VaultFormat.KEY_CHECK_BYTES);
+    header[4] = 1;
+    javax.crypto.Cipher gcm = VaultFormat.gcm(javax.crypto.Cipher.ENCRYPT_MODE, key, parsed.nonce(), header);
+    byte[] sealed = gcm.doFinal(plaintext);
+    byte[] out = Arrays.copyOf(header, header.length + sealed.length);
+    System.arraycopy(sealed, 0, out, header.length, sealed.length);
+    return out;
+  }
+
+  @Test
+  void aFormatOneFileStillOpens() throws Exception {
+    byte[] file = formatOne(spec, key, body);
+    VaultFormat.Sealed sealed = VaultFormat.parse(file);
+    assertTrue(sealed.legacy());
+    assertArrayEquals(body, VaultFormat.open(sealed, key));
+    assertNull(VaultFormat.open(sealed, new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19,
+        20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32}));
   }
 
   @Test
@@ -73,7 +107,7 @@ class VaultFormatTest {
   @Test
   void aNewerFormatAsksForAnUpgrade() {
     byte[] file = VaultFormat.seal(spec, key, body, random);
-    file[4] = 2;
+    file[4] = 3;
     CorruptVaultException e = assertThrows(CorruptVaultException.class, () -> VaultFormat.parse(file));
     assertTrue(e.getMessage().contains("upgrade credagent"), e.getMessage());
   }

@@ -117,6 +117,36 @@ class VaultTest {
   }
 
   @Test
+  void aFlippedBitInTheVaultFileIsReportedAsDamageNotAsAWrongPassphrase() throws Exception {
+    vault.store("r", new Credential("u", TestKdf.secret("s")));
+    vault.store("big", new Credential("u", TestKdf.secret("y".repeat((int) Vault.FOLD_FLOOR_BYTES))));
+    vault.store("r2", new Credential("u", TestKdf.secret("s"))); // folded: the vault file holds them
+    byte[] bytes = Files.readAllBytes(file);
+    bytes[bytes.length - 30] ^= 1;
+    Files.write(file, bytes);
+    Vault damaged = new Vault(file, TestKdf.CHEAP);
+    CorruptVaultException e = assertThrows(CorruptVaultException.class, () -> damaged.unlock(TestKdf.secret("correct horse")));
+    assertTrue(e.getMessage().contains(file.toString()) && e.getMessage().contains("damaged"), e.getMessage());
+    assertThrows(WrongPassphraseException.class, () -> damaged.unlock(TestKdf.secret("wrong")));
+    assertArrayEquals(bytes, Files.readAllBytes(file));
+  }
+
+  @Test
+  void aVaultOfTheFormerFormatOpensAndIsWrittenAnewInTheCurrentOne() throws Exception {
+    VaultFormat.Sealed current = VaultFormat.parse(Files.readAllBytes(file));
+    byte[] key = current.keySpec().params().deriveKey("correct horse".getBytes(StandardCharsets.UTF_8), current.keySpec().salt());
+    byte[] body = VaultBody.encode(new java.util.TreeMap<>(java.util.Map.of("old", new Credential("u", TestKdf.secret("s")))),
+        java.util.Map.of());
+    Files.write(file, VaultFormatTest.formatOne(current.keySpec(), key, body));
+    Files.delete(Journal.pathFor(file));
+    Vault old = new Vault(file, TestKdf.CHEAP);
+    old.unlock(TestKdf.secret("correct horse"));
+    assertEquals(java.util.Map.of("old", "u"), old.list());
+    assertFalse(VaultFormat.parse(Files.readAllBytes(file)).legacy(), "written anew with a key check");
+    assertEquals(Journal.FORMAT_VERSION, Files.readAllBytes(Journal.pathFor(file))[4]);
+  }
+
+  @Test
   void getHandsOutACopyThatLockCannotWipe() throws Exception {
     vault.store("r", new Credential("u", TestKdf.secret("s3cret")));
     Credential copy = vault.get("r");

@@ -201,4 +201,48 @@ class ShareIT {
     Run again = agent.credagent("", "share", "--stop", share.toString());
     assertEquals(4, again.exitCode(), again.stderr());
   }
+
+  /** Runs credagent with its socket the share's, as a script on the far side would. */
+  private Run throughShare(Path share, String... args) throws Exception {
+    Map<String, String> local = new HashMap<>(agent.env());
+    agent.env().put("CREDAGENT_SOCKET", share.toString());
+    agent.env().put("CREDAGENT_AUTOSTART", "0");
+    try {
+      return agent.credagent("", args);
+    } finally {
+      agent.env().clear();
+      agent.env().putAll(local);
+    }
+  }
+
+  @Test
+  void aShareForOneOrganisationNeverHandsOutTheHostWideLogin() throws Exception {
+    agent.credagent("PERSONAL\n", "store", "ghcr.example", "-u", "me").requireSuccess();
+    agent.credagent("ORG-C\n", "store", "--pattern", "ghcr.example/org-c/", "-u", "org-c").requireSuccess();
+    Path share = Path.of(agent.credagent("", "share", "--print-path", "--registry", "ghcr.example/org-b/")
+        .requireSuccess().stdout().strip());
+    Run leak = throughShare(share, "get", "ghcr.example/org-b/app");
+    assertEquals(4, leak.exitCode(), leak.stdout() + leak.stderr());
+    assertFalse(leak.stdout().contains("PERSONAL"), leak.stdout());
+    Path orgC = Path.of(agent.credagent("", "share", "--print-path", "--registry", "ghcr.example/org-c/")
+        .requireSuccess().stdout().strip());
+    Run served = throughShare(orgC, "get", "ghcr.example/org-c/app").requireSuccess();
+    assertTrue(served.stdout().contains("ORG-C") && !served.stdout().contains("PERSONAL"), served.stdout());
+    String audit = Files.readString(agent.home().resolve("audit.log"));
+    assertTrue(audit.lines().anyMatch(line -> line.contains("\"server\":\"ghcr.example/org-b/app\"")
+        && line.contains("\"key\":\"ghcr.example\"") && line.contains("\"outcome\":\"not_found\"")), audit);
+  }
+
+  @Test
+  void aBlankPatternIsRefusedAndSharesMadeAlikeGetNamesOfTheirOwn() throws Exception {
+    Run blank = agent.credagent("", "share", "--registry", "");
+    assertEquals(2, blank.exitCode(), blank.stderr());
+    assertTrue(blank.stderr().contains("--registry needs a pattern"), blank.stderr());
+    Path a = Files.createDirectory(agent.root().resolve("a"), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    Path b = Files.createDirectory(agent.root().resolve("b"), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    Run first = agent.credagent("", "share", "--socket", a.resolve("agent.sock").toString()).requireSuccess();
+    Run second = agent.credagent("", "share", "--socket", b.resolve("agent.sock").toString()).requireSuccess();
+    assertTrue(first.stdout().startsWith("share agent on "), first.stdout());
+    assertTrue(second.stdout().startsWith("share agent-2 on "), second.stdout());
+  }
 }
