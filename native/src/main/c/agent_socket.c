@@ -8,6 +8,8 @@
 #include "agent_socket.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -50,6 +52,59 @@ int agent_socket_path(char *out, size_t size) {
                  (len && tmp[len - 1] == '/') ? "" : "/", (long)getuid());
   }
   return n > 0 && (size_t)n < size ? 0 : -1;
+}
+
+/* CREDAGENT_HOME, else $XDG_DATA_HOME/credagent, else ~/.local/share/credagent, as the daemon's. */
+static int home_path(char *out, size_t size) {
+  const char *explicit_home = getenv("CREDAGENT_HOME");
+  const char *data = getenv("XDG_DATA_HOME");
+  const char *home = getenv("HOME");
+  int n;
+  if (explicit_home && *explicit_home) {
+    n = snprintf(out, size, "%s", explicit_home);
+  } else if (data && *data) {
+    n = snprintf(out, size, "%s/credagent", data);
+  } else {
+    if (!home || !*home) {
+      struct passwd *me = getpwuid(getuid());
+      home = me ? me->pw_dir : NULL;
+    }
+    if (!home) {
+      return -1;
+    }
+    n = snprintf(out, size, "%s/.local/share/credagent", home);
+  }
+  return n > 0 && (size_t)n < size ? 0 : -1;
+}
+
+int agent_recorded_socket(const char *own, char *out, size_t size) {
+  char home[PATH_MAX];
+  char record[PATH_MAX + 64];
+  char why[AGENT_WHY_SIZE];
+  if (home_path(home, sizeof(home)) != 0
+      || snprintf(record, sizeof(record), "%s/daemon.lock", home) >= (int)sizeof(record)
+      || agent_check_directory(record, why) != 1) {
+    return -1; /* no home, or not one only we can reach: its record says nothing we may trust */
+  }
+  int fd = open(record, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) {
+    return -1;
+  }
+  char content[PATH_MAX + 32];
+  ssize_t got = read(fd, content, sizeof(content) - 1);
+  close(fd);
+  if (got <= 0) {
+    return -1;
+  }
+  content[got] = '\0';
+  char *first = strchr(content, '\n'); /* "PID\nSOCKET\n" */
+  char *end = first ? strchr(first + 1, '\n') : NULL;
+  if (!first || !end || first[1] != '/' || (size_t)(end - first - 1) >= size) {
+    return -1;
+  }
+  *end = '\0';
+  snprintf(out, size, "%s", first + 1);
+  return strcmp(out, own) == 0 ? -1 : 0;
 }
 
 int agent_directory_of(const char *path, char *out, size_t size) {

@@ -16,6 +16,11 @@
    0, or -1 when the path does not fit. */
 int agent_socket_path(char *out, size_t size);
 
+/* The socket the vault home's daemon records (HOME/daemon.lock: "PID\nSOCKET\n") when it is not
+   own: one daemon serves a vault, wherever XDG_RUNTIME_DIR pointed when it started. 0 with out set,
+   -1 when there is none, the home is not the user's alone, or it is own. Check it as any socket. */
+int agent_recorded_socket(const char *own, char *out, size_t size);
+
 /* The directory part of path ("." when it has none); -1 when it does not fit. */
 int agent_directory_of(const char *path, char *out, size_t size);
 

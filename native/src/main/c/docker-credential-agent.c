@@ -314,6 +314,20 @@ int main(int argc, char **argv) {
   const char *autostart = getenv("CREDAGENT_AUTOSTART");
   may_start = !(autostart && strcmp(autostart, "0") == 0);
   if (fd < 0 && may_start && (errno == ENOENT || errno == ECONNREFUSED)) {
+    /* Nobody on our socket, but the vault's daemon may serve another one (started where
+       XDG_RUNTIME_DIR differed, as rootless podman sets it for its helpers): one daemon a vault. */
+    int nobody = errno;
+    char other[PATH_MAX];
+    if (agent_recorded_socket(path, other, sizeof(other)) == 0 && check_socket_directory(other) == 1) {
+      int other_fd = connect_agent(other);
+      if (other_fd >= 0) {
+        fd = other_fd;
+        snprintf(path, sizeof(path), "%s", other);
+      }
+    }
+    errno = nobody;
+  }
+  if (fd < 0 && may_start && (errno == ENOENT || errno == ECONNREFUSED)) {
     fd = start_and_connect(argv[0], path);
   }
   if (fd < 0 && !may_start) {

@@ -97,6 +97,35 @@ class DurabilityIT {
     }
   }
 
+  @Test
+  void aFlippedJournalBitRefusesTheUnlockAsDamageAndDoctorSaysWhere() throws Exception {
+    try (AgentEnvironment agent = new AgentEnvironment()) {
+      agent.unlock("pw");
+      for (int i = 0; i < 10; i++) {
+        agent.credagent("s" + i + "\n", "store", "r" + i + ".example", "-u", "u" + i).requireSuccess();
+      }
+      agent.credagent("", "stop").requireSuccess();
+      java.nio.file.Path journal = agent.home().resolve("vault.journal");
+      byte[] bytes = java.nio.file.Files.readAllBytes(journal);
+      bytes[18] ^= 0x01; // record 0's length
+      java.nio.file.Files.write(journal, bytes);
+
+      Run unlock = agent.credagent("pw\n", "unlock", "--passphrase-stdin");
+      assertEquals(1, unlock.exitCode(), "damage, not a wrong passphrase (5): " + unlock.stderr());
+      assertTrue(unlock.stderr().contains(journal.toString()) && unlock.stderr().contains("byte 17"), unlock.stderr());
+      org.junit.jupiter.api.Assertions.assertArrayEquals(bytes, java.nio.file.Files.readAllBytes(journal),
+          "the journal is as it was: nothing cut");
+      Run doctor = agent.credagent("", "doctor");
+      assertEquals(1, doctor.exitCode(), doctor.stdout());
+      assertTrue(doctor.stdout().contains("damaged at byte 17"), doctor.stdout());
+
+      bytes[18] ^= 0x01; // put back: every acknowledged store is still there
+      java.nio.file.Files.write(journal, bytes);
+      agent.credagent("pw\n", "unlock", "--passphrase-stdin").requireSuccess();
+      assertEquals(11, agent.credagent("", "list").requireSuccess().stdout().lines().count());
+    }
+  }
+
   private static void storeUntilCut(AgentEnvironment agent, int base, AtomicInteger acknowledged) {
     try (RawConnection raw = new RawConnection(agent.socket())) {
       for (int i = base; ; i++) {

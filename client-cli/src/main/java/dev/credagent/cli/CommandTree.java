@@ -42,6 +42,20 @@ final class CommandTree {
   }
 
   /**
+   * Runs a command line the native credagent relayed, in the daemon: only one that {@link
+   * #relayInput} says runs there, checked again on this very line, so that nothing the daemon must
+   * never run in itself ({@code stop}, {@code config}, {@code daemon}) can, whatever was sent.
+   */
+  int runRelayed(Session current, List<String> args) {
+    if (relayInput(args) == CommandRelay.Input.HAND_BACK) {
+      current.err().println("credagent: this command does not run in the daemon; run it with credagent-jvm");
+      current.err().flush();
+      return ExitCode.ERROR;
+    }
+    return run(current, args.toArray(String[]::new));
+  }
+
+  /**
    * Whether the native credagent's command line {@code args} runs in the daemon, and with what of
    * standard input; decided by the same parse that runs it. A command line picocli refuses runs
    * there too, to say why (as the JVM CLI would, word for word); so do --help and --version.

@@ -15,16 +15,24 @@ public final class DaemonMain {
   public static void main(String[] args) throws Exception {
     List<String> line = List.of(args);
     if (line.equals(List.of("daemon")) || line.equals(List.of("daemon", "--detached"))) {
-      System.exit(DaemonCommand.run(line.size() == 2));
+      runOrSay(() -> DaemonCommand.run(line.size() == 2));
     }
     if (line.equals(List.of("start")) || line.equals(List.of("start", "--start-lock-held"))) {
-      try {
-        System.exit(StartCommand.run(line.size() == 2));
-      } catch (Exception e) { // as Main's handler says it
-        System.err.println("credagent: " + Failure.message(e));
-        System.exit(Failure.exitCode(e));
-      }
+      runOrSay(() -> StartCommand.run(line.size() == 2));
     }
     Main.main(args);
+  }
+
+  /**
+   * Runs and exits with its code; a failure (a bad config file, another daemon on the vault) is
+   * one line as Main's handler says it, which the autostart shows from the log: never a stack trace.
+   */
+  private static void runOrSay(java.util.concurrent.Callable<Integer> command) {
+    try {
+      System.exit(command.call());
+    } catch (Exception e) {
+      System.err.println("credagent: " + Failure.message(e));
+      System.exit(Failure.exitCode(e));
+    }
   }
 }

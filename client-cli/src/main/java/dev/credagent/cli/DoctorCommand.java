@@ -94,6 +94,10 @@ final class DoctorCommand implements Callable<Integer> {
       } else {
         ok("home: " + paths.home() + " is yours alone (0700)");
       }
+      String damage = dev.credagent.vault.Vault.inspect(vault);
+      if (damage != null) {
+        fault("vault: " + damage);
+      }
     } catch (IOException e) {
       fault("home: " + e.getMessage());
     }

@@ -52,6 +52,9 @@ public final class Main implements Runnable, Relayable {
    */
   static CommandLine commandLine(Session session) {
     CommandLine cli = new CommandLine(new Main(), new SessionFactory(session));
+    // No @file expansion: `credagent @audit.log` printed the file in an error, and in the daemon a
+    // file read twice could turn a relayable command line into `stop` between the two reads.
+    cli.setExpandAtFiles(false);
     cli.setColorScheme(CommandLine.Help.defaultColorScheme(CommandLine.Help.Ansi.OFF));
     cli.setExecutionExceptionHandler((exception, command, parsed) -> {
       command.getErr().println("credagent: " + Failure.message(exception));

@@ -70,7 +70,7 @@ final class RelayedCommands implements CommandRelay {
       return CompletableFuture.supplyAsync(() -> {
         RelayedSession session = new RelayedSession(requests, caller, paths, stdin);
         try {
-          int exitCode = trees.get().run(session, args.toArray(String[]::new));
+          int exitCode = trees.get().runRelayed(session, args);
           return new CommandReply(exitCode, session.output(), session.errors());
         } finally {
           Arrays.fill(stdin, (byte) 0);

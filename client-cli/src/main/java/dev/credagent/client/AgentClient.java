@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.credagent.files.AgentPaths;
 import dev.credagent.files.CurrentUser;
+import dev.credagent.files.HomeLock;
+import java.nio.file.Path;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -33,10 +35,46 @@ public final class AgentClient implements AutoCloseable {
     this.in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
   }
 
-  /** Connects to a running daemon; {@link AgentUnavailableException} when none answers. */
+  /**
+   * Connects to a running daemon; {@link AgentUnavailableException} when none answers. Where none
+   * answers on our socket but the vault home names a daemon on another one (started where
+   * {@code XDG_RUNTIME_DIR} differed: rootless podman's helpers, a login without pam_systemd),
+   * that one is reached instead, checked as any socket is: one daemon serves a vault.
+   */
   public static AgentClient connect(AgentPaths paths) throws IOException {
-    SocketCheck.check(paths.socket(), CurrentUser.uid());
+    try {
+      return connect(paths.socket());
+    } catch (AgentUnavailableException none) {
+      Path recorded = "0".equals(System.getenv("CREDAGENT_AUTOSTART")) ? null : recordedSocket(paths); // a share: its own
+      if (recorded == null) {
+        throw none;
+      }
+      try {
+        return connect(recorded);
+      } catch (AgentUnavailableException alsoNone) {
+        throw none; // a stale record: say what our own socket said
+      }
+    }
+  }
+
+  /** The other socket the home's daemon serves, or null (none recorded, the same one, or a home not ours). */
+  private static Path recordedSocket(AgentPaths paths) {
+    try {
+      if (!java.nio.file.Files.isDirectory(paths.home())) {
+        return null;
+      }
+      dev.credagent.files.PrivateDirectory.check(paths.home(), CurrentUser.uid());
+      HomeLock.Holder holder = HomeLock.read(paths.home());
+      return holder == null || holder.socket().equals(paths.socket().toAbsolutePath()) ? null : holder.socket();
+    } catch (IOException unreadable) {
+      return null;
+    }
+  }
+
+  private static AgentClient connect(Path path) throws IOException {
+    SocketCheck.check(path, CurrentUser.uid());
     AFUNIXSocket socket = AFUNIXSocket.newInstance();
+    AgentPaths paths = new AgentPaths(null, path);
     try {
       socket.connect(AFUNIXSocketAddress.of(paths.socket().toFile()), 1000);
       AFUNIXSocketCredentials peer = socket.getPeerCredentials();

@@ -70,6 +70,22 @@ class CommandTreeTest {
   }
 
   @Test
+  void noAtFileIsExpandedAndACommandThatIsNotRelayableNeverRunsInTheDaemon(@org.junit.jupiter.api.io.TempDir Path dir)
+      throws Exception {
+    Path file = java.nio.file.Files.writeString(dir.resolve("args"), "stop\n");
+    assertEquals(CommandRelay.Input.NONE, input("@" + file), "an unknown command, said as such: not `stop`");
+    String said = run("@" + file);
+    assertTrue(said.startsWith("2:") && !said.contains("stop\n") && said.contains("@" + file), said);
+    RelayedSession session = new RelayedSession(daemon, Caller.self(),
+        new AgentPaths(Path.of("/home/x"), Path.of("/run/x/agent.sock")), new byte[0]);
+    requests.clear();
+    assertEquals(ExitCode.ERROR, tree.runRelayed(session, List.of("stop")));
+    assertEquals(List.of(), requests, "nothing reached the daemon");
+    String secretFile = java.nio.file.Files.writeString(dir.resolve("secret"), "TOPSECRET\n").toString();
+    assertTrue(!run("get", "--", "@" + secretFile).contains("TOPSECRET"));
+  }
+
+  @Test
   void noOptionCarriesOverFromOneCommandLineToTheNext() {
     assertEquals("0:{\"r.example:5000\":\"alice\"}\n", run("list", "--json"));
     assertEquals("0:SERVER          USERNAME\nr.example:5000  alice\n", run("list"));

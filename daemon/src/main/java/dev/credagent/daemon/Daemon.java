@@ -13,6 +13,7 @@ import dev.credagent.transport.RequestHandler;
 import dev.credagent.transport.DaemonAlreadyRunningException;
 import dev.credagent.transport.InheritedSocket;
 import dev.credagent.transport.InstanceLock;
+import dev.credagent.files.HomeLock;
 import dev.credagent.transport.ServerLimits;
 import dev.credagent.registry.RegistryHttp;
 import dev.credagent.registry.RegistryLogin;
@@ -51,10 +52,13 @@ public final class Daemon {
   private static final Duration WRITE_DRAIN = Duration.ofSeconds(5);
   /** How long a daemon that systemd started waits for one started on demand to hand over. */
   private static final Duration SOCKET_TAKEOVER = Duration.ofSeconds(10);
+  /** How long a daemon waits for the home's lock from one that is on its way out (as for the socket's). */
+  private static final Duration HOME_HANDOVER = Duration.ofMillis(1500);
   /** Logins in flight at once; more wait their turn. */
   private static final int NETWORK_THREADS = 4;
 
   private final InstanceLock instanceLock;
+  private final HomeLock homeLock;
   private final Vault vault;
   private final ExecutorService vaultThread;
   private final ExecutorService unlockThread;
@@ -67,8 +71,9 @@ public final class Daemon {
   private volatile AgentServer server;
   private volatile Shares shares;
 
-  private Daemon(InstanceLock instanceLock, Vault vault, Supplier<AgentConfig> config, AuditLog audit) {
+  private Daemon(InstanceLock instanceLock, HomeLock homeLock, Vault vault, Supplier<AgentConfig> config, AuditLog audit) {
     this.instanceLock = instanceLock;
+    this.homeLock = homeLock;
     this.vault = vault;
     this.vaultThread = Executors.newSingleThreadExecutor(Thread.ofPlatform().name("credagent-vault").daemon().factory());
     this.unlockThread = Executors.newSingleThreadExecutor(Thread.ofPlatform().name("credagent-unlock").daemon().factory());
@@ -97,11 +102,18 @@ public final class Daemon {
     InstanceLock instanceLock = inherited.isPresent()
         ? InstanceLock.acquire(paths.socket(), SOCKET_TAKEOVER)
         : InstanceLock.acquire(paths.socket());
+    HomeLock homeLock;
+    try {
+      homeLock = HomeLock.acquire(paths.home(), paths.socket(), inherited.isPresent() ? SOCKET_TAKEOVER : HOME_HANDOVER);
+    } catch (IOException | RuntimeException e) {
+      instanceLock.close();
+      throw e;
+    }
     try {
       if (inherited.isEmpty()) {
         removeStaleSocket(paths.socket());
       }
-      Daemon daemon = new Daemon(instanceLock, new Vault(paths.vault(), Daemon::calibratedKdf), new ConfigReloader(configFile, initial),
+      Daemon daemon = new Daemon(instanceLock, homeLock, new Vault(paths.vault(), Daemon::calibratedKdf), new ConfigReloader(configFile, initial),
           new AuditLog(paths.home().resolve(AuditLog.FILE_NAME), initial.auditMaxBytes(), Clock.systemUTC()));
       DaemonInfo info = new DaemonInfo(paths.socket(), paths.home(), ProcessHandle.current().pid(), daemon.service.clock().instant());
       // Not on the event loop that answered `stop`: closing waits for that loop to finish.
@@ -124,6 +136,7 @@ public final class Daemon {
       relayed.warmUp(); // after the bind: the first answer waits for nothing it does not need
       return daemon;
     } catch (IOException | RuntimeException e) {
+      homeLock.close();
       instanceLock.close();
       throw e;
     }
@@ -184,6 +197,7 @@ public final class Daemon {
         running.close();
       }
       service.close();
+      homeLock.close();
       instanceLock.close();
       LOG.info("credagent stopped");
     } catch (IOException e) {

@@ -351,6 +351,7 @@ public final class Operations implements RequestHandler {
       case CredentialNotFoundException notFound -> ErrorCode.NOT_FOUND;
       case WrongPassphraseException wrong -> ErrorCode.UNAUTHORIZED;
       case CorruptVaultException corrupt -> ErrorCode.INTERNAL;
+      case dev.credagent.vault.VaultFullException full -> ErrorCode.BAD_REQUEST;
     };
   }
 
@@ -384,6 +385,7 @@ public final class Operations implements RequestHandler {
       case NoTokenNeededException e -> Response.error(ErrorCode.NO_TOKEN, e.getMessage());
       case SourceFailedException e -> Response.error(ErrorCode.SOURCE_FAILED, e.getMessage());
       case ShareForbiddenException e -> Response.error(ErrorCode.FORBIDDEN, e.getMessage());
+      case dev.credagent.service.InvalidRequestException e -> Response.error(ErrorCode.BAD_REQUEST, e.getMessage());
       default -> {
         LOG.log(Level.SEVERE, "op '" + op.wire() + "' failed", failure);
         yield Response.error(ErrorCode.INTERNAL, "internal error in op '" + op.wire() + "'"

@@ -100,6 +100,7 @@ public final class CredentialHelper implements RelayHandler {
       case CredentialNotFoundException e -> RelayReply.line(1, NOT_FOUND);
       case SourceFailedException e -> RelayReply.line(1, e.getMessage());
       case ShareForbiddenException e -> RelayReply.line(1, e.getMessage());
+      case dev.credagent.service.InvalidRequestException e -> RelayReply.line(1, e.getMessage());
       // Locked (the message says to run `credagent unlock`), or an unreadable vault file.
       case VaultException e -> RelayReply.line(1, e.getMessage());
       case IOException e -> {

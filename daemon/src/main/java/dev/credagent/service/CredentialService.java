@@ -177,6 +177,14 @@ public final class CredentialService {
   /** Logs in to {@code registry} and stores what it yields under {@code key}: its own key, or a pattern. */
   public CompletableFuture<String> login(Caller caller, RegistryAddress registry, String key, String username,
       Secret password) {
+    InvalidRequestException invalid = RequestLimits.checkServer(key);
+    if (invalid == null) {
+      invalid = RequestLimits.checkCredential(username, password.length());
+    }
+    if (invalid != null) {
+      password.destroy();
+      return refused(caller, "login", key, invalid);
+    }
     return audited(caller, "login", key, loginUnaudited(caller, registry, key, username, password));
   }
 
@@ -225,6 +233,14 @@ public final class CredentialService {
    */
   public CompletableFuture<TokenCache.Token> token(Caller caller, RegistryAddress registry, String lookup,
       List<String> scopes) {
+    InvalidRequestException invalid = RequestLimits.checkServer(lookup);
+    if (invalid == null && String.join(" ", scopes).length() > RequestLimits.MAX_SERVER_CHARS * 4) {
+      invalid = new InvalidRequestException("the scopes asked are longer than " + RequestLimits.MAX_SERVER_CHARS * 4
+          + " characters");
+    }
+    if (invalid != null) {
+      return refused(caller, "token", lookup, invalid);
+    }
     AuditLog.Served asked = new AuditLog.Served(null, scopes);
     if (caller.share() != null) {
       if (!caller.share().allows(lookup)) {
@@ -342,6 +358,10 @@ public final class CredentialService {
    * is served: asking for a repository inside the share never hands out a wider login.
    */
   public CompletableFuture<Credential> get(Caller caller, String server) {
+    InvalidRequestException invalid = RequestLimits.checkServer(server);
+    if (invalid != null) {
+      return refused(caller, "get", server, invalid);
+    }
     usable();
     Resolved resolved;
     try {
@@ -456,6 +476,10 @@ public final class CredentialService {
 
   /** Adds (or replaces) the source for {@code registry}, durably. */
   public CompletableFuture<Void> addSource(Caller caller, String registry, SourceDefinition definition) {
+    InvalidRequestException invalid = RequestLimits.checkServer(registry);
+    if (invalid != null) {
+      return refused(caller, "source_add", registry, invalid);
+    }
     usable();
     return audited(caller, "source_add", registry, async(writes, () -> {
       vault.putSource(registry, Sources.encode(definition));
@@ -484,6 +508,10 @@ public final class CredentialService {
   }
 
   public CompletableFuture<Void> removeSource(Caller caller, String registry) {
+    InvalidRequestException invalid = RequestLimits.checkServer(registry);
+    if (invalid != null) {
+      return refused(caller, "source_remove", registry, invalid);
+    }
     usable();
     return audited(caller, "source_remove", registry, async(writes, () -> {
       vault.removeSource(registry);
@@ -518,6 +546,14 @@ public final class CredentialService {
 
   /** Stores {@code credential} durably; takes ownership of its secret. */
   public CompletableFuture<Void> store(Caller caller, String server, Credential credential) {
+    InvalidRequestException invalid = RequestLimits.checkServer(server);
+    if (invalid == null) {
+      invalid = RequestLimits.checkCredential(credential.username(), credential.secret().length());
+    }
+    if (invalid != null) {
+      credential.secret().destroy();
+      return refused(caller, "store", server, invalid);
+    }
     if (caller.share() != null) {
       credential.secret().destroy();
       return audited(caller, "store", server, CompletableFuture.failedFuture(new ShareForbiddenException("a store")));
@@ -531,6 +567,10 @@ public final class CredentialService {
   }
 
   public CompletableFuture<Void> erase(Caller caller, String server) {
+    InvalidRequestException invalid = RequestLimits.checkServer(server);
+    if (invalid != null) {
+      return refused(caller, "erase", server, invalid);
+    }
     if (caller.share() != null) {
       return audited(caller, "erase", server, CompletableFuture.failedFuture(new ShareForbiddenException("an erase")));
     }
@@ -553,6 +593,11 @@ public final class CredentialService {
    */
   private <T> CompletableFuture<T> audited(Caller caller, String op, String server, CompletableFuture<T> outcome) {
     return audited(caller, op, server, AuditLog.Served.NOTHING, outcome);
+  }
+
+  /** A request refused for what it carries, audited with the server named by its length only. */
+  private <T> CompletableFuture<T> refused(Caller caller, String op, String server, InvalidRequestException why) {
+    return audited(caller, op, RequestLimits.described(server), CompletableFuture.failedFuture(why));
   }
 
   /** The same, naming the key that served the request and the scopes it asked. */
@@ -586,6 +631,7 @@ public final class CredentialService {
       case NoTokenNeededException e -> "no_token";
       case dev.credagent.source.SourceFailedException e -> "source_failed";
       case ShareForbiddenException e -> "forbidden";
+      case InvalidRequestException e -> "invalid_request";
       default -> "error";
     };
   }

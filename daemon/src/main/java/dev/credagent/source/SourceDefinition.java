@@ -42,7 +42,14 @@ public record SourceDefinition(List<String> argv, String helper, String username
     if (username == null || username.isEmpty()) {
       throw new IllegalArgumentException("a command source needs --username (AWS for ECR, oauth2accesstoken for gcloud)");
     }
-    return new SourceDefinition(Words.split(command), null, username, ttl, env);
+    List<String> argv = Words.split(command);
+    if (!argv.isEmpty() && argv.getFirst().contains("/") && !argv.getFirst().startsWith("/")) {
+      // The daemon runs in its home, not in the caller's directory: ./pw.sh would be $CREDAGENT_HOME/pw.sh.
+      throw new IllegalArgumentException("the program " + argv.getFirst() + " is a relative path, which the daemon"
+          + " would look for in its own directory, not yours: give its absolute path (e.g. \"$PWD/"
+          + argv.getFirst().replaceFirst("^\\./", "") + "\"), or a name on PATH");
+    }
+    return new SourceDefinition(argv, null, username, ttl, env);
   }
 
   public static SourceDefinition helper(String name, Duration ttl, Map<String, String> env) {

@@ -38,6 +38,8 @@ public final class Vault {
   private final java.util.function.Supplier<KdfParams> paramsForNewVault;
   private final SecureRandom random;
   private final AtomicReference<Session> session = new AtomicReference<>();
+  /** What the open vault holds, as {@link #MAX_CONTENT_CHARS} counts it; kept under this object's monitor. */
+  private long contentChars;
   /** Counts locks; an unlock asked for before the latest lock does not undo it. */
   private final AtomicLong locks = new AtomicLong();
   /** One key derivation at a time: each holds {@link KdfParams#memoryKiB()} of memory. */
@@ -48,6 +50,13 @@ public final class Vault {
    * into a new vault file: each byte stored is then rewritten about twice, however large the vault.
    */
   static final long FOLD_FLOOR_BYTES = 64 << 10;
+
+  /**
+   * What the vault may hold, counted as the characters of every server, username and secret (and
+   * source): 16 Mi, some 16,000 logins of a KiB. Any vault within it unlocks in the daemon's heap
+   * (-Xmx384m, of which Bouncy Castle's Argon2 may take 256 MiB); a store past it is refused.
+   */
+  public static final long MAX_CONTENT_CHARS = 16L << 20;
 
   /**
    * The key and the open credentials, while unlocked, and where the files stand. The maps are never
@@ -114,6 +123,42 @@ public final class Vault {
 
   public Path file() {
     return file;
+  }
+
+  /**
+   * What can be told of the vault file at {@code file} and its journal without the passphrase,
+   * for {@code doctor}: null when both look sound (or there are none), else what is wrong and where.
+   */
+  public static String inspect(Path file) throws IOException {
+    byte[] sealedBytes = readIfThere(file);
+    if (sealedBytes == null) {
+      return null;
+    }
+    VaultFormat.Sealed sealed;
+    try {
+      sealed = VaultFormat.parse(sealedBytes);
+    } catch (CorruptVaultException e) {
+      return file + ": " + e.reason();
+    }
+    Path journal = Journal.pathFor(file);
+    byte[] journalBytes = readIfThere(journal);
+    if (journalBytes == null) {
+      return null;
+    }
+    Journal.Shape shape = Journal.inspect(journalBytes);
+    if (shape == null) {
+      return journal + " is not a credagent journal";
+    }
+    boolean stale = !java.util.Arrays.equals(journalBytes, Journal.MAGIC.length + 1, Journal.HEADER_BYTES,
+        sealed.nonce(), 0, sealed.nonce().length);
+    if (stale || shape.format() != Journal.FORMAT_VERSION) {
+      return null; // ignored at the next unlock, or written anew then
+    }
+    if (shape.damagedAt() >= 0) {
+      return journal + " is damaged at byte " + shape.damagedAt() + " (record " + shape.records() + ": "
+          + shape.damage() + "); the next unlock will refuse it: keep a copy, and restore it from a backup";
+    }
+    return null;
   }
 
   public boolean exists() {
@@ -293,7 +338,20 @@ public final class Vault {
     List<VaultException> outcomes = new ArrayList<>(changes.size());
     List<Change> made = new ArrayList<>(changes.size());
     List<Credential> superseded = new ArrayList<>();
+    long content = contentChars;
     for (Change change : changes) {
+      if (change instanceof Put put) {
+        Credential replaced = next.get(put.server());
+        long after = content + size(put.server(), put.credential()) - (replaced == null ? 0 : size(put.server(), replaced));
+        if (after > MAX_CONTENT_CHARS) {
+          outcomes.add(new VaultFullException(content));
+          put.credential().secret().destroy();
+          continue;
+        }
+        content = after;
+      } else if (next.containsKey(change.server())) {
+        content -= size(change.server(), next.get(change.server()));
+      }
       Credential gone = switch (change) {
         case Put put -> next.put(put.server(), put.credential());
         case Remove remove -> next.remove(remove.server());
@@ -310,10 +368,31 @@ public final class Vault {
     }
     if (!made.isEmpty()) {
       commit(open, open.with(Collections.unmodifiableSortedMap(next)), made);
+      contentChars = content;
       // Replaced or erased: out of the vault now (or wiped by the lock that came during the write).
       superseded.forEach(credential -> credential.secret().destroy());
     }
     return outcomes;
+  }
+
+  private static long size(String server, Credential credential) throws VaultLockedException {
+    try {
+      return server.length() + credential.username().length() + credential.secret().length();
+    } catch (Secret.DestroyedSecretException lockedMeanwhile) {
+      throw new VaultLockedException();
+    }
+  }
+
+  private static long size(SortedMap<String, Credential> credentials, Map<String, String> sources)
+      throws VaultLockedException {
+    long total = 0;
+    for (Map.Entry<String, Credential> entry : credentials.entrySet()) {
+      total += size(entry.getKey(), entry.getValue());
+    }
+    for (Map.Entry<String, String> source : sources.entrySet()) {
+      total += source.getKey().length() + source.getValue().length();
+    }
+    return total;
   }
 
   /** Registry to source definition (opaque here), sorted. */
@@ -330,7 +409,13 @@ public final class Vault {
   public synchronized void putSource(String registry, String definition) throws VaultLockedException, IOException {
     Session open = requireUnlocked();
     Map<String, String> next = new HashMap<>(open.sources());
-    next.put(registry, definition);
+    String before = next.put(registry, definition);
+    long after = contentChars + registry.length() + definition.length()
+        - (before == null ? 0 : registry.length() + before.length());
+    if (after > MAX_CONTENT_CHARS) {
+      throw new IOException(new VaultFullException(contentChars).getMessage());
+    }
+    contentChars = after;
     commit(open, open.withSources(Collections.unmodifiableMap(next)),
         List.of(new JournalRecord.SourceChange(registry, definition)));
   }
@@ -341,7 +426,8 @@ public final class Vault {
       throw new CredentialNotFoundException(registry);
     }
     Map<String, String> next = new HashMap<>(open.sources());
-    next.remove(registry);
+    String gone = next.remove(registry);
+    contentChars -= registry.length() + gone.length();
     commit(open, open.withSources(Collections.unmodifiableMap(next)), List.of(JournalRecord.SourceChange.removed(registry)));
   }
 
@@ -394,6 +480,7 @@ public final class Vault {
           throw e;
         }
         session.set(ready);
+        contentChars = size(ready.credentials(), ready.sources());
         return;
       }
     }

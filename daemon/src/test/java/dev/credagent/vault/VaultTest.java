@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -144,6 +145,28 @@ class VaultTest {
     assertEquals(java.util.Map.of("old", "u"), old.list());
     assertFalse(VaultFormat.parse(Files.readAllBytes(file)).legacy(), "written anew with a key check");
     assertEquals(Journal.FORMAT_VERSION, Files.readAllBytes(Journal.pathFor(file))[4]);
+  }
+
+  @Test
+  void aFullVaultRefusesTheStorePastItsLimitAndStillUnlocks() throws Exception {
+    String secret = "s".repeat(64 * 1024);
+    int stored = 0;
+    List<VaultException> outcome = List.of();
+    while (stored < 1000) {
+      outcome = vault.apply(List.of(new Vault.Put("r" + stored, new Credential("u", TestKdf.secret(secret)))));
+      if (outcome.getFirst() != null) {
+        break;
+      }
+      stored++;
+    }
+    assertTrue(outcome.getFirst() instanceof VaultFullException, String.valueOf(outcome));
+    assertEquals(Vault.MAX_CONTENT_CHARS / (64 * 1024 + 5), stored, 2);
+    Vault reopened = new Vault(file, TestKdf.CHEAP);
+    reopened.unlock(TestKdf.secret("correct horse"));
+    assertEquals(stored, reopened.size());
+    reopened.erase("r0");
+    assertEquals(null, reopened.apply(List.of(new Vault.Put("again", new Credential("u", TestKdf.secret(secret))))).getFirst(),
+        "an erase makes room");
   }
 
   @Test

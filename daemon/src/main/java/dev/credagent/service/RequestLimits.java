@@ -1,0 +1,61 @@
+package dev.credagent.service;
+
+/**
+ * The bounds on what a request may carry, checked where it enters the service, whichever front
+ * door it came through (docs/security.md lists them). A registry reference is a host, a port and a
+ * repository path: a few hundred bytes at most, and never a control character; anything else is
+ * refused before it reaches the vault, a lookup or the audit log.
+ */
+public final class RequestLimits {
+  /** A server, registry or pattern: docker's own limit on a reference's name is 255 per part. */
+  public static final int MAX_SERVER_CHARS = 512;
+  public static final int MAX_USERNAME_CHARS = 1024;
+  /** A password, token or refresh token: the largest JWTs registries issue are a few KiB. */
+  public static final int MAX_SECRET_CHARS = 64 * 1024;
+
+  private RequestLimits() {}
+
+  /** Null when {@code server} is acceptable; else why not, in words that quote nothing of it. */
+  public static InvalidRequestException checkServer(String server) {
+    if (server.length() > MAX_SERVER_CHARS) {
+      return new InvalidRequestException("a registry name of " + server.length() + " characters is longer than the "
+          + MAX_SERVER_CHARS + " a registry reference may be");
+    }
+    if (hasControl(server)) {
+      return new InvalidRequestException("a registry name may not hold control characters");
+    }
+    return null;
+  }
+
+  /** Null when a username and a secret of these lengths may be stored; else why not. */
+  public static InvalidRequestException checkCredential(String username, int secretChars) {
+    if (username.length() > MAX_USERNAME_CHARS || hasControl(username)) {
+      return new InvalidRequestException("a username is at most " + MAX_USERNAME_CHARS
+          + " characters, without control characters");
+    }
+    if (secretChars == 0) {
+      return new InvalidRequestException("the secret is empty: nothing to store (was the variable you piped in set?)");
+    }
+    if (secretChars > MAX_SECRET_CHARS) {
+      return new InvalidRequestException("a secret of " + secretChars + " characters is longer than the "
+          + MAX_SECRET_CHARS + " one may be");
+    }
+    return null;
+  }
+
+  /** How the audit log names a server it refused: by its length, never its content. */
+  public static String described(String server) {
+    return checkServer(server) == null ? server : "(refused: " + server.length() + " characters)";
+  }
+
+  /** C0 controls, DEL and C1 controls: what a terminal would act on. */
+  public static boolean hasControl(CharSequence text) {
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) {
+        return true;
+      }
+    }
+    return false;
+  }
+}
