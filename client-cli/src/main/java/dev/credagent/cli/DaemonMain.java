@@ -31,7 +31,7 @@ public final class DaemonMain {
     try {
       System.exit(command.call());
     } catch (Exception e) {
-      System.err.println("credagent: " + Failure.message(e));
+      System.err.println("credagent: " + TerminalText.escape(Failure.message(e)));
       System.exit(Failure.exitCode(e));
     }
   }

@@ -33,7 +33,8 @@ final class ListCommand implements Callable<Integer>, Relayable {
     }
     session.out().printf("%-" + width + "s  %s%n", "SERVER", "USERNAME");
     for (Map.Entry<String, JsonNode> entry : credentials.properties()) {
-      session.out().printf("%-" + width + "s  %s%n", entry.getKey(), entry.getValue().asText());
+      session.out().printf("%-" + width + "s  %s%n", TerminalText.escape(entry.getKey()),
+          TerminalText.escape(entry.getValue().asText()));
     }
     return ExitCode.OK;
   }

@@ -107,8 +107,18 @@ final class LogCommand implements Callable<Integer> {
 
   /** {@code 2026-11-23T20:01:02Z get registry:5000 ok  pid 4242 /usr/bin/docker-credential-agent, parent 4240 /usr/bin/docker}. */
   private static String human(JsonNode e) {
-    return String.format("%s  %-13s %-28s %-16s pid %d %s, parent %d %s",
-        e.path("time").asText(), e.path("op").asText(), e.path("server").asText("-"), e.path("outcome").asText(),
-        e.path("pid").asLong(), e.path("exe").asText(), e.path("ppid").asLong(), e.path("parentExe").asText());
+    String time = e.path("time").asText();
+    int fraction = time.indexOf('.');
+    if (fraction > 0 && time.endsWith("Z")) {
+      time = time.substring(0, fraction) + "Z"; // to the second, as the README shows
+    }
+    String line = String.format("%s  %-13s %-28s %-16s pid %d %s, parent %d %s", time, e.path("op").asText(),
+        e.path("server").asText("-"), e.path("outcome").asText(), e.path("pid").asLong(), e.path("exe").asText(),
+        e.path("ppid").asLong(), e.path("parentExe").asText())
+        + (e.has("share") ? ", via share " + e.path("share").asText() : "")
+        + (e.has("key") && !e.path("key").asText().equals(e.path("server").asText()) ? ", key " + e.path("key").asText() : "")
+        + (e.has("scope") ? ", scope " + e.path("scope").asText() : "")
+        + (e.has("repeated") ? " (and " + e.path("repeated").asLong() + " more like it)" : "");
+    return TerminalText.escape(line);
   }
 }

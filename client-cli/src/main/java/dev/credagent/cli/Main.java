@@ -57,7 +57,7 @@ public final class Main implements Runnable, Relayable {
     cli.setExpandAtFiles(false);
     cli.setColorScheme(CommandLine.Help.defaultColorScheme(CommandLine.Help.Ansi.OFF));
     cli.setExecutionExceptionHandler((exception, command, parsed) -> {
-      command.getErr().println("credagent: " + Failure.message(exception));
+      command.getErr().println("credagent: " + TerminalText.escape(Failure.message(exception)));
       return Failure.exitCode(exception);
     });
     return cli;

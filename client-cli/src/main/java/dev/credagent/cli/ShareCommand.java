@@ -68,8 +68,8 @@ final class ShareCommand implements Callable<Integer>, Relayable {
     if (printPath) {
       session.out().println(share.path("socket").asText());
     } else {
-      session.out().println("share " + share.path("name").asText() + " on " + share.path("socket").asText()
-          + " for " + share.path("registries").asText() + ", until " + share.path("expires_at").asText());
+      session.out().println(TerminalText.escape("share " + share.path("name").asText() + " on " + share.path("socket").asText()
+          + " for " + share.path("registries").asText() + ", until " + share.path("expires_at").asText()));
     }
     return ExitCode.OK;
   }

@@ -106,7 +106,7 @@ final class SourceCommand implements Runnable, Relayable {
       JsonNode sources = session.call(ClientRequest.op(Op.SOURCE_LIST)).path("sources");
       for (Iterator<Map.Entry<String, JsonNode>> it = sources.fields(); it.hasNext(); ) {
         Map.Entry<String, JsonNode> source = it.next();
-        session.out().println(source.getKey() + "  " + source.getValue().asText());
+        session.out().println(TerminalText.escape(source.getKey()) + "  " + TerminalText.escape(source.getValue().asText()));
       }
       return ExitCode.OK;
     }

@@ -49,7 +49,8 @@ final class StatusCommand implements Callable<Integer>, Relayable {
         status.path("pid").asLong(), uptime(status.path("uptimeSeconds").asLong()), status.path("version").asText(),
         vault, status.path("socket").asText(), status.path("home").asText());
     status.path("shares").properties().forEach(share ->
-        session.out().printf("share:   %s  (%s)%n", share.getKey(), share.getValue().asText()));
+        session.out().printf("share:   %s  (%s)%n", TerminalText.escape(share.getKey()),
+            TerminalText.escape(share.getValue().asText())));
     return ExitCode.OK;
   }
 

@@ -18,9 +18,12 @@ import java.util.logging.Logger;
  * {@code audit.log}: one JSON line per request that touched a credential, saying when, which op,
  * which server, which program asked (and its parent) and how it ended; never a secret, since
  * nothing here is given one. Written before the answer is sent, so a line exists for every answer
- * a client saw. Rotated by size: past the limit the file becomes {@code audit.log.1} (the one
- * before that is dropped) and a new one starts. A write that fails (disk full) is logged once and
- * never fails the request.
+ * a client saw. Rotated by size: past the limit the file becomes {@code audit.log.1}, the older
+ * ones move up to {@code audit.log.}{@value #KEPT} (the oldest is dropped) and a new one starts. A
+ * refused request just like the one before it (same op, server, program, share and outcome) is
+ * counted, not written: the next different line is preceded by one that says how many there were,
+ * so a client cannot push real lines out of the files with a burst of junk. A write that fails
+ * (disk full) is logged once and never fails the request.
  */
 public final class AuditLog implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(AuditLog.class.getName());
@@ -33,9 +36,15 @@ public final class AuditLog implements AutoCloseable {
   private final Clock clock;
   /** jackson-core's generator, not databind's ObjectMapper: making a mapper cost 0.2 s of the daemon's start. */
   private static final JsonFactory JSON = new JsonFactory();
+  /** Rotated files kept beside the current one. */
+  public static final int KEPT = 4;
   private FileChannel out;
   private long size;
   private boolean failing;
+  /** The last line written, when it was a refusal, and how many like it came since (not written). */
+  private String lastRefusal;
+  private byte[] repeatLine;
+  private long repeated;
 
   public AuditLog(Path file, long maxBytes, Clock clock) {
     this.file = file;
@@ -76,16 +85,17 @@ public final class AuditLog implements AutoCloseable {
       return;
     }
     try {
-      byte[] bytes = line(op, server, caller, share, served, outcome);
-      if (out == null || size + bytes.length > maxBytes) {
-        reopen(out != null);
+      String refusal = outcome.equals("ok") ? null
+          : String.join("\u0000", op, String.valueOf(server), caller.exe(), String.valueOf(share), outcome,
+              String.valueOf(served.key()), String.join(" ", served.scopes()));
+      if (refusal != null && refusal.equals(lastRefusal)) {
+        repeated++;
+        repeatLine = line(op, server, caller, share, served, outcome, repeated);
+        return;
       }
-      ByteBuffer buffer = ByteBuffer.wrap(bytes);
-      while (buffer.hasRemaining()) {
-        out.write(buffer);
-      }
-      size += bytes.length;
-      failing = false;
+      flushRepeated();
+      write(line(op, server, caller, share, served, outcome, 0));
+      lastRefusal = refusal;
     } catch (IOException e) {
       if (!failing) {
         LOG.warning("cannot write the audit log " + file + ": " + e.getMessage());
@@ -95,8 +105,30 @@ public final class AuditLog implements AutoCloseable {
     }
   }
 
-  private byte[] line(String op, String server, CallerProcess caller, String share, Served served, String outcome)
-      throws IOException {
+  /** The count of refusals like the last written one, as a line of its own; before any other line. */
+  private void flushRepeated() throws IOException {
+    if (repeated > 0) {
+      byte[] line = repeatLine;
+      repeated = 0;
+      repeatLine = null;
+      write(line);
+    }
+  }
+
+  private void write(byte[] bytes) throws IOException {
+    if (out == null || size + bytes.length > maxBytes) {
+      reopen(out != null);
+    }
+    ByteBuffer buffer = ByteBuffer.wrap(bytes);
+    while (buffer.hasRemaining()) {
+      out.write(buffer);
+    }
+    size += bytes.length;
+    failing = false;
+  }
+
+  private byte[] line(String op, String server, CallerProcess caller, String share, Served served, String outcome,
+      long repeats) throws IOException {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
     try (JsonGenerator line = JSON.createGenerator(bytes)) {
       line.writeStartObject();
@@ -119,6 +151,9 @@ public final class AuditLog implements AutoCloseable {
         line.writeStringField("scope", String.join(" ", served.scopes()));
       }
       line.writeStringField("outcome", outcome);
+      if (repeats > 0) {
+        line.writeNumberField("repeated", repeats);
+      }
       line.writeEndObject();
     }
     bytes.write('\n');
@@ -128,6 +163,12 @@ public final class AuditLog implements AutoCloseable {
   private void reopen(boolean rotate) throws IOException {
     closeQuietly();
     if (Files.exists(file) && (rotate || Files.size(file) >= maxBytes)) {
+      for (int n = KEPT - 1; n >= 1; n--) {
+        Path older = file.resolveSibling(FILE_NAME + "." + n);
+        if (Files.exists(older)) {
+          Files.move(older, file.resolveSibling(FILE_NAME + "." + (n + 1)), StandardCopyOption.REPLACE_EXISTING);
+        }
+      }
       Files.move(file, file.resolveSibling(FILE_NAME + ".1"), StandardCopyOption.REPLACE_EXISTING);
     }
     out = FileChannel.open(file, java.util.Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE,
@@ -148,6 +189,13 @@ public final class AuditLog implements AutoCloseable {
 
   @Override
   public synchronized void close() {
+    try {
+      if (out != null || repeated > 0) {
+        flushRepeated();
+      }
+    } catch (IOException e) {
+      LOG.warning("cannot write the audit log " + file + ": " + e.getMessage());
+    }
     closeQuietly();
   }
 }

@@ -52,19 +52,38 @@ class AuditLogTest {
   }
 
   @Test
-  void aFullLogIsRotatedKeepingOneOldFile() throws Exception {
+  void aFullLogIsRotatedKeepingSeveralOldFiles() throws Exception {
     Path file = home.resolve(AuditLog.FILE_NAME);
     AuditLog log = new AuditLog(file, 4096, new TestClock());
     CallerProcess caller = new CallerProcess(1, "/usr/bin/docker", 0, "/sbin/init");
-    for (int i = 0; i < 100; i++) {
+    for (int i = 0; i < 300; i++) {
       log.record("get", "r" + i + ".example", caller, "ok");
     }
     log.close();
     assertTrue(Files.size(file) <= 4096);
     assertTrue(Files.size(file.resolveSibling("audit.log.1")) <= 4096);
-    assertTrue(Files.readString(file).contains("r99.example"), "the newest line is in the current file");
-    assertEquals(List.of("audit.log", "audit.log.1"),
+    assertTrue(Files.readString(file).contains("r299.example"), "the newest line is in the current file");
+    assertEquals(List.of("audit.log", "audit.log.1", "audit.log.2", "audit.log.3", "audit.log.4"),
         Files.list(home).map(p -> p.getFileName().toString()).sorted().toList());
+  }
+
+  @Test
+  void aBurstOfRefusalsIsOneCountedLineAndCannotPushRealLinesOut() throws Exception {
+    Path file = home.resolve(AuditLog.FILE_NAME);
+    AuditLog log = new AuditLog(file, 4096, new TestClock());
+    CallerProcess caller = new CallerProcess(1, "/usr/bin/docker", 0, "/sbin/init");
+    log.record("get", "ghcr.io", caller, "share-1", "ok");
+    for (int i = 0; i < 10_000; i++) {
+      log.record("get", "(refused: 3145728 characters)", caller, "share-1", "invalid_request");
+    }
+    log.record("get", "quay.io", caller, "not_found");
+    log.close();
+    List<JsonNode> lines = Files.readString(file).lines().map(AuditLogTest::json).toList();
+    assertEquals(4, lines.size(), lines.toString());
+    assertEquals("ghcr.io", lines.get(0).path("server").asText());
+    assertEquals(9_999, lines.get(2).path("repeated").asLong());
+    assertEquals("quay.io", lines.get(3).path("server").asText());
+    assertFalse(Files.exists(file.resolveSibling("audit.log.1")), "nothing rotated out");
   }
 
   private static JsonNode json(String line) {
