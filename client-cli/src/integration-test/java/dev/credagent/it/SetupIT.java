@@ -101,6 +101,26 @@ class SetupIT {
   }
 
   @Test
+  void aSymlinkedConfigIsRewrittenWhereItLivesAndStaysALink() throws Exception {
+    Path dotfiles = Files.createDirectories(agent.root().resolve("dotfiles/docker"));
+    Path target = dotfiles.resolve("config.json");
+    Files.writeString(target, dockerFile());
+    Files.createSymbolicLink(dockerConfig, Path.of("../dotfiles/docker/config.json"));
+    agent.unlock("pw");
+
+    Run setup = agent.credagent("", "setup", "--yes").requireSuccess();
+    assertTrue(setup.stdout().contains("remove the plaintext of 2 credential(s)"), setup.stdout());
+    assertTrue(Files.isSymbolicLink(dockerConfig), "the link is still a link");
+    String now = Files.readString(target);
+    assertFalse(now.contains(auth("alice", SECRET)) || now.contains("tok-" + SECRET), "the plaintext left the target: " + now);
+    assertTrue(now.contains("\"credsStore\": \"agent\""), now);
+    try (var beside = Files.list(dotfiles)) {
+      assertEquals(1, beside.filter(p -> p.getFileName().toString().startsWith("config.json.credagent-backup-")).count(),
+          "the backup is beside the file it backs up");
+    }
+  }
+
+  @Test
   void withoutATerminalOrYesSetupImportsButLeavesThePlaintext() throws Exception {
     Files.writeString(dockerConfig, dockerFile());
     agent.unlock("pw");

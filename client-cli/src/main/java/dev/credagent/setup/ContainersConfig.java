@@ -60,7 +60,7 @@ public final class ContainersConfig {
     }
     if (!dryRun) {
       Files.createDirectories(file.getParent());
-      DurableFile.replace(file, CONTENT.getBytes(StandardCharsets.UTF_8));
+      DurableFile.replace(DurableFile.throughLinks(file), CONTENT.getBytes(StandardCharsets.UTF_8));
     }
     return List.of("write " + file + ": podman, buildah and skopeo keep their logins in credagent");
   }

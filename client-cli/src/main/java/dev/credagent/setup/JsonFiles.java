@@ -51,10 +51,12 @@ public final class JsonFiles {
   /**
    * Replaces {@code file} with {@code content}: first a durable copy of the old file beside it,
    * then the new one by an atomic rename, so an interruption leaves the old file or the new one,
-   * and the backup in either case. Returns the backup (null where there was no file).
+   * and the backup in either case; where {@code link} is a symbolic link, the file it leads to is
+   * the one replaced, and the link stays. Returns the backup (null where there was no file).
    */
-  public static Path replaceWithBackup(Path file, byte[] content, Instant now) throws IOException {
-    Path dir = file.toAbsolutePath().getParent();
+  public static Path replaceWithBackup(Path link, byte[] content, Instant now) throws IOException {
+    Path file = DurableFile.throughLinks(link); // a symlinked config.json is rewritten where it lives
+    Path dir = file.getParent();
     if (!Files.isDirectory(dir)) {
       Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
     }

@@ -31,10 +31,25 @@ public record AgentConfig(Duration idleTtl, Duration maxTtl, long auditMaxBytes)
     return dev.credagent.files.AgentPaths.configHome(env).resolve("credagent").resolve(FILE_NAME);
   }
 
-  /** The settings in {@code file}; the defaults where it does not exist. */
+  /** A config file is a few lines; anything larger is not one. */
+  public static final long MAX_FILE_BYTES = 64 * 1024;
+
+  /**
+   * The settings in {@code file}; the defaults where it does not exist. Only a regular file of at
+   * most {@link #MAX_FILE_BYTES} is read (a FIFO would block the read for good).
+   */
   public static AgentConfig load(Path file) throws ConfigException {
     String text;
     try {
+      if (Files.notExists(file)) {
+        return DEFAULTS;
+      }
+      if (!Files.isRegularFile(file)) {
+        throw new ConfigException(file + " is not a regular file; make it one, or remove it");
+      }
+      if (Files.size(file) > MAX_FILE_BYTES) {
+        throw new ConfigException(file + " is larger than " + MAX_FILE_BYTES / 1024 + " KiB, which no config file is");
+      }
       text = Files.readString(file);
     } catch (NoSuchFileException absent) {
       return DEFAULTS;

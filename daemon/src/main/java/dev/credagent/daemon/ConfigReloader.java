@@ -3,15 +3,15 @@ package dev.credagent.daemon;
 import dev.credagent.config.AgentConfig;
 import dev.credagent.config.ConfigException;
 import java.nio.file.Path;
-import java.util.function.Supplier;
 import java.util.logging.Logger;
 
 /**
  * The config as it is in the file now: read again at each unlock, so an edit takes effect at the
- * next unlock without a restart. A file broken since the start keeps the last good settings and
- * says so in the log; {@code credagent config} and {@code doctor} show the error.
+ * next unlock without a restart. A file broken since the start refuses the unlock with its error
+ * (file, line, key), which reaches the caller's terminal; {@code credagent config} and
+ * {@code doctor} show it too.
  */
-final class ConfigReloader implements Supplier<AgentConfig> {
+final class ConfigReloader implements dev.credagent.config.Settings {
   private static final Logger LOG = Logger.getLogger(ConfigReloader.class.getName());
 
   private final Path file;
@@ -23,11 +23,12 @@ final class ConfigReloader implements Supplier<AgentConfig> {
   }
 
   @Override
-  public synchronized AgentConfig get() {
+  public synchronized AgentConfig current() throws ConfigException {
     try {
       lastGood = AgentConfig.load(file);
     } catch (ConfigException e) {
-      LOG.warning(e.getMessage() + "; keeping the settings read before");
+      LOG.warning(e.getMessage() + "; the unlock is refused until it is fixed");
+      throw e;
     }
     return lastGood;
   }

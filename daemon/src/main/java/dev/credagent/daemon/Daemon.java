@@ -54,15 +54,13 @@ public final class Daemon {
   private static final Duration SOCKET_TAKEOVER = Duration.ofSeconds(10);
   /** How long a daemon waits for the home's lock from one that is on its way out (as for the socket's). */
   private static final Duration HOME_HANDOVER = Duration.ofMillis(1500);
-  /** Logins in flight at once; more wait their turn. */
-  private static final int NETWORK_THREADS = 4;
 
   private final InstanceLock instanceLock;
   private final HomeLock homeLock;
   private final Vault vault;
   private final ExecutorService vaultThread;
   private final ExecutorService unlockThread;
-  private final ExecutorService network;
+  private final NetworkThreads network;
   private final CredentialService service;
   private final ScheduledExecutorService housekeeping =
       Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("credagent-housekeeping").daemon().factory());
@@ -71,13 +69,13 @@ public final class Daemon {
   private volatile AgentServer server;
   private volatile Shares shares;
 
-  private Daemon(InstanceLock instanceLock, HomeLock homeLock, Vault vault, Supplier<AgentConfig> config, AuditLog audit) {
+  private Daemon(InstanceLock instanceLock, HomeLock homeLock, Vault vault, dev.credagent.config.Settings config, AuditLog audit) {
     this.instanceLock = instanceLock;
     this.homeLock = homeLock;
     this.vault = vault;
     this.vaultThread = Executors.newSingleThreadExecutor(Thread.ofPlatform().name("credagent-vault").daemon().factory());
     this.unlockThread = Executors.newSingleThreadExecutor(Thread.ofPlatform().name("credagent-unlock").daemon().factory());
-    this.network = Executors.newFixedThreadPool(NETWORK_THREADS, Thread.ofPlatform().name("credagent-network-", 0).daemon().factory());
+    this.network = new NetworkThreads("credagent-network-");
     this.service = new CredentialService(vault, Clock.systemUTC(), vaultThread, unlockThread, network,
         new RegistryLogin(RegistryHttp.fromEnvironment(System.getenv()), Clock.systemUTC()), config, audit);
   }
@@ -182,7 +180,6 @@ public final class Daemon {
       // later); new ones are refused as the daemon shuts down. Then the socket closes.
       vaultThread.shutdown();
       unlockThread.shutdownNow();
-      network.shutdownNow();
       housekeeping.shutdownNow();
       if (!vaultThread.awaitTermination(WRITE_DRAIN.toMillis(), TimeUnit.MILLISECONDS)) {
         LOG.warning("writes still running after " + WRITE_DRAIN.toSeconds() + " s; stopping anyway");

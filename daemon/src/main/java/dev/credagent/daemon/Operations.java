@@ -386,6 +386,7 @@ public final class Operations implements RequestHandler {
       case SourceFailedException e -> Response.error(ErrorCode.SOURCE_FAILED, e.getMessage());
       case ShareForbiddenException e -> Response.error(ErrorCode.FORBIDDEN, e.getMessage());
       case dev.credagent.service.InvalidRequestException e -> Response.error(ErrorCode.BAD_REQUEST, e.getMessage());
+      case dev.credagent.config.ConfigException e -> Response.error(ErrorCode.INTERNAL, e.getMessage());
       default -> {
         LOG.log(Level.SEVERE, "op '" + op.wire() + "' failed", failure);
         yield Response.error(ErrorCode.INTERNAL, "internal error in op '" + op.wire() + "'"

@@ -39,6 +39,23 @@ public final class DurableFile {
     syncDirectory(dir);
   }
 
+  /**
+   * The file a rewrite of {@code path} must replace: where {@code path} is a symbolic link (a
+   * dotfile manager's: stow, home-manager, chezmoi), the file it leads to, so that the rewrite lands
+   * there, atomically in that file's own directory, and the link stays a link. Replacing the link
+   * itself left the old content, secrets and all, in its target while reporting it removed.
+   */
+  public static Path throughLinks(Path path) throws IOException {
+    Path current = path.toAbsolutePath();
+    for (int hops = 0; Files.isSymbolicLink(current); hops++) {
+      if (hops == 40) {
+        throw new IOException(path + ": too many levels of symbolic links");
+      }
+      current = current.getParent().resolve(Files.readSymbolicLink(current)).normalize();
+    }
+    return current;
+  }
+
   /** Removes leftovers of writes that a crash interrupted before their rename. */
   public static void removeLeftovers(Path target) throws IOException {
     String prefix = "." + target.getFileName() + ".";

@@ -48,7 +48,7 @@ public final class RegistryLogin {
    * else its {@code Basic} one; null when {@code /v2/} needs no authentication at all.
    */
   public Challenge challenge(RegistryAddress registry) throws LoginFailedException, IOException, InterruptedException {
-    HttpResponse<Void> probe = v2(registry, null);
+    HttpResponse<byte[]> probe = v2(registry, null);
     if (probe.statusCode() == 200) {
       return null;
     }
@@ -104,24 +104,36 @@ public final class RegistryLogin {
     }
   }
 
-  /** The realm of a Bearer challenge, as a URL. */
+  /**
+   * The realm of a Bearer challenge, as a URL: absolute, https, or http only where the registry
+   * itself is spoken to over plain http (localhost, or --insecure). A relative, {@code file:} or
+   * downgraded realm is refused: the password or refresh token would go there.
+   */
   public static URI realm(RegistryAddress registry, Challenge challenge) throws LoginFailedException {
+    URI realm;
     try {
-      return URI.create(challenge.param("realm"));
+      realm = URI.create(challenge.param("realm"));
     } catch (IllegalArgumentException e) {
       throw new LoginFailedException(registry.key() + " names a token realm that is not a URL");
     }
+    String scheme = realm.getScheme() == null ? "" : realm.getScheme().toLowerCase(java.util.Locale.ROOT);
+    boolean plainRegistry = "http".equalsIgnoreCase(registry.base().getScheme());
+    if (!realm.isAbsolute() || realm.getHost() == null || !(scheme.equals("https") || scheme.equals("http") && plainRegistry)) {
+      throw new LoginFailedException(registry.key() + " names a token realm credagent will not send credentials to"
+          + " (an absolute https URL is needed" + (plainRegistry ? ", or http for a plain-http registry" : "") + ")");
+    }
+    return realm;
   }
 
   public static String service(Challenge challenge) {
     return challenge.param("service") == null ? "" : challenge.param("service");
   }
 
-  private HttpResponse<Void> v2(RegistryAddress registry, String authorization) throws IOException, InterruptedException {
+  private HttpResponse<byte[]> v2(RegistryAddress registry, String authorization) throws IOException, InterruptedException {
     HttpRequest.Builder request = HttpRequest.newBuilder(registry.base().resolve("/v2/")).timeout(TIMEOUT).GET();
     if (authorization != null) {
       request.header("Authorization", authorization);
     }
-    return client(registry).send(request.build(), HttpResponse.BodyHandlers.discarding());
+    return Exchange.send(client(registry), request.build());
   }
 }

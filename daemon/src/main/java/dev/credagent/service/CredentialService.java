@@ -13,6 +13,7 @@ import dev.credagent.registry.auth.Grant;
 import dev.credagent.registry.auth.TokenAnswer;
 import dev.credagent.registry.auth.TokenCache;
 import dev.credagent.registry.RegistryAddress;
+import dev.credagent.registry.PatternIndex;
 import dev.credagent.registry.RegistryPattern;
 import dev.credagent.registry.RegistryLogin;
 import dev.credagent.source.SourceDefinition;
@@ -73,7 +74,7 @@ public final class CredentialService {
   private final List<Runnable> lockListeners = new CopyOnWriteArrayList<>();
   private final TokenCache tokens;
   private final Sources sources;
-  private final Supplier<AgentConfig> config;
+  private final dev.credagent.config.Settings config;
   private final AutoLock autoLock;
   private final AuditLog audit;
   /**
@@ -94,7 +95,7 @@ public final class CredentialService {
    * @param audit where each request that touches a credential is recorded
    */
   public CredentialService(Vault vault, Clock clock, Executor writes, Executor unlocks, Executor network,
-      RegistryLogin registries, Supplier<AgentConfig> config, AuditLog audit) {
+      RegistryLogin registries, dev.credagent.config.Settings config, AuditLog audit) {
     this.vault = vault;
     this.config = config;
     this.audit = audit;
@@ -136,9 +137,11 @@ public final class CredentialService {
     long locksSeen = vault.lockCount();
     return audited(caller, "unlock", null, async(unlocks, () -> {
       try (passphrase) {
+        // First: a file that cannot be used refuses the unlock, before any key is derived or installed.
+        AgentConfig settings = config.current();
         Vault.Unlocked outcome = deriving(() -> vault.unlock(passphrase, locksSeen));
         throttle.succeeded();
-        AgentConfig settings = config.get();
+        reindex(); // here, not on the event loop at the first lookup
         autoLock.unlocked(ttl.idle() != null ? ttl.idle() : settings.idleTtl(),
             ttl.max() != null ? ttl.max() : settings.maxTtl());
         LOG.info(switch (outcome) {
@@ -407,7 +410,7 @@ public final class CredentialService {
       return new Resolved(server, true);
     }
     String host = hostOf(server);
-    Optional<PatternKey> pattern = mostSpecificPattern(server, !host.equals(server));
+    Optional<PatternIndex.Entry> pattern = mostSpecificPattern(server, !host.equals(server));
     if (pattern.isPresent()) {
       return new Resolved(pattern.get().key(), pattern.get().source());
     }
@@ -437,21 +440,37 @@ public final class CredentialService {
     }
   }
 
-  /** A key of the vault (as stored) that is a pattern: of a stored credential, or of a source. */
-  private record PatternKey(String key, RegistryPattern pattern, boolean source) {}
+  /** The pattern index of the vault version it was built for; rebuilt when the vault changed since. */
+  private volatile IndexedVersion patterns = new IndexedVersion(null, PatternIndex.EMPTY);
 
-  private static final Comparator<PatternKey> MOST_SPECIFIC_FIRST =
-      Comparator.comparing(PatternKey::pattern, RegistryPattern.MOST_SPECIFIC_FIRST).thenComparing(PatternKey::source);
+  private record IndexedVersion(Object version, PatternIndex index) {}
 
   /**
-   * Scans the keys only when no exact key answered: those with a '*' or a path are parsed, and
-   * keys stored before patterns existed that are no valid pattern are passed over.
+   * The most specific pattern key that serves {@code server}, from the index of the vault as it is
+   * now. The index is rebuilt on the writing thread after each change (so the lookups on the event
+   * loop find it ready), or here when a lookup comes first.
    */
-  private Optional<PatternKey> mostSpecificPattern(String server, boolean pathsOnly) throws VaultLockedException {
-    List<PatternKey> matching = new ArrayList<>();
-    collect(vault.list().keySet(), false, server, pathsOnly, matching);
-    collect(vault.sources().keySet(), true, server, pathsOnly, matching);
-    return matching.stream().min(MOST_SPECIFIC_FIRST);
+  private Optional<PatternIndex.Entry> mostSpecificPattern(String server, boolean pathsOnly) throws VaultLockedException {
+    return currentPatterns().mostSpecific(server, pathsOnly);
+  }
+
+  private PatternIndex currentPatterns() throws VaultLockedException {
+    Object version = vault.version();
+    IndexedVersion indexed = patterns;
+    if (indexed.version() != version) {
+      indexed = new IndexedVersion(version, PatternIndex.of(vault.list().keySet(), vault.sources().keySet()));
+      patterns = indexed;
+    }
+    return indexed.index();
+  }
+
+  /** After a change: the index for the new version, built here on the writing thread. */
+  private void reindex() {
+    try {
+      currentPatterns();
+    } catch (VaultLockedException lockedMeanwhile) {
+      // the next unlock's first lookup builds it
+    }
   }
 
   /** {@code HOST[:PORT]} of a server that may have a path; a URL (Docker Hub's key) is its own host. */
@@ -460,19 +479,6 @@ public final class CredentialService {
     return slash <= 0 || server.contains("://") ? server : server.substring(0, slash);
   }
 
-  private static void collect(Iterable<String> keys, boolean source, String server, boolean pathsOnly,
-      List<PatternKey> into) {
-    for (String key : keys) {
-      if (RegistryPattern.looksLikeOne(key)) {
-        try {
-          RegistryPattern.of(key).filter(pattern -> (!pathsOnly || !pattern.path().isEmpty()) && pattern.matches(server))
-              .ifPresent(pattern -> into.add(new PatternKey(key, pattern, source)));
-        } catch (IllegalArgumentException notAPattern) {
-          // A key from before patterns, such as a server written with a path: exact only.
-        }
-      }
-    }
-  }
 
   /** Adds (or replaces) the source for {@code registry}, durably. */
   public CompletableFuture<Void> addSource(Caller caller, String registry, SourceDefinition definition) {
@@ -484,6 +490,7 @@ public final class CredentialService {
     return audited(caller, "source_add", registry, async(writes, () -> {
       vault.putSource(registry, Sources.encode(definition));
       sources.forget(registry);
+      reindex();
       LOG.info("source for " + registry + " added (" + caller + ")");
       return null;
     }));
@@ -516,6 +523,7 @@ public final class CredentialService {
     return audited(caller, "source_remove", registry, async(writes, () -> {
       vault.removeSource(registry);
       sources.forget(registry);
+      reindex();
       return null;
     }));
   }
@@ -563,7 +571,7 @@ public final class CredentialService {
   }
 
   private CompletableFuture<Void> storeUnaudited(String server, Credential credential) {
-    return batcher.submit(new Vault.Put(server, credential));
+    return batcher.submit(new Vault.Put(server, credential)).whenComplete((done, failure) -> reindex());
   }
 
   public CompletableFuture<Void> erase(Caller caller, String server) {
@@ -575,7 +583,7 @@ public final class CredentialService {
       return audited(caller, "erase", server, CompletableFuture.failedFuture(new ShareForbiddenException("an erase")));
     }
     usable();
-    return audited(caller, "erase", server, batcher.submit(new Vault.Remove(server)));
+    return audited(caller, "erase", server, batcher.submit(new Vault.Remove(server)).whenComplete((done, failure) -> reindex()));
   }
 
   /** Time left before the vault locks by itself, per TTL (null: off, or locked already). */
@@ -632,6 +640,7 @@ public final class CredentialService {
       case dev.credagent.source.SourceFailedException e -> "source_failed";
       case ShareForbiddenException e -> "forbidden";
       case InvalidRequestException e -> "invalid_request";
+      case dev.credagent.config.ConfigException e -> "config_error";
       default -> "error";
     };
   }

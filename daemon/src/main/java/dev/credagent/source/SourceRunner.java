@@ -21,8 +21,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs a source once: its argv without a shell, its environment added to the daemon's, with a
- * timeout and at most 64 KiB of output. A command source's output (less a trailing newline) is
+ * Runs a source once: its argv without a shell, its environment added to the daemon's, in a
+ * process group of its own ({@link ProcessGroup}), with a timeout that covers the process's exit
+ * (not the end of its output, which a child it left behind may hold open) and at most 64 KiB of
+ * output; at the timeout the whole group is killed. A command source's output (less a trailing newline) is
  * the secret; a helper source is asked as docker asks a helper ({@code get}, the registry on
  * stdin) and answers {@code {"Username","Secret"}}. What it prints never reaches a log.
  */
@@ -39,7 +41,10 @@ public final class SourceRunner {
 
   public Credential run(String registry, SourceDefinition source) throws SourceFailedException, InterruptedException {
     String name = "the source for " + registry + " (" + source.argv().getFirst() + ")";
-    ProcessBuilder builder = new ProcessBuilder(source.argv());
+    java.nio.file.Path program = ProcessGroup.resolve(source.argv().getFirst(), System.getenv("PATH")).orElseThrow(
+        () -> new SourceFailedException("cannot run " + name + ": " + source.argv().getFirst()
+            + " is not an executable file" + (source.argv().getFirst().contains("/") ? "" : " on the daemon's PATH")));
+    ProcessBuilder builder = new ProcessBuilder(ProcessGroup.command(program, source.argv()));
     // systemd's socket-activation variables are ours, not the source's.
     builder.environment().keySet().removeAll(java.util.List.of("LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES"));
     builder.environment().putAll(source.env());
@@ -52,8 +57,8 @@ public final class SourceRunner {
     } catch (IOException e) {
       throw new SourceFailedException("cannot run " + name + ": " + e.getMessage());
     }
-    CompletableFuture<byte[]> out = CompletableFuture.supplyAsync(() -> bounded(process.getInputStream()), Thread::startVirtualThread);
-    CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> bounded(process.getErrorStream()), Thread::startVirtualThread);
+    Capture out = Capture.of(process.getInputStream());
+    Capture err = Capture.of(process.getErrorStream());
     if (source.isHelper()) {
       try (OutputStream in = process.getOutputStream()) {
         in.write((registry + "\n").getBytes(StandardCharsets.UTF_8));
@@ -64,12 +69,15 @@ public final class SourceRunner {
     byte[] stdout = null;
     try {
       if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-        process.destroyForcibly();
+        ProcessGroup.kill(process);
         throw new SourceFailedException(name + " did not finish within " + timeout.toSeconds() + " s and was killed");
       }
-      stdout = out.join();
+      stdout = out.afterExit();
+      if (!out.ended() || !err.ended()) {
+        ProcessGroup.kill(process); // what it left behind holds its output open: it is done, so are they
+      }
       if (process.exitValue() != 0) {
-        throw new SourceFailedException(name + " exited with " + process.exitValue() + firstLine(err.join()));
+        throw new SourceFailedException(name + " exited with " + process.exitValue() + firstLine(err.afterExit()));
       }
       if (stdout.length > MAX_OUTPUT) {
         throw new SourceFailedException(name + " printed more than " + MAX_OUTPUT / 1024 + " KiB");
@@ -148,21 +156,52 @@ public final class SourceRunner {
     return line.isEmpty() ? "" : ": " + line;
   }
 
-  /** At most MAX_OUTPUT + 1 bytes (one more tells that there was more); the rest is drained. */
-  private static byte[] bounded(InputStream in) {
-    try (in) {
-      ByteArrayOutputStream out = new ByteArrayOutputStream();
+  /**
+   * One output stream, read on a virtual thread: at most MAX_OUTPUT + 1 bytes (one more tells
+   * that there was more), the rest drained. After the process exits, what it wrote is in the pipe
+   * and read within {@link #GRACE_MILLIS}; a child it left behind may keep the pipe open longer, and is
+   * not waited for.
+   */
+  private static final class Capture {
+    private static final long GRACE_MILLIS = 500;
+    private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    private final java.util.concurrent.CountDownLatch end = new java.util.concurrent.CountDownLatch(1);
+
+    static Capture of(InputStream in) {
+      Capture capture = new Capture();
+      Thread.startVirtualThread(() -> capture.read(in));
+      return capture;
+    }
+
+    private void read(InputStream in) {
       byte[] buffer = new byte[8192];
-      int n;
-      while ((n = in.read(buffer)) > 0) {
-        if (out.size() <= MAX_OUTPUT) {
-          out.write(buffer, 0, Math.min(n, MAX_OUTPUT + 1 - out.size()));
+      try (in) {
+        int n;
+        while ((n = in.read(buffer)) > 0) {
+          synchronized (bytes) {
+            if (bytes.size() <= MAX_OUTPUT) {
+              bytes.write(buffer, 0, Math.min(n, MAX_OUTPUT + 1 - bytes.size()));
+            }
+          }
         }
+      } catch (IOException closed) {
+        // what was read is what there is
+      } finally {
+        Arrays.fill(buffer, (byte) 0);
+        end.countDown();
       }
-      Arrays.fill(buffer, (byte) 0);
-      return out.toByteArray();
-    } catch (IOException e) {
-      return new byte[0];
+    }
+
+    /** What was written, once the process has exited: waits for the end of the stream a moment at most. */
+    byte[] afterExit() throws InterruptedException {
+      end.await(GRACE_MILLIS, TimeUnit.MILLISECONDS);
+      synchronized (bytes) {
+        return bytes.toByteArray();
+      }
+    }
+
+    boolean ended() {
+      return end.getCount() == 0;
     }
   }
 }

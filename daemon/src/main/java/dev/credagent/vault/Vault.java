@@ -170,6 +170,14 @@ public final class Vault {
   }
 
   /**
+   * An object that stands for the keys and sources open now: the same until the next change,
+   * unlock or lock (compare by identity). What a cache of anything derived from the keys checks.
+   */
+  public Object version() {
+    return session.get();
+  }
+
+  /**
    * How many times the vault has been locked: take it when an unlock is asked for and hand it to
    * {@link #unlock(Secret, long)}, so that a lock that comes after the request wins over it.
    */

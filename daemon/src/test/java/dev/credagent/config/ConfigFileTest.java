@@ -24,6 +24,16 @@ class ConfigFileTest {
   }
 
   @Test
+  void aFifoOrAHugeFileIsRefusedNotReadForever() throws Exception {
+    java.nio.file.Path fifo = dir.resolve("fifo.toml");
+    assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+    ConfigException e = org.junit.jupiter.api.Assertions.assertThrows(ConfigException.class, () -> AgentConfig.load(fifo));
+    org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("not a regular file"), e.getMessage());
+    java.nio.file.Path huge = java.nio.file.Files.writeString(dir.resolve("huge.toml"), "#".repeat(100_000));
+    org.junit.jupiter.api.Assertions.assertThrows(ConfigException.class, () -> AgentConfig.load(huge));
+  }
+
+  @Test
   void anAbsentFileIsTheDefaults() throws Exception {
     assertEquals(AgentConfig.DEFAULTS, AgentConfig.load(dir.resolve("config.toml")));
   }

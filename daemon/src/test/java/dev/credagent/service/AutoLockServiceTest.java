@@ -36,6 +36,17 @@ class AutoLockServiceTest {
   }
 
   @Test
+  void aConfigThatCannotBeUsedRefusesTheUnlockBeforeAnyKeyIsInstalled() {
+    CredentialService service = new CredentialService(new Vault(home.resolve("vault"), TestKdf.CHEAP), clock,
+        Runnable::run, Runnable::run, Runnable::run, null, () -> {
+          throw new dev.credagent.config.ConfigException("config.toml line 2: idle-ttl: not a duration");
+        }, AuditLog.NONE);
+    CompletionException e = assertThrows(CompletionException.class, () -> service.unlock(ME, TestKdf.secret("pw")).join());
+    assertTrue(CredentialService.cause(e).getMessage().contains("config.toml line 2"), e.toString());
+    assertFalse(service.status().unlocked(), "no vault left unlocked without its auto-lock");
+  }
+
+  @Test
   void anHourWithoutAReadLocksTheVault() {
     CredentialService service = service();
     clock.advance(Duration.ofMinutes(59));

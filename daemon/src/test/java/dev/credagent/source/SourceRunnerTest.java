@@ -39,6 +39,26 @@ class SourceRunnerTest {
   }
 
   @Test
+  void aChildLeftBehindHoldingTheOutputDoesNotHoldTheAnswer() throws Exception {
+    long start = System.nanoTime();
+    Credential credential = new SourceRunner(Duration.ofSeconds(20)).run("r", sh("echo pw; sleep 50 &"));
+    assertEquals("pw", new String(credential.secret().toChars()));
+    assertTrue(System.nanoTime() - start < Duration.ofSeconds(10).toNanos(), "answered when the source exited");
+  }
+
+  @Test
+  void atTheTimeoutTheWholeGroupIsKilled(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    java.nio.file.Path pidFile = dir.resolve("pid");
+    assertThrows(SourceFailedException.class, () -> runner.run("r", sh("sleep 300 & echo $! > " + pidFile + "; wait")));
+    long child = Long.parseLong(java.nio.file.Files.readString(pidFile).strip());
+    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+    while (ProcessHandle.of(child).map(ProcessHandle::isAlive).orElse(false) && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertTrue(ProcessHandle.of(child).map(p -> !p.isAlive()).orElse(true), "the sleep it started is gone too");
+  }
+
+  @Test
   void outputOverTheBoundAndNoOutputAreErrors() {
     assertTrue(assertThrows(SourceFailedException.class, () -> runner.run("r", sh("head -c 70000 /dev/zero | tr '\\\\0' x")))
         .getMessage().contains("more than 64 KiB"));

@@ -15,7 +15,7 @@ import java.util.concurrent.Executor;
 
 /**
  * Bearer tokens for scripts, one per registry and set of scopes, each kept until a margin before
- * its own expiry ({@code issued_at + expires_in}, at least 60 s). Many callers asking for one key
+ * its own expiry (receipt + {@code expires_in}, 60 s to a day). Many callers asking for one key
  * at once make one request to the token server (Caffeine's async loading); a failed request is
  * not cached and is the error every waiting caller gets, never an expired token. Removed tokens
  * are wiped; {@link #clear()} (on lock) removes them all.

@@ -2,6 +2,7 @@ package dev.credagent.registry.auth;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import dev.credagent.registry.Exchange;
 import dev.credagent.registry.LoginFailedException;
 import dev.credagent.vault.Secret;
 import dev.credagent.vault.SecretSafeJson;
@@ -17,7 +18,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
@@ -51,9 +51,9 @@ public final class TokenEndpoint {
   public TokenAnswer request(HttpClient http, String registry, URI realm, String service, List<String> scopes, Grant grant,
       boolean offline)
       throws LoginFailedException, IOException, InterruptedException {
-    HttpResponse<byte[]> answer = http.send(HttpRequest.newBuilder(realm).timeout(TIMEOUT)
+    HttpResponse<byte[]> answer = Exchange.send(http, HttpRequest.newBuilder(realm).timeout(TIMEOUT)
         .header("Content-Type", "application/x-www-form-urlencoded")
-        .POST(form(service, scopes, grant, offline)).build(), HttpResponse.BodyHandlers.ofByteArray());
+        .POST(form(service, scopes, grant, offline)).build());
     if (POST_FALLBACK.contains(answer.statusCode()) && grant instanceof Grant.Password password) {
       StringBuilder query = new StringBuilder(realm.toString()).append(realm.getRawQuery() == null ? '?' : '&')
           .append("service=").append(encode(service)).append("&client_id=").append(CLIENT_ID);
@@ -61,9 +61,9 @@ public final class TokenEndpoint {
         query.append("&offline_token=true");
       }
       scopes.forEach(scope -> query.append("&scope=").append(encode(scope)));
-      answer = http.send(HttpRequest.newBuilder(URI.create(query.toString())).timeout(TIMEOUT).GET()
-          .header("Authorization", basicAuthorization(password.username(), password.password())).build(),
-          HttpResponse.BodyHandlers.ofByteArray());
+      Arrays.fill(answer.body(), (byte) 0);
+      answer = Exchange.send(http, HttpRequest.newBuilder(URI.create(query.toString())).timeout(TIMEOUT).GET()
+          .header("Authorization", basicAuthorization(password.username(), password.password())).build());
     }
     try {
       if (answer.statusCode() != 200) {
@@ -77,11 +77,22 @@ public final class TokenEndpoint {
     }
   }
 
-  private static TokenAnswer parse(String registry, byte[] body, Instant received) throws LoginFailedException {
+  /**
+   * The longest a token is taken to live, whatever the server says: a day. Registries issue
+   * minutes; a larger {@code expires_in} (2^63-1 overflowed) is clamped to this.
+   */
+  public static final Duration MAX_LIFETIME = Duration.ofDays(1);
+
+  /**
+   * A token server's answer, its lifetime counted from {@code received} on the local clock: an
+   * {@code issued_at} from a server whose clock is off (1970) handed out tokens that had expired
+   * already, so it is not used; {@code expires_in} is clamped to {@link TokenAnswer#MIN_LIFETIME}
+   * .. {@link #MAX_LIFETIME}.
+   */
+  static TokenAnswer parse(String registry, byte[] body, Instant received) throws LoginFailedException {
     Secret access = null;
     Secret refresh = null;
     long expiresIn = 0;
-    Instant issuedAt = received;
     try (JsonParser json = SecretSafeJson.FACTORY.createParser(body)) {
       if (json.nextToken() != JsonToken.START_OBJECT) {
         throw new LoginFailedException("the token server of " + registry + " answered something that is not a JSON object");
@@ -90,19 +101,13 @@ public final class TokenEndpoint {
         String field = json.currentName();
         JsonToken value = json.nextToken();
         if (field.equals("expires_in") && value == JsonToken.VALUE_NUMBER_INT) {
-          expiresIn = json.getLongValue();
+          expiresIn = json.getNumberType() == JsonParser.NumberType.BIG_INTEGER ? Long.MAX_VALUE : json.getLongValue();
         } else if (value != JsonToken.VALUE_STRING) {
           json.skipChildren();
         } else if (field.equals("access_token") || (field.equals("token") && access == null)) {
           access = replace(access, json);
         } else if (field.equals("refresh_token")) {
           refresh = replace(refresh, json);
-        } else if (field.equals("issued_at")) {
-          try {
-            issuedAt = Instant.parse(json.getText());
-          } catch (DateTimeParseException ignored) {
-            // an unreadable issued_at counts from when the answer came, as the spec says for none
-          }
         }
       }
     } catch (IOException e) {
@@ -116,8 +121,8 @@ public final class TokenEndpoint {
       destroy(null, refresh);
       throw new LoginFailedException("the token server of " + registry + " answered without a token");
     }
-    Duration lifetime = Duration.ofSeconds(Math.max(expiresIn, TokenAnswer.MIN_LIFETIME.toSeconds()));
-    return new TokenAnswer(access, issuedAt.plus(lifetime), refresh);
+    long seconds = Math.min(Math.max(expiresIn, TokenAnswer.MIN_LIFETIME.toSeconds()), MAX_LIFETIME.toSeconds());
+    return new TokenAnswer(access, received.plusSeconds(seconds), refresh);
   }
 
   private static Secret replace(Secret previous, JsonParser json) throws IOException {
