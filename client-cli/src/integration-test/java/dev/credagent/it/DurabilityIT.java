@@ -126,6 +126,30 @@ class DurabilityIT {
     }
   }
 
+  @Test
+  void aVaultFilledToItsLimitStillUnlocksInTheDaemonsHeap() throws Exception {
+    try (AgentEnvironment agent = new AgentEnvironment()) {
+      agent.unlock("pw");
+      String secret = "s".repeat(64 * 1024);
+      int stored = 0;
+      try (RawConnection raw = new RawConnection(agent.socket())) {
+        while (stored < 400) {
+          String answer = raw.request("{\"v\":1,\"op\":\"store\",\"server\":\"r" + stored + ".example\",\"username\":\"u\","
+              + "\"secret\":\"" + secret + "\"}");
+          if (!answer.contains("\"ok\":true")) {
+            assertTrue(answer.contains("\"bad_request\"") && answer.contains("the vault is full"), answer);
+            break;
+          }
+          stored++;
+        }
+      }
+      assertTrue(stored > 200 && stored < 400, stored + " stored before the limit");
+      agent.credagent("", "stop").requireSuccess();
+      agent.credagent("pw\n", "unlock", "--passphrase-stdin").requireSuccess();
+      assertEquals(stored + 1, agent.credagent("", "list").requireSuccess().stdout().lines().count());
+    }
+  }
+
   private static void storeUntilCut(AgentEnvironment agent, int base, AtomicInteger acknowledged) {
     try (RawConnection raw = new RawConnection(agent.socket())) {
       for (int i = base; ; i++) {

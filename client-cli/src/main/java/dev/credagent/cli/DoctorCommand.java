@@ -30,7 +30,8 @@ import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 
-@Command(name = "doctor", mixinStandardHelpOptions = true,
+@Command(name = "doctor",
+    header = "Checks the set-up and says what is wrong, one line each with the fix.", mixinStandardHelpOptions = true,
     description = {
       "Checks the set-up and says what is wrong, one line each with the fix: the daemon and its socket, the",
       "permissions of the home, docker's credsStore and credHelpers, plaintext left in config.json or auth.json,",
@@ -86,6 +87,10 @@ final class DoctorCommand implements Callable<Integer> {
       return;
     }
     try {
+      String repaired = PrivateDirectory.repair(paths.home(), CurrentUser.uid());
+      if (repaired != null) {
+        ok("home: " + repaired);
+      }
       PrivateDirectory.check(paths.home(), CurrentUser.uid());
       Path vault = paths.vault();
       if (Files.exists(vault) && !java.nio.file.attribute.PosixFilePermissions.toString(

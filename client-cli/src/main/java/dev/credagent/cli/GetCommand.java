@@ -8,8 +8,9 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "get", mixinStandardHelpOptions = true,
-    description = {"Prints the credentials for SERVER as JSON: {\"server\":…,\"username\":…,\"secret\":…}:",
+@Command(name = "get",
+    header = "Prints the credentials for SERVER as JSON.", mixinStandardHelpOptions = true,
+    description = {"Prints the credentials for SERVER as JSON: {\"server\":...,\"username\":...,\"secret\":...}:",
         "those stored for exactly SERVER, else its source's, else the most specific pattern's."})
 final class GetCommand implements Callable<Integer>, Relayable {
   private final Session session;

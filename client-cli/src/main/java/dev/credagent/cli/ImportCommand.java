@@ -13,7 +13,8 @@ import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "import", mixinStandardHelpOptions = true,
+@Command(name = "import",
+    header = "Copies credentials into the vault from config.json, auth.json or a helper.", mixinStandardHelpOptions = true,
     description = {
       "Copies credentials into the vault: from docker's config.json (the default), from containers' auth.json,",
       "or from another credential helper. Says what it imported, what it skipped and why; never prints a secret.",

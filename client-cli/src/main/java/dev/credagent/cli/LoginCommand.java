@@ -11,7 +11,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "login", mixinStandardHelpOptions = true,
+@Command(name = "login",
+    header = "Logs in to REGISTRY (default: Docker Hub) and stores what it yields.", mixinStandardHelpOptions = true,
     description = {
       "Logs in to REGISTRY (default: Docker Hub) and stores what it yields, as `docker login` does:",
       "the username and password, or an identity token where the registry gives one.",

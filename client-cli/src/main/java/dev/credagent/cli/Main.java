@@ -30,8 +30,15 @@ import picocli.CommandLine.Spec;
     },
     footerHeading = "%nEnvironment:%n",
     footer = {
-      "  CREDAGENT_SOCKET  the daemon's socket (default $XDG_RUNTIME_DIR/credagent/agent.sock)",
-      "  CREDAGENT_HOME    where the vault and the daemon log live (default ~/.local/share/credagent)"
+      "  CREDAGENT_SOCKET     the daemon's socket; by default",
+      "                       $XDG_RUNTIME_DIR/credagent/agent.sock, or without",
+      "                       XDG_RUNTIME_DIR, $TMPDIR/credagent-UID/agent.sock",
+      "                       ($TMPDIR: /tmp where unset)",
+      "  CREDAGENT_HOME       the vault, the audit log and the daemon log; by default",
+      "                       $XDG_DATA_HOME/credagent, or ~/.local/share/credagent",
+      "  CREDAGENT_CONFIG     the settings; by default",
+      "                       ~/.config/credagent/config.toml",
+      "  CREDAGENT_AUTOSTART  0: never start a daemon (the far side of a share)"
     })
 public final class Main implements Runnable, Relayable {
   @Spec

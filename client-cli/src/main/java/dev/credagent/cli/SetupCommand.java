@@ -24,7 +24,8 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "setup", mixinStandardHelpOptions = true,
+@Command(name = "setup",
+    header = "Points docker and podman at credagent and moves plaintext into the vault.", mixinStandardHelpOptions = true,
     description = {
       "Points docker at credagent (\"credsStore\": \"agent\" in $DOCKER_CONFIG/config.json, every other key kept),",
       "moves the passwords lying in its \"auths\" into the vault and out of the file, and installs the systemd",
@@ -72,6 +73,13 @@ final class SetupCommand implements Callable<Integer> {
   }
 
   private void setup(AgentPaths paths, Path config, ObjectNode root, Map<String, String> env) throws Exception {
+    if (!dryRun) {
+      // A home an earlier version created with the umask (0755): the daemon and unlock refuse it.
+      String repaired = dev.credagent.files.PrivateDirectory.repair(paths.home(), dev.credagent.files.CurrentUser.uid());
+      if (repaired != null) {
+        done.add(repaired);
+      }
+    }
     String before = root.path("credsStore").isTextual() ? root.path("credsStore").asText() : null;
     Plaintext plaintext = importFrom(config, root, "nothing was imported, and docker keeps its credsStore so that"
         + " they still work; run `credagent unlock`, then `credagent setup` again");

@@ -9,7 +9,8 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "share", mixinStandardHelpOptions = true,
+@Command(name = "share",
+    header = "Opens a second socket that serves only get and token, for some registries.", mixinStandardHelpOptions = true,
     description = {
       "Opens a share: a second socket that serves only get and token (and the helper's get and list),",
       "only for the registries the patterns allow, until the TTL runs out. For ssh -R and containers:",

@@ -15,7 +15,8 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "source", mixinStandardHelpOptions = true,
+@Command(name = "source",
+    header = "Manages the commands and helpers the daemon runs for a registry's secret.", mixinStandardHelpOptions = true,
     description = {
       "Where a registry's secret comes from when credagent does not hold it: a command or another",
       "credential helper, run by the daemon and cached, so a slow one runs once per TTL, not per pull."
@@ -30,7 +31,7 @@ final class SourceCommand implements Runnable, Relayable {
     spec.commandLine().usage(spec.commandLine().getOut());
   }
 
-  @Command(name = "add", mixinStandardHelpOptions = true,
+  @Command(name = "add", mixinStandardHelpOptions = true, header = "Adds (or replaces) the source for REGISTRY.",
       description = {
         "Adds (or replaces) the source for REGISTRY, e.g.:",
         "  credagent source add 123456789012.dkr.ecr.eu-west-1.amazonaws.com \\",

@@ -14,7 +14,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "token", mixinStandardHelpOptions = true,
+@Command(name = "token",
+    header = "Prints a bearer token that REGISTRY accepts now, for scripts.", mixinStandardHelpOptions = true,
     description = {
       "Prints a bearer token that REGISTRY accepts now, for scripts:",
       "  curl -H \"Authorization: Bearer $(credagent token REGISTRY --scope repository:NAME:pull)\" ...",

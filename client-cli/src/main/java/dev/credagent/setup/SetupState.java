@@ -33,7 +33,7 @@ public record SetupState(boolean done, String previousCredsStore) {
     } else {
       node.putNull("previousCredsStore");
     }
-    Files.createDirectories(home);
+    dev.credagent.files.PrivateDirectory.ensure(home, dev.credagent.files.CurrentUser.uid()); // 0700, whatever the umask
     DurableFile.replace(home.resolve(FILE_NAME), (node + "\n").getBytes(StandardCharsets.UTF_8));
   }
 

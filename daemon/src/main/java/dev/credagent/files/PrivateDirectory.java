@@ -41,6 +41,26 @@ public final class PrivateDirectory {
     return absolute;
   }
 
+  /**
+   * Makes {@code dir} owner-only where it is the user's own real directory that group or others
+   * can reach but that is no shared directory (no sticky bit, not world-writable): a home an
+   * earlier credagent created with the umask's 0755. Returns what was done, to say so; null
+   * where nothing needed doing (or it is not ours to change: {@link #check} says why then).
+   */
+  public static String repair(Path dir, int ownerUid) throws IOException {
+    if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)
+        || (Integer) Files.getAttribute(dir, "unix:uid", LinkOption.NOFOLLOW_LINKS) != ownerUid) {
+      return null;
+    }
+    int mode = (Integer) Files.getAttribute(dir, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+    if ((mode & 0077) == 0 || (mode & STICKY) != 0 || (mode & 0002) != 0) {
+      return null;
+    }
+    String was = PosixFilePermissions.toString(Files.getPosixFilePermissions(dir, LinkOption.NOFOLLOW_LINKS));
+    Files.setPosixFilePermissions(dir, OWNER_ONLY);
+    return "made " + dir + " yours alone (chmod 700; it was " + was + "): it is your own directory, and it holds your vault";
+  }
+
   /** Throws unless {@code dir} is a real directory of {@code ownerUid} that nobody else can reach. */
   public static void check(Path dir, int ownerUid) throws IOException {
     if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
