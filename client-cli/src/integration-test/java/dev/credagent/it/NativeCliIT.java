@@ -91,7 +91,8 @@ class NativeCliIT {
     Run token = relayed("", "token", "127.0.0.1:1", "--scope", "repository:a:pull");
     assertEquals(1, token.exitCode());
     // It said ": null" when the JDK's exception had no message (a refused connection).
-    assertEquals("credagent: cannot reach 127.0.0.1:1 at http://127.0.0.1:1: ConnectException\n", token.stderr());
+    assertEquals("credagent: cannot reach 127.0.0.1:1 at http://127.0.0.1:1: the connection was refused (nothing listens on that port?)\n",
+        token.stderr());
   }
 
   @Test

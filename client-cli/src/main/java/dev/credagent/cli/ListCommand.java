@@ -20,6 +20,15 @@ final class ListCommand implements Callable<Integer>, Relayable {
   @Option(names = "--json", description = "Print a JSON object of server to username.")
   boolean json;
 
+  /** A key that serves many registries: written with a '*' or a path, and valid as a pattern. */
+  private static boolean isPattern(String key) {
+    try {
+      return dev.credagent.registry.RegistryPattern.looksLikeOne(key) && dev.credagent.registry.RegistryPattern.of(key).isPresent();
+    } catch (IllegalArgumentException notOne) {
+      return false;
+    }
+  }
+
   @Override
   public Integer call() throws Exception {
     JsonNode credentials = session.call(ClientRequest.op(Op.LIST)).path("credentials");
@@ -33,8 +42,8 @@ final class ListCommand implements Callable<Integer>, Relayable {
     }
     session.out().printf("%-" + width + "s  %s%n", "SERVER", "USERNAME");
     for (Map.Entry<String, JsonNode> entry : credentials.properties()) {
-      session.out().printf("%-" + width + "s  %s%n", TerminalText.escape(entry.getKey()),
-          TerminalText.escape(entry.getValue().asText()));
+      session.out().printf("%-" + width + "s  %s%s%n", TerminalText.escape(entry.getKey()),
+          TerminalText.escape(entry.getValue().asText()), isPattern(entry.getKey()) ? "  (pattern)" : "");
     }
     return ExitCode.OK;
   }

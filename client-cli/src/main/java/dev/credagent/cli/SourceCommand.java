@@ -60,7 +60,7 @@ final class SourceCommand implements Runnable, Relayable {
       String helper;
     }
 
-    @Option(names = "--username", description = "For --exec: the username that goes with its output.")
+    @Option(names = {"-u", "--username"}, description = "For --exec: the username that goes with its output.")
     String username;
 
     @Option(names = "--ttl", description = "How long a value lives (90s, 30m, 12h, 1d); default 1h. Refreshed at half.")
@@ -89,7 +89,10 @@ final class SourceCommand implements Runnable, Relayable {
       if (pattern) {
         request.with("pattern", "true");
       }
-      session.call(request);
+      JsonNode answer = session.call(request);
+      if (answer.hasNonNull("warning")) {
+        session.err().println("credagent: warning: " + TerminalText.escape(answer.path("warning").asText()));
+      }
       return ExitCode.OK;
     }
   }

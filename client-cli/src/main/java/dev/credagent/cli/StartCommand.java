@@ -26,10 +26,18 @@ final class StartCommand implements Callable<Integer> {
   /** Starts the daemon unless one answers; {@link DaemonMain} calls this without building the command tree. */
   static int run(boolean startLockHeld) throws Exception {
     AgentPaths paths = Agent.paths();
+    boolean started = false;
     try {
       AgentClient.connect(paths).close();
     } catch (AgentUnavailableException notRunning) {
       DaemonStarter.start(paths, startLockHeld);
+      started = true;
+    }
+    // Says what it did, as ssh-agent and gpgconf --launch users expect to read it.
+    try (AgentClient client = AgentClient.connect(paths)) {
+      com.fasterxml.jackson.databind.JsonNode status = client.call(dev.credagent.client.ClientRequest.op(dev.credagent.protocol.Op.STATUS));
+      System.out.println((started ? "started" : "already running") + ", pid " + status.path("pid").asLong() + ", on "
+          + status.path("socket").asText());
     }
     return ExitCode.OK;
   }

@@ -38,6 +38,10 @@ final class StoreCommand implements Callable<Integer>, Relayable {
     ClientRequest request = ClientRequest.op(Op.STORE).with("server", server).with("username", username);
     if (pattern) {
       request.with("pattern", "true");
+    } else if (server.contains("*")) {
+      // It serves as a pattern all the same (a key with '*' is matched as one); say so, and how to have it checked.
+      session.err().println("credagent: note: " + TerminalText.escape(server) + " looks like a pattern: it is stored"
+          + " as written and serves every registry it matches; --pattern checks it and stores it in its canonical form");
     }
     session.call(request.withSecret("secret", secret));
     return ExitCode.OK;

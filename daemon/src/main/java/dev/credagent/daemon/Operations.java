@@ -107,7 +107,7 @@ public final class Operations implements RequestHandler {
         case LOGIN -> login(caller, request);
         case TOKEN -> token(caller, request);
         case SOURCE_ADD -> service.addSource(caller, key(request, request.require("registry")), source(request))
-            .thenApply(done -> Response.ok());
+            .thenApply(warning -> warning == null ? Response.ok() : Response.ok().with("warning", warning));
         case SOURCE_LIST -> now(request, r -> Response.ok().with("sources", service.listSources(caller))
             .with("failing", service.failingSources()));
         case SOURCE_REMOVE -> service.removeSource(caller, request.require("registry")).thenApply(done -> Response.ok());

@@ -141,7 +141,7 @@ public final class CredentialService {
         AgentConfig settings = config.current();
         Vault.Unlocked outcome = deriving(() -> vault.unlock(passphrase, locksSeen));
         throttle.succeeded();
-        reindex(); // here, not on the event loop at the first lookup
+        reindex(null); // here, not on the event loop at the first lookup
         autoLock.unlocked(ttl.idle() != null ? ttl.idle() : settings.idleTtl(),
             ttl.max() != null ? ttl.max() : settings.maxTtl());
         LOG.info(switch (outcome) {
@@ -276,10 +276,37 @@ public final class CredentialService {
     }
   }
 
-  /** The registry did not answer: what the JDK said, or what kind of failure it was when it said nothing. */
-  private static LoginFailedException unreachable(RegistryAddress registry, IOException e) {
-    return new LoginFailedException("cannot reach " + registry.key() + " at " + registry.base() + ": "
-        + (e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName()));
+  /**
+   * The registry did not answer, said as which of the usual failures it was (the JDK's own words
+   * were often just "ConnectException"): a name not resolved, a connection refused, a timeout, a
+   * TLS failure; else what the JDK said.
+   */
+  static LoginFailedException unreachable(RegistryAddress registry, IOException e) {
+    String host = registry.base().getHost();
+    java.util.List<Throwable> chain = new ArrayList<>();
+    for (Throwable cause = e; cause != null && chain.size() < 16; cause = cause.getCause()) {
+      chain.add(cause);
+    }
+    // The most telling first: a refused connection often wraps why it was (a name not resolved).
+    String why = null;
+    if (chain.stream().anyMatch(c -> c instanceof java.net.UnknownHostException || c instanceof java.nio.channels.UnresolvedAddressException)) {
+      why = "the name " + host + " could not be resolved (check the spelling, or DNS)";
+    } else if (chain.stream().anyMatch(c -> c instanceof javax.net.ssl.SSLException)) {
+      why = "the TLS handshake failed (" + chain.stream().filter(c -> c instanceof javax.net.ssl.SSLException)
+          .findFirst().orElseThrow().getMessage() + ")";
+    } else if (chain.stream().anyMatch(c -> c instanceof java.net.http.HttpConnectTimeoutException)) {
+      why = "the connection timed out (a firewall, or the wrong port?)";
+    } else if (chain.stream().anyMatch(c -> c instanceof java.net.http.HttpTimeoutException)) {
+      why = "it did not answer in time";
+    } else if (chain.stream().anyMatch(c -> c instanceof java.net.NoRouteToHostException)) {
+      why = "there is no route to it";
+    } else if (chain.stream().anyMatch(c -> c instanceof java.net.ConnectException)) {
+      why = "the connection was refused (nothing listens on that port?)";
+    }
+    if (why == null) {
+      why = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+    }
+    return new LoginFailedException("cannot reach " + registry.key() + " at " + registry.base() + ": " + why);
   }
 
   private TokenAnswer fetchToken(TokenCache.Key key) throws Exception {
@@ -440,32 +467,41 @@ public final class CredentialService {
     }
   }
 
-  /** The pattern index of the vault version it was built for; rebuilt when the vault changed since. */
-  private volatile IndexedVersion patterns = new IndexedVersion(null, PatternIndex.EMPTY);
-
-  private record IndexedVersion(Object version, PatternIndex index) {}
-
   /**
-   * The most specific pattern key that serves {@code server}, from the index of the vault as it is
-   * now. The index is rebuilt on the writing thread after each change (so the lookups on the event
-   * loop find it ready), or here when a lookup comes first.
+   * Counts the changes that can change the pattern index: a store, erase or source change of a key
+   * written as a pattern, and every unlock. The index is rebuilt when it was built at another count,
+   * so a store of a plain server (most of them) costs the index nothing.
    */
+  private final java.util.concurrent.atomic.AtomicLong patternChanges = new java.util.concurrent.atomic.AtomicLong();
+  private volatile IndexedVersion patterns = new IndexedVersion(-1, PatternIndex.EMPTY);
+
+  private record IndexedVersion(long changes, PatternIndex index) {}
+
+  /** The most specific pattern key that serves {@code server}, from the index of the vault as it is now. */
   private Optional<PatternIndex.Entry> mostSpecificPattern(String server, boolean pathsOnly) throws VaultLockedException {
     return currentPatterns().mostSpecific(server, pathsOnly);
   }
 
   private PatternIndex currentPatterns() throws VaultLockedException {
-    Object version = vault.version();
+    long changes = patternChanges.get();
     IndexedVersion indexed = patterns;
-    if (indexed.version() != version) {
-      indexed = new IndexedVersion(version, PatternIndex.of(vault.list().keySet(), vault.sources().keySet()));
+    if (indexed.changes() != changes) {
+      indexed = new IndexedVersion(changes, PatternIndex.of(vault.list().keySet(), vault.sources().keySet()));
       patterns = indexed;
     }
     return indexed.index();
   }
 
-  /** After a change: the index for the new version, built here on the writing thread. */
-  private void reindex() {
+  /**
+   * After a change to {@code key} (null: any, as an unlock): where it may change the index, the
+   * index is rebuilt here, on the writing thread, before the change is acknowledged, so that the
+   * lookups on the event loop find it ready.
+   */
+  private void reindex(String key) {
+    if (key != null && !RegistryPattern.looksLikeOne(key)) {
+      return;
+    }
+    patternChanges.incrementAndGet();
     try {
       currentPatterns();
     } catch (VaultLockedException lockedMeanwhile) {
@@ -480,8 +516,11 @@ public final class CredentialService {
   }
 
 
-  /** Adds (or replaces) the source for {@code registry}, durably. */
-  public CompletableFuture<Void> addSource(Caller caller, String registry, SourceDefinition definition) {
+  /**
+   * Adds (or replaces) the source for {@code registry}, durably; completes with a warning for the
+   * caller (its program is not there to run yet), or null.
+   */
+  public CompletableFuture<String> addSource(Caller caller, String registry, SourceDefinition definition) {
     InvalidRequestException invalid = RequestLimits.checkServer(registry);
     if (invalid != null) {
       return refused(caller, "source_add", registry, invalid);
@@ -490,9 +529,9 @@ public final class CredentialService {
     return audited(caller, "source_add", registry, async(writes, () -> {
       vault.putSource(registry, Sources.encode(definition));
       sources.forget(registry);
-      reindex();
+      reindex(registry);
       LOG.info("source for " + registry + " added (" + caller + ")");
-      return null;
+      return definition.missingProgram(System.getenv("PATH"));
     }));
   }
 
@@ -523,7 +562,7 @@ public final class CredentialService {
     return audited(caller, "source_remove", registry, async(writes, () -> {
       vault.removeSource(registry);
       sources.forget(registry);
-      reindex();
+      reindex(registry);
       return null;
     }));
   }
@@ -571,7 +610,7 @@ public final class CredentialService {
   }
 
   private CompletableFuture<Void> storeUnaudited(String server, Credential credential) {
-    return batcher.submit(new Vault.Put(server, credential)).whenComplete((done, failure) -> reindex());
+    return batcher.submit(new Vault.Put(server, credential)).whenComplete((done, failure) -> reindex(server));
   }
 
   public CompletableFuture<Void> erase(Caller caller, String server) {
@@ -583,7 +622,7 @@ public final class CredentialService {
       return audited(caller, "erase", server, CompletableFuture.failedFuture(new ShareForbiddenException("an erase")));
     }
     usable();
-    return audited(caller, "erase", server, batcher.submit(new Vault.Remove(server)).whenComplete((done, failure) -> reindex()));
+    return audited(caller, "erase", server, batcher.submit(new Vault.Remove(server)).whenComplete((done, failure) -> reindex(server)));
   }
 
   /** Time left before the vault locks by itself, per TTL (null: off, or locked already). */

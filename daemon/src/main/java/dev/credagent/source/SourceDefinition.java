@@ -63,10 +63,35 @@ public record SourceDefinition(List<String> argv, String helper, String username
     return helper != null;
   }
 
-  /** How `source list` shows it: never the environment's values. */
+  /**
+   * Null when the program this source runs is there to run (an absolute path, or a name on
+   * {@code path}, the daemon's PATH); else what to tell whoever adds it: a warning, since it may be
+   * installed later.
+   */
+  public String missingProgram(String path) {
+    String program = argv.getFirst();
+    if (ProcessGroup.resolve(program, path).isPresent()) {
+      return null;
+    }
+    return program + (program.contains("/") ? " is not an executable file" : " is not on the daemon's PATH ("
+        + path + ")") + ": the source will fail until it is there";
+  }
+
+  /**
+   * How `source list` shows it: the command as a shell would take it back (a word with a space or
+   * a quote is quoted, so {@code sh -c 'echo pw'} reads as it was given); never the environment's values.
+   */
   public String describe() {
-    return (isHelper() ? "helper " + helper : "exec " + String.join(" ", argv) + " (username " + username + ")")
+    return (isHelper() ? "helper " + helper
+        : "exec " + String.join(" ", argv.stream().map(SourceDefinition::quoted).toList()) + " (username " + username + ")")
         + ", ttl " + ttl.toSeconds() + " s" + (env.isEmpty() ? "" : ", env " + String.join(",", env.keySet()));
+  }
+
+  private static String quoted(String word) {
+    if (!word.isEmpty() && word.chars().allMatch(c -> Character.isLetterOrDigit(c) || "-_./=:,@%+".indexOf(c) >= 0)) {
+      return word;
+    }
+    return "'" + word.replace("'", "'\\''") + "'";
   }
 
   String encode() {

@@ -77,7 +77,12 @@ public final class SourceRunner {
         ProcessGroup.kill(process); // what it left behind holds its output open: it is done, so are they
       }
       if (process.exitValue() != 0) {
-        throw new SourceFailedException(name + " exited with " + process.exitValue() + firstLine(err.afterExit()));
+        // A credential helper says what went wrong on stdout (the helper protocol's rule); a command on stderr.
+        byte[] said = err.afterExit();
+        if (source.isHelper() && firstLine(said).isEmpty()) {
+          said = stdout;
+        }
+        throw new SourceFailedException(name + " exited with " + process.exitValue() + firstLine(said));
       }
       if (stdout.length > MAX_OUTPUT) {
         throw new SourceFailedException(name + " printed more than " + MAX_OUTPUT / 1024 + " KiB");

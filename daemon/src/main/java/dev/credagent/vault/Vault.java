@@ -431,7 +431,7 @@ public final class Vault {
   public synchronized void removeSource(String registry) throws VaultException, IOException {
     Session open = requireUnlocked();
     if (!open.sources().containsKey(registry)) {
-      throw new CredentialNotFoundException(registry);
+      throw CredentialNotFoundException.noSource(registry);
     }
     Map<String, String> next = new HashMap<>(open.sources());
     String gone = next.remove(registry);
