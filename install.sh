@@ -39,8 +39,15 @@ jdk=$("$here/.mvn/find-jdk")
 mkdir -p "$prefix"
 prefix=$(cd "$prefix" && pwd -P)
 
-echo "building with $jdk ..."
+# Was a daemon of an earlier install running? Then it keeps running the old code until restarted.
+running_before=
+if [ -x "$prefix/bin/credagent" ]; then
+  running_before=$(CREDAGENT_AUTOSTART=0 "$prefix/bin/credagent" status --json 2>/dev/null | sed -n 's/.*"pid":\([0-9]*\).*/\1/p' || true)
+fi
+
+echo "building with $jdk (a minute or so: the Java parts, then the native programs) ..."
 (cd "$here" && ./mvnw -q -B -DskipTests package)
+echo "making a trimmed Java runtime for credagent (jlink) ..."
 
 dist=$here/client-cli/target/dist
 lib=$prefix/lib/credagent
@@ -63,8 +70,12 @@ rm -rf "$lib.old"
 # daemon answers in half the time, and the JVM CLI, which the same cache serves, starts faster.
 # 35 MiB; --small leaves it out.
 if [ "$aot" = 1 ]; then
+  echo "training the AOT cache that halves the daemon's start ..."
   "$here/.mvn/train-aot" "$lib" "$dist/bin/credagent" || echo "note: no AOT cache was made; credagent will start slower"
 fi
+# Every installed file readable by all, as a package's would be: under a system-wide prefix the
+# JVM of every other user maps the AOT cache and reads the jars (it was made 0600).
+chmod -R u+rwX,go+rX,go-w "$lib"
 
 
 mkdir -p "$prefix/bin"
@@ -80,15 +91,43 @@ fi
 
 # The daemon derives keys with libargon2 where it can (memory outside the JVM's heap); without
 # it, Bouncy Castle's Java Argon2 works too, slower and holding more memory.
-if ! { ldconfig -p 2>/dev/null | grep -q 'libargon2\.so\.1' || [ -e /opt/homebrew/lib/libargon2.1.dylib ] || [ -e /usr/local/lib/libargon2.1.dylib ]; }; then
+# Looked for where the daemon's dlopen("libargon2.so.1") finds it: the loader's cache (ldconfig
+# lives in /sbin, off a normal user's PATH), then the default directories; macOS: Homebrew's.
+have_argon2() {
+  local ldconfig dir
+  for ldconfig in "$(command -v ldconfig 2>/dev/null || true)" /sbin/ldconfig /usr/sbin/ldconfig; do
+    if [ -n "$ldconfig" ] && [ -x "$ldconfig" ] && "$ldconfig" -p 2>/dev/null | grep -q 'libargon2\.so\.1'; then
+      return 0
+    fi
+  done
+  for dir in /lib /usr/lib /lib64 /usr/lib64 /lib/*-linux-gnu /usr/lib/*-linux-gnu /opt/homebrew/lib /usr/local/lib; do
+    if [ -e "$dir/libargon2.so.1" ] || [ -e "$dir/libargon2.1.dylib" ]; then
+      return 0
+    fi
+  done
+  return 1
+}
+if ! have_argon2; then
   echo "note: libargon2 was not found; install it (Debian/Ubuntu: apt-get install libargon2-1; macOS: brew install argon2) for a smaller, faster daemon"
 fi
 
 echo "installed credagent into $prefix (bin/credagent$([ -x "$helper" ] && echo ', bin/docker-credential-agent'))"
 case ":$PATH:" in
   *":$prefix/bin:"*) ;;
-  *) echo "note: $prefix/bin is not on your PATH" ;;
+  *)
+    echo "note: $prefix/bin is not on your PATH; add it, then open a new shell:"
+    case $(basename "${SHELL:-sh}") in
+      zsh) echo "  echo 'export PATH=\"$prefix/bin:\$PATH\"' >> ~/.zshrc" ;;
+      fish) echo "  fish_add_path $prefix/bin" ;;
+      bash) echo "  echo 'export PATH=\"$prefix/bin:\$PATH\"' >> ~/.bashrc" ;;
+      *) echo "  echo 'export PATH=\"$prefix/bin:\$PATH\"' >> ~/.profile" ;;
+    esac
+    ;;
 esac
+if [ -n "$running_before" ]; then
+  echo "note: the credagent daemon started before this install (pid $running_before) still runs the old version;"
+  echo "  restart it with \`credagent stop\` (the next command starts the new one; unlock again then)"
+fi
 if [ "$setup" = 1 ]; then
   # Points docker (and podman, buildah, skopeo) at credagent, moves the plaintext in their
   # auth files into the vault, and installs the systemd or launchd service where one runs.
