@@ -29,6 +29,11 @@ class DurabilityIT {
         AtomicInteger acknowledged = new AtomicInteger();
         int base = total;
         CompletableFuture<Void> burst = CompletableFuture.runAsync(() -> storeUntilCut(agent, base, acknowledged));
+        // From the first acknowledged store on (on a loaded machine the first may take longer than 40 ms).
+        long firstAck = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (acknowledged.get() == 0 && System.nanoTime() < firstAck) {
+          Thread.sleep(1);
+        }
         Thread.sleep(killAfterMillis);
         daemon.destroyForcibly(); // SIGKILL: no shutdown hook, no flush
         daemon.waitFor(10, TimeUnit.SECONDS);
