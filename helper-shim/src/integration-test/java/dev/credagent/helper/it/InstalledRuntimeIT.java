@@ -73,8 +73,8 @@ class InstalledRuntimeIT {
     Run unlock = agent.run(List.of(prefix.resolve("bin/credagent").toString(), "unlock", "--passphrase-stdin"), "pw\n");
     unlock.requireSuccess();
     agent.env().remove("JAVA_TOOL_OPTIONS");
-    assertEquals(prefix.resolve("lib/credagent/runtime/bin/java").toRealPath(),
-        Path.of("/proc/" + agent.daemonPid() + "/exe").toRealPath(), "the daemon runs on the installed runtime");
+    assertEquals(prefix.resolve("lib/credagent/runtime/bin/java").toRealPath(), daemonProgram(agent.daemonPid()),
+        "the daemon runs on the installed runtime");
     String loaded = Files.readString(classes);
     assertTrue(loaded.contains("dev.credagent.daemon.Daemon"), "the log is the daemon's");
     assertFalse(loaded.contains("org.bouncycastle"), "no Bouncy Castle class at start");
@@ -91,5 +91,23 @@ class InstalledRuntimeIT {
         registry.host()).requireSuccess().stdout());
     assertEquals("alice", got.path("Username").asText());
     assertEquals("s3cret-tls", got.path("Secret").asText());
+  }
+
+  /**
+   * The program the daemon runs: its /proc exe link where we may read it (root: the daemon is not
+   * dumpable, so its own user may not), else the first word of its command line, which is
+   * readable by all.
+   */
+  private static Path daemonProgram(long pid) throws Exception {
+    try {
+      return Path.of("/proc/" + pid + "/exe").toRealPath();
+    } catch (java.io.IOException | SecurityException notDumpable) {
+      byte[] cmdline = Files.readAllBytes(Path.of("/proc/" + pid + "/cmdline"));
+      int end = 0;
+      while (end < cmdline.length && cmdline[end] != 0) {
+        end++;
+      }
+      return Path.of(new String(cmdline, 0, end, java.nio.charset.StandardCharsets.UTF_8)).toRealPath();
+    }
   }
 }
