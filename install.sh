@@ -13,22 +13,25 @@ set -euo pipefail
 
 usage() {
   cat <<USAGE
-usage: ./install.sh [--prefix DIR] [--no-setup] [--small]
+usage: ./install.sh [--prefix DIR] [--no-setup] [--small] [--no-build]
   --prefix DIR   install under DIR (default: ~/.local)
   --no-setup     install the programs only; do not run \`credagent setup\`
   --small        no AOT cache: 35 MiB less, and the daemon takes twice as long to start
+  --no-build     install what \`./mvnw -B -DskipTests package\` built already
 USAGE
 }
 
 prefix=${HOME}/.local
 setup=1
 aot=1
+build=1
 while [ $# -gt 0 ]; do
   case $1 in
     --prefix) [ $# -ge 2 ] || { usage >&2; exit 2; }; prefix=$2; shift 2 ;;
     --prefix=*) prefix=${1#--prefix=}; shift ;;
     --no-setup) setup=0; shift ;;
     --small) aot=0; shift ;;
+    --no-build) build=0; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "install.sh: unknown option '$1'" >&2; usage >&2; exit 2 ;;
   esac
@@ -45,8 +48,13 @@ if [ -x "$prefix/bin/credagent" ]; then
   running_before=$(CREDAGENT_AUTOSTART=0 "$prefix/bin/credagent" status --json 2>/dev/null | sed -n 's/.*"pid":\([0-9]*\).*/\1/p' || true)
 fi
 
-echo "building with $jdk (a minute or so: the Java parts, then the native programs) ..."
-(cd "$here" && ./mvnw -q -B -DskipTests package)
+if [ "$build" = 1 ]; then
+  echo "building with $jdk (a minute or so: the Java parts, then the native programs) ..."
+  (cd "$here" && ./mvnw -q -B -DskipTests package)
+elif [ ! -x "$here/client-cli/target/dist/bin/credagent" ]; then
+  echo "install.sh: --no-build, but nothing is built: run ./mvnw -B -DskipTests package first" >&2
+  exit 1
+fi
 echo "making a trimmed Java runtime for credagent (jlink) ..."
 
 dist=$here/client-cli/target/dist

@@ -21,7 +21,29 @@ public record CallerProcess(long pid, String exe, long parentPid, String parentE
     return new CallerProcess(caller.pid(), command(process), parent.map(ProcessHandle::pid).orElse(-1L), command(parent));
   }
 
+  /**
+   * Its executable as the kernel says; where that says nothing useful (a rootless buildah in its own
+   * user and mount namespaces reads as "/"), the first word of its command line, which is what the
+   * program says it is rather than what the kernel knows.
+   */
   private static String command(Optional<ProcessHandle> process) {
-    return process.flatMap(p -> p.info().command()).orElse(UNKNOWN);
+    String exe = process.flatMap(p -> p.info().command()).orElse(UNKNOWN);
+    if (exe.equals("/") || exe.equals(UNKNOWN)) {
+      return process.flatMap(CallerProcess::argv0).orElse(exe);
+    }
+    return exe;
+  }
+
+  private static Optional<String> argv0(ProcessHandle process) {
+    try {
+      byte[] cmdline = java.nio.file.Files.readAllBytes(java.nio.file.Path.of("/proc", Long.toString(process.pid()), "cmdline"));
+      int end = 0;
+      while (end < cmdline.length && end < 4096 && cmdline[end] != 0) {
+        end++;
+      }
+      return end == 0 ? Optional.empty() : Optional.of(new String(cmdline, 0, end, java.nio.charset.StandardCharsets.UTF_8));
+    } catch (java.io.IOException | RuntimeException unreadable) {
+      return Optional.empty(); // not Linux, or gone
+    }
   }
 }
