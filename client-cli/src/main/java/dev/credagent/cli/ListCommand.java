@@ -20,6 +20,9 @@ final class ListCommand implements Callable<Integer>, Relayable {
   @Option(names = "--json", description = "Print a JSON object of server to username.")
   boolean json;
 
+  @Option(names = "--erased", description = "List the erased credentials kept for `credagent restore` instead: when, and by which program.")
+  boolean erased;
+
   /** A key that serves many registries: written with a '*' or a path, and valid as a pattern. */
   private static boolean isPattern(String key) {
     try {
@@ -31,6 +34,9 @@ final class ListCommand implements Callable<Integer>, Relayable {
 
   @Override
   public Integer call() throws Exception {
+    if (erased) {
+      return listErased();
+    }
     JsonNode credentials = session.call(ClientRequest.op(Op.LIST)).path("credentials");
     if (json) {
       session.out().println(credentials);
@@ -44,6 +50,25 @@ final class ListCommand implements Callable<Integer>, Relayable {
     for (Map.Entry<String, JsonNode> entry : credentials.properties()) {
       session.out().printf("%-" + width + "s  %s%s%n", TerminalText.escape(entry.getKey()),
           TerminalText.escape(entry.getValue().asText()), isPattern(entry.getKey()) ? "  (pattern)" : "");
+    }
+    return ExitCode.OK;
+  }
+
+  private int listErased() throws Exception {
+    JsonNode kept = session.call(ClientRequest.op(Op.LIST).with("erased", "true")).path("erased");
+    if (json) {
+      session.out().println(kept);
+      return ExitCode.OK;
+    }
+    int width = "SERVER".length();
+    for (JsonNode entry : kept) {
+      width = Math.max(width, entry.path("server").asText().length());
+    }
+    session.out().printf("%-" + width + "s  %-20s  %s%n", "SERVER", "ERASED", "BY");
+    for (JsonNode entry : kept) {
+      String at = entry.path("at").asText();
+      session.out().printf("%-" + width + "s  %-20s  %s (username %s)%n", TerminalText.escape(entry.path("server").asText()),
+          at, TerminalText.escape(entry.path("by").asText()), TerminalText.escape(entry.path("username").asText()));
     }
     return ExitCode.OK;
   }

@@ -43,7 +43,9 @@ final class StatusCommand implements Callable<Integer>, Relayable {
       return ExitCode.OK;
     }
     String vault = status.path("locked").asBoolean()
-        ? ("absent".equals(status.path("vault").asText()) ? "none yet (`credagent unlock` creates one)" : "locked")
+        ? ("absent".equals(status.path("vault").asText()) ? "none yet (`credagent unlock` creates one)" : "locked"
+            + (status.has("refusedWhileLocked") ? "; " + status.path("refusedWhileLocked").asInt()
+                + " request(s) refused while locked, the last from " + TerminalText.escape(status.path("lastRefused").asText()) : ""))
         : "unlocked, " + status.path("credentials").asInt() + " credential(s)" + autoLock(status);
     session.out().printf("daemon:  running (pid %d, up %s, version %s)%nvault:   %s%nsocket:  %s%nhome:    %s%n",
         status.path("pid").asLong(), uptime(status.path("uptimeSeconds").asLong()), status.path("version").asText(),

@@ -12,6 +12,14 @@ import java.util.Optional;
 public record CallerProcess(long pid, String exe, long parentPid, String parentExe) {
   public static final String UNKNOWN = "unknown";
 
+  /**
+   * The program that wanted what was asked: the helper's parent (docker, podman) where the caller
+   * is docker-credential-agent, else the caller itself.
+   */
+  public String program() {
+    return exe.endsWith("/docker-credential-agent") || exe.endsWith("/docker-credential-agent-static") ? parentExe : exe;
+  }
+
   public static CallerProcess of(Caller caller) {
     if (caller.pid() <= 0) {
       return new CallerProcess(caller.pid(), UNKNOWN, -1, UNKNOWN);

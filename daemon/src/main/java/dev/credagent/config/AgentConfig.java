@@ -15,10 +15,19 @@ import java.util.Map;
  *     (gpg-agent's {@code default-cache-ttl})
  * @param maxTtl lock the vault this long after it was unlocked, however busy; zero: never
  *     (gpg-agent's {@code max-cache-ttl})
- * @param auditMaxBytes the audit log is rotated (one old file kept) when it grows past this
+ * @param auditMaxBytes the audit log is rotated (four old files kept) when it grows past this
+ * @param erasedTtl how long an erased credential is kept (encrypted in the vault, never served)
+ *     for {@code credagent restore}; zero: an erase deletes at once
  */
-public record AgentConfig(Duration idleTtl, Duration maxTtl, long auditMaxBytes) {
-  public static final AgentConfig DEFAULTS = new AgentConfig(Duration.ofHours(1), Duration.ofHours(8), 4L << 20);
+public record AgentConfig(Duration idleTtl, Duration maxTtl, long auditMaxBytes, Duration erasedTtl) {
+  public static final Duration DEFAULT_ERASED_TTL = Duration.ofDays(7);
+  public static final AgentConfig DEFAULTS =
+      new AgentConfig(Duration.ofHours(1), Duration.ofHours(8), 4L << 20, DEFAULT_ERASED_TTL);
+
+  /** The settings of before erased-ttl, which keeps its default. */
+  public AgentConfig(Duration idleTtl, Duration maxTtl, long auditMaxBytes) {
+    this(idleTtl, maxTtl, auditMaxBytes, DEFAULT_ERASED_TTL);
+  }
 
   public static final String FILE_NAME = "config.toml";
 
@@ -63,6 +72,7 @@ public record AgentConfig(Duration idleTtl, Duration maxTtl, long auditMaxBytes)
   public String toToml() {
     return "idle-ttl = \"" + Durations.format(idleTtl) + "\"\n"
         + "max-ttl = \"" + Durations.format(maxTtl) + "\"\n"
-        + "audit-max-size = \"" + Sizes.format(auditMaxBytes) + "\"\n";
+        + "audit-max-size = \"" + Sizes.format(auditMaxBytes) + "\"\n"
+        + "erased-ttl = \"" + Durations.format(erasedTtl) + "\"\n";
   }
 }

@@ -14,7 +14,7 @@ import java.util.regex.Pattern;
  * taken from a TOML library: see docs/design.md.
  */
 final class ConfigFile {
-  static final List<String> KEYS = List.of("idle-ttl", "max-ttl", "audit-max-size");
+  static final List<String> KEYS = List.of("idle-ttl", "max-ttl", "audit-max-size", "erased-ttl");
   private static final Pattern LINE =
       Pattern.compile("([A-Za-z0-9_-]+)\\s*=\\s*(?:\"([^\"\\\\]*)\"|([0-9]+))\\s*(?:#.*)?");
 
@@ -24,6 +24,7 @@ final class ConfigFile {
     Duration idle = AgentConfig.DEFAULTS.idleTtl();
     Duration max = AgentConfig.DEFAULTS.maxTtl();
     long auditMax = AgentConfig.DEFAULTS.auditMaxBytes();
+    Duration erased = AgentConfig.DEFAULTS.erasedTtl();
     Set<String> seen = new HashSet<>();
     String[] lines = text.split("\n", -1);
     for (int i = 0; i < lines.length; i++) {
@@ -48,13 +49,14 @@ final class ConfigFile {
         switch (key) {
           case "idle-ttl" -> idle = Durations.parse(value, null);
           case "max-ttl" -> max = Durations.parse(value, null);
+          case "erased-ttl" -> erased = Durations.parse(value, null);
           default -> auditMax = positive(Sizes.parse(value));
         }
       } catch (IllegalArgumentException | NullPointerException e) {
         throw new ConfigException(where + key + ": " + (e.getMessage() != null ? e.getMessage() : "a value is needed"));
       }
     }
-    return new AgentConfig(idle, max, auditMax);
+    return new AgentConfig(idle, max, auditMax, erased);
   }
 
   private static long positive(long size) {

@@ -95,7 +95,8 @@ public final class Operations implements RequestHandler {
         case PING -> now(request, r -> Response.ok().with("version", AgentVersion.VALUE));
         case STATUS -> now(request, r -> status());
         case GET -> get(caller, request);
-        case LIST -> now(request, r -> Response.ok().with("credentials", service.list(caller)));
+        case LIST -> now(request, r -> "true".equals(r.optional("erased", "false"))
+            ? Response.ok().with("erased", erased(caller)) : Response.ok().with("credentials", service.list(caller)));
         case LOCK -> now(request, r -> {
           service.lock(caller);
           return Response.ok();
@@ -103,7 +104,8 @@ public final class Operations implements RequestHandler {
         case STOP -> now(request, r -> Response.ok().afterSent(stop));
         case UNLOCK -> unlock(caller, request);
         case STORE -> store(caller, request).thenApply(done -> Response.ok());
-        case ERASE -> service.erase(caller, request.require("server")).thenApply(done -> Response.ok());
+        case ERASE -> erase(caller, request);
+        case RESTORE -> service.restore(caller, request.require("server")).thenApply(done -> Response.ok());
         case LOGIN -> login(caller, request);
         case TOKEN -> token(caller, request);
         case SOURCE_ADD -> service.addSource(caller, key(request, request.require("registry")), source(request))
@@ -150,6 +152,28 @@ public final class Operations implements RequestHandler {
     return false;
   }
 
+  /** {@code server}, or with {@code "purge": "true"} and {@code "all": "true"} every erased credential. */
+  private CompletableFuture<Response> erase(Caller caller, Request request) throws ProtocolException {
+    boolean purge = "true".equals(request.optional("purge", "false"));
+    if ("true".equals(request.optional("all", "false"))) {
+      if (!purge) {
+        throw new ProtocolException(ErrorCode.BAD_REQUEST, "'all' goes with 'purge': erase credentials one by one");
+      }
+      return service.purgeErased(caller).thenApply(count -> Response.ok().with("purged", count));
+    }
+    return service.erase(caller, request.require("server"), purge).thenApply(done -> Response.ok());
+  }
+
+  /** The erased credentials kept, as {@code [{"server","username","at","by"}]}, newest first. */
+  private static List<Map<String, String>> erased(CredentialService service, Caller caller) throws VaultException {
+    return service.erased(caller).stream().map(e -> Map.of("server", e.server(), "username", e.username(),
+        "at", e.at().toString(), "by", e.by())).toList();
+  }
+
+  private List<Map<String, String>> erased(Caller caller) throws VaultException {
+    return erased(service, caller);
+  }
+
   /** {@code socket} (empty: a new one beside the daemon's), {@code registries} (newline-separated patterns), {@code ttl}. */
   private Response share(Caller caller, Request request) throws ProtocolException {
     if (shares == null) {
@@ -186,6 +210,11 @@ public final class Operations implements RequestHandler {
     Response response = Response.ok()
         .with("locked", !vault.unlocked())
         .with("vault", vault.exists() ? "present" : "absent");
+    dev.credagent.service.LockedRefusals.Seen refused = service.refusedWhileLocked();
+    if (!vault.unlocked() && refused.count() > 0) {
+      response.with("refusedWhileLocked", refused.count())
+          .with("lastRefused", refused.lastProgram() + " at " + refused.lastAt().truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+    }
     if (vault.credentials() != null) {
       response.with("credentials", vault.credentials());
       if (left.idle() != null) {

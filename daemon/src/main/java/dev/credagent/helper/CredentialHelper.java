@@ -46,11 +46,11 @@ public final class CredentialHelper implements RelayHandler {
     try {
       reply = switch (action) {
         case "get" -> get(caller, input);
-        case "list" -> CompletableFuture.completedFuture(new RelayReply(0, HelperResponse.list(service.list(caller))));
+        case "list" -> CompletableFuture.completedFuture(new RelayReply(0, HelperResponse.list(servers(service.list(caller)))));
         case "version" -> CompletableFuture.completedFuture(
             RelayReply.line(0, "docker-credential-agent (credagent) " + AgentVersion.VALUE));
         case "store" -> store(caller, input).thenApply(done -> DONE);
-        case "erase" -> service.erase(caller, requireServerUrl(HelperRequest.parseServerUrl(input))).thenApply(done -> DONE);
+        case "erase" -> erase(caller, requireServerUrl(HelperRequest.parseServerUrl(input)));
         default -> CompletableFuture.completedFuture(RelayReply.line(1, USAGE));
       };
     } catch (HelperException | VaultException | RuntimeException | Error e) {
@@ -94,6 +94,47 @@ public final class CredentialHelper implements RelayHandler {
   }
 
   /** Upstream's one-line answers for every failure; an Error too, logged. */
+  /**
+   * What the helper's {@code list} names: the servers stored, not the patterns. A client that
+   * logs out of every registry it is listed ({@code podman logout --all} erases each) must not erase
+   * the patterns, which are no registry's login of their own.
+   */
+  private static java.util.Map<String, String> servers(java.util.Map<String, String> all) {
+    java.util.Map<String, String> servers = new java.util.LinkedHashMap<>();
+    all.forEach((key, username) -> {
+      if (!isPattern(key)) {
+        servers.put(key, username);
+      }
+    });
+    return servers;
+  }
+
+  /**
+   * A helper's erase is of one registry's login: a pattern is not one, and is left alone. Nothing
+   * stored for the server is answered as done, not as docker-credential-helpers' "credentials not
+   * found": podman 4.3, skopeo 1.9 and buildah 1.28 overflow their stack (go-multierror) on any
+   * error from a helper listed before containers-auth.json when they log out of a registry they
+   * are not logged in to, and a five-line fake helper shows the same; only success avoids it.
+   * docker asks a helper to erase only what its config.json says it is logged in to, so its
+   * logout is unchanged (PodmanIT and RealClientsIT run both).
+   */
+  private CompletableFuture<RelayReply> erase(Caller caller, String server) {
+    if (isPattern(server)) {
+      return CompletableFuture.completedFuture(DONE);
+    }
+    return service.erase(caller, server).thenApply(done -> DONE).exceptionallyCompose(failure ->
+        CredentialService.cause(failure) instanceof CredentialNotFoundException
+            ? CompletableFuture.completedFuture(DONE) : CompletableFuture.failedFuture(failure));
+  }
+
+  private static boolean isPattern(String key) {
+    try {
+      return dev.credagent.registry.RegistryPattern.looksLikeOne(key) && dev.credagent.registry.RegistryPattern.of(key).isPresent();
+    } catch (IllegalArgumentException notOne) {
+      return false;
+    }
+  }
+
   private static RelayReply error(Throwable failure) {
     return switch (failure) {
       case HelperException e -> RelayReply.line(1, e.getMessage());

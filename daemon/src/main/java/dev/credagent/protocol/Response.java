@@ -135,6 +135,13 @@ public final class Response implements AutoCloseable {
         }
         json.writeEndObject();
       }
+      case java.util.List<?> list -> {
+        json.writeStartArray();
+        for (Object element : list) {
+          writeValue(json, element);
+        }
+        json.writeEndArray();
+      }
       default -> throw new IllegalArgumentException("no JSON form for " + value.getClass());
     }
   }

@@ -23,15 +23,27 @@ public final class PatternIndex {
   public static final Comparator<Entry> MOST_SPECIFIC_FIRST =
       Comparator.comparing(Entry::pattern, RegistryPattern.MOST_SPECIFIC_FIRST).thenComparing(Entry::source);
 
-  public static final PatternIndex EMPTY = new PatternIndex(Map.of(), List.of());
+  public static final PatternIndex EMPTY = new PatternIndex(Map.of(), List.of(), Map.of());
 
   /** HOST or HOST:PORT, then PATH, to the patterns written so. */
   private final Map<String, Map<String, List<Entry>>> literal;
   private final List<Entry> wildcard;
+  /**
+   * Keys written as another name of a registry ({@link ServerNames}) by the registry's own key:
+   * {@code https://reg.example.com/} under {@code reg.example.com}, {@code docker.io} under
+   * {@link ServerNames#HUB_KEY}. Credentials' keys only, in key order.
+   */
+  private final Map<String, List<String>> aliases;
 
-  private PatternIndex(Map<String, Map<String, List<Entry>>> literal, List<Entry> wildcard) {
+  private PatternIndex(Map<String, Map<String, List<Entry>>> literal, List<Entry> wildcard, Map<String, List<String>> aliases) {
     this.literal = literal;
     this.wildcard = wildcard;
+    this.aliases = aliases;
+  }
+
+  /** The keys stored under another name of the registry whose key is {@code key}, in key order; none: empty. */
+  public List<String> aliasesOf(String key) {
+    return aliases.getOrDefault(key, List.of());
   }
 
   /**
@@ -43,7 +55,14 @@ public final class PatternIndex {
     List<Entry> wildcard = new ArrayList<>();
     add(credentials, false, literal, wildcard);
     add(sources, true, literal, wildcard);
-    return new PatternIndex(literal, wildcard);
+    Map<String, List<String>> aliases = new HashMap<>();
+    for (String key : credentials) {
+      String registry = ServerNames.isHub(key) ? ServerNames.HUB_KEY : ServerNames.dockerHostname(key);
+      if (registry != null && !registry.equals(key)) {
+        aliases.computeIfAbsent(registry, r -> new ArrayList<>(1)).add(key);
+      }
+    }
+    return new PatternIndex(literal, wildcard, aliases);
   }
 
   private static void add(Iterable<String> keys, boolean source, Map<String, Map<String, List<Entry>>> literal,

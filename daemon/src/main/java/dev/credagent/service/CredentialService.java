@@ -14,6 +14,7 @@ import dev.credagent.registry.auth.TokenAnswer;
 import dev.credagent.registry.auth.TokenCache;
 import dev.credagent.registry.RegistryAddress;
 import dev.credagent.registry.PatternIndex;
+import dev.credagent.registry.ServerNames;
 import dev.credagent.registry.RegistryPattern;
 import dev.credagent.registry.RegistryLogin;
 import dev.credagent.source.SourceDefinition;
@@ -141,6 +142,7 @@ public final class CredentialService {
         AgentConfig settings = config.current();
         Vault.Unlocked outcome = deriving(() -> vault.unlock(passphrase, locksSeen));
         throttle.succeeded();
+        refusedWhileLocked.clear();
         reindex(null); // here, not on the event loop at the first lookup
         autoLock.unlocked(ttl.idle() != null ? ttl.idle() : settings.idleTtl(),
             ttl.max() != null ? ttl.max() : settings.maxTtl());
@@ -436,6 +438,10 @@ public final class CredentialService {
     if (vault.source(server) != null) {
       return new Resolved(server, true);
     }
+    Resolved another = anotherName(server);
+    if (another != null) {
+      return another;
+    }
     String host = hostOf(server);
     Optional<PatternIndex.Entry> pattern = mostSpecificPattern(server, !host.equals(server));
     if (pattern.isPresent()) {
@@ -449,6 +455,29 @@ public final class CredentialService {
     } catch (CredentialNotFoundException notForHost) {
       throw new CredentialNotFoundException(server);
     }
+  }
+
+  /**
+   * The credential stored under another name of {@code server}'s registry ({@link ServerNames}):
+   * Docker Hub's key for any of Hub's names, docker's key for a URL ({@code https://reg/} is
+   * {@code reg}), or a key written as a URL for the registry {@code server} names; null where none is.
+   */
+  private Resolved anotherName(String server) throws VaultLockedException {
+    String registry = ServerNames.isHub(server) ? ServerNames.HUB_KEY : ServerNames.dockerHostname(server);
+    if (registry != null && !registry.equals(server)) {
+      if (vault.list().containsKey(registry)) {
+        return new Resolved(registry, false);
+      }
+      if (vault.source(registry) != null) {
+        return new Resolved(registry, true);
+      }
+    }
+    for (String alias : currentPatterns().aliasesOf(registry != null ? registry : server)) {
+      if (!alias.equals(server) && vault.list().containsKey(alias)) {
+        return new Resolved(alias, false);
+      }
+    }
+    return null;
   }
 
   /** The credential under a resolved key: a copy from memory, or its source's. */
@@ -486,20 +515,21 @@ public final class CredentialService {
     long changes = patternChanges.get();
     IndexedVersion indexed = patterns;
     if (indexed.changes() != changes) {
-      indexed = new IndexedVersion(changes, PatternIndex.of(vault.list().keySet(), vault.sources().keySet()));
+      indexed = new IndexedVersion(changes, PatternIndex.of(live().keySet(), vault.sources().keySet()));
       patterns = indexed;
     }
     return indexed.index();
   }
 
   /**
-   * After a change to {@code key} (null: any, as an unlock): where it may change the index, the
+   * After a change to {@code key} (null: any, as an unlock): where it may change the index (a
+   * pattern, or another name of a registry: Docker Hub's, a URL), the
    * index is rebuilt here, on the writing thread, before the change is acknowledged, so that the
    * lookups on the event loop find it ready.
    */
   private void reindex(String key) {
-    if (key != null && !RegistryPattern.looksLikeOne(key)) {
-      return;
+    if (key != null && !RegistryPattern.looksLikeOne(key) && !ServerNames.isHub(key) && ServerNames.dockerHostname(key) == null) {
+      return; // a plain server's key: in no index
     }
     patternChanges.incrementAndGet();
     try {
@@ -571,7 +601,7 @@ public final class CredentialService {
   public Map<String, String> list(Caller caller) throws VaultLockedException {
     usable();
     try {
-      Map<String, String> listed = caller.share() == null ? vault.list() : within(caller.share(), vault.list());
+      Map<String, String> listed = caller.share() == null ? live() : within(caller.share(), live());
       audit(caller, "list", null, "ok");
       return listed;
     } catch (VaultLockedException e) {
@@ -606,6 +636,22 @@ public final class CredentialService {
       return audited(caller, "store", server, CompletableFuture.failedFuture(new ShareForbiddenException("a store")));
     }
     usable();
+    if (ServerNames.isHub(server)) {
+      // One Docker Hub login under all its names: stored under docker's key, the other names' keys gone.
+      List<String> others;
+      try {
+        others = currentPatterns().aliasesOf(ServerNames.HUB_KEY).stream().filter(alias -> !alias.equals(ServerNames.HUB_KEY)).toList();
+      } catch (VaultLockedException locked) {
+        credential.secret().destroy();
+        return audited(caller, "store", server, CompletableFuture.failedFuture(locked));
+      }
+      CompletableFuture<Void> stored = storeUnaudited(ServerNames.HUB_KEY, credential);
+      for (String alias : others) {
+        stored = stored.thenCompose(done -> batcher.submit(new Vault.Remove(alias))
+            .exceptionally(goneMeanwhile -> null).whenComplete((gone, failure) -> reindex(alias)));
+      }
+      return audited(caller, "store", server, stored);
+    }
     return audited(caller, "store", server, storeUnaudited(server, credential));
   }
 
@@ -613,7 +659,26 @@ public final class CredentialService {
     return batcher.submit(new Vault.Put(server, credential)).whenComplete((done, failure) -> reindex(server));
   }
 
+  /** The credentials a client may be served or shown: every key but the erased ones ({@link ErasedKey}, which sort first). */
+  private Map<String, String> live() throws VaultLockedException {
+    return vault.list(LIVE_FROM, null);
+  }
+
+  /** The first key that is not an erased credential's: client keys never begin with a control character. */
+  private static final String LIVE_FROM = "\u0002";
+
   public CompletableFuture<Void> erase(Caller caller, String server) {
+    return erase(caller, server, false);
+  }
+
+  /**
+   * Erases the credential {@code server} names (under any of its registry's names: Docker Hub's
+   * under all of them) and keeps it, encrypted in the vault and never served, for {@code
+   * erased-ttl}, so that {@link #restore} can bring it back; with {@code purge} (or an
+   * {@code erased-ttl} of 0), deletes it at once. Patterns and sources are never erased by a name
+   * that only resolves to them.
+   */
+  public CompletableFuture<Void> erase(Caller caller, String server, boolean purge) {
     InvalidRequestException invalid = RequestLimits.checkServer(server);
     if (invalid != null) {
       return refused(caller, "erase", server, invalid);
@@ -622,7 +687,122 @@ public final class CredentialService {
       return audited(caller, "erase", server, CompletableFuture.failedFuture(new ShareForbiddenException("an erase")));
     }
     usable();
-    return audited(caller, "erase", server, batcher.submit(new Vault.Remove(server)).whenComplete((done, failure) -> reindex(server)));
+    CallerProcess who = callers.get(caller, CallerProcess::of);
+    return audited(caller, purge ? "purge" : "erase", server, async(writes, () -> {
+      List<String> keys = erasable(server);
+      if (keys.isEmpty()) {
+        throw new CredentialNotFoundException(server);
+      }
+      Duration keep = purge ? Duration.ZERO : config.current().erasedTtl();
+      java.time.Instant now = clock.instant();
+      List<Vault.Change> changes = new ArrayList<>();
+      for (String key : keys) {
+        if (!keep.isZero()) {
+          changes.add(new Vault.Put(new ErasedKey(key, now, who.program()).key(), vault.get(key)));
+        }
+        changes.add(new Vault.Remove(key));
+      }
+      changes.addAll(expired(now, keep.isZero() ? config.current().erasedTtl() : keep));
+      vault.apply(changes);
+      keys.forEach(this::reindex);
+      LOG.info((keep.isZero() ? "purged " : "erased ") + String.join(", ", keys) + " (" + caller + ")");
+      return null;
+    }));
+  }
+
+  /**
+   * The keys an erase of {@code server} takes: every key of Docker Hub's for one of its names;
+   * else the exact key, or the one stored under another name of its registry. Never a pattern or a
+   * source: a literal name that only a pattern serves erases nothing.
+   */
+  private List<String> erasable(String server) throws VaultLockedException {
+    Map<String, String> live = live();
+    if (ServerNames.isHub(server)) {
+      List<String> keys = new ArrayList<>();
+      if (live.containsKey(ServerNames.HUB_KEY)) {
+        keys.add(ServerNames.HUB_KEY);
+      }
+      currentPatterns().aliasesOf(ServerNames.HUB_KEY).stream().filter(live::containsKey).forEach(keys::add);
+      return keys;
+    }
+    if (live.containsKey(server)) {
+      return List.of(server);
+    }
+    Resolved another = anotherName(server);
+    return another == null || another.source() ? List.of() : List.of(another.key());
+  }
+
+  /** Removals of the erased credentials kept longer than {@code keep}. */
+  private List<Vault.Change> expired(java.time.Instant now, Duration keep) throws VaultLockedException {
+    List<Vault.Change> gone = new ArrayList<>();
+    for (String key : vault.list(ErasedKey.FIRST, LIVE_FROM).keySet()) {
+      ErasedKey.parse(key).filter(erased -> !erased.at().plus(keep).isAfter(now))
+          .ifPresent(erased -> gone.add(new Vault.Remove(key)));
+    }
+    return gone;
+  }
+
+  /** An erased credential, as {@code list --erased} shows it. */
+  public record ErasedCredential(String server, String username, java.time.Instant at, String by) {}
+
+  /** The erased credentials kept now, newest first. */
+  public List<ErasedCredential> erased(Caller caller) throws VaultLockedException {
+    usable();
+    if (caller.share() != null) {
+      return List.of();
+    }
+    List<ErasedCredential> kept = new ArrayList<>();
+    vault.list(ErasedKey.FIRST, LIVE_FROM).forEach((key, username) -> ErasedKey.parse(key)
+        .ifPresent(erased -> kept.add(new ErasedCredential(erased.server(), username, erased.at(), erased.by()))));
+    kept.sort(Comparator.comparing(ErasedCredential::at).reversed());
+    return kept;
+  }
+
+  /** Brings back the credential last erased for {@code server} (any of its registry's names), as it was. */
+  public CompletableFuture<Void> restore(Caller caller, String server) {
+    InvalidRequestException invalid = RequestLimits.checkServer(server);
+    if (invalid != null) {
+      return refused(caller, "restore", server, invalid);
+    }
+    if (caller.share() != null) {
+      return audited(caller, "restore", server, CompletableFuture.failedFuture(new ShareForbiddenException("a restore")));
+    }
+    usable();
+    String wanted = ServerNames.isHub(server) ? ServerNames.HUB_KEY : server;
+    return audited(caller, "restore", server, async(writes, () -> {
+      ErasedKey newest = null;
+      for (String key : vault.list(ErasedKey.FIRST, LIVE_FROM).keySet()) {
+        ErasedKey erased = ErasedKey.parse(key).orElse(null);
+        if (erased != null && (erased.server().equals(wanted) || ServerNames.isHub(erased.server()) && wanted.equals(ServerNames.HUB_KEY))
+            && (newest == null || erased.at().isAfter(newest.at()))) {
+          newest = erased;
+        }
+      }
+      if (newest == null) {
+        throw new CredentialNotFoundException(server + " among the erased credentials (credagent list --erased shows them)");
+      }
+      String key = ServerNames.isHub(newest.server()) ? ServerNames.HUB_KEY : newest.server();
+      vault.apply(List.of(new Vault.Put(key, vault.get(newest.key())), new Vault.Remove(newest.key())));
+      reindex(key);
+      LOG.info("restored " + key + " (" + caller + ")");
+      return null;
+    }));
+  }
+
+  /** Deletes every erased credential at once ({@code credagent erase --purge --all}); how many there were. */
+  public CompletableFuture<Integer> purgeErased(Caller caller) {
+    if (caller.share() != null) {
+      return audited(caller, "purge", null, CompletableFuture.failedFuture(new ShareForbiddenException("a purge")));
+    }
+    usable();
+    return audited(caller, "purge", null, async(writes, () -> {
+      List<Vault.Change> all = new ArrayList<>();
+      vault.list(ErasedKey.FIRST, LIVE_FROM).keySet().forEach(key -> all.add(new Vault.Remove(key)));
+      if (!all.isEmpty()) {
+        vault.apply(all);
+      }
+      return all.size();
+    }));
   }
 
   /** Time left before the vault locks by itself, per TTL (null: off, or locked already). */
@@ -650,12 +830,28 @@ public final class CredentialService {
   /** The same, naming the key that served the request and the scopes it asked. */
   private <T> CompletableFuture<T> audited(Caller caller, String op, String server, AuditLog.Served served,
       CompletableFuture<T> outcome) {
+    outcome.whenComplete((done, failure) -> {
+      if (failure != null && cause(failure) instanceof VaultLockedException && !caller.equals(Caller.self())) {
+        refusedWhileLocked.refused(callers.get(caller, CallerProcess::of).program(), clock.instant());
+      }
+    });
     if (!audit.enabled()) {
       return outcome;
     }
     CallerProcess who = callers.get(caller, CallerProcess::of);
     return outcome.whenComplete((done, failure) ->
         audit.record(op, server, who, shareOf(caller), served, failure == null ? "ok" : outcome(cause(failure))));
+  }
+
+  /**
+   * The requests refused since the vault was last locked, for {@code status}: docker hides the
+   * helper's "locked" ("no basic auth credentials"), so a user whose pull failed sees why there.
+   */
+  private final LockedRefusals refusedWhileLocked = new LockedRefusals();
+
+  /** The requests refused since the vault was last locked: how many, and the last (null: none). */
+  public LockedRefusals.Seen refusedWhileLocked() {
+    return refusedWhileLocked.seen();
   }
 
   private static String shareOf(Caller caller) {
@@ -690,7 +886,7 @@ public final class CredentialService {
   public VaultStatus status() {
     Integer size;
     try {
-      size = vault.size();
+      size = live().size(); // not the erased ones kept for restore
     } catch (VaultLockedException locked) {
       size = null; // a locked vault does not know how many it holds
     }

@@ -168,7 +168,7 @@ public final class SourceRunner {
    * not waited for.
    */
   private static final class Capture {
-    private static final long GRACE_MILLIS = 500;
+    private static final long GRACE_MILLIS = 2000;
     private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     private final java.util.concurrent.CountDownLatch end = new java.util.concurrent.CountDownLatch(1);
 

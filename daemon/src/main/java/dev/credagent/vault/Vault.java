@@ -264,7 +264,19 @@ public final class Vault {
    * 10,000 would otherwise sort and copy 10,000 entries each time).
    */
   public Map<String, String> list() throws VaultLockedException {
-    SortedMap<String, Credential> credentials = requireUnlocked().credentials();
+    return view(requireUnlocked().credentials());
+  }
+
+  /**
+   * The same, of the keys from {@code from} (inclusive) to {@code to} (exclusive; null: to the
+   * end): a range of the sorted keys, as a view.
+   */
+  public Map<String, String> list(String from, String to) throws VaultLockedException {
+    SortedMap<String, Credential> all = requireUnlocked().credentials();
+    return view(to == null ? all.tailMap(from) : all.subMap(from, to));
+  }
+
+  private static Map<String, String> view(SortedMap<String, Credential> credentials) {
     return new AbstractMap<>() {
       @Override
       public Set<Entry<String, String>> entrySet() {

@@ -118,6 +118,40 @@ class PodmanIT {
     return agent.run(command("/usr/bin/podman", args), stdin);
   }
 
+  @Test
+  void oneHubLoginForEveryClientAndPodmanLogoutAllLeavesPatternsAndSourcesAndCanBeUndone() throws Exception {
+    agent.credagent("", "setup", "--yes").requireSuccess();
+    // docker login stores Docker Hub's login through the helper under docker's key.
+    HelperInstall.helper(agent, "store",
+        "{\"ServerURL\":\"https://index.docker.io/v1/\",\"Username\":\"hubuser\",\"Secret\":\"hub-secret\"}").requireSuccess();
+    // podman and skopeo ask docker.io, Jib registry-1.docker.io and the rest, docker-py docker's key.
+    for (String name : List.of("docker.io", "registry-1.docker.io", "registry.hub.docker.com", "index.docker.io",
+        "https://index.docker.io/v1/")) {
+      Run get = HelperInstall.helper(agent, "get", name + "\n").requireSuccess();
+      assertTrue(get.stdout().contains("\"Username\":\"hubuser\"") && get.stdout().contains("hub-secret"), name + ": " + get.stdout());
+    }
+    agent.credagent("p\n", "store", "--pattern", "*.example.org", "-u", "wild").requireSuccess();
+    agent.credagent("", "source", "add", "src.example", "--exec", "/bin/echo tok", "-u", "AWS").requireSuccess();
+
+    // It overflowed its stack on a registry it was not logged in to, with a helper before containers-auth.json.
+    Run notThere = podman("", "logout", "nothere.example");
+    assertEquals(0, notThere.exitCode(), notThere.stdout() + notThere.stderr());
+    assertFalse(notThere.stderr().contains("stack overflow"), notThere.stderr());
+
+    Run logout = podman("", "logout", "--all");
+    assertEquals(0, logout.exitCode(), logout.stdout() + logout.stderr());
+    String list = agent.credagent("", "list").requireSuccess().stdout();
+    assertTrue(list.contains("*.example.org") && !list.contains("index.docker.io"), list);
+    assertTrue(agent.credagent("", "source", "list").requireSuccess().stdout().contains("src.example"), "the source stays");
+    String erased = agent.credagent("", "list", "--erased").requireSuccess().stdout();
+    assertTrue(erased.contains("https://index.docker.io/v1/") && erased.contains("podman"), erased);
+
+    agent.credagent("", "restore", "docker.io").requireSuccess();
+    Run back = HelperInstall.helper(agent, "get", "docker.io\n").requireSuccess();
+    assertTrue(back.stdout().contains("hub-secret"), back.stdout());
+    RealClientsIT.audited(agent, "docker.io", "get", "");
+  }
+
   private Run buildah(String... args) throws Exception {
     return agent.run(command("/usr/bin/buildah", args), "");
   }

@@ -1,0 +1,63 @@
+package dev.credagent.registry;
+
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * The names clients give one registry. Docker Hub has five (docker and docker-py say
+ * {@code https://index.docker.io/v1/}, podman, skopeo and buildah {@code docker.io}, Jib
+ * {@code registry-1.docker.io}, then {@code registry.hub.docker.com} and {@code index.docker.io}),
+ * and one login serves them all under docker's key, {@link #HUB_KEY}. Any other registry written
+ * as a URL ({@code https://reg.example.com/}, {@code http://reg:5000}, an old
+ * {@code https://reg.example.com/v1/}) is the registry docker's {@code ConvertToHostname} makes
+ * of it: the scheme and the path dropped.
+ */
+public final class ServerNames {
+  /** Where docker keeps its Docker Hub login, and so where credagent does. */
+  public static final String HUB_KEY = "https://index.docker.io/v1/";
+  private static final Set<String> HUB_HOSTS =
+      Set.of("index.docker.io", "docker.io", "registry-1.docker.io", "registry.hub.docker.com");
+  /** The paths a client writes after a registry's host to name the registry itself, not a repository. */
+  private static final Set<String> REGISTRY_PATHS = Set.of("", "/", "/v1", "/v1/", "/v2", "/v2/");
+
+  private ServerNames() {}
+
+  /**
+   * {@link #HUB_KEY} where {@code server} is one of Docker Hub's names (with or without a scheme,
+   * {@code /v1/} or {@code /v2/}); null otherwise. The keys of docker's device-code login
+   * ({@code https://index.docker.io/v1/access-token}, {@code …/refresh-token}) are keys of their
+   * own: null.
+   */
+  public static String hubKey(String server) {
+    String lower = server.strip().toLowerCase(Locale.ROOT);
+    String rest = withoutScheme(lower);
+    int slash = rest.indexOf('/');
+    String host = slash < 0 ? rest : rest.substring(0, slash);
+    String path = slash < 0 ? "" : rest.substring(slash);
+    return HUB_HOSTS.contains(host) && REGISTRY_PATHS.contains(path) ? HUB_KEY : null;
+  }
+
+  public static boolean isHub(String server) {
+    return hubKey(server) != null;
+  }
+
+  /**
+   * docker's {@code ConvertToHostname}: {@code server} without its {@code http://} or
+   * {@code https://} and without anything from the first slash; null where {@code server} is not
+   * written as a URL (then it is its own key), or is Docker Hub's.
+   */
+  public static String dockerHostname(String server) {
+    if (!(server.startsWith("http://") || server.startsWith("https://")) || isHub(server)) {
+      return null;
+    }
+    String rest = withoutScheme(server);
+    int slash = rest.indexOf('/');
+    String host = slash < 0 ? rest : rest.substring(0, slash);
+    return host.isEmpty() ? null : host;
+  }
+
+  private static String withoutScheme(String server) {
+    int scheme = server.indexOf("://");
+    return scheme < 0 ? server : server.substring(scheme + 3);
+  }
+}
