@@ -101,6 +101,12 @@ final class SetupCommand implements Callable<Integer> {
         done.add("note: that backup still holds the plaintext: delete it once docker works as you expect");
       }
     }
+    if ((containers != null ? containers : ContainersConfig.client(env).isPresent()) && env.get("DOCKER_CONFIG") != null
+        && env.get("REGISTRY_AUTH_FILE") == null) {
+      done.add("note: DOCKER_CONFIG is set, so podman, buildah and skopeo take " + config + " for their auth file, and"
+          + " their logout rewrites it without \"credsStore\" (the next docker login would bypass credagent); set"
+          + " REGISTRY_AUTH_FILE=$XDG_RUNTIME_DIR/containers/auth.json for them (the README's podman section)");
+    }
     if (containers != null ? containers : ContainersConfig.client(env).isPresent()) {
       ContainersConfig containersConfig = new ContainersConfig(env);
       for (Path authFile : DockerConfig.containersAuthFiles(env)) {
