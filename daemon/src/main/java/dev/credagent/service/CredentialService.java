@@ -1,21 +1,15 @@
 package dev.credagent.service;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Ticker;
 import dev.credagent.audit.AuditLog;
 import dev.credagent.audit.CallerProcess;
 import dev.credagent.config.AgentConfig;
-import dev.credagent.registry.Challenge;
 import dev.credagent.registry.LoginFailedException;
-import dev.credagent.registry.NoTokenNeededException;
-import dev.credagent.registry.auth.Grant;
-import dev.credagent.registry.auth.TokenAnswer;
 import dev.credagent.registry.auth.TokenCache;
+import dev.credagent.registry.auth.TokenMinter;
+import dev.credagent.registry.RegistryErrors;
 import dev.credagent.registry.RegistryAddress;
-import dev.credagent.registry.PatternIndex;
 import dev.credagent.registry.ServerNames;
-import dev.credagent.registry.RegistryPattern;
 import dev.credagent.registry.RegistryLogin;
 import dev.credagent.source.SourceDefinition;
 import dev.credagent.source.SourceRunner;
@@ -24,7 +18,6 @@ import dev.credagent.vault.Argon2id;
 import dev.credagent.vault.Credential;
 import dev.credagent.vault.CredentialNotFoundException;
 import dev.credagent.vault.Vault;
-import dev.credagent.vault.VaultException;
 import dev.credagent.vault.VaultLockedException;
 import dev.credagent.vault.WrongPassphraseException;
 import dev.credagent.vault.Secret;
@@ -32,9 +25,7 @@ import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.Optional;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeSet;
@@ -42,7 +33,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
-import java.util.function.Supplier;
 import java.util.logging.Logger;
 
 /**
@@ -77,13 +67,9 @@ public final class CredentialService {
   private final Sources sources;
   private final dev.credagent.config.Settings config;
   private final AutoLock autoLock;
-  private final AuditLog audit;
-  /**
-   * Who is behind each connection, read from /proc once per connection rather than per request:
-   * the read costs ~90 us, which capped gets at ~5,500/s. Keyed by the connection's own Caller
-   * object (weak keys compare by identity), so a pid that a later process reuses is read anew.
-   */
-  private final Cache<Caller, CallerProcess> callers = Caffeine.newBuilder().weakKeys().maximumSize(1024).build();
+  private final AuditTrail trail;
+  private final CredentialResolver resolver;
+  private final ErasedCredentials erasedCredentials;
   private final WriteBatcher batcher;
 
   /**
@@ -99,7 +85,9 @@ public final class CredentialService {
       RegistryLogin registries, dev.credagent.config.Settings config, AuditLog audit) {
     this.vault = vault;
     this.config = config;
-    this.audit = audit;
+    this.trail = new AuditTrail(audit, clock);
+    this.resolver = new CredentialResolver(vault);
+    this.erasedCredentials = new ErasedCredentials(vault);
     this.autoLock = new AutoLock(clock);
     this.batcher = new WriteBatcher(vault, writes);
     this.clock = clock;
@@ -107,7 +95,7 @@ public final class CredentialService {
     this.unlocks = unlocks;
     this.network = network;
     this.registries = registries;
-    this.tokens = registries == null ? null : new TokenCache(this::fetchToken, network, Ticker.systemTicker(), clock);
+    this.tokens = registries == null ? null : new TokenCache(new TokenMinter(registries, new StoredLogins()), network, Ticker.systemTicker(), clock);
     this.sources = new Sources(new SourceRunner(SourceRunner.DEFAULT_TIMEOUT), network, clock);
     onLock(autoLock::locked);
     onLock(sources::clear);
@@ -136,14 +124,14 @@ public final class CredentialService {
    */
   public CompletableFuture<Vault.Unlocked> unlock(Caller caller, Secret passphrase, Ttl ttl) {
     long locksSeen = vault.lockCount();
-    return audited(caller, "unlock", null, async(unlocks, () -> {
+    return trail.audited(caller, "unlock", null, async(unlocks, () -> {
       try (passphrase) {
         // First: a file that cannot be used refuses the unlock, before any key is derived or installed.
         AgentConfig settings = config.current();
         Vault.Unlocked outcome = deriving(() -> vault.unlock(passphrase, locksSeen));
         throttle.succeeded();
-        refusedWhileLocked.clear();
-        reindex(null); // here, not on the event loop at the first lookup
+        trail.unlocked();
+        resolver.changed(null); // here, not on the event loop at the first lookup
         autoLock.unlocked(ttl.idle() != null ? ttl.idle() : settings.idleTtl(),
             ttl.max() != null ? ttl.max() : settings.maxTtl());
         LOG.info(switch (outcome) {
@@ -188,9 +176,9 @@ public final class CredentialService {
     }
     if (invalid != null) {
       password.destroy();
-      return refused(caller, "login", key, invalid);
+      return trail.refused(caller, "login", key, invalid);
     }
-    return audited(caller, "login", key, loginUnaudited(caller, registry, key, username, password));
+    return trail.audited(caller, "login", key, loginUnaudited(caller, registry, key, username, password));
   }
 
   private CompletableFuture<String> loginUnaudited(Caller caller, RegistryAddress registry, String key, String username,
@@ -205,13 +193,8 @@ public final class CredentialService {
           throw new LoginFailedException("this daemon makes no logins");
         }
         return registries.login(registry, username, password);
-      } catch (java.net.http.HttpTimeoutException e) {
-        throw new LoginFailedException(registry.key() + " did not answer within the timeout (" + registry.base() + ")");
-      } catch (javax.net.ssl.SSLException e) {
-        throw new LoginFailedException("the TLS connection to " + registry.key() + " failed (" + e.getMessage()
-            + "); if it uses a private CA, put it in ~/.docker/certs.d/" + registry.base().getRawAuthority() + "/ca.crt");
       } catch (IOException e) {
-        throw unreachable(registry, e);
+        throw RegistryErrors.ofLogin(registry, e);
       }
     });
     return loggedIn.thenCompose(credential -> storeUnaudited(key, credential).thenApply(stored -> {
@@ -244,115 +227,36 @@ public final class CredentialService {
           + " characters");
     }
     if (invalid != null) {
-      return refused(caller, "token", lookup, invalid);
+      return trail.refused(caller, "token", lookup, invalid);
     }
     AuditLog.Served asked = new AuditLog.Served(null, scopes);
     if (caller.share() != null) {
       if (!caller.share().allows(lookup)) {
-        return audited(caller, "token", lookup, asked, CompletableFuture.failedFuture(new CredentialNotFoundException(lookup)));
+        return trail.audited(caller, "token", lookup, asked, CompletableFuture.failedFuture(new CredentialNotFoundException(lookup)));
       }
-      String host = hostOf(registry.key());
+      String host = CredentialResolver.hostOf(registry.key());
       if (scopes.isEmpty() ? !caller.share().allows(host)
           : !scopes.stream().allMatch(scope -> caller.share().allowsScope(host, scope))) {
-        return audited(caller, "token", lookup, asked,
+        return trail.audited(caller, "token", lookup, asked,
             CompletableFuture.failedFuture(new ShareForbiddenException("a token for scopes outside it")));
       }
     }
     if (!usable()) {
-      return audited(caller, "token", registry.key(), asked, CompletableFuture.failedFuture(new VaultLockedException()));
+      return trail.audited(caller, "token", registry.key(), asked, CompletableFuture.failedFuture(new VaultLockedException()));
     }
     if (tokens == null) {
       return CompletableFuture.failedFuture(new LoginFailedException("this daemon makes no logins"));
     }
-    AuditLog.Served served = new AuditLog.Served(resolvedKey(lookup), scopes);
-    return audited(caller, "token", lookup, served, tokens.get(new TokenCache.Key(registry, lookup, new TreeSet<>(scopes)))
+    AuditLog.Served served = new AuditLog.Served(resolver.keyFor(lookup), scopes);
+    return trail.audited(caller, "token", lookup, served, tokens.get(new TokenCache.Key(registry, lookup, new TreeSet<>(scopes)))
         .exceptionallyCompose(failure -> CompletableFuture.failedFuture(cause(failure))));
-  }
-
-  /** The key that would serve {@code server} now, for the audit line; null when none would. */
-  private String resolvedKey(String server) {
-    try {
-      return resolve(server).key();
-    } catch (VaultLockedException | CredentialNotFoundException none) {
-      return null;
-    }
-  }
-
-  /**
-   * The registry did not answer, said as which of the usual failures it was (the JDK's own words
-   * were often just "ConnectException"): a name not resolved, a connection refused, a timeout, a
-   * TLS failure; else what the JDK said.
-   */
-  static LoginFailedException unreachable(RegistryAddress registry, IOException e) {
-    String host = registry.base().getHost();
-    java.util.List<Throwable> chain = new ArrayList<>();
-    for (Throwable cause = e; cause != null && chain.size() < 16; cause = cause.getCause()) {
-      chain.add(cause);
-    }
-    // The most telling first: a refused connection often wraps why it was (a name not resolved).
-    String why = null;
-    if (chain.stream().anyMatch(c -> c instanceof java.net.UnknownHostException || c instanceof java.nio.channels.UnresolvedAddressException)) {
-      why = "the name " + host + " could not be resolved (check the spelling, or DNS)";
-    } else if (chain.stream().anyMatch(c -> c instanceof javax.net.ssl.SSLException)) {
-      why = "the TLS handshake failed (" + chain.stream().filter(c -> c instanceof javax.net.ssl.SSLException)
-          .findFirst().orElseThrow().getMessage() + ")";
-    } else if (chain.stream().anyMatch(c -> c instanceof java.net.http.HttpConnectTimeoutException)) {
-      why = "the connection timed out (a firewall, or the wrong port?)";
-    } else if (chain.stream().anyMatch(c -> c instanceof java.net.http.HttpTimeoutException)) {
-      why = "it did not answer in time";
-    } else if (chain.stream().anyMatch(c -> c instanceof java.net.NoRouteToHostException)) {
-      why = "there is no route to it";
-    } else if (chain.stream().anyMatch(c -> c instanceof java.net.ConnectException)) {
-      why = "the connection was refused (nothing listens on that port?)";
-    }
-    if (why == null) {
-      why = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
-    }
-    return new LoginFailedException("cannot reach " + registry.key() + " at " + registry.base() + ": " + why);
-  }
-
-  private TokenAnswer fetchToken(TokenCache.Key key) throws Exception {
-    RegistryAddress registry = key.registry();
-    Credential stored;
-    try {
-      stored = getUnaudited(key.lookup()).join(); // exact, its source, or a pattern's, as a get
-    } catch (CompletionException e) {
-      throw cause(e) instanceof Exception failure ? failure : e;
-    }
-    try {
-      Challenge challenge;
-      try {
-        challenge = registries.challenge(registry);
-      } catch (IOException e) {
-        throw unreachable(registry, e);
-      }
-      if (challenge == null || !challenge.scheme().equals("bearer")) {
-        throw new NoTokenNeededException(registry.key() + " uses " + (challenge == null ? "no" : "Basic")
-            + " authentication: it needs no token; send the username and password instead");
-      }
-      Grant grant = RegistryLogin.IDENTITY_TOKEN_USERNAME.equals(stored.username())
-          ? new Grant.Refresh(stored.secret())
-          : new Grant.Password(stored.username(), stored.secret());
-      TokenAnswer answer = registries.tokens().request(registries.client(registry), registry.key(),
-          RegistryLogin.realm(registry, challenge),
-          RegistryLogin.service(challenge), List.copyOf(key.scopes()), grant, false);
-      if (answer.refresh() != null && grant instanceof Grant.Refresh && !answer.refresh().contentEquals(stored.secret())
-          && vault.list().containsKey(registry.key())) { // a pattern's login is not the registry's to rotate
-        // The server rotated the refresh token: keep the newest, as the spec asks.
-        storeUnaudited(registry.key(), new Credential(RegistryLogin.IDENTITY_TOKEN_USERNAME, answer.refresh().copy()))
-            .join();
-      }
-      return answer;
-    } finally {
-      stored.secret().destroy();
-    }
   }
 
   /** Wipes the key and every secret at once, ahead of anything queued. */
   public void lock(Caller caller) {
     lockNow("vault locked (" + caller + ")");
     if (!caller.equals(Caller.self())) {
-      audit(caller, "lock", null, "ok");
+      trail.record(caller, "lock", null, "ok");
     }
   }
 
@@ -365,7 +269,7 @@ public final class CredentialService {
     AutoLock.Due due = autoLock.due();
     if (due != null) {
       lockNow("vault locked by itself: " + due.reason());
-      audit(Caller.self(), "lock", null, "auto-lock: " + due.reason());
+      trail.record(Caller.self(), "lock", null, "auto-lock: " + due.reason());
     }
   }
 
@@ -392,96 +296,36 @@ public final class CredentialService {
   public CompletableFuture<Credential> get(Caller caller, String server) {
     InvalidRequestException invalid = RequestLimits.checkServer(server);
     if (invalid != null) {
-      return refused(caller, "get", server, invalid);
+      return trail.refused(caller, "get", server, invalid);
     }
     usable();
-    Resolved resolved;
+    CredentialResolver.Resolved resolved;
     try {
-      resolved = resolve(server);
+      resolved = resolver.resolve(server);
     } catch (VaultLockedException | CredentialNotFoundException failure) {
-      return audited(caller, "get", server, AuditLog.Served.NOTHING, CompletableFuture.failedFuture(
+      return trail.audited(caller, "get", server, AuditLog.Served.NOTHING, CompletableFuture.failedFuture(
           caller.share() != null && failure instanceof CredentialNotFoundException ? new CredentialNotFoundException(server)
               : failure));
     }
     AuditLog.Served served = new AuditLog.Served(resolved.key(), List.of());
     if (caller.share() != null && (!caller.share().allows(server) || !caller.share().covers(resolved.key()))) {
-      return audited(caller, "get", server, served, CompletableFuture.failedFuture(new CredentialNotFoundException(server)));
+      return trail.audited(caller, "get", server, served, CompletableFuture.failedFuture(new CredentialNotFoundException(server)));
     }
-    return audited(caller, "get", server, served, fetch(resolved));
+    return trail.audited(caller, "get", server, served, fetch(resolved));
   }
 
   /** The credential of {@code server} as {@link #resolve} finds it, for a token's grant: no share applies. */
   private CompletableFuture<Credential> getUnaudited(String server) {
     usable();
     try {
-      return fetch(resolve(server));
+      return fetch(resolver.resolve(server));
     } catch (VaultLockedException | CredentialNotFoundException failure) {
       return CompletableFuture.failedFuture(failure);
     }
   }
 
-  /** Which vault key serves a request: a stored credential's, or a source's. */
-  private record Resolved(String key, boolean source) {}
-
-  /**
-   * The key whose credential serves {@code server} ({@code HOST[:PORT]}, or with a path for a
-   * repository): exactly that key, else its source, else the most specific pattern's credential or
-   * source ({@link RegistryPattern}), a stored credential before a source at a tie. With a path,
-   * only path patterns are tried there, and then the host is resolved the same way: a host's own
-   * key serves all its repositories, before any wildcard does. Resolved once, so that a share's
-   * gate and the lookup see the same key.
-   */
-  private Resolved resolve(String server) throws VaultLockedException, CredentialNotFoundException {
-    if (vault.list().containsKey(server)) {
-      return new Resolved(server, false);
-    }
-    if (vault.source(server) != null) {
-      return new Resolved(server, true);
-    }
-    Resolved another = anotherName(server);
-    if (another != null) {
-      return another;
-    }
-    String host = hostOf(server);
-    Optional<PatternIndex.Entry> pattern = mostSpecificPattern(server, !host.equals(server));
-    if (pattern.isPresent()) {
-      return new Resolved(pattern.get().key(), pattern.get().source());
-    }
-    if (host.equals(server)) {
-      throw new CredentialNotFoundException(server);
-    }
-    try {
-      return resolve(host);
-    } catch (CredentialNotFoundException notForHost) {
-      throw new CredentialNotFoundException(server);
-    }
-  }
-
-  /**
-   * The credential stored under another name of {@code server}'s registry ({@link ServerNames}):
-   * Docker Hub's key for any of Hub's names, docker's key for a URL ({@code https://reg/} is
-   * {@code reg}), or a key written as a URL for the registry {@code server} names; null where none is.
-   */
-  private Resolved anotherName(String server) throws VaultLockedException {
-    String registry = ServerNames.isHub(server) ? ServerNames.HUB_KEY : ServerNames.dockerHostname(server);
-    if (registry != null && !registry.equals(server)) {
-      if (vault.list().containsKey(registry)) {
-        return new Resolved(registry, false);
-      }
-      if (vault.source(registry) != null) {
-        return new Resolved(registry, true);
-      }
-    }
-    for (String alias : currentPatterns().aliasesOf(registry != null ? registry : server)) {
-      if (!alias.equals(server) && vault.list().containsKey(alias)) {
-        return new Resolved(alias, false);
-      }
-    }
-    return null;
-  }
-
   /** The credential under a resolved key: a copy from memory, or its source's. */
-  private CompletableFuture<Credential> fetch(Resolved resolved) {
+  private CompletableFuture<Credential> fetch(CredentialResolver.Resolved resolved) {
     try {
       if (!resolved.source()) {
         return CompletableFuture.completedFuture(vault.get(resolved.key()));
@@ -496,55 +340,6 @@ public final class CredentialService {
     }
   }
 
-  /**
-   * Counts the changes that can change the pattern index: a store, erase or source change of a key
-   * written as a pattern, and every unlock. The index is rebuilt when it was built at another count,
-   * so a store of a plain server (most of them) costs the index nothing.
-   */
-  private final java.util.concurrent.atomic.AtomicLong patternChanges = new java.util.concurrent.atomic.AtomicLong();
-  private volatile IndexedVersion patterns = new IndexedVersion(-1, PatternIndex.EMPTY);
-
-  private record IndexedVersion(long changes, PatternIndex index) {}
-
-  /** The most specific pattern key that serves {@code server}, from the index of the vault as it is now. */
-  private Optional<PatternIndex.Entry> mostSpecificPattern(String server, boolean pathsOnly) throws VaultLockedException {
-    return currentPatterns().mostSpecific(server, pathsOnly);
-  }
-
-  private PatternIndex currentPatterns() throws VaultLockedException {
-    long changes = patternChanges.get();
-    IndexedVersion indexed = patterns;
-    if (indexed.changes() != changes) {
-      indexed = new IndexedVersion(changes, PatternIndex.of(live().keySet(), vault.sources().keySet()));
-      patterns = indexed;
-    }
-    return indexed.index();
-  }
-
-  /**
-   * After a change to {@code key} (null: any, as an unlock): where it may change the index (a
-   * pattern, or another name of a registry: Docker Hub's, a URL), the
-   * index is rebuilt here, on the writing thread, before the change is acknowledged, so that the
-   * lookups on the event loop find it ready.
-   */
-  private void reindex(String key) {
-    if (key != null && !RegistryPattern.looksLikeOne(key) && !ServerNames.isHub(key) && ServerNames.dockerHostname(key) == null) {
-      return; // a plain server's key: in no index
-    }
-    patternChanges.incrementAndGet();
-    try {
-      currentPatterns();
-    } catch (VaultLockedException lockedMeanwhile) {
-      // the next unlock's first lookup builds it
-    }
-  }
-
-  /** {@code HOST[:PORT]} of a server that may have a path; a URL (Docker Hub's key) is its own host. */
-  private static String hostOf(String server) {
-    int slash = server.indexOf('/');
-    return slash <= 0 || server.contains("://") ? server : server.substring(0, slash);
-  }
-
 
   /**
    * Adds (or replaces) the source for {@code registry}, durably; completes with a warning for the
@@ -553,13 +348,13 @@ public final class CredentialService {
   public CompletableFuture<String> addSource(Caller caller, String registry, SourceDefinition definition) {
     InvalidRequestException invalid = RequestLimits.checkServer(registry);
     if (invalid != null) {
-      return refused(caller, "source_add", registry, invalid);
+      return trail.refused(caller, "source_add", registry, invalid);
     }
     usable();
-    return audited(caller, "source_add", registry, async(writes, () -> {
+    return trail.audited(caller, "source_add", registry, async(writes, () -> {
       vault.putSource(registry, Sources.encode(definition));
       sources.forget(registry);
-      reindex(registry);
+      resolver.changed(registry);
       LOG.info("source for " + registry + " added (" + caller + ")");
       return definition.missingProgram(System.getenv("PATH"));
     }));
@@ -586,13 +381,13 @@ public final class CredentialService {
   public CompletableFuture<Void> removeSource(Caller caller, String registry) {
     InvalidRequestException invalid = RequestLimits.checkServer(registry);
     if (invalid != null) {
-      return refused(caller, "source_remove", registry, invalid);
+      return trail.refused(caller, "source_remove", registry, invalid);
     }
     usable();
-    return audited(caller, "source_remove", registry, async(writes, () -> {
+    return trail.audited(caller, "source_remove", registry, async(writes, () -> {
       vault.removeSource(registry);
       sources.forget(registry);
-      reindex(registry);
+      resolver.changed(registry);
       return null;
     }));
   }
@@ -601,11 +396,11 @@ public final class CredentialService {
   public Map<String, String> list(Caller caller) throws VaultLockedException {
     usable();
     try {
-      Map<String, String> listed = caller.share() == null ? live() : within(caller.share(), live());
-      audit(caller, "list", null, "ok");
+      Map<String, String> listed = caller.share() == null ? resolver.live() : within(caller.share(), resolver.live());
+      trail.record(caller, "list", null, "ok");
       return listed;
     } catch (VaultLockedException e) {
-      audit(caller, "list", null, outcome(e));
+      trail.record(caller, "list", null, AuditTrail.outcome(e));
       throw e;
     }
   }
@@ -629,43 +424,35 @@ public final class CredentialService {
     }
     if (invalid != null) {
       credential.secret().destroy();
-      return refused(caller, "store", server, invalid);
+      return trail.refused(caller, "store", server, invalid);
     }
     if (caller.share() != null) {
       credential.secret().destroy();
-      return audited(caller, "store", server, CompletableFuture.failedFuture(new ShareForbiddenException("a store")));
+      return trail.audited(caller, "store", server, CompletableFuture.failedFuture(new ShareForbiddenException("a store")));
     }
     usable();
     if (ServerNames.isHub(server)) {
       // One Docker Hub login under all its names: stored under docker's key, the other names' keys gone.
       List<String> others;
       try {
-        others = currentPatterns().aliasesOf(ServerNames.HUB_KEY).stream().filter(alias -> !alias.equals(ServerNames.HUB_KEY)).toList();
+        others = resolver.hubAliases();
       } catch (VaultLockedException locked) {
         credential.secret().destroy();
-        return audited(caller, "store", server, CompletableFuture.failedFuture(locked));
+        return trail.audited(caller, "store", server, CompletableFuture.failedFuture(locked));
       }
       CompletableFuture<Void> stored = storeUnaudited(ServerNames.HUB_KEY, credential);
       for (String alias : others) {
         stored = stored.thenCompose(done -> batcher.submit(new Vault.Remove(alias))
-            .exceptionally(goneMeanwhile -> null).whenComplete((gone, failure) -> reindex(alias)));
+            .exceptionally(goneMeanwhile -> null).whenComplete((gone, failure) -> resolver.changed(alias)));
       }
-      return audited(caller, "store", server, stored);
+      return trail.audited(caller, "store", server, stored);
     }
-    return audited(caller, "store", server, storeUnaudited(server, credential));
+    return trail.audited(caller, "store", server, storeUnaudited(server, credential));
   }
 
   private CompletableFuture<Void> storeUnaudited(String server, Credential credential) {
-    return batcher.submit(new Vault.Put(server, credential)).whenComplete((done, failure) -> reindex(server));
+    return batcher.submit(new Vault.Put(server, credential)).whenComplete((done, failure) -> resolver.changed(server));
   }
-
-  /** The credentials a client may be served or shown: every key but the erased ones ({@link ErasedKey}, which sort first). */
-  private Map<String, String> live() throws VaultLockedException {
-    return vault.list(LIVE_FROM, null);
-  }
-
-  /** The first key that is not an erased credential's: client keys never begin with a control character. */
-  private static final String LIVE_FROM = "\u0002";
 
   public CompletableFuture<Void> erase(Caller caller, String server) {
     return erase(caller, server, false);
@@ -681,110 +468,57 @@ public final class CredentialService {
   public CompletableFuture<Void> erase(Caller caller, String server, boolean purge) {
     InvalidRequestException invalid = RequestLimits.checkServer(server);
     if (invalid != null) {
-      return refused(caller, "erase", server, invalid);
+      return trail.refused(caller, "erase", server, invalid);
     }
     if (caller.share() != null) {
-      return audited(caller, "erase", server, CompletableFuture.failedFuture(new ShareForbiddenException("an erase")));
+      return trail.audited(caller, "erase", server, CompletableFuture.failedFuture(new ShareForbiddenException("an erase")));
     }
     usable();
-    CallerProcess who = callers.get(caller, CallerProcess::of);
-    return audited(caller, purge ? "purge" : "erase", server, async(writes, () -> {
-      List<String> keys = erasable(server);
+    CallerProcess who = trail.who(caller);
+    return trail.audited(caller, purge ? "purge" : "erase", server, async(writes, () -> {
+      List<String> keys = resolver.erasable(server);
       if (keys.isEmpty()) {
         throw new CredentialNotFoundException(server);
       }
       Duration keep = purge ? Duration.ZERO : config.current().erasedTtl();
       java.time.Instant now = clock.instant();
-      List<Vault.Change> changes = new ArrayList<>();
-      for (String key : keys) {
-        if (!keep.isZero()) {
-          changes.add(new Vault.Put(new ErasedKey(key, now, who.program()).key(), vault.get(key)));
-        }
-        changes.add(new Vault.Remove(key));
-      }
-      changes.addAll(expired(now, keep.isZero() ? config.current().erasedTtl() : keep));
+      List<Vault.Change> changes = new ArrayList<>(erasedCredentials.erase(keys, now, who.program(), keep));
+      changes.addAll(erasedCredentials.expired(now, keep.isZero() ? config.current().erasedTtl() : keep));
       vault.apply(changes);
-      keys.forEach(this::reindex);
+      keys.forEach(resolver::changed);
       LOG.info((keep.isZero() ? "purged " : "erased ") + String.join(", ", keys) + " (" + caller + ")");
       return null;
     }));
   }
 
-  /**
-   * The keys an erase of {@code server} takes: every key of Docker Hub's for one of its names;
-   * else the exact key, or the one stored under another name of its registry. Never a pattern or a
-   * source: a literal name that only a pattern serves erases nothing.
-   */
-  private List<String> erasable(String server) throws VaultLockedException {
-    Map<String, String> live = live();
-    if (ServerNames.isHub(server)) {
-      List<String> keys = new ArrayList<>();
-      if (live.containsKey(ServerNames.HUB_KEY)) {
-        keys.add(ServerNames.HUB_KEY);
-      }
-      currentPatterns().aliasesOf(ServerNames.HUB_KEY).stream().filter(live::containsKey).forEach(keys::add);
-      return keys;
-    }
-    if (live.containsKey(server)) {
-      return List.of(server);
-    }
-    Resolved another = anotherName(server);
-    return another == null || another.source() ? List.of() : List.of(another.key());
-  }
-
-  /** Removals of the erased credentials kept longer than {@code keep}. */
-  private List<Vault.Change> expired(java.time.Instant now, Duration keep) throws VaultLockedException {
-    List<Vault.Change> gone = new ArrayList<>();
-    for (String key : vault.list(ErasedKey.FIRST, LIVE_FROM).keySet()) {
-      ErasedKey.parse(key).filter(erased -> !erased.at().plus(keep).isAfter(now))
-          .ifPresent(erased -> gone.add(new Vault.Remove(key)));
-    }
-    return gone;
-  }
-
   /** An erased credential, as {@code list --erased} shows it. */
   public record ErasedCredential(String server, String username, java.time.Instant at, String by) {}
 
-  /** The erased credentials kept now, newest first. */
+  /** The erased credentials kept now, newest first; none through a share. */
   public List<ErasedCredential> erased(Caller caller) throws VaultLockedException {
     usable();
     if (caller.share() != null) {
       return List.of();
     }
-    List<ErasedCredential> kept = new ArrayList<>();
-    vault.list(ErasedKey.FIRST, LIVE_FROM).forEach((key, username) -> ErasedKey.parse(key)
-        .ifPresent(erased -> kept.add(new ErasedCredential(erased.server(), username, erased.at(), erased.by()))));
-    kept.sort(Comparator.comparing(ErasedCredential::at).reversed());
-    return kept;
+    return erasedCredentials.list().stream()
+        .map(kept -> new ErasedCredential(kept.server(), kept.username(), kept.at(), kept.by())).toList();
   }
 
   /** Brings back the credential last erased for {@code server} (any of its registry's names), as it was. */
   public CompletableFuture<Void> restore(Caller caller, String server) {
     InvalidRequestException invalid = RequestLimits.checkServer(server);
     if (invalid != null) {
-      return refused(caller, "restore", server, invalid);
+      return trail.refused(caller, "restore", server, invalid);
     }
     if (caller.share() != null) {
-      return audited(caller, "restore", server, CompletableFuture.failedFuture(new ShareForbiddenException("a restore")));
+      return trail.audited(caller, "restore", server, CompletableFuture.failedFuture(new ShareForbiddenException("a restore")));
     }
     usable();
-    String wanted = ServerNames.isHub(server) ? ServerNames.HUB_KEY : server;
-    return audited(caller, "restore", server, async(writes, () -> {
-      ErasedKey newest = null;
-      for (String key : vault.list(ErasedKey.FIRST, LIVE_FROM).keySet()) {
-        ErasedKey erased = ErasedKey.parse(key).orElse(null);
-        if (erased != null && (erased.server().equals(wanted) || ServerNames.isHub(erased.server()) && wanted.equals(ServerNames.HUB_KEY))
-            && (newest == null || erased.at().isAfter(newest.at()))) {
-          newest = erased;
-        }
-      }
-      if (newest == null) {
-        throw new CredentialNotFoundException(server + " among the erased credentials (credagent list --erased shows them)");
-      }
-      String key = ServerNames.isHub(newest.server()) ? ServerNames.HUB_KEY : newest.server();
-      vault.apply(List.of(new Vault.Put(key, vault.get(newest.key())), new Vault.Remove(newest.key())));
-      reindex(key);
-      LOG.info("restored " + key + " (" + caller + ")");
+    return trail.audited(caller, "restore", server, async(writes, () -> {
+      ErasedCredentials.Restore restore = erasedCredentials.restore(server);
+      vault.apply(restore.changes());
+      resolver.changed(restore.key());
+      LOG.info("restored " + restore.key() + " (" + caller + ")");
       return null;
     }));
   }
@@ -792,17 +526,38 @@ public final class CredentialService {
   /** Deletes every erased credential at once ({@code credagent erase --purge --all}); how many there were. */
   public CompletableFuture<Integer> purgeErased(Caller caller) {
     if (caller.share() != null) {
-      return audited(caller, "purge", null, CompletableFuture.failedFuture(new ShareForbiddenException("a purge")));
+      return trail.audited(caller, "purge", null, CompletableFuture.failedFuture(new ShareForbiddenException("a purge")));
     }
     usable();
-    return audited(caller, "purge", null, async(writes, () -> {
-      List<Vault.Change> all = new ArrayList<>();
-      vault.list(ErasedKey.FIRST, LIVE_FROM).keySet().forEach(key -> all.add(new Vault.Remove(key)));
+    return trail.audited(caller, "purge", null, async(writes, () -> {
+      List<Vault.Change> all = erasedCredentials.all();
       if (!all.isEmpty()) {
         vault.apply(all);
       }
       return all.size();
     }));
+  }
+
+  /** The logins a token is minted with: found as a get finds them; a rotated refresh token stored back. */
+  private final class StoredLogins implements TokenMinter.Logins {
+    @Override
+    public Credential login(String lookup) throws Exception {
+      try {
+        return getUnaudited(lookup).join(); // exact, its source, or a pattern's, as a get
+      } catch (CompletionException e) {
+        throw cause(e) instanceof Exception failure ? failure : e;
+      }
+    }
+
+    @Override
+    public boolean storedUnder(String key) throws Exception {
+      return vault.list().containsKey(key);
+    }
+
+    @Override
+    public void rotated(String key, Credential refreshed) {
+      storeUnaudited(key, refreshed).join();
+    }
   }
 
   /** Time left before the vault locks by itself, per TTL (null: off, or locked already). */
@@ -814,70 +569,9 @@ public final class CredentialService {
 
   public record AutoLockRemaining(Duration idle, Duration max) {}
 
-  /**
-   * Records how {@code outcome} ends in the audit log. Who asked is read now, while the caller
-   * waits for its answer (a helper exits right after).
-   */
-  private <T> CompletableFuture<T> audited(Caller caller, String op, String server, CompletableFuture<T> outcome) {
-    return audited(caller, op, server, AuditLog.Served.NOTHING, outcome);
-  }
-
-  /** A request refused for what it carries, audited with the server named by its length only. */
-  private <T> CompletableFuture<T> refused(Caller caller, String op, String server, InvalidRequestException why) {
-    return audited(caller, op, RequestLimits.described(server), CompletableFuture.failedFuture(why));
-  }
-
-  /** The same, naming the key that served the request and the scopes it asked. */
-  private <T> CompletableFuture<T> audited(Caller caller, String op, String server, AuditLog.Served served,
-      CompletableFuture<T> outcome) {
-    outcome.whenComplete((done, failure) -> {
-      if (failure != null && cause(failure) instanceof VaultLockedException && !caller.equals(Caller.self())) {
-        refusedWhileLocked.refused(callers.get(caller, CallerProcess::of).program(), clock.instant());
-      }
-    });
-    if (!audit.enabled()) {
-      return outcome;
-    }
-    CallerProcess who = callers.get(caller, CallerProcess::of);
-    return outcome.whenComplete((done, failure) ->
-        audit.record(op, server, who, shareOf(caller), served, failure == null ? "ok" : outcome(cause(failure))));
-  }
-
-  /**
-   * The requests refused since the vault was last locked, for {@code status}: docker hides the
-   * helper's "locked" ("no basic auth credentials"), so a user whose pull failed sees why there.
-   */
-  private final LockedRefusals refusedWhileLocked = new LockedRefusals();
-
   /** The requests refused since the vault was last locked: how many, and the last (null: none). */
   public LockedRefusals.Seen refusedWhileLocked() {
-    return refusedWhileLocked.seen();
-  }
-
-  private static String shareOf(Caller caller) {
-    return caller.share() == null ? null : caller.share().name();
-  }
-
-  private void audit(Caller caller, String op, String server, String outcome) {
-    if (audit.enabled()) {
-      audit.record(op, server, callers.get(caller, CallerProcess::of), shareOf(caller), outcome);
-    }
-  }
-
-  /** A failure as the audit log says it: what went wrong, never a message that might quote input. */
-  private static String outcome(Throwable failure) {
-    return switch (failure) {
-      case VaultLockedException e -> "locked";
-      case CredentialNotFoundException e -> "not_found";
-      case WrongPassphraseException e -> "wrong_passphrase";
-      case LoginFailedException e -> "login_failed";
-      case NoTokenNeededException e -> "no_token";
-      case dev.credagent.source.SourceFailedException e -> "source_failed";
-      case ShareForbiddenException e -> "forbidden";
-      case InvalidRequestException e -> "invalid_request";
-      case dev.credagent.config.ConfigException e -> "config_error";
-      default -> "error";
-    };
+    return trail.refusedWhileLocked();
   }
 
   /** What {@code status} reports of the vault. */
@@ -886,7 +580,7 @@ public final class CredentialService {
   public VaultStatus status() {
     Integer size;
     try {
-      size = live().size(); // not the erased ones kept for restore
+      size = resolver.live().size(); // not the erased ones kept for restore
     } catch (VaultLockedException locked) {
       size = null; // a locked vault does not know how many it holds
     }
@@ -896,7 +590,7 @@ public final class CredentialService {
   /** Wipes everything on the way out (SIGTERM, a {@code stop}). */
   public void close() {
     lock(Caller.self());
-    audit.close();
+    trail.close();
   }
 
   @FunctionalInterface

@@ -1,8 +1,7 @@
-package dev.credagent.service;
+package dev.credagent.registry;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.credagent.registry.RegistryAddress;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.UnknownHostException;
@@ -11,9 +10,9 @@ import javax.net.ssl.SSLHandshakeException;
 import org.junit.jupiter.api.Test;
 
 /** A login that cannot reach its registry says which of the usual failures it was. */
-class UnreachableTest {
+class RegistryErrorsTest {
   private static String said(IOException e) {
-    return CredentialService.unreachable(RegistryAddress.of("nosuch.invalid", false), e).getMessage();
+    return dev.credagent.registry.RegistryErrors.unreachable(RegistryAddress.of("nosuch.invalid", false), e).getMessage();
   }
 
   @Test

@@ -1,0 +1,103 @@
+package dev.credagent.service;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.credagent.audit.AuditLog;
+import dev.credagent.audit.CallerProcess;
+import dev.credagent.registry.LoginFailedException;
+import dev.credagent.registry.NoTokenNeededException;
+import dev.credagent.vault.CredentialNotFoundException;
+import dev.credagent.vault.VaultLockedException;
+import dev.credagent.vault.WrongPassphraseException;
+import java.time.Clock;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The service's record of who asked for what and how it ended: the audit log's lines, and the
+ * requests refused while locked that {@code status} shows. Who is behind a connection is read from
+ * /proc once per connection, not per request: the read costs ~90 us, which capped gets at ~5,500/s.
+ */
+final class AuditTrail {
+  private final AuditLog log;
+  private final Clock clock;
+  /** Keyed by the connection's own Caller object (weak keys compare by identity), so a reused pid is read anew. */
+  private final Cache<Caller, CallerProcess> callers = Caffeine.newBuilder().weakKeys().maximumSize(1024).build();
+  private final LockedRefusals refusedWhileLocked = new LockedRefusals();
+
+  AuditTrail(AuditLog log, Clock clock) {
+    this.log = log;
+    this.clock = clock;
+  }
+
+  /** The program behind {@code caller}, read once per connection. */
+  CallerProcess who(Caller caller) {
+    return callers.get(caller, CallerProcess::of);
+  }
+
+  LockedRefusals.Seen refusedWhileLocked() {
+    return refusedWhileLocked.seen();
+  }
+
+  void unlocked() {
+    refusedWhileLocked.clear();
+  }
+
+  /**
+   * Records how {@code outcome} ends, naming the key that served it and the scopes asked. Who asked
+   * is read now, while the caller waits for its answer (a helper exits right after).
+   */
+  <T> CompletableFuture<T> audited(Caller caller, String op, String server, AuditLog.Served served,
+      CompletableFuture<T> outcome) {
+    outcome.whenComplete((done, failure) -> {
+      if (failure != null && CredentialService.cause(failure) instanceof VaultLockedException && !caller.equals(Caller.self())) {
+        refusedWhileLocked.refused(who(caller).program(), clock.instant());
+      }
+    });
+    if (!log.enabled()) {
+      return outcome;
+    }
+    CallerProcess who = who(caller);
+    return outcome.whenComplete((done, failure) -> log.record(op, server, who, shareOf(caller), served,
+        failure == null ? "ok" : outcome(CredentialService.cause(failure))));
+  }
+
+  <T> CompletableFuture<T> audited(Caller caller, String op, String server, CompletableFuture<T> outcome) {
+    return audited(caller, op, server, AuditLog.Served.NOTHING, outcome);
+  }
+
+  /** A request refused for what it carries, audited with the server named by its length only. */
+  <T> CompletableFuture<T> refused(Caller caller, String op, String server, InvalidRequestException why) {
+    return audited(caller, op, RequestLimits.described(server), CompletableFuture.failedFuture(why));
+  }
+
+  /** One line for what ended at once (a list, a lock). */
+  void record(Caller caller, String op, String server, String outcome) {
+    if (log.enabled()) {
+      log.record(op, server, who(caller), shareOf(caller), outcome);
+    }
+  }
+
+  void close() {
+    log.close();
+  }
+
+  private static String shareOf(Caller caller) {
+    return caller.share() == null ? null : caller.share().name();
+  }
+
+  /** A failure as the audit log says it: what went wrong, never a message that might quote input. */
+  static String outcome(Throwable failure) {
+    return switch (failure) {
+      case VaultLockedException e -> "locked";
+      case CredentialNotFoundException e -> "not_found";
+      case WrongPassphraseException e -> "wrong_passphrase";
+      case LoginFailedException e -> "login_failed";
+      case NoTokenNeededException e -> "no_token";
+      case dev.credagent.source.SourceFailedException e -> "source_failed";
+      case ShareForbiddenException e -> "forbidden";
+      case InvalidRequestException e -> "invalid_request";
+      case dev.credagent.config.ConfigException e -> "config_error";
+      default -> "error";
+    };
+  }
+}

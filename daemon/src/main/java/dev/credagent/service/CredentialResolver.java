@@ -1,0 +1,168 @@
+package dev.credagent.service;
+
+import dev.credagent.registry.PatternIndex;
+import dev.credagent.registry.RegistryPattern;
+import dev.credagent.registry.ServerNames;
+import dev.credagent.vault.CredentialNotFoundException;
+import dev.credagent.vault.Vault;
+import dev.credagent.vault.VaultLockedException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Which vault key serves a request, decided once, so that a share's gate, the lookup, a token's
+ * grant and the audit line all see the same key: the exact key, then its source, then the key
+ * under another name of the same registry ({@link ServerNames}), then the most specific pattern
+ * ({@link RegistryPattern}), a stored credential before a source at a tie; for a server with a
+ * path, then its host the same way. The vault's erased credentials ({@link ErasedKey}) are no key
+ * here.
+ */
+final class CredentialResolver {
+  /** The first key that is not an erased credential's: client keys never begin with a control character. */
+  static final String LIVE_FROM = "\u0002";
+
+  /** The key that serves a request: a stored credential's, or a source's. */
+  record Resolved(String key, boolean source) {}
+
+  private final Vault vault;
+  /**
+   * Counts the changes that can change the index: a store, erase or source change of a key written
+   * as a pattern or as another name of a registry, and every unlock. The index is rebuilt when it
+   * was built at another count, so a store of a plain server (most of them) costs it nothing.
+   */
+  private final AtomicLong indexChanges = new AtomicLong();
+  private volatile Indexed index = new Indexed(-1, PatternIndex.EMPTY);
+
+  private record Indexed(long changes, PatternIndex index) {}
+
+  CredentialResolver(Vault vault) {
+    this.vault = vault;
+  }
+
+  /** The credentials a client may be served or shown: every key but the erased ones (which sort first). */
+  Map<String, String> live() throws VaultLockedException {
+    return vault.list(LIVE_FROM, null);
+  }
+
+  Resolved resolve(String server) throws VaultLockedException, CredentialNotFoundException {
+    if (vault.list().containsKey(server)) {
+      return new Resolved(server, false);
+    }
+    if (vault.source(server) != null) {
+      return new Resolved(server, true);
+    }
+    Resolved another = anotherName(server);
+    if (another != null) {
+      return another;
+    }
+    String host = hostOf(server);
+    Optional<PatternIndex.Entry> pattern = index().mostSpecific(server, !host.equals(server));
+    if (pattern.isPresent()) {
+      return new Resolved(pattern.get().key(), pattern.get().source());
+    }
+    if (host.equals(server)) {
+      throw new CredentialNotFoundException(server);
+    }
+    try {
+      return resolve(host);
+    } catch (CredentialNotFoundException notForHost) {
+      throw new CredentialNotFoundException(server);
+    }
+  }
+
+  /** The key that would serve {@code server} now, for the audit line; null when none would. */
+  String keyFor(String server) {
+    try {
+      return resolve(server).key();
+    } catch (VaultLockedException | CredentialNotFoundException none) {
+      return null;
+    }
+  }
+
+  /**
+   * The credential stored under another name of {@code server}'s registry: Docker Hub's key for any
+   * of Hub's names, docker's key for a URL ({@code https://reg/} is {@code reg}), or a key written
+   * as a URL for the registry {@code server} names; null where none is.
+   */
+  private Resolved anotherName(String server) throws VaultLockedException {
+    String registry = ServerNames.isHub(server) ? ServerNames.HUB_KEY : ServerNames.dockerHostname(server);
+    if (registry != null && !registry.equals(server)) {
+      if (vault.list().containsKey(registry)) {
+        return new Resolved(registry, false);
+      }
+      if (vault.source(registry) != null) {
+        return new Resolved(registry, true);
+      }
+    }
+    for (String alias : index().aliasesOf(registry != null ? registry : server)) {
+      if (!alias.equals(server) && vault.list().containsKey(alias)) {
+        return new Resolved(alias, false);
+      }
+    }
+    return null;
+  }
+
+  /**
+   * The keys an erase of {@code server} takes: every key of Docker Hub's for one of its names;
+   * else the exact key, or the one stored under another name of its registry. Never a pattern or a
+   * source: a literal name that only a pattern serves erases nothing.
+   */
+  List<String> erasable(String server) throws VaultLockedException {
+    Map<String, String> live = live();
+    if (ServerNames.isHub(server)) {
+      List<String> keys = new ArrayList<>();
+      if (live.containsKey(ServerNames.HUB_KEY)) {
+        keys.add(ServerNames.HUB_KEY);
+      }
+      index().aliasesOf(ServerNames.HUB_KEY).stream().filter(live::containsKey).forEach(keys::add);
+      return keys;
+    }
+    if (live.containsKey(server)) {
+      return List.of(server);
+    }
+    Resolved another = anotherName(server);
+    return another == null || another.source() ? List.of() : List.of(another.key());
+  }
+
+  /** The keys stored under another of Docker Hub's names than docker's own. */
+  List<String> hubAliases() throws VaultLockedException {
+    return index().aliasesOf(ServerNames.HUB_KEY).stream().filter(alias -> !alias.equals(ServerNames.HUB_KEY)).toList();
+  }
+
+  private PatternIndex index() throws VaultLockedException {
+    long changes = indexChanges.get();
+    Indexed indexed = index;
+    if (indexed.changes() != changes) {
+      indexed = new Indexed(changes, PatternIndex.of(live().keySet(), vault.sources().keySet()));
+      index = indexed;
+    }
+    return indexed.index();
+  }
+
+  /**
+   * After a change to {@code key} (null: any, as an unlock): where it may change the index (a
+   * pattern, or another name of a registry: Docker Hub's, a URL), the index is rebuilt here, on the
+   * writing thread, before the change is acknowledged, so that the lookups on the event loop find
+   * it ready.
+   */
+  void changed(String key) {
+    if (key != null && !RegistryPattern.looksLikeOne(key) && !ServerNames.isHub(key) && ServerNames.dockerHostname(key) == null) {
+      return; // a plain server's key: in no index
+    }
+    indexChanges.incrementAndGet();
+    try {
+      index();
+    } catch (VaultLockedException lockedMeanwhile) {
+      // the next unlock's first lookup builds it
+    }
+  }
+
+  /** {@code HOST[:PORT]} of a server that may have a path; a URL (Docker Hub's key) is its own host. */
+  static String hostOf(String server) {
+    int slash = server.indexOf('/');
+    return slash <= 0 || server.contains("://") ? server : server.substring(0, slash);
+  }
+}
