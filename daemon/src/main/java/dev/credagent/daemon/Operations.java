@@ -51,9 +51,6 @@ public final class Operations implements RequestHandler {
     Response run(Request request) throws ProtocolException, VaultException;
   }
 
-  /** What a share serves: a credential or a token for a registry its patterns allow, and a ping. */
-  private static final java.util.Set<Op> SHARED_OPS = java.util.EnumSet.of(Op.PING, Op.GET, Op.TOKEN);
-
   private final CredentialService service;
   private final DaemonInfo info;
   private final Runnable stop;
@@ -84,7 +81,7 @@ public final class Operations implements RequestHandler {
     } finally {
       Arrays.fill(line, (byte) 0);
     }
-    if (caller.share() != null && !SHARED_OPS.contains(op)) {
+    if (caller.share() != null && !op.shared()) { // answered before its fields are read; the service checks again
       request.close();
       return CompletableFuture.completedFuture(Response.error(ErrorCode.FORBIDDEN,
           new ShareForbiddenException("'" + op.wire() + "'").getMessage()));

@@ -15,20 +15,22 @@ import java.util.stream.Collectors;
  * @param secretFields the fields that carry a secret
  * @param blocking whether it may wait (key derivation, fsync, a registry, a source's run); the
  *     others are answered at once, on the event loop, which {@code OperationsTest} checks
+ * @param shared whether a share serves it (what it hands out is then bounded by the share's
+ *     patterns); the service refuses every other op that came through a share, whichever door
  */
 public enum Op {
-  PING("ping", List.of(), List.of(), false),
+  PING("ping", List.of(), List.of(), false, true),
   STATUS("status", List.of(), List.of(), false),
   UNLOCK("unlock", List.of("ttl", "idle_ttl"), List.of("passphrase"), true),
   LOCK("lock", List.of(), List.of(), false),
   STOP("stop", List.of(), List.of(), false),
   STORE("store", List.of("server", "username", "pattern"), List.of("secret"), true),
-  GET("get", List.of("server"), List.of(), true), // from memory at once, but a source may have to run
+  GET("get", List.of("server"), List.of(), true, true), // from memory at once, but a source may have to run
   ERASE("erase", List.of("server", "purge", "all"), List.of(), true),
   RESTORE("restore", List.of("server"), List.of(), true),
   LIST("list", List.of("erased"), List.of(), false),
   LOGIN("login", List.of("registry", "username", "insecure", "as"), List.of("password"), true),
-  TOKEN("token", List.of("registry", "scope", "insecure"), List.of(), true),
+  TOKEN("token", List.of("registry", "scope", "insecure"), List.of(), true, true),
   SOURCE_ADD("source_add", List.of("registry", "exec", "helper", "username", "ttl", "env", "pattern"), List.of(), true),
   SOURCE_LIST("source_list", List.of(), List.of(), false),
   SOURCE_REMOVE("source_remove", List.of("registry"), List.of(), true),
@@ -43,12 +45,22 @@ public enum Op {
   private final List<String> fields;
   private final List<String> secretFields;
   private final boolean blocking;
+  private final boolean shared;
 
   Op(String wire, List<String> fields, List<String> secretFields, boolean blocking) {
+    this(wire, fields, secretFields, blocking, false);
+  }
+
+  Op(String wire, List<String> fields, List<String> secretFields, boolean blocking, boolean shared) {
     this.wire = wire;
     this.fields = fields;
     this.secretFields = secretFields;
     this.blocking = blocking;
+    this.shared = shared;
+  }
+
+  public boolean shared() {
+    return shared;
   }
 
   public String wire() {

@@ -2,6 +2,7 @@ package dev.credagent.service;
 
 import com.github.benmanes.caffeine.cache.Ticker;
 import dev.credagent.audit.AuditLog;
+import dev.credagent.protocol.Op;
 import dev.credagent.audit.CallerProcess;
 import dev.credagent.config.AgentConfig;
 import dev.credagent.registry.LoginFailedException;
@@ -113,6 +114,18 @@ public final class CredentialService {
     return clock;
   }
 
+  /**
+   * The share gate, one for every op and every front door: a request that came through a share
+   * for an op no share serves ({@link Op#shared}) is refused; null where it may go on.
+   */
+  private static ShareForbiddenException unshared(Caller caller, Op op) {
+    return caller.share() != null && !op.shared() ? new ShareForbiddenException("'" + op.wire() + "'") : null;
+  }
+
+  private <T> CompletableFuture<T> forbidden(Caller caller, Op op, String server, ShareForbiddenException why) {
+    return trail.audited(caller, op.wire(), server, CompletableFuture.failedFuture(why));
+  }
+
   /** Runs {@code listener} whenever the vault locks (a lock, a stop): caches empty themselves. */
   public void onLock(Runnable listener) {
     lockListeners.add(listener);
@@ -123,6 +136,11 @@ public final class CredentialService {
    * this call wins over it, however long the unlock waits for its turn.
    */
   public CompletableFuture<Vault.Unlocked> unlock(Caller caller, Secret passphrase, Ttl ttl) {
+    ShareForbiddenException forbidden = unshared(caller, Op.UNLOCK);
+    if (forbidden != null) {
+      passphrase.destroy();
+      return forbidden(caller, Op.UNLOCK, null, forbidden);
+    }
     long locksSeen = vault.lockCount();
     return trail.audited(caller, "unlock", null, async(unlocks, () -> {
       try (passphrase) {
@@ -170,6 +188,11 @@ public final class CredentialService {
   /** Logs in to {@code registry} and stores what it yields under {@code key}: its own key, or a pattern. */
   public CompletableFuture<String> login(Caller caller, RegistryAddress registry, String key, String username,
       Secret password) {
+    ShareForbiddenException forbidden = unshared(caller, Op.LOGIN);
+    if (forbidden != null) {
+      password.destroy();
+      return forbidden(caller, Op.LOGIN, key, forbidden);
+    }
     InvalidRequestException invalid = RequestLimits.checkServer(key);
     if (invalid == null) {
       invalid = RequestLimits.checkCredential(username, password.length());
@@ -254,6 +277,11 @@ public final class CredentialService {
 
   /** Wipes the key and every secret at once, ahead of anything queued. */
   public void lock(Caller caller) {
+    ShareForbiddenException forbidden = unshared(caller, Op.LOCK);
+    if (forbidden != null) {
+      trail.record(caller, "lock", null, "forbidden");
+      throw forbidden;
+    }
     lockNow("vault locked (" + caller + ")");
     if (!caller.equals(Caller.self())) {
       trail.record(caller, "lock", null, "ok");
@@ -346,6 +374,10 @@ public final class CredentialService {
    * caller (its program is not there to run yet), or null.
    */
   public CompletableFuture<String> addSource(Caller caller, String registry, SourceDefinition definition) {
+    ShareForbiddenException forbidden = unshared(caller, Op.SOURCE_ADD);
+    if (forbidden != null) {
+      return forbidden(caller, Op.SOURCE_ADD, registry, forbidden);
+    }
     InvalidRequestException invalid = RequestLimits.checkServer(registry);
     if (invalid != null) {
       return trail.refused(caller, "source_add", registry, invalid);
@@ -362,6 +394,10 @@ public final class CredentialService {
 
   /** Registry to a description of its source (never an environment value). */
   public SortedMap<String, String> listSources(Caller caller) throws VaultLockedException {
+    ShareForbiddenException forbidden = unshared(caller, Op.SOURCE_LIST);
+    if (forbidden != null) {
+      throw forbidden;
+    }
     SortedMap<String, String> described = new java.util.TreeMap<>();
     vault.sources().forEach((registry, stored) -> {
       try {
@@ -379,6 +415,10 @@ public final class CredentialService {
   }
 
   public CompletableFuture<Void> removeSource(Caller caller, String registry) {
+    ShareForbiddenException forbidden = unshared(caller, Op.SOURCE_REMOVE);
+    if (forbidden != null) {
+      return forbidden(caller, Op.SOURCE_REMOVE, registry, forbidden);
+    }
     InvalidRequestException invalid = RequestLimits.checkServer(registry);
     if (invalid != null) {
       return trail.refused(caller, "source_remove", registry, invalid);
@@ -426,9 +466,10 @@ public final class CredentialService {
       credential.secret().destroy();
       return trail.refused(caller, "store", server, invalid);
     }
-    if (caller.share() != null) {
+    ShareForbiddenException forbidden = unshared(caller, Op.STORE);
+    if (forbidden != null) {
       credential.secret().destroy();
-      return trail.audited(caller, "store", server, CompletableFuture.failedFuture(new ShareForbiddenException("a store")));
+      return forbidden(caller, Op.STORE, server, forbidden);
     }
     usable();
     if (ServerNames.isHub(server)) {
@@ -470,8 +511,9 @@ public final class CredentialService {
     if (invalid != null) {
       return trail.refused(caller, "erase", server, invalid);
     }
-    if (caller.share() != null) {
-      return trail.audited(caller, "erase", server, CompletableFuture.failedFuture(new ShareForbiddenException("an erase")));
+    ShareForbiddenException forbidden = unshared(caller, Op.ERASE);
+    if (forbidden != null) {
+      return forbidden(caller, Op.ERASE, server, forbidden);
     }
     usable();
     CallerProcess who = trail.who(caller);
@@ -510,8 +552,9 @@ public final class CredentialService {
     if (invalid != null) {
       return trail.refused(caller, "restore", server, invalid);
     }
-    if (caller.share() != null) {
-      return trail.audited(caller, "restore", server, CompletableFuture.failedFuture(new ShareForbiddenException("a restore")));
+    ShareForbiddenException forbidden = unshared(caller, Op.RESTORE);
+    if (forbidden != null) {
+      return forbidden(caller, Op.RESTORE, server, forbidden);
     }
     usable();
     return trail.audited(caller, "restore", server, async(writes, () -> {
@@ -525,8 +568,9 @@ public final class CredentialService {
 
   /** Deletes every erased credential at once ({@code credagent erase --purge --all}); how many there were. */
   public CompletableFuture<Integer> purgeErased(Caller caller) {
-    if (caller.share() != null) {
-      return trail.audited(caller, "purge", null, CompletableFuture.failedFuture(new ShareForbiddenException("a purge")));
+    ShareForbiddenException forbidden = unshared(caller, Op.ERASE);
+    if (forbidden != null) {
+      return forbidden(caller, Op.ERASE, null, forbidden);
     }
     usable();
     return trail.audited(caller, "purge", null, async(writes, () -> {

@@ -110,6 +110,22 @@ class ShareGateTest {
   }
 
   @Test
+  void everyOpNoShareServesIsRefusedByTheServiceWhicheverDoorItCameThrough() throws Exception {
+    Caller share = through("ghcr.io/org-c/");
+    assertInstanceOf(ShareForbiddenException.class, failure(service.unlock(share, TestKdf.secret("pw"))));
+    assertInstanceOf(ShareForbiddenException.class,
+        failure(service.store(share, "ghcr.io/org-c/x", new Credential("u", TestKdf.secret("s")))));
+    assertInstanceOf(ShareForbiddenException.class, failure(service.erase(share, "ghcr.io")));
+    assertInstanceOf(ShareForbiddenException.class, failure(service.restore(share, "ghcr.io")));
+    assertInstanceOf(ShareForbiddenException.class, failure(service.login(share,
+        RegistryAddress.of("ghcr.io", false), "ghcr.io", "u", TestKdf.secret("p"))));
+    assertInstanceOf(ShareForbiddenException.class, failure(service.removeSource(share, "ghcr.io")));
+    org.junit.jupiter.api.Assertions.assertThrows(ShareForbiddenException.class, () -> service.lock(share));
+    org.junit.jupiter.api.Assertions.assertThrows(ShareForbiddenException.class, () -> service.listSources(share));
+    assertTrue(service.status().unlocked(), "the share locked nothing");
+  }
+
+  @Test
   void containmentOfPatterns() {
     RegistryPattern org = RegistryPattern.parse("ghcr.io/org-c/");
     assertTrue(org.contains(RegistryPattern.parse("ghcr.io/org-c/app")));
