@@ -8,16 +8,21 @@
 #   PREFIX/lib/credagent/runtime          a jlink'd Java runtime: no java on PATH is needed
 #   PREFIX/lib/credagent/jars             the application
 #   PREFIX/lib/credagent/credagent.aot    an AOT cache that halves the daemon's start (and the JVM CLI's)
-# Nothing is written outside PREFIX.
+#   PREFIX/share/man/man1/credagent*.1    a man page per command, made from the command tree
+#   PREFIX/share/bash-completion/..., PREFIX/share/zsh/vendor-completions/_credagent
+# Nothing is written outside PREFIX. With --deb, the same tree under /usr, and the user units,
+# go into a Debian package instead (one assembly, assemble_lib and assemble_share below).
 set -euo pipefail
 
 usage() {
   cat <<USAGE
 usage: ./install.sh [--prefix DIR] [--no-setup] [--small] [--no-build]
+       ./install.sh --deb OUTDIR [--no-build]
   --prefix DIR   install under DIR (default: ~/.local)
   --no-setup     install the programs only; do not run \`credagent setup\`
   --small        no AOT cache: 35 MiB less, and the daemon takes twice as long to start
   --no-build     install what \`./mvnw -B -DskipTests package\` built already
+  --deb OUTDIR   write OUTDIR/credagent_VERSION_ARCH.deb (needs dpkg-deb and asciidoctor)
 USAGE
 }
 
@@ -25,6 +30,7 @@ prefix=${HOME}/.local
 setup=1
 aot=1
 build=1
+deb=
 while [ $# -gt 0 ]; do
   case $1 in
     --prefix) [ $# -ge 2 ] || { usage >&2; exit 2; }; prefix=$2; shift 2 ;;
@@ -32,6 +38,8 @@ while [ $# -gt 0 ]; do
     --no-setup) setup=0; shift ;;
     --small) aot=0; shift ;;
     --no-build) build=0; shift ;;
+    --deb) [ $# -ge 2 ] || { usage >&2; exit 2; }; deb=$2; shift 2 ;;
+    --deb=*) deb=${1#--deb=}; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "install.sh: unknown option '$1'" >&2; usage >&2; exit 2 ;;
   esac
@@ -39,34 +47,112 @@ done
 
 here=$(cd "$(dirname "$0")" && pwd -P)
 jdk=$("$here/.mvn/find-jdk")
+dist=$here/client-cli/target/dist
+helper=$here/native/target/docker-credential-agent
+
+if [ -n "$deb" ]; then
+  for tool in dpkg-deb asciidoctor; do
+    command -v "$tool" >/dev/null || { echo "install.sh: --deb needs $tool (Debian: apt-get install dpkg-dev asciidoctor)" >&2; exit 1; }
+  done
+fi
+
+if [ "$build" = 1 ]; then
+  echo "building with $jdk (a minute or so: the Java parts, then the native programs) ..."
+  (cd "$here" && ./mvnw -q -B -DskipTests clean package) # clean: no jar of an older version stays in dist
+elif [ ! -x "$dist/bin/credagent" ]; then
+  echo "install.sh: --no-build, but nothing is built: run ./mvnw -B -DskipTests package first" >&2
+  exit 1
+fi
+
+# lib/credagent: the launcher, its options, the jars, a jlink'd runtime and the static helper.
+assemble_lib() {
+  local lib=$1
+  mkdir -p "$lib"
+  cp -R "$dist/lib/credagent/jars" "$lib/jars"
+  cp "$dist/lib/credagent/daemon.jvmoptions" "$lib/daemon.jvmoptions"
+  install -m 755 "$dist/lib/credagent/credagent-jvm" "$lib/credagent-jvm"
+  echo "making a trimmed Java runtime for credagent (jlink) ..."
+  "$here/.mvn/make-runtime" "$jdk" "$lib"
+  # For containers, beside a share's socket: the helper linked with no shared library.
+  if [ -x "$helper-static" ]; then
+    install -m 755 -s "$helper-static" "$lib/docker-credential-agent-static"
+  fi
+}
+
+# bin: the two native programs.
+assemble_bin() {
+  local bin=$1
+  mkdir -p "$bin"
+  install -m 755 -s "$dist/bin/credagent" "$bin/credagent"
+  if [ -x "$helper" ]; then
+    install -m 755 -s "$helper" "$bin/docker-credential-agent"
+  fi
+}
+
+# share: the man pages (made from the command tree's AsciiDoc with asciidoctor; without it,
+# none, and a note) and the bash and zsh completion; $2 = "gz" to compress the pages.
+assemble_share() {
+  local share=$1 compress=${2:-}
+  mkdir -p "$share/bash-completion/completions" "$share/zsh/vendor-completions"
+  install -m 644 "$dist/share/bash-completion/completions/credagent" "$share/bash-completion/completions/credagent"
+  install -m 644 "$dist/share/zsh/vendor-completions/_credagent" "$share/zsh/vendor-completions/_credagent"
+  if command -v asciidoctor >/dev/null; then
+    mkdir -p "$share/man/man1"
+    asciidoctor -b manpage -a reproducible -D "$share/man/man1" "$dist"/share/man/*.adoc
+    chmod 644 "$share"/man/man1/*.1
+    if [ "$compress" = gz ]; then
+      gzip -9n "$share"/man/man1/*.1
+    fi
+  else
+    echo "note: no man pages (asciidoctor makes them: apt-get install asciidoctor); \`credagent help COMMAND\` says the same"
+  fi
+}
+
+# Every file readable by all, as a package's would be: under a system-wide prefix the JVM of
+# every other user maps the AOT cache and reads the jars.
+readable_by_all() {
+  chmod -R u+rwX,go+rX,go-w "$@"
+}
+
+if [ -n "$deb" ]; then
+  version=$(sed -n 's/^version=//p' "$here/daemon/target/classes/dev/credagent/daemon/version.properties")
+  commit=$(sed -n 's/^commit=//p' "$here/daemon/target/classes/dev/credagent/daemon/commit.properties")
+  arch=$(dpkg --print-architecture)
+  mkdir -p "$deb"
+  deb=$(cd "$deb" && pwd -P)
+  root=$(mktemp -d)
+  trap 'rm -rf "$root"' EXIT
+  assemble_lib "$root/usr/lib/credagent"
+  assemble_bin "$root/usr/bin"
+  assemble_share "$root/usr/share" gz
+  # The user units, enabled for every user as Debian's gnupg enables gpg-agent's sockets: a user
+  # who logs in after the install has the socket, and nothing starts for one who never uses it.
+  units=$root/usr/lib/systemd/user
+  mkdir -p "$units/sockets.target.wants"
+  install -m 644 "$here/systemd/credagent.socket" "$units/credagent.socket"
+  sed 's|^ExecStart=.*|ExecStart=/usr/lib/credagent/credagent-jvm daemon|' "$here/systemd/credagent.service" > "$units/credagent.service"
+  ln -s ../credagent.socket "$units/sockets.target.wants/credagent.socket"
+  "$here/packaging/deb/make-control" "$root" "$version" "$commit" "$arch" "$here"
+  readable_by_all "$root/usr"
+  out=$deb/credagent_${version}_${arch}.deb
+  dpkg-deb --root-owner-group -Zxz --build "$root" "$out" >/dev/null
+  echo "wrote $out"
+  exit 0
+fi
+
 mkdir -p "$prefix"
 prefix=$(cd "$prefix" && pwd -P)
-
 # Was a daemon of an earlier install running? Then it keeps running the old code until restarted.
 running_before=
 if [ -x "$prefix/bin/credagent" ]; then
   running_before=$(CREDAGENT_AUTOSTART=0 "$prefix/bin/credagent" status --json 2>/dev/null | sed -n 's/.*"pid":\([0-9]*\).*/\1/p' || true)
 fi
 
-if [ "$build" = 1 ]; then
-  echo "building with $jdk (a minute or so: the Java parts, then the native programs) ..."
-  (cd "$here" && ./mvnw -q -B -DskipTests package)
-elif [ ! -x "$here/client-cli/target/dist/bin/credagent" ]; then
-  echo "install.sh: --no-build, but nothing is built: run ./mvnw -B -DskipTests package first" >&2
-  exit 1
-fi
-echo "making a trimmed Java runtime for credagent (jlink) ..."
-
-dist=$here/client-cli/target/dist
 lib=$prefix/lib/credagent
-staging=$(mktemp -d "$prefix/lib/.credagent.XXXXXX" 2>/dev/null || { mkdir -p "$prefix/lib"; mktemp -d "$prefix/lib/.credagent.XXXXXX"; })
+mkdir -p "$prefix/lib"
+staging=$(mktemp -d "$prefix/lib/.credagent.XXXXXX")
 trap 'rm -rf "$staging"' EXIT
-
-cp -R "$dist/lib/credagent/jars" "$staging/jars"
-cp "$dist/lib/credagent/daemon.jvmoptions" "$staging/daemon.jvmoptions"
-install -m 755 "$dist/lib/credagent/credagent-jvm" "$staging/credagent-jvm"
-"$here/.mvn/make-runtime" "$jdk" "$staging"
-
+assemble_lib "$staging"
 rm -rf "$lib.old"
 [ -d "$lib" ] && mv "$lib" "$lib.old"
 chmod 755 "$staging"
@@ -81,26 +167,15 @@ if [ "$aot" = 1 ]; then
   echo "training the AOT cache that halves the daemon's start ..."
   "$here/.mvn/train-aot" "$lib" "$dist/bin/credagent" || echo "note: no AOT cache was made; credagent will start slower"
 fi
-# Every installed file readable by all, as a package's would be: under a system-wide prefix the
-# JVM of every other user maps the AOT cache and reads the jars (it was made 0600).
-chmod -R u+rwX,go+rX,go-w "$lib"
+readable_by_all "$lib"
 
-
-mkdir -p "$prefix/bin"
-install -m 755 "$dist/bin/credagent" "$prefix/bin/credagent"
-helper=$here/native/target/docker-credential-agent
-if [ -x "$helper" ]; then
-  install -m 755 "$helper" "$prefix/bin/docker-credential-agent"
-fi
-# For containers, beside a share's socket: the helper linked with no shared library.
-if [ -x "$helper-static" ]; then
-  install -m 755 "$helper-static" "$lib/docker-credential-agent-static"
-fi
+assemble_bin "$prefix/bin"
+assemble_share "$prefix/share"
 
 # The daemon derives keys with libargon2 where it can (memory outside the JVM's heap); without
-# it, Bouncy Castle's Java Argon2 works too, slower and holding more memory.
-# Looked for where the daemon's dlopen("libargon2.so.1") finds it: the loader's cache (ldconfig
-# lives in /sbin, off a normal user's PATH), then the default directories; macOS: Homebrew's.
+# it, Bouncy Castle's Java Argon2 works too, slower and holding more memory. Looked for where the
+# daemon's dlopen("libargon2.so.1") finds it: the loader's cache (ldconfig lives in /sbin, off a
+# normal user's PATH), then the default directories; macOS: Homebrew's.
 have_argon2() {
   local ldconfig dir
   for ldconfig in "$(command -v ldconfig 2>/dev/null || true)" /sbin/ldconfig /usr/sbin/ldconfig; do

@@ -90,7 +90,7 @@ public final class Main implements Runnable, Relayable {
   static final class Version implements CommandLine.IVersionProvider {
     @Override
     public String[] getVersion() {
-      return new String[] {"credagent " + AgentVersion.VALUE};
+      return new String[] {"credagent " + AgentVersion.describe()};
     }
   }
 }

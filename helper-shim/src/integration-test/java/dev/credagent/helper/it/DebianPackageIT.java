@@ -1,0 +1,82 @@
+package dev.credagent.helper.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.credagent.it.AgentEnvironment;
+import dev.credagent.it.Run;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * `./install.sh --deb` makes a package that apt installs, lintian passes, serves a user who logs
+ * in after the install (programs on PATH, man pages, completion, a helper get with the credsStore
+ * setup writes), and whose removal leaves that user's vault as it was.
+ */
+class DebianPackageIT {
+  private static final String USER = "credagent-deb-it";
+
+  @Test
+  void aPackageThatAptInstallsServesANormalUserAndItsRemovalKeepsTheVault() throws Exception {
+    assumeTrue("root".equals(System.getProperty("user.name")), "needs root: installs a package");
+    for (String tool : List.of("/usr/bin/dpkg-deb", "/usr/bin/apt-get", "/usr/bin/asciidoctor", "/usr/sbin/useradd")) {
+      assumeTrue(Files.isExecutable(Path.of(tool)), "needs " + tool);
+    }
+    assumeTrue(Files.notExists(Path.of("/usr/bin/credagent")), "a credagent is installed system-wide already");
+    Path repository = Path.of("..").toAbsolutePath().normalize();
+    try (AgentEnvironment agent = new AgentEnvironment()) {
+      Path out = Files.createDirectories(agent.root().resolve("deb"));
+      agent.run(List.of(repository.resolve("install.sh").toString(), "--deb", out.toString(), "--no-build"), "").requireSuccess();
+      Path deb;
+      try (Stream<Path> files = Files.list(out)) {
+        deb = files.filter(p -> p.getFileName().toString().matches("credagent_[0-9.]+_[a-z0-9]+\\.deb")).findFirst().orElseThrow();
+      }
+      if (Files.isExecutable(Path.of("/usr/bin/lintian"))) {
+        Run lintian = agent.run(List.of("/usr/bin/lintian", deb.toString()), "");
+        assertTrue(lintian.stdout().lines().noneMatch(line -> line.startsWith("E: ")), lintian.stdout());
+      }
+      try {
+        agent.run(List.of("apt-get", "install", "-y", "-q", deb.toString()), "").requireSuccess();
+        agent.run(List.of("useradd", "-m", "-s", "/bin/bash", USER), "").requireSuccess();
+        assertEquals("", asUser(agent, "command -v credagent docker-credential-agent | tr '\\n' ' '").stdout().replace(
+            "/usr/bin/credagent /usr/bin/docker-credential-agent ", ""));
+        assertTrue(asUser(agent, "credagent --version").stdout().matches("credagent [0-9.]+ \\(commit [0-9a-f]+\\)\\n"));
+        asUser(agent, "printf 'pw\\npw\\n' | credagent unlock --passphrase-stdin && printf 's3cret\\n' | credagent store"
+            + " reg.example:5000 -u alice && credagent setup --yes --no-service").requireSuccess();
+        Run get = asUser(agent, "grep -q '\"credsStore\": \"agent\"' ~/.docker/config.json"
+            + " && echo reg.example:5000 | docker-credential-agent get").requireSuccess();
+        assertTrue(get.stdout().contains("\"Secret\":\"s3cret\""), get.stdout());
+        assertTrue(asUser(agent, "man -w credagent && man -w credagent-store").requireSuccess().stdout()
+            .contains("/usr/share/man/man1/credagent-store.1.gz"));
+        if (Files.exists(Path.of("/usr/share/bash-completion/bash_completion"))) {
+          Run complete = asUser(agent, "bash -ic '_completion_loader credagent 2>/dev/null; complete -p credagent' 2>/dev/null");
+          assertTrue(complete.stdout().contains("_complete_credagent"), complete.stdout() + complete.stderr());
+        }
+        asUser(agent, "credagent stop").requireSuccess();
+        Path home = Path.of("/home", USER, ".local/share/credagent");
+        byte[] vault = Files.readAllBytes(home.resolve("vault"));
+        byte[] journal = Files.readAllBytes(home.resolve("vault.journal"));
+
+        agent.run(List.of("apt-get", "remove", "--purge", "-y", "-q", "credagent"), "").requireSuccess();
+        assertTrue(Files.notExists(Path.of("/usr/bin/credagent")) && Files.notExists(Path.of("/usr/lib/credagent"))
+            && Files.notExists(Path.of("/usr/lib/systemd/user/credagent.socket")), "the programs and units are gone");
+        org.junit.jupiter.api.Assertions.assertArrayEquals(vault, Files.readAllBytes(home.resolve("vault")));
+        org.junit.jupiter.api.Assertions.assertArrayEquals(journal, Files.readAllBytes(home.resolve("vault.journal")));
+      } finally {
+        agent.run(List.of("apt-get", "remove", "--purge", "-y", "-q", "credagent"), "");
+        agent.run(List.of("userdel", "-r", USER), "");
+      }
+    }
+  }
+
+  /** A login shell of the throwaway user, umask 022 and no LANG, as one who logged in after the install. */
+  private static Run asUser(AgentEnvironment agent, String script) throws Exception {
+    List<String> command = new ArrayList<>(List.of("runuser", "-l", USER, "-c", "umask 022; unset LANG LC_ALL; " + script));
+    return agent.run(command, "");
+  }
+}
