@@ -155,6 +155,41 @@ class DurabilityIT {
     }
   }
 
+  @Test
+  void passwdKilledAtAnyMomentLeavesTheOldPassphraseOrTheNewNeverNeither() throws Exception {
+    try (AgentEnvironment agent = new AgentEnvironment()) {
+      String current = "pass-0";
+      for (int round = 1; round <= 5; round++) {
+        Process daemon = agent.startForegroundDaemon();
+        try (RawConnection raw = new RawConnection(agent.socket())) {
+          assertTrue(raw.request("{\"v\":1,\"op\":\"unlock\",\"passphrase\":\"" + current + "\"}").contains("\"ok\":true"));
+          if (round == 1) {
+            assertTrue(raw.request("{\"v\":1,\"op\":\"store\",\"server\":\"r.example\",\"username\":\"u\",\"secret\":\"s\"}")
+                .contains("\"ok\":true"));
+          }
+          raw.send(("{\"v\":1,\"op\":\"passwd\",\"passphrase\":\"" + current + "\",\"new_passphrase\":\"pass-" + round
+              + "\"}\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+          Thread.sleep(new long[] {0, 150, 400, 700, 1500}[round - 1]); // before, during and after its derivations
+        }
+        daemon.destroyForcibly(); // SIGKILL
+        daemon.waitFor(10, TimeUnit.SECONDS);
+
+        Process verifier = agent.startForegroundDaemon();
+        try (RawConnection raw = new RawConnection(agent.socket())) {
+          boolean old = raw.request("{\"v\":1,\"op\":\"unlock\",\"passphrase\":\"" + current + "\"}").contains("\"ok\":true");
+          if (!old) {
+            current = "pass-" + round;
+            assertTrue(raw.request("{\"v\":1,\"op\":\"unlock\",\"passphrase\":\"" + current + "\"}").contains("\"ok\":true"),
+                "round " + round + ": neither the old passphrase nor the new one opens the vault");
+          }
+          assertTrue(raw.request("{\"v\":1,\"op\":\"get\",\"server\":\"r.example\"}").contains("\"secret\":\"s\""));
+        }
+        verifier.destroyForcibly();
+        verifier.waitFor(10, TimeUnit.SECONDS);
+      }
+    }
+  }
+
   private static void storeUntilCut(AgentEnvironment agent, int base, AtomicInteger acknowledged) {
     try (RawConnection raw = new RawConnection(agent.socket())) {
       for (int i = base; ; i++) {

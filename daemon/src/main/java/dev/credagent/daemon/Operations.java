@@ -111,6 +111,24 @@ public final class Operations implements RequestHandler {
             .with("failing", service.failingSources()));
         case SOURCE_REMOVE -> service.removeSource(caller, request.require("registry")).thenApply(done -> Response.ok());
         case SHARE -> now(request, r -> share(caller, r));
+        case PASSWD -> {
+          request.requireSecret("new_passphrase"); // both there before either is taken: none is left unwiped
+          yield service.passwd(caller, request.optional("slot", "passphrase"), request.takeSecret("passphrase"),
+              request.takeSecret("new_passphrase")).thenApply(done -> Response.ok());
+        }
+        case KEYSLOT_LIST -> service.keySlots(caller).thenApply(slots -> Response.ok().with("slots", slots.stream()
+            .map(slot -> Map.of("index", String.valueOf(slot.index()), "kind", slot.kind(),
+                "where", slot.header() ? "the vault header" : "vault.slots")).toList()));
+        case KEYSLOT_ADD -> keySlotAdd(caller, request);
+        case KEYSLOT_REMOVE -> {
+          int index;
+          try {
+            index = Integer.parseInt(request.require("index"));
+          } catch (NumberFormatException e) {
+            throw new ProtocolException(ErrorCode.BAD_REQUEST, "'index' is a key slot's number (credagent keyslot list)");
+          }
+          yield service.removeKeySlot(caller, index).thenApply(done -> Response.ok());
+        }
         case SHARE_STOP -> now(request, r -> {
           Path socket = Path.of(r.require("socket"));
           if (shares == null || !shares.stop(socket)) {
@@ -147,6 +165,15 @@ public final class Operations implements RequestHandler {
       // The request itself says what is wrong with it, in its turn.
     }
     return false;
+  }
+
+  /** {@code kind}: login (with {@code secret}) or recovery (answered with {@code recovery_key}, once). */
+  private CompletableFuture<Response> keySlotAdd(Caller caller, Request request) throws ProtocolException {
+    String kind = request.require("kind");
+    Secret secret = request.fields().containsKey("secret") || request.secrets().containsKey("secret")
+        ? request.takeSecret("secret") : null;
+    return service.addKeySlot(caller, kind, secret).thenApply(recovery -> recovery == null ? Response.ok()
+        : Response.ok().with("recovery_key", recovery));
   }
 
   /** {@code server}, or with {@code "purge": "true"} and {@code "all": "true"} every erased credential. */

@@ -604,6 +604,100 @@ public final class CredentialService {
     }
   }
 
+  /**
+   * Changes the secret of a key slot ({@code passphrase}, or {@code login} for PAM's chauthtok):
+   * {@code old} must open it. Takes ownership of both secrets; re-encrypts no credential.
+   */
+  public CompletableFuture<Void> passwd(Caller caller, String slot, Secret old, Secret replacement) {
+    ShareForbiddenException forbidden = unshared(caller, Op.PASSWD);
+    if (forbidden != null || replacement.isEmpty()) {
+      old.destroy();
+      replacement.destroy();
+      return forbidden != null ? forbidden(caller, Op.PASSWD, null, forbidden)
+          : trail.refused(caller, "passwd", null, new InvalidRequestException("the new passphrase must not be empty"));
+    }
+    return trail.audited(caller, "passwd", null, async(unlocks, () -> {
+      try (old; replacement) {
+        deriving(() -> {
+          vault.rewrap(slot, old, replacement);
+          return Vault.Unlocked.ALREADY;
+        });
+        LOG.info("the " + slot + " key slot was rewrapped (" + caller + ")");
+        return null;
+      } catch (IllegalArgumentException badKind) {
+        throw new InvalidRequestException(badKind.getMessage());
+      } catch (WrongPassphraseException e) {
+        Duration delay = throttle.failed();
+        Thread.sleep(delay); // as a wrong unlock: guesses cost the same through either door
+        throw e;
+      }
+    }));
+  }
+
+  /** The ways into the vault: its key slots, and the vault header's passphrase while no passphrase slot exists. */
+  public CompletableFuture<List<Vault.SlotInfo>> keySlots(Caller caller) {
+    ShareForbiddenException forbidden = unshared(caller, Op.KEYSLOT_LIST);
+    if (forbidden != null) {
+      return forbidden(caller, Op.KEYSLOT_LIST, null, forbidden);
+    }
+    return async(unlocks, vault::keySlots);
+  }
+
+  /**
+   * Adds a key slot to the unlocked vault: {@code login} opened by {@code secret} (the login
+   * password, for PAM), or {@code recovery}, whose random key this makes and returns once (the
+   * caller wipes it; {@code secret} is then null).
+   */
+  public CompletableFuture<Secret> addKeySlot(Caller caller, String kind, Secret secret) {
+    ShareForbiddenException forbidden = unshared(caller, Op.KEYSLOT_ADD);
+    if (forbidden != null) {
+      if (secret != null) {
+        secret.destroy();
+      }
+      return forbidden(caller, Op.KEYSLOT_ADD, null, forbidden);
+    }
+    usable();
+    return trail.audited(caller, "keyslot_add", null, async(unlocks, () -> {
+      Secret opens = "recovery".equals(kind) ? RecoveryKey.fresh() : secret;
+      try {
+        if (opens == null || opens.isEmpty()) {
+          throw new InvalidRequestException("a " + kind + " key slot needs its secret");
+        }
+        deriving(() -> {
+          vault.addKeySlot(kind, opens);
+          return Vault.Unlocked.ALREADY;
+        });
+        LOG.info("a " + kind + " key slot was added (" + caller + ")");
+        return "recovery".equals(kind) ? opens.copy() : null;
+      } catch (IllegalArgumentException badKind) {
+        throw new InvalidRequestException(badKind.getMessage());
+      } finally {
+        if (opens != null) {
+          opens.destroy();
+        }
+        if (secret != null) {
+          secret.destroy();
+        }
+      }
+    }));
+  }
+
+  public CompletableFuture<Void> removeKeySlot(Caller caller, int index) {
+    ShareForbiddenException forbidden = unshared(caller, Op.KEYSLOT_REMOVE);
+    if (forbidden != null) {
+      return forbidden(caller, Op.KEYSLOT_REMOVE, null, forbidden);
+    }
+    return trail.audited(caller, "keyslot_remove", null, async(unlocks, () -> {
+      try {
+        vault.removeKeySlot(index);
+      } catch (IllegalArgumentException refused) {
+        throw new InvalidRequestException(refused.getMessage());
+      }
+      LOG.info("key slot " + index + " was removed (" + caller + ")");
+      return null;
+    }));
+  }
+
   /** Time left before the vault locks by itself, per TTL (null: off, or locked already). */
   public AutoLockRemaining autoLockRemaining() {
     expireIfDue();

@@ -35,6 +35,7 @@ public final class Vault {
 
   private final Path file;
   private final Path journal;
+  private final Path slotsFile;
   private final java.util.function.Supplier<KdfParams> paramsForNewVault;
   private final SecureRandom random;
   private final AtomicReference<Session> session = new AtomicReference<>();
@@ -117,6 +118,7 @@ public final class Vault {
   private Vault(Path file, java.util.function.Supplier<KdfParams> paramsForNewVault, SecureRandom random) {
     this.file = file;
     this.journal = Journal.pathFor(file);
+    this.slotsFile = KeySlots.pathFor(file);
     this.paramsForNewVault = paramsForNewVault;
     this.random = random;
   }
@@ -209,9 +211,11 @@ public final class Vault {
         }
         byte[] sealedBytes;
         byte[] journalBytes;
+        byte[] slotsBytes;
         synchronized (this) { // not in the middle of a write that a lock interrupted
           sealedBytes = readIfThere(file);
           journalBytes = readIfThere(journal);
+          slotsBytes = readIfThere(slotsFile);
         }
         if (sealedBytes == null) {
           create(utf8, locksSeen);
@@ -223,7 +227,7 @@ public final class Vault {
         } catch (CorruptVaultException unreadable) {
           throw new CorruptVaultException(file + ": " + unreadable.reason());
         }
-        Opened opened = open(sealed, journalBytes, utf8);
+        Opened opened = open(sealed, journalBytes, slotsBytes, utf8);
         install(opened.session().with(new OnDisk(sealed.nonce(), sealedBytes.length, 0, 0)), opened.replay(),
             sealed.legacy() || opened.replay() != null && opened.replay().format() != Journal.FORMAT_VERSION, locksSeen);
         DurableFile.removeLeftovers(file);
@@ -452,7 +456,12 @@ public final class Vault {
   }
 
   private Unlocked checkPassphrase(Session open, byte[] passphrase, long locksSeen) throws VaultException {
-    byte[] candidate = open.keySpec().params().deriveKey(passphrase, open.keySpec().salt());
+    byte[] candidate;
+    try {
+      candidate = dataKey(open.keySpec(), readIfThere(slotsFile), passphrase);
+    } catch (IOException e) {
+      throw new CorruptVaultException(slotsFile + " cannot be read: " + e.getMessage());
+    }
     try {
       if (locks.get() != locksSeen) {
         throw new VaultLockedException(LOCKED_WHILE_WAITING);
@@ -521,8 +530,9 @@ public final class Vault {
   /** An opened vault file with its journal applied, and what was in the journal. */
   private record Opened(Session session, Journal.Replay replay) {}
 
-  private Opened open(VaultFormat.Sealed sealed, byte[] journalBytes, byte[] passphrase) throws VaultException {
-    byte[] key = sealed.keySpec().params().deriveKey(passphrase, sealed.keySpec().salt());
+  private Opened open(VaultFormat.Sealed sealed, byte[] journalBytes, byte[] slotsBytes, byte[] passphrase)
+      throws VaultException {
+    byte[] key = dataKey(sealed.keySpec(), slotsBytes, passphrase);
     byte[] plaintext;
     try {
       plaintext = VaultFormat.open(sealed, key);
@@ -612,6 +622,160 @@ public final class Vault {
       if (plaintext != null) {
         Arrays.fill(plaintext, (byte) 0);
       }
+    }
+  }
+
+  /**
+   * The vault's data key, from {@code secret}: through the key slots where there are some (the
+   * passphrase's first, then the recovery keys', then the login password's); else, or where no
+   * passphrase slot exists yet, derived as vaults before slots were: with the vault header's salt.
+   * The caller wipes it; {@link WrongPassphraseException} when nothing opens.
+   */
+  private static byte[] dataKey(VaultFormat.KeySpec header, byte[] slotsBytes, byte[] secret) throws VaultException {
+    if (slotsBytes != null) {
+      List<KeySlots.Slot> slots = KeySlots.decode(slotsBytes);
+      for (KeySlots.Kind kind : List.of(KeySlots.Kind.PASSPHRASE, KeySlots.Kind.RECOVERY, KeySlots.Kind.LOGIN)) {
+        for (KeySlots.Slot slot : slots) {
+          if (slot.kind() == kind) {
+            byte[] key = slot.open(secret);
+            if (key != null) {
+              return key;
+            }
+          }
+        }
+      }
+      if (slots.stream().anyMatch(slot -> slot.kind() == KeySlots.Kind.PASSPHRASE)) {
+        throw new WrongPassphraseException();
+      }
+    }
+    return header.params().deriveKey(secret, header.salt());
+  }
+
+  /** A way into the vault, as {@code credagent keyslot list} shows it. */
+  public record SlotInfo(int index, String kind, boolean header) {}
+
+  /**
+   * The ways into the vault: its key slots, in order, and the passphrase of the vault header where
+   * no passphrase slot exists yet (index -1; it cannot be removed).
+   */
+  public synchronized List<SlotInfo> keySlots() throws VaultException, IOException {
+    List<SlotInfo> ways = new ArrayList<>();
+    List<KeySlots.Slot> slots = readSlots();
+    if (slots.stream().noneMatch(slot -> slot.kind() == KeySlots.Kind.PASSPHRASE)) {
+      ways.add(new SlotInfo(-1, KeySlots.Kind.PASSPHRASE.word(), true));
+    }
+    for (int i = 0; i < slots.size(); i++) {
+      ways.add(new SlotInfo(i, slots.get(i).kind().word(), false));
+    }
+    return ways;
+  }
+
+  /** Adds a slot of {@code kind} ("login", "recovery", "passphrase") that {@code secret} opens; the vault must be unlocked. */
+  public synchronized void addKeySlot(String kind, Secret secret) throws VaultException, IOException {
+    Session open = requireUnlocked();
+    List<KeySlots.Slot> slots = new ArrayList<>(readSlots());
+    if (slots.size() >= KeySlots.MAX_SLOTS) {
+      throw new IllegalArgumentException("the vault has " + KeySlots.MAX_SLOTS + " key slots already; remove one first");
+    }
+    byte[] key = open.key().copy();
+    byte[] utf8 = secret.toUtf8();
+    try {
+      slots.add(KeySlots.Slot.wrap(kind(kind), paramsForNewVault.get(), utf8, key, random));
+    } finally {
+      Arrays.fill(key, (byte) 0);
+      Arrays.fill(utf8, (byte) 0);
+    }
+    DurableFile.replace(slotsFile, KeySlots.encode(slots));
+  }
+
+  /**
+   * Removes slot {@code index}: never the last way in, and never the last passphrase slot (the
+   * vault header's passphrase, which the first one replaced, would open the vault again).
+   */
+  public synchronized void removeKeySlot(int index) throws VaultException, IOException {
+    List<KeySlots.Slot> slots = new ArrayList<>(readSlots());
+    if (index < 0 || index >= slots.size()) {
+      throw new IllegalArgumentException("there is no key slot " + index + " (credagent keyslot list shows them)");
+    }
+    KeySlots.Slot gone = slots.remove(index);
+    boolean lastPassphrase = gone.kind() == KeySlots.Kind.PASSPHRASE
+        && slots.stream().noneMatch(slot -> slot.kind() == KeySlots.Kind.PASSPHRASE);
+    if (lastPassphrase) {
+      throw new IllegalArgumentException("key slot " + index + " is the vault's only passphrase slot: change the"
+          + " passphrase with credagent passwd instead");
+    }
+    if (slots.isEmpty()) {
+      Files.deleteIfExists(slotsFile); // the vault header's passphrase is the way in again
+      return;
+    }
+    DurableFile.replace(slotsFile, KeySlots.encode(slots));
+  }
+
+  /**
+   * Rewraps the slot of {@code kind} that {@code old} opens (for a passphrase on a vault without
+   * one: the vault header's) so that {@code replacement} opens it instead. Re-encrypts no
+   * credential and needs no unlock: one atomic replace of the slots file, so a crash leaves the
+   * old secret working or the new, never neither.
+   */
+  public synchronized void rewrap(String kind, Secret old, Secret replacement) throws VaultException, IOException {
+    KeySlots.Kind wanted = kind(kind);
+    byte[] oldUtf8 = old.toUtf8();
+    byte[] newUtf8 = replacement.toUtf8();
+    byte[] key = null;
+    try {
+      List<KeySlots.Slot> slots = new ArrayList<>(readSlots());
+      int at = -1;
+      for (int i = 0; i < slots.size() && key == null; i++) {
+        if (slots.get(i).kind() == wanted) {
+          key = slots.get(i).open(oldUtf8);
+          at = key == null ? -1 : i;
+        }
+      }
+      if (key == null && wanted == KeySlots.Kind.PASSPHRASE
+          && slots.stream().noneMatch(slot -> slot.kind() == KeySlots.Kind.PASSPHRASE)) {
+        byte[] sealedBytes = readIfThere(file);
+        if (sealedBytes == null) {
+          throw new IOException("there is no vault yet: credagent unlock creates one");
+        }
+        VaultFormat.Sealed sealed = VaultFormat.parse(sealedBytes);
+        byte[] candidate = sealed.keySpec().params().deriveKey(oldUtf8, sealed.keySpec().salt());
+        byte[] plaintext = VaultFormat.open(sealed, candidate);
+        if (plaintext == null) {
+          Arrays.fill(candidate, (byte) 0);
+        } else {
+          Arrays.fill(plaintext, (byte) 0);
+          key = candidate;
+        }
+      }
+      if (key == null) {
+        throw new WrongPassphraseException();
+      }
+      KeySlots.Slot rewrapped = KeySlots.Slot.wrap(wanted, paramsForNewVault.get(), newUtf8, key, random);
+      if (at >= 0) {
+        slots.set(at, rewrapped);
+      } else {
+        slots.add(rewrapped);
+      }
+      DurableFile.replace(slotsFile, KeySlots.encode(slots));
+    } finally {
+      Arrays.fill(oldUtf8, (byte) 0);
+      Arrays.fill(newUtf8, (byte) 0);
+      if (key != null) {
+        Arrays.fill(key, (byte) 0);
+      }
+    }
+  }
+
+  private List<KeySlots.Slot> readSlots() throws VaultException, IOException {
+    byte[] bytes = readIfThere(slotsFile);
+    return bytes == null ? List.of() : KeySlots.decode(bytes);
+  }
+
+  private static KeySlots.Kind kind(String word) {
+    try {
+      return KeySlots.Kind.valueOf(word.toUpperCase(java.util.Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("a key slot is a passphrase's, a login's or a recovery key's, not " + word);
     }
   }
 

@@ -1,0 +1,115 @@
+package dev.credagent.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.credagent.client.ClientRequest;
+import dev.credagent.protocol.Op;
+import dev.credagent.transport.CommandRelay;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(name = "keyslot", mixinStandardHelpOptions = true,
+    header = "Lists, adds and removes the ways into the vault: passphrase, login password, recovery key.",
+    description = {
+      "The vault's key is wrapped once per key slot, as LUKS does: the passphrase's, the login password's",
+      "(which PAM unlocks with at login), and recovery keys (random, printed once)."
+    },
+    subcommands = {KeyslotCommand.ListSlots.class, KeyslotCommand.Add.class, KeyslotCommand.Remove.class})
+final class KeyslotCommand implements Runnable, Relayable {
+  @Spec
+  CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  @Command(name = "list", mixinStandardHelpOptions = true, header = "Lists the key slots.")
+  static final class ListSlots implements Callable<Integer>, Relayable {
+    private final Session session;
+
+    ListSlots(Session session) {
+      this.session = session;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+      session.out().printf("%-5s  %-10s  %s%n", "SLOT", "KIND", "WHERE");
+      for (JsonNode slot : session.call(ClientRequest.op(Op.KEYSLOT_LIST)).path("slots")) {
+        String index = slot.path("index").asText();
+        session.out().printf("%-5s  %-10s  %s%n", index.equals("-1") ? "-" : index, slot.path("kind").asText(),
+            slot.path("where").asText());
+      }
+      return ExitCode.OK;
+    }
+  }
+
+  @Command(name = "add", mixinStandardHelpOptions = true, header = "Adds a login password's or a recovery key's slot.",
+      description = "The vault must be unlocked. A recovery key is printed once: write it down, it is not kept anywhere else.")
+  static final class Add implements Callable<Integer>, Relayable {
+    private final Session session;
+
+    Add(Session session) {
+      this.session = session;
+    }
+
+    @ArgGroup(multiplicity = "1")
+    Kind kind;
+
+    static final class Kind {
+      @Option(names = "--login", description = "The login password's slot: the password is read from standard input.")
+      boolean login;
+
+      @Option(names = "--recovery", description = "A recovery key's slot: credagent makes the key and prints it once.")
+      boolean recovery;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+      ClientRequest request = ClientRequest.op(Op.KEYSLOT_ADD).with("kind", kind.login ? "login" : "recovery");
+      if (kind.login) {
+        char[] password = StdinSecret.readLine(session.in());
+        if (password.length == 0) {
+          throw new CliException(ExitCode.ERROR, "pipe the login password in: printf '%s\\n' \"$PASSWORD\" | credagent keyslot add --login");
+        }
+        request.withSecret("secret", password);
+      }
+      JsonNode answer = session.call(request);
+      if (kind.recovery) {
+        session.out().println("recovery key (printed this once; it opens the vault as the passphrase does):");
+        session.out().println("  " + answer.path("recovery_key").asText());
+      } else {
+        session.out().println("added a login password slot: PAM can now unlock the vault at login");
+      }
+      return ExitCode.OK;
+    }
+
+    @Override
+    public CommandRelay.Input relayInput() {
+      return CommandRelay.Input.LINE;
+    }
+  }
+
+  @Command(name = "remove", mixinStandardHelpOptions = true, header = "Removes key slot SLOT (never the last passphrase).")
+  static final class Remove implements Callable<Integer>, Relayable {
+    private final Session session;
+
+    Remove(Session session) {
+      this.session = session;
+    }
+
+    @Parameters(index = "0", paramLabel = "SLOT")
+    int index;
+
+    @Override
+    public Integer call() throws Exception {
+      session.call(ClientRequest.op(Op.KEYSLOT_REMOVE).with("index", String.valueOf(index)));
+      session.out().println("removed key slot " + index);
+      return ExitCode.OK;
+    }
+  }
+}

@@ -1,0 +1,77 @@
+package dev.credagent.cli;
+
+import dev.credagent.client.ClientRequest;
+import dev.credagent.protocol.Op;
+import dev.credagent.transport.CommandRelay;
+import java.io.Console;
+import java.util.Arrays;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "passwd", mixinStandardHelpOptions = true,
+    header = "Changes the vault's passphrase.",
+    description = {
+      "Changes the vault's passphrase: asks the current one and the new one (twice) on the terminal.",
+      "Only the passphrase's key slot is rewrapped; no credential is re-encrypted, and a crash at any",
+      "moment leaves the old passphrase or the new one working. With --login, the login password's slot."
+    })
+final class PasswdCommand implements Callable<Integer>, Relayable {
+  private final Session session;
+
+  PasswdCommand(Session session) {
+    this.session = session;
+  }
+
+  @Option(names = "--passphrase-stdin", description = "Read the current passphrase and the new one from standard input, a line each.")
+  boolean fromStdin;
+
+  @Option(names = "--login", description = "Change the login password's key slot (as PAM does at a password change).")
+  boolean login;
+
+  @Override
+  public Integer call() throws Exception {
+    char[] old;
+    char[] replacement;
+    if (fromStdin) {
+      old = StdinSecret.readLine(session.in());
+      replacement = StdinSecret.readLine(session.in());
+    } else {
+      Console console = session.terminal().orElseThrow(() -> new CliException(ExitCode.ERROR,
+          "no terminal to ask for the passphrases; pipe them in with `credagent passwd --passphrase-stdin`"));
+      old = read(console, "Current passphrase: ");
+      replacement = read(console, "New passphrase: ");
+      char[] again = read(console, "Repeat the new passphrase: ");
+      try {
+        if (!Arrays.equals(replacement, again)) {
+          Arrays.fill(old, '\0');
+          Arrays.fill(replacement, '\0');
+          throw new CliException(ExitCode.ERROR, "the two new passphrases differ; nothing was changed");
+        }
+      } finally {
+        Arrays.fill(again, '\0');
+      }
+    }
+    if (replacement.length == 0) {
+      Arrays.fill(old, '\0');
+      throw new CliException(ExitCode.ERROR, "the new passphrase must not be empty");
+    }
+    session.call(ClientRequest.op(Op.PASSWD).with("slot", login ? "login" : "passphrase")
+        .withSecret("passphrase", old).withSecret("new_passphrase", replacement));
+    session.out().println(login ? "the login password's key slot now opens with the new password" : "passphrase changed");
+    return ExitCode.OK;
+  }
+
+  @Override
+  public CommandRelay.Input relayInput() {
+    return fromStdin ? CommandRelay.Input.ALL : CommandRelay.Input.HAND_BACK;
+  }
+
+  private static char[] read(Console console, String prompt) throws CliException {
+    char[] answer = console.readPassword(prompt);
+    if (answer == null) {
+      throw new CliException(ExitCode.ERROR, "no passphrase given");
+    }
+    return answer;
+  }
+}
