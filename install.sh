@@ -73,6 +73,10 @@ assemble_lib() {
   install -m 755 "$dist/lib/credagent/credagent-jvm" "$lib/credagent-jvm"
   echo "making a trimmed Java runtime for credagent (jlink) ..."
   "$here/.mvn/make-runtime" "$jdk" "$lib"
+  # Unlock at login (README, "Unlock at login"): where PAM's headers were there to build it.
+  if [ -f "$here/native/target/pam_credagent.so" ]; then
+    install -m 644 -s "$here/native/target/pam_credagent.so" "$lib/pam_credagent.so"
+  fi
   # For containers, beside a share's socket: the helper linked with no shared library.
   if [ -x "$helper-static" ]; then
     install -m 755 -s "$helper-static" "$lib/docker-credential-agent-static"
@@ -132,6 +136,12 @@ if [ -n "$deb" ]; then
   install -m 644 "$here/systemd/credagent.socket" "$units/credagent.socket"
   sed 's|^ExecStart=.*|ExecStart=/usr/lib/credagent/credagent-jvm daemon|' "$here/systemd/credagent.service" > "$units/credagent.service"
   ln -s ../credagent.socket "$units/sockets.target.wants/credagent.socket"
+  # The PAM module where PAM looks for modules, as Debian's libpam-* packages put theirs.
+  if [ -f "$root/usr/lib/credagent/pam_credagent.so" ]; then
+    security=$root/usr/lib/$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || gcc -dumpmachine)/security
+    mkdir -p "$security"
+    mv "$root/usr/lib/credagent/pam_credagent.so" "$security/pam_credagent.so"
+  fi
   "$here/packaging/deb/make-control" "$root" "$version" "$commit" "$arch" "$here"
   readable_by_all "$root/usr"
   out=$deb/credagent_${version}_${arch}.deb

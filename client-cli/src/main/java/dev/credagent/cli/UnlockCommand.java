@@ -26,6 +26,9 @@ final class UnlockCommand implements Callable<Integer>, Relayable {
   @Option(names = "--passphrase-stdin", description = "Read the passphrase from standard input (its first line).")
   boolean fromStdin;
 
+  @Option(names = "--login", description = "Open only through the login password's key slot (as PAM does at login); never create a vault.")
+  boolean login;
+
   @Option(names = "--ttl", paramLabel = "DURATION",
       description = "Lock again this long after this unlock, however busy (30m, 8h, 0 for never); default: max-ttl in config.toml.")
   String ttl;
@@ -37,6 +40,9 @@ final class UnlockCommand implements Callable<Integer>, Relayable {
   @Override
   public Integer call() throws Exception {
     ClientRequest request = ClientRequest.op(Op.UNLOCK);
+    if (login) {
+      request.with("slot", "login");
+    }
     try {
       if (ttl != null) {
         request.with("ttl", Durations.format(Durations.parse(ttl, null)));

@@ -279,7 +279,12 @@ public final class Operations implements RequestHandler {
       passphrase.destroy();
       throw new ProtocolException(ErrorCode.BAD_REQUEST, e.getMessage());
     }
-    return service.unlock(caller, passphrase, ttl).thenApply(outcome -> Response.ok()
+    String slot = request.optional("slot", "");
+    if (!slot.isEmpty() && !List.of("passphrase", "login", "recovery").contains(slot)) {
+      passphrase.destroy();
+      throw new ProtocolException(ErrorCode.BAD_REQUEST, "'slot' is passphrase, login or recovery");
+    }
+    return service.unlock(caller, passphrase, ttl, slot.isEmpty() ? null : slot).thenApply(outcome -> Response.ok()
         .with("created", outcome == Vault.Unlocked.CREATED)
         .with("alreadyUnlocked", outcome == Vault.Unlocked.ALREADY));
   }

@@ -21,7 +21,7 @@ import java.util.stream.Collectors;
 public enum Op {
   PING("ping", List.of(), List.of(), false, true),
   STATUS("status", List.of(), List.of(), false),
-  UNLOCK("unlock", List.of("ttl", "idle_ttl"), List.of("passphrase"), true),
+  UNLOCK("unlock", List.of("ttl", "idle_ttl", "slot"), List.of("passphrase"), true),
   LOCK("lock", List.of(), List.of(), false),
   STOP("stop", List.of(), List.of(), false),
   STORE("store", List.of("server", "username", "pattern"), List.of("secret"), true),

@@ -136,6 +136,14 @@ public final class CredentialService {
    * this call wins over it, however long the unlock waits for its turn.
    */
   public CompletableFuture<Vault.Unlocked> unlock(Caller caller, Secret passphrase, Ttl ttl) {
+    return unlock(caller, passphrase, ttl, null);
+  }
+
+  /**
+   * The same, opened only through the key slots of {@code only} ("login": PAM at login) where it
+   * is not null; then no vault is ever created.
+   */
+  public CompletableFuture<Vault.Unlocked> unlock(Caller caller, Secret passphrase, Ttl ttl, String only) {
     ShareForbiddenException forbidden = unshared(caller, Op.UNLOCK);
     if (forbidden != null) {
       passphrase.destroy();
@@ -146,7 +154,7 @@ public final class CredentialService {
       try (passphrase) {
         // First: a file that cannot be used refuses the unlock, before any key is derived or installed.
         AgentConfig settings = config.current();
-        Vault.Unlocked outcome = deriving(() -> vault.unlock(passphrase, locksSeen));
+        Vault.Unlocked outcome = deriving(() -> vault.unlock(passphrase, locksSeen, only));
         throttle.succeeded();
         trail.unlocked();
         resolver.changed(null); // here, not on the event loop at the first lookup
@@ -173,6 +181,8 @@ public final class CredentialService {
   public record Ttl(Duration idle, Duration max) {
     public static final Ttl CONFIGURED = new Ttl(null, null);
   }
+
+
 
   /** Unlocks with the TTLs of the config. */
   public CompletableFuture<Vault.Unlocked> unlock(Caller caller, Secret passphrase) {

@@ -202,12 +202,21 @@ public final class Vault {
    * this unlock fails as locked: a lock wins over every unlock asked for before it.
    */
   public Unlocked unlock(Secret passphrase, long locksSeen) throws VaultException, IOException {
+    return unlock(passphrase, locksSeen, null);
+  }
+
+  /**
+   * The same, opened only through the key slots of {@code onlySlot} ("login", as PAM unlocks at
+   * login) where it is not null: then a vault is never created, and no other way in is tried.
+   */
+  public Unlocked unlock(Secret passphrase, long locksSeen, String onlySlot) throws VaultException, IOException {
+    KeySlots.Kind only = onlySlot == null ? null : kind(onlySlot);
     byte[] utf8 = passphrase.toUtf8();
     try {
       synchronized (unlocking) {
         Session open = session.get();
         if (open != null) {
-          return checkPassphrase(open, utf8, locksSeen);
+          return checkPassphrase(open, utf8, locksSeen, only);
         }
         byte[] sealedBytes;
         byte[] journalBytes;
@@ -216,6 +225,9 @@ public final class Vault {
           sealedBytes = readIfThere(file);
           journalBytes = readIfThere(journal);
           slotsBytes = readIfThere(slotsFile);
+        }
+        if (sealedBytes == null && only != null) {
+          throw new IOException("there is no vault yet to open with a " + only.word() + " key slot");
         }
         if (sealedBytes == null) {
           create(utf8, locksSeen);
@@ -227,7 +239,7 @@ public final class Vault {
         } catch (CorruptVaultException unreadable) {
           throw new CorruptVaultException(file + ": " + unreadable.reason());
         }
-        Opened opened = open(sealed, journalBytes, slotsBytes, utf8);
+        Opened opened = open(sealed, journalBytes, slotsBytes, utf8, only);
         install(opened.session().with(new OnDisk(sealed.nonce(), sealedBytes.length, 0, 0)), opened.replay(),
             sealed.legacy() || opened.replay() != null && opened.replay().format() != Journal.FORMAT_VERSION, locksSeen);
         DurableFile.removeLeftovers(file);
@@ -455,10 +467,11 @@ public final class Vault {
     commit(open, open.withSources(Collections.unmodifiableMap(next)), List.of(JournalRecord.SourceChange.removed(registry)));
   }
 
-  private Unlocked checkPassphrase(Session open, byte[] passphrase, long locksSeen) throws VaultException {
+  private Unlocked checkPassphrase(Session open, byte[] passphrase, long locksSeen, KeySlots.Kind only)
+      throws VaultException {
     byte[] candidate;
     try {
-      candidate = dataKey(open.keySpec(), readIfThere(slotsFile), passphrase);
+      candidate = dataKey(open.keySpec(), readIfThere(slotsFile), passphrase, only);
     } catch (IOException e) {
       throw new CorruptVaultException(slotsFile + " cannot be read: " + e.getMessage());
     }
@@ -530,9 +543,9 @@ public final class Vault {
   /** An opened vault file with its journal applied, and what was in the journal. */
   private record Opened(Session session, Journal.Replay replay) {}
 
-  private Opened open(VaultFormat.Sealed sealed, byte[] journalBytes, byte[] slotsBytes, byte[] passphrase)
-      throws VaultException {
-    byte[] key = dataKey(sealed.keySpec(), slotsBytes, passphrase);
+  private Opened open(VaultFormat.Sealed sealed, byte[] journalBytes, byte[] slotsBytes, byte[] passphrase,
+      KeySlots.Kind only) throws VaultException {
+    byte[] key = dataKey(sealed.keySpec(), slotsBytes, passphrase, only);
     byte[] plaintext;
     try {
       plaintext = VaultFormat.open(sealed, key);
@@ -631,10 +644,15 @@ public final class Vault {
    * passphrase slot exists yet, derived as vaults before slots were: with the vault header's salt.
    * The caller wipes it; {@link WrongPassphraseException} when nothing opens.
    */
-  private static byte[] dataKey(VaultFormat.KeySpec header, byte[] slotsBytes, byte[] secret) throws VaultException {
+  private static byte[] dataKey(VaultFormat.KeySpec header, byte[] slotsBytes, byte[] secret, KeySlots.Kind only)
+      throws VaultException {
+    if (only != null && slotsBytes == null) {
+      throw new WrongPassphraseException();
+    }
     if (slotsBytes != null) {
       List<KeySlots.Slot> slots = KeySlots.decode(slotsBytes);
-      for (KeySlots.Kind kind : List.of(KeySlots.Kind.PASSPHRASE, KeySlots.Kind.RECOVERY, KeySlots.Kind.LOGIN)) {
+      for (KeySlots.Kind kind : only != null ? List.of(only)
+          : List.of(KeySlots.Kind.PASSPHRASE, KeySlots.Kind.RECOVERY, KeySlots.Kind.LOGIN)) {
         for (KeySlots.Slot slot : slots) {
           if (slot.kind() == kind) {
             byte[] key = slot.open(secret);
@@ -644,7 +662,7 @@ public final class Vault {
           }
         }
       }
-      if (slots.stream().anyMatch(slot -> slot.kind() == KeySlots.Kind.PASSPHRASE)) {
+      if (only != null || slots.stream().anyMatch(slot -> slot.kind() == KeySlots.Kind.PASSPHRASE)) {
         throw new WrongPassphraseException();
       }
     }

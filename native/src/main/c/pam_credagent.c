@@ -1,0 +1,274 @@
+/*
+ * pam_credagent: unlocks the user's credagent vault at login with the login password, through the
+ * vault's login key slot, as kwallet-pam and gnome-keyring's PAM module do for theirs.
+ *
+ *   auth     optional pam_credagent.so   keeps the password PAM was given (PAM data, wiped by
+ *                                        its cleanup); asks nothing, decides nothing
+ *   session  optional pam_credagent.so   at open: as the user (initgroups, setgid, setuid, each
+ *                                        checked), runs `credagent unlock --login --passphrase-stdin`,
+ *                                        the password on a pipe (never argv or environment),
+ *                                        which starts the daemon where none runs; at close, with
+ *                                        the argument lock_on_close, `credagent lock`
+ *   password optional pam_credagent.so   at a password change: `credagent passwd --login` rewraps
+ *                                        the login slot from the old password to the new
+ *
+ * It never delays or fails a login: credagent runs in the background, as the user, bounded by
+ * BACKGROUND_SECONDS; without a login slot or a vault it simply opens nothing; where it cannot be
+ * started, one line goes to syslog (never a secret). It returns success (PAM_IGNORE in auth, so
+ * that it never turns another module's "no" into a "yes"). Arguments: credagent=PATH (the credagent program; by default the one
+ * installed beside this module, PREFIX/bin/credagent, else /usr/bin/credagent), lock_on_close.
+ */
+#define _GNU_SOURCE
+#define PAM_SM_AUTH
+#define PAM_SM_SESSION
+#define PAM_SM_PASSWORD
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <security/pam_ext.h>
+#include <security/pam_modules.h>
+
+#define DATA_NAME "pam_credagent_authtok"
+#define BACKGROUND_SECONDS 60
+
+static void wipe_free(char *text) {
+  if (text != NULL) {
+    explicit_bzero(text, strlen(text));
+    free(text);
+  }
+}
+
+static void cleanup(pam_handle_t *pamh, void *data, int error_status) {
+  (void)pamh;
+  (void)error_status;
+  wipe_free(data);
+}
+
+/* The credagent program: credagent=PATH, else PREFIX/bin/credagent beside PREFIX/lib/credagent/this.so. */
+static void credagent_path(int argc, const char **argv, char *out, size_t size) {
+  for (int i = 0; i < argc; i++) {
+    if (strncmp(argv[i], "credagent=", 10) == 0) {
+      snprintf(out, size, "%s", argv[i] + 10);
+      return;
+    }
+  }
+  Dl_info self;
+  if (dladdr((void *)credagent_path, &self) != 0 && self.dli_fname != NULL) {
+    char path[PATH_MAX];
+    snprintf(path, sizeof(path), "%s", self.dli_fname);
+    char *slash = strrchr(path, '/'); /* .../lib/credagent/pam_credagent.so */
+    for (int up = 0; up < 2 && slash != NULL; up++) {
+      *slash = '\0';
+      slash = strrchr(path, '/');
+    }
+    if (slash != NULL) {
+      *slash = '\0';
+      if (snprintf(out, size, "%s/bin/credagent", path) < (int)size && access(out, X_OK) == 0) {
+        return;
+      }
+    }
+  }
+  snprintf(out, size, "/usr/bin/credagent");
+}
+
+static int has_arg(int argc, const char **argv, const char *name) {
+  for (int i = 0; i < argc; i++) {
+    if (strcmp(argv[i], name) == 0) {
+      return 1;
+    }
+  }
+  return 0;
+}
+
+/*
+ * Starts credagent ARGS as the user, INPUT on its stdin, and returns at once: the login goes on
+ * while the daemon starts and derives the key (a cold start takes seconds, which no login should
+ * wait for). Two forks, so that it is nobody's child here; the user's process is bounded by
+ * alarm(BACKGROUND_SECONDS), which outlives exec. 0 when it was started, -1 otherwise.
+ */
+static int spawn_as_user(pam_handle_t *pamh, const struct passwd *pw, const char *program, const char *const *args,
+                         const char *input) {
+  const char *runtime = pam_getenv(pamh, "XDG_RUNTIME_DIR");
+  char runtime_copy[PATH_MAX] = "";
+  if (runtime != NULL) {
+    snprintf(runtime_copy, sizeof(runtime_copy), "%s", runtime);
+  }
+  pid_t child = fork();
+  if (child < 0) {
+    return -1;
+  }
+  if (child == 0) {
+    if (setsid() < 0 || fork() != 0) {
+      _exit(0); /* the intermediate: gone at once, so the worker is reparented */
+    }
+    /* The user's own process from here on: groups, gid, uid, each checked; no way back to root. */
+    if (initgroups(pw->pw_name, pw->pw_gid) != 0 || setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0
+        || getuid() != pw->pw_uid || geteuid() != pw->pw_uid || (pw->pw_uid != 0 && setuid(0) == 0)) {
+      _exit(126);
+    }
+    int pipe_fds[2];
+    if (pipe(pipe_fds) != 0) {
+      _exit(126);
+    }
+    /* A line or two: the pipe holds it whole, so it is written before the program runs, never on argv. */
+    size_t length = strlen(input);
+    if (length > 0 && write(pipe_fds[1], input, length) != (ssize_t)length) {
+      _exit(126);
+    }
+    close(pipe_fds[1]);
+    dup2(pipe_fds[0], STDIN_FILENO);
+    close(pipe_fds[0]);
+    int null = open("/dev/null", O_RDWR);
+    if (null >= 0) {
+      dup2(null, STDOUT_FILENO);
+      dup2(null, STDERR_FILENO);
+    }
+    if (chdir(pw->pw_dir) != 0 && chdir("/") != 0) {
+      _exit(126);
+    }
+    clearenv();
+    setenv("HOME", pw->pw_dir, 1);
+    setenv("USER", pw->pw_name, 1);
+    setenv("LOGNAME", pw->pw_name, 1);
+    setenv("PATH", "/usr/local/bin:/usr/bin:/bin", 1);
+    if (runtime_copy[0] != '\0') {
+      setenv("XDG_RUNTIME_DIR", runtime_copy, 1);
+    }
+    alarm(BACKGROUND_SECONDS);
+    execv(program, (char *const *)args);
+    _exit(127);
+  }
+  int status;
+  while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
+  }
+  return 0;
+}
+
+static const struct passwd *user_of(pam_handle_t *pamh, struct passwd *storage, char *buffer, size_t size) {
+  const char *name = NULL;
+  struct passwd *found = NULL;
+  if (pam_get_user(pamh, &name, NULL) != PAM_SUCCESS || name == NULL
+      || getpwnam_r(name, storage, buffer, size, &found) != 0 || found == NULL) {
+    return NULL;
+  }
+  return found;
+}
+
+PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv) {
+  (void)flags;
+  (void)argc;
+  (void)argv;
+  const void *password = NULL;
+  if (pam_get_item(pamh, PAM_AUTHTOK, &password) != PAM_SUCCESS || password == NULL) {
+    return PAM_IGNORE;
+  }
+  char *copy = strdup(password);
+  if (copy == NULL || pam_set_data(pamh, DATA_NAME, copy, cleanup) != PAM_SUCCESS) {
+    wipe_free(copy);
+  }
+  return PAM_IGNORE;
+}
+
+PAM_EXTERN int pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **argv) {
+  (void)pamh;
+  (void)flags;
+  (void)argc;
+  (void)argv;
+  return PAM_SUCCESS;
+}
+
+PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv) {
+  (void)flags;
+  const void *password = NULL;
+  if (pam_get_data(pamh, DATA_NAME, &password) != PAM_SUCCESS || password == NULL) {
+    return PAM_SUCCESS; /* no password came through auth (a key login): nothing to unlock with */
+  }
+  struct passwd storage;
+  char buffer[4096];
+  const struct passwd *pw = user_of(pamh, &storage, buffer, sizeof(buffer));
+  if (pw == NULL) {
+    return PAM_SUCCESS;
+  }
+  char program[PATH_MAX];
+  credagent_path(argc, argv, program, sizeof(program));
+  size_t length = strlen(password);
+  char *input = malloc(length + 2);
+  if (input == NULL) {
+    return PAM_SUCCESS;
+  }
+  memcpy(input, password, length);
+  input[length] = '\n';
+  input[length + 1] = '\0';
+  const char *const args[] = {"credagent", "unlock", "--login", "--passphrase-stdin", NULL};
+  int code = spawn_as_user(pamh, pw, program, args, input);
+  wipe_free(input);
+  pam_set_data(pamh, DATA_NAME, NULL, NULL); /* the cleanup wipes it; nothing keeps it past the session's start */
+  if (code != 0) {
+    pam_syslog(pamh, LOG_INFO, "could not start credagent to unlock the vault of %s", pw->pw_name);
+  }
+  return PAM_SUCCESS;
+}
+
+PAM_EXTERN int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const char **argv) {
+  (void)flags;
+  if (!has_arg(argc, argv, "lock_on_close")) {
+    return PAM_SUCCESS;
+  }
+  struct passwd storage;
+  char buffer[4096];
+  const struct passwd *pw = user_of(pamh, &storage, buffer, sizeof(buffer));
+  if (pw != NULL) {
+    char program[PATH_MAX];
+    credagent_path(argc, argv, program, sizeof(program));
+    const char *const args[] = {"credagent", "lock", NULL};
+    spawn_as_user(pamh, pw, program, args, "");
+  }
+  return PAM_SUCCESS;
+}
+
+PAM_EXTERN int pam_sm_chauthtok(pam_handle_t *pamh, int flags, int argc, const char **argv) {
+  if (!(flags & PAM_UPDATE_AUTHTOK)) {
+    return PAM_SUCCESS; /* the preliminary check: nothing of ours to check */
+  }
+  const void *old = NULL;
+  const void *replacement = NULL;
+  if (pam_get_item(pamh, PAM_OLDAUTHTOK, &old) != PAM_SUCCESS || old == NULL
+      || pam_get_item(pamh, PAM_AUTHTOK, &replacement) != PAM_SUCCESS || replacement == NULL) {
+    return PAM_SUCCESS; /* root set the password without the old one: the login slot cannot be rewrapped */
+  }
+  struct passwd storage;
+  char buffer[4096];
+  const struct passwd *pw = user_of(pamh, &storage, buffer, sizeof(buffer));
+  if (pw == NULL) {
+    return PAM_SUCCESS;
+  }
+  char program[PATH_MAX];
+  credagent_path(argc, argv, program, sizeof(program));
+  size_t old_length = strlen(old);
+  size_t new_length = strlen(replacement);
+  char *input = malloc(old_length + new_length + 3);
+  if (input == NULL) {
+    return PAM_SUCCESS;
+  }
+  snprintf(input, old_length + new_length + 3, "%s\n%s\n", (const char *)old, (const char *)replacement);
+  const char *const args[] = {"credagent", "passwd", "--login", "--passphrase-stdin", NULL};
+  int code = spawn_as_user(pamh, pw, program, args, input);
+  wipe_free(input);
+  if (code != 0) {
+    pam_syslog(pamh, LOG_INFO, "could not start credagent to rewrap the login key slot of %s", pw->pw_name);
+  }
+  return PAM_SUCCESS;
+}
