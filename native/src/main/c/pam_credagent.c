@@ -157,6 +157,24 @@ static int spawn_as_user(pam_handle_t *pamh, const struct passwd *pw, const char
   return 0;
 }
 
+static const struct passwd *user_of(pam_handle_t *pamh, struct passwd *storage, char *buffer, size_t size);
+
+/* Starts credagent ARGS for PAM's user, INPUT on its stdin; logs WHAT where it cannot be started. */
+static void start_for_user(pam_handle_t *pamh, int argc, const char **argv, const char *const *args, const char *input,
+                           const char *what) {
+  struct passwd storage;
+  char buffer[4096];
+  const struct passwd *pw = user_of(pamh, &storage, buffer, sizeof(buffer));
+  if (pw == NULL) {
+    return;
+  }
+  char program[PATH_MAX];
+  credagent_path(argc, argv, program, sizeof(program));
+  if (spawn_as_user(pamh, pw, program, args, input) != 0) {
+    pam_syslog(pamh, LOG_INFO, "could not start credagent to %s for %s", what, pw->pw_name);
+  }
+}
+
 static const struct passwd *user_of(pam_handle_t *pamh, struct passwd *storage, char *buffer, size_t size) {
   const char *name = NULL;
   struct passwd *found = NULL;
@@ -196,45 +214,23 @@ PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, cons
   if (pam_get_data(pamh, DATA_NAME, &password) != PAM_SUCCESS || password == NULL) {
     return PAM_SUCCESS; /* no password came through auth (a key login): nothing to unlock with */
   }
-  struct passwd storage;
-  char buffer[4096];
-  const struct passwd *pw = user_of(pamh, &storage, buffer, sizeof(buffer));
-  if (pw == NULL) {
-    return PAM_SUCCESS;
-  }
-  char program[PATH_MAX];
-  credagent_path(argc, argv, program, sizeof(program));
   size_t length = strlen(password);
   char *input = malloc(length + 2);
-  if (input == NULL) {
-    return PAM_SUCCESS;
+  if (input != NULL) {
+    snprintf(input, length + 2, "%s\n", (const char *)password);
+    const char *const args[] = {"credagent", "unlock", "--login", "--passphrase-stdin", NULL};
+    start_for_user(pamh, argc, argv, args, input, "unlock the vault");
+    wipe_free(input);
   }
-  memcpy(input, password, length);
-  input[length] = '\n';
-  input[length + 1] = '\0';
-  const char *const args[] = {"credagent", "unlock", "--login", "--passphrase-stdin", NULL};
-  int code = spawn_as_user(pamh, pw, program, args, input);
-  wipe_free(input);
   pam_set_data(pamh, DATA_NAME, NULL, NULL); /* the cleanup wipes it; nothing keeps it past the session's start */
-  if (code != 0) {
-    pam_syslog(pamh, LOG_INFO, "could not start credagent to unlock the vault of %s", pw->pw_name);
-  }
   return PAM_SUCCESS;
 }
 
 PAM_EXTERN int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const char **argv) {
   (void)flags;
-  if (!has_arg(argc, argv, "lock_on_close")) {
-    return PAM_SUCCESS;
-  }
-  struct passwd storage;
-  char buffer[4096];
-  const struct passwd *pw = user_of(pamh, &storage, buffer, sizeof(buffer));
-  if (pw != NULL) {
-    char program[PATH_MAX];
-    credagent_path(argc, argv, program, sizeof(program));
+  if (has_arg(argc, argv, "lock_on_close")) {
     const char *const args[] = {"credagent", "lock", NULL};
-    spawn_as_user(pamh, pw, program, args, "");
+    start_for_user(pamh, argc, argv, args, "", "lock the vault");
   }
   return PAM_SUCCESS;
 }
@@ -249,26 +245,13 @@ PAM_EXTERN int pam_sm_chauthtok(pam_handle_t *pamh, int flags, int argc, const c
       || pam_get_item(pamh, PAM_AUTHTOK, &replacement) != PAM_SUCCESS || replacement == NULL) {
     return PAM_SUCCESS; /* root set the password without the old one: the login slot cannot be rewrapped */
   }
-  struct passwd storage;
-  char buffer[4096];
-  const struct passwd *pw = user_of(pamh, &storage, buffer, sizeof(buffer));
-  if (pw == NULL) {
-    return PAM_SUCCESS;
-  }
-  char program[PATH_MAX];
-  credagent_path(argc, argv, program, sizeof(program));
-  size_t old_length = strlen(old);
-  size_t new_length = strlen(replacement);
-  char *input = malloc(old_length + new_length + 3);
-  if (input == NULL) {
-    return PAM_SUCCESS;
-  }
-  snprintf(input, old_length + new_length + 3, "%s\n%s\n", (const char *)old, (const char *)replacement);
-  const char *const args[] = {"credagent", "passwd", "--login", "--passphrase-stdin", NULL};
-  int code = spawn_as_user(pamh, pw, program, args, input);
-  wipe_free(input);
-  if (code != 0) {
-    pam_syslog(pamh, LOG_INFO, "could not start credagent to rewrap the login key slot of %s", pw->pw_name);
+  size_t size = strlen(old) + strlen(replacement) + 3;
+  char *input = malloc(size);
+  if (input != NULL) {
+    snprintf(input, size, "%s\n%s\n", (const char *)old, (const char *)replacement);
+    const char *const args[] = {"credagent", "passwd", "--login", "--passphrase-stdin", NULL};
+    start_for_user(pamh, argc, argv, args, input, "rewrap the login key slot");
+    wipe_free(input);
   }
   return PAM_SUCCESS;
 }

@@ -68,10 +68,6 @@ final class PasswdCommand implements Callable<Integer>, Relayable {
   }
 
   private static char[] read(Console console, String prompt) throws CliException {
-    char[] answer = console.readPassword(prompt);
-    if (answer == null) {
-      throw new CliException(ExitCode.ERROR, "no passphrase given");
-    }
-    return answer;
+    return UnlockCommand.read(console, prompt);
   }
 }

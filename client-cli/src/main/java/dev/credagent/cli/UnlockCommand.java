@@ -95,7 +95,8 @@ final class UnlockCommand implements Callable<Integer>, Relayable {
     return fromStdin ? CommandRelay.Input.LINE : CommandRelay.Input.HAND_BACK;
   }
 
-  private static char[] read(Console console, String prompt) throws CliException {
+  /** A passphrase read from the terminal without echo; the caller wipes it. */
+  static char[] read(Console console, String prompt) throws CliException {
     char[] answer = console.readPassword(prompt);
     if (answer == null) {
       throw new CliException(ExitCode.ERROR, "no passphrase given");

@@ -126,6 +126,19 @@ public final class CredentialService {
     return trail.audited(caller, op.wire(), server, CompletableFuture.failedFuture(why));
   }
 
+  /**
+   * Where a request for {@code server} stops before it starts: a name past the limits, or an op
+   * no share serves through a share; audited, as a failed future. Null where it may go on.
+   */
+  private <T> CompletableFuture<T> refusal(Caller caller, Op op, String server) {
+    InvalidRequestException invalid = RequestLimits.checkServer(server);
+    if (invalid != null) {
+      return trail.refused(caller, op.wire(), server, invalid);
+    }
+    ShareForbiddenException forbidden = unshared(caller, op);
+    return forbidden == null ? null : forbidden(caller, op, server, forbidden);
+  }
+
   /** Runs {@code listener} whenever the vault locks (a lock, a stop): caches empty themselves. */
   public void onLock(Runnable listener) {
     lockListeners.add(listener);
@@ -425,13 +438,9 @@ public final class CredentialService {
   }
 
   public CompletableFuture<Void> removeSource(Caller caller, String registry) {
-    ShareForbiddenException forbidden = unshared(caller, Op.SOURCE_REMOVE);
-    if (forbidden != null) {
-      return forbidden(caller, Op.SOURCE_REMOVE, registry, forbidden);
-    }
-    InvalidRequestException invalid = RequestLimits.checkServer(registry);
-    if (invalid != null) {
-      return trail.refused(caller, "source_remove", registry, invalid);
+    CompletableFuture<Void> refused = refusal(caller, Op.SOURCE_REMOVE, registry);
+    if (refused != null) {
+      return refused;
     }
     usable();
     return trail.audited(caller, "source_remove", registry, async(writes, () -> {
@@ -517,13 +526,9 @@ public final class CredentialService {
    * that only resolves to them.
    */
   public CompletableFuture<Void> erase(Caller caller, String server, boolean purge) {
-    InvalidRequestException invalid = RequestLimits.checkServer(server);
-    if (invalid != null) {
-      return trail.refused(caller, "erase", server, invalid);
-    }
-    ShareForbiddenException forbidden = unshared(caller, Op.ERASE);
-    if (forbidden != null) {
-      return forbidden(caller, Op.ERASE, server, forbidden);
+    CompletableFuture<Void> refused = refusal(caller, Op.ERASE, server);
+    if (refused != null) {
+      return refused;
     }
     usable();
     CallerProcess who = trail.who(caller);
@@ -543,28 +548,20 @@ public final class CredentialService {
     }));
   }
 
-  /** An erased credential, as {@code list --erased} shows it. */
-  public record ErasedCredential(String server, String username, java.time.Instant at, String by) {}
-
   /** The erased credentials kept now, newest first; none through a share. */
   public List<ErasedCredential> erased(Caller caller) throws VaultLockedException {
     usable();
     if (caller.share() != null) {
       return List.of();
     }
-    return erasedCredentials.list().stream()
-        .map(kept -> new ErasedCredential(kept.server(), kept.username(), kept.at(), kept.by())).toList();
+    return erasedCredentials.list();
   }
 
   /** Brings back the credential last erased for {@code server} (any of its registry's names), as it was. */
   public CompletableFuture<Void> restore(Caller caller, String server) {
-    InvalidRequestException invalid = RequestLimits.checkServer(server);
-    if (invalid != null) {
-      return trail.refused(caller, "restore", server, invalid);
-    }
-    ShareForbiddenException forbidden = unshared(caller, Op.RESTORE);
-    if (forbidden != null) {
-      return forbidden(caller, Op.RESTORE, server, forbidden);
+    CompletableFuture<Void> refused = refusal(caller, Op.RESTORE, server);
+    if (refused != null) {
+      return refused;
     }
     usable();
     return trail.audited(caller, "restore", server, async(writes, () -> {

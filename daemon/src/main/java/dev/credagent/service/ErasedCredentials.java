@@ -16,9 +16,6 @@ import java.util.List;
  * the service.
  */
 final class ErasedCredentials {
-  /** An erased credential, as {@code list --erased} shows it. */
-  record Kept(String server, String username, Instant at, String by) {}
-
   private final Vault vault;
 
   ErasedCredentials(Vault vault) {
@@ -53,11 +50,11 @@ final class ErasedCredentials {
   }
 
   /** The erased credentials kept now, newest first. */
-  List<Kept> list() throws VaultLockedException {
-    List<Kept> kept = new ArrayList<>();
+  List<ErasedCredential> list() throws VaultLockedException {
+    List<ErasedCredential> kept = new ArrayList<>();
     vault.list(ErasedKey.FIRST, CredentialResolver.LIVE_FROM).forEach((key, username) -> ErasedKey.parse(key)
-        .ifPresent(erased -> kept.add(new Kept(erased.server(), username, erased.at(), erased.by()))));
-    kept.sort(Comparator.comparing(Kept::at).reversed());
+        .ifPresent(erased -> kept.add(new ErasedCredential(erased.server(), username, erased.at(), erased.by()))));
+    kept.sort(Comparator.comparing(ErasedCredential::at).reversed());
     return kept;
   }
 

@@ -104,7 +104,7 @@ class OneLoginManyNamesTest {
     service.erase(ME, "r.example").join();
     assertInstanceOf(CredentialNotFoundException.class, failure(service.get(ME, "r.example")));
     assertEquals(Map.of(), service.list(ME), "never listed as a credential");
-    List<CredentialService.ErasedCredential> erased = service.erased(ME);
+    List<ErasedCredential> erased = service.erased(ME);
     assertEquals(1, erased.size());
     assertEquals("r.example", erased.getFirst().server());
     assertEquals("alice", erased.getFirst().username());
@@ -122,7 +122,7 @@ class OneLoginManyNamesTest {
     clock.advance(Duration.ofDays(8));
     store("u.example", "una");
     service.erase(ME, "u.example").join(); // an erase also drops what outlived erased-ttl
-    assertEquals(List.of("u.example"), service.erased(ME).stream().map(CredentialService.ErasedCredential::server).toList());
+    assertEquals(List.of("u.example"), service.erased(ME).stream().map(ErasedCredential::server).toList());
     assertEquals(1, service.purgeErased(ME).join());
     assertEquals(List.of(), service.erased(ME));
   }

@@ -1,0 +1,6 @@
+package dev.credagent.service;
+
+import java.time.Instant;
+
+/** An erased credential kept for {@code credagent restore}, as {@code list --erased} shows it: never its secret. */
+public record ErasedCredential(String server, String username, Instant at, String by) {}
