@@ -86,6 +86,23 @@ class CommandTreeTest {
   }
 
   @Test
+  void everyCommandsSummaryIsOneCompleteSentenceInAscii() {
+    java.util.Deque<picocli.CommandLine> all = new java.util.ArrayDeque<>(List.of(Main.commandLine(null)));
+    while (!all.isEmpty()) {
+      picocli.CommandLine command = all.pop();
+      all.addAll(command.getSubcommands().values());
+      picocli.CommandLine.Model.UsageMessageSpec usage = command.getCommandSpec().usageMessage();
+      String summary = usage.header().length > 0 ? usage.header()[0]
+          : usage.description().length > 0 ? usage.description()[0] : "";
+      if (command.getCommandName().equals("help")) {
+        continue; // picocli's own
+      }
+      assertTrue(summary.endsWith("."), command.getCommandName() + ": " + summary);
+      assertTrue(summary.chars().allMatch(c -> c < 0x7f), command.getCommandName() + ": " + summary);
+    }
+  }
+
+  @Test
   void noOptionCarriesOverFromOneCommandLineToTheNext() {
     assertEquals("0:{\"r.example:5000\":\"alice\"}\n", run("list", "--json"));
     assertEquals("0:SERVER          USERNAME\nr.example:5000  alice\n", run("list"));

@@ -21,6 +21,19 @@ class PrivateDirectoryTest {
   }
 
   @Test
+  void aHomeAnEarlierVersionMadeWithTheUmaskIsRepairedAndSaidSo() throws Exception {
+    Path dir = Files.createDirectory(parent.resolve("made-0755"));
+    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+    String said = PrivateDirectory.repair(dir, me);
+    assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir)));
+    org.junit.jupiter.api.Assertions.assertTrue(said.contains("it was rwxr-xr-x") && said.contains("your own directory"), said);
+    assertEquals(null, PrivateDirectory.repair(dir, me), "nothing more to do");
+    Path shared = Files.createDirectory(parent.resolve("shared"));
+    Files.setPosixFilePermissions(shared, PosixFilePermissions.fromString("rwxrwxrwx"));
+    assertEquals(null, PrivateDirectory.repair(shared, me), "a world-writable directory is not ours to close");
+  }
+
+  @Test
   void refusesADirectoryOthersCanReachAndSaysHowToFixIt() throws Exception {
     Path dir = Files.createDirectory(parent.resolve("open"));
     Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));

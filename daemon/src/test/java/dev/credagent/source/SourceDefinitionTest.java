@@ -30,6 +30,20 @@ class SourceDefinitionTest {
   }
 
   @Test
+  void aSourceIsListedAsAShellWouldTakeItBack() {
+    assertEquals("exec sh -c 'echo pw' (username AWS), ttl 3600 s", exec("sh -c 'echo pw'").describe());
+    assertEquals("exec aws ecr get-login-password --region eu-west-1 (username AWS), ttl 3600 s",
+        exec("aws ecr get-login-password --region eu-west-1").describe());
+  }
+
+  @Test
+  void aProgramThatIsNotThereIsSaidAtAddTime() {
+    assertEquals(null, exec("sh -c x").missingProgram("/usr/bin:/bin"));
+    assertTrue(exec("no-such-credential-program x").missingProgram("/usr/bin:/bin").contains("is not on the daemon's PATH"));
+    assertTrue(exec("/nonexistent/pw.sh").missingProgram("/usr/bin").contains("is not an executable file"));
+  }
+
+  @Test
   void aHelperNameCannotClimbOutOfItsPrefix() {
     assertThrows(IllegalArgumentException.class, () -> SourceDefinition.helper("../../bin/sh", Duration.ofHours(1), Map.of()));
   }

@@ -69,6 +69,14 @@ class SourceRunnerTest {
   }
 
   @Test
+  void aFailingHelperSaysWhyOnStdoutAsTheHelperProtocolHasIt() {
+    SourceDefinition helper = new SourceDefinition(List.of("sh", "-c", "echo 'gcloud: not logged in'; exit 1"), "fake",
+        null, Duration.ofHours(1), Map.of());
+    SourceFailedException e = assertThrows(SourceFailedException.class, () -> runner.run("gcr.io", helper));
+    assertEquals("the source for gcr.io (sh) exited with 1: gcloud: not logged in", e.getMessage());
+  }
+
+  @Test
   void aHelperSourceIsAskedAsDockerAsksAHelper() throws Exception {
     SourceDefinition helper = new SourceDefinition(List.of("sh", "-c",
         "read server; printf '{\"ServerURL\":\"%s\",\"Username\":\"oauth2accesstoken\",\"Secret\":\"ya29.x\"}' \"$server\""),
