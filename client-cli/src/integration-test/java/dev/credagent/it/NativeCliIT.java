@@ -1,6 +1,7 @@
 package dev.credagent.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -68,6 +69,35 @@ class NativeCliIT {
     for (List<String> args : commandLines) {
       String[] argv = args.toArray(String[]::new);
       assertEquals(inJvm("", argv), relayed("", argv), "credagent " + String.join(" ", args));
+    }
+  }
+
+  @Test
+  void whatACommandPrintsIsTheSameBytesInEveryLocaleAndEitherWay() throws Exception {
+    agent.unlock("pw");
+    // Non-ASCII on stdin (argv would pass through the test JVM's own locale first).
+    inJvm("s3cr\u00e9t-\u2713\n", "store", "r.example:5000", "-u", "jorg").requireSuccess();
+    Run reference = null;
+    for (String locale : List.of("C", "C.UTF-8", "POSIX")) {
+      agent.env().put("LC_ALL", locale);
+      agent.env().remove("LANG");
+      try {
+        for (Run run : List.of(inJvm("", "get", "r.example:5000"), relayed("", "get", "r.example:5000"),
+            inJvm("", "list"), relayed("", "list"))) {
+          assertEquals(0, run.exitCode(), locale + ": " + run.stderr());
+          assertFalse(run.stdout().contains("?"), locale + ": " + run.stdout());
+        }
+        Run get = inJvm("", "get", "r.example:5000");
+        assertTrue(get.stdout().contains("\"username\":\"jorg\"") && get.stdout().contains("s3cr\u00e9t-\u2713"),
+            locale + ": " + get.stdout());
+        if (reference == null) {
+          reference = get;
+        }
+        assertEquals(reference, get, "the Java CLI prints the same in " + locale);
+        assertEquals(get, relayed("", "get", "r.example:5000"), "relayed or not, in " + locale);
+      } finally {
+        agent.env().remove("LC_ALL");
+      }
     }
   }
 
