@@ -20,6 +20,11 @@ public record CallerProcess(long pid, String exe, long parentPid, String parentE
     return exe.endsWith("/docker-credential-agent") || exe.endsWith("/docker-credential-agent-static") ? parentExe : exe;
   }
 
+  /** The pid of {@link #program()}. */
+  public long programPid() {
+    return exe.endsWith("/docker-credential-agent") || exe.endsWith("/docker-credential-agent-static") ? parentPid : pid;
+  }
+
   public static CallerProcess of(Caller caller) {
     if (caller.pid() <= 0) {
       return new CallerProcess(caller.pid(), UNKNOWN, -1, UNKNOWN);

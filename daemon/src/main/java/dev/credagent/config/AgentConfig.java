@@ -18,15 +18,21 @@ import java.util.Map;
  * @param auditMaxBytes the audit log is rotated (four old files kept) when it grows past this
  * @param erasedTtl how long an erased credential is kept (encrypted in the vault, never served)
  *     for {@code credagent restore}; zero: an erase deletes at once
+ * @param pinentry how a locked vault asks for its passphrase when a helper's get arrives from a
+ *     terminal: "auto" (the first pinentry found), "off", or a pinentry program's path
  */
-public record AgentConfig(Duration idleTtl, Duration maxTtl, long auditMaxBytes, Duration erasedTtl) {
+public record AgentConfig(Duration idleTtl, Duration maxTtl, long auditMaxBytes, Duration erasedTtl, String pinentry) {
   public static final Duration DEFAULT_ERASED_TTL = Duration.ofDays(7);
   public static final AgentConfig DEFAULTS =
-      new AgentConfig(Duration.ofHours(1), Duration.ofHours(8), 4L << 20, DEFAULT_ERASED_TTL);
+      new AgentConfig(Duration.ofHours(1), Duration.ofHours(8), 4L << 20, DEFAULT_ERASED_TTL, "auto");
 
-  /** The settings of before erased-ttl, which keeps its default. */
+  /** The settings of before erased-ttl and pinentry, which keep their defaults. */
   public AgentConfig(Duration idleTtl, Duration maxTtl, long auditMaxBytes) {
     this(idleTtl, maxTtl, auditMaxBytes, DEFAULT_ERASED_TTL);
+  }
+
+  public AgentConfig(Duration idleTtl, Duration maxTtl, long auditMaxBytes, Duration erasedTtl) {
+    this(idleTtl, maxTtl, auditMaxBytes, erasedTtl, "auto");
   }
 
   public static final String FILE_NAME = "config.toml";
@@ -73,6 +79,7 @@ public record AgentConfig(Duration idleTtl, Duration maxTtl, long auditMaxBytes,
     return "idle-ttl = \"" + Durations.format(idleTtl) + "\"\n"
         + "max-ttl = \"" + Durations.format(maxTtl) + "\"\n"
         + "audit-max-size = \"" + Sizes.format(auditMaxBytes) + "\"\n"
-        + "erased-ttl = \"" + Durations.format(erasedTtl) + "\"\n";
+        + "erased-ttl = \"" + Durations.format(erasedTtl) + "\"\n"
+        + "pinentry = \"" + pinentry + "\"\n";
   }
 }

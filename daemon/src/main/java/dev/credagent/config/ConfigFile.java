@@ -14,7 +14,7 @@ import java.util.regex.Pattern;
  * taken from a TOML library: see docs/design.md.
  */
 final class ConfigFile {
-  static final List<String> KEYS = List.of("idle-ttl", "max-ttl", "audit-max-size", "erased-ttl");
+  static final List<String> KEYS = List.of("idle-ttl", "max-ttl", "audit-max-size", "erased-ttl", "pinentry");
   private static final Pattern LINE =
       Pattern.compile("([A-Za-z0-9_-]+)\\s*=\\s*(?:\"([^\"\\\\]*)\"|([0-9]+))\\s*(?:#.*)?");
 
@@ -25,6 +25,7 @@ final class ConfigFile {
     Duration max = AgentConfig.DEFAULTS.maxTtl();
     long auditMax = AgentConfig.DEFAULTS.auditMaxBytes();
     Duration erased = AgentConfig.DEFAULTS.erasedTtl();
+    String pinentry = AgentConfig.DEFAULTS.pinentry();
     Set<String> seen = new HashSet<>();
     String[] lines = text.split("\n", -1);
     for (int i = 0; i < lines.length; i++) {
@@ -50,13 +51,21 @@ final class ConfigFile {
           case "idle-ttl" -> idle = Durations.parse(value, null);
           case "max-ttl" -> max = Durations.parse(value, null);
           case "erased-ttl" -> erased = Durations.parse(value, null);
+          case "pinentry" -> pinentry = pinentry(value);
           default -> auditMax = positive(Sizes.parse(value));
         }
       } catch (IllegalArgumentException | NullPointerException e) {
         throw new ConfigException(where + key + ": " + (e.getMessage() != null ? e.getMessage() : "a value is needed"));
       }
     }
-    return new AgentConfig(idle, max, auditMax, erased);
+    return new AgentConfig(idle, max, auditMax, erased, pinentry);
+  }
+
+  private static String pinentry(String value) {
+    if (!value.equals("auto") && !value.equals("off") && !value.startsWith("/")) {
+      throw new IllegalArgumentException("\"auto\", \"off\" or a pinentry program's absolute path");
+    }
+    return value;
   }
 
   private static long positive(long size) {

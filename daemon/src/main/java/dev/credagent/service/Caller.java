@@ -6,12 +6,25 @@ package dev.credagent.service;
  * is known it is {@link #UNKNOWN_PID}. The transport checks the uid; the service logs who locked
  * and unlocked, and the audit log says which program read which credential. {@code share}: the
  * share whose socket the request came on, which bounds what it may have; null on the daemon's own.
+ * {@code terminal}: the requester's controlling terminal, as its helper said; null where none.
  */
-public record Caller(int uid, long pid, ShareScope share) {
+public record Caller(int uid, long pid, ShareScope share, String terminal) {
   public static final long UNKNOWN_PID = -1;
 
   public Caller(int uid, long pid) {
-    this(uid, pid, null);
+    this(uid, pid, null, null);
+  }
+
+  public Caller(int uid, long pid, ShareScope share) {
+    this(uid, pid, share, null);
+  }
+
+  /**
+   * The same caller, with the controlling terminal its program says it has ({@code /dev/pts/3}),
+   * where a passphrase may be asked for (pinentry); the service checks that it is the caller's own.
+   */
+  public Caller withTerminal(String tty) {
+    return tty == null ? this : new Caller(uid, pid, share, tty);
   }
 
   /** A call from inside the daemon itself (housekeeping, tests). */

@@ -3,6 +3,8 @@ package dev.credagent.service;
 import com.github.benmanes.caffeine.cache.Ticker;
 import dev.credagent.audit.AuditLog;
 import dev.credagent.protocol.Op;
+import dev.credagent.prompt.Pinentry;
+import java.util.Optional;
 import dev.credagent.audit.CallerProcess;
 import dev.credagent.config.AgentConfig;
 import dev.credagent.registry.LoginFailedException;
@@ -72,6 +74,7 @@ public final class CredentialService {
   private final CredentialResolver resolver;
   private final ErasedCredentials erasedCredentials;
   private final WriteBatcher batcher;
+  private final PassphrasePrompt prompt = new PassphrasePrompt((caller, passphrase) -> unlock(caller, passphrase));
 
   /**
    * @param writes one thread: stores and erases, one at a time
@@ -124,6 +127,29 @@ public final class CredentialService {
 
   private <T> CompletableFuture<T> forbidden(Caller caller, Op op, String server, ShareForbiddenException why) {
     return trail.audited(caller, op.wire(), server, CompletableFuture.failedFuture(why));
+  }
+
+  /**
+   * The prompt for the passphrase on the caller's terminal (pinentry), where the config allows
+   * one, a share is not asking, and the terminal is the caller's own; null where none is made.
+   */
+  private CompletableFuture<Void> askForPassphrase(Caller caller, String wanted) {
+    if (caller.share() != null || !Pinentry.usableTerminal(caller.terminal(), caller.uid())) {
+      return null;
+    }
+    Optional<Pinentry> pinentry;
+    try {
+      pinentry = Pinentry.of(config.current().pinentry(), System.getenv("PATH"));
+    } catch (dev.credagent.config.ConfigException unusable) {
+      return null;
+    }
+    if (pinentry.isEmpty()) {
+      return null;
+    }
+    CallerProcess who = trail.who(caller);
+    String program = who.program().substring(who.program().lastIndexOf('/') + 1);
+    return prompt.unlockFor(caller, pinentry.get(), caller.terminal(),
+        program + " (pid " + who.programPid() + ") wants " + wanted);
   }
 
   /**
@@ -349,7 +375,13 @@ public final class CredentialService {
     if (invalid != null) {
       return trail.refused(caller, "get", server, invalid);
     }
-    usable();
+    if (!usable() && caller.terminal() != null) {
+      CompletableFuture<Void> asked = askForPassphrase(caller, "the login for " + server);
+      if (asked != null) {
+        Caller answered = new Caller(caller.uid(), caller.pid(), caller.share(), null);
+        return asked.thenCompose(done -> get(answered, server));
+      }
+    }
     CredentialResolver.Resolved resolved;
     try {
       resolved = resolver.resolve(server);

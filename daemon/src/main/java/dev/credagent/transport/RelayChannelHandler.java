@@ -27,7 +27,7 @@ final class RelayChannelHandler extends SimpleChannelInboundHandler<RelayFrameDe
     answering = true;
     CompletableFuture<RelayReply> reply;
     try {
-      reply = relay.handle(PeerCheck.caller(ctx.channel()), frame.action(), frame.input());
+      reply = relay.handle(PeerCheck.caller(ctx.channel()).withTerminal(frame.terminal()), frame.action(), frame.input());
     } catch (RuntimeException | Error e) {
       reply = CompletableFuture.failedFuture(e);
     }

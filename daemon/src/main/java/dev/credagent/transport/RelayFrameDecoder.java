@@ -8,7 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
- * {@code credential-helper/1 ACTION LENGTH\n} then exactly LENGTH raw bytes: a frame the C relay
+ * {@code credential-helper/1 ACTION LENGTH[ tty=PATH]\n} then exactly LENGTH raw bytes: a frame the C relay
  * writes with one snprintf, so that it needs no JSON at all. One frame per connection: bytes
  * beyond LENGTH are an error, never a second call, and input that ends short of LENGTH is an
  * error, never a wait.
@@ -16,12 +16,17 @@ import java.util.List;
 final class RelayFrameDecoder extends BoundedDecoder {
   static final String MAGIC = "credential-helper/1 ";
   static final int MAX_INPUT_BYTES = 1024 * 1024;
-  private static final int MAX_HEADER_BYTES = 128;
+  private static final int MAX_HEADER_BYTES = 512;
 
-  /** One relayed call. */
-  record Frame(String action, byte[] input) {}
+  /** One relayed call; {@code terminal}: the requester's controlling terminal, or null. */
+  record Frame(String action, byte[] input, String terminal) {
+    Frame(String action, byte[] input) {
+      this(action, input, null);
+    }
+  }
 
   private String action;
+  private String terminal;
   private int length = -1;
   private boolean done;
 
@@ -61,7 +66,7 @@ final class RelayFrameDecoder extends BoundedDecoder {
     in.skipBytes(length);
     done = true;
     progressed();
-    out.add(new Frame(action, input));
+    out.add(new Frame(action, input, terminal));
   }
 
   @Override
@@ -75,8 +80,14 @@ final class RelayFrameDecoder extends BoundedDecoder {
 
   private void parseHeader(ByteBuf in, String header) {
     String[] parts = header.split(" ");
-    if (!header.startsWith(MAGIC) || parts.length != 3) {
+    if (!header.startsWith(MAGIC) || parts.length < 3 || parts.length > 4) {
       throw fail(in, "not a relay header");
+    }
+    if (parts.length == 4) {
+      if (!parts[3].startsWith("tty=/dev/") || parts[3].length() > 205) {
+        throw fail(in, "not a relay header");
+      }
+      terminal = parts[3].substring("tty=".length());
     }
     long declared;
     try {

@@ -46,7 +46,7 @@ class ConfigFileTest {
 
   @Test
   void errorsNameTheFileTheLineAndTheFix() {
-    assertEquals("c line 2: unknown key 'idle_ttl'; the keys are idle-ttl, max-ttl, audit-max-size, erased-ttl",
+    assertEquals("c line 2: unknown key 'idle_ttl'; the keys are idle-ttl, max-ttl, audit-max-size, erased-ttl, pinentry",
         message("\nidle_ttl = \"1h\"\n"));
     assertEquals("c line 1: idle-ttl: 'soon' is not a duration (90s, 30m, 12h, 1d, or 0 for never)",
         message("idle-ttl = \"soon\""));

@@ -59,6 +59,20 @@ class RelayFrameDecoderTest {
   }
 
   @Test
+  void theRequestersTerminalComesWithTheCallAndNothingElseMayStandThere() {
+    List<String> terminals = new ArrayList<>();
+    EmbeddedChannel channel = channel((caller, action, input) -> {
+      terminals.add(caller.terminal());
+      return CompletableFuture.completedFuture(RelayReply.line(0, "done"));
+    });
+    write(channel, "credential-helper/1 get 5 tty=/dev/pts/3\nreg/x");
+    assertEquals(java.util.Arrays.asList("/dev/pts/3"), terminals);
+    EmbeddedChannel bad = recording();
+    write(bad, "credential-helper/1 get 5 path=/etc/passwd\nreg/x");
+    assertEquals(List.of(), calls, "anything but tty=/dev/... is no relay header");
+  }
+
+  @Test
   void bytesBeyondTheDeclaredLengthAreAnErrorNeverASecondCall() {
     EmbeddedChannel channel = recording();
     write(channel, "credential-helper/1 erase 5\ndup-cdup-d");

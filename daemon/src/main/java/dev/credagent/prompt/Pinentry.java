@@ -1,0 +1,190 @@
+package dev.credagent.prompt;
+
+import dev.credagent.vault.Secret;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A pinentry program, spoken to as gpg-agent does (Assuan over its stdin and stdout:
+ * {@code OPTION ttyname}, {@code SETDESC}, {@code SETPROMPT}, {@code GETPIN}, {@code SETERROR}
+ * after a wrong one), on the terminal of whoever asked. Which program: the setting {@code pinentry}
+ * in config.toml, {@code auto} (the first of pinentry-tty, pinentry-curses and pinentry on PATH),
+ * {@code off}, or a path.
+ */
+public final class Pinentry {
+  /** How long one question may stay open on the terminal. */
+  public static final Duration ANSWER_WITHIN = Duration.ofSeconds(60);
+  private static final List<String> AUTO = List.of("pinentry-tty", "pinentry-curses", "pinentry");
+  private static final int MAX_LINE = 4096;
+
+  private final Path program;
+
+  private Pinentry(Path program) {
+    this.program = program;
+  }
+
+  /** The pinentry the setting names, where it is there to run; empty for {@code off} or none found. */
+  public static Optional<Pinentry> of(String setting, String path) {
+    if (setting == null || setting.equals("off")) {
+      return Optional.empty();
+    }
+    if (!setting.equals("auto")) {
+      Path given = Path.of(setting);
+      return Files.isExecutable(given) ? Optional.of(new Pinentry(given)) : Optional.empty();
+    }
+    for (String name : AUTO) {
+      for (String dir : (path == null ? "/usr/local/bin:/usr/bin:/bin" : path).split(":")) {
+        Path candidate = Path.of(dir.isEmpty() ? "." : dir, name);
+        if (Files.isExecutable(candidate)) {
+          return Optional.of(new Pinentry(candidate));
+        }
+      }
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * Whether {@code tty} is a terminal the user {@code uid} may be asked on: a pseudo-terminal or a
+   * virtual console, a character device that belongs to that user (what a helper says is never
+   * taken on trust).
+   */
+  public static boolean usableTerminal(String tty, int uid) {
+    try {
+      Path path = Path.of(tty);
+      if (!tty.matches("/dev/(pts/[0-9]{1,6}|tty[0-9]{1,3})")) { // a terminal, never /dev/tty (the daemon's own)
+        return false;
+      }
+      int mode = (Integer) Files.getAttribute(path, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+      int owner = (Integer) Files.getAttribute(path, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+      return (mode & 0170000) == 0020000 && owner == uid;
+    } catch (IOException | RuntimeException notOne) {
+      return false;
+    }
+  }
+
+  /** One question on {@code tty}: the secret typed, or null when it was cancelled or timed out. */
+  public Secret ask(String tty, String description, String prompt, String error) throws IOException, InterruptedException {
+    Process process = new ProcessBuilder(program.toString()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    try (OutputStream to = process.getOutputStream(); java.io.InputStream from = process.getInputStream()) {
+      expectOk(from);
+      List<String> commands = new ArrayList<>(List.of("OPTION ttyname=" + tty, "OPTION ttytype=" + terminalType(),
+          "SETDESC " + escape(description), "SETPROMPT " + escape(prompt)));
+      if (error != null) {
+        commands.add("SETERROR " + escape(error));
+      }
+      for (String command : commands) {
+        send(to, command);
+        expectOk(from);
+      }
+      send(to, "GETPIN");
+      Thread reader = Thread.currentThread();
+      Thread watchdog = Thread.ofVirtual().start(() -> {
+        try {
+          Thread.sleep(ANSWER_WITHIN);
+          process.destroyForcibly(); // nobody answered: the question goes away, and so does the read
+        } catch (InterruptedException answered) {
+          // in time
+        }
+      });
+      try {
+        byte[] line = readLine(from); // as bytes: the answer never becomes a String
+        try {
+          if (line == null || line.length < 2 || line[0] != 'D' || line[1] != ' ') {
+            return null; // ERR: cancelled (or an empty answer: OK alone)
+          }
+          return Secret.adopt(unescape(line, 2));
+        } finally {
+          if (line != null) {
+            Arrays.fill(line, (byte) 0);
+          }
+        }
+      } finally {
+        watchdog.interrupt();
+        if (reader.isInterrupted()) {
+          throw new InterruptedException();
+        }
+      }
+    } finally {
+      process.destroyForcibly();
+      process.waitFor(5, TimeUnit.SECONDS);
+    }
+  }
+
+  private static String terminalType() {
+    String term = System.getenv("TERM");
+    return term == null || term.isBlank() ? "xterm" : term;
+  }
+
+  private static void send(OutputStream to, String command) throws IOException {
+    to.write((command + "\n").getBytes(StandardCharsets.UTF_8));
+    to.flush();
+  }
+
+  private static void expectOk(java.io.InputStream from) throws IOException {
+    String line;
+    do {
+      byte[] bytes = readLine(from);
+      if (bytes == null) {
+        throw new IOException("the pinentry program ended the conversation");
+      }
+      line = new String(bytes, StandardCharsets.UTF_8);
+    } while (line.startsWith("#") || line.startsWith("S "));
+    if (!line.startsWith("OK")) {
+      throw new IOException("the pinentry program refused: " + line.replaceAll("[^ -~]", "?"));
+    }
+  }
+
+  /** One line without its newline, at most MAX_LINE bytes; null at the end. */
+  private static byte[] readLine(java.io.InputStream from) throws IOException {
+    byte[] line = new byte[MAX_LINE];
+    int n = 0;
+    int b;
+    while ((b = from.read()) >= 0 && b != '\n') {
+      if (n == MAX_LINE) {
+        Arrays.fill(line, (byte) 0);
+        throw new IOException("the pinentry program sent a line longer than " + MAX_LINE + " bytes");
+      }
+      line[n++] = (byte) b;
+    }
+    if (b < 0 && n == 0) {
+      return null;
+    }
+    byte[] exact = Arrays.copyOf(line, n);
+    Arrays.fill(line, (byte) 0);
+    return exact;
+  }
+
+  /** Assuan's escaping of a parameter: %, CR and LF as %XX. */
+  static String escape(String text) {
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A");
+  }
+
+  /** The D line's data from {@code start}, %XX decoded, as characters (UTF-8); the bytes are wiped. */
+  static char[] unescape(byte[] line, int start) {
+    byte[] bytes = new byte[line.length];
+    int n = 0;
+    for (int i = start; i < line.length; i++) {
+      if (line[i] == '%' && i + 2 < line.length) {
+        bytes[n++] = (byte) Integer.parseInt(new String(line, i + 1, 2, StandardCharsets.US_ASCII), 16);
+        i += 2;
+      } else {
+        bytes[n++] = line[i];
+      }
+    }
+    java.nio.CharBuffer chars = StandardCharsets.UTF_8.decode(java.nio.ByteBuffer.wrap(bytes, 0, n));
+    char[] out = Arrays.copyOf(chars.array(), chars.limit());
+    Arrays.fill(chars.array(), '\0');
+    Arrays.fill(bytes, (byte) 0);
+    return out;
+  }
+}

@@ -1,0 +1,98 @@
+package dev.credagent.helper.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.credagent.it.AgentEnvironment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A locked vault asked from a terminal asks for its passphrase there, as gpg-agent does through
+ * pinentry: Debian's pinentry-tty in a real tmux pane, the keys typed with send-keys. Two panes ask
+ * at once: one prompt, and both are answered after it.
+ */
+class PinentryIT {
+  private static final Path TMUX = Path.of("/usr/bin/tmux");
+  private static final Path PINENTRY = Path.of("/usr/bin/pinentry-tty");
+
+  @Test
+  void aLockedGetFromATerminalAsksThereAndBothWaitingPanesAreAnsweredAfterOnePrompt() throws Exception {
+    assumeTrue(Files.isExecutable(TMUX) && Files.isExecutable(PINENTRY), "needs tmux and pinentry-tty");
+    try (AgentEnvironment agent = new AgentEnvironment()) {
+      Path helper = HelperInstall.into(agent);
+      agent.unlock("the passphrase");
+      agent.credagent("s3cret\n", "store", "reg.example:5000", "-u", "alice").requireSuccess();
+      agent.credagent("", "lock").requireSuccess();
+      String socket = "-S" + agent.root().resolve("tmux.sock");
+      StringBuilder env = new StringBuilder("env");
+      for (Map.Entry<String, String> variable : agent.env().entrySet()) {
+        env.append(' ').append(variable.getKey()).append("='").append(variable.getValue()).append('\'');
+      }
+      String ask = env + " sh -c 'echo reg.example:5000 | " + helper + "; echo; echo DONE; sleep 120'";
+      try {
+        tmux(socket, "new-session", "-d", "-s", "a", "-x", "160", "-y", "20", ask.replace(helper.toString(), helper + " get"));
+        tmux(socket, "new-session", "-d", "-s", "b", "-x", "160", "-y", "20", ask.replace(helper.toString(), helper + " get"));
+        String prompted = null;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (prompted == null && System.nanoTime() < deadline) {
+          for (String pane : List.of("a", "b")) {
+            if (capture(socket, pane).contains("Passphrase for credagent:")) {
+              prompted = pane;
+            }
+          }
+          Thread.sleep(100);
+        }
+        assertTrue(prompted != null, "a prompt appeared: " + capture(socket, "a") + capture(socket, "b"));
+        String other = prompted.equals("a") ? "b" : "a";
+        String screen = capture(socket, prompted);
+        assertTrue(screen.contains("wants the login for reg.example:5000") && screen.contains("(pid "), screen);
+        assertTrue(!capture(socket, other).contains("Passphrase for credagent:"), "one prompt at a time");
+
+        tmux(socket, "send-keys", "-t", prompted, "not it", "Enter");
+        waitFor(socket, prompted, "Wrong passphrase");
+        tmux(socket, "send-keys", "-t", prompted, "the passphrase", "Enter");
+        for (String pane : List.of(prompted, other)) {
+          String answered = waitFor(socket, pane, "DONE");
+          assertTrue(answered.contains("\"Username\":\"alice\"") && answered.contains("\"Secret\":\"s3cret\""), pane + ": " + answered);
+        }
+        assertTrue(agent.credagent("", "status").requireSuccess().stdout().contains("vault:   unlocked"));
+      } finally {
+        new ProcessBuilder(TMUX.toString(), socket, "kill-server").start().waitFor(10, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  private static void tmux(String socket, String... args) throws Exception {
+    List<String> command = new ArrayList<>(List.of(TMUX.toString(), socket));
+    command.addAll(List.of(args));
+    Process tmux = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String out = new String(tmux.getInputStream().readAllBytes());
+    assertTrue(tmux.waitFor(10, TimeUnit.SECONDS));
+    assertEquals(0, tmux.exitValue(), String.join(" ", command) + ": " + out);
+  }
+
+  private static String capture(String socket, String pane) throws Exception {
+    Process tmux = new ProcessBuilder(TMUX.toString(), socket, "capture-pane", "-p", "-J", "-t", pane).start();
+    String screen = new String(tmux.getInputStream().readAllBytes());
+    tmux.waitFor(10, TimeUnit.SECONDS);
+    return screen;
+  }
+
+  private static String waitFor(String socket, String pane, String text) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    String screen = capture(socket, pane);
+    while (!screen.contains(text) && System.nanoTime() < deadline) {
+      Thread.sleep(100);
+      screen = capture(socket, pane);
+    }
+    assertTrue(screen.contains(text), pane + " never showed '" + text + "':\n" + screen);
+    return screen;
+  }
+}
