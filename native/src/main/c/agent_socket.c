@@ -17,6 +17,9 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#ifdef __linux__
+#include <sys/sysmacros.h>
+#endif
 #include <sys/time.h>
 #include <sys/types.h>
 #include <sys/un.h>
@@ -272,3 +275,37 @@ int agent_own_directory(const char *argv0, char *out, size_t size) {
   }
   return snprintf(out, size, "%s", resolved) < (int)size ? 0 : -1;
 }
+
+/* ttyname() of /dev/tty says only "/dev/tty": the terminal is found from /proc/self/stat's tty_nr,
+   and checked to be that device. */
+int agent_controlling_terminal(char *out, size_t size) {
+  char stat_line[1024];
+  FILE *stat_file = fopen("/proc/self/stat", "re");
+  if (stat_file == NULL) {
+    return -1;
+  }
+  size_t got = fread(stat_line, 1, sizeof(stat_line) - 1, stat_file);
+  fclose(stat_file);
+  stat_line[got] = '\0';
+  const char *after_name = strrchr(stat_line, ')'); /* the command name may hold spaces and parentheses */
+  int tty_nr = 0;
+  if (after_name == NULL || sscanf(after_name + 1, " %*c %*d %*d %*d %d", &tty_nr) != 1 || tty_nr == 0) {
+    return -1;
+  }
+  unsigned major_number = ((unsigned)tty_nr >> 8) & 0xfff;
+  unsigned minor_number = ((unsigned)tty_nr & 0xff) | (((unsigned)tty_nr >> 12) & 0xfff00);
+  if (major_number >= 136 && major_number <= 143) {
+    snprintf(out, size, "/dev/pts/%u", (major_number - 136) * 256 + minor_number);
+  } else if (major_number == 4 && minor_number < 64) {
+    snprintf(out, size, "/dev/tty%u", minor_number);
+  } else {
+    return -1;
+  }
+  struct stat device;
+  if (stat(out, &device) != 0 || !S_ISCHR(device.st_mode) || major(device.st_rdev) != major_number
+      || minor(device.st_rdev) != minor_number) {
+    return -1;
+  }
+  return 0;
+}
+

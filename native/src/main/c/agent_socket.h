@@ -40,6 +40,10 @@ int agent_write_all(int fd, const char *data, size_t length);
 /* One read of at least a byte; 0 at a close, -1 on a timeout or an error (errno set). */
 long agent_read_some(int fd, char *data, size_t length);
 
+/* Our controlling terminal's path (/dev/pts/N or /dev/ttyN), where a locked vault may ask for its
+   passphrase (pinentry): 0 with out set, -1 where there is none or no /proc to tell. */
+int agent_controlling_terminal(char *out, size_t size);
+
 /* The directory this program is installed in (symbolic links resolved); -1 when unknown. */
 int agent_own_directory(const char *argv0, char *out, size_t size);
 

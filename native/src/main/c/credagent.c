@@ -154,8 +154,14 @@ int main(int argc, char **argv) {
     close(fd);
     run_jvm(argv);
   }
-  char header[64];
-  int header_length = snprintf(header, sizeof(header), "credagent/1 %zu\n", args_length);
+  /* Our terminal, where a locked vault may ask for its passphrase (pinentry) for a relayed get. */
+  char terminal[64];
+  char tty_field[80] = "";
+  if (agent_controlling_terminal(terminal, sizeof(terminal)) == 0) {
+    snprintf(tty_field, sizeof(tty_field), " tty=%s", terminal);
+  }
+  char header[128];
+  int header_length = snprintf(header, sizeof(header), "credagent/1 %zu%s\n", args_length, tty_field);
   int sent = agent_write_all(fd, header, (size_t)header_length);
   for (int i = 1; i < argc && sent == 0; i++) {
     sent = agent_write_all(fd, argv[i], strlen(argv[i]) + 1);

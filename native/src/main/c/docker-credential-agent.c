@@ -43,10 +43,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#ifdef __linux__
-#include <sys/sysmacros.h>
-#endif
-#include <sys/stat.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/types.h>
@@ -297,40 +293,6 @@ static char *read_input(size_t *length) {
   return input;
 }
 
-/* The path of our controlling terminal (/dev/pts/N): ttyname() of /dev/tty says only "/dev/tty",
-   so it is found from /proc/self/stat's tty_nr, and checked to be that device. -1 where there is
-   none (a service, a CI job), or on a system without /proc. */
-static int controlling_terminal(char *out, size_t size) {
-  char stat_line[1024];
-  FILE *stat_file = fopen("/proc/self/stat", "re");
-  if (stat_file == NULL) {
-    return -1;
-  }
-  size_t got = fread(stat_line, 1, sizeof(stat_line) - 1, stat_file);
-  fclose(stat_file);
-  stat_line[got] = '\0';
-  const char *after_name = strrchr(stat_line, ')'); /* the command name may hold spaces and parentheses */
-  int tty_nr = 0;
-  if (after_name == NULL || sscanf(after_name + 1, " %*c %*d %*d %*d %d", &tty_nr) != 1 || tty_nr == 0) {
-    return -1;
-  }
-  unsigned major_number = ((unsigned)tty_nr >> 8) & 0xfff;
-  unsigned minor_number = ((unsigned)tty_nr & 0xff) | (((unsigned)tty_nr >> 12) & 0xfff00);
-  if (major_number >= 136 && major_number <= 143) {
-    snprintf(out, size, "/dev/pts/%u", (major_number - 136) * 256 + minor_number);
-  } else if (major_number == 4 && minor_number < 64) {
-    snprintf(out, size, "/dev/tty%u", minor_number);
-  } else {
-    return -1;
-  }
-  struct stat device;
-  if (stat(out, &device) != 0 || !S_ISCHR(device.st_mode) || major(device.st_rdev) != major_number
-      || minor(device.st_rdev) != minor_number) {
-    return -1;
-  }
-  return 0;
-}
-
 int main(int argc, char **argv) {
   signal(SIGPIPE, SIG_IGN);
   const char *action = argc > 1 ? argv[1] : "";
@@ -385,7 +347,7 @@ int main(int argc, char **argv) {
      that the daemon can ask for the passphrase there when the vault is locked (pinentry). */
   char terminal[256] = "";
   char name[64];
-  if (controlling_terminal(name, sizeof(name)) == 0) {
+  if (agent_controlling_terminal(name, sizeof(name)) == 0) {
     snprintf(terminal, sizeof(terminal), " tty=%s", name);
   }
   char header[512];

@@ -24,6 +24,7 @@ final class CommandChannelHandler extends SimpleChannelInboundHandler<CommandFra
 
   private final CommandRelay relay;
   private List<String> args;
+  private String terminal;
   private boolean awaitingStdin;
   private boolean answered;
 
@@ -43,6 +44,7 @@ final class CommandChannelHandler extends SimpleChannelInboundHandler<CommandFra
       run(ctx, frame.payload());
       return;
     }
+    terminal = frame.terminal();
     try {
       args = CommandFrameDecoder.arguments(frame.payload());
     } catch (IllegalArgumentException e) {
@@ -75,7 +77,7 @@ final class CommandChannelHandler extends SimpleChannelInboundHandler<CommandFra
   }
 
   private void run(ChannelHandlerContext ctx, byte[] stdin) {
-    safely(() -> relay.run(PeerCheck.caller(ctx.channel()), args, stdin)).whenCompleteAsync((reply, failure) -> {
+    safely(() -> relay.run(PeerCheck.caller(ctx.channel()).withTerminal(terminal), args, stdin)).whenCompleteAsync((reply, failure) -> {
       if (failure != null) {
         failed(ctx, failure);
       } else {

@@ -19,10 +19,17 @@ final class CommandFrameDecoder extends BoundedDecoder {
   static final int MAX_ARGS_BYTES = 64 * 1024;
   /** A byte past what a command reads of stdin (StdinSecret), so that the command says so. */
   static final int MAX_STDIN_BYTES = 1024 * 1024 + 1;
-  private static final int MAX_HEADER_BYTES = 64;
+  private static final int MAX_HEADER_BYTES = 128;
 
   /** The arguments (first) or standard input (second). */
-  record Frame(boolean stdin, byte[] payload) {}
+  /** {@code terminal}: the requester's controlling terminal (first frame only), or null. */
+  record Frame(boolean stdin, byte[] payload, String terminal) {
+    Frame(boolean stdin, byte[] payload) {
+      this(stdin, payload, null);
+    }
+  }
+
+  private String terminal;
 
   private int frames;
   private int length = -1;
@@ -60,7 +67,7 @@ final class CommandFrameDecoder extends BoundedDecoder {
     byte[] payload = ByteBufUtil.getBytes(in, in.readerIndex(), length);
     in.setZero(in.readerIndex(), length); // standard input may be a secret
     in.skipBytes(length);
-    out.add(new Frame(frames == 1, payload));
+    out.add(new Frame(frames == 1, payload, frames == 0 ? terminal : null));
     frames++;
     length = -1;
     progressed();
@@ -78,9 +85,19 @@ final class CommandFrameDecoder extends BoundedDecoder {
     if (!header.startsWith(magic)) {
       throw fail(in, frames == 0 ? "not a command frame" : "expected standard input (" + STDIN.strip() + " LENGTH)");
     }
+    String rest = header.substring(magic.length());
+    int space = rest.indexOf(' ');
+    if (frames == 0 && space > 0) {
+      String field = rest.substring(space + 1);
+      if (!field.matches("tty=/dev/[A-Za-z0-9/]{1,40}")) {
+        throw fail(in, "not a command frame");
+      }
+      terminal = field.substring("tty=".length());
+      rest = rest.substring(0, space);
+    }
     long declared;
     try {
-      declared = Long.parseLong(header.substring(magic.length()));
+      declared = Long.parseLong(rest);
     } catch (NumberFormatException e) {
       throw fail(in, "command frame header without a length");
     }

@@ -136,9 +136,17 @@ class CommandFrameTest {
   @Test
   void aHeaderThatNeverEndsIsRefusedAtItsLimit() {
     EmbeddedChannel channel = channel();
-    write(channel, "credagent/1 " + "1".repeat(80));
+    write(channel, "credagent/1 " + "1".repeat(200));
     String answer = reply(channel);
     assertTrue(answer.contains("command frame header longer than"), answer);
     assertNull(reply(channel));
+  }
+
+  @Test
+  void aTerminalMayComeWithTheFirstHeaderAndNothingElse() {
+    EmbeddedChannel bad = channel();
+    write(bad, "credagent/1 5 path=/etc/passwd\n");
+    String answer = reply(bad);
+    assertTrue(answer.contains("not a command frame"), answer);
   }
 }
