@@ -189,13 +189,9 @@ public final class Operations implements RequestHandler {
   }
 
   /** The erased credentials kept, as {@code [{"server","username","at","by"}]}, newest first. */
-  private static List<Map<String, String>> erased(CredentialService service, Caller caller) throws VaultException {
+  private List<Map<String, String>> erased(Caller caller) throws VaultException {
     return service.erased(caller).stream().map(e -> Map.of("server", e.server(), "username", e.username(),
         "at", e.at().toString(), "by", e.by())).toList();
-  }
-
-  private List<Map<String, String>> erased(Caller caller) throws VaultException {
-    return erased(service, caller);
   }
 
   /** {@code socket} (empty: a new one beside the daemon's), {@code registries} (newline-separated patterns), {@code ttl}. */

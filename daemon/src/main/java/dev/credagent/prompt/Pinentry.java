@@ -87,7 +87,6 @@ public final class Pinentry {
         expectOk(from);
       }
       send(to, "GETPIN");
-      Thread reader = Thread.currentThread();
       Thread watchdog = Thread.ofVirtual().start(() -> {
         try {
           Thread.sleep(ANSWER_WITHIN);
@@ -110,9 +109,6 @@ public final class Pinentry {
         }
       } finally {
         watchdog.interrupt();
-        if (reader.isInterrupted()) {
-          throw new InterruptedException();
-        }
       }
     } finally {
       process.destroyForcibly();
