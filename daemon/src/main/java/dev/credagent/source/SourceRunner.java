@@ -72,13 +72,17 @@ public final class SourceRunner {
         ProcessGroup.kill(process);
         throw new SourceFailedException(name + " did not finish within " + timeout.toSeconds() + " s and was killed");
       }
-      stdout = out.afterExit();
+      // Both streams are read to their end (or the grace runs out) before anything is killed: a kill
+      // closes the pipes, and a reader that had not yet reached the end would lose what was written.
+      long grace = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Capture.GRACE_MILLIS);
+      stdout = out.afterExit(grace);
+      byte[] stderr = err.afterExit(grace);
       if (!out.ended() || !err.ended()) {
         ProcessGroup.kill(process); // what it left behind holds its output open: it is done, so are they
       }
       if (process.exitValue() != 0) {
         // A credential helper says what went wrong on stdout (the helper protocol's rule); a command on stderr.
-        byte[] said = err.afterExit();
+        byte[] said = stderr;
         if (source.isHelper() && firstLine(said).isEmpty()) {
           said = stdout;
         }
@@ -197,9 +201,9 @@ public final class SourceRunner {
       }
     }
 
-    /** What was written, once the process has exited: waits for the end of the stream a moment at most. */
-    byte[] afterExit() throws InterruptedException {
-      end.await(GRACE_MILLIS, TimeUnit.MILLISECONDS);
+    /** What was written, once the process has exited: waits for the end of the stream until {@code deadline} (nanoTime) at most. */
+    byte[] afterExit(long deadline) throws InterruptedException {
+      end.await(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
       synchronized (bytes) {
         return bytes.toByteArray();
       }

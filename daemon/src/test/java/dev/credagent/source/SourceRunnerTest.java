@@ -32,6 +32,16 @@ class SourceRunnerTest {
     assertEquals("the source for r.example (sh) exited with 3: token expired", e.getMessage());
   }
 
+  /** Its stderr is read to the end before anything is killed: a kill closes the pipe under a reader still reading. */
+  @Test
+  void aFailuresStderrIsNeverLostToARaceWithItsExit() {
+    for (int i = 0; i < 200; i++) {
+      SourceFailedException e = assertThrows(SourceFailedException.class,
+          () -> runner.run("r.example", sh("echo 'token expired' >&2; exit 3")));
+      assertEquals("the source for r.example (sh) exited with 3: token expired", e.getMessage(), "run " + i);
+    }
+  }
+
   @Test
   void aSourceThatHangsIsKilledAtTheTimeout() {
     SourceFailedException e = assertThrows(SourceFailedException.class, () -> runner.run("r", sh("sleep 30")));
