@@ -5,6 +5,8 @@ import dev.credagent.protocol.ErrorCode;
 import dev.credagent.registry.LoginFailedException;
 import dev.credagent.registry.NoTokenNeededException;
 import dev.credagent.registry.RegistryAddress;
+import dev.credagent.registry.RegistryReference;
+import dev.credagent.registry.ServerNames;
 import dev.credagent.registry.RegistryPattern;
 import dev.credagent.protocol.Op;
 import dev.credagent.protocol.ProtocolException;
@@ -309,9 +311,12 @@ public final class Operations implements RequestHandler {
   }
 
   private CompletableFuture<Response> token(Caller caller, Request request) throws ProtocolException {
-    RegistryAddress registry = registry(request);
+    RegistryReference reference = RegistryReference.parse(request.optional("registry", ""));
+    RegistryAddress registry = registry(reference, request);
     List<String> scopes = Arrays.stream(request.optional("scope", "").split(" ")).filter(s -> !s.isEmpty()).toList();
-    return service.token(caller, registry, registry.key() + repositoryPath(request.optional("registry", "")), scopes)
+    // A repository's path (ghcr.io/team/app), for path patterns; Hub's own names' /v1/ is none.
+    String lookup = registry.key() + (ServerNames.isHub(reference) ? "" : reference.repositoryPath());
+    return service.token(caller, registry, lookup, scopes)
         .thenApply(token -> Response.ok()
         .with("server", registry.key())
         .with("token", token.token())
@@ -344,17 +349,13 @@ public final class Operations implements RequestHandler {
     }
   }
 
-  /** "/team/app" of "ghcr.io/team/app" (or of "https://ghcr.io/team/app"), for path patterns; "" without one. */
-  private static String repositoryPath(String registry) {
-    String rest = registry.contains("://") ? registry.substring(registry.indexOf("://") + 3) : registry;
-    int slash = rest.indexOf('/');
-    String path = slash < 0 ? "" : rest.substring(slash).replaceAll("/+$", "");
-    return path.length() > 1 ? path.toLowerCase(java.util.Locale.ROOT) : "";
+  private static RegistryAddress registry(Request request) throws ProtocolException {
+    return registry(RegistryReference.parse(request.optional("registry", "")), request);
   }
 
-  private static RegistryAddress registry(Request request) throws ProtocolException {
+  private static RegistryAddress registry(RegistryReference reference, Request request) throws ProtocolException {
     try {
-      return RegistryAddress.of(request.optional("registry", ""), "true".equals(request.optional("insecure", "false")));
+      return RegistryAddress.of(reference, "true".equals(request.optional("insecure", "false")));
     } catch (IllegalArgumentException e) {
       throw new ProtocolException(ErrorCode.BAD_REQUEST, e.getMessage());
     }

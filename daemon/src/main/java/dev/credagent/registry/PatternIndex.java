@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -91,19 +90,12 @@ public final class PatternIndex {
   }
 
   /** The most specific pattern that serves {@code server}; with {@code pathsOnly}, among path patterns only. */
-  public Optional<Entry> mostSpecific(String server, boolean pathsOnly) {
+  public Optional<Entry> mostSpecific(RegistryReference server, boolean pathsOnly) {
     List<Entry> matching = new ArrayList<>();
     if (!literal.isEmpty()) {
-      String lower = server.strip().toLowerCase(Locale.ROOT);
-      int scheme = lower.indexOf("://");
-      String rest = scheme < 0 ? lower : lower.substring(scheme + 3);
-      int slash = rest.indexOf('/');
-      String authority = slash < 0 ? rest : rest.substring(0, slash);
-      String path = slash < 0 ? "" : rest.substring(slash + 1);
-      int colon = authority.lastIndexOf(':');
-      collect(literal.get(authority), path, matching);
-      if (colon >= 0) {
-        collect(literal.get(authority.substring(0, colon)), path, matching); // a pattern without a port serves any
+      collect(literal.get(server.authority()), server.path(), matching);
+      if (!server.port().isEmpty()) {
+        collect(literal.get(server.host()), server.path(), matching); // a pattern without a port serves any
       }
     }
     for (Entry entry : wildcard) {
@@ -119,10 +111,7 @@ public final class PatternIndex {
     if (byPath == null) {
       return;
     }
-    String trimmed = path;
-    while (trimmed.endsWith("/")) {
-      trimmed = trimmed.substring(0, trimmed.length() - 1);
-    }
+    String trimmed = path; // without its end slashes already
     for (int end = trimmed.indexOf('/'); ; end = trimmed.indexOf('/', end + 1)) {
       String prefix = end < 0 ? trimmed : trimmed.substring(0, end);
       List<Entry> found = byPath.get(prefix);

@@ -1,8 +1,7 @@
 package dev.credagent.registry;
 
 import java.net.URI;
-import java.util.Locale;
-import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * A registry as the user names it, and as credagent keys and reaches it, by docker's rules:
@@ -16,37 +15,28 @@ import java.util.Set;
  * @param base the registry's API root, {@code https://host[:port]}
  */
 public record RegistryAddress(String key, URI base) {
-  public static final String DOCKER_HUB_KEY = "https://index.docker.io/v1/";
+  public static final String DOCKER_HUB_KEY = ServerNames.HUB_KEY;
   private static final URI DOCKER_HUB_API = URI.create("https://registry-1.docker.io");
-  private static final Set<String> DOCKER_HUB_NAMES =
-      Set.of("", "docker.io", "index.docker.io", "registry-1.docker.io", DOCKER_HUB_KEY);
+  private static final Pattern HOST_PORT = Pattern.compile("[a-z0-9.\\-]+|\\[[0-9a-f:.]+]");
 
   public static RegistryAddress of(String registry, boolean insecure) {
-    String name = registry == null ? "" : registry.strip();
-    if (DOCKER_HUB_NAMES.contains(name.toLowerCase(Locale.ROOT))) {
-      return new RegistryAddress(DOCKER_HUB_KEY, DOCKER_HUB_API);
+    return of(RegistryReference.parse(registry == null ? "" : registry), insecure);
+  }
+
+  /** The registry of {@code reference}: its path, if it names a repository, plays no part. */
+  public static RegistryAddress of(RegistryReference reference, boolean insecure) {
+    if (reference.written().isBlank() || ServerNames.isHub(reference.withoutPath())) {
+      return new RegistryAddress(DOCKER_HUB_KEY, DOCKER_HUB_API); // any of Hub's names, with any path
     }
-    boolean plainHttp = insecure;
-    boolean forceHttps = false;
-    String rest = name;
-    if (rest.regionMatches(true, 0, "https://", 0, 8)) {
-      rest = rest.substring(8);
-      forceHttps = true; // said explicitly: https even for a loopback registry
-    } else if (rest.regionMatches(true, 0, "http://", 0, 7)) {
-      rest = rest.substring(7);
-      plainHttp = true;
+    String host = reference.authority();
+    if (!(reference.scheme().isEmpty() || reference.scheme().equals("http") || reference.scheme().equals("https"))
+        || !HOST_PORT.matcher(reference.host()).matches() || !reference.port().matches("[0-9]{0,5}") || reference.emptyPort()) {
+      throw new IllegalArgumentException("'" + reference.written().strip() + "' is not a registry name (HOST or HOST:PORT)");
     }
-    int slash = rest.indexOf('/');
-    String host = (slash < 0 ? rest : rest.substring(0, slash)).toLowerCase(Locale.ROOT);
-    if (host.isEmpty() || !host.matches("[a-z0-9.\\-]+(:[0-9]{1,5})?|\\[[0-9a-f:.]+](:[0-9]{1,5})?")) {
-      throw new IllegalArgumentException("'" + name + "' is not a registry name (HOST or HOST:PORT)");
-    }
-    if (DOCKER_HUB_NAMES.contains(host)) {
-      return new RegistryAddress(DOCKER_HUB_KEY, DOCKER_HUB_API);
-    }
-    String bare = host.startsWith("[") ? host.substring(1, host.indexOf(']')) : host.replaceFirst(":[0-9]+$", "");
+    String bare = host.startsWith("[") ? reference.host().substring(1, reference.host().length() - 1) : reference.host();
     boolean loopback = bare.equals("localhost") || bare.startsWith("127.") || bare.equals("::1");
-    boolean http = plainHttp || (loopback && !forceHttps);
+    // Said explicitly, https is used even for a loopback registry; http:// is a plain-http one.
+    boolean http = insecure || reference.scheme().equals("http") || (loopback && !reference.scheme().equals("https"));
     return new RegistryAddress(host, URI.create((http ? "http://" : "https://") + host));
   }
 }

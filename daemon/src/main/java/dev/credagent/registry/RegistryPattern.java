@@ -40,29 +40,30 @@ public record RegistryPattern(String text, List<String> labels, String port, Str
     if (lower.contains("://")) {
       throw invalid(text, "no scheme");
     }
-    Reference pattern = Reference.of(lower);
-    if (!pattern.port.matches("[0-9]{0,5}") || pattern.emptyPort) {
+    RegistryReference pattern = RegistryReference.parse(lower);
+    if (!pattern.port().matches("[0-9]{0,5}") || pattern.emptyPort()) {
       throw invalid(text, "a port is digits, without wildcards");
     }
-    List<String> labels = List.of(pattern.host.split("\\.", -1));
-    if (pattern.host.isEmpty() || labels.stream().anyMatch(label -> label.isEmpty() || !LABEL.matcher(label).matches())) {
+    List<String> labels = List.of(pattern.host().split("\\.", -1));
+    if (pattern.host().isEmpty() || labels.stream().anyMatch(label -> label.isEmpty() || !LABEL.matcher(label).matches())) {
       throw invalid(text, "each label of the host is letters, digits, '-' or '*'");
     }
-    if (!PATH.matcher(pattern.path).matches() || pattern.path.contains("*") || pattern.path.contains("//")) {
+    if (!PATH.matcher(pattern.path()).matches() || pattern.path().contains("*") || pattern.path().contains("//")) {
       throw invalid(text, "the path has no wildcards");
     }
     // Written one way however it was given: ghcr.io/my-org/ and GHCR.io/my-org are one key.
-    String canonical = pattern.host + (pattern.port.isEmpty() ? "" : ":" + pattern.port)
-        + (pattern.path.isEmpty() ? "" : "/" + pattern.path);
-    return new RegistryPattern(canonical, labels, pattern.port, pattern.path);
+    String canonical = pattern.authority() + pattern.repositoryPath();
+    return new RegistryPattern(canonical, labels, pattern.port(), pattern.path());
   }
 
   /** Whether an image (or a registry) {@code HOST[:PORT][/PATH]} is one this pattern serves. */
   public boolean matches(String image) {
-    String lower = image.strip().toLowerCase(Locale.ROOT);
-    int scheme = lower.indexOf("://");
-    Reference target = Reference.of(scheme < 0 ? lower : lower.substring(scheme + 3)); // Docker Hub's key is a URL
-    String[] targetLabels = target.host.split("\\.", -1);
+    return matches(RegistryReference.parse(image));
+  }
+
+  /** The same, of a reference already parsed (Docker Hub's key, a URL, is matched by its host and path). */
+  public boolean matches(RegistryReference target) {
+    String[] targetLabels = target.host().split("\\.", -1);
     if (targetLabels.length != labels.size()) {
       return false;
     }
@@ -71,10 +72,10 @@ public record RegistryPattern(String text, List<String> labels, String port, Str
         return false;
       }
     }
-    if (!port.isEmpty() && !port.equals(target.port)) {
+    if (!port.isEmpty() && !port.equals(target.port())) {
       return false;
     }
-    return path.isEmpty() || target.path.equals(path) || target.path.startsWith(path + "/");
+    return path.isEmpty() || target.path().equals(path) || target.path().startsWith(path + "/");
   }
 
   /**
@@ -102,18 +103,6 @@ public record RegistryPattern(String text, List<String> labels, String port, Str
     return path.isEmpty() || inner.path.equals(path) || inner.path.startsWith(path + "/");
   }
 
-  /** HOST, PORT ("" without one; {@code emptyPort}: a colon with nothing after it) and PATH (no end slashes). */
-  private record Reference(String host, String port, boolean emptyPort, String path) {
-    static Reference of(String lower) {
-      int slash = lower.indexOf('/');
-      String authority = slash < 0 ? lower : lower.substring(0, slash);
-      String path = slash < 0 ? "" : trimSlashes(lower.substring(slash + 1));
-      int colon = authority.lastIndexOf(':');
-      String port = colon < 0 ? "" : authority.substring(colon + 1);
-      return new Reference(colon < 0 ? authority : authority.substring(0, colon), port, colon >= 0 && port.isEmpty(), path);
-    }
-  }
-
   /**
    * Most specific first: a longer path, then a port, then more of the host written out (fewer
    * wildcards, more literal characters); the text last, so that the order is total.
@@ -132,14 +121,6 @@ public record RegistryPattern(String text, List<String> labels, String port, Str
     }
     String regex = String.join("[^.]*", java.util.Arrays.stream(pattern.split("\\*", -1)).map(Pattern::quote).toList());
     return !label.isEmpty() && label.matches(regex);
-  }
-
-  private static String trimSlashes(String path) {
-    int end = path.length();
-    while (end > 0 && path.charAt(end - 1) == '/') {
-      end--;
-    }
-    return path.substring(0, end);
   }
 
   private static IllegalArgumentException invalid(String text, String why) {

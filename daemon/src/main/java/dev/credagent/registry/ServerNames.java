@@ -1,6 +1,5 @@
 package dev.credagent.registry;
 
-import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -18,7 +17,7 @@ public final class ServerNames {
   private static final Set<String> HUB_HOSTS =
       Set.of("index.docker.io", "docker.io", "registry-1.docker.io", "registry.hub.docker.com");
   /** The paths a client writes after a registry's host to name the registry itself, not a repository. */
-  private static final Set<String> REGISTRY_PATHS = Set.of("", "/", "/v1", "/v1/", "/v2", "/v2/");
+  private static final Set<String> REGISTRY_PATHS = Set.of("", "v1", "v2");
 
   private ServerNames() {}
 
@@ -29,16 +28,15 @@ public final class ServerNames {
    * own: null.
    */
   public static String hubKey(String server) {
-    String lower = server.strip().toLowerCase(Locale.ROOT);
-    String rest = withoutScheme(lower);
-    int slash = rest.indexOf('/');
-    String host = slash < 0 ? rest : rest.substring(0, slash);
-    String path = slash < 0 ? "" : rest.substring(slash);
-    return HUB_HOSTS.contains(host) && REGISTRY_PATHS.contains(path) ? HUB_KEY : null;
+    return isHub(RegistryReference.parse(server)) ? HUB_KEY : null;
   }
 
   public static boolean isHub(String server) {
-    return hubKey(server) != null;
+    return isHub(RegistryReference.parse(server));
+  }
+
+  public static boolean isHub(RegistryReference reference) {
+    return HUB_HOSTS.contains(reference.authority()) && REGISTRY_PATHS.contains(reference.path());
   }
 
   /**
@@ -47,17 +45,19 @@ public final class ServerNames {
    * written as a URL (then it is its own key), or is Docker Hub's.
    */
   public static String dockerHostname(String server) {
-    if (!(server.startsWith("http://") || server.startsWith("https://")) || isHub(server)) {
-      return null;
-    }
-    String rest = withoutScheme(server);
-    int slash = rest.indexOf('/');
-    String host = slash < 0 ? rest : rest.substring(0, slash);
-    return host.isEmpty() ? null : host;
+    return dockerHostname(RegistryReference.parse(server));
   }
 
-  private static String withoutScheme(String server) {
-    int scheme = server.indexOf("://");
-    return scheme < 0 ? server : server.substring(scheme + 3);
+  public static String dockerHostname(RegistryReference reference) {
+    return isHub(reference) ? null : reference.dockerHostname();
+  }
+
+  /** The key a login for {@code reference}'s registry is stored under by docker's rules: Hub's, a URL's host, or as written. */
+  public static String registryKey(RegistryReference reference) {
+    if (isHub(reference)) {
+      return HUB_KEY;
+    }
+    String hostname = reference.dockerHostname();
+    return hostname != null ? hostname : reference.written();
   }
 }

@@ -2,6 +2,7 @@ package dev.credagent.service;
 
 import dev.credagent.registry.PatternIndex;
 import dev.credagent.registry.RegistryPattern;
+import dev.credagent.registry.RegistryReference;
 import dev.credagent.registry.ServerNames;
 import dev.credagent.vault.CredentialNotFoundException;
 import dev.credagent.vault.Vault;
@@ -48,18 +49,24 @@ final class CredentialResolver {
   }
 
   Resolved resolve(String server) throws VaultLockedException, CredentialNotFoundException {
+    return resolve(RegistryReference.parse(server));
+  }
+
+  /** The key that serves {@code reference}: see the class comment for the order. */
+  Resolved resolve(RegistryReference reference) throws VaultLockedException, CredentialNotFoundException {
+    String server = reference.written();
     if (vault.list().containsKey(server)) {
       return new Resolved(server, false);
     }
     if (vault.source(server) != null) {
       return new Resolved(server, true);
     }
-    Resolved another = anotherName(server);
+    Resolved another = anotherName(reference);
     if (another != null) {
       return another;
     }
-    String host = hostOf(server);
-    Optional<PatternIndex.Entry> pattern = index().mostSpecific(server, !host.equals(server));
+    String host = reference.registryAsWritten();
+    Optional<PatternIndex.Entry> pattern = index().mostSpecific(reference, !host.equals(server));
     if (pattern.isPresent()) {
       return new Resolved(pattern.get().key(), pattern.get().source());
     }
@@ -87,8 +94,9 @@ final class CredentialResolver {
    * of Hub's names, docker's key for a URL ({@code https://reg/} is {@code reg}), or a key written
    * as a URL for the registry {@code server} names; null where none is.
    */
-  private Resolved anotherName(String server) throws VaultLockedException {
-    String registry = ServerNames.isHub(server) ? ServerNames.HUB_KEY : ServerNames.dockerHostname(server);
+  private Resolved anotherName(RegistryReference reference) throws VaultLockedException {
+    String server = reference.written();
+    String registry = ServerNames.isHub(reference) ? ServerNames.HUB_KEY : ServerNames.dockerHostname(reference);
     if (registry != null && !registry.equals(server)) {
       if (vault.list().containsKey(registry)) {
         return new Resolved(registry, false);
@@ -123,7 +131,7 @@ final class CredentialResolver {
     if (live.containsKey(server)) {
       return List.of(server);
     }
-    Resolved another = anotherName(server);
+    Resolved another = anotherName(RegistryReference.parse(server));
     return another == null || another.source() ? List.of() : List.of(another.key());
   }
 
@@ -158,11 +166,5 @@ final class CredentialResolver {
     } catch (VaultLockedException lockedMeanwhile) {
       // the next unlock's first lookup builds it
     }
-  }
-
-  /** {@code HOST[:PORT]} of a server that may have a path; a URL (Docker Hub's key) is its own host. */
-  static String hostOf(String server) {
-    int slash = server.indexOf('/');
-    return slash <= 0 || server.contains("://") ? server : server.substring(0, slash);
   }
 }

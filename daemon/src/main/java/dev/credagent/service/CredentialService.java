@@ -12,6 +12,7 @@ import dev.credagent.registry.auth.TokenCache;
 import dev.credagent.registry.auth.TokenMinter;
 import dev.credagent.registry.RegistryErrors;
 import dev.credagent.registry.RegistryAddress;
+import dev.credagent.registry.RegistryReference;
 import dev.credagent.registry.ServerNames;
 import dev.credagent.registry.RegistryLogin;
 import dev.credagent.source.SourceDefinition;
@@ -306,7 +307,7 @@ public final class CredentialService {
       if (!caller.share().allows(lookup)) {
         return trail.audited(caller, "token", lookup, asked, CompletableFuture.failedFuture(new CredentialNotFoundException(lookup)));
       }
-      String host = CredentialResolver.hostOf(registry.key());
+      String host = registry.key(); // HOST[:PORT], or Docker Hub's key
       if (scopes.isEmpty() ? !caller.share().allows(host)
           : !scopes.stream().allMatch(scope -> caller.share().allowsScope(host, scope))) {
         return trail.audited(caller, "token", lookup, asked,
@@ -382,16 +383,17 @@ public final class CredentialService {
         return asked.thenCompose(done -> get(answered, server));
       }
     }
+    RegistryReference reference = RegistryReference.parse(server); // once: the gate and the lookup read the same parts
     CredentialResolver.Resolved resolved;
     try {
-      resolved = resolver.resolve(server);
+      resolved = resolver.resolve(reference);
     } catch (VaultLockedException | CredentialNotFoundException failure) {
       return trail.audited(caller, "get", server, AuditLog.Served.NOTHING, CompletableFuture.failedFuture(
           caller.share() != null && failure instanceof CredentialNotFoundException ? new CredentialNotFoundException(server)
               : failure));
     }
     AuditLog.Served served = new AuditLog.Served(resolved.key(), List.of());
-    if (caller.share() != null && (!caller.share().allows(server) || !caller.share().covers(resolved.key()))) {
+    if (caller.share() != null && (!caller.share().allows(reference) || !caller.share().covers(resolved.key()))) {
       return trail.audited(caller, "get", server, served, CompletableFuture.failedFuture(new CredentialNotFoundException(server)));
     }
     return trail.audited(caller, "get", server, served, fetch(resolved));

@@ -1,6 +1,7 @@
 package dev.credagent.service;
 
 import dev.credagent.registry.RegistryPattern;
+import dev.credagent.registry.RegistryReference;
 import java.util.List;
 
 /**
@@ -17,6 +18,11 @@ public record ShareScope(String name, List<RegistryPattern> patterns) {
   }
 
   public boolean allows(String server) {
+    return allows(RegistryReference.parse(server));
+  }
+
+  /** Whether a request for {@code server} may be answered through this share at all. */
+  public boolean allows(RegistryReference server) {
     return patterns.isEmpty() || patterns.stream().anyMatch(pattern -> pattern.matches(server));
   }
 

@@ -37,7 +37,7 @@ class PatternIndexTest {
         "127.0.0.1:5000/ns/img", "127.0.0.1:5001/ns/img", "127.0.0.1/ns", "ghcr.io", "ghcr.io/", "ghcr.io/org-a",
         "ghcr.io/org-a/", "https://ghcr.io/org-a/app", "example.com")) {
       for (boolean pathsOnly : List.of(false, true)) {
-        assertEquals(scan(server, pathsOnly), index.mostSpecific(server, pathsOnly).map(PatternIndex.Entry::key),
+        assertEquals(scan(server, pathsOnly), index.mostSpecific(RegistryReference.parse(server), pathsOnly).map(PatternIndex.Entry::key),
             server + (pathsOnly ? " (paths only)" : ""));
       }
     }
@@ -52,11 +52,11 @@ class PatternIndexTest {
     PatternIndex index = PatternIndex.of(keys, List.of());
     long start = System.nanoTime();
     for (int i = 0; i < 1000; i++) {
-      assertTrue(index.mostSpecific("ghcr.io/elsewhere-" + i + "/app", true).isEmpty());
+      assertTrue(index.mostSpecific(RegistryReference.parse("ghcr.io/elsewhere-" + i + "/app"), true).isEmpty());
     }
     long perMiss = (System.nanoTime() - start) / 1000;
     // Not a timing assertion that could flake: a scan took 42-90 ms; this bound is 1,000 times that.
     assertTrue(perMiss < 50_000_000, perMiss + " ns a miss");
-    assertEquals("ghcr.io/org-42/", index.mostSpecific("ghcr.io/org-42/app", true).orElseThrow().key());
+    assertEquals("ghcr.io/org-42/", index.mostSpecific(RegistryReference.parse("ghcr.io/org-42/app"), true).orElseThrow().key());
   }
 }
