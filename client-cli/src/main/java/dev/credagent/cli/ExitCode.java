@@ -1,13 +1,18 @@
 package dev.credagent.cli;
 
-/** The exit codes scripts can rely on; also listed in {@code credagent --help}. */
+import dev.credagent.protocol.ErrorCode;
+
+/**
+ * The exit codes scripts can rely on, named for the commands: each is an {@link ErrorCode}'s, the
+ * one table that the README and {@code credagent --help} are made from.
+ */
 final class ExitCode {
-  static final int OK = 0;
-  static final int ERROR = 1;
-  static final int USAGE = 2;
-  static final int LOCKED = 3;
-  static final int NOT_FOUND = 4;
-  static final int WRONG_PASSPHRASE = 5;
+  static final int OK = ErrorCode.OK;
+  static final int ERROR = ErrorCode.ERROR;
+  static final int USAGE = ErrorCode.USAGE;
+  static final int LOCKED = ErrorCode.LOCKED.exitCode();
+  static final int NOT_FOUND = ErrorCode.NOT_FOUND.exitCode();
+  static final int WRONG_PASSPHRASE = ErrorCode.UNAUTHORIZED.exitCode();
 
   private ExitCode() {}
 }

@@ -12,12 +12,7 @@ final class Failure {
       return cli.exitCode();
     }
     if (e instanceof AgentErrorException agent) {
-      return switch (ErrorCode.fromWire(agent.code())) {
-        case LOCKED -> ExitCode.LOCKED;
-        case NOT_FOUND -> ExitCode.NOT_FOUND;
-        case UNAUTHORIZED -> ExitCode.WRONG_PASSPHRASE;
-        default -> ExitCode.ERROR;
-      };
+      return ErrorCode.fromWire(agent.code()).exitCode();
     }
     return ExitCode.ERROR;
   }

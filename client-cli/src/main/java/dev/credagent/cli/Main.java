@@ -1,6 +1,9 @@
 package dev.credagent.cli;
 
 import dev.credagent.daemon.AgentVersion;
+import dev.credagent.protocol.ErrorCode;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -19,15 +22,7 @@ import picocli.CommandLine.Spec;
       DaemonCommand.class,
       CommandLine.HelpCommand.class
     },
-    exitCodeListHeading = "%nExit codes:%n",
-    exitCodeList = {
-      "0:done",
-      "1:an error (the message says which)",
-      "2:the command line is wrong",
-      "3:the vault is locked: run `credagent unlock`",
-      "4:no credentials are stored for that server",
-      "5:wrong passphrase"
-    },
+    exitCodeListHeading = "%nExit codes:%n", // the list: ErrorCode.exitCodes(), set in commandLine()
     footerHeading = "%nEnvironment:%n",
     footer = {
       "  CREDAGENT_SOCKET     the daemon's socket; by default",
@@ -63,6 +58,9 @@ public final class Main implements Runnable, Relayable {
     // file read twice could turn a relayable command line into `stop` between the two reads.
     cli.setExpandAtFiles(false);
     cli.setColorScheme(CommandLine.Help.defaultColorScheme(CommandLine.Help.Ansi.OFF));
+    Map<String, String> exitCodes = new LinkedHashMap<>();
+    ErrorCode.exitCodes().forEach((code, meaning) -> exitCodes.put(code.toString(), meaning));
+    cli.getCommandSpec().usageMessage().exitCodeList(exitCodes);
     cli.setExecutionExceptionHandler((exception, command, parsed) -> {
       command.getErr().println("credagent: " + TerminalText.escape(Failure.message(exception)));
       return Failure.exitCode(exception);

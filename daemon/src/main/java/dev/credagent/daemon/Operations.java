@@ -1,9 +1,8 @@
 package dev.credagent.daemon;
 
 import dev.credagent.files.IoFailure;
+import dev.credagent.protocol.AgentFailure;
 import dev.credagent.protocol.ErrorCode;
-import dev.credagent.registry.LoginFailedException;
-import dev.credagent.registry.NoTokenNeededException;
 import dev.credagent.registry.RegistryAddress;
 import dev.credagent.registry.RegistryReference;
 import dev.credagent.registry.ServerNames;
@@ -16,7 +15,6 @@ import dev.credagent.protocol.Response;
 import dev.credagent.service.Caller;
 import dev.credagent.source.SourceDefinition;
 import dev.credagent.config.Durations;
-import dev.credagent.source.SourceFailedException;
 import dev.credagent.service.CredentialService;
 import dev.credagent.service.ShareForbiddenException;
 import dev.credagent.share.Shares;
@@ -24,12 +22,9 @@ import java.nio.file.Path;
 import dev.credagent.transport.RequestHandler;
 import dev.credagent.vault.CorruptVaultException;
 import dev.credagent.vault.Credential;
-import dev.credagent.vault.CredentialNotFoundException;
 import dev.credagent.vault.Secret;
 import dev.credagent.vault.Vault;
 import dev.credagent.vault.VaultException;
-import dev.credagent.vault.VaultLockedException;
-import dev.credagent.vault.WrongPassphraseException;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Arrays;
@@ -400,16 +395,6 @@ public final class Operations implements RequestHandler {
     }
   }
 
-  static ErrorCode codeFor(VaultException e) {
-    return switch (e) {
-      case VaultLockedException locked -> ErrorCode.LOCKED;
-      case CredentialNotFoundException notFound -> ErrorCode.NOT_FOUND;
-      case WrongPassphraseException wrong -> ErrorCode.UNAUTHORIZED;
-      case CorruptVaultException corrupt -> ErrorCode.INTERNAL;
-      case dev.credagent.vault.VaultFullException full -> ErrorCode.BAD_REQUEST;
-    };
-  }
-
   /** Socket to "registries; until TIME", for status. */
   private Map<String, String> shares() {
     Map<String, String> open = new LinkedHashMap<>();
@@ -423,25 +408,17 @@ public final class Operations implements RequestHandler {
   /** Every failure as an answer; an Error too (out of memory in a key derivation, say), logged. */
   private static Response error(Op op, Throwable failure) {
     return switch (failure) {
-      case ProtocolException e -> Response.error(e);
-      case VaultException e -> {
-        if (e instanceof CorruptVaultException) {
-          LOG.severe(e.getMessage());
-        }
-        yield Response.error(codeFor(e), e.getMessage());
+      case CorruptVaultException e -> {
+        LOG.severe(e.getMessage());
+        yield Response.error(e.code(), e.getMessage());
       }
+      case AgentFailure e -> Response.error(e.code(), e.getMessage());
       case IOException e -> {
         String why = IoFailure.describe(e);
         LOG.warning("op '" + op.wire() + "': the vault could not be written or read: " + why);
         yield Response.error(ErrorCode.INTERNAL, "the vault could not be written or read: " + why);
       }
       case InterruptedException e -> Response.error(ErrorCode.INTERNAL, "the daemon is shutting down");
-      case LoginFailedException e -> Response.error(ErrorCode.LOGIN_FAILED, e.getMessage());
-      case NoTokenNeededException e -> Response.error(ErrorCode.NO_TOKEN, e.getMessage());
-      case SourceFailedException e -> Response.error(ErrorCode.SOURCE_FAILED, e.getMessage());
-      case ShareForbiddenException e -> Response.error(ErrorCode.FORBIDDEN, e.getMessage());
-      case dev.credagent.service.InvalidRequestException e -> Response.error(ErrorCode.BAD_REQUEST, e.getMessage());
-      case dev.credagent.config.ConfigException e -> Response.error(ErrorCode.INTERNAL, e.getMessage());
       default -> {
         LOG.log(Level.SEVERE, "op '" + op.wire() + "' failed", failure);
         yield Response.error(ErrorCode.INTERNAL, "internal error in op '" + op.wire() + "'"

@@ -1,11 +1,11 @@
 package dev.credagent.helper;
 
+import dev.credagent.protocol.AgentFailure;
+
 import dev.credagent.daemon.AgentVersion;
 import dev.credagent.files.IoFailure;
 import dev.credagent.service.Caller;
-import dev.credagent.source.SourceFailedException;
 import dev.credagent.service.CredentialService;
-import dev.credagent.service.ShareForbiddenException;
 import dev.credagent.transport.RelayHandler;
 import dev.credagent.transport.RelayReply;
 import dev.credagent.vault.Credential;
@@ -137,13 +137,10 @@ public final class CredentialHelper implements RelayHandler {
 
   private static RelayReply error(Throwable failure) {
     return switch (failure) {
-      case HelperException e -> RelayReply.line(1, e.getMessage());
+      // The helper protocol's own words for "none": docker and the others match on them.
       case CredentialNotFoundException e -> RelayReply.line(1, NOT_FOUND);
-      case SourceFailedException e -> RelayReply.line(1, e.getMessage());
-      case ShareForbiddenException e -> RelayReply.line(1, e.getMessage());
-      case dev.credagent.service.InvalidRequestException e -> RelayReply.line(1, e.getMessage());
-      // Locked (the message says to run `credagent unlock`), or an unreadable vault file.
-      case VaultException e -> RelayReply.line(1, e.getMessage());
+      // Locked (the message says to run `credagent unlock`), a failing source, a share's refusal: one line.
+      case AgentFailure e -> RelayReply.line(1, e.getMessage());
       case IOException e -> {
         String why = IoFailure.describe(e);
         LOG.warning("credential helper: the vault could not be written: " + why);

@@ -1,7 +1,15 @@
 package dev.credagent.helper;
 
+import dev.credagent.protocol.AgentFailure;
+import dev.credagent.protocol.ErrorCode;
+
 /** A helper call that fails with this one-line message on stdout and exit code 1. */
-final class HelperException extends Exception {
+final class HelperException extends Exception implements AgentFailure {
+  @Override
+  public ErrorCode code() {
+    return ErrorCode.BAD_REQUEST;
+  }
+
   HelperException(String message) {
     super(message, null, false, false);
   }

@@ -1,7 +1,7 @@
 package dev.credagent.protocol;
 
 /** A request the daemon answers with an error instead of doing it. */
-public final class ProtocolException extends Exception {
+public final class ProtocolException extends Exception implements AgentFailure {
   private final ErrorCode code;
 
   public ProtocolException(ErrorCode code, String message) {
@@ -9,6 +9,7 @@ public final class ProtocolException extends Exception {
     this.code = code;
   }
 
+  @Override
   public ErrorCode code() {
     return code;
   }

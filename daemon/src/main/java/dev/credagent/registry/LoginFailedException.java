@@ -1,7 +1,15 @@
 package dev.credagent.registry;
 
+import dev.credagent.protocol.AgentFailure;
+import dev.credagent.protocol.ErrorCode;
+
 /** The registry (or its token server) refused the login, or answered something we cannot use. */
-public final class LoginFailedException extends Exception {
+public final class LoginFailedException extends Exception implements AgentFailure {
+  @Override
+  public ErrorCode code() {
+    return ErrorCode.LOGIN_FAILED;
+  }
+
   public LoginFailedException(String message) {
     super(message, null, false, false);
   }

@@ -1,14 +1,12 @@
 package dev.credagent.service;
 
+import dev.credagent.protocol.AgentFailure;
+
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.credagent.audit.AuditLog;
 import dev.credagent.audit.CallerProcess;
-import dev.credagent.registry.LoginFailedException;
-import dev.credagent.registry.NoTokenNeededException;
-import dev.credagent.vault.CredentialNotFoundException;
 import dev.credagent.vault.VaultLockedException;
-import dev.credagent.vault.WrongPassphraseException;
 import java.time.Clock;
 import java.util.concurrent.CompletableFuture;
 
@@ -85,19 +83,11 @@ final class AuditTrail {
     return caller.share() == null ? null : caller.share().name();
   }
 
-  /** A failure as the audit log says it: what went wrong, never a message that might quote input. */
+  /**
+   * A failure as the audit log says it: its error code as the wire says it ({@code unauthorized},
+   * {@code bad_request}), never a message that might quote input.
+   */
   static String outcome(Throwable failure) {
-    return switch (failure) {
-      case VaultLockedException e -> "locked";
-      case CredentialNotFoundException e -> "not_found";
-      case WrongPassphraseException e -> "wrong_passphrase";
-      case LoginFailedException e -> "login_failed";
-      case NoTokenNeededException e -> "no_token";
-      case dev.credagent.source.SourceFailedException e -> "source_failed";
-      case ShareForbiddenException e -> "forbidden";
-      case InvalidRequestException e -> "invalid_request";
-      case dev.credagent.config.ConfigException e -> "config_error";
-      default -> "error";
-    };
+    return AgentFailure.codeOf(failure).wire();
   }
 }

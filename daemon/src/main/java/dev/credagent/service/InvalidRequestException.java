@@ -1,11 +1,19 @@
 package dev.credagent.service;
 
+import dev.credagent.protocol.AgentFailure;
+import dev.credagent.protocol.ErrorCode;
+
 /**
  * A request the service refuses for its own values (a server name too long or with control
  * characters, a secret over its limit): answered as {@code bad_request}, with a message that
  * names the limit and never quotes what was sent.
  */
-public final class InvalidRequestException extends Exception {
+public final class InvalidRequestException extends Exception implements AgentFailure {
+  @Override
+  public ErrorCode code() {
+    return ErrorCode.BAD_REQUEST;
+  }
+
   public InvalidRequestException(String message) {
     super(message, null, false, false);
   }

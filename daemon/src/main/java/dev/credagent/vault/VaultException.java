@@ -1,10 +1,24 @@
 package dev.credagent.vault;
 
+import dev.credagent.protocol.AgentFailure;
+import dev.credagent.protocol.ErrorCode;
+
 /** A vault operation failed for a reason its caller can report or act on. */
-public abstract sealed class VaultException extends Exception
+public abstract sealed class VaultException extends Exception implements AgentFailure
     permits VaultLockedException, WrongPassphraseException, CredentialNotFoundException, CorruptVaultException,
     VaultFullException {
   VaultException(String message) {
     super(message, null, false, false);
+  }
+
+  @Override
+  public ErrorCode code() {
+    return switch (this) {
+      case VaultLockedException locked -> ErrorCode.LOCKED;
+      case CredentialNotFoundException notFound -> ErrorCode.NOT_FOUND;
+      case WrongPassphraseException wrong -> ErrorCode.UNAUTHORIZED;
+      case CorruptVaultException corrupt -> ErrorCode.INTERNAL;
+      case VaultFullException full -> ErrorCode.BAD_REQUEST;
+    };
   }
 }

@@ -74,7 +74,7 @@ class AuditLogTest {
     CallerProcess caller = new CallerProcess(1, "/usr/bin/docker", 0, "/sbin/init");
     log.record("get", "ghcr.io", caller, "share-1", "ok");
     for (int i = 0; i < 10_000; i++) {
-      log.record("get", "(refused: 3145728 characters)", caller, "share-1", "invalid_request");
+      log.record("get", "(refused: 3145728 characters)", caller, "share-1", "bad_request");
     }
     log.record("get", "quay.io", caller, "not_found");
     log.close();
