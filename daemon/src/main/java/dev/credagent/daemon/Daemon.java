@@ -69,15 +69,16 @@ public final class Daemon {
   private volatile AgentServer server;
   private volatile Shares shares;
 
-  private Daemon(InstanceLock instanceLock, HomeLock homeLock, Vault vault, dev.credagent.config.Settings config, AuditLog audit) {
+  private Daemon(InstanceLock instanceLock, HomeLock homeLock, Vault vault, dev.credagent.config.Settings config,
+      AuditLog audit, Clock clock) {
     this.instanceLock = instanceLock;
     this.homeLock = homeLock;
     this.vault = vault;
     this.vaultThread = Executors.newSingleThreadExecutor(Thread.ofPlatform().name("credagent-vault").daemon().factory());
     this.unlockThread = Executors.newSingleThreadExecutor(Thread.ofPlatform().name("credagent-unlock").daemon().factory());
     this.network = new NetworkThreads("credagent-network-");
-    this.service = new CredentialService(vault, Clock.systemUTC(), vaultThread, unlockThread, network,
-        new RegistryLogin(RegistryHttp.fromEnvironment(System.getenv()), Clock.systemUTC()), config, audit);
+    this.service = new CredentialService(vault, clock, vaultThread, unlockThread, network,
+        new RegistryLogin(RegistryHttp.fromEnvironment(System.getenv()), clock), config, audit);
   }
 
   public static Daemon start(AgentPaths paths, int uid, Path configFile) throws IOException, ConfigException {
@@ -111,8 +112,9 @@ public final class Daemon {
       if (inherited.isEmpty()) {
         removeStaleSocket(paths.socket());
       }
+      Clock clock = Clock.systemUTC(); // the one time source: the service, logins, tokens, the audit log
       Daemon daemon = new Daemon(instanceLock, homeLock, new Vault(paths.vault(), Daemon::calibratedKdf), new ConfigReloader(configFile, initial),
-          new AuditLog(paths.home().resolve(AuditLog.FILE_NAME), initial.auditMaxBytes(), Clock.systemUTC()));
+          new AuditLog(paths.home().resolve(AuditLog.FILE_NAME), initial.auditMaxBytes(), clock), clock);
       DaemonInfo info = new DaemonInfo(paths.socket(), paths.home(), ProcessHandle.current().pid(), daemon.service.clock().instant());
       // Not on the event loop that answered `stop`: closing waits for that loop to finish.
       Runnable stopFromRequest = () -> Thread.ofPlatform().name("credagent-stop").start(daemon::stop);

@@ -1,5 +1,6 @@
 package dev.credagent.daemon;
 
+import dev.credagent.service.Async;
 import dev.credagent.files.IoFailure;
 import dev.credagent.protocol.AgentFailure;
 import dev.credagent.protocol.ErrorCode;
@@ -99,21 +100,21 @@ public final class Operations implements RequestHandler {
         case UNLOCK -> unlock(caller, request);
         case STORE -> store(caller, request).thenApply(done -> Response.ok());
         case ERASE -> erase(caller, request);
-        case RESTORE -> service.restore(caller, request.require("server")).thenApply(done -> Response.ok());
+        case RESTORE -> service.erasure().restore(caller, request.require("server")).thenApply(done -> Response.ok());
         case LOGIN -> login(caller, request);
         case TOKEN -> token(caller, request);
-        case SOURCE_ADD -> service.addSource(caller, key(request, request.require("registry")), source(request))
+        case SOURCE_ADD -> service.sources().add(caller, key(request, request.require("registry")), source(request))
             .thenApply(warning -> warning == null ? Response.ok() : Response.ok().with("warning", warning));
-        case SOURCE_LIST -> now(request, r -> Response.ok().with("sources", service.listSources(caller))
-            .with("failing", service.failingSources()));
-        case SOURCE_REMOVE -> service.removeSource(caller, request.require("registry")).thenApply(done -> Response.ok());
+        case SOURCE_LIST -> now(request, r -> Response.ok().with("sources", service.sources().list(caller))
+            .with("failing", service.sources().failing()));
+        case SOURCE_REMOVE -> service.sources().remove(caller, request.require("registry")).thenApply(done -> Response.ok());
         case SHARE -> now(request, r -> share(caller, r));
         case PASSWD -> {
           request.requireSecret("new_passphrase"); // both there before either is taken: none is left unwiped
-          yield service.passwd(caller, request.optional("slot", "passphrase"), request.takeSecret("passphrase"),
+          yield service.keySlots().passwd(caller, request.optional("slot", "passphrase"), request.takeSecret("passphrase"),
               request.takeSecret("new_passphrase")).thenApply(done -> Response.ok());
         }
-        case KEYSLOT_LIST -> service.keySlots(caller).thenApply(slots -> Response.ok().with("slots", slots.stream()
+        case KEYSLOT_LIST -> service.keySlots().list(caller).thenApply(slots -> Response.ok().with("slots", slots.stream()
             .map(slot -> Map.of("index", String.valueOf(slot.index()), "kind", slot.kind(),
                 "where", slot.header() ? "the vault header" : "vault.slots")).toList()));
         case KEYSLOT_ADD -> keySlotAdd(caller, request);
@@ -124,7 +125,7 @@ public final class Operations implements RequestHandler {
           } catch (NumberFormatException e) {
             throw new ProtocolException(ErrorCode.BAD_REQUEST, "'index' is a key slot's number (credagent keyslot list)");
           }
-          yield service.removeKeySlot(caller, index).thenApply(done -> Response.ok());
+          yield service.keySlots().remove(caller, index).thenApply(done -> Response.ok());
         }
         case SHARE_STOP -> now(request, r -> {
           Path socket = Path.of(r.require("socket"));
@@ -138,7 +139,7 @@ public final class Operations implements RequestHandler {
       answer = CompletableFuture.completedFuture(Response.error(e));
     }
     return answer
-        .exceptionally(failure -> error(op, CredentialService.cause(failure)))
+        .exceptionally(failure -> error(op, Async.cause(failure)))
         .whenComplete((response, failure) -> request.close());
   }
 
@@ -169,7 +170,7 @@ public final class Operations implements RequestHandler {
     String kind = request.require("kind");
     Secret secret = request.fields().containsKey("secret") || request.secrets().containsKey("secret")
         ? request.takeSecret("secret") : null;
-    return service.addKeySlot(caller, kind, secret).thenApply(recovery -> recovery == null ? Response.ok()
+    return service.keySlots().add(caller, kind, secret).thenApply(recovery -> recovery == null ? Response.ok()
         : Response.ok().with("recovery_key", recovery));
   }
 
@@ -180,14 +181,14 @@ public final class Operations implements RequestHandler {
       if (!purge) {
         throw new ProtocolException(ErrorCode.BAD_REQUEST, "'all' goes with 'purge': erase credentials one by one");
       }
-      return service.purgeErased(caller).thenApply(count -> Response.ok().with("purged", count));
+      return service.erasure().purgeAll(caller).thenApply(count -> Response.ok().with("purged", count));
     }
-    return service.erase(caller, request.require("server"), purge).thenApply(done -> Response.ok());
+    return service.erasure().erase(caller, request.require("server"), purge).thenApply(done -> Response.ok());
   }
 
   /** The erased credentials kept, as {@code [{"server","username","at","by"}]}, newest first. */
   private List<Map<String, String>> erased(Caller caller) throws VaultException {
-    return service.erased(caller).stream().map(e -> Map.of("server", e.server(), "username", e.username(),
+    return service.erasure().list(caller).stream().map(e -> Map.of("server", e.server(), "username", e.username(),
         "at", e.at().toString(), "by", e.by())).toList();
   }
 
@@ -301,7 +302,7 @@ public final class Operations implements RequestHandler {
       password.destroy();
       throw e;
     }
-    return service.login(caller, registry, key, username, password)
+    return service.logins().login(caller, registry, key, username, password)
         .thenApply(stored -> Response.ok().with("server", key).with("username", stored));
   }
 
@@ -311,7 +312,7 @@ public final class Operations implements RequestHandler {
     List<String> scopes = Arrays.stream(request.optional("scope", "").split(" ")).filter(s -> !s.isEmpty()).toList();
     // A repository's path (ghcr.io/team/app), for path patterns; Hub's own names' /v1/ is none.
     String lookup = registry.key() + (ServerNames.isHub(reference) ? "" : reference.repositoryPath());
-    return service.token(caller, registry, lookup, scopes)
+    return service.tokens().get(caller, registry, lookup, scopes)
         .thenApply(token -> Response.ok()
         .with("server", registry.key())
         .with("token", token.token())

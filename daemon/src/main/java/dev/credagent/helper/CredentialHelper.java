@@ -1,5 +1,6 @@
 package dev.credagent.helper;
 
+import dev.credagent.service.Async;
 import dev.credagent.protocol.AgentFailure;
 
 import dev.credagent.daemon.AgentVersion;
@@ -57,7 +58,7 @@ public final class CredentialHelper implements RelayHandler {
       reply = CompletableFuture.failedFuture(e);
     }
     return reply
-        .exceptionally(failure -> error(CredentialService.cause(failure)))
+        .exceptionally(failure -> error(Async.cause(failure)))
         .whenComplete((answer, failure) -> Arrays.fill(input, (byte) 0));
   }
 
@@ -122,8 +123,8 @@ public final class CredentialHelper implements RelayHandler {
     if (isPattern(server)) {
       return CompletableFuture.completedFuture(DONE);
     }
-    return service.erase(caller, server).thenApply(done -> DONE).exceptionallyCompose(failure ->
-        CredentialService.cause(failure) instanceof CredentialNotFoundException
+    return service.erasure().erase(caller, server, false).thenApply(done -> DONE).exceptionallyCompose(failure ->
+        Async.cause(failure) instanceof CredentialNotFoundException
             ? CompletableFuture.completedFuture(DONE) : CompletableFuture.failedFuture(failure));
   }
 

@@ -47,7 +47,7 @@ final class AuditTrail {
   <T> CompletableFuture<T> audited(Caller caller, String op, String server, AuditLog.Served served,
       CompletableFuture<T> outcome) {
     outcome.whenComplete((done, failure) -> {
-      if (failure != null && CredentialService.cause(failure) instanceof VaultLockedException && !caller.equals(Caller.self())) {
+      if (failure != null && Async.cause(failure) instanceof VaultLockedException && !caller.equals(Caller.self())) {
         refusedWhileLocked.refused(who(caller).program(), clock.instant());
       }
     });
@@ -56,7 +56,7 @@ final class AuditTrail {
     }
     CallerProcess who = who(caller);
     return outcome.whenComplete((done, failure) -> log.record(op, server, who, shareOf(caller), served,
-        failure == null ? "ok" : outcome(CredentialService.cause(failure))));
+        failure == null ? "ok" : outcome(Async.cause(failure))));
   }
 
   <T> CompletableFuture<T> audited(Caller caller, String op, String server, CompletableFuture<T> outcome) {

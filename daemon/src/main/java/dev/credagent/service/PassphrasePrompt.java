@@ -1,5 +1,10 @@
 package dev.credagent.service;
 
+import dev.credagent.audit.CallerProcess;
+import dev.credagent.config.ConfigException;
+import dev.credagent.config.Settings;
+import java.util.Optional;
+
 import dev.credagent.prompt.Pinentry;
 import dev.credagent.vault.Secret;
 import dev.credagent.vault.WrongPassphraseException;
@@ -22,11 +27,38 @@ final class PassphrasePrompt {
   private static final Duration WAIT = Pinentry.ANSWER_WITHIN.multipliedBy(TRIES).plusSeconds(5);
 
   private final BiFunction<Caller, Secret, CompletableFuture<?>> unlock;
+  private final Settings config;
+  private final AuditTrail trail;
   private CompletableFuture<Void> inFlight;
 
   /** {@code unlock}: the service's own unlock, which takes ownership of the secret. */
-  PassphrasePrompt(BiFunction<Caller, Secret, CompletableFuture<?>> unlock) {
+  PassphrasePrompt(BiFunction<Caller, Secret, CompletableFuture<?>> unlock, Settings config, AuditTrail trail) {
     this.unlock = unlock;
+    this.config = config;
+    this.trail = trail;
+  }
+
+  /**
+   * The prompt for {@code caller} on its terminal, where the config allows one, a share is not
+   * asking, and the terminal is the caller's own: completes when it has ended (see {@link
+   * #unlockFor}); null where none is made.
+   */
+  CompletableFuture<Void> askFor(Caller caller, String wanted) {
+    if (caller.share() != null || !Pinentry.usableTerminal(caller.terminal(), caller.uid())) {
+      return null;
+    }
+    Optional<Pinentry> pinentry;
+    try {
+      pinentry = Pinentry.of(config.current().pinentry(), System.getenv("PATH"));
+    } catch (ConfigException unusable) {
+      return null;
+    }
+    if (pinentry.isEmpty()) {
+      return null;
+    }
+    CallerProcess who = trail.who(caller);
+    String program = who.program().substring(who.program().lastIndexOf('/') + 1);
+    return unlockFor(caller, pinentry.get(), caller.terminal(), program + " (pid " + who.programPid() + ") wants " + wanted);
   }
 
   /**
@@ -62,8 +94,8 @@ final class PassphrasePrompt {
         unlock.apply(caller, passphrase).join();
         return;
       } catch (CompletionException failure) {
-        if (!(CredentialService.cause(failure) instanceof WrongPassphraseException)) {
-          LOG.warning("the passphrase from the prompt did not unlock the vault: " + CredentialService.cause(failure).getMessage());
+        if (!(Async.cause(failure) instanceof WrongPassphraseException)) {
+          LOG.warning("the passphrase from the prompt did not unlock the vault: " + Async.cause(failure).getMessage());
           return;
         }
         error = "Wrong passphrase (" + (attempt + 1) + " of " + TRIES + ")";

@@ -66,6 +66,17 @@ public record ShareScope(String name, List<RegistryPattern> patterns) {
     return !repository.contains("..") && allows(host + "/" + repository);
   }
 
+  /** What of {@code all} (server to username) this share may name: the servers it covers, in their order. */
+  public java.util.Map<String, String> within(java.util.Map<String, String> all) {
+    java.util.Map<String, String> allowed = new java.util.LinkedHashMap<>();
+    all.forEach((server, username) -> {
+      if (covers(server)) {
+        allowed.put(server, username);
+      }
+    });
+    return allowed;
+  }
+
   /** The patterns as given, for status: "every registry" when there are none. */
   public String describe() {
     return patterns.isEmpty() ? "every registry"

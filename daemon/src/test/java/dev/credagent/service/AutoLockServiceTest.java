@@ -42,7 +42,7 @@ class AutoLockServiceTest {
           throw new dev.credagent.config.ConfigException("config.toml line 2: idle-ttl: not a duration");
         }, AuditLog.NONE);
     CompletionException e = assertThrows(CompletionException.class, () -> service.unlock(ME, TestKdf.secret("pw")).join());
-    assertTrue(CredentialService.cause(e).getMessage().contains("config.toml line 2"), e.toString());
+    assertTrue(Async.cause(e).getMessage().contains("config.toml line 2"), e.toString());
     assertFalse(service.status().unlocked(), "no vault left unlocked without its auto-lock");
   }
 
@@ -127,7 +127,7 @@ class AutoLockServiceTest {
 
   private static void assertLocked(CredentialService service) {
     CompletionException e = assertThrows(CompletionException.class, () -> service.get(ME, "r.example").join());
-    assertInstanceOf(VaultLockedException.class, CredentialService.cause(e));
+    assertInstanceOf(VaultLockedException.class, Async.cause(e));
     assertFalse(service.status().unlocked());
   }
 }

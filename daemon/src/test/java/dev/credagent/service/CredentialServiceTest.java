@@ -44,7 +44,7 @@ class CredentialServiceTest {
     Secret secret = TestKdf.secret("s3cret");
     CompletionException failed = assertThrows(CompletionException.class,
         () -> service.store(ME, "r", new Credential("u", secret)).join());
-    assertInstanceOf(VaultLockedException.class, CredentialService.cause(failed));
+    assertInstanceOf(VaultLockedException.class, Async.cause(failed));
     assertTrue(secret.isDestroyed(), "the service owned it, and wiped it");
   }
 

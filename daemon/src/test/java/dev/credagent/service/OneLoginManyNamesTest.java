@@ -47,7 +47,7 @@ class OneLoginManyNamesTest {
   }
 
   private static Throwable failure(java.util.concurrent.CompletableFuture<?> future) {
-    return CredentialService.cause(assertThrows(CompletionException.class, future::join));
+    return Async.cause(assertThrows(CompletionException.class, future::join));
   }
 
   @Test
@@ -60,7 +60,7 @@ class OneLoginManyNamesTest {
     assertEquals(List.of(ServerNames.HUB_KEY), List.copyOf(service.list(ME).keySet()), "listed once");
     store("https://index.docker.io/v1/", "docker-user"); // docker login
     assertEquals("docker-user", usernameFor("registry-1.docker.io"));
-    service.erase(ME, "registry.hub.docker.com").join();
+    service.erasure().erase(ME, "registry.hub.docker.com", false).join();
     assertInstanceOf(CredentialNotFoundException.class, failure(service.get(ME, "docker.io")));
   }
 
@@ -101,42 +101,42 @@ class OneLoginManyNamesTest {
     service.lock(ME);
     service.unlock(ME, TestKdf.secret("pw")).join();
     store("r.example", "alice");
-    service.erase(ME, "r.example").join();
+    service.erasure().erase(ME, "r.example", false).join();
     assertInstanceOf(CredentialNotFoundException.class, failure(service.get(ME, "r.example")));
     assertEquals(Map.of(), service.list(ME), "never listed as a credential");
-    List<ErasedCredential> erased = service.erased(ME);
+    List<ErasedCredential> erased = service.erasure().list(ME);
     assertEquals(1, erased.size());
     assertEquals("r.example", erased.getFirst().server());
     assertEquals("alice", erased.getFirst().username());
     assertTrue(erased.getFirst().by().contains("java"), erased.getFirst().by());
 
-    service.restore(ME, "r.example").join();
+    service.erasure().restore(ME, "r.example").join();
     assertEquals("alice", usernameFor("r.example"));
-    assertEquals(List.of(), service.erased(ME));
+    assertEquals(List.of(), service.erasure().list(ME));
 
-    service.erase(ME, "r.example", true).join();
-    assertEquals(List.of(), service.erased(ME), "--purge keeps nothing");
+    service.erasure().erase(ME, "r.example", true).join();
+    assertEquals(List.of(), service.erasure().list(ME), "--purge keeps nothing");
 
     store("t.example", "tom");
-    service.erase(ME, "t.example").join();
+    service.erasure().erase(ME, "t.example", false).join();
     clock.advance(Duration.ofDays(8));
     store("u.example", "una");
-    service.erase(ME, "u.example").join(); // an erase also drops what outlived erased-ttl
-    assertEquals(List.of("u.example"), service.erased(ME).stream().map(ErasedCredential::server).toList());
-    assertEquals(1, service.purgeErased(ME).join());
-    assertEquals(List.of(), service.erased(ME));
+    service.erasure().erase(ME, "u.example", false).join(); // an erase also drops what outlived erased-ttl
+    assertEquals(List.of("u.example"), service.erasure().list(ME).stream().map(ErasedCredential::server).toList());
+    assertEquals(1, service.erasure().purgeAll(ME).join());
+    assertEquals(List.of(), service.erasure().list(ME));
   }
 
   @Test
   void erasedCredentialsSurviveARestartAndAreNeverServedThroughAnyName() throws Exception {
     store("https://index.docker.io/v1/", "hub");
-    service.erase(ME, "docker.io").join();
+    service.erasure().erase(ME, "docker.io", false).join();
     service.lock(ME);
     service.unlock(ME, TestKdf.secret("pw")).join();
     for (String name : List.of("https://index.docker.io/v1/", "docker.io", "index.docker.io")) {
       assertInstanceOf(CredentialNotFoundException.class, failure(service.get(ME, name)), name);
     }
-    service.restore(ME, "registry-1.docker.io").join();
+    service.erasure().restore(ME, "registry-1.docker.io").join();
     assertEquals("hub", usernameFor("docker.io"));
   }
 
@@ -144,10 +144,10 @@ class OneLoginManyNamesTest {
   void aZeroErasedTtlDeletesAtOnceAndAPatternIsNeverErasedByALiteralName() throws Exception {
     config = new AgentConfig(Duration.ofHours(1), Duration.ofHours(8), 4L << 20, Duration.ZERO);
     store("r.example", "alice");
-    service.erase(ME, "r.example").join();
-    assertEquals(List.of(), service.erased(ME));
+    service.erasure().erase(ME, "r.example", false).join();
+    assertEquals(List.of(), service.erasure().list(ME));
     store("*.example.org", "wild");
-    assertInstanceOf(CredentialNotFoundException.class, failure(service.erase(ME, "a.example.org")));
+    assertInstanceOf(CredentialNotFoundException.class, failure(service.erasure().erase(ME, "a.example.org", false)));
     assertEquals("wild", usernameFor("a.example.org"));
   }
 }

@@ -42,7 +42,7 @@ class PatternRoutingTest {
     assertEquals("AWS", usernameFor("123456789012.dkr.ecr.eu-west-1.amazonaws.com"));
     assertEquals("AWS", usernameFor("210987654321.dkr.ecr.us-east-1.amazonaws.com"));
     CompletionException none = assertThrows(CompletionException.class, () -> usernameFor("ghcr.io"));
-    assertInstanceOf(CredentialNotFoundException.class, CredentialService.cause(none));
+    assertInstanceOf(CredentialNotFoundException.class, Async.cause(none));
   }
 
   @Test

@@ -54,7 +54,7 @@ class ShareGateTest {
   }
 
   private static Throwable failure(CompletableFuture<?> future) {
-    return CredentialService.cause(assertThrows(CompletionException.class, future::join));
+    return Async.cause(assertThrows(CompletionException.class, future::join));
   }
 
   @Test
@@ -94,7 +94,7 @@ class ShareGateTest {
     for (List<String> scopes : List.<List<String>>of(List.of("repository:org-b/secret:pull,push"), List.of("registry:catalog:*"),
         List.of("repository:org-c/app:pull", "repository:org-b/x:pull"), List.of())) {
       assertInstanceOf(ShareForbiddenException.class,
-          failure(service.token(share, registry, "127.0.0.1:5000/org-c/x", scopes)), scopes.toString());
+          failure(service.tokens().get(share, registry, "127.0.0.1:5000/org-c/x", scopes)), scopes.toString());
     }
     String audit = Files.readString(auditFile);
     assertTrue(audit.contains("\"scope\":\"repository:org-b/secret:pull,push\""), audit);
@@ -115,13 +115,13 @@ class ShareGateTest {
     assertInstanceOf(ShareForbiddenException.class, failure(service.unlock(share, TestKdf.secret("pw"))));
     assertInstanceOf(ShareForbiddenException.class,
         failure(service.store(share, "ghcr.io/org-c/x", new Credential("u", TestKdf.secret("s")))));
-    assertInstanceOf(ShareForbiddenException.class, failure(service.erase(share, "ghcr.io")));
-    assertInstanceOf(ShareForbiddenException.class, failure(service.restore(share, "ghcr.io")));
-    assertInstanceOf(ShareForbiddenException.class, failure(service.login(share,
+    assertInstanceOf(ShareForbiddenException.class, failure(service.erasure().erase(share, "ghcr.io", false)));
+    assertInstanceOf(ShareForbiddenException.class, failure(service.erasure().restore(share, "ghcr.io")));
+    assertInstanceOf(ShareForbiddenException.class, failure(service.logins().login(share,
         RegistryAddress.of("ghcr.io", false), "ghcr.io", "u", TestKdf.secret("p"))));
-    assertInstanceOf(ShareForbiddenException.class, failure(service.removeSource(share, "ghcr.io")));
+    assertInstanceOf(ShareForbiddenException.class, failure(service.sources().remove(share, "ghcr.io")));
     org.junit.jupiter.api.Assertions.assertThrows(ShareForbiddenException.class, () -> service.lock(share));
-    org.junit.jupiter.api.Assertions.assertThrows(ShareForbiddenException.class, () -> service.listSources(share));
+    org.junit.jupiter.api.Assertions.assertThrows(ShareForbiddenException.class, () -> service.sources().list(share));
     assertTrue(service.status().unlocked(), "the share locked nothing");
   }
 

@@ -47,8 +47,13 @@ public final class TokenCache {
   private final AsyncLoadingCache<Key, Token> cache;
   private final Clock clock;
 
-  public TokenCache(Source source, Executor executor, Ticker ticker, Clock clock) {
+  /** {@code clock}: the one time source, for a token's expiry and for Caffeine's ticker both. */
+  public TokenCache(Source source, Executor executor, Clock clock) {
     this.clock = clock;
+    Ticker ticker = () -> {
+      java.time.Instant now = clock.instant();
+      return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+    };
     this.cache = Caffeine.newBuilder()
         .executor(executor)
         .ticker(ticker)

@@ -24,7 +24,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** Expiry on Caffeine's ticker and our clock, one time source the test moves: no sleeps. */
+/** Expiry on the cache's clock, the one time source the test moves: no sleeps. */
 class TokenCacheTest {
   private final AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2026-11-23T12:00:00Z"));
   private final Clock clock = new Clock() {
@@ -67,7 +67,7 @@ class TokenCacheTest {
       handedOut.add(token);
     }
     return new TokenAnswer(token, now.get().plus(Duration.ofSeconds(300)), null);
-    }, loads, () -> now.get().toEpochMilli() * 1_000_000L, clock);
+    }, loads, clock);
   }
 
   private static final TokenCache.Key PULL = new TokenCache.Key(RegistryAddress.of("r.example", false),

@@ -1,0 +1,124 @@
+package dev.credagent.service;
+
+import dev.credagent.protocol.Op;
+import dev.credagent.vault.Secret;
+import dev.credagent.vault.Vault;
+import dev.credagent.vault.WrongPassphraseException;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.logging.Logger;
+
+/**
+ * The ways into the vault ({@code passwd}, {@code keyslot}): each runs on the unlock thread, since
+ * each derives a key, and a wrong old secret costs the same growing delay as a wrong unlock.
+ */
+public final class KeySlotService {
+  private static final Logger LOG = Logger.getLogger(KeySlotService.class.getName());
+
+  private final Vault vault;
+  private final Executor unlocks;
+  private final UnlockThrottle throttle;
+  private final RequestGate gate;
+  private final AuditTrail trail;
+  private final Runnable used;
+
+  KeySlotService(Vault vault, Executor unlocks, UnlockThrottle throttle, RequestGate gate, AuditTrail trail, Runnable used) {
+    this.vault = vault;
+    this.unlocks = unlocks;
+    this.throttle = throttle;
+    this.gate = gate;
+    this.trail = trail;
+    this.used = used;
+  }
+
+  /**
+   * Changes the secret of a key slot ({@code passphrase}, or {@code login} for PAM's chauthtok):
+   * {@code old} must open it. Takes ownership of both secrets; re-encrypts no credential.
+   */
+  public CompletableFuture<Void> passwd(Caller caller, String slot, Secret old, Secret replacement) {
+    CompletableFuture<Void> refused = gate.refusal(caller, Op.PASSWD, null, old, replacement);
+    if (refused != null) {
+      return refused;
+    }
+    if (replacement.isEmpty()) {
+      return gate.invalid(caller, Op.PASSWD, null, new InvalidRequestException("the new passphrase must not be empty"),
+          old, replacement);
+    }
+    return trail.audited(caller, "passwd", null, Async.on(unlocks, () -> {
+      try (old; replacement) {
+        Async.deriving(() -> {
+          vault.rewrap(slot, old, replacement);
+          return null;
+        });
+        LOG.info("the " + slot + " key slot was rewrapped (" + caller + ")");
+        return null;
+      } catch (IllegalArgumentException badKind) {
+        throw new InvalidRequestException(badKind.getMessage());
+      } catch (WrongPassphraseException e) {
+        Duration delay = throttle.failed();
+        Thread.sleep(delay); // as a wrong unlock: guesses cost the same through either door
+        throw e;
+      }
+    }));
+  }
+
+  /** The ways into the vault: its key slots, and the vault header's passphrase while no passphrase slot exists. */
+  public CompletableFuture<List<Vault.SlotInfo>> list(Caller caller) {
+    CompletableFuture<List<Vault.SlotInfo>> refused = gate.refusal(caller, Op.KEYSLOT_LIST, null);
+    return refused != null ? refused : Async.on(unlocks, vault::keySlots);
+  }
+
+  /**
+   * Adds a key slot to the unlocked vault: {@code login} opened by {@code secret} (the login
+   * password, for PAM), or {@code recovery}, whose random key this makes and returns once (the
+   * caller wipes it; {@code secret} is then null).
+   */
+  public CompletableFuture<Secret> add(Caller caller, String kind, Secret secret) {
+    CompletableFuture<Secret> refused = gate.refusal(caller, Op.KEYSLOT_ADD, null, secret);
+    if (refused != null) {
+      return refused;
+    }
+    used.run();
+    return trail.audited(caller, "keyslot_add", null, Async.on(unlocks, () -> {
+      Secret opens = "recovery".equals(kind) ? RecoveryKey.fresh() : secret;
+      try {
+        if (opens == null || opens.isEmpty()) {
+          throw new InvalidRequestException("a " + kind + " key slot needs its secret");
+        }
+        Async.deriving(() -> {
+          vault.addKeySlot(kind, opens);
+          return null;
+        });
+        LOG.info("a " + kind + " key slot was added (" + caller + ")");
+        return "recovery".equals(kind) ? opens.copy() : null;
+      } catch (IllegalArgumentException badKind) {
+        throw new InvalidRequestException(badKind.getMessage());
+      } finally {
+        if (opens != null) {
+          opens.destroy();
+        }
+        if (secret != null) {
+          secret.destroy();
+        }
+      }
+    }));
+  }
+
+  public CompletableFuture<Void> remove(Caller caller, int index) {
+    CompletableFuture<Void> refused = gate.refusal(caller, Op.KEYSLOT_REMOVE, null);
+    if (refused != null) {
+      return refused;
+    }
+    return trail.audited(caller, "keyslot_remove", null, Async.on(unlocks, () -> {
+      try {
+        vault.removeKeySlot(index);
+      } catch (IllegalArgumentException refusedThere) {
+        throw new InvalidRequestException(refusedThere.getMessage());
+      }
+      LOG.info("key slot " + index + " was removed (" + caller + ")");
+      return null;
+    }));
+  }
+}

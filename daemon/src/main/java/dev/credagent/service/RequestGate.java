@@ -1,0 +1,64 @@
+package dev.credagent.service;
+
+import dev.credagent.protocol.Op;
+import dev.credagent.vault.Secret;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Where every request stops before it starts, whichever front door it came through (as ssh-agent's
+ * one check before dispatch): a registry name past the limits ({@link RequestLimits}), then an op
+ * no share serves ({@link Op#shared}) asked through a share. A refusal is audited, and the secrets
+ * the request carried are wiped, since the service owns them from the call on.
+ */
+final class RequestGate {
+  private final AuditTrail trail;
+
+  RequestGate(AuditTrail trail) {
+    this.trail = trail;
+  }
+
+  /**
+   * The refusal of {@code op} on {@code server} (null: an op on no server) as a failed, audited
+   * future; null where the request may go on.
+   */
+  <T> CompletableFuture<T> refusal(Caller caller, Op op, String server, Secret... owned) {
+    InvalidRequestException invalid = server == null ? null : RequestLimits.checkServer(server);
+    if (invalid != null) {
+      wipe(owned);
+      return trail.refused(caller, op.wire(), server, invalid);
+    }
+    ShareForbiddenException forbidden = unshared(caller, op);
+    if (forbidden != null) {
+      wipe(owned);
+      return trail.audited(caller, op.wire(), server, CompletableFuture.failedFuture(forbidden));
+    }
+    return null;
+  }
+
+  /** The same for an op answered at once: throws the share's refusal, recorded. */
+  void check(Caller caller, Op op) {
+    ShareForbiddenException forbidden = unshared(caller, op);
+    if (forbidden != null) {
+      trail.record(caller, op.wire(), null, AuditTrail.outcome(forbidden));
+      throw forbidden;
+    }
+  }
+
+  /** A refusal for what the request carries, past the name's: audited with the name by its length only. */
+  <T> CompletableFuture<T> invalid(Caller caller, Op op, String server, InvalidRequestException why, Secret... owned) {
+    wipe(owned);
+    return trail.refused(caller, op.wire(), server, why);
+  }
+
+  private static ShareForbiddenException unshared(Caller caller, Op op) {
+    return caller.share() != null && !op.shared() ? new ShareForbiddenException("'" + op.wire() + "'") : null;
+  }
+
+  private static void wipe(Secret... owned) {
+    for (Secret secret : owned) {
+      if (secret != null) {
+        secret.destroy();
+      }
+    }
+  }
+}

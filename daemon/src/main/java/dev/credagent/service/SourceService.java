@@ -1,0 +1,97 @@
+package dev.credagent.service;
+
+import dev.credagent.protocol.Op;
+import dev.credagent.source.SourceDefinition;
+import dev.credagent.source.Sources;
+import dev.credagent.vault.Vault;
+import dev.credagent.vault.VaultLockedException;
+import java.io.IOException;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.logging.Logger;
+
+/**
+ * The credential sources kept in the vault ({@code source add|list|remove}): their definitions
+ * are written on the write thread, durably, and each change empties that source's cache and tells
+ * the resolver, so that the next get runs the new definition.
+ */
+public final class SourceService {
+  private static final Logger LOG = Logger.getLogger(SourceService.class.getName());
+
+  private final Vault vault;
+  private final Sources sources;
+  private final CredentialResolver resolver;
+  private final Executor writes;
+  private final RequestGate gate;
+  private final AuditTrail trail;
+  private final Runnable used;
+
+  SourceService(Vault vault, Sources sources, CredentialResolver resolver, Executor writes, RequestGate gate,
+      AuditTrail trail, Runnable used) {
+    this.vault = vault;
+    this.sources = sources;
+    this.resolver = resolver;
+    this.writes = writes;
+    this.gate = gate;
+    this.trail = trail;
+    this.used = used;
+  }
+
+  /**
+   * Adds (or replaces) the source for {@code registry}, durably; completes with a warning for the
+   * caller (its program is not there to run yet), or null.
+   */
+  public CompletableFuture<String> add(Caller caller, String registry, SourceDefinition definition) {
+    CompletableFuture<String> refused = gate.refusal(caller, Op.SOURCE_ADD, registry);
+    if (refused != null) {
+      return refused;
+    }
+    used.run();
+    return trail.audited(caller, "source_add", registry, Async.on(writes, () -> {
+      vault.putSource(registry, Sources.encode(definition));
+      changed(registry);
+      LOG.info("source for " + registry + " added (" + caller + ")");
+      return definition.missingProgram(System.getenv("PATH"));
+    }));
+  }
+
+  /** Registry to a description of its source (never an environment value). */
+  public SortedMap<String, String> list(Caller caller) throws VaultLockedException {
+    gate.check(caller, Op.SOURCE_LIST);
+    SortedMap<String, String> described = new TreeMap<>();
+    vault.sources().forEach((registry, stored) -> {
+      try {
+        described.put(registry, Sources.decode(stored).describe());
+      } catch (IOException | IllegalArgumentException e) {
+        described.put(registry, "unreadable");
+      }
+    });
+    return described;
+  }
+
+  /** Registry to why its source's last run failed (those failing now); never an environment value. */
+  public Map<String, String> failing() {
+    return sources.failing();
+  }
+
+  public CompletableFuture<Void> remove(Caller caller, String registry) {
+    CompletableFuture<Void> refused = gate.refusal(caller, Op.SOURCE_REMOVE, registry);
+    if (refused != null) {
+      return refused;
+    }
+    used.run();
+    return trail.audited(caller, "source_remove", registry, Async.on(writes, () -> {
+      vault.removeSource(registry);
+      changed(registry);
+      return null;
+    }));
+  }
+
+  private void changed(String registry) {
+    sources.forget(registry);
+    resolver.changed(registry);
+  }
+}

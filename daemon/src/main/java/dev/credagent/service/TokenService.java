@@ -1,0 +1,74 @@
+package dev.credagent.service;
+
+import dev.credagent.audit.AuditLog;
+import dev.credagent.protocol.Op;
+import dev.credagent.registry.LoginFailedException;
+import dev.credagent.registry.RegistryAddress;
+import dev.credagent.registry.auth.TokenCache;
+import dev.credagent.vault.CredentialNotFoundException;
+import dev.credagent.vault.VaultLockedException;
+import java.util.List;
+import java.util.TreeSet;
+import java.util.function.BooleanSupplier;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Bearer tokens for scripts ({@code credagent token}, for {@code curl}): from the cache, or minted
+ * by the registry's token server with the login a get would find. Through a share, only tokens
+ * scoped inside the share leave.
+ */
+public final class TokenService {
+  private final TokenCache tokens; // null: a daemon that makes no logins (tests)
+  private final CredentialResolver resolver;
+  private final RequestGate gate;
+  private final AuditTrail trail;
+  private final BooleanSupplier usable;
+
+  TokenService(TokenCache tokens, CredentialResolver resolver, RequestGate gate, AuditTrail trail, BooleanSupplier usable) {
+    this.tokens = tokens;
+    this.resolver = resolver;
+    this.gate = gate;
+    this.trail = trail;
+    this.usable = usable;
+  }
+
+  /**
+   * A token {@code registry} accepts now for {@code scopes}, with the stored login looked up by
+   * {@code lookup}: the registry's key, or that and a repository's path ({@code ghcr.io/my-org/app}),
+   * which path patterns match. Through a share, a token is minted only for repository scopes the
+   * share allows: the login behind it may be wider than the share (a host-wide one). The token is
+   * a copy the caller wipes.
+   */
+  public CompletableFuture<TokenCache.Token> get(Caller caller, RegistryAddress registry, String lookup,
+      List<String> scopes) {
+    CompletableFuture<TokenCache.Token> refused = gate.refusal(caller, Op.TOKEN, lookup);
+    if (refused != null) {
+      return refused;
+    }
+    if (String.join(" ", scopes).length() > RequestLimits.MAX_SERVER_CHARS * 4) {
+      return gate.invalid(caller, Op.TOKEN, lookup, new InvalidRequestException(
+          "the scopes asked are longer than " + RequestLimits.MAX_SERVER_CHARS * 4 + " characters"));
+    }
+    AuditLog.Served asked = new AuditLog.Served(null, scopes);
+    if (caller.share() != null) {
+      if (!caller.share().allows(lookup)) {
+        return trail.audited(caller, "token", lookup, asked, CompletableFuture.failedFuture(new CredentialNotFoundException(lookup)));
+      }
+      String host = registry.key(); // HOST[:PORT], or Docker Hub's key
+      if (scopes.isEmpty() ? !caller.share().allows(host)
+          : !scopes.stream().allMatch(scope -> caller.share().allowsScope(host, scope))) {
+        return trail.audited(caller, "token", lookup, asked,
+            CompletableFuture.failedFuture(new ShareForbiddenException("a token for scopes outside it")));
+      }
+    }
+    if (!usable.getAsBoolean()) {
+      return trail.audited(caller, "token", registry.key(), asked, CompletableFuture.failedFuture(new VaultLockedException()));
+    }
+    if (tokens == null) {
+      return CompletableFuture.failedFuture(new LoginFailedException("this daemon makes no logins"));
+    }
+    AuditLog.Served served = new AuditLog.Served(resolver.keyFor(lookup), scopes);
+    return trail.audited(caller, "token", lookup, served, tokens.get(new TokenCache.Key(registry, lookup, new TreeSet<>(scopes)))
+        .exceptionallyCompose(failure -> CompletableFuture.failedFuture(Async.cause(failure))));
+  }
+}
