@@ -15,21 +15,14 @@ import java.util.Map;
  * becomes a String.
  */
 final class JournalRecord {
-  /** A change to a credential source, the counterpart of {@link Vault.Change} for credentials. */
-  record SourceChange(String registry, String definition) {
-    static SourceChange removed(String registry) {
-      return new SourceChange(registry, null);
-    }
-  }
-
   private JournalRecord() {}
 
-  /** {@code changes} are {@link Vault.Put}, {@link Vault.Remove} and {@link SourceChange}; the caller wipes the bytes. */
-  static byte[] encode(List<?> changes) {
+  /** The caller wipes the bytes. */
+  static byte[] encode(List<? extends Vault.Change> changes) {
     VaultBody.WipeableBuffer out = new VaultBody.WipeableBuffer(256 * changes.size());
     try (JsonGenerator json = SecretSafeJson.FACTORY.createGenerator(out)) {
       json.writeStartArray();
-      for (Object change : changes) {
+      for (Vault.Change change : changes) {
         json.writeStartObject();
         switch (change) {
           case Vault.Put put -> {
@@ -44,12 +37,11 @@ final class JournalRecord {
             }
           }
           case Vault.Remove remove -> json.writeStringField("remove", remove.server());
-          case SourceChange source when source.definition() == null -> json.writeStringField("unsource", source.registry());
-          case SourceChange source -> {
-            json.writeStringField("source", source.registry());
+          case Vault.RemoveSource source -> json.writeStringField("unsource", source.server());
+          case Vault.PutSource source -> {
+            json.writeStringField("source", source.server());
             json.writeStringField("definition", source.definition());
           }
-          default -> throw new IllegalArgumentException("not a vault change: " + change.getClass().getName());
         }
         json.writeEndObject();
       }

@@ -38,6 +38,8 @@ public final class Vault {
   private final Path slotsFile;
   private final java.util.function.Supplier<KdfParams> paramsForNewVault;
   private final SecureRandom random;
+  /** How a change reaches the disk: appended to the journal, or the whole vault written anew. */
+  private final VaultFiles files;
   private final AtomicReference<Session> session = new AtomicReference<>();
   /** What the open vault holds, as {@link #MAX_CONTENT_CHARS} counts it; kept under this object's monitor. */
   private long contentChars;
@@ -45,12 +47,6 @@ public final class Vault {
   private final AtomicLong locks = new AtomicLong();
   /** One key derivation at a time: each holds {@link KdfParams#memoryKiB()} of memory. */
   private final Object unlocking = new Object();
-
-  /**
-   * The journal may grow to the vault file's size (and this much at least) before a write folds it
-   * into a new vault file: each byte stored is then rewritten about twice, however large the vault.
-   */
-  static final long FOLD_FLOOR_BYTES = 64 << 10;
 
   /**
    * What the vault may hold, counted as the characters of every server, username and secret (and
@@ -64,16 +60,12 @@ public final class Vault {
    * changed, only replaced.
    */
   private record Session(VaultFormat.KeySpec keySpec, VaultKey key, SortedMap<String, Credential> credentials,
-      Map<String, String> sources, OnDisk disk) {
+      Map<String, String> sources, VaultFiles.OnDisk disk) {
     Session with(SortedMap<String, Credential> replacement) {
       return new Session(keySpec, key, replacement, sources, disk);
     }
 
-    Session withSources(Map<String, String> replacement) {
-      return new Session(keySpec, key, credentials, replacement, disk);
-    }
-
-    Session with(OnDisk written) {
+    Session with(VaultFiles.OnDisk written) {
       return new Session(keySpec, key, credentials, sources, written);
     }
 
@@ -81,24 +73,6 @@ public final class Vault {
       key.destroy();
       credentials.values().forEach(credential -> credential.secret().destroy());
     }
-  }
-
-  /**
-   * The vault file's nonce (which names it: the journal records which file it extends) and size, and
-   * the journal's sound length and record count.
-   */
-  private record OnDisk(byte[] snapshotNonce, long snapshotBytes, long journalBytes, int records) {
-    OnDisk appended(long length) {
-      return new OnDisk(snapshotNonce, snapshotBytes, length, records + 1);
-    }
-
-    boolean foldDue() {
-      return journalBytes > Math.max(FOLD_FLOOR_BYTES, snapshotBytes);
-    }
-  }
-
-  public Vault(Path file) {
-    this(file, () -> KdfParams.DEFAULT, new SecureRandom());
   }
 
   /** A vault whose new files use {@code paramsForNewVault}; existing files keep their own. */
@@ -111,13 +85,10 @@ public final class Vault {
     this(file, paramsForNewVault, new SecureRandom());
   }
 
-  Vault(Path file, KdfParams paramsForNewVault, SecureRandom random) {
-    this(file, () -> paramsForNewVault, random);
-  }
-
   private Vault(Path file, java.util.function.Supplier<KdfParams> paramsForNewVault, SecureRandom random) {
     this.file = file;
     this.journal = Journal.pathFor(file);
+    this.files = new VaultFiles(file, journal, random);
     this.slotsFile = KeySlots.pathFor(file);
     this.paramsForNewVault = paramsForNewVault;
     this.random = random;
@@ -240,7 +211,7 @@ public final class Vault {
           throw new CorruptVaultException(file + ": " + unreadable.reason());
         }
         Opened opened = open(sealed, journalBytes, slotsBytes, utf8, only);
-        install(opened.session().with(new OnDisk(sealed.nonce(), sealedBytes.length, 0, 0)), opened.replay(),
+        install(opened.session().with(new VaultFiles.OnDisk(sealed.nonce(), sealedBytes.length, 0, 0)), opened.replay(),
             sealed.legacy() || opened.replay() != null && opened.replay().format() != Journal.FORMAT_VERSION, locksSeen);
         DurableFile.removeLeftovers(file);
         return Unlocked.OPENED;
@@ -338,7 +309,7 @@ public final class Vault {
     return requireUnlocked().credentials().size();
   }
 
-  /** A change to the credentials, for {@link #apply}. */
+  /** A change to the credentials or the sources, for {@link #apply}: each is one entry of a journal record. */
   public sealed interface Change {
     String server();
   }
@@ -349,16 +320,19 @@ public final class Vault {
   /** Erases the credential for {@code server}. */
   public record Remove(String server) implements Change {}
 
+  /** Stores (or replaces) the definition of the source for {@code server} (opaque here). */
+  public record PutSource(String server, String definition) implements Change {}
+
+  /** Removes the source for {@code server}. */
+  public record RemoveSource(String server) implements Change {}
+
   /** Stores (or replaces) the credential for {@code server}; takes ownership of its secret. */
   public void store(String server, Credential credential) throws VaultLockedException, IOException {
     apply(List.of(new Put(server, credential)));
   }
 
   public void erase(String server) throws VaultException, IOException {
-    VaultException outcome = apply(List.of(new Remove(server))).getFirst();
-    if (outcome != null) {
-      throw outcome;
-    }
+    applyOne(new Remove(server));
   }
 
   /**
@@ -371,31 +345,51 @@ public final class Vault {
     Session open = requireUnlocked();
     // Sorted as it is kept, so a list is a walk, not a sort; a copy of a sorted map is linear.
     SortedMap<String, Credential> next = new TreeMap<>(open.credentials());
+    Map<String, String> nextSources = open.sources();
     List<VaultException> outcomes = new ArrayList<>(changes.size());
     List<Change> made = new ArrayList<>(changes.size());
     List<Credential> superseded = new ArrayList<>();
     long content = contentChars;
     for (Change change : changes) {
-      if (change instanceof Put put) {
-        Credential replaced = next.get(put.server());
-        long after = content + size(put.server(), put.credential()) - (replaced == null ? 0 : size(put.server(), replaced));
-        if (after > MAX_CONTENT_CHARS) {
-          outcomes.add(new VaultFullException(content));
+      long after = content + switch (change) {
+        case Put put -> size(put.server(), put.credential()) - size(put.server(), next.get(put.server()));
+        case Remove remove -> -size(remove.server(), next.get(remove.server()));
+        case PutSource source -> size(source.server(), source.definition()) - size(source.server(), nextSources.get(source.server()));
+        case RemoveSource source -> -size(source.server(), nextSources.get(source.server()));
+      };
+      if (after > MAX_CONTENT_CHARS) {
+        outcomes.add(new VaultFullException(content));
+        if (change instanceof Put put) {
           put.credential().secret().destroy();
-          continue;
         }
-        content = after;
-      } else if (next.containsKey(change.server())) {
-        content -= size(change.server(), next.get(change.server()));
+        continue;
+      }
+      boolean absent = switch (change) {
+        case Remove remove -> !next.containsKey(remove.server());
+        case RemoveSource source -> !nextSources.containsKey(source.server());
+        default -> false;
+      };
+      if (absent) {
+        outcomes.add(change instanceof RemoveSource ? CredentialNotFoundException.noSource(change.server())
+            : new CredentialNotFoundException(change.server()));
+        continue;
+      }
+      if (change instanceof PutSource || change instanceof RemoveSource) {
+        nextSources = nextSources == open.sources() ? new HashMap<>(nextSources) : nextSources;
       }
       Credential gone = switch (change) {
         case Put put -> next.put(put.server(), put.credential());
         case Remove remove -> next.remove(remove.server());
+        case PutSource source -> {
+          nextSources.put(source.server(), source.definition());
+          yield null;
+        }
+        case RemoveSource source -> {
+          nextSources.remove(source.server());
+          yield null;
+        }
       };
-      if (change instanceof Remove && gone == null) {
-        outcomes.add(new CredentialNotFoundException(change.server()));
-        continue;
-      }
+      content = after;
       made.add(change);
       outcomes.add(null);
       if (gone != null) {
@@ -403,7 +397,9 @@ public final class Vault {
       }
     }
     if (!made.isEmpty()) {
-      commit(open, open.with(Collections.unmodifiableSortedMap(next)), made);
+      Session updated = new Session(open.keySpec(), open.key(), Collections.unmodifiableSortedMap(next),
+          nextSources == open.sources() ? nextSources : Collections.unmodifiableMap(nextSources), open.disk());
+      commit(open, updated, made);
       contentChars = content;
       // Replaced or erased: out of the vault now (or wiped by the lock that came during the write).
       superseded.forEach(credential -> credential.secret().destroy());
@@ -411,12 +407,27 @@ public final class Vault {
     return outcomes;
   }
 
+  /** Applies one change, throwing why it could not be made. */
+  private void applyOne(Change change) throws VaultException, IOException {
+    VaultException outcome = apply(List.of(change)).getFirst();
+    if (outcome != null) {
+      throw outcome;
+    }
+  }
+
   private static long size(String server, Credential credential) throws VaultLockedException {
+    if (credential == null) {
+      return 0;
+    }
     try {
       return server.length() + credential.username().length() + credential.secret().length();
     } catch (Secret.DestroyedSecretException lockedMeanwhile) {
       throw new VaultLockedException();
     }
+  }
+
+  private static long size(String registry, String definition) {
+    return definition == null ? 0 : registry.length() + definition.length();
   }
 
   private static long size(SortedMap<String, Credential> credentials, Map<String, String> sources)
@@ -426,7 +437,7 @@ public final class Vault {
       total += size(entry.getKey(), entry.getValue());
     }
     for (Map.Entry<String, String> source : sources.entrySet()) {
-      total += source.getKey().length() + source.getValue().length();
+      total += size(source.getKey(), source.getValue());
     }
     return total;
   }
@@ -442,29 +453,12 @@ public final class Vault {
   }
 
   /** Stores (or replaces) the definition of the source for {@code registry}, durably. */
-  public synchronized void putSource(String registry, String definition) throws VaultLockedException, IOException {
-    Session open = requireUnlocked();
-    Map<String, String> next = new HashMap<>(open.sources());
-    String before = next.put(registry, definition);
-    long after = contentChars + registry.length() + definition.length()
-        - (before == null ? 0 : registry.length() + before.length());
-    if (after > MAX_CONTENT_CHARS) {
-      throw new IOException(new VaultFullException(contentChars).getMessage());
-    }
-    contentChars = after;
-    commit(open, open.withSources(Collections.unmodifiableMap(next)),
-        List.of(new JournalRecord.SourceChange(registry, definition)));
+  public void putSource(String registry, String definition) throws VaultException, IOException {
+    applyOne(new PutSource(registry, definition));
   }
 
-  public synchronized void removeSource(String registry) throws VaultException, IOException {
-    Session open = requireUnlocked();
-    if (!open.sources().containsKey(registry)) {
-      throw CredentialNotFoundException.noSource(registry);
-    }
-    Map<String, String> next = new HashMap<>(open.sources());
-    String gone = next.remove(registry);
-    contentChars -= registry.length() + gone.length();
-    commit(open, open.withSources(Collections.unmodifiableMap(next)), List.of(JournalRecord.SourceChange.removed(registry)));
+  public void removeSource(String registry) throws VaultException, IOException {
+    applyOne(new RemoveSource(registry));
   }
 
   private Unlocked checkPassphrase(Session open, byte[] passphrase, long locksSeen, KeySlots.Kind only)
@@ -516,7 +510,7 @@ public final class Vault {
         try {
           // A created vault's journal was started with its file; an opened one's is set straight here.
           ready = opened.disk().journalBytes() > 0 ? opened
-              : opened.with(rewrite ? writeWhole(opened) : settle(opened.disk(), replay));
+              : opened.with(rewrite ? writeWhole(opened) : files.settle(opened.disk(), replay));
         } catch (IOException | RuntimeException e) {
           opened.wipe();
           throw e;
@@ -528,16 +522,6 @@ public final class Vault {
     }
     opened.wipe();
     throw new VaultLockedException(LOCKED_WHILE_WAITING);
-  }
-
-  private OnDisk settle(OnDisk disk, Journal.Replay replay) throws IOException {
-    if (replay == null) {
-      return new OnDisk(disk.snapshotNonce(), disk.snapshotBytes(), Journal.reset(journal, disk.snapshotNonce()), 0);
-    }
-    if (replay.tornTail()) {
-      Journal.truncate(journal, replay.soundBytes());
-    }
-    return new OnDisk(disk.snapshotNonce(), disk.snapshotBytes(), replay.soundBytes(), replay.records().size());
   }
 
   /** An opened vault file with its journal applied, and what was in the journal. */
@@ -588,8 +572,8 @@ public final class Vault {
    * {@code updated}; false when a lock came during the write (the change is on disk all the same,
    * and the new secrets are wiped with the rest).
    */
-  private boolean commit(Session open, Session updated, List<?> changes) throws IOException, VaultLockedException {
-    Session written = updated.with(open.disk().foldDue() ? writeWhole(updated) : append(open.disk(), open.key(), changes));
+  private boolean commit(Session open, Session updated, List<? extends Change> changes) throws IOException, VaultLockedException {
+    Session written = updated.with(open.disk().foldDue() ? writeWhole(updated) : files.append(open.disk(), open.key(), changes));
     if (session.compareAndSet(open, written)) {
       return true;
     }
@@ -597,45 +581,8 @@ public final class Vault {
     return false;
   }
 
-  /** One sealed record at the end of the journal and one fdatasync: a store's usual cost. */
-  private OnDisk append(OnDisk disk, VaultKey vaultKey, List<?> changes) throws IOException, VaultLockedException {
-    byte[] key = vaultKey.copy();
-    byte[] plaintext = null;
-    try {
-      plaintext = JournalRecord.encode(changes);
-      return disk.appended(Journal.append(journal, disk.journalBytes(), disk.snapshotNonce(), disk.records(), key,
-          plaintext, random));
-    } catch (Secret.DestroyedSecretException lockedWhileEncoding) {
-      throw new VaultLockedException();
-    } finally {
-      Arrays.fill(key, (byte) 0);
-      if (plaintext != null) {
-        Arrays.fill(plaintext, (byte) 0);
-      }
-    }
-  }
-
-  /**
-   * Writes all of {@code state} as a new vault file, then starts an empty journal for it (the old
-   * journal goes stale the moment the new file is in place, so a crash between the two is safe).
-   */
-  private OnDisk writeWhole(Session state) throws IOException, VaultLockedException {
-    byte[] key = state.key().copy();
-    byte[] plaintext = null;
-    try {
-      plaintext = VaultBody.encode(state.credentials(), state.sources());
-      byte[] nonce = VaultFormat.freshNonce(random);
-      byte[] sealed = VaultFormat.seal(state.keySpec(), key, plaintext, nonce);
-      DurableFile.replace(file, sealed);
-      return new OnDisk(nonce, sealed.length, Journal.reset(journal, nonce), 0);
-    } catch (Secret.DestroyedSecretException lockedWhileEncoding) {
-      throw new VaultLockedException();
-    } finally {
-      Arrays.fill(key, (byte) 0);
-      if (plaintext != null) {
-        Arrays.fill(plaintext, (byte) 0);
-      }
-    }
+  private VaultFiles.OnDisk writeWhole(Session state) throws IOException, VaultLockedException {
+    return files.writeWhole(state.keySpec(), state.key(), state.credentials(), state.sources());
   }
 
   /**

@@ -116,7 +116,7 @@ class JournalTest {
       stores++;
       assertTrue(stores < 200, "never folded");
     }
-    assertTrue(stores > Vault.FOLD_FLOOR_BYTES / 1100, "folded after " + stores);
+    assertTrue(stores > VaultFiles.FOLD_FLOOR_BYTES / 1100, "folded after " + stores);
     assertEquals(Journal.HEADER_BYTES, Files.size(journal));
     Vault reopened = reopen();
     assertEquals(stores, reopened.size());
@@ -128,7 +128,7 @@ class JournalTest {
     vault.store("r1", credential("u1", "s1"));
     byte[] staleJournal = Files.readAllBytes(journal);
     // Fold by hand: a big store makes the next write rewrite the vault file.
-    vault.store("big", credential("u", "y".repeat((int) Vault.FOLD_FLOOR_BYTES)));
+    vault.store("big", credential("u", "y".repeat((int) VaultFiles.FOLD_FLOOR_BYTES)));
     vault.erase("r1");
     assertEquals(Journal.HEADER_BYTES, Files.size(journal));
     Files.write(journal, staleJournal); // as if the crash came before the reset
@@ -140,7 +140,7 @@ class JournalTest {
   @Test
   void aVaultWithoutAJournalOpensAndGetsOne() throws Exception {
     vault.store("r1", credential("u1", "s1"));
-    vault.store("big", credential("u", "y".repeat((int) Vault.FOLD_FLOOR_BYTES)));
+    vault.store("big", credential("u", "y".repeat((int) VaultFiles.FOLD_FLOOR_BYTES)));
     vault.store("r2", credential("u2", "s2")); // folds: everything is in the vault file now
     Files.delete(journal); // as a vault written before journals were
     Vault reopened = reopen();

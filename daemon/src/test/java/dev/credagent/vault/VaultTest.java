@@ -120,7 +120,7 @@ class VaultTest {
   @Test
   void aFlippedBitInTheVaultFileIsReportedAsDamageNotAsAWrongPassphrase() throws Exception {
     vault.store("r", new Credential("u", TestKdf.secret("s")));
-    vault.store("big", new Credential("u", TestKdf.secret("y".repeat((int) Vault.FOLD_FLOOR_BYTES))));
+    vault.store("big", new Credential("u", TestKdf.secret("y".repeat((int) VaultFiles.FOLD_FLOOR_BYTES))));
     vault.store("r2", new Credential("u", TestKdf.secret("s"))); // folded: the vault file holds them
     byte[] bytes = Files.readAllBytes(file);
     bytes[bytes.length - 30] ^= 1;
@@ -145,6 +145,28 @@ class VaultTest {
     assertEquals(java.util.Map.of("old", "u"), old.list());
     assertFalse(VaultFormat.parse(Files.readAllBytes(file)).legacy(), "written anew with a key check");
     assertEquals(Journal.FORMAT_VERSION, Files.readAllBytes(Journal.pathFor(file))[4]);
+  }
+
+  /** Sources go the way credentials go: one apply, one journal record, counted against the limit. */
+  @Test
+  void sourcesAreChangedThroughTheSameApplyAsCredentials() throws Exception {
+    List<VaultException> outcomes = vault.apply(List.of(new Vault.PutSource("ghcr.io", "{\"exec\":[\"gh\"]}"),
+        new Vault.Put("r.example", new Credential("u", TestKdf.secret("s"))), new Vault.RemoveSource("nothing.example")));
+    assertEquals(null, outcomes.get(0));
+    assertEquals(null, outcomes.get(1));
+    assertTrue(outcomes.get(2) instanceof CredentialNotFoundException, "removing a source that is not there: " + outcomes);
+    Vault reopened = new Vault(file, TestKdf.CHEAP);
+    reopened.unlock(TestKdf.secret("correct horse"));
+    assertEquals(Map.of("ghcr.io", "{\"exec\":[\"gh\"]}"), reopened.sources());
+    assertEquals(1, reopened.size());
+
+    String huge = "d".repeat((int) Vault.MAX_CONTENT_CHARS);
+    assertThrows(VaultFullException.class, () -> reopened.putSource("big.example", huge));
+    reopened.removeSource("ghcr.io");
+    assertThrows(CredentialNotFoundException.class, () -> reopened.removeSource("ghcr.io"));
+    Vault again = new Vault(file, TestKdf.CHEAP);
+    again.unlock(TestKdf.secret("correct horse"));
+    assertEquals(Map.of(), again.sources());
   }
 
   @Test
