@@ -1,5 +1,7 @@
 package dev.credagent.daemon;
 
+import dev.credagent.protocol.ProtocolCodec;
+
 import dev.credagent.audit.AuditLog;
 import dev.credagent.config.AgentConfig;
 import dev.credagent.config.ConfigException;
@@ -119,7 +121,7 @@ public final class Daemon {
       // Not on the event loop that answered `stop`: closing waits for that loop to finish.
       Runnable stopFromRequest = () -> Thread.ofPlatform().name("credagent-stop").start(daemon::stop);
       daemon.shares = new Shares(paths.socket().getParent(), uid, daemon.service.clock());
-      Operations operations = new Operations(daemon.service, info, stopFromRequest, daemon.shares);
+      ProtocolCodec operations = new ProtocolCodec(daemon.service, info, stopFromRequest, daemon.shares);
       CredentialHelper helper = new CredentialHelper(daemon.service);
       daemon.shares.serveWith(operations, helper);
       CommandRelay relayed = commands.apply(operations);

@@ -14,7 +14,7 @@ import java.util.stream.Collectors;
  * @param fields the string fields it takes
  * @param secretFields the fields that carry a secret
  * @param blocking whether it may wait (key derivation, fsync, a registry, a source's run); the
- *     others are answered at once, on the event loop, which {@code OperationsTest} checks
+ *     others are answered at once, on the event loop, which {@code ProtocolCodecTest} checks
  * @param shared whether a share serves it (what it hands out is then bounded by the share's
  *     patterns); the service refuses every other op that came through a share, whichever door
  */

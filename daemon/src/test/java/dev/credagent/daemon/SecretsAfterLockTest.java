@@ -1,5 +1,7 @@
 package dev.credagent.daemon;
 
+import dev.credagent.protocol.ProtocolCodec;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -129,7 +131,7 @@ class SecretsAfterLockTest {
     ExecutorService unlockThread = Executors.newSingleThreadExecutor();
     DaemonInfo info = new DaemonInfo(socket, dir, 1, Instant.now());
     CredentialService service = new CredentialService(vault, java.time.Clock.systemUTC(), vaultThread, unlockThread);
-    Operations operations = new Operations(service, info, () -> {});
+    ProtocolCodec operations = new ProtocolCodec(service, info, () -> {});
     CredentialHelper helper = new CredentialHelper(service);
     AgentServer server = AgentServer.bind(socket, dev.credagent.files.CurrentUser.uid(), ServerLimits.DEFAULT, operations, helper,
         dev.credagent.transport.CommandRelay.HAND_EVERYTHING_BACK);

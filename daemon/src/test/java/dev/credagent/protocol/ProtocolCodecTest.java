@@ -1,4 +1,6 @@
-package dev.credagent.daemon;
+package dev.credagent.protocol;
+
+import dev.credagent.daemon.DaemonInfo;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -20,19 +22,19 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class OperationsTest {
+class ProtocolCodecTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Caller ME = new Caller(1000, 4242);
 
   @TempDir Path home;
-  private Operations operations;
+  private ProtocolCodec operations;
   private final AtomicBoolean stopped = new AtomicBoolean();
 
   @BeforeEach
   void setUp() {
     Vault vault = new Vault(home.resolve("vault"), TestKdf.CHEAP);
     DaemonInfo info = new DaemonInfo(home.resolve("agent.sock"), home, 1234, Instant.now());
-    operations = new Operations(new CredentialService(vault, Clock.systemUTC(), Runnable::run, Runnable::run), info,
+    operations = new ProtocolCodec(new CredentialService(vault, Clock.systemUTC(), Runnable::run, Runnable::run), info,
         () -> stopped.set(true));
   }
 
@@ -129,7 +131,7 @@ class OperationsTest {
     java.util.ArrayDeque<Runnable> unlockQueue = new java.util.ArrayDeque<>();
     Vault vault = new Vault(home.resolve("vault2"), TestKdf.CHEAP);
     DaemonInfo info = new DaemonInfo(home.resolve("agent.sock"), home, 1234, Instant.now());
-    Operations queued = new Operations(new CredentialService(vault, Clock.systemUTC(), Runnable::run, unlockQueue::add),
+    ProtocolCodec queued = new ProtocolCodec(new CredentialService(vault, Clock.systemUTC(), Runnable::run, unlockQueue::add),
         info, () -> {});
     java.util.function.Function<String, java.util.concurrent.CompletableFuture<Response>> ask =
         line -> queued.handle(ME, line.getBytes(StandardCharsets.UTF_8));
@@ -158,7 +160,7 @@ class OperationsTest {
     // Executors that never run anything: an op that needed one would not be done.
     Vault vault = new Vault(home.resolve("vault3"), TestKdf.CHEAP);
     DaemonInfo info = new DaemonInfo(home.resolve("agent.sock"), home, 1234, Instant.now());
-    Operations stalled = new Operations(new CredentialService(vault, Clock.systemUTC(), task -> {}, task -> {}), info, () -> {});
+    ProtocolCodec stalled = new ProtocolCodec(new CredentialService(vault, Clock.systemUTC(), task -> {}, task -> {}), info, () -> {});
     for (dev.credagent.protocol.Op op : dev.credagent.protocol.Op.values()) {
       if (op.blocking()) {
         continue;

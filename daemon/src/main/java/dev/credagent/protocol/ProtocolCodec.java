@@ -1,21 +1,13 @@
-package dev.credagent.daemon;
+package dev.credagent.protocol;
 
+import dev.credagent.daemon.AgentVersion;
+import dev.credagent.daemon.DaemonInfo;
 import dev.credagent.service.Async;
 import dev.credagent.files.IoFailure;
-import dev.credagent.protocol.AgentFailure;
-import dev.credagent.protocol.ErrorCode;
 import dev.credagent.registry.RegistryAddress;
 import dev.credagent.registry.RegistryReference;
 import dev.credagent.registry.ServerNames;
-import dev.credagent.registry.RegistryPattern;
-import dev.credagent.protocol.Op;
-import dev.credagent.protocol.ProtocolException;
-import dev.credagent.protocol.Request;
-import dev.credagent.protocol.RequestParser;
-import dev.credagent.protocol.Response;
 import dev.credagent.service.Caller;
-import dev.credagent.source.SourceDefinition;
-import dev.credagent.config.Durations;
 import dev.credagent.service.CredentialService;
 import dev.credagent.service.ShareForbiddenException;
 import dev.credagent.share.Shares;
@@ -37,12 +29,12 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Protocol version 1 as a codec over the {@link CredentialService}: a request line in, a call,
- * a response out. Which ops exist, and which of their fields are secret, is {@link Op}'s table;
+ * Protocol version 1 as a codec over the {@link CredentialService}: a request line in (its fields
+ * read by {@link Fields}), a call, a response out. Which ops exist, and which of their fields are secret, is {@link Op}'s table;
  * the threads, the secrets and the rules are the service's.
  */
-public final class Operations implements RequestHandler {
-  private static final Logger LOG = Logger.getLogger(Operations.class.getName());
+public final class ProtocolCodec implements RequestHandler {
+  private static final Logger LOG = Logger.getLogger(ProtocolCodec.class.getName());
 
   @FunctionalInterface
   private interface Now {
@@ -54,12 +46,12 @@ public final class Operations implements RequestHandler {
   private final Runnable stop;
   private final Shares shares;
 
-  public Operations(CredentialService service, DaemonInfo info, Runnable stop) {
+  public ProtocolCodec(CredentialService service, DaemonInfo info, Runnable stop) {
     this(service, info, stop, null);
   }
 
   /** {@code shares}: the daemon's shares, which the share ops open and stop; null where there are none. */
-  public Operations(CredentialService service, DaemonInfo info, Runnable stop, Shares shares) {
+  public ProtocolCodec(CredentialService service, DaemonInfo info, Runnable stop, Shares shares) {
     this.service = service;
     this.info = info;
     this.stop = stop;
@@ -90,7 +82,7 @@ public final class Operations implements RequestHandler {
         case PING -> now(request, r -> Response.ok().with("version", AgentVersion.VALUE));
         case STATUS -> now(request, r -> status());
         case GET -> get(caller, request);
-        case LIST -> now(request, r -> "true".equals(r.optional("erased", "false"))
+        case LIST -> now(request, r -> Fields.flag(r, "erased")
             ? Response.ok().with("erased", erased(caller)) : Response.ok().with("credentials", service.list(caller)));
         case LOCK -> now(request, r -> {
           service.lock(caller);
@@ -103,7 +95,7 @@ public final class Operations implements RequestHandler {
         case RESTORE -> service.erasure().restore(caller, request.require("server")).thenApply(done -> Response.ok());
         case LOGIN -> login(caller, request);
         case TOKEN -> token(caller, request);
-        case SOURCE_ADD -> service.sources().add(caller, key(request, request.require("registry")), source(request))
+        case SOURCE_ADD -> service.sources().add(caller, Fields.key(request, request.require("registry")), Fields.source(request))
             .thenApply(warning -> warning == null ? Response.ok() : Response.ok().with("warning", warning));
         case SOURCE_LIST -> now(request, r -> Response.ok().with("sources", service.sources().list(caller))
             .with("failing", service.sources().failing()));
@@ -118,15 +110,7 @@ public final class Operations implements RequestHandler {
             .map(slot -> Map.of("index", String.valueOf(slot.index()), "kind", slot.kind(),
                 "where", slot.header() ? "the vault header" : "vault.slots")).toList()));
         case KEYSLOT_ADD -> keySlotAdd(caller, request);
-        case KEYSLOT_REMOVE -> {
-          int index;
-          try {
-            index = Integer.parseInt(request.require("index"));
-          } catch (NumberFormatException e) {
-            throw new ProtocolException(ErrorCode.BAD_REQUEST, "'index' is a key slot's number (credagent keyslot list)");
-          }
-          yield service.keySlots().remove(caller, index).thenApply(done -> Response.ok());
-        }
+        case KEYSLOT_REMOVE -> service.keySlots().remove(caller, Fields.slotIndex(request)).thenApply(done -> Response.ok());
         case SHARE_STOP -> now(request, r -> {
           Path socket = Path.of(r.require("socket"));
           if (shares == null || !shares.stop(socket)) {
@@ -176,8 +160,8 @@ public final class Operations implements RequestHandler {
 
   /** {@code server}, or with {@code "purge": "true"} and {@code "all": "true"} every erased credential. */
   private CompletableFuture<Response> erase(Caller caller, Request request) throws ProtocolException {
-    boolean purge = "true".equals(request.optional("purge", "false"));
-    if ("true".equals(request.optional("all", "false"))) {
+    boolean purge = Fields.flag(request, "purge");
+    if (Fields.flag(request, "all")) {
       if (!purge) {
         throw new ProtocolException(ErrorCode.BAD_REQUEST, "'all' goes with 'purge': erase credentials one by one");
       }
@@ -197,21 +181,11 @@ public final class Operations implements RequestHandler {
     if (shares == null) {
       throw new ProtocolException(ErrorCode.BAD_REQUEST, "this daemon opens no shares");
     }
-    String socket = request.optional("socket", "");
-    if (!socket.isEmpty() && !Path.of(socket).isAbsolute()) {
-      // Relative to whom? The daemon's directory is not the caller's.
-      throw new ProtocolException(ErrorCode.BAD_REQUEST, "the share's socket must be an absolute path, not " + socket);
-    }
-    String registries = request.optional("registries", null);
-    List<String> patterns = registries == null ? List.of() : Arrays.stream(registries.split("\n", -1)).map(String::strip).toList();
-    if (patterns.contains("")) {
-      // A blank pattern must not read as none: that would be a share for every registry.
-      throw new ProtocolException(ErrorCode.BAD_REQUEST,
-          "a share's registry pattern must not be blank; leave 'registries' out to share every registry");
-    }
+    Path socket = Fields.shareSocket(request);
+    List<String> patterns = Fields.sharePatterns(request);
+    Duration ttl = Fields.duration(request, "ttl", Shares.DEFAULT_TTL);
     try {
-      Duration ttl = Durations.parse(request.optional("ttl", ""), Shares.DEFAULT_TTL);
-      Shares.Share share = shares.open(socket.isEmpty() ? null : Path.of(socket), patterns, ttl);
+      Shares.Share share = shares.open(socket, patterns, ttl);
       LOG.info("share " + share.scope().name() + " opened by " + caller);
       return Response.ok().with("socket", share.socket().toString()).with("name", share.scope().name())
           .with("registries", share.scope().describe()).with("expires_at", share.expires().toString());
@@ -266,29 +240,22 @@ public final class Operations implements RequestHandler {
       throw new ProtocolException(ErrorCode.BAD_REQUEST, "the passphrase must not be empty");
     }
     CredentialService.Ttl ttl;
+    String slot;
     try {
-      ttl = new CredentialService.Ttl(Durations.parse(request.optional("idle_ttl", ""), null),
-          Durations.parse(request.optional("ttl", ""), null));
-    } catch (IllegalArgumentException e) {
+      ttl = new CredentialService.Ttl(Fields.duration(request, "idle_ttl", null), Fields.duration(request, "ttl", null));
+      slot = Fields.slot(request);
+    } catch (ProtocolException e) {
       passphrase.destroy();
-      throw new ProtocolException(ErrorCode.BAD_REQUEST, e.getMessage());
+      throw e;
     }
-    String slot = request.optional("slot", "");
-    if (!slot.isEmpty() && !List.of("passphrase", "login", "recovery").contains(slot)) {
-      passphrase.destroy();
-      throw new ProtocolException(ErrorCode.BAD_REQUEST, "'slot' is passphrase, login or recovery");
-    }
-    return service.unlock(caller, passphrase, ttl, slot.isEmpty() ? null : slot).thenApply(outcome -> Response.ok()
+    return service.unlock(caller, passphrase, ttl, slot).thenApply(outcome -> Response.ok()
         .with("created", outcome == Vault.Unlocked.CREATED)
         .with("alreadyUnlocked", outcome == Vault.Unlocked.ALREADY));
   }
 
   private CompletableFuture<Response> login(Caller caller, Request request) throws ProtocolException {
-    String username = request.require("username");
-    if (username.isEmpty()) {
-      throw new ProtocolException(ErrorCode.BAD_REQUEST, "'username' must not be empty");
-    }
-    RegistryAddress registry = registry(request);
+    String username = Fields.nonEmpty(request, "username");
+    RegistryAddress registry = Fields.registry(Fields.reference(request), request);
     Secret password = request.takeSecret("password");
     if (password.isEmpty()) {
       password.destroy();
@@ -297,7 +264,7 @@ public final class Operations implements RequestHandler {
     String as = request.optional("as", "");
     String key;
     try {
-      key = as.isEmpty() ? registry.key() : pattern(as);
+      key = as.isEmpty() ? registry.key() : Fields.pattern(as);
     } catch (ProtocolException e) {
       password.destroy();
       throw e;
@@ -307,9 +274,9 @@ public final class Operations implements RequestHandler {
   }
 
   private CompletableFuture<Response> token(Caller caller, Request request) throws ProtocolException {
-    RegistryReference reference = RegistryReference.parse(request.optional("registry", ""));
-    RegistryAddress registry = registry(reference, request);
-    List<String> scopes = Arrays.stream(request.optional("scope", "").split(" ")).filter(s -> !s.isEmpty()).toList();
+    RegistryReference reference = Fields.reference(request);
+    RegistryAddress registry = Fields.registry(reference, request);
+    List<String> scopes = Fields.scopes(request);
     // A repository's path (ghcr.io/team/app), for path patterns; Hub's own names' /v1/ is none.
     String lookup = registry.key() + (ServerNames.isHub(reference) ? "" : reference.repositoryPath());
     return service.tokens().get(caller, registry, lookup, scopes)
@@ -319,72 +286,9 @@ public final class Operations implements RequestHandler {
         .with("expires_at", token.expiresAt().toString()));
   }
 
-  /** {@code exec} (a command line, split here) or {@code helper}; {@code ttl} like 90s, 30m, 12h, 1d; {@code env} K=V lines. */
-  private static SourceDefinition source(Request request) throws ProtocolException {
-    String exec = request.optional("exec", "");
-    String helper = request.optional("helper", "");
-    try {
-      Duration ttl = Durations.parse(request.optional("ttl", ""), SourceDefinition.DEFAULT_TTL);
-      Map<String, String> env = new LinkedHashMap<>();
-      for (String line : request.optional("env", "").split("\n")) {
-        if (!line.isBlank()) {
-          int equals = line.indexOf('=');
-          if (equals <= 0) {
-            throw new IllegalArgumentException("an environment entry is NAME=VALUE");
-          }
-          env.put(line.substring(0, equals), line.substring(equals + 1));
-        }
-      }
-      if (exec.isEmpty() == helper.isEmpty()) {
-        throw new IllegalArgumentException("a source is either an exec command or a helper");
-      }
-      return exec.isEmpty() ? SourceDefinition.helper(helper, ttl, env)
-          : SourceDefinition.exec(exec, request.optional("username", ""), ttl, env);
-    } catch (IllegalArgumentException e) {
-      throw new ProtocolException(ErrorCode.BAD_REQUEST, e.getMessage());
-    }
-  }
-
-  private static RegistryAddress registry(Request request) throws ProtocolException {
-    return registry(RegistryReference.parse(request.optional("registry", "")), request);
-  }
-
-  private static RegistryAddress registry(RegistryReference reference, Request request) throws ProtocolException {
-    try {
-      return RegistryAddress.of(reference, "true".equals(request.optional("insecure", "false")));
-    } catch (IllegalArgumentException e) {
-      throw new ProtocolException(ErrorCode.BAD_REQUEST, e.getMessage());
-    }
-  }
-
-  /**
-   * The key to store under: {@code server} as given, or, with {@code "pattern": "true"}, the
-   * pattern it is ({@link RegistryPattern}: checked, in lower case).
-   */
-  private static String key(Request request, String server) throws ProtocolException {
-    if (!"true".equals(request.optional("pattern", "false"))) {
-      return server;
-    }
-    return pattern(server);
-  }
-
-  private static String pattern(String text) throws ProtocolException {
-    try {
-      return RegistryPattern.parse(text).text();
-    } catch (IllegalArgumentException e) {
-      throw new ProtocolException(ErrorCode.BAD_REQUEST, e.getMessage());
-    }
-  }
-
   private CompletableFuture<Void> store(Caller caller, Request request) throws ProtocolException {
-    String server = key(request, request.require("server"));
-    String username = request.require("username");
-    if (server.isEmpty()) {
-      throw new ProtocolException(ErrorCode.BAD_REQUEST, "'server' must not be empty");
-    }
-    if (username.isEmpty()) {
-      throw new ProtocolException(ErrorCode.BAD_REQUEST, "'username' must not be empty");
-    }
+    String server = Fields.key(request, Fields.nonEmpty(request, "server"));
+    String username = Fields.nonEmpty(request, "username");
     return service.store(caller, server, new Credential(username, request.takeSecret("secret")));
   }
 
