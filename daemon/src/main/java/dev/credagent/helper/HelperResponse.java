@@ -9,7 +9,6 @@ import com.fasterxml.jackson.core.io.SerializedString;
 import dev.credagent.vault.Credential;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.util.Arrays;
 import java.util.Map;
 
 /**
@@ -30,12 +29,7 @@ final class HelperResponse {
       json.writeStringField("ServerURL", serverUrl);
       json.writeStringField("Username", credential.username());
       json.writeFieldName("Secret");
-      char[] secret = credential.secret().toChars();
-      try {
-        json.writeString(secret, 0, secret.length);
-      } finally {
-        Arrays.fill(secret, '\0');
-      }
+      SecretSafeJson.writeSecret(json, credential.secret());
       json.writeEndObject();
     });
   }

@@ -7,7 +7,6 @@ import dev.credagent.vault.Secret;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -120,14 +119,7 @@ public final class Response implements AutoCloseable {
       case Boolean b -> json.writeBoolean(b);
       case Integer i -> json.writeNumber(i);
       case Long l -> json.writeNumber(l);
-      case Secret secret -> {
-        char[] chars = secret.toChars();
-        try {
-          json.writeString(chars, 0, chars.length);
-        } finally {
-          Arrays.fill(chars, '\0');
-        }
-      }
+      case Secret secret -> SecretSafeJson.writeSecret(json, secret);
       case Map<?, ?> map -> {
         json.writeStartObject();
         for (Map.Entry<?, ?> entry : map.entrySet()) {

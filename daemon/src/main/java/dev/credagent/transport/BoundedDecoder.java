@@ -1,5 +1,9 @@
 package dev.credagent.transport;
 
+import io.netty.buffer.ByteBufUtil;
+import io.netty.handler.codec.DecoderException;
+import java.nio.charset.StandardCharsets;
+
 import dev.credagent.protocol.ErrorCode;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -26,6 +30,75 @@ abstract class BoundedDecoder extends ByteToMessageDecoder {
     this.limits = limits;
     this.connections = connections;
     setCumulator(BoundedDecoder::zeroingMerge);
+  }
+
+  private boolean failed;
+
+  /**
+   * The frame header at the front of {@code in}: its ASCII text up to the newline (consumed), or
+   * null while the newline has not come; a header of {@code maxBytes} without one fails.
+   */
+  protected final String readHeader(ByteBuf in, int maxBytes, String what) {
+    int newline = in.indexOf(in.readerIndex(), Math.min(in.writerIndex(), in.readerIndex() + maxBytes), (byte) '\n');
+    if (newline < 0) {
+      if (in.readableBytes() >= maxBytes) {
+        throw fail(in, what + " header longer than " + maxBytes + " bytes");
+      }
+      return null;
+    }
+    String header = in.readCharSequence(newline - in.readerIndex(), StandardCharsets.US_ASCII).toString();
+    in.skipBytes(1);
+    return header;
+  }
+
+  /** A header's LENGTH: digits, at most {@code limit}; else the {@code what} frame of {@code payload} fails. */
+  protected final int declaredLength(ByteBuf in, String text, int limit, String what, String payload) {
+    long declared;
+    try {
+      declared = Long.parseLong(text);
+    } catch (NumberFormatException e) {
+      throw fail(in, what + " header without a length");
+    }
+    if (declared < 0 || declared > limit) {
+      throw fail(in, payload + " of " + declared + " bytes; the limit is " + limit);
+    }
+    return (int) declared;
+  }
+
+  /**
+   * The requester's terminal of a header's {@code tty=PATH} field: a path under /dev of printable
+   * ASCII (what is done with it is checked again where a prompt is made); else the frame fails.
+   */
+  protected final String terminal(ByteBuf in, String field, String what) {
+    if (!field.matches("tty=/dev/[\\x21-\\x7e]{1,200}")) {
+      throw fail(in, "not a " + what + " header");
+    }
+    return field.substring("tty=".length());
+  }
+
+  /** The next {@code length} bytes, copied out and zeroed where they were: they may be a secret. */
+  protected static byte[] takePayload(ByteBuf in, int length) {
+    byte[] payload = ByteBufUtil.getBytes(in, in.readerIndex(), length);
+    in.setZero(in.readerIndex(), length);
+    in.skipBytes(length);
+    return payload;
+  }
+
+  /** Drops what is left of the input, zeroed: after a failure, or after the last frame. */
+  protected static void discard(ByteBuf in) {
+    in.setZero(in.readerIndex(), in.readableBytes());
+    in.skipBytes(in.readableBytes());
+  }
+
+  /** Ends this connection's input: what is left is zeroed and dropped, and the one answer is this error. */
+  protected final DecoderException fail(ByteBuf in, String message) {
+    discard(in);
+    failed = true;
+    return new DecoderException(message);
+  }
+
+  protected final boolean failed() {
+    return failed;
   }
 
   /** Subclasses call this for each whole request they emit: the deadline starts again. */

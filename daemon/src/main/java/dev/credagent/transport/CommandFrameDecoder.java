@@ -1,9 +1,7 @@
 package dev.credagent.transport;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.codec.DecoderException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
@@ -33,7 +31,6 @@ final class CommandFrameDecoder extends BoundedDecoder {
 
   private int frames;
   private int length = -1;
-  private boolean failed;
 
   CommandFrameDecoder(InputBudget budget, ServerLimits limits, ConnectionLimit connections) {
     super(budget, limits, connections);
@@ -41,32 +38,24 @@ final class CommandFrameDecoder extends BoundedDecoder {
 
   @Override
   protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
-    if (failed || frames == 2) {
-      if (frames == 2 && in.isReadable() && !failed) {
+    if (failed() || frames == 2) {
+      if (frames == 2 && in.isReadable() && !failed()) {
         throw fail(in, "bytes after the command's standard input; nothing more is read");
       }
-      in.setZero(in.readerIndex(), in.readableBytes());
-      in.skipBytes(in.readableBytes());
+      discard(in);
       return;
     }
     if (length < 0) {
-      int newline = in.indexOf(in.readerIndex(), Math.min(in.writerIndex(), in.readerIndex() + MAX_HEADER_BYTES), (byte) '\n');
-      if (newline < 0) {
-        if (in.readableBytes() >= MAX_HEADER_BYTES) {
-          throw fail(in, "command frame header longer than " + MAX_HEADER_BYTES + " bytes");
-        }
+      String header = readHeader(in, MAX_HEADER_BYTES, "command frame");
+      if (header == null) {
         return;
       }
-      String header = in.readCharSequence(newline - in.readerIndex(), StandardCharsets.US_ASCII).toString();
-      in.skipBytes(1);
       length = parseHeader(in, header, frames == 0 ? MAGIC : STDIN, frames == 0 ? MAX_ARGS_BYTES : MAX_STDIN_BYTES);
     }
     if (in.readableBytes() < length) {
       return;
     }
-    byte[] payload = ByteBufUtil.getBytes(in, in.readerIndex(), length);
-    in.setZero(in.readerIndex(), length); // standard input may be a secret
-    in.skipBytes(length);
+    byte[] payload = takePayload(in, length); // standard input may be a secret
     out.add(new Frame(frames == 1, payload, frames == 0 ? terminal : null));
     frames++;
     length = -1;
@@ -76,7 +65,7 @@ final class CommandFrameDecoder extends BoundedDecoder {
   @Override
   protected void decodeLast(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
     decode(ctx, in, out);
-    if (!failed && (length >= 0 || in.isReadable())) {
+    if (!failed() && (length >= 0 || in.isReadable())) {
       throw fail(in, "the command frame ended early");
     }
   }
@@ -88,30 +77,10 @@ final class CommandFrameDecoder extends BoundedDecoder {
     String rest = header.substring(magic.length());
     int space = rest.indexOf(' ');
     if (frames == 0 && space > 0) {
-      String field = rest.substring(space + 1);
-      if (!field.matches("tty=/dev/[A-Za-z0-9/]{1,40}")) {
-        throw fail(in, "not a command frame");
-      }
-      terminal = field.substring("tty=".length());
+      terminal = terminal(in, rest.substring(space + 1), "command frame");
       rest = rest.substring(0, space);
     }
-    long declared;
-    try {
-      declared = Long.parseLong(rest);
-    } catch (NumberFormatException e) {
-      throw fail(in, "command frame header without a length");
-    }
-    if (declared < 0 || declared > limit) {
-      throw fail(in, "a command frame of " + declared + " bytes; the limit is " + limit);
-    }
-    return (int) declared;
-  }
-
-  private DecoderException fail(ByteBuf in, String message) {
-    in.setZero(in.readerIndex(), in.readableBytes());
-    in.skipBytes(in.readableBytes());
-    failed = true;
-    return new DecoderException(message);
+    return declaredLength(in, rest, limit, "command frame", "a command frame");
   }
 
   /** The arguments of a first frame: each ends with a NUL. */

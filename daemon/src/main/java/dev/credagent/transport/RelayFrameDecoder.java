@@ -1,10 +1,7 @@
 package dev.credagent.transport;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.codec.DecoderException;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
@@ -36,22 +33,16 @@ final class RelayFrameDecoder extends BoundedDecoder {
 
   @Override
   protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
-    if (done) {
+    if (done || failed()) {
       // The one call is being answered; the C relay sends nothing more. Whatever comes is dropped.
-      in.setZero(in.readerIndex(), in.readableBytes());
-      in.skipBytes(in.readableBytes());
+      discard(in);
       return;
     }
     if (length < 0) {
-      int newline = in.indexOf(in.readerIndex(), Math.min(in.writerIndex(), in.readerIndex() + MAX_HEADER_BYTES), (byte) '\n');
-      if (newline < 0) {
-        if (in.readableBytes() >= MAX_HEADER_BYTES) {
-          throw fail(in, "relay header longer than " + MAX_HEADER_BYTES + " bytes");
-        }
+      String header = readHeader(in, MAX_HEADER_BYTES, "relay");
+      if (header == null) {
         return;
       }
-      String header = in.readCharSequence(newline - in.readerIndex(), StandardCharsets.US_ASCII).toString();
-      in.skipBytes(1);
       parseHeader(in, header);
     }
     if (in.readableBytes() < length) {
@@ -61,9 +52,7 @@ final class RelayFrameDecoder extends BoundedDecoder {
       throw fail(in, "the relay frame has " + (in.readableBytes() - length) + " bytes beyond its declared length "
           + length + "; nothing was done");
     }
-    byte[] input = ByteBufUtil.getBytes(in, in.readerIndex(), length);
-    in.setZero(in.readerIndex(), length); // it may be a secret
-    in.skipBytes(length);
+    byte[] input = takePayload(in, length);
     done = true;
     progressed();
     out.add(new Frame(action, input, terminal));
@@ -72,7 +61,7 @@ final class RelayFrameDecoder extends BoundedDecoder {
   @Override
   protected void decodeLast(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
     decode(ctx, in, out);
-    if (!done && (length >= 0 || in.isReadable())) {
+    if (!done && !failed() && (length >= 0 || in.isReadable())) {
       throw fail(in, length < 0 ? "the relay header ended without a newline"
           : "the relay frame ended after " + in.readableBytes() + " of its " + length + " bytes");
     }
@@ -84,29 +73,9 @@ final class RelayFrameDecoder extends BoundedDecoder {
       throw fail(in, "not a relay header");
     }
     if (parts.length == 4) {
-      if (!parts[3].startsWith("tty=/dev/") || parts[3].length() > 205) {
-        throw fail(in, "not a relay header");
-      }
-      terminal = parts[3].substring("tty=".length());
+      terminal = terminal(in, parts[3], "relay");
     }
-    long declared;
-    try {
-      declared = Long.parseLong(parts[2]);
-    } catch (NumberFormatException e) {
-      throw fail(in, "relay header without a length");
-    }
-    if (declared < 0 || declared > MAX_INPUT_BYTES) {
-      throw fail(in, "relayed input of " + declared + " bytes; the limit is " + MAX_INPUT_BYTES);
-    }
+    length = declaredLength(in, parts[2], MAX_INPUT_BYTES, "relay", "relayed input");
     action = parts[1];
-    length = (int) declared;
-  }
-
-  /** Ends this connection's input: the one answer is this error. */
-  private DecoderException fail(ByteBuf in, String message) {
-    in.setZero(in.readerIndex(), in.readableBytes());
-    in.skipBytes(in.readableBytes());
-    done = true;
-    return new DecoderException(message);
   }
 }

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -29,12 +28,7 @@ final class JournalRecord {
             json.writeStringField("put", put.server());
             json.writeStringField("username", put.credential().username());
             json.writeFieldName("secret");
-            char[] secret = put.credential().secret().toChars();
-            try {
-              json.writeString(secret, 0, secret.length);
-            } finally {
-              Arrays.fill(secret, '\0');
-            }
+            SecretSafeJson.writeSecret(json, put.credential().secret());
           }
           case Vault.Remove remove -> json.writeStringField("remove", remove.server());
           case Vault.RemoveSource source -> json.writeStringField("unsource", source.server());

@@ -37,12 +37,7 @@ final class VaultBody {
         json.writeObjectFieldStart(entry.getKey());
         json.writeStringField("username", entry.getValue().username());
         json.writeFieldName("secret");
-        char[] secret = entry.getValue().secret().toChars();
-        try {
-          json.writeString(secret, 0, secret.length);
-        } finally {
-          Arrays.fill(secret, '\0');
-        }
+        SecretSafeJson.writeSecret(json, entry.getValue().secret());
         json.writeEndObject();
       }
       json.writeEndObject();

@@ -148,5 +148,8 @@ class CommandFrameTest {
     write(bad, "credagent/1 5 path=/etc/passwd\n");
     String answer = reply(bad);
     assertTrue(answer.contains("not a command frame"), answer);
+    EmbeddedChannel escape = channel();
+    write(escape, "credagent/1 5 tty=/dev/pts/1\u0007\n");
+    assertTrue(reply(escape).contains("not a command frame"), "a control character is no terminal's");
   }
 }

@@ -70,6 +70,11 @@ class RelayFrameDecoderTest {
     EmbeddedChannel bad = recording();
     write(bad, "credential-helper/1 get 5 path=/etc/passwd\nreg/x");
     assertEquals(List.of(), calls, "anything but tty=/dev/... is no relay header");
+    for (String hostile : List.of("tty=/dev/pts/3\u001b[2J", "tty=/dev/", "tty=/dev/" + "p".repeat(201))) {
+      EmbeddedChannel refused = recording();
+      write(refused, "credential-helper/1 get 5 " + hostile + "\nreg/x");
+      assertEquals(List.of(), calls, hostile + " is no terminal: the one rule the two decoders share");
+    }
   }
 
   @Test
