@@ -1,0 +1,57 @@
+package dev.credagent.doctor;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.credagent.client.AgentClient;
+import dev.credagent.client.AgentUnavailableException;
+import dev.credagent.client.ClientRequest;
+import dev.credagent.files.AgentPaths;
+import dev.credagent.protocol.Op;
+import java.io.IOException;
+import java.util.List;
+
+/**
+ * The daemon: running as the user on its socket (the client checks the socket's owner and the
+ * peer's uid before it sends a byte), or not running, which is fine: it starts at the first
+ * request. Its status answer is kept for {@link VaultCheck}; the daemon's answers are its too.
+ */
+public final class DaemonCheck implements Check, VaultCheck.Daemon {
+  private final AgentPaths paths;
+  private JsonNode status;
+
+  public DaemonCheck(AgentPaths paths) {
+    this.paths = paths;
+  }
+
+  @Override
+  public List<Finding> run() {
+    try {
+      status = call(Op.STATUS);
+      return List.of(Finding.ok("daemon: running as you (pid " + status.path("pid").asLong() + ") on " + paths.socket()));
+    } catch (AgentUnavailableException notRunning) {
+      return List.of(Finding.ok("daemon: not running; it starts at the first request (" + paths.socket() + ")"));
+    } catch (IOException e) {
+      return List.of(Finding.fault("daemon: " + e.getMessage()));
+    }
+  }
+
+  /** Its status answer, once {@link #run} has run; null where none came. */
+  public JsonNode status() {
+    return status;
+  }
+
+  @Override
+  public JsonNode list() throws IOException {
+    return call(Op.LIST);
+  }
+
+  @Override
+  public JsonNode sources() throws IOException {
+    return call(Op.SOURCE_LIST);
+  }
+
+  private JsonNode call(Op op) throws IOException {
+    try (AgentClient client = AgentClient.connect(paths)) {
+      return client.call(ClientRequest.op(op));
+    }
+  }
+}
