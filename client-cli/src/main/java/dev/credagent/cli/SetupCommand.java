@@ -11,6 +11,7 @@ import dev.credagent.imports.Harvest;
 import dev.credagent.imports.Importer;
 import dev.credagent.protocol.Op;
 import dev.credagent.setup.ContainersConfig;
+import dev.credagent.setup.CredsStorePlan;
 import dev.credagent.setup.JsonFiles;
 import dev.credagent.setup.ServiceManager;
 import dev.credagent.setup.SetupState;
@@ -80,24 +81,17 @@ final class SetupCommand implements Callable<Integer> {
         done.add(repaired);
       }
     }
-    String before = root.path("credsStore").isTextual() ? root.path("credsStore").asText() : null;
-    Plaintext plaintext = importFrom(config, root, "nothing was imported, and docker keeps its credsStore so that"
+    Imported imported = importFrom(config, root, "nothing was imported, and docker keeps its credsStore so that"
         + " they still work; run `credagent unlock`, then `credagent setup` again");
-    boolean switchStore = plaintext != Plaintext.LOCKED;
-    boolean stripped = plaintext == Plaintext.STRIPPED;
-    boolean changed = stripped;
-    if (switchStore && !"agent".equals(before)) {
-      root.put("credsStore", "agent");
-      changed = true;
-      done.add("set \"credsStore\": \"agent\" in " + config + (before == null ? "" : " (it was \"" + before + "\")"));
-      if (!dryRun) {
-        new SetupState(true, before).write(paths.home());
+    CredsStorePlan plan = CredsStorePlan.setup(config, root, imported.outcome() != Plaintext.LOCKED, imported.servers());
+    done.addAll(plan.changes());
+    if (plan.writes() && !dryRun) {
+      if (plan.state() != null) {
+        plan.state().write(paths.home());
       }
-    }
-    if (changed && !dryRun) {
-      Path backup = JsonFiles.replaceWithBackup(config, JsonFiles.render(root), Instant.now());
+      Path backup = JsonFiles.replaceWithBackup(config, JsonFiles.render(plan.after()), Instant.now());
       done.add("wrote " + config + (backup == null ? "" : " (the file before: " + backup + ")"));
-      if (backup != null && stripped) {
+      if (backup != null && !imported.servers().isEmpty()) {
         done.add("note: that backup still holds the plaintext: delete it once docker works as you expect");
       }
     }
@@ -132,42 +126,50 @@ final class SetupCommand implements Callable<Integer> {
   /** What became of the plaintext credentials of one auth file. */
   private enum Plaintext { NONE, LOCKED, KEPT, STRIPPED }
 
+  /** The outcome, and the servers whose plaintext the vault now holds and the user agreed to remove. */
+  private record Imported(Plaintext outcome, List<String> servers) {
+    static final Imported NONE = new Imported(Plaintext.NONE, List.of());
+  }
+
   /**
    * Imports the credentials {@code root} (read from {@code file}) holds and, if the user agrees,
    * strips them from {@code root}; the caller writes it. LOCKED: the vault is locked, and there is
    * no terminal to ask for its passphrase; {@code whenLocked} then tells the user what follows.
    */
-  private Plaintext importFrom(Path file, ObjectNode root, String whenLocked) throws Exception {
+  private Imported importFrom(Path file, ObjectNode root, String whenLocked) throws Exception {
     try (Harvest harvest = AuthFile.credentials(file, root)) {
       if (harvest.found().isEmpty()) {
-        return Plaintext.NONE;
+        return Imported.NONE;
       }
       if (dryRun) {
         done.add("import " + harvest.found().size() + " credential(s) from " + file + " into the vault: "
             + harvest.found().stream().map(Object::toString).toList());
-        return Plaintext.KEPT;
+        return new Imported(Plaintext.KEPT, List.of());
       }
       if (!unlocked()) {
         done.add("note: " + file + " holds " + harvest.found().size() + " credential(s), and the vault is locked: "
             + whenLocked);
-        return Plaintext.LOCKED;
+        return new Imported(Plaintext.LOCKED, List.of());
       }
-      return importAndStrip(file, root, harvest) ? Plaintext.STRIPPED : Plaintext.KEPT;
+      List<String> stripped = importAndAsk(file, harvest);
+      return new Imported(stripped.isEmpty() ? Plaintext.KEPT : Plaintext.STRIPPED, stripped);
     }
   }
 
   /** Moves the plaintext of a containers auth file into the vault, as for docker's file. */
   private void moveOut(Path file) throws Exception {
     ObjectNode root = AuthFile.read(file);
-    if (importFrom(file, root, "run `credagent unlock`, then `credagent setup` again to import them")
-        == Plaintext.STRIPPED) {
-      Path backup = JsonFiles.replaceWithBackup(file, JsonFiles.render(root), Instant.now());
+    Imported imported = importFrom(file, root, "run `credagent unlock`, then `credagent setup` again to import them");
+    if (imported.outcome() == Plaintext.STRIPPED) {
+      CredsStorePlan plan = CredsStorePlan.setup(file, root, false, imported.servers());
+      done.addAll(plan.changes());
+      Path backup = JsonFiles.replaceWithBackup(file, JsonFiles.render(plan.after()), Instant.now());
       done.add("wrote " + file + " (the file before: " + backup + "; delete it once podman works as you expect)");
     }
   }
 
-  /** Imports what config.json holds; removes from it what the vault now holds, if the user agrees. */
-  private boolean importAndStrip(Path config, ObjectNode root, Harvest harvest) throws Exception {
+  /** Imports what config.json holds; the servers whose plaintext the user agrees to remove now that the vault holds them. */
+  private List<String> importAndAsk(Path config, Harvest harvest) throws Exception {
     List<Importer.Line> report;
     try (AgentClient agent = AgentClient.connectOrStart(Agent.paths())) {
       report = new Importer(agent, false, false).apply(harvest);
@@ -175,40 +177,26 @@ final class SetupCommand implements Callable<Integer> {
     ImportCommand.print(config.toString(), report, false);
     List<String> held = report.stream().filter(l -> l.outcome() != Importer.Outcome.SKIPPED).map(Importer.Line::server).toList();
     if (held.isEmpty()) {
-      return false;
+      return List.of();
     }
     boolean strip = yes || ask("Remove these " + held.size() + " plaintext credential(s) from " + config
         + " now that the vault holds them? [Y/n] ");
     if (!strip) {
       done.add("note: the plaintext stays in " + config + (System.console() == null
           ? " (no terminal to ask; `credagent setup --yes` removes it)" : ""));
-      return false;
+      return List.of();
     }
-    held.forEach(server -> AuthFile.strip(root, server));
-    done.add("remove the plaintext of " + held.size() + " credential(s) from " + config + ": " + held);
-    return true;
+    return held;
   }
 
   private void undo(AgentPaths paths, Path config, ObjectNode root, Map<String, String> env) throws Exception {
-    SetupState state = SetupState.read(paths.home());
-    JsonNode store = root.path("credsStore");
-    if ("agent".equals(store.asText(null))) {
-      if (state.previousCredsStore() != null) {
-        root.put("credsStore", state.previousCredsStore());
-        done.add("set \"credsStore\" back to \"" + state.previousCredsStore() + "\" in " + config);
-      } else {
-        root.remove("credsStore");
-        done.add("remove \"credsStore\": \"agent\" from " + config);
-      }
-      if (!dryRun) {
-        Path backup = JsonFiles.replaceWithBackup(config, JsonFiles.render(root), Instant.now());
-        done.add("wrote " + config + " (the file before: " + backup + ")");
-      }
-      done.add("note: the credentials stay in the vault (`credagent list`); setup's backups"
-          + " (" + config.getFileName() + ".credagent-backup-*) hold the file as it was before each change");
-    } else if (store.isTextual()) {
-      done.add("note: \"credsStore\" is \"" + store.asText() + "\", not credagent's: left as it is");
+    CredsStorePlan plan = CredsStorePlan.undo(config, root, SetupState.read(paths.home()));
+    done.addAll(plan.changes());
+    if (plan.writes() && !dryRun) {
+      Path backup = JsonFiles.replaceWithBackup(config, JsonFiles.render(plan.after()), Instant.now());
+      done.add("wrote " + config + " (the file before: " + backup + ")");
     }
+    done.addAll(plan.notes());
     done.addAll(new ContainersConfig(env).remove(dryRun));
     done.addAll(ServiceManager.detect(env).uninstall(dryRun));
     if (!dryRun) {
