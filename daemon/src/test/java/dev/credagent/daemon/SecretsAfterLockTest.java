@@ -1,5 +1,6 @@
 package dev.credagent.daemon;
 
+import dev.credagent.service.TestClock;
 import dev.credagent.protocol.ProtocolCodec;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -130,7 +131,7 @@ class SecretsAfterLockTest {
     ExecutorService vaultThread = Executors.newSingleThreadExecutor();
     ExecutorService unlockThread = Executors.newSingleThreadExecutor();
     DaemonInfo info = new DaemonInfo(socket, dir, 1, Instant.now());
-    CredentialService service = new CredentialService(vault, java.time.Clock.systemUTC(), vaultThread, unlockThread);
+    CredentialService service = new CredentialService(vault, new TestClock(), vaultThread, unlockThread);
     ProtocolCodec operations = new ProtocolCodec(service, info, () -> {});
     CredentialHelper helper = new CredentialHelper(service);
     AgentServer server = AgentServer.bind(socket, dev.credagent.files.CurrentUser.uid(), ServerLimits.DEFAULT, operations, helper,

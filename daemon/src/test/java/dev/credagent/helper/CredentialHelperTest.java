@@ -1,5 +1,6 @@
 package dev.credagent.helper;
 
+import dev.credagent.service.TestClock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.credagent.service.Caller;
@@ -23,7 +24,7 @@ class CredentialHelperTest {
   void unlocked() throws Exception {
     vault = new Vault(home.resolve("vault"), TestKdf.CHEAP);
     vault.unlock(TestKdf.secret("pw"));
-    helper = new CredentialHelper(new CredentialService(vault, Clock.systemUTC(), Runnable::run, Runnable::run));
+    helper = new CredentialHelper(new CredentialService(vault, new TestClock(), Runnable::run, Runnable::run));
   }
 
   private String call(String action, String input) {

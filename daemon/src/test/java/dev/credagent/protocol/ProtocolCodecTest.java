@@ -1,5 +1,6 @@
 package dev.credagent.protocol;
 
+import dev.credagent.service.TestClock;
 import dev.credagent.daemon.DaemonInfo;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -34,7 +35,7 @@ class ProtocolCodecTest {
   void setUp() {
     Vault vault = new Vault(home.resolve("vault"), TestKdf.CHEAP);
     DaemonInfo info = new DaemonInfo(home.resolve("agent.sock"), home, 1234, Instant.now());
-    operations = new ProtocolCodec(new CredentialService(vault, Clock.systemUTC(), Runnable::run, Runnable::run), info,
+    operations = new ProtocolCodec(new CredentialService(vault, new TestClock(), Runnable::run, Runnable::run), info,
         () -> stopped.set(true));
   }
 
@@ -131,7 +132,7 @@ class ProtocolCodecTest {
     java.util.ArrayDeque<Runnable> unlockQueue = new java.util.ArrayDeque<>();
     Vault vault = new Vault(home.resolve("vault2"), TestKdf.CHEAP);
     DaemonInfo info = new DaemonInfo(home.resolve("agent.sock"), home, 1234, Instant.now());
-    ProtocolCodec queued = new ProtocolCodec(new CredentialService(vault, Clock.systemUTC(), Runnable::run, unlockQueue::add),
+    ProtocolCodec queued = new ProtocolCodec(new CredentialService(vault, new TestClock(), Runnable::run, unlockQueue::add),
         info, () -> {});
     java.util.function.Function<String, java.util.concurrent.CompletableFuture<Response>> ask =
         line -> queued.handle(ME, line.getBytes(StandardCharsets.UTF_8));
@@ -160,7 +161,7 @@ class ProtocolCodecTest {
     // Executors that never run anything: an op that needed one would not be done.
     Vault vault = new Vault(home.resolve("vault3"), TestKdf.CHEAP);
     DaemonInfo info = new DaemonInfo(home.resolve("agent.sock"), home, 1234, Instant.now());
-    ProtocolCodec stalled = new ProtocolCodec(new CredentialService(vault, Clock.systemUTC(), task -> {}, task -> {}), info, () -> {});
+    ProtocolCodec stalled = new ProtocolCodec(new CredentialService(vault, new TestClock(), task -> {}, task -> {}), info, () -> {});
     for (dev.credagent.protocol.Op op : dev.credagent.protocol.Op.values()) {
       if (op.blocking()) {
         continue;

@@ -25,7 +25,7 @@ class CredentialServiceTest {
 
   @BeforeEach
   void setUp() {
-    service = new CredentialService(new Vault(home.resolve("vault"), TestKdf.CHEAP), Clock.systemUTC(),
+    service = new CredentialService(new Vault(home.resolve("vault"), TestKdf.CHEAP), new TestClock(),
         Runnable::run, Runnable::run);
   }
 

@@ -23,7 +23,7 @@ class PatternRoutingTest {
 
   @BeforeEach
   void setUp() {
-    service = new CredentialService(new Vault(home.resolve("vault"), TestKdf.CHEAP), Clock.systemUTC(),
+    service = new CredentialService(new Vault(home.resolve("vault"), TestKdf.CHEAP), new TestClock(),
         Runnable::run, Runnable::run);
     service.unlock(ME, TestKdf.secret("pw")).join();
   }

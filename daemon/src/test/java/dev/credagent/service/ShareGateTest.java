@@ -39,9 +39,9 @@ class ShareGateTest {
   @BeforeEach
   void setUp() {
     auditFile = home.resolve("audit.log");
-    service = new CredentialService(new Vault(home.resolve("vault"), TestKdf.CHEAP), Clock.systemUTC(),
+    service = new CredentialService(new Vault(home.resolve("vault"), TestKdf.CHEAP), new TestClock(),
         Runnable::run, Runnable::run, Runnable::run, null, () -> AgentConfig.DEFAULTS,
-        new AuditLog(auditFile, 1 << 20, Clock.systemUTC()));
+        new AuditLog(auditFile, 1 << 20, new TestClock()));
     service.unlock(ME, TestKdf.secret("pw")).join();
   }
 
