@@ -47,8 +47,8 @@ done
 
 here=$(cd "$(dirname "$0")" && pwd -P)
 jdk=$("$here/.mvn/find-jdk")
-dist=$here/client-cli/target/dist
-helper=$here/native/target/docker-credential-agent
+dist=$here/dist/target/dist # the one place the build leaves everything this installs (the dist module)
+helper=$dist/bin/docker-credential-agent
 
 if [ -n "$deb" ]; then
   for tool in dpkg-deb asciidoctor; do
@@ -74,12 +74,12 @@ assemble_lib() {
   echo "making a trimmed Java runtime for credagent (jlink) ..."
   "$here/.mvn/make-runtime" "$jdk" "$lib"
   # Unlock at login (README, "Unlock at login"): where PAM's headers were there to build it.
-  if [ -f "$here/native/target/pam_credagent.so" ]; then
-    install -m 644 -s "$here/native/target/pam_credagent.so" "$lib/pam_credagent.so"
+  if [ -f "$dist/lib/credagent/pam_credagent.so" ]; then
+    install -m 644 -s "$dist/lib/credagent/pam_credagent.so" "$lib/pam_credagent.so"
   fi
   # For containers, beside a share's socket: the helper linked with no shared library.
-  if [ -x "$helper-static" ]; then
-    install -m 755 -s "$helper-static" "$lib/docker-credential-agent-static"
+  if [ -x "$dist/lib/credagent/docker-credential-agent-static" ]; then
+    install -m 755 -s "$dist/lib/credagent/docker-credential-agent-static" "$lib/docker-credential-agent-static"
   fi
 }
 

@@ -104,7 +104,7 @@ class ShareIT {
    * it was built (it needs the static C library); else the ordinary one.
    */
   private Path remoteHelper() throws Exception {
-    Path staticHelper = Path.of(HelperInstall.helperBinary() + "-static");
+    Path staticHelper = HelperInstall.staticHelperBinary();
     if (!Files.isExecutable(staticHelper)) {
       return HelperInstall.installed(agent);
     }

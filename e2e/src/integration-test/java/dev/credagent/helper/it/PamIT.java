@@ -30,7 +30,7 @@ class PamIT {
   void aLoginUnlocksThroughTheLoginSlotAndAPasswordChangeRewrapsIt() throws Exception {
     assumeTrue("root".equals(System.getProperty("user.name")), "needs root: a user, a PAM service file, passwd");
     assumeTrue(Files.isExecutable(Path.of("/usr/bin/pamtester")), "needs pamtester");
-    assumeTrue(Files.exists(Path.of("../native/target/pam_credagent.so")), "needs pam_credagent.so (libpam0g-dev to build it)");
+    assumeTrue(Files.exists(AgentEnvironment.dist().resolve("lib/credagent/pam_credagent.so")), "needs pam_credagent.so (libpam0g-dev to build it)");
     assumeTrue(Files.isRegularFile(PASSWD) && Files.isExecutable(Path.of("/usr/bin/passwd")), "needs passwd and its PAM file");
     Path repository = Path.of("..").toAbsolutePath().normalize();
     byte[] passwdBefore = Files.readAllBytes(PASSWD);

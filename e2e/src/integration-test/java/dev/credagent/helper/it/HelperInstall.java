@@ -16,7 +16,12 @@ final class HelperInstall {
   private HelperInstall() {}
 
   static Path helperBinary() {
-    return Path.of(System.getProperty("credagent.helper", "target/docker-credential-agent"));
+    return AgentEnvironment.dist().resolve("bin/docker-credential-agent");
+  }
+
+  /** The helper linked with no shared library, where it could be built (the static C library); else absent. */
+  static Path staticHelperBinary() {
+    return AgentEnvironment.dist().resolve("lib/credagent/docker-credential-agent-static");
   }
 
   /** Lays out PREFIX under the agent's directory and puts PREFIX/bin first on its PATH. */
