@@ -214,9 +214,8 @@ class SetupIT {
     agent.unlock("pw");
     agent.credagent("", "setup", "--yes").requireSuccess();
     Files.writeString(dockerConfig, Files.readString(dockerConfig).replace("\"gcr.io\": \"nonesuch\"", "\"gcr.io\": \"agent\""));
-    Path bin = Files.createDirectories(agent.root().resolve("bin"));
-    Files.writeString(bin.resolve("docker-credential-agent"), "#!/bin/sh\n");
-    bin.resolve("docker-credential-agent").toFile().setExecutable(true);
+    // The helper installed with this credagent, first on PATH: the distribution's own bin.
+    Path bin = AgentEnvironment.dist().resolve("bin").toAbsolutePath();
     agent.env().put("PATH", bin + ":" + System.getenv("PATH"));
     Run well = agent.credagent("", "doctor");
     assertEquals(0, well.exitCode(), well.stdout());
