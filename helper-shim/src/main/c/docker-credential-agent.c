@@ -20,7 +20,7 @@
  * would receive every password `docker login` stores.
  *
  * When nothing answers on the socket it takes the start lock beside the socket (the
- * one the CLI takes), runs `credagent start` from the directory it is installed in
+ * one the CLI takes), starts the daemon (`credagent-jvm daemon`, installed beside it)
  * unless a daemon answers by then, and tries once more: one start however many helpers
  * find no daemon at once; with CREDAGENT_AUTOSTART=0 (a forwarded share) it starts
  * nothing and says so. Every wait is bounded.
@@ -95,28 +95,30 @@ static int check_socket_directory(const char *path) {
   return checked;
 }
 
-/* The credagent launcher installed beside this binary. */
-static void credagent_beside_us(const char *argv0, char *out, size_t size) {
+/* The daemon's launcher installed with this binary: PREFIX/lib/credagent/credagent-jvm. */
+static void launcher_beside_us(const char *argv0, char *out, size_t size) {
   char dir[PATH_MAX];
   if (agent_own_directory(argv0, dir, sizeof(dir)) != 0) {
     fail("cannot find where docker-credential-agent is installed, to start credagent from there");
   }
-  if (snprintf(out, size, "%s/credagent", dir) >= (int)size) {
-    fail("the path of credagent is too long");
+  if (snprintf(out, size, "%s/../lib/credagent/credagent-jvm", dir) >= (int)size) {
+    fail("the path of credagent-jvm is too long");
   }
 }
 
-/* Runs `credagent start`: stdin and stdout on /dev/null, so no pipe of our caller is held.
-   lock_held: we hold the start lock, so credagent must not wait for it. */
-static void start_daemon(const char *argv0, int lock_held) {
-  char credagent[PATH_MAX];
-  credagent_beside_us(argv0, credagent, sizeof(credagent));
-  if (access(credagent, X_OK) != 0) {
+/* Starts the daemon itself (`credagent-jvm daemon --detached --log-after-start`), in a session of its own, stdin on
+   /dev/null and its output on a pipe to us: once it listens, it puts its log on its output, and
+   the pipe's end says it is up. What it said before that (a bad config file, another daemon on
+   the vault) is the error. No JVM stands between: `credagent start` cost a second JVM's start. */
+static int start_daemon(const char *argv0, const char *path) {
+  char launcher[PATH_MAX];
+  launcher_beside_us(argv0, launcher, sizeof(launcher));
+  if (access(launcher, X_OK) != 0) {
     fail("nothing answers on the credagent socket and %s cannot be run to start the daemon: %s",
-         credagent, strerror(errno));
+         launcher, strerror(errno));
   }
-  int errors[2];
-  if (pipe(errors) != 0) {
+  int output[2];
+  if (pipe(output) != 0) {
     fail("cannot create a pipe: %s", strerror(errno));
   }
   pid_t child = fork();
@@ -124,22 +126,20 @@ static void start_daemon(const char *argv0, int lock_held) {
     fail("cannot fork: %s", strerror(errno));
   }
   if (child == 0) {
+    setsid(); /* a closing terminal, or docker's process group, does not take the daemon down */
     int null = open("/dev/null", O_RDWR);
     if (null >= 0) {
       dup2(null, STDIN_FILENO);
-      dup2(null, STDOUT_FILENO);
     }
-    dup2(errors[1], STDERR_FILENO);
-    close(errors[0]);
-    if (lock_held) {
-      execl(credagent, "credagent", "start", "--start-lock-held", (char *)NULL);
-    } else {
-      execl(credagent, "credagent", "start", (char *)NULL);
-    }
-    dprintf(STDERR_FILENO, "cannot run %s: %s", credagent, strerror(errno));
+    dup2(output[1], STDOUT_FILENO);
+    dup2(output[1], STDERR_FILENO);
+    close(output[0]);
+    close(output[1]);
+    execl(launcher, "credagent-jvm", "daemon", "--detached", "--log-after-start", (char *)NULL);
+    dprintf(STDERR_FILENO, "cannot run %s: %s", launcher, strerror(errno));
     _exit(127);
   }
-  close(errors[1]);
+  close(output[1]);
 
   char message[1024];
   size_t used = 0;
@@ -149,9 +149,9 @@ static void start_daemon(const char *argv0, int lock_held) {
     if (left <= 0) {
       kill(child, SIGKILL);
       waitpid(child, NULL, 0);
-      fail("credagent did not start its daemon within %d s", START_TIMEOUT_SECONDS);
+      fail("the credagent daemon did not start within %d s", START_TIMEOUT_SECONDS);
     }
-    struct pollfd readable = {errors[0], POLLIN, 0};
+    struct pollfd readable = {output[0], POLLIN, 0};
     int ready = poll(&readable, 1, left * 1000);
     if (ready < 0 && errno == EINTR) {
       continue;
@@ -159,29 +159,42 @@ static void start_daemon(const char *argv0, int lock_held) {
     if (ready <= 0) {
       continue;
     }
-    ssize_t got = read(errors[0], message + used, sizeof(message) - 1 - used);
+    ssize_t got = read(output[0], message + used, sizeof(message) - 1 - used);
     if (got < 0 && errno == EINTR) {
       continue;
     }
     if (got <= 0) {
-      break; /* EOF: credagent start has exited (the daemon it started writes to its log) */
+      break; /* the end: it listens (its output is its log now), or it has exited */
     }
     used += (size_t)got;
     if (used == sizeof(message) - 1) {
       used = 0; /* keep only the tail: the last error is the one that matters */
     }
   }
-  close(errors[0]);
-  int status = 0;
-  while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
-  }
+  close(output[0]);
   message[used] = '\0';
   while (used > 0 && (message[used - 1] == '\n' || message[used - 1] == '\r')) {
     message[--used] = '\0';
   }
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    fail("could not start the credagent daemon: %s", used ? message : "credagent start failed");
+  int fd = check_socket_directory(path) == 1 ? connect_agent(path) : -1; /* the directory first, always */
+  if (fd >= 0) {
+    return fd; /* it listens: it is the daemon, and stays (our child until we exit) */
   }
+  /* The end of the pipe, and nobody listening: it exited (its last words are the error), or it
+     is gone for another reason. Its exit status says which; it is due at once. */
+  int status = 0;
+  pid_t gone = 0;
+  for (int waited = 0; waited < 100 && gone == 0; waited++) {
+    gone = waitpid(child, &status, WNOHANG);
+    if (gone == 0) {
+      struct timespec pause = {0, 20 * 1000 * 1000};
+      nanosleep(&pause, NULL);
+    }
+  }
+  if (gone == child && (!WIFEXITED(status) || WEXITSTATUS(status) != 0)) {
+    fail("could not start the credagent daemon: %s", used ? message : "it exited at once");
+  }
+  return fd;
 }
 
 /* Waits (bounded) for the start lock beside the socket: a POSIX record lock, as Java's
@@ -220,17 +233,17 @@ static int start_and_connect(const char *argv0, const char *path) {
     fail("the credagent socket path is too long");
   }
   if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-    /* Its parents are missing too: credagent start creates them all, without the lock. */
-    start_daemon(argv0, 0);
+    /* Its parents are missing too: the daemon creates them all, without the lock (its own lock
+       keeps it one: a second daemon exits, naming the first). */
+    int started = start_daemon(argv0, path);
     check_socket_directory(path);
-    return connect_agent(path);
+    return started >= 0 ? started : connect_agent(path);
   }
   check_socket_directory(path);
   int lock = take_start_lock(path);
   int fd = connect_agent(path); /* started by whoever held the lock before us? */
   if (fd < 0) {
-    start_daemon(argv0, 1);
-    fd = connect_agent(path);
+    fd = start_daemon(argv0, path);
   }
   close(lock);
   return fd;

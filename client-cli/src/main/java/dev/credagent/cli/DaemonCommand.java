@@ -24,14 +24,19 @@ final class DaemonCommand implements Callable<Integer> {
   @Option(names = "--detached", hidden = true, description = "Started by another command: ignore SIGHUP.")
   boolean detached;
 
+  @Option(names = "--log-after-start", hidden = true,
+      description = "Standard output and error are a pipe to whoever started us: the log goes there once listening.")
+  boolean logAfterStart;
+
   @Override
   public Integer call() throws Exception {
-    return run(detached);
+    return run(detached, logAfterStart);
   }
 
   /** Runs the daemon until it stops; {@link DaemonMain} calls this without building the command tree. */
-  static int run(boolean detached) throws Exception {
+  static int run(boolean detached, boolean logAfterStart) throws Exception {
     configureLogging();
+    StartLines start = logAfterStart ? StartLines.keep() : null;
     if (detached) {
       // The terminal that started us may close; we outlive it, as gpg-agent does.
       Signal.handle(new Signal("HUP"), SignalHandler.SIG_IGN);
@@ -40,8 +45,56 @@ final class DaemonCommand implements Callable<Integer> {
     // The native credagent's command lines run here, through the same command tree as this one.
     Daemon daemon = Daemon.start(paths, CurrentUser.uid(), AgentConfig.file(System.getenv()),
         requests -> new RelayedCommands(requests, paths));
+    if (start != null) {
+      // Listening: from now on what we say goes to the log, and the end of the pipe the helper's
+      // autostart gave us tells it we are up (it started us directly, with no JVM in between).
+      if (dev.credagent.daemon.DetachedOutput.to(paths.log())) {
+        start.replay(); // what we said while starting goes into the log too, first
+      } else {
+        System.out.close(); // no dup2 here: at least the pipe ends, so the starter does not wait in vain
+        System.err.close();
+      }
+    }
     daemon.awaitStopped();
     return ExitCode.OK;
+  }
+
+  /**
+   * The log lines of the start, kept while they go to the starter's pipe, and written into the log
+   * once it is on our output: the log then has the whole start, as when the daemon's output was
+   * the log from the first line. Bounded: a start says a few lines.
+   */
+  private static final class StartLines extends java.util.logging.Handler {
+    private static final int MAX = 200;
+    private final java.util.List<String> lines = new java.util.ArrayList<>();
+
+    static StartLines keep() {
+      StartLines kept = new StartLines();
+      kept.setFormatter(new SimpleFormatter());
+      kept.setLevel(Level.INFO);
+      Logger.getLogger("").addHandler(kept);
+      return kept;
+    }
+
+    @Override
+    public synchronized void publish(java.util.logging.LogRecord record) {
+      if (isLoggable(record) && lines.size() < MAX) {
+        lines.add(getFormatter().format(record));
+      }
+    }
+
+    synchronized void replay() {
+      Logger.getLogger("").removeHandler(this);
+      lines.forEach(System.err::print);
+      System.err.flush();
+      lines.clear();
+    }
+
+    @Override
+    public void flush() {}
+
+    @Override
+    public void close() {}
   }
 
   private static void configureLogging() {

@@ -14,8 +14,9 @@ public final class DaemonMain {
 
   public static void main(String[] args) throws Exception {
     List<String> line = List.of(args);
-    if (line.equals(List.of("daemon")) || line.equals(List.of("daemon", "--detached"))) {
-      runOrSay(() -> DaemonCommand.run(line.size() == 2));
+    if (line.equals(List.of("daemon")) || line.equals(List.of("daemon", "--detached"))
+        || line.equals(List.of("daemon", "--detached", "--log-after-start"))) {
+      runOrSay(() -> DaemonCommand.run(line.size() >= 2, line.size() == 3));
     }
     if (line.equals(List.of("start")) || line.equals(List.of("start", "--start-lock-held"))) {
       runOrSay(() -> StartCommand.run(line.size() == 2));

@@ -114,12 +114,22 @@ class HelperSecurityIT {
   @Test
   void eightHelpersFindingNoDaemonStartExactlyOne() throws Exception {
     // Defect 12: each helper spawned `credagent start` and its own JVM; on 2 busy cores several
-    // gave up. Now one starts the daemon under the start lock and the others wait for it.
-    Path bin = HelperInstall.installed(agent).getParent();
+    // gave up. Now one starts the daemon (directly: credagent-jvm daemon) under the start lock and
+    // the others wait for it. The launcher is wrapped to count the starts.
+    Path prefix = HelperInstall.installed(agent).getParent().getParent();
     Path starts = agent.root().resolve("starts");
-    Files.move(bin.resolve("credagent"), bin.resolve("credagent.real"));
-    Files.writeString(bin.resolve("credagent"), "#!/bin/sh\necho \"$*\" >> '" + starts + "'\nexec \"$(dirname \"$0\")/credagent.real\" \"$@\"\n");
-    Files.setPosixFilePermissions(bin.resolve("credagent"), PosixFilePermissions.fromString("rwxr-xr-x"));
+    Files.delete(prefix.resolve("lib"));
+    Path lib = Files.createDirectories(prefix.resolve("lib/credagent"));
+    Path real = AgentEnvironment.dist().resolve("lib/credagent").toAbsolutePath();
+    try (var files = Files.list(real)) {
+      for (Path file : files.toList()) {
+        Files.createSymbolicLink(lib.resolve(file.getFileName()), file);
+      }
+    }
+    Files.delete(lib.resolve("credagent-jvm"));
+    Files.writeString(lib.resolve("credagent-jvm"), "#!/bin/sh\necho \"$*\" >> '" + starts + "'\nexec '"
+        + real.resolve("credagent-jvm") + "' \"$@\"\n");
+    Files.setPosixFilePermissions(lib.resolve("credagent-jvm"), PosixFilePermissions.fromString("rwxr-xr-x"));
 
     ExecutorService helpers = Executors.newFixedThreadPool(8);
     try {
@@ -135,7 +145,26 @@ class HelperSecurityIT {
     } finally {
       helpers.shutdownNow();
     }
-    assertEquals(List.of("start --start-lock-held"), Files.readAllLines(starts), "one credagent start");
+    assertEquals(List.of("daemon --detached --log-after-start"), Files.readAllLines(starts), "one daemon started");
     assertEquals(1, Pattern.compile("listening on").matcher(agent.readLog()).results().count(), agent.readLog());
+  }
+
+  /** The helper starts the daemon directly: what stops the start is its error, and the log has the start. */
+  @Test
+  void aDaemonThatCannotStartSaysWhyThroughTheHelperAndOneThatCanLogsItsStart() throws Exception {
+    Path config = agent.root().resolve("bad.toml");
+    Files.writeString(config, "idle-ttl = \"1h\"\nmax_ttl = \"8h\"\n");
+    agent.env().put("CREDAGENT_CONFIG", config.toString());
+    Run refused = helper(agent, "get", "r.example\n");
+    assertEquals(1, refused.exitCode(), refused.stdout());
+    assertTrue(refused.stdout().startsWith("docker-credential-agent: could not start the credagent daemon: credagent: ")
+        && refused.stdout().contains("line 2: unknown key 'max_ttl'"), refused.stdout());
+
+    agent.env().remove("CREDAGENT_CONFIG");
+    Run locked = helper(agent, "get", "r.example\n");
+    assertEquals("the credagent vault is locked; run `credagent unlock`\n", locked.stdout());
+    String log = agent.readLog();
+    assertTrue(log.contains("listening on " + agent.socket()), "the start's lines are in the log: " + log);
+    assertEquals(log.indexOf("listening on"), log.lastIndexOf("listening on"), "once: " + log);
   }
 }
