@@ -24,6 +24,11 @@ import java.util.logging.Logger;
  * counted, not written: the next different line is preceded by one that says how many there were,
  * so a client cannot push real lines out of the files with a burst of junk. A write that fails
  * (disk full) is logged once and never fails the request.
+ *
+ * <p>Group commit: where the transport promises to call {@link #sync} before any answer leaves
+ * ({@link #deferWrites}), the lines of one event-loop turn are kept here and written with one
+ * write(2) at the end of the turn, before that turn's answers are flushed: every answer a client
+ * saw still has its line in the file, in order, without a system call per answer.
  */
 public final class AuditLog implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(AuditLog.class.getName());
@@ -45,6 +50,9 @@ public final class AuditLog implements AutoCloseable {
   private String lastRefusal;
   private byte[] repeatLine;
   private long repeated;
+  /** Lines recorded but not yet written, where writes are deferred to {@link #sync}. */
+  private final ByteArrayOutputStream pending = new ByteArrayOutputStream(4096);
+  private boolean deferred;
 
   public AuditLog(Path file, long maxBytes, Clock clock) {
     this.file = file;
@@ -54,6 +62,23 @@ public final class AuditLog implements AutoCloseable {
 
   public boolean enabled() {
     return file != null;
+  }
+
+  /**
+   * From now on, lines are written at {@link #sync}, which whoever sends the answers calls before
+   * any answer leaves (the transport, at the end of each event-loop turn; the daemon's timer too).
+   */
+  public synchronized void deferWrites() {
+    deferred = true;
+  }
+
+  /** Writes the lines recorded since the last sync, with one write; before the answers they go with leave. */
+  public synchronized void sync() {
+    try {
+      writePending();
+    } catch (IOException e) {
+      failed(e);
+    }
   }
 
   /** One line: {@code server} may be null (an unlock, a list), {@code outcome} is "ok" or what failed. */
@@ -97,12 +122,17 @@ public final class AuditLog implements AutoCloseable {
       write(line(op, server, caller, share, served, outcome, 0));
       lastRefusal = refusal;
     } catch (IOException e) {
-      if (!failing) {
-        LOG.warning("cannot write the audit log " + file + ": " + e.getMessage());
-        failing = true;
-      }
-      closeQuietly();
+      failed(e);
     }
+  }
+
+  private void failed(IOException e) {
+    if (!failing) {
+      LOG.warning("cannot write the audit log " + file + ": " + e.getMessage());
+      failing = true;
+    }
+    pending.reset();
+    closeQuietly();
   }
 
   /** The count of refusals like the last written one, as a line of its own; before any other line. */
@@ -115,7 +145,25 @@ public final class AuditLog implements AutoCloseable {
     }
   }
 
+  /** Kept for the next sync where writes are deferred and the line fits in the file; else written now. */
   private void write(byte[] bytes) throws IOException {
+    if (deferred && out != null && size + pending.size() + bytes.length <= maxBytes) {
+      pending.write(bytes);
+      return;
+    }
+    writePending();
+    writeNow(bytes);
+  }
+
+  private void writePending() throws IOException {
+    if (pending.size() > 0) {
+      byte[] bytes = pending.toByteArray();
+      pending.reset();
+      writeNow(bytes);
+    }
+  }
+
+  private void writeNow(byte[] bytes) throws IOException {
     if (out == null || size + bytes.length > maxBytes) {
       reopen(out != null);
     }
@@ -190,8 +238,10 @@ public final class AuditLog implements AutoCloseable {
   @Override
   public synchronized void close() {
     try {
+      writePending();
       if (out != null || repeated > 0) {
         flushRepeated();
+        writePending();
       }
     } catch (IOException e) {
       LOG.warning("cannot write the audit log " + file + ": " + e.getMessage());

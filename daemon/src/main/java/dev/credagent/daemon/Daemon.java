@@ -81,6 +81,9 @@ public final class Daemon {
     this.network = new NetworkThreads("credagent-network-");
     this.service = new CredentialService(vault, clock, vaultThread, unlockThread, network,
         new RegistryLogin(RegistryHttp.fromEnvironment(System.getenv()), clock), config, audit);
+    // Every server this daemon runs (its socket, its shares) flushes answers through AnswerFlush,
+    // which has the service write the audit lines first: one write per event-loop turn.
+    audit.deferWrites();
   }
 
   public static Daemon start(AgentPaths paths, int uid, Path configFile) throws IOException, ConfigException {
@@ -156,6 +159,7 @@ public final class Daemon {
   /** Once a second: lock the vault if a TTL ran out; leave if nobody can reach us any more. */
   private void tick() {
     service.expireIfDue();
+    service.beforeAnswersLeave(); // a line whose answer never left (its client went away) is written anyway
     Shares open = shares;
     if (open != null) {
       open.expire();

@@ -42,6 +42,11 @@ public final class CredentialHelper implements RelayHandler {
   }
 
   @Override
+  public void beforeAnswersLeave() {
+    service.beforeAnswersLeave();
+  }
+
+  @Override
   public CompletableFuture<RelayReply> handle(Caller caller, String action, byte[] input) {
     CompletableFuture<RelayReply> reply;
     try {

@@ -127,6 +127,11 @@ public final class ProtocolCodec implements RequestHandler {
         .whenComplete((response, failure) -> request.close());
   }
 
+  @Override
+  public void beforeAnswersLeave() {
+    service.beforeAnswersLeave();
+  }
+
   /** Peeks at the op: a store or an erase. Reads no value but the op's, and makes no String of a secret. */
   @Override
   public boolean overlapsWrites(byte[] line) {

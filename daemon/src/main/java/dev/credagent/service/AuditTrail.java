@@ -75,6 +75,11 @@ final class AuditTrail {
     }
   }
 
+  /** Writes the lines recorded so far (deferred ones: group commit), before the answers they record leave. */
+  void sync() {
+    log.sync();
+  }
+
   void close() {
     log.close();
   }

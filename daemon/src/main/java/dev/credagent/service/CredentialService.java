@@ -397,6 +397,14 @@ public final class CredentialService {
     return new VaultStatus(size != null, vault.exists(), size);
   }
 
+  /**
+   * What must be on disk before an answer reaches a client is written now: the audit log's lines
+   * of the answers about to leave. The transport calls this once per event-loop turn.
+   */
+  public void beforeAnswersLeave() {
+    trail.sync();
+  }
+
   /** Wipes everything on the way out (SIGTERM, a {@code stop}). */
   public void close() {
     lock(Caller.self());

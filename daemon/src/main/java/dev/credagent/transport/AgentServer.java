@@ -76,6 +76,11 @@ public final class AgentServer implements AutoCloseable {
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, transport.ioHandlerFactory());
     InputBudget budget = new InputBudget(limits.inputBudgetBytes());
     ConnectionLimit connections = new ConnectionLimit(limits.maxConnections());
+    // One for the server's one event loop: the answers of a turn leave together, after the audit.
+    AnswerFlush flush = new AnswerFlush(() -> {
+      requests.beforeAnswersLeave();
+      relay.beforeAnswersLeave();
+    });
     try {
       ServerBootstrap bootstrap = new ServerBootstrap()
           .group(group)
@@ -85,7 +90,7 @@ public final class AgentServer implements AutoCloseable {
             @Override
             protected void initChannel(Channel child) {
               child.pipeline().addLast(new PeerCheck(transport, allowedUid, share), connections,
-                  new ProtocolSniffer(requests, relay, commands, limits, budget, connections));
+                  new ProtocolSniffer(requests, relay, commands, limits, budget, connections, flush));
             }
           });
       // We bind and listen ourselves, then hand Netty the descriptor as systemd's would be: a

@@ -28,8 +28,15 @@ final class CommandChannelHandler extends SimpleChannelInboundHandler<CommandFra
   private boolean awaitingStdin;
   private boolean answered;
 
+  private final AnswerFlush flush;
+
   CommandChannelHandler(CommandRelay relay) {
+    this(relay, new AnswerFlush(() -> {}));
+  }
+
+  CommandChannelHandler(CommandRelay relay, AnswerFlush flush) {
     this.relay = relay;
+    this.flush = flush;
   }
 
   @Override
@@ -112,7 +119,10 @@ final class CommandChannelHandler extends SimpleChannelInboundHandler<CommandFra
   }
 
   private io.netty.channel.ChannelFuture line(ChannelHandlerContext ctx, String line) {
-    return ctx.writeAndFlush(ctx.alloc().buffer(line.length() + 1).writeBytes((line + "\n").getBytes(StandardCharsets.US_ASCII)));
+    io.netty.channel.ChannelFuture written = ctx.write(ctx.alloc().buffer(line.length() + 1)
+        .writeBytes((line + "\n").getBytes(StandardCharsets.US_ASCII)));
+    flush.soon(ctx);
+    return written;
   }
 
   private void reply(ChannelHandlerContext ctx, CommandReply reply) {
@@ -126,11 +136,12 @@ final class CommandChannelHandler extends SimpleChannelInboundHandler<CommandFra
     out.writeBytes(header).writeBytes(reply.out()).writeBytes(reply.err());
     Arrays.fill(reply.out(), (byte) 0); // `credagent get` prints a secret
     out.retain(); // kept past the write, to be zeroed
-    ctx.writeAndFlush(out).addListener(written -> {
+    ctx.write(out).addListener(written -> {
       out.setZero(0, out.capacity());
       out.release();
       ctx.close();
     });
+    flush.soon(ctx); // at the end of this turn, after the audit log's write
   }
 
   private static <T> CompletableFuture<T> safely(java.util.function.Supplier<CompletableFuture<T>> call) {

@@ -40,9 +40,16 @@ final class LineHandler extends SimpleChannelInboundHandler<byte[]> {
   private int pending;
   private boolean closeWhenAnswered;
 
+  private final AnswerFlush flush;
+
   LineHandler(RequestHandler requests, ServerLimits limits) {
+    this(requests, limits, new AnswerFlush(requests::beforeAnswersLeave));
+  }
+
+  LineHandler(RequestHandler requests, ServerLimits limits, AnswerFlush flush) {
     this.requests = requests;
     this.maxPending = limits.maxPendingPerConnection();
+    this.flush = flush;
   }
 
   @Override
@@ -123,6 +130,7 @@ final class LineHandler extends SimpleChannelInboundHandler<byte[]> {
 
   private void closeIfDone(ChannelHandlerContext ctx) {
     if (closeWhenAnswered && pending == 0) {
+      flush.now(ctx); // a close drops what was written and not yet flushed
       ctx.close();
     }
   }
@@ -139,7 +147,7 @@ final class LineHandler extends SimpleChannelInboundHandler<byte[]> {
    * Writes the answer straight into a direct buffer (off the heap: a list of 10,000 is half a
    * megabyte the collector need not see), and zeroes it once sent when it carries a secret.
    */
-  static void send(ChannelHandlerContext ctx, Response response) {
+  private void send(ChannelHandlerContext ctx, Response response) {
     ByteBuf line = ctx.alloc().directBuffer(response.sizeHint());
     boolean secret = response.carriesSecret();
     try {
@@ -154,13 +162,14 @@ final class LineHandler extends SimpleChannelInboundHandler<byte[]> {
     if (secret) {
       line.retain(); // kept past the write, to be zeroed
     }
-    ctx.writeAndFlush(line).addListener(written -> {
+    ctx.write(line).addListener(written -> {
       if (secret) {
         line.setZero(0, line.capacity());
         line.release();
       }
       response.afterSent().run();
     });
+    flush.soon(ctx); // at the end of this turn, after the audit log's write
   }
 
   private static boolean isBlank(byte[] line) {

@@ -19,9 +19,11 @@ final class ProtocolSniffer extends ByteToMessageDecoder {
   private final ServerLimits limits;
   private final InputBudget budget;
   private final ConnectionLimit connections;
+  private final AnswerFlush flush;
 
   ProtocolSniffer(RequestHandler requests, RelayHandler relay, CommandRelay commands, ServerLimits limits,
-      InputBudget budget, ConnectionLimit connections) {
+      InputBudget budget, ConnectionLimit connections, AnswerFlush flush) {
+    this.flush = flush;
     this.requests = requests;
     this.relay = relay;
     this.commands = commands;
@@ -41,14 +43,14 @@ final class ProtocolSniffer extends ByteToMessageDecoder {
         return;
       }
       if (in.getByte(in.readerIndex() + DISTINCT_PREFIX - 1) == CommandFrameDecoder.MAGIC.charAt(DISTINCT_PREFIX - 1)) {
-        ctx.pipeline().addAfter(ctx.name(), null, new CommandChannelHandler(commands));
+        ctx.pipeline().addAfter(ctx.name(), null, new CommandChannelHandler(commands, flush));
         ctx.pipeline().addAfter(ctx.name(), null, new CommandFrameDecoder(budget, limits, connections));
       } else {
-        ctx.pipeline().addAfter(ctx.name(), null, new RelayChannelHandler(relay));
+        ctx.pipeline().addAfter(ctx.name(), null, new RelayChannelHandler(relay, flush));
         ctx.pipeline().addAfter(ctx.name(), null, new RelayFrameDecoder(budget, limits, connections));
       }
     } else {
-      ctx.pipeline().addAfter(ctx.name(), null, new LineHandler(requests, limits));
+      ctx.pipeline().addAfter(ctx.name(), null, new LineHandler(requests, limits, flush));
       ctx.pipeline().addAfter(ctx.name(), null, new RequestLineDecoder(budget, limits, connections));
     }
     ctx.pipeline().remove(this);

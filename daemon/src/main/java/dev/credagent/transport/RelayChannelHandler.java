@@ -18,8 +18,15 @@ final class RelayChannelHandler extends SimpleChannelInboundHandler<RelayFrameDe
   private final RelayHandler relay;
   private boolean answering;
 
+  private final AnswerFlush flush;
+
   RelayChannelHandler(RelayHandler relay) {
+    this(relay, new AnswerFlush(relay::beforeAnswersLeave));
+  }
+
+  RelayChannelHandler(RelayHandler relay, AnswerFlush flush) {
     this.relay = relay;
+    this.flush = flush;
   }
 
   @Override
@@ -61,11 +68,12 @@ final class RelayChannelHandler extends SimpleChannelInboundHandler<RelayFrameDe
     send(ctx, RelayReply.line(1, "docker-credential-agent: " + message));
   }
 
-  private static void send(ChannelHandlerContext ctx, RelayReply reply) {
+  private void send(ChannelHandlerContext ctx, RelayReply reply) {
     byte[] header = (reply.exitCode() + " " + reply.output().length + "\n").getBytes(StandardCharsets.US_ASCII);
     ByteBuf out = ctx.alloc().buffer(header.length + reply.output().length);
     out.writeBytes(header).writeBytes(reply.output());
     Arrays.fill(reply.output(), (byte) 0);
-    ctx.writeAndFlush(out).addListener(ChannelFutureListener.CLOSE);
+    ctx.write(out).addListener(ChannelFutureListener.CLOSE);
+    flush.soon(ctx); // at the end of this turn, after the audit log's write
   }
 }

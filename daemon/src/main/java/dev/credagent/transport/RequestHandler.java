@@ -17,4 +17,10 @@ public interface RequestHandler {
   default boolean overlapsWrites(byte[] line) {
     return false;
   }
+
+  /**
+   * Called before the answers of an event-loop turn leave (see {@link AnswerFlush}): what must be
+   * on disk before a client sees an answer (the audit log's lines) is written now.
+   */
+  default void beforeAnswersLeave() {}
 }

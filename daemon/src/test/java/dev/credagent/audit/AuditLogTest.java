@@ -86,6 +86,42 @@ class AuditLogTest {
     assertFalse(Files.exists(file.resolveSibling("audit.log.1")), "nothing rotated out");
   }
 
+  /** Group commit: lines wait for sync (the end of the turn), in order, and rotation still holds. */
+  @Test
+  void deferredLinesAreWrittenInOrderAtSyncAndStillRotate() throws Exception {
+    Path file = home.resolve(AuditLog.FILE_NAME);
+    AuditLog log = new AuditLog(file, 4096, new TestClock());
+    log.deferWrites();
+    CallerProcess caller = new CallerProcess(1, "/usr/bin/docker", 0, "/sbin/init");
+    log.record("get", "first.example", caller, "ok"); // opens the file: written at once
+    log.record("get", "second.example", caller, "ok");
+    log.record("get", "third.example", caller, "not_found");
+    assertEquals(List.of("first.example"), servers(file), "the others wait for the end of the turn");
+    log.sync();
+    assertEquals(List.of("first.example", "second.example", "third.example"), servers(file));
+    log.sync();
+    assertEquals(3, servers(file).size(), "a sync with nothing pending writes nothing");
+
+    for (int i = 0; i < 300; i++) {
+      log.record("get", "r" + i + ".example", caller, "ok");
+      if (i % 7 == 0) {
+        log.sync();
+      }
+    }
+    log.close(); // writes what is pending
+    assertTrue(Files.size(file) <= 4096);
+    assertTrue(Files.size(file.resolveSibling("audit.log.1")) <= 4096);
+    List<String> last = servers(file);
+    assertEquals("r299.example", last.getLast(), "the newest line is in the current file");
+    List<String> before = servers(file.resolveSibling("audit.log.1"));
+    int next = Integer.parseInt(before.getLast().replaceAll("[^0-9]", "")) + 1;
+    assertEquals("r" + next + ".example", last.getFirst(), "no line lost or reordered at the rotation");
+  }
+
+  private static List<String> servers(Path file) throws Exception {
+    return Files.readString(file).lines().map(AuditLogTest::json).map(line -> line.path("server").asText()).toList();
+  }
+
   private static JsonNode json(String line) {
     try {
       return new ObjectMapper().readTree(line);

@@ -54,6 +54,47 @@ class LineHandlerTest {
     }
   }
 
+  /** Group commit: no answer leaves before the audit's write that follows its handling. */
+  @Test
+  void noAnswerLeavesBeforeWhatMustBeWrittenBeforeItIsWritten() {
+    java.util.List<String> events = new java.util.ArrayList<>();
+    RequestHandler requests = new RequestHandler() {
+      @Override
+      public CompletableFuture<Response> handle(dev.credagent.service.Caller caller, byte[] line) {
+        events.add("handled");
+        return CompletableFuture.completedFuture(Response.ok());
+      }
+
+      @Override
+      public void beforeAnswersLeave() {
+        events.add("audit");
+      }
+    };
+    EmbeddedChannel channel = channel(requests);
+    channel.pipeline().addFirst(new io.netty.channel.ChannelOutboundHandlerAdapter() {
+      @Override
+      public void flush(io.netty.channel.ChannelHandlerContext ctx) {
+        events.add("flush");
+        ctx.flush();
+      }
+    });
+    write(channel, "a\nb\nc\nd\n");
+    assertEquals(4, channel.outboundMessages().size());
+    int handledSinceAudit = 0;
+    int audits = 0;
+    for (String event : events) {
+      switch (event) {
+        case "handled" -> handledSinceAudit++;
+        case "audit" -> {
+          handledSinceAudit = 0;
+          audits++;
+        }
+        default -> assertEquals(0, handledSinceAudit, "a flush came before the audit write of what it answers: " + events);
+      }
+    }
+    assertTrue(audits >= 1, "the audit was written: " + events);
+  }
+
   @Test
   void anAnswerThatFailsWithAnErrorIsStillAnsweredAndTheConnectionGoesOn() {
     // Defect 10: an Error in an op used to break the chain: no answer, then or ever after.

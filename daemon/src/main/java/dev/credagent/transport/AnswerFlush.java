@@ -1,0 +1,47 @@
+package dev.credagent.transport;
+
+import io.netty.channel.ChannelHandlerContext;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Answers leave at the end of the event-loop turn that made them, all together, after {@code
+ * beforeAnswers} (the audit log's one write of the turn's lines: group commit, as the vault's
+ * stores are). An answer is written into its channel at once and flushed here: so every line of
+ * the audit log is in the file before the answer it records can reach a client, at one write(2)
+ * per turn instead of one per answer. One per server, confined to its one event loop.
+ */
+final class AnswerFlush {
+  private final Runnable beforeAnswers;
+  private List<ChannelHandlerContext> dirty = new ArrayList<>();
+  private boolean scheduled;
+
+  AnswerFlush(Runnable beforeAnswers) {
+    this.beforeAnswers = beforeAnswers;
+  }
+
+  /** Flushes {@code ctx} at the end of this turn (on its event loop), after {@code beforeAnswers}. */
+  void soon(ChannelHandlerContext ctx) {
+    dirty.add(ctx);
+    if (!scheduled) {
+      scheduled = true;
+      ctx.executor().execute(this::flushAll);
+    }
+  }
+
+  /** Flushes {@code ctx} now, after {@code beforeAnswers}: before the channel is closed, which drops what is unflushed. */
+  void now(ChannelHandlerContext ctx) {
+    beforeAnswers.run();
+    ctx.flush();
+  }
+
+  private void flushAll() {
+    scheduled = false;
+    List<ChannelHandlerContext> flushing = dirty;
+    dirty = new ArrayList<>();
+    beforeAnswers.run();
+    for (ChannelHandlerContext ctx : flushing) {
+      ctx.flush();
+    }
+  }
+}
