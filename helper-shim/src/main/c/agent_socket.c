@@ -69,8 +69,12 @@ static int home_path(char *out, size_t size) {
     n = snprintf(out, size, "%s/credagent", data);
   } else {
     if (!home || !*home) {
+#ifndef AGENT_NO_NSS
       struct passwd *me = getpwuid(getuid());
       home = me ? me->pw_dir : NULL;
+#else
+      home = NULL; /* the static build loads no NSS module: without HOME, no recorded socket */
+#endif
     }
     if (!home) {
       return -1;
