@@ -88,7 +88,7 @@ public final class CredentialService {
     this.config = config;
     this.trail = new AuditTrail(audit, clock);
     this.resolver = new CredentialResolver(vault);
-    this.gate = new RequestGate(trail);
+    this.gate = new RequestGate(trail, this::usable);
     this.prompt = new PassphrasePrompt((caller, passphrase) -> unlock(caller, passphrase), config, trail);
     this.autoLock = new AutoLock(clock);
     this.batcher = new WriteBatcher(vault, writes);
@@ -97,7 +97,7 @@ public final class CredentialService {
     this.tokens = registries == null ? null : new TokenCache(new TokenMinter(registries, new StoredLogins()), network, clock);
     this.sources = new Sources(new SourceRunner(SourceRunner.DEFAULT_TIMEOUT), network, clock);
     this.keySlots = new KeySlotService(vault, unlocks, throttle, gate, trail, this::usable);
-    this.sourceService = new SourceService(vault, sources, resolver, writes, gate, trail, this::usable);
+    this.sourceService = new SourceService(vault, sources, resolver, writes, gate);
     this.erasure = new ErasureService(vault, resolver, writes, clock, config, gate, trail, this::usable);
     this.tokenService = new TokenService(tokens, resolver, gate, trail, this::usable);
     this.logins = new LoginService(registries, network, this::storeUnaudited, gate, trail, this::usable);

@@ -54,13 +54,8 @@ public final class ErasureService {
    * that only resolves to them.
    */
   public CompletableFuture<Void> erase(Caller caller, String server, boolean purge) {
-    CompletableFuture<Void> refused = gate.refusal(caller, Op.ERASE, server);
-    if (refused != null) {
-      return refused;
-    }
-    used.run();
-    CallerProcess who = trail.who(caller);
-    return trail.audited(caller, purge ? "purge" : "erase", server, Async.on(writes, () -> {
+    return gate.run(caller, Op.ERASE, purge ? "purge" : "erase", server, writes, () -> {
+      CallerProcess who = trail.who(caller);
       List<String> keys = resolver.erasable(server);
       if (keys.isEmpty()) {
         throw new CredentialNotFoundException(server);
@@ -73,7 +68,7 @@ public final class ErasureService {
       keys.forEach(resolver::changed);
       LOG.info((keep.isZero() ? "purged " : "erased ") + String.join(", ", keys) + " (" + caller + ")");
       return null;
-    }));
+    });
   }
 
   /** The erased credentials kept now, newest first; none through a share. */
@@ -84,33 +79,23 @@ public final class ErasureService {
 
   /** Brings back the credential last erased for {@code server} (any of its registry's names), as it was. */
   public CompletableFuture<Void> restore(Caller caller, String server) {
-    CompletableFuture<Void> refused = gate.refusal(caller, Op.RESTORE, server);
-    if (refused != null) {
-      return refused;
-    }
-    used.run();
-    return trail.audited(caller, "restore", server, Async.on(writes, () -> {
+    return gate.run(caller, Op.RESTORE, "restore", server, writes, () -> {
       ErasedCredentials.Restore restore = erased.restore(server);
       vault.apply(restore.changes());
       resolver.changed(restore.key());
       LOG.info("restored " + restore.key() + " (" + caller + ")");
       return null;
-    }));
+    });
   }
 
   /** Deletes every erased credential at once ({@code credagent erase --purge --all}); how many there were. */
   public CompletableFuture<Integer> purgeAll(Caller caller) {
-    CompletableFuture<Integer> refused = gate.refusal(caller, Op.ERASE, null);
-    if (refused != null) {
-      return refused;
-    }
-    used.run();
-    return trail.audited(caller, "purge", null, Async.on(writes, () -> {
+    return gate.run(caller, Op.ERASE, "purge", null, writes, () -> {
       List<Vault.Change> all = erased.all();
       if (!all.isEmpty()) {
         vault.apply(all);
       }
       return all.size();
-    }));
+    });
   }
 }

@@ -3,6 +3,7 @@ package dev.credagent.service;
 import dev.credagent.protocol.Op;
 import dev.credagent.vault.Secret;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 
 /**
  * Where every request stops before it starts, whichever front door it came through (as ssh-agent's
@@ -12,9 +13,26 @@ import java.util.concurrent.CompletableFuture;
  */
 final class RequestGate {
   private final AuditTrail trail;
+  private final Runnable used;
 
-  RequestGate(AuditTrail trail) {
+  /** {@code used}: the service's "a credential op came" (auto-lock's idle clock, a due lock first). */
+  RequestGate(AuditTrail trail, Runnable used) {
     this.trail = trail;
+    this.used = used;
+  }
+
+  /**
+   * The shape of most ops: the gate; then, the vault counted as used, {@code work} on {@code
+   * executor}, audited as {@code audited} (the op's name in the log: an erase with purge is
+   * "purge") on {@code server}.
+   */
+  <T> CompletableFuture<T> run(Caller caller, Op op, String audited, String server, Executor executor, Async.Work<T> work) {
+    CompletableFuture<T> refused = refusal(caller, op, server);
+    if (refused != null) {
+      return refused;
+    }
+    used.run();
+    return trail.audited(caller, audited, server, Async.on(executor, work));
   }
 
   /**

@@ -26,18 +26,13 @@ public final class SourceService {
   private final CredentialResolver resolver;
   private final Executor writes;
   private final RequestGate gate;
-  private final AuditTrail trail;
-  private final Runnable used;
 
-  SourceService(Vault vault, Sources sources, CredentialResolver resolver, Executor writes, RequestGate gate,
-      AuditTrail trail, Runnable used) {
+  SourceService(Vault vault, Sources sources, CredentialResolver resolver, Executor writes, RequestGate gate) {
     this.vault = vault;
     this.sources = sources;
     this.resolver = resolver;
     this.writes = writes;
     this.gate = gate;
-    this.trail = trail;
-    this.used = used;
   }
 
   /**
@@ -45,17 +40,12 @@ public final class SourceService {
    * caller (its program is not there to run yet), or null.
    */
   public CompletableFuture<String> add(Caller caller, String registry, SourceDefinition definition) {
-    CompletableFuture<String> refused = gate.refusal(caller, Op.SOURCE_ADD, registry);
-    if (refused != null) {
-      return refused;
-    }
-    used.run();
-    return trail.audited(caller, "source_add", registry, Async.on(writes, () -> {
+    return gate.run(caller, Op.SOURCE_ADD, "source_add", registry, writes, () -> {
       vault.putSource(registry, Sources.encode(definition));
       changed(registry);
       LOG.info("source for " + registry + " added (" + caller + ")");
       return definition.missingProgram(System.getenv("PATH"));
-    }));
+    });
   }
 
   /** Registry to a description of its source (never an environment value). */
@@ -78,16 +68,11 @@ public final class SourceService {
   }
 
   public CompletableFuture<Void> remove(Caller caller, String registry) {
-    CompletableFuture<Void> refused = gate.refusal(caller, Op.SOURCE_REMOVE, registry);
-    if (refused != null) {
-      return refused;
-    }
-    used.run();
-    return trail.audited(caller, "source_remove", registry, Async.on(writes, () -> {
+    return gate.run(caller, Op.SOURCE_REMOVE, "source_remove", registry, writes, () -> {
       vault.removeSource(registry);
       changed(registry);
       return null;
-    }));
+    });
   }
 
   private void changed(String registry) {
