@@ -45,10 +45,6 @@ public record RegistryReference(String written, String scheme, String host, Stri
     return !scheme.isEmpty();
   }
 
-  public boolean hasPath() {
-    return !path.isEmpty();
-  }
-
   /** The registry itself: this reference without its path (and its scheme). */
   public RegistryReference withoutPath() {
     return new RegistryReference(authority(), "", host, port, emptyPort, "");

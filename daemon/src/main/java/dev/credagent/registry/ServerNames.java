@@ -51,13 +51,4 @@ public final class ServerNames {
   public static String dockerHostname(RegistryReference reference) {
     return isHub(reference) ? null : reference.dockerHostname();
   }
-
-  /** The key a login for {@code reference}'s registry is stored under by docker's rules: Hub's, a URL's host, or as written. */
-  public static String registryKey(RegistryReference reference) {
-    if (isHub(reference)) {
-      return HUB_KEY;
-    }
-    String hostname = reference.dockerHostname();
-    return hostname != null ? hostname : reference.written();
-  }
 }

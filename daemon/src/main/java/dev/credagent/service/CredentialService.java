@@ -96,7 +96,7 @@ public final class CredentialService {
     this.unlocks = unlocks;
     this.tokens = registries == null ? null : new TokenCache(new TokenMinter(registries, new StoredLogins()), network, clock);
     this.sources = new Sources(new SourceRunner(SourceRunner.DEFAULT_TIMEOUT), network, clock);
-    this.keySlots = new KeySlotService(vault, unlocks, throttle, gate, trail, this::usable);
+    this.keySlots = new KeySlotService(vault, unlocks, throttle, gate, trail);
     this.sourceService = new SourceService(vault, sources, resolver, writes, gate);
     this.erasure = new ErasureService(vault, resolver, writes, clock, config, gate, trail, this::usable);
     this.tokenService = new TokenService(tokens, resolver, gate, trail, this::usable);
@@ -197,8 +197,6 @@ public final class CredentialService {
     public static final Ttl CONFIGURED = new Ttl(null, null);
   }
 
-
-
   /** Unlocks with the TTLs of the config. */
   public CompletableFuture<Vault.Unlocked> unlock(Caller caller, Secret passphrase) {
     return unlock(caller, passphrase, Ttl.CONFIGURED);
@@ -258,7 +256,7 @@ public final class CredentialService {
         return asked.thenCompose(done -> get(answered, server));
       }
     }
-    RegistryReference reference = RegistryReference.parse(server); // once: the gate and the lookup read the same parts
+    RegistryReference reference = RegistryReference.parse(server); // once: the share's gate and the lookup read the same parts
     CredentialResolver.Resolved resolved;
     try {
       resolved = resolver.resolve(reference);

@@ -22,15 +22,13 @@ public final class KeySlotService {
   private final UnlockThrottle throttle;
   private final RequestGate gate;
   private final AuditTrail trail;
-  private final Runnable used;
 
-  KeySlotService(Vault vault, Executor unlocks, UnlockThrottle throttle, RequestGate gate, AuditTrail trail, Runnable used) {
+  KeySlotService(Vault vault, Executor unlocks, UnlockThrottle throttle, RequestGate gate, AuditTrail trail) {
     this.vault = vault;
     this.unlocks = unlocks;
     this.throttle = throttle;
     this.gate = gate;
     this.trail = trail;
-    this.used = used;
   }
 
   /**
@@ -76,12 +74,7 @@ public final class KeySlotService {
    * caller wipes it; {@code secret} is then null).
    */
   public CompletableFuture<Secret> add(Caller caller, String kind, Secret secret) {
-    CompletableFuture<Secret> refused = gate.refusal(caller, Op.KEYSLOT_ADD, null, secret);
-    if (refused != null) {
-      return refused;
-    }
-    used.run();
-    return trail.audited(caller, "keyslot_add", null, Async.on(unlocks, () -> {
+    return gate.run(caller, Op.KEYSLOT_ADD, "keyslot_add", null, unlocks, () -> {
       Secret opens = "recovery".equals(kind) ? RecoveryKey.fresh() : secret;
       try {
         if (opens == null || opens.isEmpty()) {
@@ -103,7 +96,7 @@ public final class KeySlotService {
           secret.destroy();
         }
       }
-    }));
+    }, secret);
   }
 
   public CompletableFuture<Void> remove(Caller caller, int index) {

@@ -24,10 +24,12 @@ final class RequestGate {
   /**
    * The shape of most ops: the gate; then, the vault counted as used, {@code work} on {@code
    * executor}, audited as {@code audited} (the op's name in the log: an erase with purge is
-   * "purge") on {@code server}.
+   * "purge") on {@code server}. The secrets the request carried ({@code owned}) are wiped if it is
+   * refused; else they are {@code work}'s to wipe.
    */
-  <T> CompletableFuture<T> run(Caller caller, Op op, String audited, String server, Executor executor, Async.Work<T> work) {
-    CompletableFuture<T> refused = refusal(caller, op, server);
+  <T> CompletableFuture<T> run(Caller caller, Op op, String audited, String server, Executor executor, Async.Work<T> work,
+      Secret... owned) {
+    CompletableFuture<T> refused = refusal(caller, op, server, owned);
     if (refused != null) {
       return refused;
     }

@@ -1,5 +1,6 @@
 package dev.credagent.transport;
 
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,8 +21,15 @@ final class AnswerFlush {
     this.beforeAnswers = beforeAnswers;
   }
 
+  /** Writes {@code answer} into {@code ctx} now; it leaves at the end of this turn, after {@code beforeAnswers}. */
+  ChannelFuture write(ChannelHandlerContext ctx, Object answer) {
+    ChannelFuture written = ctx.write(answer);
+    soon(ctx);
+    return written;
+  }
+
   /** Flushes {@code ctx} at the end of this turn (on its event loop), after {@code beforeAnswers}. */
-  void soon(ChannelHandlerContext ctx) {
+  private void soon(ChannelHandlerContext ctx) {
     dirty.add(ctx);
     if (!scheduled) {
       scheduled = true;

@@ -119,10 +119,7 @@ final class CommandChannelHandler extends SimpleChannelInboundHandler<CommandFra
   }
 
   private io.netty.channel.ChannelFuture line(ChannelHandlerContext ctx, String line) {
-    io.netty.channel.ChannelFuture written = ctx.write(ctx.alloc().buffer(line.length() + 1)
-        .writeBytes((line + "\n").getBytes(StandardCharsets.US_ASCII)));
-    flush.soon(ctx);
-    return written;
+    return flush.write(ctx, ctx.alloc().buffer(line.length() + 1).writeBytes((line + "\n").getBytes(StandardCharsets.US_ASCII)));
   }
 
   private void reply(ChannelHandlerContext ctx, CommandReply reply) {
@@ -136,12 +133,11 @@ final class CommandChannelHandler extends SimpleChannelInboundHandler<CommandFra
     out.writeBytes(header).writeBytes(reply.out()).writeBytes(reply.err());
     Arrays.fill(reply.out(), (byte) 0); // `credagent get` prints a secret
     out.retain(); // kept past the write, to be zeroed
-    ctx.write(out).addListener(written -> {
+    flush.write(ctx, out).addListener(written -> { // at the end of this turn, after the audit's write
       out.setZero(0, out.capacity());
       out.release();
       ctx.close();
     });
-    flush.soon(ctx); // at the end of this turn, after the audit log's write
   }
 
   private static <T> CompletableFuture<T> safely(java.util.function.Supplier<CompletableFuture<T>> call) {

@@ -162,14 +162,13 @@ final class LineHandler extends SimpleChannelInboundHandler<byte[]> {
     if (secret) {
       line.retain(); // kept past the write, to be zeroed
     }
-    ctx.write(line).addListener(written -> {
+    flush.write(ctx, line).addListener(written -> { // it leaves at the end of this turn, after the audit's write
       if (secret) {
         line.setZero(0, line.capacity());
         line.release();
       }
       response.afterSent().run();
     });
-    flush.soon(ctx); // at the end of this turn, after the audit log's write
   }
 
   private static boolean isBlank(byte[] line) {

@@ -73,7 +73,6 @@ final class RelayChannelHandler extends SimpleChannelInboundHandler<RelayFrameDe
     ByteBuf out = ctx.alloc().buffer(header.length + reply.output().length);
     out.writeBytes(header).writeBytes(reply.output());
     Arrays.fill(reply.output(), (byte) 0);
-    ctx.write(out).addListener(ChannelFutureListener.CLOSE);
-    flush.soon(ctx); // at the end of this turn, after the audit log's write
+    flush.write(ctx, out).addListener(ChannelFutureListener.CLOSE); // at the end of this turn, after the audit's write
   }
 }

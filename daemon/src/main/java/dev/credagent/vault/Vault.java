@@ -345,7 +345,7 @@ public final class Vault {
     Session open = requireUnlocked();
     // Sorted as it is kept, so a list is a walk, not a sort; a copy of a sorted map is linear.
     SortedMap<String, Credential> next = new TreeMap<>(open.credentials());
-    Map<String, String> nextSources = open.sources();
+    Map<String, String> nextSources = new HashMap<>(open.sources()); // a few definitions: copied whole
     List<VaultException> outcomes = new ArrayList<>(changes.size());
     List<Change> made = new ArrayList<>(changes.size());
     List<Credential> superseded = new ArrayList<>();
@@ -364,45 +364,36 @@ public final class Vault {
         }
         continue;
       }
-      boolean absent = switch (change) {
-        case Remove remove -> !next.containsKey(remove.server());
-        case RemoveSource source -> !nextSources.containsKey(source.server());
-        default -> false;
-      };
-      if (absent) {
-        outcomes.add(change instanceof RemoveSource ? CredentialNotFoundException.noSource(change.server())
-            : new CredentialNotFoundException(change.server()));
-        continue;
-      }
-      if (change instanceof PutSource || change instanceof RemoveSource) {
-        nextSources = nextSources == open.sources() ? new HashMap<>(nextSources) : nextSources;
-      }
-      Credential gone = switch (change) {
-        case Put put -> next.put(put.server(), put.credential());
-        case Remove remove -> next.remove(remove.server());
+      VaultException notThere = switch (change) {
+        case Put put -> {
+          superseded.add(next.put(put.server(), put.credential()));
+          yield null;
+        }
+        case Remove remove -> {
+          Credential gone = next.remove(remove.server());
+          superseded.add(gone);
+          yield gone == null ? new CredentialNotFoundException(remove.server()) : null;
+        }
         case PutSource source -> {
           nextSources.put(source.server(), source.definition());
           yield null;
         }
-        case RemoveSource source -> {
-          nextSources.remove(source.server());
-          yield null;
-        }
+        case RemoveSource source -> nextSources.remove(source.server()) == null
+            ? CredentialNotFoundException.noSource(source.server()) : null;
       };
-      content = after;
-      made.add(change);
-      outcomes.add(null);
-      if (gone != null) {
-        superseded.add(gone);
+      outcomes.add(notThere);
+      if (notThere == null) {
+        content = after;
+        made.add(change);
       }
     }
     if (!made.isEmpty()) {
       Session updated = new Session(open.keySpec(), open.key(), Collections.unmodifiableSortedMap(next),
-          nextSources == open.sources() ? nextSources : Collections.unmodifiableMap(nextSources), open.disk());
+          Collections.unmodifiableMap(nextSources), open.disk());
       commit(open, updated, made);
       contentChars = content;
       // Replaced or erased: out of the vault now (or wiped by the lock that came during the write).
-      superseded.forEach(credential -> credential.secret().destroy());
+      superseded.stream().filter(java.util.Objects::nonNull).forEach(credential -> credential.secret().destroy());
     }
     return outcomes;
   }
