@@ -106,10 +106,11 @@ static void launcher_beside_us(const char *argv0, char *out, size_t size) {
   }
 }
 
-/* Starts the daemon itself (`credagent-jvm daemon --detached --log-after-start`), in a session of its own, stdin on
-   /dev/null and its output on a pipe to us: once it listens, it puts its log on its output, and
-   the pipe's end says it is up. What it said before that (a bad config file, another daemon on
-   the vault) is the error. No JVM stands between: `credagent start` cost a second JVM's start. */
+/* Starts the daemon itself (`credagent-jvm daemon --detached --log-after-start`), in a session
+   of its own, stdin on /dev/null and its output on a pipe to us: once it listens, it puts its log
+   on its output, and the pipe's end says it is up. What it said before that (a bad config file,
+   another daemon on the vault) is the error. No JVM stands between: `credagent start` cost a
+   second JVM's start. Returns its connection, or -1 where nothing listens after all. */
 static int start_daemon(const char *argv0, const char *path) {
   char launcher[PATH_MAX];
   launcher_beside_us(argv0, launcher, sizeof(launcher));
