@@ -3,6 +3,7 @@ package dev.credagent.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.credagent.client.ClientRequest;
+import dev.credagent.client.JsonTrees;
 import dev.credagent.protocol.Op;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -26,10 +27,10 @@ final class GetCommand implements Callable<Integer>, Relayable {
   @Override
   public Integer call() throws Exception {
     JsonNode reply = session.call(ClientRequest.op(Op.GET).with("server", server));
-    session.out().println(JsonNodeFactory.instance.objectNode()
+    session.out().println(JsonTrees.write(JsonNodeFactory.instance.objectNode()
         .put("server", reply.path("server").asText())
         .put("username", reply.path("username").asText())
-        .put("secret", reply.path("secret").asText()));
+        .put("secret", reply.path("secret").asText())));
     return ExitCode.OK;
   }
 }

@@ -2,6 +2,7 @@ package dev.credagent.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.credagent.client.ClientRequest;
+import dev.credagent.client.JsonTrees;
 import dev.credagent.protocol.Op;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -39,7 +40,7 @@ final class ListCommand implements Callable<Integer>, Relayable {
     }
     JsonNode credentials = session.call(ClientRequest.op(Op.LIST)).path("credentials");
     if (json) {
-      session.out().println(credentials);
+      session.out().println(JsonTrees.write(credentials));
       return ExitCode.OK;
     }
     int width = "SERVER".length();
@@ -57,7 +58,7 @@ final class ListCommand implements Callable<Integer>, Relayable {
   private int listErased() throws Exception {
     JsonNode kept = session.call(ClientRequest.op(Op.LIST).with("erased", "true")).path("erased");
     if (json) {
-      session.out().println(kept);
+      session.out().println(JsonTrees.write(kept));
       return ExitCode.OK;
     }
     int width = "SERVER".length();

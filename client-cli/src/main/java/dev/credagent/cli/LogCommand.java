@@ -1,8 +1,8 @@
 package dev.credagent.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.credagent.audit.AuditLog;
+import dev.credagent.client.JsonTrees;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
@@ -30,7 +30,6 @@ final class LogCommand implements Callable<Integer> {
   @Option(names = "--json", description = "Print the lines as they are stored, one JSON object each.")
   boolean json;
 
-  private final ObjectMapper mapper = new ObjectMapper();
 
   @Override
   public Integer call() throws Exception {
@@ -93,7 +92,7 @@ final class LogCommand implements Callable<Integer> {
       }
       JsonNode entry;
       try {
-        entry = mapper.readTree(line);
+        entry = JsonTrees.read(line);
       } catch (IOException torn) {
         continue; // a line cut short by a crash or a full disk
       }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.credagent.client.AgentUnavailableException;
 import dev.credagent.client.ClientRequest;
+import dev.credagent.client.JsonTrees;
 import dev.credagent.protocol.Op;
 import dev.credagent.files.AgentPaths;
 import java.time.Duration;
@@ -31,15 +32,15 @@ final class StatusCommand implements Callable<Integer>, Relayable {
       status = session.callRunning(ClientRequest.op(Op.STATUS));
     } catch (AgentUnavailableException notRunning) {
       if (json) {
-        session.out().println(JsonNodeFactory.instance.objectNode()
-            .put("running", false).put("socket", paths.socket().toString()).put("home", paths.home().toString()));
+        session.out().println(JsonTrees.write(JsonNodeFactory.instance.objectNode()
+            .put("running", false).put("socket", paths.socket().toString()).put("home", paths.home().toString())));
       } else {
         session.out().printf("daemon:  not running%nsocket:  %s%nhome:    %s%n", paths.socket(), paths.home());
       }
       return ExitCode.OK;
     }
     if (json) {
-      session.out().println(status);
+      session.out().println(JsonTrees.write(status));
       return ExitCode.OK;
     }
     String vault = status.path("locked").asBoolean()

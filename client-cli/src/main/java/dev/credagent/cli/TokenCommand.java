@@ -1,13 +1,12 @@
 package dev.credagent.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.credagent.client.ClientRequest;
+import dev.credagent.client.JsonTrees;
 import dev.credagent.protocol.Op;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -28,8 +27,6 @@ final class TokenCommand implements Callable<Integer>, Relayable {
     this.session = session;
   }
 
-  private static final ObjectMapper JSON = new ObjectMapper();
-
   @Parameters(index = "0", paramLabel = "REGISTRY",
       description = "HOST[:PORT], as logged in to; HOST[:PORT]/REPOSITORY for a login stored under a path pattern.")
   String registry;
@@ -49,10 +46,9 @@ final class TokenCommand implements Callable<Integer>, Relayable {
     insecure.applyTo(request);
     JsonNode reply = session.call(request);
     if (json) {
-      Map<String, String> out = new LinkedHashMap<>();
-      out.put("token", reply.path("token").asText());
-      out.put("expires_at", reply.path("expires_at").asText());
-      session.out().println(JSON.writeValueAsString(out));
+      session.out().println(JsonTrees.write(JsonNodeFactory.instance.objectNode()
+          .put("token", reply.path("token").asText())
+          .put("expires_at", reply.path("expires_at").asText())));
     } else {
       session.out().println(reply.path("token").asText());
     }

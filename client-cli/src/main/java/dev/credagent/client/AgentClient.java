@@ -1,7 +1,6 @@
 package dev.credagent.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.credagent.files.AgentPaths;
 import dev.credagent.files.CurrentUser;
 import dev.credagent.files.HomeLock;
@@ -23,8 +22,6 @@ import org.newsclub.net.unix.AFUNIXSocketCredentials;
  * nothing.
  */
 public final class AgentClient implements AutoCloseable {
-  private static final ObjectMapper JSON = new ObjectMapper();
-
   private final AFUNIXSocket socket;
   private final OutputStream out;
   private final BufferedReader in;
@@ -125,7 +122,7 @@ public final class AgentClient implements AutoCloseable {
 
   /** The daemon's answer line as the CLI takes it: the object, or its error as an {@link AgentErrorException}. */
   public static JsonNode reply(String answer) throws IOException {
-    JsonNode reply = JSON.readTree(answer);
+    JsonNode reply = JsonTrees.read(answer);
     if (!reply.path("ok").asBoolean(false)) {
       JsonNode error = reply.path("error");
       throw new AgentErrorException(error.path("code").asText("internal"), error.path("message").asText("no message"));

@@ -2,7 +2,8 @@ package dev.credagent.imports;
 
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.credagent.client.JsonTrees;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -28,24 +29,22 @@ public final class AuthFile {
   /** The fields of an auths entry that hold a secret: what {@link #strip} removes. */
   static final java.util.List<String> SECRET_FIELDS = java.util.List.of("auth", "identitytoken", "password", "username");
 
-  private static final ObjectMapper JSON = new ObjectMapper();
-
   private AuthFile() {}
 
   /** The whole file as a JSON object (an empty one where it does not exist), or a clear error. */
   public static ObjectNode read(Path file) throws IOException {
     if (!Files.exists(file)) {
-      return JSON.createObjectNode();
+      return JsonNodeFactory.instance.objectNode();
     }
     JsonNode root;
     try {
-      root = JSON.readTree(Files.readAllBytes(file));
+      root = JsonTrees.read(Files.readAllBytes(file));
     } catch (JsonParseException e) {
       throw new MalformedAuthFileException(file, "line " + e.getLocation().getLineNr() + ", column "
           + e.getLocation().getColumnNr(), "not valid JSON");
     }
     if (root == null || root.isMissingNode()) {
-      return JSON.createObjectNode(); // an empty file, as docker treats it
+      return JsonNodeFactory.instance.objectNode(); // an empty file, as docker treats it
     }
     if (!(root instanceof ObjectNode object)) {
       throw new MalformedAuthFileException(file, "the top level", "a JSON object was expected");

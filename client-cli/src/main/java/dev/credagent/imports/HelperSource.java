@@ -1,7 +1,7 @@
 package dev.credagent.imports;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.credagent.client.JsonTrees;
 import dev.credagent.source.SourceDefinition;
 import dev.credagent.source.SourceFailedException;
 import dev.credagent.source.SourceRunner;
@@ -22,8 +22,6 @@ public final class HelperSource {
   private static final Duration TIMEOUT = Duration.ofSeconds(60);
   /** No helper's answer is this long; more is an error, not a buffer that grows. */
   private static final int MAX_OUTPUT = 1 << 20;
-  private static final ObjectMapper JSON = new ObjectMapper();
-
   private HelperSource() {}
 
   public static Harvest harvest(String name) throws IOException, InterruptedException {
@@ -32,7 +30,7 @@ public final class HelperSource {
     }
     String program = "docker-credential-" + name;
     Harvest harvest = new Harvest(program);
-    JsonNode listed = JSON.readTree(run(program, "list"));
+    JsonNode listed = JsonTrees.read(run(program, "list"));
     if (listed == null || !listed.isObject()) {
       throw new IOException(program + " list did not answer a JSON object of servers; nothing was imported");
     }

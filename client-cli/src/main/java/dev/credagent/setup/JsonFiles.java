@@ -3,8 +3,8 @@ package dev.credagent.setup;
 import com.fasterxml.jackson.core.util.DefaultIndenter;
 import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
 import com.fasterxml.jackson.core.util.Separators;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.credagent.client.JsonTrees;
 import dev.credagent.files.DurableFile;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -20,7 +20,6 @@ import java.time.format.DateTimeFormatter;
  * value}, keys in the order they were read), atomically, after a backup of what was there.
  */
 public final class JsonFiles {
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final DefaultPrettyPrinter DOCKER_STYLE = new DefaultPrettyPrinter(
       Separators.createDefaultInstance()
           .withObjectFieldValueSpacing(Separators.Spacing.AFTER)
@@ -31,8 +30,8 @@ public final class JsonFiles {
 
   private JsonFiles() {}
 
-  public static byte[] render(ObjectNode root) throws IOException {
-    return (JSON.writer(DOCKER_STYLE).writeValueAsString(root) + "\n").getBytes(StandardCharsets.UTF_8);
+  public static byte[] render(ObjectNode root) {
+    return (JsonTrees.write(root, DOCKER_STYLE.createInstance()) + "\n").getBytes(StandardCharsets.UTF_8);
   }
 
   /**

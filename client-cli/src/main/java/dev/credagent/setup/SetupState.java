@@ -1,7 +1,8 @@
 package dev.credagent.setup;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.credagent.client.JsonTrees;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.credagent.files.DurableFile;
 import java.io.IOException;
@@ -15,26 +16,25 @@ import java.nio.file.Path;
  */
 public record SetupState(boolean done, String previousCredsStore) {
   public static final String FILE_NAME = "setup.json";
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   public static SetupState read(Path home) throws IOException {
     Path file = home.resolve(FILE_NAME);
     if (!Files.exists(file)) {
       return new SetupState(false, null);
     }
-    JsonNode node = JSON.readTree(Files.readAllBytes(file));
+    JsonNode node = JsonTrees.read(Files.readAllBytes(file));
     return new SetupState(true, node.path("previousCredsStore").isTextual() ? node.path("previousCredsStore").asText() : null);
   }
 
   public void write(Path home) throws IOException {
-    ObjectNode node = JSON.createObjectNode();
+    ObjectNode node = JsonNodeFactory.instance.objectNode();
     if (previousCredsStore != null) {
       node.put("previousCredsStore", previousCredsStore);
     } else {
       node.putNull("previousCredsStore");
     }
     dev.credagent.files.PrivateDirectory.ensure(home, dev.credagent.files.CurrentUser.uid()); // 0700, whatever the umask
-    DurableFile.replace(home.resolve(FILE_NAME), (node + "\n").getBytes(StandardCharsets.UTF_8));
+    DurableFile.replace(home.resolve(FILE_NAME), (JsonTrees.write(node) + "\n").getBytes(StandardCharsets.UTF_8));
   }
 
   public static void remove(Path home) throws IOException {
