@@ -175,7 +175,7 @@ rm -rf "$lib.old"
 # 35 MiB; --small leaves it out.
 if [ "$aot" = 1 ]; then
   echo "training the AOT cache that halves the daemon's start ..."
-  "$here/.mvn/train-aot" "$lib" "$dist/bin/credagent" || echo "note: no AOT cache was made; credagent will start slower"
+  "$here/.mvn/train-aot" "$lib" "$helper" || echo "note: no AOT cache was made; credagent will start slower"
 fi
 readable_by_all "$lib"
 

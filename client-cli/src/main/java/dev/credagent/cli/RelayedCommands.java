@@ -1,6 +1,5 @@
 package dev.credagent.cli;
 
-import dev.credagent.client.AgentClient;
 import dev.credagent.files.AgentPaths;
 import dev.credagent.service.Caller;
 import dev.credagent.transport.CommandRelay;
@@ -27,8 +26,12 @@ final class RelayedCommands implements CommandRelay {
   private final RequestHandler requests;
   private final AgentPaths paths;
   private final ThreadPoolExecutor workers;
-  /** Each worker's own tree, gone with the worker when it times out idle. */
-  private final ThreadLocal<CommandTree> trees = ThreadLocal.withInitial(CommandTree::new);
+  /**
+   * Each worker's own tree, gone with the worker when it times out idle. Made at a worker's first
+   * command, not when the daemon starts: a session that only runs the helper never loads picocli
+   * and the commands (about 3 MiB the daemon would keep; the first relayed command pays 0.1 s).
+   */
+  private final ThreadLocal<CommandTree> trees = new ThreadLocal<>();
 
   RelayedCommands(RequestHandler requests, AgentPaths paths) {
     this.requests = requests;
@@ -38,27 +41,10 @@ final class RelayedCommands implements CommandRelay {
     workers.allowCoreThreadTimeOut(true); // an idle daemon keeps no thread for this
   }
 
-  /** picocli's and Jackson databind's classes, in the background: 0.3 s the first relayed command would wait. */
-  @Override
-  public void warmUp() {
-    try {
-      workers.execute(() -> {
-        trees.get();
-        try {
-          AgentClient.reply("{\"v\":1,\"ok\":true}");
-        } catch (java.io.IOException cannotHappen) {
-          throw new java.io.UncheckedIOException(cannotHappen);
-        }
-      });
-    } catch (RejectedExecutionException busy) {
-      // Commands arrived first: they load it.
-    }
-  }
-
   @Override
   public CompletableFuture<Input> input(List<String> args) {
     try {
-      return CompletableFuture.supplyAsync(() -> trees.get().relayInput(args), workers);
+      return CompletableFuture.supplyAsync(() -> tree().relayInput(args), workers);
     } catch (RejectedExecutionException busy) {
       return CompletableFuture.completedFuture(Input.HAND_BACK);
     }
@@ -70,7 +56,7 @@ final class RelayedCommands implements CommandRelay {
       return CompletableFuture.supplyAsync(() -> {
         RelayedSession session = new RelayedSession(requests, caller, paths, stdin);
         try {
-          int exitCode = trees.get().runRelayed(session, args);
+          int exitCode = tree().runRelayed(session, args);
           return new CommandReply(exitCode, session.output(), session.errors());
         } finally {
           Arrays.fill(stdin, (byte) 0);
@@ -81,5 +67,18 @@ final class RelayedCommands implements CommandRelay {
       return CompletableFuture.completedFuture(CommandReply.error(ExitCode.ERROR,
           "credagent: the daemon is running " + (THREADS + QUEUED) + " commands already; try again"));
     }
+  }
+
+  /**
+   * This worker's tree, made now if it has none. Not {@code ThreadLocal.withInitial(CommandTree::new)}:
+   * linking that lambda, when the daemon starts, loads CommandTree and picocli's exceptions with it.
+   */
+  private CommandTree tree() {
+    CommandTree tree = trees.get();
+    if (tree == null) {
+      tree = new CommandTree();
+      trees.set(tree);
+    }
+    return tree;
   }
 }

@@ -138,7 +138,6 @@ public final class Daemon {
       Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("credagent-shutdown").unstarted(daemon::stop));
       LOG.info("credagent " + AgentVersion.VALUE + " listening on " + paths.socket() + " (home " + paths.home()
           + "; key derivation: " + Argon2id.get().name() + ")");
-      relayed.warmUp(); // after the bind: the first answer waits for nothing it does not need
       return daemon;
     } catch (IOException | RuntimeException e) {
       homeLock.close();

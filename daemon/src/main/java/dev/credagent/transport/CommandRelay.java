@@ -29,9 +29,6 @@ public interface CommandRelay {
   /** Runs {@code args} for {@code caller} with {@code stdin}; never fails (errors are output). */
   CompletableFuture<CommandReply> run(Caller caller, List<String> args, byte[] stdin);
 
-  /** Called once the socket answers: what the first relayed command would otherwise wait for may load now. */
-  default void warmUp() {}
-
   /** A daemon without the CLI's classes: every command runs in the JVM CLI. */
   CommandRelay HAND_EVERYTHING_BACK = new CommandRelay() {
     @Override
