@@ -94,6 +94,30 @@ class InstalledRuntimeIT {
   }
 
   /**
+   * A daemon the helper started loads no picocli (the relayed commands' parser) and no databind
+   * mapper until a command is relayed to it: what a session that only runs the helper keeps, and
+   * what the AOT cache leaves out. The first relayed command loads the parser; a mapper, never.
+   */
+  @Test
+  void theRelayLoadsOnlyWhenACommandIsRelayed() throws Exception {
+    Path classes = agent.root().resolve("daemon-classes.txt");
+    agent.env().put("JAVA_TOOL_OPTIONS", "-Xlog:class+load:file=" + classes);
+    Run get = agent.run(List.of(prefix.resolve("bin/docker-credential-agent").toString(), "get"), "registry.example.com");
+    agent.env().remove("JAVA_TOOL_OPTIONS");
+    assertTrue((get.stdout() + get.stderr()).contains("locked"), get.stdout() + get.stderr());
+    String loaded = Files.readString(classes);
+    assertTrue(loaded.contains("dev.credagent.daemon.Daemon"), "the log is the daemon's");
+    assertFalse(loaded.contains(" picocli."), "no picocli before a relayed command");
+
+    Run status = agent.run(List.of(prefix.resolve("bin/credagent").toString(), "status", "--json"), "");
+    assertEquals(0, status.exitCode(), status.stderr());
+    assertTrue(JSON.readTree(status.stdout()).path("pid").asLong() > 0, status.stdout());
+    loaded = Files.readString(classes);
+    assertTrue(loaded.contains(" picocli.CommandLine "), "the relayed status ran in the daemon");
+    assertFalse(loaded.contains("databind.ObjectMapper"), "answers are read without a mapper");
+  }
+
+  /**
    * The program the daemon runs: its /proc exe link where we may read it (root: the daemon is not
    * dumpable, so its own user may not), else the first word of its command line, which is
    * readable by all.
