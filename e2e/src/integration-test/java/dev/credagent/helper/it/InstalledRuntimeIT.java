@@ -51,6 +51,13 @@ class InstalledRuntimeIT {
     }
     agent.run(List.of(Path.of("../.mvn/make-runtime").toAbsolutePath().toString(), System.getProperty("java.home"),
         lib.getParent().toString()), "").requireSuccess();
+    try (Stream<Path> jars = Files.list(lib)) {
+      // Bouncy Castle trimmed to its Argon2, which make-runtime puts in place only once it computed
+      // the reference's test vector alone: the Java Argon2 of a system without libargon2 works.
+      List<String> bouncyCastle = jars.map(jar -> jar.getFileName().toString()).filter(name -> name.startsWith("bcprov")).toList();
+      assertEquals(1, bouncyCastle.size(), bouncyCastle.toString());
+      assertTrue(bouncyCastle.get(0).endsWith("-argon2.jar"), bouncyCastle.toString());
+    }
     agent.env().put("PATH", bin + ":" + System.getenv("PATH"));
     agent.env().remove("JAVA_HOME"); // the launcher must take the runtime beside it
     agent.env().put("HOME", Files.createDirectories(agent.root().resolve("user-home")).toString());
