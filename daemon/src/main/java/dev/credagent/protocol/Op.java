@@ -93,7 +93,15 @@ public enum Op {
   }
 
   public static Optional<Op> named(String wire) {
-    return Arrays.stream(values()).filter(op -> op.wire.equals(wire)).findFirst();
+    return Optional.ofNullable(ByWire.OPS.get(wire));
+  }
+
+  /** Every request looks its op up, twice: a map, not a stream over a fresh copy of values(). */
+  private static final class ByWire {
+    static final java.util.Map<String, Op> OPS = Arrays.stream(values())
+        .collect(Collectors.toUnmodifiableMap(Op::wire, op -> op));
+
+    private ByWire() {}
   }
 
   /** "ping, status, ...", for the answer to an unknown op. */

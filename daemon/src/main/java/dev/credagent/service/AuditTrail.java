@@ -18,8 +18,13 @@ import java.util.concurrent.CompletableFuture;
 final class AuditTrail {
   private final AuditLog log;
   private final Clock clock;
-  /** Keyed by the connection's own Caller object (weak keys compare by identity), so a reused pid is read anew. */
-  private final Cache<Caller, CallerProcess> callers = Caffeine.newBuilder().weakKeys().maximumSize(1024).build();
+  /**
+   * Keyed by the connection's own Caller object (weak keys compare by identity), so a reused pid is
+   * read anew. Its upkeep runs on the thread that asked (the event loop), a few entries at a time:
+   * on Caffeine's default executor, every few reads woke a thread of the common pool.
+   */
+  private final Cache<Caller, CallerProcess> callers = Caffeine.newBuilder().weakKeys().maximumSize(1024)
+      .executor(Runnable::run).build();
   private final LockedRefusals refusedWhileLocked = new LockedRefusals();
 
   AuditTrail(AuditLog log, Clock clock) {
