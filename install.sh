@@ -20,7 +20,7 @@ usage: ./install.sh [--prefix DIR] [--no-setup] [--small] [--no-build]
        ./install.sh --deb OUTDIR [--no-build]
   --prefix DIR   install under DIR (default: ~/.local)
   --no-setup     install the programs only; do not run \`credagent setup\`
-  --small        no AOT cache: 35 MiB less, and the daemon takes twice as long to start
+  --small        no AOT cache: 26 MiB less, and the daemon takes twice as long to start
   --no-build     install what \`./mvnw -B -DskipTests package\` built already
   --deb OUTDIR   write OUTDIR/credagent_VERSION_ARCH.deb (needs dpkg-deb and asciidoctor)
 USAGE
@@ -170,9 +170,9 @@ mv "$staging" "$lib"
 trap - EXIT
 rm -rf "$lib.old"
 
-# Java 25's AOT cache (JEP 514), trained on the daemon's start and the commands it relays: the
+# Java 25's AOT cache (JEP 514), trained on the daemon's start, the protocol and the helper: the
 # daemon answers in half the time, and the JVM CLI, which the same cache serves, starts faster.
-# 35 MiB; --small leaves it out.
+# 26 MiB; --small leaves it out.
 if [ "$aot" = 1 ]; then
   echo "training the AOT cache that halves the daemon's start ..."
   "$here/.mvn/train-aot" "$lib" "$helper" || echo "note: no AOT cache was made; credagent will start slower"
