@@ -161,6 +161,13 @@ abstract class BoundedDecoder extends ByteToMessageDecoder {
 
   /** Netty's merge, but what it copies out of is zeroed before it is released. */
   private static ByteBuf zeroingMerge(ByteBufAllocator alloc, ByteBuf cumulation, ByteBuf in) {
+    if (!cumulation.isReadable() && cumulation.refCnt() == 1 && in.isContiguous()) {
+      // Nothing of the old one is left to decode: the read itself becomes the cumulation, with no
+      // copy and no new buffer, as in Netty's own merge (one of each per request before).
+      wipe(cumulation);
+      cumulation.release();
+      return in;
+    }
     try {
       ByteBuf target = cumulation;
       if (cumulation.writableBytes() < in.readableBytes() || cumulation.refCnt() > 1 || cumulation.isReadOnly()) {
