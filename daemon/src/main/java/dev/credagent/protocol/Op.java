@@ -92,16 +92,12 @@ public enum Op {
     return this == STORE || this == ERASE;
   }
 
-  public static Optional<Op> named(String wire) {
-    return Optional.ofNullable(ByWire.OPS.get(wire));
-  }
-
   /** Every request looks its op up, twice: a map, not a stream over a fresh copy of values(). */
-  private static final class ByWire {
-    static final java.util.Map<String, Op> OPS = Arrays.stream(values())
-        .collect(Collectors.toUnmodifiableMap(Op::wire, op -> op));
+  private static final java.util.Map<String, Op> BY_WIRE = Arrays.stream(values())
+      .collect(Collectors.toUnmodifiableMap(Op::wire, op -> op));
 
-    private ByWire() {}
+  public static Optional<Op> named(String wire) {
+    return Optional.ofNullable(BY_WIRE.get(wire));
   }
 
   /** "ping, status, ...", for the answer to an unknown op. */
