@@ -60,17 +60,45 @@ public final class ProtocolCodec implements RequestHandler {
 
   @Override
   public CompletableFuture<Response> handle(Caller caller, byte[] line) {
+    return read(line).handle(caller);
+  }
+
+  /**
+   * Parses {@code line} once, when it arrives (and wipes it): its op says whether it overlaps
+   * writes; a line that is no request is answered with what is wrong with it, in its turn.
+   */
+  @Override
+  public Queued read(byte[] line) {
     Request request;
-    Op op;
     try {
       request = RequestParser.parse(line);
-      op = Op.named(request.op()).orElseThrow(() -> new ProtocolException(ErrorCode.UNKNOWN_OP,
-          "unknown op '" + request.op() + "'; protocol version " + Request.VERSION + " has: " + Op.known()));
     } catch (ProtocolException e) {
-      return CompletableFuture.completedFuture(Response.error(e));
+      return answered(Response.error(e));
     } finally {
       Arrays.fill(line, (byte) 0);
     }
+    Op op = Op.named(request.op()).orElse(null);
+    if (op == null) {
+      request.close(); // the secrets it carried: no op will take them
+      return answered(Response.error(ErrorCode.UNKNOWN_OP,
+          "unknown op '" + request.op() + "'; protocol version " + Request.VERSION + " has: " + Op.known()));
+    }
+    return new Parsed(caller -> dispatch(caller, request, op), op.groupCommitted());
+  }
+
+  private static Queued answered(Response response) {
+    return new Parsed(caller -> CompletableFuture.completedFuture(response), false);
+  }
+
+  private record Parsed(java.util.function.Function<Caller, CompletableFuture<Response>> answer, boolean overlapsWrites)
+      implements Queued {
+    @Override
+    public CompletableFuture<Response> handle(Caller caller) {
+      return answer.apply(caller);
+    }
+  }
+
+  private CompletableFuture<Response> dispatch(Caller caller, Request request, Op op) {
     if (caller.share() != null && !op.shared()) { // answered before its fields are read; the service checks again
       request.close();
       return CompletableFuture.completedFuture(Response.error(ErrorCode.FORBIDDEN,
@@ -130,28 +158,6 @@ public final class ProtocolCodec implements RequestHandler {
   @Override
   public void beforeAnswersLeave() {
     service.beforeAnswersLeave();
-  }
-
-  /** Peeks at the op: a store or an erase. Reads no value but the op's, and makes no String of a secret. */
-  @Override
-  public boolean overlapsWrites(byte[] line) {
-    try (com.fasterxml.jackson.core.JsonParser json = dev.credagent.vault.SecretSafeJson.FACTORY.createParser(line)) {
-      if (json.nextToken() != com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
-        return false;
-      }
-      while (json.nextToken() == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
-        boolean isOp = "op".equals(json.currentName());
-        com.fasterxml.jackson.core.JsonToken value = json.nextToken();
-        if (isOp) {
-          return value == com.fasterxml.jackson.core.JsonToken.VALUE_STRING
-              && Op.named(json.getText()).map(Op::groupCommitted).orElse(false);
-        }
-        json.skipChildren();
-      }
-    } catch (IOException | RuntimeException malformed) {
-      // The request itself says what is wrong with it, in its turn.
-    }
-    return false;
   }
 
   /** {@code kind}: login (with {@code secret}) or recovery (answered with {@code recovery_key}, once). */

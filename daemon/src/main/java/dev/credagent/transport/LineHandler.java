@@ -57,7 +57,18 @@ final class LineHandler extends SimpleChannelInboundHandler<byte[]> {
     if (isBlank(line)) {
       return;
     }
-    enqueue(ctx, requests.overlapsWrites(line), () -> handle(PeerCheck.caller(ctx.channel()), line));
+    RequestHandler.Queued request = requests.read(line);
+    if (pending == 0) { // nothing before it: no need to wait, nor to hop back onto the loop
+      CompletableFuture<Response> answer = handle(request, PeerCheck.caller(ctx.channel()));
+      if (answer.isDone()) { // a get, a list: answered at once (the common case, at a cost of no future chained)
+        pending++;
+        sent(ctx, answerOf(answer));
+        return;
+      }
+      enqueue(ctx, request.overlapsWrites(), () -> answer);
+      return;
+    }
+    enqueue(ctx, request.overlapsWrites(), () -> handle(request, PeerCheck.caller(ctx.channel())));
   }
 
   @Override
@@ -110,11 +121,20 @@ final class LineHandler extends SimpleChannelInboundHandler<byte[]> {
         .thenAccept(response -> sent(ctx, response));
   }
 
-  private CompletableFuture<Response> handle(Caller caller, byte[] line) {
+  private static CompletableFuture<Response> handle(RequestHandler.Queued request, Caller caller) {
     try {
-      return requests.handle(caller, line);
+      return request.handle(caller);
     } catch (RuntimeException | Error e) {
       return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  /** The answer of a finished request; one that failed outright, as {@link #internalError}. */
+  private static Response answerOf(CompletableFuture<Response> done) {
+    try {
+      return done.join();
+    } catch (java.util.concurrent.CompletionException | java.util.concurrent.CancellationException e) {
+      return internalError(e);
     }
   }
 

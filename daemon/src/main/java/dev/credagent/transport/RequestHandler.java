@@ -19,6 +19,35 @@ public interface RequestHandler {
   }
 
   /**
+   * Reads {@code line} as it comes off the wire, once, for both questions the server asks of it:
+   * whether it overlaps writes, and (in its turn) its answer. The handler owns the line from here
+   * (the protocol's codec wipes it once parsed).
+   */
+  default Queued read(byte[] line) {
+    boolean overlaps = overlapsWrites(line);
+    return new Queued() {
+      @Override
+      public boolean overlapsWrites() {
+        return overlaps;
+      }
+
+      @Override
+      public CompletableFuture<Response> handle(Caller caller) {
+        return RequestHandler.this.handle(caller, line);
+      }
+    };
+  }
+
+  /** A request read off the wire, waiting for its turn. */
+  interface Queued {
+    /** See {@link RequestHandler#overlapsWrites}. */
+    boolean overlapsWrites();
+
+    /** Its answer, for {@code caller}; the future never fails, errors are responses. */
+    CompletableFuture<Response> handle(Caller caller);
+  }
+
+  /**
    * Called before the answers of an event-loop turn leave (see {@link AnswerFlush}): what must be
    * on disk before a client sees an answer (the audit log's lines) is written now.
    */

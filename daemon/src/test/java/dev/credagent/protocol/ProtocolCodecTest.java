@@ -52,11 +52,11 @@ class ProtocolCodecTest {
 
   @Test
   void storesAndErasesAreTheOnlyOpsThatOverlapWrites() {
-    assertTrue(operations.overlapsWrites(bytes("{\"v\":1,\"secret\":\"s\",\"op\":\"store\",\"server\":\"r\"}")));
-    assertTrue(operations.overlapsWrites(bytes("{\"op\":\"erase\",\"v\":1,\"server\":\"r\"}")));
+    assertTrue(operations.read(bytes("{\"v\":1,\"secret\":\"s\",\"op\":\"store\",\"server\":\"r\"}")).overlapsWrites());
+    assertTrue(operations.read(bytes("{\"op\":\"erase\",\"v\":1,\"server\":\"r\"}")).overlapsWrites());
     for (String other : java.util.List.of("{\"v\":1,\"op\":\"get\",\"server\":\"r\"}", "{\"v\":1,\"op\":\"login\"}",
         "{\"v\":1,\"op\":\"unlock\",\"passphrase\":\"p\"}", "{\"op\":{\"x\":\"store\"}}", "not json", "[\"store\"]", "")) {
-      assertFalse(operations.overlapsWrites(bytes(other)), other);
+      assertFalse(operations.read(bytes(other)).overlapsWrites(), other);
     }
   }
 
