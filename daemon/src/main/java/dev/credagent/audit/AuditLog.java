@@ -48,10 +48,13 @@ public final class AuditLog implements AutoCloseable {
   private boolean failing;
   /** The last line written, when it was a refusal, and how many like it came since (not written). */
   private String lastRefusal;
-  private byte[] repeatLine;
+  private Lines repeatLine;
   private long repeated;
   /** Lines recorded but not yet written, where writes are deferred to {@link #sync}. */
-  private final ByteArrayOutputStream pending = new ByteArrayOutputStream(4096);
+  private final Lines pending = new Lines(4096);
+  /** The line being made: one buffer for every line, copied into {@link #pending} or written from. */
+  private final Lines scratch = new Lines(512);
+  private final LineTime time = new LineTime();
   private boolean deferred;
 
   public AuditLog(Path file, long maxBytes, Clock clock) {
@@ -115,11 +118,14 @@ public final class AuditLog implements AutoCloseable {
               String.valueOf(served.key()), String.join(" ", served.scopes()));
       if (refusal != null && refusal.equals(lastRefusal)) {
         repeated++;
-        repeatLine = line(op, server, caller, share, served, outcome, repeated);
+        line(op, server, caller, share, served, outcome, repeated);
+        repeatLine = new Lines(scratch.size());
+        scratch.writeTo(repeatLine);
         return;
       }
       flushRepeated();
-      write(line(op, server, caller, share, served, outcome, 0));
+      line(op, server, caller, share, served, outcome, 0);
+      write(scratch);
       lastRefusal = refusal;
     } catch (IOException e) {
       failed(e);
@@ -138,7 +144,7 @@ public final class AuditLog implements AutoCloseable {
   /** The count of refusals like the last written one, as a line of its own; before any other line. */
   private void flushRepeated() throws IOException {
     if (repeated > 0) {
-      byte[] line = repeatLine;
+      Lines line = repeatLine;
       repeated = 0;
       repeatLine = null;
       write(line);
@@ -146,41 +152,56 @@ public final class AuditLog implements AutoCloseable {
   }
 
   /** Kept for the next sync where writes are deferred and the line fits in the file; else written now. */
-  private void write(byte[] bytes) throws IOException {
-    if (deferred && out != null && size + pending.size() + bytes.length <= maxBytes) {
-      pending.write(bytes);
+  private void write(Lines line) throws IOException {
+    if (deferred && out != null && size + pending.size() + line.size() <= maxBytes) {
+      line.writeTo(pending);
       return;
     }
     writePending();
-    writeNow(bytes);
+    writeNow(line);
   }
 
   private void writePending() throws IOException {
     if (pending.size() > 0) {
-      byte[] bytes = pending.toByteArray();
-      pending.reset();
-      writeNow(bytes);
+      try {
+        writeNow(pending);
+      } finally {
+        pending.reset();
+      }
     }
   }
 
-  private void writeNow(byte[] bytes) throws IOException {
-    if (out == null || size + bytes.length > maxBytes) {
+  private void writeNow(Lines lines) throws IOException {
+    if (out == null || size + lines.size() > maxBytes) {
       reopen(out != null);
     }
-    ByteBuffer buffer = ByteBuffer.wrap(bytes);
+    ByteBuffer buffer = lines.asBuffer();
     while (buffer.hasRemaining()) {
       out.write(buffer);
     }
-    size += bytes.length;
+    size += lines.size();
     failing = false;
   }
 
-  private byte[] line(String op, String server, CallerProcess caller, String share, Served served, String outcome,
+  /** Lines as bytes, read without a copy. */
+  private static final class Lines extends ByteArrayOutputStream {
+    Lines(int size) {
+      super(size);
+    }
+
+    ByteBuffer asBuffer() {
+      return ByteBuffer.wrap(buf, 0, count);
+    }
+  }
+
+  /** Makes the line in {@link #scratch}. */
+  private void line(String op, String server, CallerProcess caller, String share, Served served, String outcome,
       long repeats) throws IOException {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
+    Lines bytes = scratch;
+    bytes.reset();
     try (JsonGenerator line = JSON.createGenerator(bytes)) {
       line.writeStartObject();
-      line.writeStringField("time", clock.instant().toString());
+      line.writeStringField("time", time.format(clock.instant()));
       line.writeStringField("op", op);
       if (server != null) {
         line.writeStringField("server", server);
@@ -205,7 +226,6 @@ public final class AuditLog implements AutoCloseable {
       line.writeEndObject();
     }
     bytes.write('\n');
-    return bytes.toByteArray();
   }
 
   private void reopen(boolean rotate) throws IOException {
