@@ -51,6 +51,19 @@ public final class Async {
     }
   }
 
+  /** How {@code done} (finished) failed; null if it did not. */
+  static Throwable failure(CompletableFuture<?> done) {
+    if (!done.isCompletedExceptionally()) {
+      return null;
+    }
+    try {
+      done.join();
+      throw new IllegalStateException("a failed future returned");
+    } catch (java.util.concurrent.CancellationException | CompletionException failed) {
+      return failed;
+    }
+  }
+
   /** The cause a front door answers for: a future's failure without CompletionException around it. */
   public static Throwable cause(Throwable failure) {
     return failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;

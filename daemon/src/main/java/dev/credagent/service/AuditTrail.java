@@ -51,17 +51,22 @@ final class AuditTrail {
    */
   <T> CompletableFuture<T> audited(Caller caller, String op, String server, AuditLog.Served served,
       CompletableFuture<T> outcome) {
-    outcome.whenComplete((done, failure) -> {
-      if (failure != null && Async.cause(failure) instanceof VaultLockedException && !caller.equals(Caller.self())) {
-        refusedWhileLocked.refused(who(caller).program(), clock.instant());
-      }
-    });
-    if (!log.enabled()) {
+    CallerProcess who = log.enabled() ? who(caller) : null;
+    if (outcome.isDone()) { // a get, mostly: recorded now, with no stage chained for it
+      ended(caller, op, server, served, who, Async.failure(outcome));
       return outcome;
     }
-    CallerProcess who = who(caller);
-    return outcome.whenComplete((done, failure) -> log.record(op, server, who, shareOf(caller), served,
-        failure == null ? "ok" : outcome(Async.cause(failure))));
+    return outcome.whenComplete((done, failure) -> ended(caller, op, server, served, who, failure));
+  }
+
+  private void ended(Caller caller, String op, String server, AuditLog.Served served, CallerProcess who,
+      Throwable failure) {
+    if (failure != null && Async.cause(failure) instanceof VaultLockedException && !caller.equals(Caller.self())) {
+      refusedWhileLocked.refused(who(caller).program(), clock.instant());
+    }
+    if (who != null) {
+      log.record(op, server, who, shareOf(caller), served, failure == null ? "ok" : outcome(Async.cause(failure)));
+    }
   }
 
   <T> CompletableFuture<T> audited(Caller caller, String op, String server, CompletableFuture<T> outcome) {

@@ -27,12 +27,15 @@ public final class AgentServer implements AutoCloseable {
   private final Channel channel;
   private final Path socket;
   private final ConnectionLimit connections;
+  private final AnswerFlush flush;
   /** The inode of the socket file we bound; null for one systemd bound, whose file is systemd's. */
   private final Object boundFile;
   private volatile boolean abandoned;
 
-  private AgentServer(EventLoopGroup group, Channel channel, Path socket, ConnectionLimit connections, Object boundFile) {
+  private AgentServer(EventLoopGroup group, Channel channel, Path socket, ConnectionLimit connections, Object boundFile,
+      AnswerFlush flush) {
     this.group = group;
+    this.flush = flush;
     this.channel = channel;
     this.socket = socket;
     this.connections = connections;
@@ -103,7 +106,7 @@ public final class AgentServer implements AutoCloseable {
         Channel channel = bootstrap.channelFactory(transport::newServerChannel)
             .bind(new DomainSocketAddress(socket.toFile())).syncUninterruptibly().channel();
         Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
-        return new AgentServer(group, channel, socket, connections, inode(socket));
+        return new AgentServer(group, channel, socket, connections, inode(socket), flush);
       }
       int fd = inheritedFd >= 0 ? inheritedFd : listen(socket);
       Object boundFile = inheritedFd >= 0 ? null : inode(socket);
@@ -117,7 +120,7 @@ public final class AgentServer implements AutoCloseable {
               + socket + ": make ListenStream= in credagent.socket and CREDAGENT_SOCKET agree");
         }
       }
-      return new AgentServer(group, channel, socket, connections, boundFile);
+      return new AgentServer(group, channel, socket, connections, boundFile, flush);
     } catch (RuntimeException | IOException e) {
       group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
       throw e instanceof IOException io ? io : new IOException("cannot listen on " + socket + ": " + e.getMessage(), e);
@@ -150,6 +153,7 @@ public final class AgentServer implements AutoCloseable {
   public void close() {
     channel.close().syncUninterruptibly();
     group.shutdownGracefully(0, 500, TimeUnit.MILLISECONDS).syncUninterruptibly();
+    flush.close(); // its loop has stopped: nothing uses its buffers any more
     if (boundFile != null && stillReachable()) { // never remove the file of the socket that replaced ours
       try {
         Files.deleteIfExists(socket);

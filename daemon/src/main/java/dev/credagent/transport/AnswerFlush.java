@@ -14,11 +14,22 @@ import java.util.List;
  */
 final class AnswerFlush {
   private final Runnable beforeAnswers;
+  private final AnswerBuffers buffers = new AnswerBuffers();
   private List<ChannelHandlerContext> dirty = new ArrayList<>();
   private boolean scheduled;
 
   AnswerFlush(Runnable beforeAnswers) {
     this.beforeAnswers = beforeAnswers;
+  }
+
+  /** Where answers are written, before {@link #write}. */
+  AnswerBuffers buffers() {
+    return buffers;
+  }
+
+  /** Frees what the server's answers kept: call once its event loop has stopped. */
+  void close() {
+    buffers.close();
   }
 
   /** Writes {@code answer} into {@code ctx} now; it leaves at the end of this turn, after {@code beforeAnswers}. */

@@ -165,10 +165,12 @@ final class LineHandler extends SimpleChannelInboundHandler<byte[]> {
 
   /**
    * Writes the answer straight into a direct buffer (off the heap: a list of 10,000 is half a
-   * megabyte the collector need not see), and zeroes it once sent when it carries a secret.
+   * megabyte the collector need not see), and zeroes it once sent when it carries a secret; then
+   * the buffer goes back for the next answer.
    */
   private void send(ChannelHandlerContext ctx, Response response) {
-    ByteBuf line = ctx.alloc().directBuffer(response.sizeHint());
+    AnswerBuffers buffers = flush.buffers();
+    ByteBuf line = buffers.take(ctx.alloc(), response.sizeHint());
     boolean secret = response.carriesSecret();
     try {
       response.writeLine(new ByteBufOutputStream(line));
@@ -179,14 +181,12 @@ final class LineHandler extends SimpleChannelInboundHandler<byte[]> {
     } finally {
       response.close();
     }
-    if (secret) {
-      line.retain(); // kept past the write, to be zeroed
-    }
+    line.retain(); // kept past the write: zeroed if it holds a secret, and given back
     flush.write(ctx, line).addListener(written -> { // it leaves at the end of this turn, after the audit's write
       if (secret) {
         line.setZero(0, line.capacity());
-        line.release();
       }
+      buffers.giveBack(line);
       response.afterSent().run();
     });
   }

@@ -3,6 +3,7 @@ package dev.credagent.transport;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.credagent.protocol.ErrorCode;
@@ -51,6 +52,44 @@ class LineHandlerTest {
       return out.toString(StandardCharsets.UTF_8).strip();
     } finally {
       out.release();
+    }
+  }
+
+  /**
+   * An answer's buffer is used again for the next answer, once the transport has written it and let
+   * it go; the buffer of one that carried a secret is zeroed first, all of it.
+   */
+  @Test
+  void aBufferThatCarriedASecretIsZeroedBeforeItServesAgain() {
+    AnswerFlush flush = new AnswerFlush(() -> {});
+    EmbeddedChannel channel = new EmbeddedChannel();
+    java.util.List<String> sent = new java.util.ArrayList<>();
+    java.util.List<ByteBuf> buffers = new java.util.ArrayList<>();
+    channel.pipeline().addLast(new io.netty.channel.ChannelOutboundHandlerAdapter() {
+      @Override // as the socket does: the bytes leave, the buffer is let go
+      public void write(io.netty.channel.ChannelHandlerContext ctx, Object msg, io.netty.channel.ChannelPromise promise) {
+        ByteBuf line = (ByteBuf) msg;
+        sent.add(line.toString(StandardCharsets.UTF_8));
+        buffers.add(line);
+        line.release();
+        promise.setSuccess();
+      }
+    });
+    RequestHandler requests = (caller, line) -> CompletableFuture.completedFuture(Response.ok()
+        .with("secret", dev.credagent.vault.Secret.adopt("hunter2-hunter2".toCharArray())));
+    channel.pipeline().addLast(new RequestLineDecoder(new InputBudget(LIMITS.inputBudgetBytes()), LIMITS,
+        new ConnectionLimit(8)), new LineHandler(requests, LIMITS, flush));
+    write(channel, "get\n");
+    assertTrue(sent.getFirst().contains("hunter2-hunter2"), sent.toString());
+
+    ByteBuf kept = flush.buffers().take(channel.alloc(), 10);
+    try {
+      assertSame(buffers.getFirst(), kept, "the answer's buffer, kept");
+      for (int i = 0; i < kept.capacity(); i++) {
+        assertEquals(0, kept.getByte(i), "byte " + i);
+      }
+    } finally {
+      kept.release();
     }
   }
 
