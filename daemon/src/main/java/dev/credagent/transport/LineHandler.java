@@ -4,7 +4,6 @@ import dev.credagent.protocol.ErrorCode;
 import dev.credagent.protocol.Response;
 import dev.credagent.service.Caller;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufOutputStream;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
@@ -170,21 +169,23 @@ final class LineHandler extends SimpleChannelInboundHandler<byte[]> {
    */
   private void send(ChannelHandlerContext ctx, Response response) {
     AnswerBuffers buffers = flush.buffers();
-    ByteBuf line = buffers.take(ctx.alloc(), response.sizeHint());
+    AnswerBuffers.Output out = buffers.output(ctx.alloc(), response.sizeHint());
     boolean secret = response.carriesSecret();
     try {
-      response.writeLine(new ByteBufOutputStream(line));
+      response.writeLine(out);
     } catch (RuntimeException e) {
-      line.setZero(0, line.capacity());
-      line.release();
+      out.buffer().setZero(0, out.buffer().writerIndex());
+      out.buffer().release();
       throw e;
     } finally {
       response.close();
     }
+    ByteBuf line = out.buffer();
+    int length = line.writerIndex();
     line.retain(); // kept past the write: zeroed if it holds a secret, and given back
     flush.write(ctx, line).addListener(written -> { // it leaves at the end of this turn, after the audit's write
       if (secret) {
-        line.setZero(0, line.capacity());
+        line.setZero(0, length); // all this answer wrote: the rest never held it
       }
       buffers.giveBack(line);
       response.afterSent().run();
