@@ -56,10 +56,10 @@ final class LineHandler extends SimpleChannelInboundHandler<byte[]> {
     if (isBlank(line)) {
       return;
     }
-    RequestHandler.Queued request = requests.read(line);
+    RequestHandler.Queued request = read(line);
     if (pending == 0) { // nothing before it: no need to wait, nor to hop back onto the loop
       CompletableFuture<Response> answer = handle(request, PeerCheck.caller(ctx.channel()));
-      if (answer.isDone()) { // a get, a list: answered at once (the common case, at a cost of no future chained)
+      if (answer.isDone()) { // a get, a list: answered at once, with no future chained for it
         pending++;
         sent(ctx, answerOf(answer));
         return;
@@ -118,6 +118,25 @@ final class LineHandler extends SimpleChannelInboundHandler<byte[]> {
     sent = sent
         .thenCombineAsync(result, (before, response) -> response, ctx.executor())
         .thenAccept(response -> sent(ctx, response));
+  }
+
+  /** The request on {@code line}; one whose reading failed outright is still answered, in its turn. */
+  private RequestHandler.Queued read(byte[] line) {
+    try {
+      return requests.read(line);
+    } catch (RuntimeException | Error e) {
+      return new RequestHandler.Queued() {
+        @Override
+        public boolean overlapsWrites() {
+          return false;
+        }
+
+        @Override
+        public CompletableFuture<Response> handle(Caller caller) {
+          return CompletableFuture.failedFuture(e);
+        }
+      };
+    }
   }
 
   private static CompletableFuture<Response> handle(RequestHandler.Queued request, Caller caller) {

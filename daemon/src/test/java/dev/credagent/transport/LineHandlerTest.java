@@ -134,6 +134,30 @@ class LineHandlerTest {
     assertTrue(audits >= 1, "the audit was written: " + events);
   }
 
+  /** A request whose reading (its parse) fails outright is answered in its turn, and what follows it too. */
+  @Test
+  void aRequestWhoseReadingFailsIsStillAnsweredInItsTurn() {
+    EmbeddedChannel channel = channel(new RequestHandler() {
+      @Override
+      public CompletableFuture<Response> handle(dev.credagent.service.Caller caller, byte[] line) {
+        return echo().handle(caller, line);
+      }
+
+      @Override
+      public Queued read(byte[] line) {
+        if (line[0] == 'x') {
+          throw new IllegalStateException("a parser's bug");
+        }
+        return RequestHandler.super.read(line);
+      }
+    });
+    write(channel, "a\nx\nb\n");
+    assertTrue(answer(channel).contains("\"echo\":\"a\""));
+    assertTrue(answer(channel).contains("\"code\":\"internal\""));
+    assertTrue(answer(channel).contains("\"echo\":\"b\""));
+    assertTrue(channel.isOpen());
+  }
+
   @Test
   void anAnswerThatFailsWithAnErrorIsStillAnsweredAndTheConnectionGoesOn() {
     // Defect 10: an Error in an op used to break the chain: no answer, then or ever after.
