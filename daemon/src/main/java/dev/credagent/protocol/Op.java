@@ -92,7 +92,7 @@ public enum Op {
     return this == STORE || this == ERASE;
   }
 
-  /** Every request looks its op up, twice: a map, not a stream over a fresh copy of values(). */
+  /** Every request looks its op up: a map, not a stream over a fresh copy of values(). */
   private static final java.util.Map<String, Op> BY_WIRE = Arrays.stream(values())
       .collect(Collectors.toUnmodifiableMap(Op::wire, op -> op));
 

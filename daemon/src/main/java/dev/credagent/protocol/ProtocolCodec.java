@@ -73,29 +73,17 @@ public final class ProtocolCodec implements RequestHandler {
     try {
       request = RequestParser.parse(line);
     } catch (ProtocolException e) {
-      return answered(Response.error(e));
+      return Queued.answered(Response.error(e));
     } finally {
       Arrays.fill(line, (byte) 0);
     }
     Op op = Op.named(request.op()).orElse(null);
     if (op == null) {
       request.close(); // the secrets it carried: no op will take them
-      return answered(Response.error(ErrorCode.UNKNOWN_OP,
+      return Queued.answered(Response.error(ErrorCode.UNKNOWN_OP,
           "unknown op '" + request.op() + "'; protocol version " + Request.VERSION + " has: " + Op.known()));
     }
-    return new Parsed(caller -> dispatch(caller, request, op), op.groupCommitted());
-  }
-
-  private static Queued answered(Response response) {
-    return new Parsed(caller -> CompletableFuture.completedFuture(response), false);
-  }
-
-  private record Parsed(java.util.function.Function<Caller, CompletableFuture<Response>> answer, boolean overlapsWrites)
-      implements Queued {
-    @Override
-    public CompletableFuture<Response> handle(Caller caller) {
-      return answer.apply(caller);
-    }
+    return new Queued(op.groupCommitted(), caller -> dispatch(caller, request, op));
   }
 
   private CompletableFuture<Response> dispatch(Caller caller, Request request, Op op) {

@@ -125,17 +125,7 @@ final class LineHandler extends SimpleChannelInboundHandler<byte[]> {
     try {
       return requests.read(line);
     } catch (RuntimeException | Error e) {
-      return new RequestHandler.Queued() {
-        @Override
-        public boolean overlapsWrites() {
-          return false;
-        }
-
-        @Override
-        public CompletableFuture<Response> handle(Caller caller) {
-          return CompletableFuture.failedFuture(e);
-        }
-      };
+      return new RequestHandler.Queued(false, caller -> CompletableFuture.failedFuture(e));
     }
   }
 

@@ -24,27 +24,23 @@ public interface RequestHandler {
    * (the protocol's codec wipes it once parsed).
    */
   default Queued read(byte[] line) {
-    boolean overlaps = overlapsWrites(line);
-    return new Queued() {
-      @Override
-      public boolean overlapsWrites() {
-        return overlaps;
-      }
-
-      @Override
-      public CompletableFuture<Response> handle(Caller caller) {
-        return RequestHandler.this.handle(caller, line);
-      }
-    };
+    return new Queued(overlapsWrites(line), caller -> handle(caller, line));
   }
 
-  /** A request read off the wire, waiting for its turn. */
-  interface Queued {
-    /** See {@link RequestHandler#overlapsWrites}. */
-    boolean overlapsWrites();
+  /**
+   * A request read off the wire, waiting for its turn: whether it overlaps writes (see {@link
+   * #overlapsWrites}), and how its answer is made, for the caller it came from.
+   */
+  record Queued(boolean overlapsWrites, java.util.function.Function<Caller, CompletableFuture<Response>> answer) {
+    /** A request answered {@code response} whoever asks: one that could not be read. */
+    public static Queued answered(Response response) {
+      return new Queued(false, caller -> CompletableFuture.completedFuture(response));
+    }
 
     /** Its answer, for {@code caller}; the future never fails, errors are responses. */
-    CompletableFuture<Response> handle(Caller caller);
+    public CompletableFuture<Response> handle(Caller caller) {
+      return answer.apply(caller);
+    }
   }
 
   /**
