@@ -62,7 +62,7 @@ final class AuditTrail {
   private void ended(Caller caller, String op, String server, AuditLog.Served served, CallerProcess who,
       Throwable failure) {
     if (failure != null && Async.cause(failure) instanceof VaultLockedException && !caller.equals(Caller.self())) {
-      refusedWhileLocked.refused(who(caller).program(), clock.instant());
+      refusedWhileLocked.refused((who != null ? who : who(caller)).program(), clock.instant());
     }
     if (who != null) {
       log.record(op, server, who, shareOf(caller), served, failure == null ? "ok" : outcome(Async.cause(failure)));
