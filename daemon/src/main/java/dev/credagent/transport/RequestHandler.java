@@ -37,7 +37,10 @@ public interface RequestHandler {
       return new Queued(false, caller -> CompletableFuture.completedFuture(response));
     }
 
-    /** Its answer, for {@code caller}; the future never fails, errors are responses. */
+    /**
+     * Its answer, for {@code caller}: errors a client caused are responses; a future that fails (a
+     * defect inside the daemon) is answered as an internal error.
+     */
     public CompletableFuture<Response> handle(Caller caller) {
       return answer.apply(caller);
     }
