@@ -26,9 +26,12 @@ public record RegistryPattern(String text, List<String> labels, String port, Str
         ? Optional.of(pattern) : Optional.empty();
   }
 
-  /** Whether {@code text} is written as a pattern (it has a {@code *} or a path). */
+  /**
+   * Whether {@code text} is written as a pattern (it has a {@code *} or a path); a path that only
+   * names the registry ({@code reg:5000/v1/}) is the host's key, as docker reads it ({@link ServerNames#dockerHostname}).
+   */
   public static boolean looksLikeOne(String text) {
-    return text.contains("*") || text.indexOf('/') > 0 && !text.contains("://");
+    return text.contains("*") || text.indexOf('/') > 0 && !text.contains("://") && ServerNames.dockerHostname(text) == null;
   }
 
   /**

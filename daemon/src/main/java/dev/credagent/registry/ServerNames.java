@@ -48,7 +48,42 @@ public final class ServerNames {
     return dockerHostname(RegistryReference.parse(server));
   }
 
+  /**
+   * The same, and also for a key with no scheme whose path only names the registry ({@code
+   * reg:5000/v1/}, {@code reg:5000/v2}, {@code reg/}): docker's {@code ConvertToHostname} drops the
+   * path with or without a scheme, and docker 20.10 stores a login's key as typed, then asks for
+   * the host. Any other path without a scheme stays credagent's path pattern ({@link RegistryPattern}).
+   */
   public static String dockerHostname(RegistryReference reference) {
-    return isHub(reference) ? null : reference.dockerHostname();
+    if (isHub(reference)) {
+      return null;
+    }
+    String url = reference.dockerHostname();
+    if (url != null || reference.isUrl()) {
+      return url;
+    }
+    int slash = reference.written().indexOf('/');
+    return slash > 0 && REGISTRY_PATHS.contains(reference.path()) ? reference.written().substring(0, slash) : null;
+  }
+
+  /**
+   * What the credential stored under {@code key} answers, by the rules a lookup follows: the
+   * patterns of the registry or repositories it serves, any one of which names all it serves
+   * (Docker Hub's five hosts; the host docker would key a URL by, path and all dropped; a path
+   * pattern; a wildcard; a plain host). Empty where {@code key} is no name any pattern can state:
+   * then nothing narrower than every registry holds it. A share's gate reads this, never the key's
+   * text: {@code https://ghcr.io/org-c/deploy} is host-wide, whatever its path says.
+   */
+  public static java.util.List<RegistryPattern> servedBy(String key) {
+    RegistryReference reference = RegistryReference.parse(key);
+    if (isHub(reference)) {
+      return HUB_HOSTS.stream().sorted().map(RegistryPattern::parse).toList();
+    }
+    String hostname = dockerHostname(reference);
+    try {
+      return java.util.List.of(RegistryPattern.parse(hostname != null ? hostname : key));
+    } catch (IllegalArgumentException noPattern) {
+      return java.util.List.of();
+    }
   }
 }

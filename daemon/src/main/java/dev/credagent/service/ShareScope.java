@@ -2,6 +2,7 @@ package dev.credagent.service;
 
 import dev.credagent.registry.RegistryPattern;
 import dev.credagent.registry.RegistryReference;
+import dev.credagent.registry.ServerNames;
 import java.util.List;
 
 /**
@@ -27,26 +28,19 @@ public record ShareScope(String name, List<RegistryPattern> patterns) {
   }
 
   /**
-   * Whether the credential stored under {@code key} (an exact server, or a pattern) may leave the
-   * daemon through this share: only when everything the key serves lies inside one of the share's
-   * patterns. A host-wide login is not inside a share for one of its organisations, though a
-   * repository of that organisation is ({@link #allows}).
+   * Whether the credential stored under {@code key} may leave the daemon through this share: only
+   * when what the key answers ({@link ServerNames#servedBy}: its effective scope, not its text) lies
+   * inside one of the share's patterns. A host-wide login is not inside a share for one of its
+   * organisations, though a repository of that organisation is ({@link #allows}); nor is a login
+   * stored under {@code https://ghcr.io/org-c/deploy}, which docker's rule makes host-wide. The one
+   * predicate every credential that leaves through a share passes (a get, the helper's list).
    */
   public boolean covers(String key) {
     if (patterns.isEmpty()) {
       return true;
     }
-    RegistryPattern stored;
-    try {
-      stored = RegistryPattern.looksLikeOne(key) ? RegistryPattern.of(key).orElse(null) : null;
-    } catch (IllegalArgumentException notAPattern) {
-      stored = null; // a key from before patterns: an exact server
-    }
-    if (stored == null) {
-      return allows(key);
-    }
-    RegistryPattern inner = stored;
-    return patterns.stream().anyMatch(pattern -> pattern.contains(inner));
+    return ServerNames.servedBy(key).stream()
+        .anyMatch(served -> patterns.stream().anyMatch(pattern -> pattern.contains(served)));
   }
 
   /**

@@ -31,6 +31,12 @@ class ServerNamesTest {
         {"reg.example.com", null},
         {"reg.example.com:5000", null},
         {"https://index.docker.io/v1/", null},
+        // docker drops the path with or without a scheme; credagent where it only names the registry
+        {"127.0.0.1:5000/v1/", "127.0.0.1:5000"},
+        {"reg.example.com:5000/v2", "reg.example.com:5000"},
+        {"reg.example.com/", "reg.example.com"},
+        {"ghcr.io/org-c/", null},
+        {"ghcr.io/v1/app", null},
     };
     for (String[] row : table) {
       assertEquals(row[1], ServerNames.dockerHostname(row[0]), row[0]);

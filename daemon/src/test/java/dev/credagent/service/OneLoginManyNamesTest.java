@@ -96,6 +96,22 @@ class OneLoginManyNamesTest {
   }
 
   @Test
+  void aKeyWithARegistryPathAndNoSchemeIsTheHostAsDockerReadsIt() throws Exception {
+    // docker 20.10 stores `docker login 127.0.0.1:5000/v1/` under the key as typed, and asks for the host.
+    store("127.0.0.1:5000/v1/", "typed-v1");
+    store("reg.example:5000/v2/", "typed-v2");
+    store("plain.example/", "typed-slash");
+    assertEquals("typed-v1", usernameFor("127.0.0.1:5000"));
+    assertEquals("typed-v1", usernameFor("127.0.0.1:5000/some/repo"));
+    assertEquals("typed-v2", usernameFor("reg.example:5000"));
+    assertEquals("typed-slash", usernameFor("plain.example"));
+    store("ghcr.io/org-c/", "org-pattern"); // any other path is still a path pattern
+    assertInstanceOf(CredentialNotFoundException.class, failure(service.get(ME, "ghcr.io")));
+    service.erasure().erase(ME, "127.0.0.1:5000", false).join();
+    assertInstanceOf(CredentialNotFoundException.class, failure(service.get(ME, "127.0.0.1:5000")));
+  }
+
+  @Test
   void anEraseIsKeptAndCanBeRestoredPurgedOrOutlived() throws Exception {
     config = new AgentConfig(Duration.ZERO, Duration.ZERO, 4L << 20, AgentConfig.DEFAULT_ERASED_TTL); // no auto-lock over days
     service.lock(ME);

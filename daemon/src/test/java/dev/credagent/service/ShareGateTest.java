@@ -126,6 +126,30 @@ class ShareGateTest {
   }
 
   @Test
+  void aKeyWrittenAsAUrlWithAPathIsHostWideAndStaysOutOfAShareForOneOrganisation() throws Exception {
+    store("https://ghcr.io/org-c/deploy", "DEPLOY"); // docker's rule: the host, path and all dropped
+    assertEquals("DEPLOY", service.get(ME, "ghcr.io").join().username(), "the owner's socket answers the host with it");
+    for (String pattern : List.of("ghcr.io/org-c/", "ghcr.io/org-c/deploy")) {
+      Caller share = through(pattern);
+      for (String asked : List.of("ghcr.io/org-c/deploy", "ghcr.io/org-c/app", "https://ghcr.io/org-c/deploy")) {
+        assertInstanceOf(CredentialNotFoundException.class, failure(service.get(share, asked)), pattern + " " + asked);
+      }
+      assertTrue(service.list(share).isEmpty(), pattern);
+    }
+    assertEquals("DEPLOY", service.get(through("ghcr.io"), "ghcr.io/org-c/app").join().username(),
+        "a share of the whole host serves it");
+  }
+
+  @Test
+  void aKeyWithARegistryPathAndNoSchemeIsTheHostToAShareToo() throws Exception {
+    store("127.0.0.1:5000/v1/", "TYPED"); // docker 20.10 keeps a login key as typed
+    assertEquals("TYPED", service.get(through("127.0.0.1:5000"), "127.0.0.1:5000").join().username());
+    Caller share = through("127.0.0.1:5000/v1/");
+    assertInstanceOf(CredentialNotFoundException.class, failure(service.get(share, "127.0.0.1:5000/v1/app")));
+    assertTrue(service.list(share).isEmpty());
+  }
+
+  @Test
   void containmentOfPatterns() {
     RegistryPattern org = RegistryPattern.parse("ghcr.io/org-c/");
     assertTrue(org.contains(RegistryPattern.parse("ghcr.io/org-c/app")));
