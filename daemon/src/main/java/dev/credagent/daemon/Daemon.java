@@ -155,9 +155,13 @@ public final class Daemon {
     return params;
   }
 
-  /** Once a second: lock the vault if a TTL ran out; leave if nobody can reach us any more. */
+  /**
+   * Once a second: lock the vault if a TTL ran out; remove the erased credentials past erased-ttl;
+   * leave if nobody can reach us any more.
+   */
   private void tick() {
     service.expireIfDue();
+    service.erasure().expireDue();
     service.beforeAnswersLeave(); // a line whose answer never left (its client went away) is written anyway
     Shares open = shares;
     if (open != null) {

@@ -108,7 +108,8 @@ public final class ProtocolCodec implements RequestHandler {
         case UNLOCK -> unlock(caller, request);
         case STORE -> store(caller, request).thenApply(done -> Response.ok());
         case ERASE -> erase(caller, request);
-        case RESTORE -> service.erasure().restore(caller, request.require("server")).thenApply(done -> Response.ok());
+        case RESTORE -> service.erasure().restore(caller, request.require("server")).thenApply(done -> done.replaced() == null
+            ? Response.ok() : Response.ok().with("replaced", done.replaced()));
         case LOGIN -> login(caller, request);
         case TOKEN -> token(caller, request);
         case SOURCE_ADD -> service.sources().add(caller, Fields.key(request, request.require("registry")), Fields.source(request))

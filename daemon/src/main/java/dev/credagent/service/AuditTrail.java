@@ -51,21 +51,37 @@ final class AuditTrail {
    */
   <T> CompletableFuture<T> audited(Caller caller, String op, String server, AuditLog.Served served,
       CompletableFuture<T> outcome) {
+    return auditedSaying(caller, op, server, served, outcome, done -> "ok");
+  }
+
+  /**
+   * The same, where a success has more to say than "ok": {@code said} makes the outcome of the
+   * value ("replaced", where a store or a restore kept the credential it replaced as erased).
+   */
+  <T> CompletableFuture<T> auditedSaying(Caller caller, String op, String server, AuditLog.Served served,
+      CompletableFuture<T> outcome, java.util.function.Function<T, String> said) {
     CallerProcess who = log.enabled() ? who(caller) : null;
     if (outcome.isDone()) { // a get, mostly: recorded now, with no stage chained for it
-      ended(caller, op, server, served, who, Async.failure(outcome));
+      Throwable failure = Async.failure(outcome);
+      ended(caller, op, server, served, who, failure, failure == null ? said.apply(outcome.join()) : null);
       return outcome;
     }
-    return outcome.whenComplete((done, failure) -> ended(caller, op, server, served, who, failure));
+    return outcome.whenComplete((done, failure) -> ended(caller, op, server, served, who, failure,
+        failure == null ? said.apply(done) : null));
+  }
+
+  <T> CompletableFuture<T> auditedSaying(Caller caller, String op, String server, CompletableFuture<T> outcome,
+      java.util.function.Function<T, String> said) {
+    return auditedSaying(caller, op, server, AuditLog.Served.NOTHING, outcome, said);
   }
 
   private void ended(Caller caller, String op, String server, AuditLog.Served served, CallerProcess who,
-      Throwable failure) {
+      Throwable failure, String success) {
     if (failure != null && Async.cause(failure) instanceof VaultLockedException && !caller.equals(Caller.self())) {
       refusedWhileLocked.refused((who != null ? who : who(caller)).program(), clock.instant());
     }
     if (who != null) {
-      log.record(op, server, who, shareOf(caller), served, failure == null ? "ok" : outcome(Async.cause(failure)));
+      log.record(op, server, who, shareOf(caller), served, failure == null ? success : outcome(Async.cause(failure)));
     }
   }
 

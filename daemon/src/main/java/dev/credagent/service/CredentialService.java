@@ -100,7 +100,8 @@ public final class CredentialService {
     this.sourceService = new SourceService(vault, sources, resolver, writes, gate);
     this.erasure = new ErasureService(vault, resolver, writes, clock, config, gate, trail, this::usable);
     this.tokenService = new TokenService(tokens, resolver, gate, trail, this::usable);
-    this.logins = new LoginService(registries, network, this::storeUnaudited, gate, trail, this::usable);
+    this.logins = new LoginService(registries, network,
+        (caller, key, credential) -> storeKeeping(key, credential, keeping(caller)), gate, trail, this::usable);
     onLock(autoLock::locked);
     onLock(sources::clear);
     if (tokens != null) {
@@ -272,16 +273,6 @@ public final class CredentialService {
     return trail.audited(caller, "get", server, served, fetch(resolved));
   }
 
-  /** The credential of {@code server} as {@link #resolve} finds it, for a token's grant: no share applies. */
-  private CompletableFuture<Credential> getUnaudited(String server) {
-    usable();
-    try {
-      return fetch(resolver.resolve(server));
-    } catch (VaultLockedException | CredentialNotFoundException failure) {
-      return CompletableFuture.failedFuture(failure);
-    }
-  }
-
   /** The credential under a resolved key: a copy from memory, or its source's. */
   private CompletableFuture<Credential> fetch(CredentialResolver.Resolved resolved) {
     try {
@@ -312,7 +303,12 @@ public final class CredentialService {
     }
   }
 
-  /** Stores {@code credential} durably; takes ownership of its secret. */
+  /**
+   * Stores {@code credential} durably; takes ownership of its secret. A different credential it
+   * replaces (another username or secret under the key; for Docker Hub, under any of its names) is
+   * not lost: it is kept as erased, restorable for erased-ttl, and the audit line says "replaced".
+   * A store of the identical credential replaces nothing.
+   */
   public CompletableFuture<Void> store(Caller caller, String server, Credential credential) {
     CompletableFuture<Void> refused = gate.refusal(caller, Op.STORE, server, credential.secret());
     if (refused != null) {
@@ -323,6 +319,7 @@ public final class CredentialService {
       return gate.invalid(caller, Op.STORE, server, invalid, credential.secret());
     }
     usable();
+    WriteBatcher.Keeping keeping = keeping(caller);
     if (ServerNames.isHub(server)) {
       // One Docker Hub login under all its names: stored under docker's key, the other names' keys gone.
       List<String> others;
@@ -332,39 +329,55 @@ public final class CredentialService {
         credential.secret().destroy();
         return trail.audited(caller, "store", server, CompletableFuture.failedFuture(locked));
       }
-      CompletableFuture<Void> stored = storeUnaudited(ServerNames.HUB_KEY, credential);
+      CompletableFuture<Boolean> stored = storeKeeping(ServerNames.HUB_KEY, credential, keeping);
       for (String alias : others) {
-        stored = stored.thenCompose(done -> batcher.submit(new Vault.Remove(alias))
-            .exceptionally(goneMeanwhile -> null).whenComplete((gone, failure) -> resolver.changed(alias)));
+        stored = stored.thenCompose(replaced -> batcher.submit(new Vault.Remove(alias), keeping)
+            .exceptionally(goneMeanwhile -> false).whenComplete((gone, failure) -> resolver.changed(alias))
+            .thenApply(gone -> replaced || gone));
       }
-      return trail.audited(caller, "store", server, stored);
+      return storedSaying(caller, server, stored);
     }
-    return trail.audited(caller, "store", server, storeUnaudited(server, credential));
+    return storedSaying(caller, server, storeKeeping(server, credential, keeping));
   }
 
+  /** How a store by {@code caller} keeps what it replaces: as of now, by its program, unless erased-ttl is zero. */
+  private WriteBatcher.Keeping keeping(Caller caller) {
+    return new WriteBatcher.Keeping(clock.instant(), trail.who(caller).program(), !ErasureService.erasedTtl(config).isZero());
+  }
+
+  private CompletableFuture<Void> storedSaying(Caller caller, String server, CompletableFuture<Boolean> stored) {
+    return trail.auditedSaying(caller, "store", server, stored, replaced -> replaced ? "replaced" : "ok")
+        .thenApply(replaced -> null);
+  }
+
+  private CompletableFuture<Boolean> storeKeeping(String server, Credential credential, WriteBatcher.Keeping keeping) {
+    return batcher.submit(new Vault.Put(server, credential), keeping).whenComplete((done, failure) -> resolver.changed(server));
+  }
+
+  /** A store by the daemon itself, not audited as a client's: a login's ({@link LoginService} audits it as "login"). */
   private CompletableFuture<Void> storeUnaudited(String server, Credential credential) {
     return batcher.submit(new Vault.Put(server, credential)).whenComplete((done, failure) -> resolver.changed(server));
   }
 
-  /** The logins a token is minted with: found as a get finds them; a rotated refresh token stored back. */
+  /**
+   * The logins a token is minted with: found as a get finds them; a rotated refresh token stored
+   * back under the key that supplied it, audited and the replaced one kept ({@link ErasureService#refreshed}).
+   */
   private final class StoredLogins implements TokenMinter.Logins {
     @Override
-    public Credential login(String lookup) throws Exception {
+    public TokenMinter.Login login(String lookup) throws Exception {
+      usable();
+      CredentialResolver.Resolved resolved = resolver.resolve(lookup); // exact, its source, or a pattern's, as a get
       try {
-        return getUnaudited(lookup).join(); // exact, its source, or a pattern's, as a get
+        return new TokenMinter.Login(resolved.source() ? null : resolved.key(), fetch(resolved).join());
       } catch (CompletionException e) {
         throw Async.cause(e) instanceof Exception failure ? failure : e;
       }
     }
 
     @Override
-    public boolean storedUnder(String key) throws Exception {
-      return vault.list().containsKey(key);
-    }
-
-    @Override
-    public void rotated(String key, Credential refreshed) {
-      storeUnaudited(key, refreshed).join();
+    public void rotated(String key, Credential supplied, Credential refreshed) {
+      erasure.refreshed(key, supplied, refreshed).join();
     }
   }
 

@@ -1,6 +1,7 @@
 package dev.credagent.service;
 
 import dev.credagent.registry.ServerNames;
+import dev.credagent.vault.Credential;
 import dev.credagent.vault.CredentialNotFoundException;
 import dev.credagent.vault.Vault;
 import dev.credagent.vault.VaultLockedException;
@@ -8,7 +9,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * The erased credentials the vault keeps for {@code credagent restore} ({@link ErasedKey}): the
@@ -25,13 +29,32 @@ final class ErasedCredentials {
   /** The changes that erase {@code keys}: each kept as erased at {@code at} by {@code by} (unless {@code keep} is zero), then removed. */
   List<Vault.Change> erase(List<String> keys, Instant at, String by, Duration keep) throws Exception {
     List<Vault.Change> changes = new ArrayList<>();
+    Set<String> taken = new HashSet<>();
     for (String key : keys) {
       if (!keep.isZero()) {
-        changes.add(new Vault.Put(new ErasedKey(key, at, by).key(), vault.get(key)));
+        changes.add(keep(key, vault.get(key), at, by, taken));
       }
       changes.add(new Vault.Remove(key));
     }
     return changes;
+  }
+
+  /**
+   * The change that keeps {@code replaced} (a credential leaving {@code key}: erased, or replaced by
+   * another) as erased at {@code at} by {@code by}, under a key that is neither the vault's nor one
+   * of {@code taken} (the keys kept by the changes it goes with, to which it adds its own). Takes
+   * ownership of {@code replaced}.
+   */
+  Vault.Put keep(String key, Credential replaced, Instant at, String by, Set<String> taken) throws VaultLockedException {
+    Map<String, String> kept = vault.list(ErasedKey.FIRST, CredentialResolver.LIVE_FROM);
+    String erased = ErasedKey.unique(key, at, by, candidate -> kept.containsKey(candidate) || taken.contains(candidate)).key();
+    taken.add(erased);
+    return new Vault.Put(erased, replaced);
+  }
+
+  /** Whether {@code stored} and {@code incoming} are one credential: a store of it again replaces nothing. */
+  static boolean same(Credential stored, Credential incoming) {
+    return stored.username().equals(incoming.username()) && stored.secret().contentEquals(incoming.secret());
   }
 
   /** Removals of the erased credentials kept longer than {@code keep}. */
@@ -49,23 +72,39 @@ final class ErasedCredentials {
     return keys().stream().<Vault.Change>map(Vault.Remove::new).toList();
   }
 
-  /** The erased credentials kept now, newest first. */
-  List<ErasedCredential> list() throws VaultLockedException {
+  /**
+   * The erased credentials kept now, newest first: those erased within {@code keep} of {@code now}.
+   * One older than that may still be in the vault until the sweep removes it, but is gone to every
+   * client.
+   */
+  List<ErasedCredential> list(Instant now, Duration keep) throws VaultLockedException {
     List<ErasedCredential> kept = new ArrayList<>();
     vault.list(ErasedKey.FIRST, CredentialResolver.LIVE_FROM).forEach((key, username) -> ErasedKey.parse(key)
+        .filter(erased -> live(erased, now, keep))
         .ifPresent(erased -> kept.add(new ErasedCredential(erased.server(), username, erased.at(), erased.by()))));
     kept.sort(Comparator.comparing(ErasedCredential::at).reversed());
     return kept;
   }
 
-  /** The changes that bring back the credential last erased for {@code server} (any of its registry's names), and its key. */
-  record Restore(String key, List<Vault.Change> changes) {}
+  /** Whether {@code erased} is still within {@code keep} of {@code now}: listed, and restorable. */
+  private static boolean live(ErasedKey erased, Instant now, Duration keep) {
+    return erased.at().plus(keep).isAfter(now);
+  }
 
-  Restore restore(String server) throws Exception {
+  /**
+   * The changes that bring back the credential last erased for {@code server} (any of its
+   * registry's names), its key, and the username of the live credential it replaces (null: none,
+   * or the same one). A live credential that differs is kept as erased at {@code now} by
+   * {@code by}, as any store keeps what it replaces: so a restore loses nothing, and a second one
+   * undoes it.
+   */
+  record Restore(String key, List<Vault.Change> changes, String replaced) {}
+
+  Restore restore(String server, Instant now, Duration keep, String by) throws Exception {
     String wanted = ServerNames.isHub(server) ? ServerNames.HUB_KEY : server;
     ErasedKey newest = null;
     for (String key : keys()) {
-      ErasedKey erased = ErasedKey.parse(key).orElse(null);
+      ErasedKey erased = ErasedKey.parse(key).filter(candidate -> live(candidate, now, keep)).orElse(null);
       String registry = erased == null ? null : ServerNames.isHub(erased.server()) ? ServerNames.HUB_KEY : erased.server();
       if (wanted.equals(registry) && (newest == null || erased.at().isAfter(newest.at()))) {
         newest = erased;
@@ -75,7 +114,21 @@ final class ErasedCredentials {
       throw new CredentialNotFoundException(server + " among the erased credentials (credagent list --erased shows them)");
     }
     String key = ServerNames.isHub(newest.server()) ? ServerNames.HUB_KEY : newest.server();
-    return new Restore(key, List.of(new Vault.Put(key, vault.get(newest.key())), new Vault.Remove(newest.key())));
+    Credential restored = vault.get(newest.key());
+    List<Vault.Change> changes = new ArrayList<>();
+    String replaced = null;
+    if (vault.list().containsKey(key)) {
+      Credential live = vault.get(key);
+      if (same(live, restored)) {
+        live.secret().destroy();
+      } else {
+        replaced = live.username();
+        changes.add(keep(key, live, now, by, new HashSet<>()));
+      }
+    }
+    changes.add(new Vault.Put(key, restored));
+    changes.add(new Vault.Remove(newest.key()));
+    return new Restore(key, changes, replaced);
   }
 
   private List<String> keys() throws VaultLockedException {

@@ -23,9 +23,28 @@ record ErasedKey(String server, Instant at, String by) {
     return key.startsWith(PREFIX);
   }
 
-  /** The vault key of this erasure. */
+  /**
+   * The vault key of this erasure. Its time is whole seconds, with nanoseconds only where two
+   * erasures of one server in one second by one program need keys of their own ({@link #unique}).
+   */
   String key() {
-    return PREFIX + at.getEpochSecond() + MARK + by.replace(MARK, '?') + MARK + server;
+    String when = at.getNano() == 0 ? String.valueOf(at.getEpochSecond())
+        : at.getEpochSecond() + "." + String.format(java.util.Locale.ROOT, "%09d", at.getNano());
+    return PREFIX + when + MARK + by.replace(MARK, '?') + MARK + server;
+  }
+
+  /**
+   * The erasure of {@code server} at {@code at} (to the second) by {@code by}, made later by a
+   * nanosecond at a time until its key is none of {@code taken}: a second erasure in the same second
+   * (a store that replaces, then another) must not overwrite the first one's kept credential, and
+   * the later one still sorts as the newer.
+   */
+  static ErasedKey unique(String server, Instant at, String by, java.util.function.Predicate<String> taken) {
+    ErasedKey erased = new ErasedKey(server, at.truncatedTo(java.time.temporal.ChronoUnit.SECONDS), by);
+    while (taken.test(erased.key())) {
+      erased = new ErasedKey(server, erased.at().plusNanos(1), by);
+    }
+    return erased;
   }
 
   /** The erasure a vault key stands for; empty when it is no erased credential's key. */
@@ -38,7 +57,9 @@ record ErasedKey(String server, Instant at, String by) {
       return Optional.empty();
     }
     try {
-      return Optional.of(new ErasedKey(parts[2], Instant.ofEpochSecond(Long.parseLong(parts[0])), parts[1]));
+      String[] when = parts[0].split("\\.", 2);
+      return Optional.of(new ErasedKey(parts[2],
+          Instant.ofEpochSecond(Long.parseLong(when[0]), when.length == 2 ? Integer.parseInt(when[1]) : 0), parts[1]));
     } catch (RuntimeException malformed) {
       return Optional.empty();
     }

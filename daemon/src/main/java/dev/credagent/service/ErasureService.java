@@ -3,12 +3,14 @@ package dev.credagent.service;
 import dev.credagent.audit.CallerProcess;
 import dev.credagent.config.Settings;
 import dev.credagent.protocol.Op;
+import dev.credagent.vault.Credential;
 import dev.credagent.vault.CredentialNotFoundException;
 import dev.credagent.vault.Vault;
 import dev.credagent.vault.VaultLockedException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -71,19 +73,114 @@ public final class ErasureService {
     });
   }
 
-  /** The erased credentials kept now, newest first; none through a share. */
-  public List<ErasedCredential> list(Caller caller) throws VaultLockedException {
-    used.run();
-    return caller.share() != null ? List.of() : erased.list();
+  /**
+   * erased-ttl as the config says it now; while the file cannot be read, "for ever": a broken config
+   * file must never cost a kept credential (an erase with it still fails, naming the file).
+   */
+  static Duration erasedTtl(Settings config) {
+    try {
+      return config.current().erasedTtl();
+    } catch (dev.credagent.config.ConfigException unreadable) {
+      return ChronoUnit.FOREVER.getDuration();
+    }
   }
 
-  /** Brings back the credential last erased for {@code server} (any of its registry's names), as it was. */
-  public CompletableFuture<Void> restore(Caller caller, String server) {
-    return gate.run(caller, Op.RESTORE, "restore", server, writes, () -> {
-      ErasedCredentials.Restore restore = erased.restore(server);
+  /** The erased credentials kept now (erased within erased-ttl), newest first; none through a share. */
+  public List<ErasedCredential> list(Caller caller) throws VaultLockedException {
+    used.run();
+    return caller.share() != null ? List.of() : erased.list(clock.instant(), erasedTtl(config));
+  }
+
+  /**
+   * Brings back the credential last erased for {@code server} (any of its registry's names) within
+   * erased-ttl, as it was. A different credential live under its key is not destroyed: it is kept
+   * as erased in its turn (a second restore brings it back), as a store keeps what it replaces,
+   * and the answer names it (its username: {@link Restored#replaced}), the audit line says
+   * "replaced".
+   */
+  public CompletableFuture<Restored> restore(Caller caller, String server) {
+    CompletableFuture<Restored> refused = gate.refusal(caller, Op.RESTORE, server);
+    if (refused != null) {
+      return refused;
+    }
+    used.run();
+    CompletableFuture<Restored> restored = Async.on(writes, () -> {
+      Instant now = clock.instant();
+      ErasedCredentials.Restore restore = erased.restore(server, now, config.current().erasedTtl(), trail.who(caller).program());
       vault.apply(restore.changes());
       resolver.changed(restore.key());
-      LOG.info("restored " + restore.key() + " (" + caller + ")");
+      LOG.info("restored " + restore.key() + (restore.replaced() == null ? "" : ", keeping the credential it replaced as erased")
+          + " (" + caller + ")");
+      return new Restored(restore.key(), restore.replaced());
+    });
+    return trail.auditedSaying(caller, "restore", server, restored, done -> done.replaced() == null ? "ok" : "replaced");
+  }
+
+  /**
+   * Writes back the refresh token a token server rotated {@code supplied} to, under {@code key}, the
+   * key that supplied it: a change the daemon makes by itself, so it is audited ("refresh") and the
+   * replaced token is kept as erased, as a client's store would keep it. Made only while {@code key}
+   * still holds {@code supplied}: a login the user stored meanwhile is newer than the rotation and
+   * wins. Takes ownership of {@code refreshed}; completes with whether it was written.
+   */
+  CompletableFuture<Boolean> refreshed(String key, Credential supplied, Credential refreshed) {
+    return Async.on(writes, () -> {
+      try (dev.credagent.vault.Secret owned = refreshed.secret()) {
+        if (!vault.list().containsKey(key)) {
+          return false;
+        }
+        Credential live = vault.get(key);
+        if (!ErasedCredentials.same(live, supplied)) {
+          live.secret().destroy();
+          return false;
+        }
+        List<Vault.Change> changes = new ArrayList<>();
+        if (erasedTtl(config).isZero()) {
+          live.secret().destroy();
+        } else {
+          changes.add(erased.keep(key, live, clock.instant(), trail.who(Caller.self()).program(), new java.util.HashSet<>()));
+        }
+        changes.add(new Vault.Put(key, refreshed.copy()));
+        vault.apply(changes);
+        resolver.changed(key);
+        LOG.info("the token server rotated the refresh token of " + key + "; stored, the replaced one kept as erased");
+        return true;
+      }
+    }).whenComplete((written, failure) -> {
+      if (Boolean.TRUE.equals(written) || failure != null) {
+        trail.record(Caller.self(), "refresh", key, failure == null ? "ok" : AuditTrail.outcome(Async.cause(failure)));
+      }
+    });
+  }
+
+  /** What a restore did: the key it restored, and the username of the credential it replaced there (null: none). */
+  public record Restored(String key, String replaced) {}
+
+  /**
+   * Removes from the vault the erased credentials older than erased-ttl, on the write thread; the
+   * daemon calls this every second. Costs a look at the erased keys (they sort first, and are few)
+   * when none is due.
+   */
+  public void expireDue() {
+    Duration keep = erasedTtl(config);
+    try {
+      if (erased.expired(clock.instant(), keep).isEmpty()) {
+        return;
+      }
+    } catch (VaultLockedException locked) {
+      return; // the next unlock's sweep
+    }
+    Async.on(writes, () -> {
+      List<Vault.Change> due = erased.expired(clock.instant(), erasedTtl(config));
+      if (!due.isEmpty()) {
+        vault.apply(due);
+        LOG.info("removed " + due.size() + " erased credential(s) kept longer than erased-ttl");
+      }
+      return null;
+    }).exceptionally(failure -> {
+      if (!(Async.cause(failure) instanceof VaultLockedException)) {
+        LOG.warning("cannot remove the erased credentials past erased-ttl: " + Async.cause(failure).getClass().getSimpleName());
+      }
       return null;
     });
   }

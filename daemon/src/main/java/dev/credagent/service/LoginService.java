@@ -11,7 +11,6 @@ import dev.credagent.vault.VaultLockedException;
 import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.function.BiFunction;
 import java.util.function.BooleanSupplier;
 import java.util.logging.Logger;
 
@@ -24,13 +23,21 @@ public final class LoginService {
 
   private final RegistryLogin registries; // null: a daemon that makes no logins (tests)
   private final Executor network;
-  private final BiFunction<String, Credential, CompletableFuture<Void>> store;
+  private final Store store;
+
+  /** The service's store: keeps a different credential it replaces as erased; completes with whether it did. */
+  @FunctionalInterface
+  interface Store {
+    CompletableFuture<Boolean> store(Caller caller, String key, Credential credential);
+  }
+
+  private record Stored(String username, boolean replaced) {}
   private final RequestGate gate;
   private final AuditTrail trail;
   private final BooleanSupplier usable;
 
   /** {@code store}: the service's own store, unaudited (the login is audited), which owns the credential. */
-  LoginService(RegistryLogin registries, Executor network, BiFunction<String, Credential, CompletableFuture<Void>> store,
+  LoginService(RegistryLogin registries, Executor network, Store store,
       RequestGate gate, AuditTrail trail, BooleanSupplier usable) {
     this.registries = registries;
     this.network = network;
@@ -71,11 +78,12 @@ public final class LoginService {
         throw RegistryErrors.ofLogin(registry, e);
       }
     });
-    return trail.audited(caller, "login", key, loggedIn.thenCompose(credential -> store.apply(key, credential)
-        .thenApply(stored -> {
+    return trail.auditedSaying(caller, "login", key, loggedIn.thenCompose(credential -> store.store(caller, key, credential)
+        .thenApply(replaced -> {
           LOG.info("logged in to " + registry.key() + " as " + credential.username()
-              + (key.equals(registry.key()) ? "" : ", stored for " + key) + " (" + caller + ")");
-          return credential.username();
-        })));
+              + (key.equals(registry.key()) ? "" : ", stored for " + key) + (replaced ? ", keeping the credential it replaced as erased" : "")
+              + " (" + caller + ")");
+          return new Stored(credential.username(), replaced);
+        })), stored -> stored.replaced() ? "replaced" : "ok").thenApply(Stored::username);
   }
 }

@@ -1,10 +1,16 @@
 package dev.credagent.service;
 
+import dev.credagent.vault.Credential;
 import dev.credagent.vault.Vault;
 import dev.credagent.vault.VaultException;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Queue;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
@@ -21,21 +27,42 @@ final class WriteBatcher {
   /** Changes per write at most: bounds one write's work and the time its first change waits. */
   static final int MAX_BATCH = 1024;
 
-  private record Pending(Vault.Change change, CompletableFuture<Void> done) {}
+  /**
+   * A change that keeps the credential it takes away from its key (a put of another one, a remove)
+   * as erased at {@code at} by {@code by}, restorable for erased-ttl; with {@code kept} false (an
+   * erased-ttl of zero) it only tells whether it replaced one.
+   */
+  record Keeping(Instant at, String by, boolean kept) {}
+
+  /** {@code done}: whether the change took a different credential away from its key. */
+  private record Pending(Vault.Change change, Keeping keeping, CompletableFuture<Boolean> done) {}
 
   private final Vault vault;
+  private final ErasedCredentials erased;
   private final Executor writes;
   private final Queue<Pending> queue = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean scheduled = new AtomicBoolean();
 
   WriteBatcher(Vault vault, Executor writes) {
     this.vault = vault;
+    this.erased = new ErasedCredentials(vault);
     this.writes = writes;
   }
 
   /** Queues {@code change}; the future completes once it is on disk, or fails with why. */
   CompletableFuture<Void> submit(Vault.Change change) {
-    Pending pending = new Pending(change, new CompletableFuture<>());
+    return submit(change, null).thenApply(replaced -> null);
+  }
+
+  /**
+   * Queues {@code change} (a put or a remove) so that the credential it takes away from its key,
+   * where that is another credential than the one put, is kept as {@code keeping} says, in the same
+   * durable write. Decided on the write thread, against the vault as the changes before it in the
+   * batch leave it, so that no store between the look and the write can slip past. The future
+   * says whether a different credential was taken away.
+   */
+  CompletableFuture<Boolean> submit(Vault.Change change, Keeping keeping) {
+    Pending pending = new Pending(change, keeping, new CompletableFuture<>());
     queue.add(pending);
     schedule();
     return pending.done();
@@ -58,21 +85,57 @@ final class WriteBatcher {
     if (batch.isEmpty()) {
       return;
     }
+    List<Credential> keptCopies = new ArrayList<>();
     try {
-      List<VaultException> outcomes = vault.apply(batch.stream().map(Pending::change).toList());
+      List<Vault.Change> changes = new ArrayList<>(batch.size());
+      int[] at = new int[batch.size()];
+      boolean[] replaced = new boolean[batch.size()];
+      Map<String, Credential> batched = new HashMap<>(); // a key's credential after the changes before (null: removed)
+      Set<String> taken = new HashSet<>();
       for (int i = 0; i < batch.size(); i++) {
-        if (outcomes.get(i) == null) {
-          batch.get(i).done().complete(null);
+        Pending pending = batch.get(i);
+        String key = pending.change().server();
+        if (pending.keeping() != null) {
+          Credential before = batched.containsKey(key) ? copyOrNull(batched.get(key))
+              : vault.list().containsKey(key) ? vault.get(key) : null;
+          if (before != null) {
+            replaced[i] = !(pending.change() instanceof Vault.Put put) || !ErasedCredentials.same(before, put.credential());
+            if (replaced[i] && pending.keeping().kept()) {
+              keptCopies.add(before);
+              changes.add(erased.keep(key, before, pending.keeping().at(), pending.keeping().by(), taken));
+            } else {
+              before.secret().destroy();
+            }
+          }
+        }
+        switch (pending.change()) {
+          case Vault.Put put -> batched.put(key, put.credential());
+          case Vault.Remove remove -> batched.put(key, null);
+          default -> { }
+        }
+        at[i] = changes.size();
+        changes.add(pending.change());
+      }
+      List<VaultException> outcomes = vault.apply(changes); // owns the kept copies from here
+      keptCopies.clear();
+      for (int i = 0; i < batch.size(); i++) {
+        if (outcomes.get(at[i]) == null) {
+          batch.get(i).done().complete(replaced[i]);
         } else {
-          batch.get(i).done().completeExceptionally(outcomes.get(i));
+          batch.get(i).done().completeExceptionally(outcomes.get(at[i]));
         }
       }
     } catch (Throwable e) { // locked, the disk: none of them was made
+      keptCopies.forEach(copy -> copy.secret().destroy());
       fail(batch, e);
     }
     if (!queue.isEmpty()) {
       schedule();
     }
+  }
+
+  private static Credential copyOrNull(Credential credential) {
+    return credential == null ? null : credential.copy();
   }
 
   private List<Pending> drainQueue(int most) {

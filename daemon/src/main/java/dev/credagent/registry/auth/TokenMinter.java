@@ -17,15 +17,21 @@ import java.util.List;
 public final class TokenMinter implements TokenCache.Source {
   /** The logins a token is minted with, as the credential service keeps them. */
   public interface Logins {
-    /** The login that serves {@code lookup}, as a get finds it; a copy the minter wipes. */
-    Credential login(String lookup) throws Exception;
+    /** The login that serves {@code lookup}, as a get finds it, and the key it came from. */
+    Login login(String lookup) throws Exception;
 
-    /** Whether {@code key} is a login of its own (not a pattern's), whose refresh token may be rotated. */
-    boolean storedUnder(String key) throws Exception;
-
-    /** Keeps the refresh token the server rotated to; takes ownership. */
-    void rotated(String key, Credential refreshed) throws Exception;
+    /**
+     * Keeps the refresh token the server rotated {@code supplied} to, under {@code key}, the key that
+     * supplied it and no other; takes ownership of {@code refreshed}, not of {@code supplied}.
+     */
+    void rotated(String key, Credential supplied, Credential refreshed) throws Exception;
   }
+
+  /**
+   * A login found for a token: {@code key}, the vault key it is stored under (null where a source
+   * made it: nothing stored to rotate), and the credential, a copy the minter wipes.
+   */
+  public record Login(String key, Credential credential) {}
 
   private final RegistryLogin registries;
   private final Logins logins;
@@ -38,7 +44,8 @@ public final class TokenMinter implements TokenCache.Source {
   @Override
   public TokenAnswer fetch(TokenCache.Key key) throws Exception {
     RegistryAddress registry = key.registry();
-    Credential stored = logins.login(key.lookup());
+    Login login = logins.login(key.lookup());
+    Credential stored = login.credential();
     try {
       Challenge challenge;
       try {
@@ -60,9 +67,11 @@ public final class TokenMinter implements TokenCache.Source {
       } catch (IOException e) {
         throw RegistryErrors.unreachable(registry, e);
       }
+      // Written back where it came from: a pattern's refresh token (HOST/org-c/) rotated into the
+      // registry's key (HOST) replaced the owner's host-wide login there.
       if (answer.refresh() != null && grant instanceof Grant.Refresh && !answer.refresh().contentEquals(stored.secret())
-          && logins.storedUnder(registry.key())) { // a pattern's login is not the registry's to rotate
-        logins.rotated(registry.key(), new Credential(RegistryLogin.IDENTITY_TOKEN_USERNAME, answer.refresh().copy()));
+          && login.key() != null) {
+        logins.rotated(login.key(), stored, new Credential(RegistryLogin.IDENTITY_TOKEN_USERNAME, answer.refresh().copy()));
       }
       return answer;
     } finally {

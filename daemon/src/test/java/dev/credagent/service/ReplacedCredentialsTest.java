@@ -1,0 +1,163 @@
+package dev.credagent.service;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.credagent.audit.AuditLog;
+import dev.credagent.config.AgentConfig;
+import dev.credagent.registry.ServerNames;
+import dev.credagent.vault.Credential;
+import dev.credagent.vault.CredentialNotFoundException;
+import dev.credagent.vault.TestKdf;
+import dev.credagent.vault.Vault;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Nothing the user stored is lost without a trace: a store, a helper's store under another of a
+ * registry's names, or a restore that replaces a different credential keeps the replaced one as
+ * erased (restorable for erased-ttl) and says so in the audit log; and erased-ttl is honoured by
+ * the clock, not only at the next erase.
+ */
+class ReplacedCredentialsTest {
+  private static final Caller ME = new Caller(1000, ProcessHandle.current().pid());
+  @TempDir Path home;
+  private final TestClock clock = new TestClock();
+  private AgentConfig config = new AgentConfig(Duration.ZERO, Duration.ZERO, 4L << 20, AgentConfig.DEFAULT_ERASED_TTL);
+  private CredentialService service;
+  private Vault vault;
+  private Path auditFile;
+
+  @BeforeEach
+  void setUp() {
+    auditFile = home.resolve("audit.log");
+    vault = new Vault(home.resolve("vault"), TestKdf.CHEAP);
+    service = new CredentialService(vault, clock, Runnable::run, Runnable::run, Runnable::run, null, () -> config,
+        new AuditLog(auditFile, 1 << 20, clock));
+    service.unlock(ME, TestKdf.secret("pw")).join();
+  }
+
+  private void store(String server, String username, String secret) {
+    service.store(ME, server, new Credential(username, TestKdf.secret(secret))).join();
+  }
+
+  private String secretFor(String server) {
+    Credential credential = service.get(ME, server).join();
+    return credential.username() + ":" + new String(credential.secret().toChars());
+  }
+
+  private List<String> erased() throws Exception {
+    return service.erasure().list(ME).stream().map(e -> e.server() + "=" + e.username()).toList();
+  }
+
+  private List<String> auditOutcomes(String op) throws Exception {
+    return Files.readAllLines(auditFile).stream().filter(line -> line.contains("\"op\":\"" + op + "\""))
+        .map(line -> line.replaceAll(".*\"outcome\":\"([^\"]*)\".*", "$1")).toList();
+  }
+
+  private static Throwable failure(CompletableFuture<?> future) {
+    return Async.cause(assertThrows(CompletionException.class, future::join));
+  }
+
+  @Test
+  void aStoreOfAnotherCredentialKeepsTheReplacedOneAsErasedAndAuditsIt() throws Exception {
+    store("r.example", "alice", "old-secret");
+    store("r.example", "alice", "new-secret"); // the same username, another secret
+    store("r.example", "bob", "new-secret"); // another username, the same secret
+    assertEquals("bob:new-secret", secretFor("r.example"));
+    assertEquals(List.of("r.example=alice", "r.example=alice"), erased(), "both replaced credentials are kept");
+    assertEquals(List.of("ok", "replaced", "replaced"), auditOutcomes("store"));
+
+    service.erasure().restore(ME, "r.example").join(); // the newest replaced one first
+    assertEquals("alice:new-secret", secretFor("r.example"));
+    assertEquals(List.of("r.example=bob", "r.example=alice"), erased(), "the first one was never lost");
+  }
+
+  @Test
+  void aStoreOfTheIdenticalCredentialIsNoReplacement() throws Exception {
+    store("r.example", "alice", "same");
+    store("r.example", "alice", "same");
+    assertEquals(List.of(), erased());
+    assertEquals(List.of("ok", "ok"), auditOutcomes("store"));
+  }
+
+  @Test
+  void aHelperStoreOfDockerIoKeepsTheHubLoginItReplaces() throws Exception {
+    store(ServerNames.HUB_KEY, "hub-user", "hub-pat"); // docker login
+    store("docker.io", "podman-user", "podman-pw"); // podman login docker.io, or a helper's store
+    assertEquals("podman-user:podman-pw", secretFor("docker.io"));
+    assertEquals(List.of(ServerNames.HUB_KEY + "=hub-user"), erased());
+    assertEquals("replaced", auditOutcomes("store").getLast());
+    service.erasure().restore(ME, "docker.io").join();
+    assertEquals("hub-user:hub-pat", secretFor("https://index.docker.io/v1/"));
+  }
+
+  @Test
+  void aHubAliasRemovedByAStoreUnderDockersKeyIsKept() throws Exception {
+    // Stored by an older credagent under podman's name, before one key served all of Hub's names.
+    vault.store("docker.io", new Credential("old-alias", TestKdf.secret("alias-pw")));
+    service.lock(ME);
+    service.unlock(ME, TestKdf.secret("pw")).join(); // as after a restart: the index knows the alias
+    store(ServerNames.HUB_KEY, "hub-user", "hub-pat");
+    assertEquals(List.of("docker.io=old-alias"), erased());
+  }
+
+  @Test
+  void restoreOverALiveCredentialKeepsTheLiveOneErased() throws Exception {
+    store("r.example", "old", "old-secret");
+    service.erasure().erase(ME, "r.example", false).join();
+    store("r.example", "new", "new-secret");
+    service.erasure().restore(ME, "r.example").join();
+    assertEquals("old:old-secret", secretFor("r.example"));
+    assertEquals(List.of("r.example=new"), erased(), "the newer credential is kept, not destroyed");
+    service.erasure().restore(ME, "r.example").join(); // and a second restore undoes the first
+    assertEquals("new:new-secret", secretFor("r.example"));
+    assertEquals(List.of("r.example=old"), erased());
+  }
+
+  @Test
+  void restoreOverTheIdenticalCredentialKeepsNoCopy() throws Exception {
+    store("r.example", "same", "same-secret");
+    service.erasure().erase(ME, "r.example", false).join();
+    store("r.example", "same", "same-secret");
+    service.erasure().restore(ME, "r.example").join();
+    assertEquals("same:same-secret", secretFor("r.example"));
+    assertEquals(List.of(), erased());
+  }
+
+  @Test
+  void anErasedCredentialIsGoneOnceErasedTtlHasPassed() throws Exception {
+    config = new AgentConfig(Duration.ZERO, Duration.ZERO, 4L << 20, Duration.ofSeconds(3));
+    store("r.example", "alice", "s");
+    service.erasure().erase(ME, "r.example", false).join();
+    clock.advance(Duration.ofSeconds(2));
+    assertEquals(List.of("r.example=alice"), erased(), "kept within erased-ttl");
+    clock.advance(Duration.ofSeconds(3));
+    assertEquals(List.of(), erased(), "not listed after erased-ttl");
+    assertInstanceOf(CredentialNotFoundException.class, failure(service.erasure().restore(ME, "r.example")));
+    assertInstanceOf(CredentialNotFoundException.class, failure(service.get(ME, "r.example")));
+  }
+
+  @Test
+  void theDaemonsSweepRemovesWhatOutlivedErasedTtlFromTheVault() throws Exception {
+    config = new AgentConfig(Duration.ZERO, Duration.ZERO, 4L << 20, Duration.ofSeconds(3));
+    store("r.example", "alice", "s");
+    store("r.example", "bob", "s"); // alice kept as replaced
+    assertEquals(1, vault.list(ErasedKey.FIRST, CredentialResolver.LIVE_FROM).size());
+    service.erasure().expireDue();
+    assertEquals(1, vault.list(ErasedKey.FIRST, CredentialResolver.LIVE_FROM).size(), "not yet due");
+    clock.advance(Duration.ofSeconds(3));
+    service.erasure().expireDue();
+    assertEquals(0, vault.list(ErasedKey.FIRST, CredentialResolver.LIVE_FROM).size(), "the record left the vault");
+    assertTrue(vault.list().containsKey("r.example"));
+  }
+}
