@@ -81,6 +81,37 @@ class RealClientsIT {
     throw new AssertionError("no '" + op + "' of " + server + " asked by " + parentEnding + " in:\n" + log);
   }
 
+  /**
+   * issue 29 item 5: docker 20.10 keeps `docker login HOST:PORT/v1/` under the key as typed, and asks
+   * its store for HOST:PORT. After `credagent setup` moved such a key into the vault, docker found no
+   * login ("no basic auth credentials"). docker's ConvertToHostname drops the path with or without
+   * a scheme: that key is the host's.
+   */
+  @Test
+  void aKeyDockerTypedWithARegistryPathStillLogsDockerInAfterSetup() throws Exception {
+    assumeTrue(Clients.docker() != null, "needs the docker CLI");
+    for (String path : java.util.List.of("/v1/", "/v2/")) {
+      String typed = registry.host() + path;
+      String auth = java.util.Base64.getEncoder().encodeToString((USER + ":" + PASSWORD).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      Path config = Clients.dockerConfig(agent, "{\"auths\":{\"" + typed + "\":{\"auth\":\"" + auth + "\"}}}");
+      agent.env().put("REGISTRY_AUTH_FILE", agent.root().resolve("no-auth.json").toString()); // podman's file: none
+      agent.credagent("", "setup", "--yes").requireSuccess();
+      assertFalse(Files.readString(config).contains(auth), "the plaintext left config.json");
+      assertTrue(agent.credagent("", "list").requireSuccess().stdout().contains(typed), "imported as docker typed it");
+
+      // No password given: docker asks its store for the host, as `docker pull` does before it
+      // calls the engine (none runs here, so the login itself then stops at the engine).
+      Run login = Clients.docker(agent, "", "login", registry.host());
+      String said = login.stdout() + login.stderr();
+      assertTrue(said.contains("Authenticating with existing credentials... [Username: " + USER + "]"),
+          path + ": docker found no login for the host: " + said);
+      // And what docker found opens the real registry: skopeo pushes and pulls with it through the helper.
+      assertTrue(Clients.pushAndPullThroughTheHelper(agent, registry.host(), "credagent/typed" + path.replace("/", "")));
+      agent.credagent("", "erase", "--purge", typed).requireSuccess();
+      agent.credagent("", "erase", "--purge", registry.host()).exitCode(); // docker's login may have stored under the host too
+    }
+  }
+
   @Test
   void aWrongPasswordFailsTheLoginAndStoresNothing() throws Exception {
     assumeTrue(Clients.docker() != null, "needs the docker CLI");

@@ -2,6 +2,7 @@ package dev.credagent.helper.it;
 
 import static dev.credagent.helper.it.HelperInstall.helper;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -74,5 +75,60 @@ class TokenAuthIT {
     assertTrue(token.stdout().strip().length() > 20, token.stdout());
     Run outside = agent.credagent("", "token", registry.host() + "/other/app", "--scope", "repository:other/app:pull");
     assertEquals(4, outside.exitCode(), "no login serves other/: " + outside.stderr());
+  }
+
+  /**
+   * issue 29 item 2: HOST holds a Basic login, HOST/org-c a refresh token, and the token server
+   * rotates refresh tokens. Token requests through a share for HOST/org-c/ rotated the pattern's
+   * token into the owner's HOST key. The rotated token belongs to the key that supplied it; each
+   * rotation is audited and the replaced token kept.
+   */
+  @Test
+  void aRefreshTokenRotatedThroughAShareIsWrittenBackToTheKeyThatSuppliedItOnly() throws Exception {
+    tokens.rotatingRefreshTokens();
+    String host = registry.host();
+    agent.credagent("hunter2-token-auth\n", "store", host, "-u", "bob").requireSuccess();
+    agent.credagent("hunter2-token-auth\n", "login", host, "-u", "bob", "--password-stdin", "--as", host + "/org-c")
+        .requireSuccess();
+    String firstRefresh = JSON.readTree(agent.credagent("", "get", host + "/org-c/app").requireSuccess().stdout())
+        .path("secret").asText();
+    assertTrue(firstRefresh.startsWith("refresh-"), "the pattern holds a refresh token");
+    Path share = Path.of(agent.credagent("", "share", "--print-path", "--registry", host + "/org-c/").requireSuccess()
+        .stdout().strip());
+    for (int i = 1; i <= 6; i++) { // six scopes: six tokens minted, none from the cache
+      Run token = throughShare(share, "token", host + "/org-c/app" + i, "--scope", "repository:org-c/app" + i + ":pull");
+      assertEquals(0, token.exitCode(), token.stderr());
+    }
+    assertTrue(tokens.grantTypesSeen().contains("refresh_token"), tokens.grantTypesSeen().toString());
+
+    JsonNode owner = JSON.readTree(agent.credagent("", "get", host).requireSuccess().stdout());
+    assertEquals("bob", owner.path("username").asText(), "the owner's host-wide login is untouched");
+    assertEquals("hunter2-token-auth", owner.path("secret").asText());
+    JsonNode pattern = JSON.readTree(agent.credagent("", "get", host + "/org-c/app").requireSuccess().stdout());
+    assertEquals("<token>", pattern.path("username").asText());
+    assertNotEquals(firstRefresh, pattern.path("secret").asText(), "the pattern holds the newest refresh token");
+    Run still = throughShare(share, "token", host + "/org-c/app7", "--scope", "repository:org-c/app7:pull");
+    assertEquals(0, still.exitCode(), "the newest token still works: " + still.stderr());
+
+    String audit = Files.readString(agent.home().resolve("audit.log"));
+    assertTrue(audit.lines().filter(line -> line.contains("\"op\":\"refresh\"") && line.contains("\"server\":\"" + host + "/org-c\""))
+        .count() >= 6, audit);
+    assertTrue(audit.lines().noneMatch(line -> line.contains("\"op\":\"refresh\"") && line.contains("\"server\":\"" + host + "\"")), audit);
+    String erased = agent.credagent("", "list", "--erased", "--json").requireSuccess().stdout();
+    assertTrue(JSON.readTree(erased).size() >= 6 && !erased.contains("\"username\":\"bob\""),
+        "each replaced refresh token is kept, the host's login was never replaced: " + erased);
+  }
+
+  /** Runs credagent with its socket the share's, as a script on the far side would. */
+  private Run throughShare(Path share, String... args) throws Exception {
+    java.util.Map<String, String> local = new java.util.HashMap<>(agent.env());
+    agent.env().put("CREDAGENT_SOCKET", share.toString());
+    agent.env().put("CREDAGENT_AUTOSTART", "0");
+    try {
+      return agent.credagent("", args);
+    } finally {
+      agent.env().clear();
+      agent.env().putAll(local);
+    }
   }
 }

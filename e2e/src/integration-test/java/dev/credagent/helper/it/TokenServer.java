@@ -51,6 +51,7 @@ final class TokenServer implements AutoCloseable {
   private final Map<String, String> refreshTokens = new ConcurrentHashMap<>();
   private final Set<String> grantTypesSeen = ConcurrentHashMap.newKeySet();
   private volatile int postStatus;
+  private volatile boolean rotating;
   private final Map<String, java.util.concurrent.atomic.AtomicInteger> requestsByScope = new ConcurrentHashMap<>();
 
   private TokenServer(String user, String password) throws Exception {
@@ -95,6 +96,15 @@ final class TokenServer implements AutoCloseable {
   int tokensGivenFor(String scope) {
     java.util.concurrent.atomic.AtomicInteger count = requestsByScope.get(scope);
     return count == null ? 0 : count.get();
+  }
+
+  /**
+   * Gives a new refresh token for every refresh grant and forgets the one sent, as servers that
+   * rotate refresh tokens do (the spec lets them; the client must keep the newest).
+   */
+  TokenServer rotatingRefreshTokens() {
+    rotating = true;
+    return this;
   }
 
   /** Answers every POST with {@code status}, as Harbor answers the OAuth form with 405. */
@@ -142,6 +152,10 @@ final class TokenServer implements AutoCloseable {
       body.put("issued_at", Instant.now().toString());
       if (offline) {
         String refresh = params.getOrDefault("refresh_token", "");
+        if (rotating && refreshTokens.containsKey(refresh)) {
+          refreshTokens.remove(refresh);
+          refresh = "";
+        }
         if (!refreshTokens.containsKey(refresh)) {
           refresh = "refresh-" + new BigInteger(128, new SecureRandom()).toString(36);
           refreshTokens.put(refresh, subject);
