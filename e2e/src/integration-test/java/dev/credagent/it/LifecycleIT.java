@@ -54,6 +54,26 @@ class LifecycleIT {
     assertEquals("rw-------", mode(agent.log()));
   }
 
+  /**
+   * issue 29 item 3: store OLD, erase, store NEW, restore said "restored" and NEW was gone. It is
+   * kept as erased instead, the answer names it, and a second restore brings it back.
+   */
+  @Test
+  void restoreOverANewerCredentialKeepsTheNewerOneAndSaysSo() throws Exception {
+    agent.unlock("pw");
+    agent.credagent("old-secret\n", "store", "r.example", "-u", "old").requireSuccess();
+    agent.credagent("", "erase", "r.example").requireSuccess();
+    agent.credagent("new-secret\n", "store", "r.example", "-u", "new").requireSuccess();
+    Run restore = agent.credagent("", "restore", "r.example").requireSuccess();
+    assertTrue(restore.stdout().contains("the credential it replaced (new) is kept as erased"), restore.stdout());
+    assertTrue(agent.credagent("", "get", "r.example").requireSuccess().stdout().contains("old-secret"));
+    assertTrue(agent.credagent("", "list", "--erased").requireSuccess().stdout().contains("r.example"));
+    agent.credagent("", "restore", "r.example").requireSuccess();
+    assertTrue(agent.credagent("", "get", "r.example").requireSuccess().stdout().contains("new-secret"), "nothing was lost");
+    String audit = Files.readString(agent.home().resolve("audit.log"));
+    assertTrue(audit.lines().anyMatch(line -> line.contains("\"op\":\"restore\"") && line.contains("\"outcome\":\"replaced\"")), audit);
+  }
+
   @Test
   void aWrongPassphraseFailsClearlyAndChangesNothing() throws Exception {
     agent.unlock("right");
