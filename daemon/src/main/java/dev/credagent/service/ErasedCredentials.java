@@ -67,6 +67,16 @@ final class ErasedCredentials {
     return gone;
   }
 
+  /** Removals of the erased credentials of {@code server} kept by {@code by}, all but the newest {@code leave}. */
+  List<Vault.Change> oldestBy(String server, String by, int leave) throws VaultLockedException {
+    List<ErasedKey> mine = new ArrayList<>();
+    for (String key : keys()) {
+      ErasedKey.parse(key).filter(erased -> erased.server().equals(server) && erased.by().equals(by)).ifPresent(mine::add);
+    }
+    mine.sort(Comparator.comparing(ErasedKey::at).reversed());
+    return mine.stream().skip(leave).<Vault.Change>map(erased -> new Vault.Remove(erased.key())).toList();
+  }
+
   /** Removals of every erased credential. */
   List<Vault.Change> all() throws VaultLockedException {
     return keys().stream().<Vault.Change>map(Vault.Remove::new).toList();

@@ -116,6 +116,11 @@ public final class ErasureService {
     return trail.auditedSaying(caller, "restore", server, restored, done -> done.replaced() == null ? "ok" : "replaced");
   }
 
+  /** How many refresh tokens a key's rotations keep, newest first. */
+  static final int KEPT_ROTATIONS = 8;
+  /** The "by" of a refresh token a rotation replaced: the daemon itself, for the token server. */
+  static final String ROTATED_BY = "credagent (token refresh)";
+
   /**
    * Writes back the refresh token a token server rotated {@code supplied} to, under {@code key}, the
    * key that supplied it: a change the daemon makes by itself, so it is audited ("refresh") and the
@@ -124,6 +129,8 @@ public final class ErasureService {
    * wins. Takes ownership of {@code refreshed}; completes with whether it was written.
    */
   CompletableFuture<Boolean> refreshed(String key, Credential supplied, Credential refreshed) {
+    // The token server rotates as often as a share client asks for new scopes: the tokens kept for
+    // one key are bounded, the oldest dropped, or a share client could fill the vault.
     return Async.on(writes, () -> {
       try (dev.credagent.vault.Secret owned = refreshed.secret()) {
         if (!vault.list().containsKey(key)) {
@@ -138,7 +145,8 @@ public final class ErasureService {
         if (erasedTtl(config).isZero()) {
           live.secret().destroy();
         } else {
-          changes.add(erased.keep(key, live, clock.instant(), trail.who(Caller.self()).program(), new java.util.HashSet<>()));
+          changes.addAll(erased.oldestBy(key, ROTATED_BY, KEPT_ROTATIONS - 1));
+          changes.add(erased.keep(key, live, clock.instant(), ROTATED_BY, new java.util.HashSet<>()));
         }
         changes.add(new Vault.Put(key, refreshed.copy()));
         vault.apply(changes);

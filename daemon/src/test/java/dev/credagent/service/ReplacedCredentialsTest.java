@@ -160,4 +160,25 @@ class ReplacedCredentialsTest {
     assertEquals(0, vault.list(ErasedKey.FIRST, CredentialResolver.LIVE_FROM).size(), "the record left the vault");
     assertTrue(vault.list().containsKey("r.example"));
   }
+
+  @Test
+  void rotationsKeepTheReplacedTokenButOnlyTheLastFewPerKey() throws Exception {
+    // A share client can make a rotating token server rotate as often as it asks for new scopes:
+    // each rotation keeps the token it replaced, but no more than a few per key, or it could fill the vault.
+    store("reg.example/org-c", "<token>", "refresh-0");
+    for (int i = 1; i <= ErasureService.KEPT_ROTATIONS + 5; i++) {
+      Credential supplied = new Credential("<token>", TestKdf.secret("refresh-" + (i - 1)));
+      assertTrue(service.erasure().refreshed("reg.example/org-c", supplied, new Credential("<token>",
+          TestKdf.secret("refresh-" + i))).join());
+    }
+    assertEquals("<token>:refresh-" + (ErasureService.KEPT_ROTATIONS + 5), secretFor("reg.example/org-c/app"));
+    assertEquals(ErasureService.KEPT_ROTATIONS, erased().size(), erased().toString());
+    assertEquals(ErasureService.KEPT_ROTATIONS + 5L, auditOutcomes("refresh").size());
+
+    // A login the user stored meanwhile is newer than a rotation of what was sent before it: it wins.
+    store("reg.example/org-c", "alice", "typed-by-hand");
+    assertEquals(false, service.erasure().refreshed("reg.example/org-c", new Credential("<token>",
+        TestKdf.secret("refresh-" + (ErasureService.KEPT_ROTATIONS + 5))), new Credential("<token>", TestKdf.secret("late"))).join());
+    assertEquals("alice:typed-by-hand", secretFor("reg.example/org-c/app"));
+  }
 }
