@@ -10,7 +10,6 @@ import dev.credagent.vault.VaultLockedException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -74,16 +73,19 @@ public final class ErasureService {
   }
 
   /**
-   * erased-ttl as the config says it now; while the file cannot be read, "for ever": a broken config
-   * file must never cost a kept credential (an erase with it still fails, naming the file).
+   * erased-ttl as the config says it now; while the file cannot be read, a century: a broken config
+   * file must never cost a kept credential (an erase with it still fails, naming the file). Not
+   * ChronoUnit.FOREVER, which no Instant can be moved by.
    */
   static Duration erasedTtl(Settings config) {
     try {
       return config.current().erasedTtl();
     } catch (dev.credagent.config.ConfigException unreadable) {
-      return ChronoUnit.FOREVER.getDuration();
+      return UNREADABLE_CONFIG_KEEPS;
     }
   }
+
+  private static final Duration UNREADABLE_CONFIG_KEEPS = Duration.ofDays(36_500);
 
   /** The erased credentials kept now (erased within erased-ttl), newest first; none through a share. */
   public List<ErasedCredential> list(Caller caller) throws VaultLockedException {

@@ -181,4 +181,15 @@ class ReplacedCredentialsTest {
         TestKdf.secret("refresh-" + (ErasureService.KEPT_ROTATIONS + 5))), new Credential("<token>", TestKdf.secret("late"))).join());
     assertEquals("alice:typed-by-hand", secretFor("reg.example/org-c/app"));
   }
+
+  @Test
+  void aConfigFileThatCannotBeReadExpiresNothing() throws Exception {
+    store("r.example", "alice", "s");
+    service.erasure().erase(ME, "r.example", false).join();
+    clock.advance(Duration.ofDays(30));
+    CredentialService broken = new CredentialService(vault, clock, Runnable::run, Runnable::run, Runnable::run, null,
+        () -> { throw new dev.credagent.config.ConfigException("config.toml: line 1: not TOML"); }, AuditLog.NONE);
+    broken.erasure().expireDue();
+    assertEquals(List.of("r.example=alice"), broken.erasure().list(ME).stream().map(e -> e.server() + "=" + e.username()).toList());
+  }
 }
