@@ -150,6 +150,30 @@ class ShareGateTest {
   }
 
   @Test
+  void aShareCoversAKeyByWhatItAnswersNeverByItsText() {
+    String[][] table = { // key, share pattern, covered
+        {"https://ghcr.io/org-c/deploy", "ghcr.io/org-c/", "false"},
+        {"https://ghcr.io/org-c/deploy", "ghcr.io", "true"},
+        {"http://reg:5000/team/app", "reg:5000/team", "false"},
+        {"http://reg:5000/team/app", "reg:5000", "true"},
+        {"reg:5000/v2/", "reg:5000/v2", "false"},
+        {"reg:5000/V1/", "reg:5000", "true"},
+        {"ghcr.io/org-c/v2/", "ghcr.io/org-c/", "true"}, // a path pattern of org-c's, inside it
+        {"GHCR.io/org-c/", "ghcr.io/org-c/", "true"},
+        {"ghcr.io", "ghcr.io/org-c/", "false"},
+        {"https://index.docker.io/v1/", "docker.io", "true"},
+        {"https://index.docker.io/v1/", "docker.io/library/", "false"},
+        {"*.example.com", "a.example.com", "false"},
+        {"not a key", "ghcr.io", "false"}, // nothing a pattern states: only a share of everything holds it
+    };
+    for (String[] row : table) {
+      ShareScope share = new ShareScope("s", List.of(RegistryPattern.parse(row[1])));
+      assertEquals(Boolean.parseBoolean(row[2]), share.covers(row[0]), row[0] + " in " + row[1]);
+    }
+    assertTrue(new ShareScope("all", List.of()).covers("not a key"));
+  }
+
+  @Test
   void containmentOfPatterns() {
     RegistryPattern org = RegistryPattern.parse("ghcr.io/org-c/");
     assertTrue(org.contains(RegistryPattern.parse("ghcr.io/org-c/app")));
