@@ -123,6 +123,10 @@ class ShareGateTest {
     org.junit.jupiter.api.Assertions.assertThrows(ShareForbiddenException.class, () -> service.lock(share));
     org.junit.jupiter.api.Assertions.assertThrows(ShareForbiddenException.class, () -> service.sources().list(share));
     assertTrue(service.status().unlocked(), "the share locked nothing");
+    store("ghcr.io/org-c/", "ERASED");
+    service.erasure().erase(ME, "ghcr.io/org-c/", false).join();
+    assertEquals(1, service.erasure().list(ME).size());
+    assertEquals(List.of(), service.erasure().list(share), "no erased credential is named through a share");
   }
 
   @Test
