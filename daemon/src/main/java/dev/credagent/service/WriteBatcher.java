@@ -56,8 +56,8 @@ final class WriteBatcher {
 
   /**
    * Queues {@code change} (a put or a remove) so that the credential it takes away from its key,
-   * where that is another credential than the one put, is kept as {@code keeping} says, in the same
-   * durable write. Decided on the write thread, against the vault as the changes before it in the
+   * where that is another credential than the one put, is kept as {@code keeping} says, written
+   * before the change (a change whose kept copy the vault refuses is refused with it). Decided on the write thread, against the vault as the changes before it in the
    * batch leave it, so that no store between the look and the write can slip past. The future
    * says whether a different credential was taken away.
    */
@@ -87,14 +87,18 @@ final class WriteBatcher {
     }
     List<Credential> keptCopies = new ArrayList<>();
     try {
-      List<Vault.Change> changes = new ArrayList<>(batch.size());
-      int[] at = new int[batch.size()];
+      // First the copies of what the batch replaces, then the batch: two durable writes where
+      // anything is replaced, so that a kept copy the vault refuses (full) refuses its change
+      // too, and a crash between them leaves the old credential both live and kept, never lost.
+      List<Vault.Change> keeps = new ArrayList<>();
+      int[] keptAt = new int[batch.size()];
       boolean[] replaced = new boolean[batch.size()];
       Map<String, Credential> batched = new HashMap<>(); // a key's credential after the changes before (null: removed)
       Set<String> taken = new HashSet<>();
       for (int i = 0; i < batch.size(); i++) {
         Pending pending = batch.get(i);
         String key = pending.change().server();
+        keptAt[i] = -1;
         if (pending.keeping() != null) {
           Credential before = batched.containsKey(key) ? copyOrNull(batched.get(key))
               : vault.list().containsKey(key) ? vault.get(key) : null;
@@ -102,7 +106,8 @@ final class WriteBatcher {
             replaced[i] = !(pending.change() instanceof Vault.Put put) || !ErasedCredentials.same(before, put.credential());
             if (replaced[i] && pending.keeping().kept()) {
               keptCopies.add(before);
-              changes.add(erased.keep(key, before, pending.keeping().at(), pending.keeping().by(), taken));
+              keptAt[i] = keeps.size();
+              keeps.add(erased.keep(key, before, pending.keeping().at(), pending.keeping().by(), taken));
             } else {
               before.secret().destroy();
             }
@@ -113,21 +118,37 @@ final class WriteBatcher {
           case Vault.Remove remove -> batched.put(key, null);
           default -> { }
         }
-        at[i] = changes.size();
-        changes.add(pending.change());
       }
-      List<VaultException> outcomes = vault.apply(changes); // owns the kept copies from here
+      List<VaultException> keptOutcomes = keeps.isEmpty() ? List.of() : vault.apply(keeps); // owns the copies from here
       keptCopies.clear();
+      List<Vault.Change> changes = new ArrayList<>(batch.size());
+      List<Pending> made = new ArrayList<>(batch.size());
+      List<Boolean> madeReplaced = new ArrayList<>(batch.size());
       for (int i = 0; i < batch.size(); i++) {
-        if (outcomes.get(at[i]) == null) {
-          batch.get(i).done().complete(replaced[i]);
+        Pending pending = batch.get(i);
+        VaultException notKept = keptAt[i] < 0 ? null : keptOutcomes.get(keptAt[i]);
+        if (notKept != null) { // the replaced credential could not be kept: the change is not made
+          if (pending.change() instanceof Vault.Put put) {
+            put.credential().secret().destroy();
+          }
+          pending.done().completeExceptionally(notKept);
+          continue;
+        }
+        changes.add(pending.change());
+        made.add(pending);
+        madeReplaced.add(replaced[i]);
+      }
+      List<VaultException> outcomes = changes.isEmpty() ? List.of() : vault.apply(changes);
+      for (int i = 0; i < made.size(); i++) {
+        if (outcomes.get(i) == null) {
+          made.get(i).done().complete(madeReplaced.get(i));
         } else {
-          batch.get(i).done().completeExceptionally(outcomes.get(at[i]));
+          made.get(i).done().completeExceptionally(outcomes.get(i));
         }
       }
-    } catch (Throwable e) { // locked, the disk: none of them was made
+    } catch (Throwable e) { // locked, the disk: none of the changes was made (a kept copy may have been)
       keptCopies.forEach(copy -> copy.secret().destroy());
-      fail(batch, e);
+      batch.stream().filter(pending -> !pending.done().isDone()).forEach(pending -> fail(List.of(pending), e));
     }
     if (!queue.isEmpty()) {
       schedule();

@@ -192,4 +192,22 @@ class ReplacedCredentialsTest {
     broken.erasure().expireDue();
     assertEquals(List.of("r.example=alice"), broken.erasure().list(ME).stream().map(e -> e.server() + "=" + e.username()).toList());
   }
+
+  @Test
+  void aReplacementWhoseKeptCopyTheFullVaultRefusesIsRefusedItself() throws Exception {
+    store("r.example", "alice", "s1"); // 9 + 5 + 2 characters
+    long left = Vault.MAX_CONTENT_CHARS - 16 - 10; // ten characters left at the end
+    for (int n = 0; left > 0; n++) {
+      String key = "big" + (char) ('a' + n);
+      int chars = (int) Math.min(1 << 20, left - key.length() - 1);
+      char[] filler = new char[chars];
+      java.util.Arrays.fill(filler, 'x');
+      vault.store(key, new Credential("u", dev.credagent.vault.Secret.adopt(filler)));
+      left -= key.length() + 1 + chars;
+    }
+    Throwable full = failure(service.store(ME, "r.example", new Credential("bob", TestKdf.secret("s2"))));
+    assertInstanceOf(dev.credagent.vault.VaultFullException.class, full);
+    assertEquals("alice:s1", secretFor("r.example"), "the old one was not replaced, so it is not lost");
+    assertEquals(List.of(), erased());
+  }
 }
