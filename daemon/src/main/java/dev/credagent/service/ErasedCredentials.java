@@ -61,7 +61,7 @@ final class ErasedCredentials {
   List<Vault.Change> expired(Instant now, Duration keep) throws VaultLockedException {
     List<Vault.Change> gone = new ArrayList<>();
     for (String key : keys()) {
-      ErasedKey.parse(key).filter(erased -> !erased.at().plus(keep).isAfter(now))
+      ErasedKey.parse(key).filter(erased -> !live(erased, now, keep))
           .ifPresent(erased -> gone.add(new Vault.Remove(key)));
     }
     return gone;
@@ -98,7 +98,9 @@ final class ErasedCredentials {
 
   /** Whether {@code erased} is still within {@code keep} of {@code now}: listed, and restorable. */
   private static boolean live(ErasedKey erased, Instant now, Duration keep) {
-    return erased.at().plus(keep).isAfter(now);
+    // now - keep, never at + keep: an erasure dated near Instant.MAX (a damaged or hand-made vault)
+    // overflowed, and the exception stopped the daemon's tick (the idle lock, the sweep) for good.
+    return erased.at().isAfter(now.minus(keep));
   }
 
   /**

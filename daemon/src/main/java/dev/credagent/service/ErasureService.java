@@ -135,6 +135,13 @@ public final class ErasureService {
     // one key are bounded, the oldest dropped, or a share client could fill the vault.
     return Async.on(writes, () -> {
       try (dev.credagent.vault.Secret owned = refreshed.secret()) {
+        // A token server's answer may be 1 MiB; a client's store may not pass MAX_SECRET_CHARS. Kept
+        // with its eight predecessors, a hostile server's tokens filled the vault at a share client's asking.
+        if (owned.length() > RequestLimits.MAX_SECRET_CHARS) {
+          LOG.warning("the token server rotated the refresh token of " + key + " to one of " + owned.length()
+              + " characters, longer than the " + RequestLimits.MAX_SECRET_CHARS + " a store may be; the old one is kept");
+          return false;
+        }
         if (!vault.list().containsKey(key)) {
           return false;
         }

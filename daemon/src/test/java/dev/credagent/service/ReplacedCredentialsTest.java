@@ -210,4 +210,34 @@ class ReplacedCredentialsTest {
     assertEquals("alice:s1", secretFor("r.example"), "the old one was not replaced, so it is not lost");
     assertEquals(List.of(), erased());
   }
+
+  @Test
+  void aRotatedRefreshTokenLongerThanAStoreMayBeIsNotWritten() throws Exception {
+    // A hostile token server answers 1 MiB refresh tokens (the body limit), a share client asks for
+    // new scopes: nine of them per key (live and kept) came to 9 M of the vault's 16 M characters.
+    store("reg.example/org-c", "<token>", "refresh-0");
+    char[] huge = new char[RequestLimits.MAX_SECRET_CHARS + 1];
+    java.util.Arrays.fill(huge, 'r');
+    assertEquals(false, service.erasure().refreshed("reg.example/org-c", new Credential("<token>", TestKdf.secret("refresh-0")),
+        new Credential("<token>", dev.credagent.vault.Secret.adopt(huge))).join());
+    assertEquals("<token>:refresh-0", secretFor("reg.example/org-c/app"), "the token a client could have stored stays");
+    assertEquals(List.of(), erased());
+  }
+
+  @Test
+  void anErasedCredentialDatedAtTheEndOfTimeBreaksNeitherTheSweepNorTheList() throws Exception {
+    // at + erased-ttl past Instant.MAX threw from the daemon's once-a-second tick, which then never
+    // ran again: no idle lock, no sweep. A damaged or hand-made vault must not stop either.
+    store("r.example", "alice", "s");
+    vault.store(new ErasedKey("r.example", java.time.Instant.MAX.minusSeconds(1), "x").key(),
+        new Credential("bob", TestKdf.secret("t")));
+    service.erasure().expireDue();
+    assertEquals(List.of("r.example=bob"), erased());
+    assertEquals("bob:t", restoredThen("r.example"));
+  }
+
+  private String restoredThen(String server) {
+    service.erasure().restore(ME, server).join();
+    return secretFor(server);
+  }
 }
