@@ -84,6 +84,13 @@ public final class TokenEndpoint {
   public static final Duration MAX_LIFETIME = Duration.ofDays(1);
 
   /**
+   * The longest access or refresh token taken from a token server: a stored secret's limit
+   * (RequestLimits.MAX_SECRET_CHARS); the largest JWTs registries issue are a few KiB. A body may
+   * be 1 MiB, and the cache keeps a thousand tokens.
+   */
+  public static final int MAX_TOKEN_CHARS = 64 * 1024;
+
+  /**
    * A token server's answer, its lifetime counted from {@code received} on the local clock: an
    * {@code issued_at} from a server whose clock is off (1970) handed out tokens that had expired
    * already, so it is not used; {@code expires_in} is clamped to {@link TokenAnswer#MIN_LIFETIME}
@@ -104,6 +111,10 @@ public final class TokenEndpoint {
           expiresIn = json.getNumberType() == JsonParser.NumberType.BIG_INTEGER ? Long.MAX_VALUE : json.getLongValue();
         } else if (value != JsonToken.VALUE_STRING) {
           json.skipChildren();
+        } else if ((field.equals("access_token") || field.equals("token") || field.equals("refresh_token"))
+            && json.getTextLength() > MAX_TOKEN_CHARS) {
+          throw new LoginFailedException("the token server of " + registry + " answered a token of " + json.getTextLength()
+              + " characters, longer than the " + MAX_TOKEN_CHARS + " a token may be");
         } else if (field.equals("access_token") || (field.equals("token") && access == null)) {
           access = replace(access, json);
         } else if (field.equals("refresh_token")) {

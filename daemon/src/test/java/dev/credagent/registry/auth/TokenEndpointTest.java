@@ -1,6 +1,7 @@
 package dev.credagent.registry.auth;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -28,6 +29,20 @@ class TokenEndpointTest {
     assertEquals(NOW.plus(TokenEndpoint.MAX_LIFETIME), parse("{\"token\":\"t\",\"expires_in\":9223372036854775807}").expiresAt());
     assertEquals(NOW.plus(TokenEndpoint.MAX_LIFETIME), parse("{\"token\":\"t\",\"expires_in\":92233720368547758070}").expiresAt());
     assertEquals(NOW.plus(TokenAnswer.MIN_LIFETIME), parse("{\"token\":\"t\",\"expires_in\":-5}").expiresAt());
+  }
+
+  @Test
+  void aTokenLongerThanAStoredSecretMayBeIsRefusedNotKept() throws Exception {
+    // A hostile token server's 1 MiB tokens: a thousand cached access tokens (by count) outgrew the
+    // daemon's heap, and its refresh tokens, stored, filled the vault.
+    String huge = "x".repeat(TokenEndpoint.MAX_TOKEN_CHARS + 1);
+    for (String body : List.of("{\"token\":\"" + huge + "\"}", "{\"access_token\":\"" + huge + "\"}",
+        "{\"token\":\"t\",\"refresh_token\":\"" + huge + "\"}")) {
+      LoginFailedException e = assertThrows(LoginFailedException.class, () -> parse(body));
+      assertTrue(e.getMessage().contains("longer than"), e.getMessage());
+      assertFalse(e.getMessage().contains("xxxx"), "never echoes the token");
+    }
+    assertEquals(TokenEndpoint.MAX_TOKEN_CHARS, parse("{\"token\":\"" + "y".repeat(TokenEndpoint.MAX_TOKEN_CHARS) + "\"}").access().length());
   }
 
   @Test
