@@ -52,12 +52,24 @@ public record ShareScope(String name, List<RegistryPattern> patterns) {
     if (patterns.isEmpty()) {
       return true;
     }
+    if (!scope.chars().allMatch(ShareScope::scopeTokenChar)) {
+      return false;
+    }
     String[] parts = scope.split(":", -1);
     if (parts.length < 3 || !parts[0].equals("repository") || parts[1].isEmpty()) {
       return false;
     }
     String repository = String.join(":", java.util.Arrays.asList(parts).subList(1, parts.length - 1));
     return !repository.contains("..") && allows(host + "/" + repository);
+  }
+
+  /**
+   * RFC 6749's scope-token characters (printable ASCII but space, a double quote and a backslash): a tab, a newline or
+   * a no-break space inside one scope is read as two by a token server that splits on any
+   * whitespace, the second outside the share.
+   */
+  private static boolean scopeTokenChar(int c) {
+    return c == 0x21 || c >= 0x23 && c <= 0x5b || c >= 0x5d && c <= 0x7e;
   }
 
   /** What of {@code all} (server to username) this share may name: the servers it covers, in their order. */

@@ -102,6 +102,22 @@ class ShareGateTest {
   }
 
   @Test
+  void aScopeWithWhitespaceOtherThanASpaceCannotSmuggleASecondScopeOutOfTheShare() throws Exception {
+    // The request's scopes are split on spaces only, then joined with spaces for the token server.
+    // A tab, a newline or a no-break space stayed inside one scope that began inside the share,
+    // and a token server that splits on any whitespace (Python's str.split(), Go's strings.Fields)
+    // read a second scope outside it, minted with the owner's host-wide login.
+    store("127.0.0.1:5000", "<token>");
+    Caller share = through("127.0.0.1:5000/org-c/");
+    RegistryAddress registry = RegistryAddress.of("127.0.0.1:5000", false);
+    for (String gap : List.of("\t", "\n", "\r", "\u000b", "\u000c", "\u00a0", "\u0085", "\u2028", "\u3000")) {
+      String scope = "repository:org-c/app:pull" + gap + "repository:org-b/secret:pull,push";
+      assertInstanceOf(ShareForbiddenException.class,
+          failure(service.tokens().get(share, registry, "127.0.0.1:5000/org-c/x", List.of(scope))), scope);
+    }
+  }
+
+  @Test
   void theAuditLineNamesTheKeyThatServed() throws Exception {
     store("ghcr.io/org-c/", "ORG-C");
     service.get(through("ghcr.io/org-c/"), "ghcr.io/org-c/app").join();
