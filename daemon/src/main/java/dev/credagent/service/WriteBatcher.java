@@ -81,10 +81,43 @@ final class WriteBatcher {
 
   private void drain() {
     scheduled.set(false); // first: a change queued after the poll below schedules the next write
-    List<Pending> batch = drainQueue(MAX_BATCH);
-    if (batch.isEmpty()) {
+    List<Pending> drained = drainQueue(MAX_BATCH);
+    if (drained.isEmpty()) {
       return;
     }
+    for (List<Pending> run : runs(drained)) {
+      write(run);
+    }
+    if (!queue.isEmpty()) {
+      schedule();
+    }
+  }
+
+  /**
+   * {@code batch} cut where a change that keeps what it replaces meets a key an earlier change of
+   * its run touched: its "before" would be that change's credential, as if it were made, but the
+   * vault may refuse that one (full), and then a credential never live was kept and the one live
+   * replaced without a trace. Across runs, each reads the vault as it is.
+   */
+  private static List<List<Pending>> runs(List<Pending> batch) {
+    List<List<Pending>> runs = new ArrayList<>();
+    List<Pending> run = new ArrayList<>();
+    Set<String> touched = new HashSet<>();
+    for (Pending pending : batch) {
+      String key = pending.change().server();
+      if (pending.keeping() != null && touched.contains(key)) {
+        runs.add(run);
+        run = new ArrayList<>();
+        touched.clear();
+      }
+      run.add(pending);
+      touched.add(key);
+    }
+    runs.add(run);
+    return runs;
+  }
+
+  private void write(List<Pending> batch) {
     List<Credential> keptCopies = new ArrayList<>();
     try {
       // First the copies of what the batch replaces, then the batch: two durable writes where
@@ -149,9 +182,6 @@ final class WriteBatcher {
     } catch (Throwable e) { // locked, the disk: none of the changes was made (a kept copy may have been)
       keptCopies.forEach(copy -> copy.secret().destroy());
       batch.stream().filter(pending -> !pending.done().isDone()).forEach(pending -> fail(List.of(pending), e));
-    }
-    if (!queue.isEmpty()) {
-      schedule();
     }
   }
 
