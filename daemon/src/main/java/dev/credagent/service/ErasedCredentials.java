@@ -69,12 +69,13 @@ final class ErasedCredentials {
 
   /** Removals of the erased credentials of {@code server} kept by {@code by}, all but the newest {@code leave}. */
   List<Vault.Change> oldestBy(String server, String by, int leave) throws VaultLockedException {
-    List<ErasedKey> mine = new ArrayList<>();
+    java.util.Map<String, ErasedKey> mine = new java.util.HashMap<>(); // by the vault's key, not one rebuilt from its parts
     for (String key : keys()) {
-      ErasedKey.parse(key).filter(erased -> erased.server().equals(server) && erased.by().equals(by)).ifPresent(mine::add);
+      ErasedKey.parse(key).filter(erased -> erased.server().equals(server) && erased.by().equals(by))
+          .ifPresent(erased -> mine.put(key, erased));
     }
-    mine.sort(Comparator.comparing(ErasedKey::at).reversed());
-    return mine.stream().skip(leave).<Vault.Change>map(erased -> new Vault.Remove(erased.key())).toList();
+    return mine.entrySet().stream().sorted(Comparator.comparing((Map.Entry<String, ErasedKey> e) -> e.getValue().at()).reversed())
+        .skip(leave).<Vault.Change>map(e -> new Vault.Remove(e.getKey())).toList();
   }
 
   /** Removals of every erased credential. */
@@ -115,18 +116,20 @@ final class ErasedCredentials {
   Restore restore(String server, Instant now, Duration keep, String by) throws Exception {
     String wanted = ServerNames.isHub(server) ? ServerNames.HUB_KEY : server;
     ErasedKey newest = null;
+    String newestKey = null; // as the vault has it: a key written another way than key() prints is still this one
     for (String key : keys()) {
       ErasedKey erased = ErasedKey.parse(key).filter(candidate -> live(candidate, now, keep)).orElse(null);
       String registry = erased == null ? null : ServerNames.isHub(erased.server()) ? ServerNames.HUB_KEY : erased.server();
       if (wanted.equals(registry) && (newest == null || erased.at().isAfter(newest.at()))) {
         newest = erased;
+        newestKey = key;
       }
     }
     if (newest == null) {
       throw new CredentialNotFoundException(server + " among the erased credentials (credagent list --erased shows them)");
     }
     String key = ServerNames.isHub(newest.server()) ? ServerNames.HUB_KEY : newest.server();
-    Credential restored = vault.get(newest.key());
+    Credential restored = vault.get(newestKey);
     List<Vault.Change> changes = new ArrayList<>();
     String replaced = null;
     if (vault.list().containsKey(key)) {
@@ -139,7 +142,7 @@ final class ErasedCredentials {
       }
     }
     changes.add(new Vault.Put(key, restored));
-    changes.add(new Vault.Remove(newest.key()));
+    changes.add(new Vault.Remove(newestKey));
     return new Restore(key, changes, replaced);
   }
 

@@ -240,4 +240,15 @@ class ReplacedCredentialsTest {
     service.erasure().restore(ME, server).join();
     return secretFor(server);
   }
+
+  @Test
+  void anErasedCredentialWhoseKeyIsWrittenAnotherWayIsRestoredByItsOwnKey() throws Exception {
+    // The key was rebuilt from its parts ("+1795338000" parses, then prints "1795338000"): the
+    // credential was listed, but its restore failed with "not found", naming the internal key.
+    long at = clock.instant().getEpochSecond();
+    vault.store("\u0001erased\u0001+" + at + "\u0001x\u0001r.example", new Credential("alice", TestKdf.secret("s")));
+    assertEquals(List.of("r.example=alice"), erased());
+    assertEquals("alice:s", restoredThen("r.example"));
+    assertEquals(List.of(), erased(), "restored, so no longer kept");
+  }
 }
