@@ -16,6 +16,8 @@ final class ConfigReloader implements dev.credagent.config.Settings {
 
   private final Path file;
   private AgentConfig lastGood;
+  /** The error last warned about (null: the file read well since): the sweep reads the file every second. */
+  private String warned;
 
   ConfigReloader(Path file, AgentConfig initial) {
     this.file = file;
@@ -26,8 +28,12 @@ final class ConfigReloader implements dev.credagent.config.Settings {
   public synchronized AgentConfig current() throws ConfigException {
     try {
       lastGood = AgentConfig.load(file);
+      warned = null;
     } catch (ConfigException e) {
-      LOG.warning(e.getMessage() + "; the unlock is refused until it is fixed");
+      if (!e.getMessage().equals(warned)) { // once per error, not once a second in daemon.log
+        warned = e.getMessage();
+        LOG.warning(e.getMessage() + "; the unlock is refused until it is fixed");
+      }
       throw e;
     }
     return lastGood;
