@@ -122,16 +122,24 @@ public final class Vault {
     if (shape == null) {
       return journal + " is not a credagent journal";
     }
-    boolean stale = !java.util.Arrays.equals(journalBytes, Journal.MAGIC.length + 1, Journal.HEADER_BYTES,
-        sealed.nonce(), 0, sealed.nonce().length);
-    if (stale || shape.format() != Journal.FORMAT_VERSION) {
-      return null; // ignored at the next unlock, or written anew then
+    boolean foreign = !names(journalBytes, sealed.nonce());
+    if (foreign && shape.records() > 0 && !sealed.legacy() && !names(journalBytes, sealed.previousNonce())) {
+      return journal + " names another vault file than " + file + " (or its header is damaged at byte "
+          + (Journal.MAGIC.length + 1) + "); the next unlock will refuse it: keep a copy, and restore both from one backup";
+    }
+    if (foreign || shape.format() != Journal.FORMAT_VERSION) {
+      return null; // stale, ignored at the next unlock, or written anew then
     }
     if (shape.damagedAt() >= 0) {
       return journal + " is damaged at byte " + shape.damagedAt() + " (record " + shape.records() + ": "
           + shape.damage() + "); the next unlock will refuse it: keep a copy, and restore it from a backup";
     }
     return null;
+  }
+
+  /** Whether the journal's header names the vault file sealed with {@code nonce}. */
+  private static boolean names(byte[] journalBytes, byte[] nonce) {
+    return Arrays.equals(journalBytes, Journal.MAGIC.length + 1, Journal.HEADER_BYTES, nonce, 0, nonce.length);
   }
 
   public boolean exists() {
@@ -483,6 +491,7 @@ public final class Vault {
         fresh.wipe();
         throw new VaultLockedException(LOCKED_WHILE_WAITING);
       }
+      keepAside(journal, "orphaned"); // a journal without its vault file: nothing opens it, but nothing is lost unseen
       install(fresh.with(writeWhole(fresh)), null, false, locksSeen);
     }
   }
@@ -500,8 +509,17 @@ public final class Vault {
         Session ready;
         try {
           // A created vault's journal was started with its file; an opened one's is set straight here.
-          ready = opened.disk().journalBytes() > 0 ? opened
-              : opened.with(rewrite ? writeWhole(opened) : files.settle(opened.disk(), replay));
+          // Settled first even when it is to be written anew: the new file names the one the
+          // journal then names as the one it replaced, so a crash between its two writes leaves a
+          // journal provably stale.
+          if (opened.disk().journalBytes() > 0) {
+            ready = opened;
+          } else {
+            ready = opened.with(files.settle(opened.disk(), replay));
+            if (rewrite) {
+              ready = ready.with(writeWhole(ready));
+            }
+          }
         } catch (IOException | RuntimeException e) {
           opened.wipe();
           throw e;
@@ -536,7 +554,7 @@ public final class Vault {
     Journal.Replay replay = null;
     try {
       contents = VaultBody.decode(plaintext);
-      replay = Journal.read(journal, journalBytes, sealed.nonce(), key);
+      replay = Journal.read(journal, journalBytes, sealed.nonce(), sealed.previousNonce(), key);
       if (replay != null) {
         for (byte[] record : replay.records()) {
           JournalRecord.apply(record, contents);
@@ -573,7 +591,8 @@ public final class Vault {
   }
 
   private VaultFiles.OnDisk writeWhole(Session state) throws IOException, VaultLockedException {
-    return files.writeWhole(state.keySpec(), state.key(), state.credentials(), state.sources());
+    return files.writeWhole(state.keySpec(), state.key(), state.credentials(), state.sources(),
+        state.disk() == null ? null : state.disk().snapshotNonce());
   }
 
   /**
@@ -732,6 +751,15 @@ public final class Vault {
       return KeySlots.Kind.valueOf(word.toUpperCase(java.util.Locale.ROOT));
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("a key slot is a passphrase's, a login's or a recovery key's, not " + word);
+    }
+  }
+
+  /** Moves {@code path}, if it is there, to {@code PATH.WHY-TIME} beside it, and says so in the log. */
+  private static void keepAside(Path path, String why) throws IOException {
+    if (Files.exists(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      Path aside = path.resolveSibling(path.getFileName() + "." + why + "-" + java.time.Instant.now().toString().replace(":", ""));
+      Files.move(path, aside);
+      java.util.logging.Logger.getLogger(Vault.class.getName()).warning(path + " had no vault file beside it; kept as " + aside);
     }
   }
 
