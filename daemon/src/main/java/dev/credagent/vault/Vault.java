@@ -601,13 +601,13 @@ public final class Vault {
    * passphrase slot exists yet, derived as vaults before slots were: with the vault header's salt.
    * The caller wipes it; {@link WrongPassphraseException} when nothing opens.
    */
-  private static byte[] dataKey(VaultFormat.KeySpec header, byte[] slotsBytes, byte[] secret, KeySlots.Kind only)
+  private byte[] dataKey(VaultFormat.KeySpec header, byte[] slotsBytes, byte[] secret, KeySlots.Kind only)
       throws VaultException {
     if (only != null && slotsBytes == null) {
       throw new WrongPassphraseException();
     }
     if (slotsBytes != null) {
-      List<KeySlots.Slot> slots = KeySlots.decode(slotsBytes);
+      List<KeySlots.Slot> slots = KeySlots.decode(slotsFile, slotsBytes);
       for (KeySlots.Kind kind : only != null ? List.of(only)
           : List.of(KeySlots.Kind.PASSPHRASE, KeySlots.Kind.RECOVERY, KeySlots.Kind.LOGIN)) {
         for (KeySlots.Slot slot : slots) {
@@ -743,7 +743,7 @@ public final class Vault {
 
   private List<KeySlots.Slot> readSlots() throws VaultException, IOException {
     byte[] bytes = readIfThere(slotsFile);
-    return bytes == null ? List.of() : KeySlots.decode(bytes);
+    return bytes == null ? List.of() : KeySlots.decode(slotsFile, bytes);
   }
 
   private static KeySlots.Kind kind(String word) {

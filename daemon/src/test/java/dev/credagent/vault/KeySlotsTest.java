@@ -74,4 +74,50 @@ class KeySlotsTest {
     Files.write(slots, bytes);
     assertThrows(VaultException.class, () -> reopen("new pass"));
   }
+
+  /**
+   * Every flipped bit of the slots file, and of the first 64 bytes of the vault file, is damage
+   * (exit 1, the file named), never a wrong passphrase (exit 5, throttled).
+   */
+  @Test
+  void aFlippedBitInTheSlotsFileOrTheVaultHeaderIsDamageNotAWrongPassphrase() throws Exception {
+    vault.rewrap("passphrase", TestKdf.secret("old pass"), TestKdf.secret("new pass"));
+    vault.addKeySlot("recovery", TestKdf.secret("RECOVERY-KEY"));
+    vault.lock();
+    Path slots = KeySlots.pathFor(file);
+    List<String> wrong = new java.util.ArrayList<>();
+    for (Path damaged : List.of(slots, file)) {
+      byte[] pristine = Files.readAllBytes(damaged);
+      int bits = damaged.equals(slots) ? pristine.length * 8 : 64 * 8;
+      for (int bit = 0; bit < bits; bit++) {
+        byte[] bytes = pristine.clone();
+        bytes[bit / 8] ^= (byte) (1 << (bit % 8));
+        Files.write(damaged, bytes);
+        try {
+          new Vault(file, TestKdf.CHEAP).unlock(TestKdf.secret("new pass"));
+          wrong.add(damaged.getFileName() + " bit " + bit + ": opened");
+        } catch (CorruptVaultException refused) {
+          if (!refused.getMessage().contains(damaged.toString())) {
+            wrong.add(damaged.getFileName() + " bit " + bit + ": " + refused.getMessage());
+          }
+        } catch (WrongPassphraseException e) {
+          wrong.add(damaged.getFileName() + " bit " + bit + ": wrong passphrase");
+        }
+        assertArrayEquals(bytes, Files.readAllBytes(damaged));
+      }
+      Files.write(damaged, pristine);
+    }
+    assertEquals(List.of(), wrong);
+  }
+
+  @Test
+  void aSlotsFileOfTheFormerFormatWithoutADigestStillOpens() throws Exception {
+    vault.rewrap("passphrase", TestKdf.secret("old pass"), TestKdf.secret("new pass"));
+    Path slots = KeySlots.pathFor(file);
+    byte[] current = Files.readAllBytes(slots);
+    byte[] former = java.util.Arrays.copyOf(current, current.length - KeySlots.DIGEST_BYTES);
+    former[4] = KeySlots.FORMAT_NO_DIGEST;
+    Files.write(slots, former);
+    assertEquals(1, reopen("new pass").size());
+  }
 }
