@@ -126,7 +126,10 @@ public final class ProtocolCodec implements RequestHandler {
             .map(slot -> Map.of("index", String.valueOf(slot.index()), "kind", slot.kind(),
                 "where", slot.header() ? "the vault header" : "vault.slots")).toList()));
         case KEYSLOT_ADD -> keySlotAdd(caller, request);
-        case KEYSLOT_REMOVE -> service.keySlots().remove(caller, Fields.slotIndex(request)).thenApply(done -> Response.ok());
+        case KEYSLOT_REMOVE -> {
+          int index = Fields.slotIndex(request); // before the secret is taken: a bad index leaves none unwiped
+          yield service.keySlots().remove(caller, index, request.takeSecret("passphrase")).thenApply(done -> Response.ok());
+        }
         case SHARE_STOP -> now(request, r -> {
           Path socket = Path.of(r.require("socket"));
           if (shares == null || !shares.stop(socket)) {

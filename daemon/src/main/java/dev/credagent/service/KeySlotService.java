@@ -99,16 +99,28 @@ public final class KeySlotService {
     }, secret);
   }
 
-  public CompletableFuture<Void> remove(Caller caller, int index) {
-    CompletableFuture<Void> refused = gate.refusal(caller, Op.KEYSLOT_REMOVE, null);
+  /**
+   * Removes key slot {@code index} of the unlocked vault, once {@code passphrase} (which this
+   * takes ownership of) proves to be the vault's passphrase; a wrong one is throttled as a wrong
+   * unlock is.
+   */
+  public CompletableFuture<Void> remove(Caller caller, int index, Secret passphrase) {
+    CompletableFuture<Void> refused = gate.refusal(caller, Op.KEYSLOT_REMOVE, null, passphrase);
     if (refused != null) {
       return refused;
     }
     return trail.audited(caller, "keyslot_remove", null, Async.on(unlocks, () -> {
-      try {
-        vault.removeKeySlot(index);
+      try (passphrase) {
+        Async.deriving(() -> {
+          vault.removeKeySlot(index, passphrase);
+          return null;
+        });
       } catch (IllegalArgumentException refusedThere) {
         throw new InvalidRequestException(refusedThere.getMessage());
+      } catch (WrongPassphraseException e) {
+        Duration delay = throttle.failed();
+        Thread.sleep(delay); // as a wrong unlock: guesses cost the same through every door
+        throw e;
       }
       LOG.info("key slot " + index + " was removed (" + caller + ")");
       return null;

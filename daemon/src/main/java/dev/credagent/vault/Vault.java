@@ -626,6 +626,25 @@ public final class Vault {
     return header.params().deriveKey(secret, header.salt());
   }
 
+  /**
+   * The data key that {@code passphrase} opens as the vault's passphrase (its passphrase slots, or
+   * the vault header where there is none), or null: never through a login or recovery slot.
+   */
+  private byte[] passphraseKey(VaultFormat.KeySpec header, byte[] slotsBytes, byte[] passphrase) throws VaultException {
+    List<KeySlots.Slot> slots = slotsBytes == null ? List.of() : KeySlots.decode(slotsFile, slotsBytes);
+    boolean slotted = false;
+    for (KeySlots.Slot slot : slots) {
+      if (slot.kind() == KeySlots.Kind.PASSPHRASE) {
+        slotted = true;
+        byte[] key = slot.open(passphrase);
+        if (key != null) {
+          return key;
+        }
+      }
+    }
+    return slotted || !header.headerWayIn() ? null : header.params().deriveKey(passphrase, header.salt());
+  }
+
   /** A way into the vault, as {@code credagent keyslot list} shows it. */
   public record SlotInfo(int index, String kind, boolean header) {}
 
@@ -665,9 +684,27 @@ public final class Vault {
 
   /**
    * Removes slot {@code index}: never the last way in, and never the last passphrase slot (the
-   * vault header's passphrase, which the first one replaced, would open the vault again).
+   * vault header's passphrase, which the first one replaced, would open the vault again). As
+   * {@code passwd} does, it needs the vault's passphrase, and the vault unlocked: whoever reaches
+   * the socket of a locked vault must not be able to lock its owner out.
    */
-  public synchronized void removeKeySlot(int index) throws VaultException, IOException {
+  public synchronized void removeKeySlot(int index, Secret passphrase) throws VaultException, IOException {
+    Session open = requireUnlocked();
+    byte[] utf8 = passphrase.toUtf8();
+    try {
+      byte[] candidate = passphraseKey(open.keySpec(), readIfThere(slotsFile), utf8);
+      try {
+        if (candidate == null || !open.key().matches(candidate)) {
+          throw new WrongPassphraseException();
+        }
+      } finally {
+        if (candidate != null) {
+          Arrays.fill(candidate, (byte) 0);
+        }
+      }
+    } finally {
+      Arrays.fill(utf8, (byte) 0);
+    }
     List<KeySlots.Slot> slots = new ArrayList<>(readSlots());
     if (index < 0 || index >= slots.size()) {
       throw new IllegalArgumentException("there is no key slot " + index + " (credagent keyslot list shows them)");

@@ -57,10 +57,10 @@ class KeySlotsTest {
     assertEquals(1, reopen("login pw").size());
     assertEquals(1, reopen("old pass").size(), "the header's passphrase, while no passphrase slot exists");
     assertEquals(List.of("passphrase", "recovery", "login"), vault.keySlots().stream().map(Vault.SlotInfo::kind).toList());
-    vault.removeKeySlot(1);
+    vault.removeKeySlot(1, TestKdf.secret("old pass"));
     assertThrows(WrongPassphraseException.class, () -> reopen("login pw"));
     vault.rewrap("passphrase", TestKdf.secret("old pass"), TestKdf.secret("new pass"));
-    IllegalArgumentException last = assertThrows(IllegalArgumentException.class, () -> vault.removeKeySlot(1));
+    IllegalArgumentException last = assertThrows(IllegalArgumentException.class, () -> vault.removeKeySlot(1, TestKdf.secret("new pass")));
     assertTrue(last.getMessage().contains("only passphrase slot"), last.getMessage());
     assertEquals(1, reopen("RECOVERY-KEY").size(), "the recovery key still opens it after passwd");
   }
@@ -119,5 +119,22 @@ class KeySlotsTest {
     former[4] = KeySlots.FORMAT_NO_DIGEST;
     Files.write(slots, former);
     assertEquals(1, reopen("new pass").size());
+  }
+
+  @Test
+  void removingASlotNeedsTheVaultUnlockedAndItsPassphrase() throws Exception {
+    vault.rewrap("passphrase", TestKdf.secret("old pass"), TestKdf.secret("new pass"));
+    vault.addKeySlot("login", TestKdf.secret("login pw"));
+    byte[] slots = Files.readAllBytes(KeySlots.pathFor(file));
+    vault.lock();
+    assertThrows(VaultLockedException.class, () -> vault.removeKeySlot(1, TestKdf.secret("new pass")));
+    assertArrayEquals(slots, Files.readAllBytes(KeySlots.pathFor(file)), "nothing removed while locked");
+    vault.unlock(TestKdf.secret("new pass"));
+    for (String notThePassphrase : List.of("wrong", "login pw")) {
+      assertThrows(WrongPassphraseException.class, () -> vault.removeKeySlot(1, TestKdf.secret(notThePassphrase)));
+      assertArrayEquals(slots, Files.readAllBytes(KeySlots.pathFor(file)), notThePassphrase);
+    }
+    vault.removeKeySlot(1, TestKdf.secret("new pass"));
+    assertThrows(WrongPassphraseException.class, () -> reopen("login pw"));
   }
 }
