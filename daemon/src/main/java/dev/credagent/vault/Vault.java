@@ -219,14 +219,51 @@ public final class Vault {
           throw new CorruptVaultException(file + ": " + unreadable.reason());
         }
         Opened opened = open(sealed, journalBytes, slotsBytes, utf8, only);
-        install(opened.session().with(new VaultFiles.OnDisk(sealed.nonce(), sealedBytes.length, 0, 0)), opened.replay(),
-            sealed.legacy() || opened.replay() != null && opened.replay().format() != Journal.FORMAT_VERSION, locksSeen);
+        Session session = opened.session().with(new VaultFiles.OnDisk(sealed.nonce(), sealedBytes.length, 0, 0));
+        boolean dropHeaderWayIn = sealed.keySpec().headerWayIn()
+            && (opened.throughHeader() ? addPassphraseSlot(slotsBytes, utf8, session) : hasPassphraseSlot(slotsBytes));
+        if (dropHeaderWayIn) {
+          session = new Session(sealed.keySpec().slotsOnly(), session.key(), session.credentials(), session.sources(),
+              session.disk());
+        }
+        install(session, opened.replay(), dropHeaderWayIn || sealed.legacy()
+            || opened.replay() != null && opened.replay().format() != Journal.FORMAT_VERSION, locksSeen);
         DurableFile.removeLeftovers(file);
         return Unlocked.OPENED;
       }
     } finally {
       Arrays.fill(utf8, (byte) 0);
     }
+  }
+
+  /**
+   * The first step away from the vault header's own way in, for a vault opened through it: a
+   * passphrase slot that the same passphrase opens, written before the header loses its way in
+   * (the vault file written anew next), so that a crash between the two leaves the vault opening
+   * as before, and the next unlock finishes the step. False when the slots are full (it stays).
+   */
+  private boolean addPassphraseSlot(byte[] slotsBytes, byte[] passphrase, Session opened) throws VaultException, IOException {
+    List<KeySlots.Slot> slots = new ArrayList<>(slotsBytes == null ? List.of() : KeySlots.decode(slotsFile, slotsBytes));
+    if (slots.size() >= KeySlots.MAX_SLOTS) {
+      java.util.logging.Logger.getLogger(Vault.class.getName()).warning(slotsFile + " has " + KeySlots.MAX_SLOTS
+          + " slots: the vault header's passphrase stays a way in until one is removed");
+      return false;
+    }
+    byte[] key = opened.key().copy();
+    try {
+      slots.addFirst(KeySlots.Slot.wrap(KeySlots.Kind.PASSPHRASE, opened.keySpec().params(), passphrase, key, random));
+    } finally {
+      Arrays.fill(key, (byte) 0);
+    }
+    synchronized (this) {
+      DurableFile.replace(slotsFile, KeySlots.encode(slots));
+    }
+    return true;
+  }
+
+  private boolean hasPassphraseSlot(byte[] slotsBytes) throws VaultException {
+    return slotsBytes != null
+        && KeySlots.decode(slotsFile, slotsBytes).stream().anyMatch(slot -> slot.kind() == KeySlots.Kind.PASSPHRASE);
   }
 
   /** Drops the key and every credential from memory at once, whatever else is under way. */
@@ -464,7 +501,7 @@ public final class Vault {
       throws VaultException {
     byte[] candidate;
     try {
-      candidate = dataKey(open.keySpec(), readIfThere(slotsFile), passphrase, only);
+      candidate = dataKey(open.keySpec(), readIfThere(slotsFile), passphrase, only).key();
     } catch (IOException e) {
       throw new CorruptVaultException(slotsFile + " cannot be read: " + e.getMessage());
     }
@@ -481,9 +518,17 @@ public final class Vault {
     }
   }
 
+  /**
+   * A new vault: a random data key, which a passphrase slot wraps; the header derives nothing. The
+   * slots file is written first: until the vault file is there, there is no vault, and the next
+   * unlock creates one anew.
+   */
   private void create(byte[] passphrase, long locksSeen) throws IOException, VaultLockedException {
-    VaultFormat.KeySpec spec = VaultFormat.KeySpec.fresh(paramsForNewVault.get(), random);
-    Session fresh = new Session(spec, new VaultKey(spec.params().deriveKey(passphrase, spec.salt())),
+    KdfParams params = paramsForNewVault.get();
+    byte[] key = new byte[KdfParams.KEY_BYTES];
+    random.nextBytes(key);
+    KeySlots.Slot slot = KeySlots.Slot.wrap(KeySlots.Kind.PASSPHRASE, params, passphrase, key, random);
+    Session fresh = new Session(VaultFormat.KeySpec.fresh(params, random).slotsOnly(), new VaultKey(key),
         Collections.emptySortedMap(), Map.of(),
         null);
     synchronized (this) {
@@ -492,6 +537,12 @@ public final class Vault {
         throw new VaultLockedException(LOCKED_WHILE_WAITING);
       }
       keepAside(journal, "orphaned"); // a journal without its vault file: nothing opens it, but nothing is lost unseen
+      try {
+        DurableFile.replace(slotsFile, KeySlots.encode(List.of(slot)));
+      } catch (IOException | RuntimeException e) {
+        fresh.wipe();
+        throw e;
+      }
       install(fresh.with(writeWhole(fresh)), null, false, locksSeen);
     }
   }
@@ -534,11 +585,17 @@ public final class Vault {
   }
 
   /** An opened vault file with its journal applied, and what was in the journal. */
-  private record Opened(Session session, Journal.Replay replay) {}
+  private record Opened(Session session, Journal.Replay replay, boolean throughHeader) {}
 
   private Opened open(VaultFormat.Sealed sealed, byte[] journalBytes, byte[] slotsBytes, byte[] passphrase,
       KeySlots.Kind only) throws VaultException {
-    byte[] key = dataKey(sealed.keySpec(), slotsBytes, passphrase, only);
+    WayIn way = dataKey(sealed.keySpec(), slotsBytes, passphrase, only);
+    return open(sealed, journalBytes, way.key(), way.throughHeader());
+  }
+
+  /** The same with the data key known ({@code key}, which this takes ownership of). */
+  private Opened open(VaultFormat.Sealed sealed, byte[] journalBytes, byte[] key, boolean throughHeader)
+      throws VaultException {
     byte[] plaintext;
     try {
       plaintext = VaultFormat.open(sealed, key);
@@ -561,7 +618,7 @@ public final class Vault {
         }
       }
       return new Opened(new Session(sealed.keySpec(), new VaultKey(key), Collections.unmodifiableSortedMap(contents.credentials()),
-          Collections.unmodifiableMap(contents.sources()), null), replay);
+          Collections.unmodifiableMap(contents.sources()), null), replay, throughHeader);
     } catch (CorruptVaultException | RuntimeException e) {
       Arrays.fill(key, (byte) 0);
       if (contents != null) {
@@ -595,14 +652,23 @@ public final class Vault {
         state.disk() == null ? null : state.disk().snapshotNonce());
   }
 
+  /** The data key (the caller wipes it), and whether the vault header's own way in gave it. */
+  private record WayIn(byte[] key, boolean throughHeader) {}
+
   /**
    * The vault's data key, from {@code secret}: through the key slots where there are some (the
-   * passphrase's first, then the recovery keys', then the login password's); else, or where no
+   * passphrase's first, then the recovery keys', then the login password's); else, where the
+   * header still has a way in (a vault from before key slots, not yet unlocked since) and no
    * passphrase slot exists yet, derived as vaults before slots were: with the vault header's salt.
-   * The caller wipes it; {@link WrongPassphraseException} when nothing opens.
+   * {@link WrongPassphraseException} when nothing opens; {@link CorruptVaultException} when the
+   * slots file that alone opens the vault is missing.
    */
-  private byte[] dataKey(VaultFormat.KeySpec header, byte[] slotsBytes, byte[] secret, KeySlots.Kind only)
+  private WayIn dataKey(VaultFormat.KeySpec header, byte[] slotsBytes, byte[] secret, KeySlots.Kind only)
       throws VaultException {
+    if (slotsBytes == null && !header.headerWayIn()) {
+      throw new CorruptVaultException(slotsFile + " is missing, and only its key slots open " + file
+          + ": restore it from a backup made since the last passwd or keyslot change");
+    }
     if (only != null && slotsBytes == null) {
       throw new WrongPassphraseException();
     }
@@ -614,16 +680,16 @@ public final class Vault {
           if (slot.kind() == kind) {
             byte[] key = slot.open(secret);
             if (key != null) {
-              return key;
+              return new WayIn(key, false);
             }
           }
         }
       }
-      if (only != null || slots.stream().anyMatch(slot -> slot.kind() == KeySlots.Kind.PASSPHRASE)) {
+      if (only != null || !header.headerWayIn() || slots.stream().anyMatch(slot -> slot.kind() == KeySlots.Kind.PASSPHRASE)) {
         throw new WrongPassphraseException();
       }
     }
-    return header.params().deriveKey(secret, header.salt());
+    return new WayIn(header.params().deriveKey(secret, header.salt()), true);
   }
 
   /**
@@ -655,7 +721,9 @@ public final class Vault {
   public synchronized List<SlotInfo> keySlots() throws VaultException, IOException {
     List<SlotInfo> ways = new ArrayList<>();
     List<KeySlots.Slot> slots = readSlots();
-    if (slots.stream().noneMatch(slot -> slot.kind() == KeySlots.Kind.PASSPHRASE)) {
+    byte[] sealedBytes = readIfThere(file);
+    boolean headerWayIn = sealedBytes == null || VaultFormat.parse(sealedBytes).keySpec().headerWayIn();
+    if (headerWayIn && slots.stream().noneMatch(slot -> slot.kind() == KeySlots.Kind.PASSPHRASE)) {
       ways.add(new SlotInfo(-1, KeySlots.Kind.PASSPHRASE.word(), true));
     }
     for (int i = 0; i < slots.size(); i++) {
@@ -727,9 +795,18 @@ public final class Vault {
    * Rewraps the slot of {@code kind} that {@code old} opens (for a passphrase on a vault without
    * one: the vault header's) so that {@code replacement} opens it instead. Re-encrypts no
    * credential and needs no unlock: one atomic replace of the slots file, so a crash leaves the
-   * old secret working or the new, never neither.
+   * old secret working or the new, never neither. A vault header that still has a way in of its
+   * own loses it next (the vault file written anew): once a slot exists, only the slots open it.
    */
-  public synchronized void rewrap(String kind, Secret old, Secret replacement) throws VaultException, IOException {
+  public void rewrap(String kind, Secret old, Secret replacement) throws VaultException, IOException {
+    synchronized (unlocking) { // no unlock settles the journal of the file this may write anew
+      synchronized (this) {
+        rewrapNow(kind, old, replacement);
+      }
+    }
+  }
+
+  private void rewrapNow(String kind, Secret old, Secret replacement) throws VaultException, IOException {
     KeySlots.Kind wanted = kind(kind);
     byte[] oldUtf8 = old.toUtf8();
     byte[] newUtf8 = replacement.toUtf8();
@@ -743,13 +820,18 @@ public final class Vault {
           at = key == null ? -1 : i;
         }
       }
-      if (key == null && wanted == KeySlots.Kind.PASSPHRASE
+      byte[] sealedBytes = readIfThere(file);
+      if (sealedBytes == null) {
+        throw new IOException("there is no vault yet: credagent unlock creates one");
+      }
+      VaultFormat.Sealed sealed;
+      try {
+        sealed = VaultFormat.parse(sealedBytes);
+      } catch (CorruptVaultException unreadable) {
+        throw new CorruptVaultException(file + ": " + unreadable.reason());
+      }
+      if (key == null && wanted == KeySlots.Kind.PASSPHRASE && sealed.keySpec().headerWayIn()
           && slots.stream().noneMatch(slot -> slot.kind() == KeySlots.Kind.PASSPHRASE)) {
-        byte[] sealedBytes = readIfThere(file);
-        if (sealedBytes == null) {
-          throw new IOException("there is no vault yet: credagent unlock creates one");
-        }
-        VaultFormat.Sealed sealed = VaultFormat.parse(sealedBytes);
         byte[] candidate = sealed.keySpec().params().deriveKey(oldUtf8, sealed.keySpec().salt());
         byte[] plaintext = VaultFormat.open(sealed, candidate);
         if (plaintext == null) {
@@ -769,11 +851,43 @@ public final class Vault {
         slots.add(rewrapped);
       }
       DurableFile.replace(slotsFile, KeySlots.encode(slots));
+      if (sealed.keySpec().headerWayIn() && slots.stream().anyMatch(slot -> slot.kind() == KeySlots.Kind.PASSPHRASE)) {
+        dropHeaderWayIn(sealed, sealedBytes.length, key);
+      }
     } finally {
       Arrays.fill(oldUtf8, (byte) 0);
       Arrays.fill(newUtf8, (byte) 0);
       if (key != null) {
         Arrays.fill(key, (byte) 0);
+      }
+    }
+  }
+
+  /**
+   * Writes the vault file anew without the header's own way in (the slots, written before, open it
+   * now): from the open session, or, while locked, from the files opened with {@code key} (not
+   * taken). A crash before the new file is in place leaves the old one, which the next unlock or
+   * passwd writes anew.
+   */
+  private void dropHeaderWayIn(VaultFormat.Sealed sealed, long sealedLength, byte[] key) throws VaultException, IOException {
+    Session open = session.get();
+    if (open != null) {
+      Session updated = new Session(open.keySpec().slotsOnly(), open.key(), open.credentials(), open.sources(), open.disk());
+      Session written = updated.with(writeWhole(updated));
+      if (!session.compareAndSet(open, written)) {
+        written.wipe(); // locked meanwhile: the file is written all the same
+      }
+      return;
+    }
+    Opened opened = open(sealed, readIfThere(journal), key.clone(), false);
+    Session files = opened.session().with(new VaultFiles.OnDisk(sealed.nonce(), sealedLength, 0, 0));
+    try {
+      files = files.with(this.files.settle(files.disk(), opened.replay()));
+      writeWhole(new Session(sealed.keySpec().slotsOnly(), files.key(), files.credentials(), files.sources(), files.disk()));
+    } finally {
+      files.wipe();
+      if (opened.replay() != null) {
+        opened.replay().records().forEach(record -> Arrays.fill(record, (byte) 0));
       }
     }
   }

@@ -55,12 +55,12 @@ class KeySlotsTest {
     vault.addKeySlot("login", TestKdf.secret("login pw"));
     assertEquals(1, reopen("RECOVERY-KEY").size());
     assertEquals(1, reopen("login pw").size());
-    assertEquals(1, reopen("old pass").size(), "the header's passphrase, while no passphrase slot exists");
+    assertEquals(1, reopen("old pass").size(), "the passphrase's slot, made with the vault");
     assertEquals(List.of("passphrase", "recovery", "login"), vault.keySlots().stream().map(Vault.SlotInfo::kind).toList());
-    vault.removeKeySlot(1, TestKdf.secret("old pass"));
+    vault.removeKeySlot(2, TestKdf.secret("old pass"));
     assertThrows(WrongPassphraseException.class, () -> reopen("login pw"));
     vault.rewrap("passphrase", TestKdf.secret("old pass"), TestKdf.secret("new pass"));
-    IllegalArgumentException last = assertThrows(IllegalArgumentException.class, () -> vault.removeKeySlot(1, TestKdf.secret("new pass")));
+    IllegalArgumentException last = assertThrows(IllegalArgumentException.class, () -> vault.removeKeySlot(0, TestKdf.secret("new pass")));
     assertTrue(last.getMessage().contains("only passphrase slot"), last.getMessage());
     assertEquals(1, reopen("RECOVERY-KEY").size(), "the recovery key still opens it after passwd");
   }
@@ -136,5 +136,64 @@ class KeySlotsTest {
     }
     vault.removeKeySlot(1, TestKdf.secret("new pass"));
     assertThrows(WrongPassphraseException.class, () -> reopen("login pw"));
+  }
+
+  /**
+   * After passwd, a copy of the vault file and its journal, with the slots file or without it,
+   * does not open with the old passphrase: the vault header's own way in (derived from the
+   * passphrase and the header's salt) is gone once a slot exists.
+   */
+  @Test
+  void afterPasswdACopyOfTheVaultDoesNotOpenWithTheOldPassphrase() throws Exception {
+    vault.rewrap("passphrase", TestKdf.secret("old pass"), TestKdf.secret("new pass"));
+    vault.store("x.example", new Credential("bob", TestKdf.secret("stored after passwd")));
+    for (boolean withSlots : List.of(true, false)) {
+      Path copy = home.resolve("copy-" + withSlots).resolve("vault");
+      Files.createDirectories(copy.getParent());
+      Files.copy(file, copy);
+      Files.copy(Journal.pathFor(file), Journal.pathFor(copy));
+      if (withSlots) {
+        Files.copy(KeySlots.pathFor(file), KeySlots.pathFor(copy));
+      }
+      assertThrows(VaultException.class, () -> new Vault(copy, TestKdf.CHEAP).unlock(TestKdf.secret("old pass")),
+          withSlots ? "with the slots file" : "without the slots file");
+    }
+  }
+
+  /** A vault from before key slots (its header's salt derives its key) loses that way in at passwd, locked or not. */
+  @Test
+  void passwdOnAVaultFromBeforeKeySlotsLeavesOnlyTheSlotsAsAWayIn() throws Exception {
+    for (boolean unlocked : List.of(false, true)) {
+      Path legacy = home.resolve("legacy-" + unlocked).resolve("vault");
+      Files.createDirectories(legacy.getParent());
+      VaultFormat.KeySpec spec = VaultFormat.KeySpec.fresh(TestKdf.CHEAP, new java.security.SecureRandom());
+      byte[] key = spec.params().deriveKey("old pass".getBytes(java.nio.charset.StandardCharsets.UTF_8), spec.salt());
+      byte[] file = VaultFormatTest.formatTwo(spec, key, VaultBody.encode(new java.util.TreeMap<>(), Map.of()));
+      Files.write(legacy, file);
+      byte[] nonce = VaultFormat.parse(file).nonce();
+      Journal.append(Journal.pathFor(legacy), Journal.reset(Journal.pathFor(legacy), nonce),
+          nonce, 0, key, JournalRecord.encode(List.of(new Vault.Put("r", new Credential("u", TestKdf.secret("s"))))),
+          new java.security.SecureRandom());
+      Vault old = new Vault(legacy, TestKdf.CHEAP);
+      if (unlocked) {
+        old.unlock(TestKdf.secret("old pass"));
+        Files.delete(KeySlots.pathFor(legacy)); // as if its unlock had been by a credagent before this one
+        Files.write(legacy, file);
+        Journal.append(Journal.pathFor(legacy), Journal.reset(Journal.pathFor(legacy), nonce), nonce, 0, key,
+            JournalRecord.encode(List.of(new Vault.Put("r", new Credential("u", TestKdf.secret("s"))))),
+            new java.security.SecureRandom());
+        old.lock();
+        old.unlock(TestKdf.secret("old pass"));
+      }
+      old.rewrap("passphrase", TestKdf.secret("old pass"), TestKdf.secret("new pass"));
+      assertTrue(!VaultFormat.parse(Files.readAllBytes(legacy)).keySpec().headerWayIn(), "unlocked: " + unlocked);
+      Path copy = legacy.resolveSibling("copy");
+      Files.copy(legacy, copy);
+      Files.copy(Journal.pathFor(legacy), Journal.pathFor(copy));
+      assertThrows(CorruptVaultException.class, () -> new Vault(copy, TestKdf.CHEAP).unlock(TestKdf.secret("old pass")));
+      Vault reopened = new Vault(legacy, TestKdf.CHEAP);
+      reopened.unlock(TestKdf.secret("new pass"));
+      assertEquals(Map.of("r", "u"), reopened.list());
+    }
   }
 }
