@@ -386,7 +386,22 @@ public final class Vault {
    * returns) or why it could not be made (an erase of what is not there); a lock or a failed write
    * throws, and then none of them is made.
    */
-  public synchronized List<VaultException> apply(List<? extends Change> changes) throws VaultLockedException, IOException {
+  public List<VaultException> apply(List<? extends Change> changes) throws VaultLockedException, IOException {
+    return apply(changes, false);
+  }
+
+  /**
+   * As {@link #apply}, then written as a new vault file and an empty journal instead of a record
+   * appended: what the changes remove (a purge) is then in neither file, where an append would
+   * leave it in the vault file or the journal's earlier records until the next fold. (The file
+   * system may keep the old blocks: see docs/security.md.)
+   */
+  public List<VaultException> applyAndRewrite(List<? extends Change> changes) throws VaultLockedException, IOException {
+    return apply(changes, true);
+  }
+
+  private synchronized List<VaultException> apply(List<? extends Change> changes, boolean whole)
+      throws VaultLockedException, IOException {
     Session open = requireUnlocked();
     // Sorted as it is kept, so a list is a walk, not a sort; a copy of a sorted map is linear.
     SortedMap<String, Credential> next = new TreeMap<>(open.credentials());
@@ -435,7 +450,7 @@ public final class Vault {
     if (!made.isEmpty()) {
       Session updated = new Session(open.keySpec(), open.key(), Collections.unmodifiableSortedMap(next),
           Collections.unmodifiableMap(nextSources), open.disk());
-      commit(open, updated, made);
+      commit(open, updated, made, whole);
       contentChars = content;
       // Replaced or erased: out of the vault now (or wiped by the lock that came during the write).
       superseded.stream().filter(java.util.Objects::nonNull).forEach(credential -> credential.secret().destroy());
@@ -638,8 +653,10 @@ public final class Vault {
    * {@code updated}; false when a lock came during the write (the change is on disk all the same,
    * and the new secrets are wiped with the rest).
    */
-  private boolean commit(Session open, Session updated, List<? extends Change> changes) throws IOException, VaultLockedException {
-    Session written = updated.with(open.disk().foldDue() ? writeWhole(updated) : files.append(open.disk(), open.key(), changes));
+  private boolean commit(Session open, Session updated, List<? extends Change> changes, boolean whole)
+      throws IOException, VaultLockedException {
+    Session written = updated.with(whole || open.disk().foldDue() ? writeWhole(updated)
+        : files.append(open.disk(), open.key(), changes));
     if (session.compareAndSet(open, written)) {
       return true;
     }
