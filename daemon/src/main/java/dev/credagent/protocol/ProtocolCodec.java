@@ -119,8 +119,9 @@ public final class ProtocolCodec implements RequestHandler {
         case SHARE -> now(request, r -> share(caller, r));
         case PASSWD -> {
           request.requireSecret("new_passphrase"); // both there before either is taken: none is left unwiped
-          yield service.keySlots().passwd(caller, request.optional("slot", "passphrase"), request.takeSecret("passphrase"),
-              request.takeSecret("new_passphrase")).thenApply(done -> Response.ok());
+          boolean rekey = Fields.flag(request, "reseal"); // passwd --rekey; a field named "key" would read as a secret
+          yield service.keySlots().passwd(caller, request.optional("slot", "passphrase"), rekey,
+              request.takeSecret("passphrase"), request.takeSecret("new_passphrase")).thenApply(done -> Response.ok());
         }
         case KEYSLOT_LIST -> service.keySlots().list(caller).thenApply(slots -> Response.ok().with("slots", slots.stream()
             .map(slot -> Map.of("index", String.valueOf(slot.index()), "kind", slot.kind(),

@@ -516,7 +516,7 @@ public final class Vault {
       throws VaultException {
     byte[] candidate;
     try {
-      candidate = dataKey(open.keySpec(), readIfThere(slotsFile), passphrase, only).key();
+      candidate = dataKey(open.keySpec(), readIfThere(slotsFile), passphrase, only, keyCheck(open)).key();
     } catch (IOException e) {
       throw new CorruptVaultException(slotsFile + " cannot be read: " + e.getMessage());
     }
@@ -604,7 +604,7 @@ public final class Vault {
 
   private Opened open(VaultFormat.Sealed sealed, byte[] journalBytes, byte[] slotsBytes, byte[] passphrase,
       KeySlots.Kind only) throws VaultException {
-    WayIn way = dataKey(sealed.keySpec(), slotsBytes, passphrase, only);
+    WayIn way = dataKey(sealed.keySpec(), slotsBytes, passphrase, only, sealed.keyCheck());
     return open(sealed, journalBytes, way.key(), way.throughHeader());
   }
 
@@ -669,6 +669,28 @@ public final class Vault {
         state.disk() == null ? null : state.disk().snapshotNonce());
   }
 
+  /**
+   * {@code key} when it is the vault's (its key check is {@code check}; null: a file too old to
+   * have one), else null, wiped: a slot that a rekey killed before its end left opens a key that
+   * opens nothing now, and the next slot is tried.
+   */
+  private static byte[] fitting(byte[] key, byte[] check) {
+    if (key == null || check == null || java.security.MessageDigest.isEqual(VaultFormat.keyCheck(key), check)) {
+      return key;
+    }
+    Arrays.fill(key, (byte) 0);
+    return null;
+  }
+
+  private static byte[] keyCheck(Session open) throws VaultLockedException {
+    byte[] key = open.key().copy();
+    try {
+      return VaultFormat.keyCheck(key);
+    } finally {
+      Arrays.fill(key, (byte) 0);
+    }
+  }
+
   /** The data key (the caller wipes it), and whether the vault header's own way in gave it. */
   private record WayIn(byte[] key, boolean throughHeader) {}
 
@@ -680,7 +702,7 @@ public final class Vault {
    * {@link WrongPassphraseException} when nothing opens; {@link CorruptVaultException} when the
    * slots file that alone opens the vault is missing.
    */
-  private WayIn dataKey(VaultFormat.KeySpec header, byte[] slotsBytes, byte[] secret, KeySlots.Kind only)
+  private WayIn dataKey(VaultFormat.KeySpec header, byte[] slotsBytes, byte[] secret, KeySlots.Kind only, byte[] check)
       throws VaultException {
     if (slotsBytes == null && !header.headerWayIn()) {
       throw new CorruptVaultException(slotsFile + " is missing, and only its key slots open " + file
@@ -695,7 +717,7 @@ public final class Vault {
           : List.of(KeySlots.Kind.PASSPHRASE, KeySlots.Kind.RECOVERY, KeySlots.Kind.LOGIN)) {
         for (KeySlots.Slot slot : slots) {
           if (slot.kind() == kind) {
-            byte[] key = slot.open(secret);
+            byte[] key = fitting(slot.open(secret), check);
             if (key != null) {
               return new WayIn(key, false);
             }
@@ -713,13 +735,14 @@ public final class Vault {
    * The data key that {@code passphrase} opens as the vault's passphrase (its passphrase slots, or
    * the vault header where there is none), or null: never through a login or recovery slot.
    */
-  private byte[] passphraseKey(VaultFormat.KeySpec header, byte[] slotsBytes, byte[] passphrase) throws VaultException {
+  private byte[] passphraseKey(VaultFormat.KeySpec header, byte[] slotsBytes, byte[] passphrase, byte[] check)
+      throws VaultException {
     List<KeySlots.Slot> slots = slotsBytes == null ? List.of() : KeySlots.decode(slotsFile, slotsBytes);
     boolean slotted = false;
     for (KeySlots.Slot slot : slots) {
       if (slot.kind() == KeySlots.Kind.PASSPHRASE) {
         slotted = true;
-        byte[] key = slot.open(passphrase);
+        byte[] key = fitting(slot.open(passphrase), check);
         if (key != null) {
           return key;
         }
@@ -777,7 +800,7 @@ public final class Vault {
     Session open = requireUnlocked();
     byte[] utf8 = passphrase.toUtf8();
     try {
-      byte[] candidate = passphraseKey(open.keySpec(), readIfThere(slotsFile), utf8);
+      byte[] candidate = passphraseKey(open.keySpec(), readIfThere(slotsFile), utf8, keyCheck(open));
       try {
         if (candidate == null || !open.key().matches(candidate)) {
           throw new WrongPassphraseException();
@@ -830,13 +853,6 @@ public final class Vault {
     byte[] key = null;
     try {
       List<KeySlots.Slot> slots = new ArrayList<>(readSlots());
-      int at = -1;
-      for (int i = 0; i < slots.size() && key == null; i++) {
-        if (slots.get(i).kind() == wanted) {
-          key = slots.get(i).open(oldUtf8);
-          at = key == null ? -1 : i;
-        }
-      }
       byte[] sealedBytes = readIfThere(file);
       if (sealedBytes == null) {
         throw new IOException("there is no vault yet: credagent unlock creates one");
@@ -846,6 +862,13 @@ public final class Vault {
         sealed = VaultFormat.parse(sealedBytes);
       } catch (CorruptVaultException unreadable) {
         throw new CorruptVaultException(file + ": " + unreadable.reason());
+      }
+      int at = -1;
+      for (int i = 0; i < slots.size() && key == null; i++) {
+        if (slots.get(i).kind() == wanted) {
+          key = fitting(slots.get(i).open(oldUtf8), sealed.keyCheck());
+          at = key == null ? -1 : i;
+        }
       }
       if (key == null && wanted == KeySlots.Kind.PASSPHRASE && sealed.keySpec().headerWayIn()
           && slots.stream().noneMatch(slot -> slot.kind() == KeySlots.Kind.PASSPHRASE)) {
@@ -876,6 +899,61 @@ public final class Vault {
       Arrays.fill(newUtf8, (byte) 0);
       if (key != null) {
         Arrays.fill(key, (byte) 0);
+      }
+    }
+  }
+
+  /**
+   * {@code passwd --rekey}: a new data key, every credential sealed anew under it, and one
+   * passphrase slot, {@code replacement}'s; for when an old passphrase (or a copy of the slots file
+   * it opens) may have leaked, since a rewrap leaves the data key, and so every backup's slots, as
+   * they were. The recovery and login slots go with the old key (their secrets are not here to
+   * wrap the new one): add them again. The vault must be unlocked and {@code old} its passphrase.
+   *
+   * <p>Three durable steps, so that a kill at any moment leaves one consistent vault: the slots file
+   * with the new slot added (the old key still opens the vault: only the old passphrase does), the
+   * vault file sealed under the new key (only the new passphrase opens it: a slot whose key no
+   * longer fits the vault's key check opens nothing), then the slots file with the new slot alone.
+   */
+  public void rekey(Secret old, Secret replacement) throws VaultException, IOException {
+    synchronized (unlocking) {
+      synchronized (this) {
+        Session open = requireUnlocked();
+        byte[] oldUtf8 = old.toUtf8();
+        byte[] newUtf8 = replacement.toUtf8();
+        byte[] fresh = new byte[KdfParams.KEY_BYTES];
+        try {
+          byte[] candidate = passphraseKey(open.keySpec(), readIfThere(slotsFile), oldUtf8, keyCheck(open));
+          boolean right = candidate != null && open.key().matches(candidate);
+          if (candidate != null) {
+            Arrays.fill(candidate, (byte) 0);
+          }
+          if (!right) {
+            throw new WrongPassphraseException();
+          }
+          List<KeySlots.Slot> slots = new ArrayList<>(readSlots());
+          if (slots.size() >= KeySlots.MAX_SLOTS) {
+            throw new IllegalArgumentException("the vault has " + KeySlots.MAX_SLOTS + " key slots: remove one first");
+          }
+          random.nextBytes(fresh);
+          KeySlots.Slot slot = KeySlots.Slot.wrap(KeySlots.Kind.PASSPHRASE, paramsForNewVault.get(), newUtf8, fresh, random);
+          slots.addFirst(slot);
+          DurableFile.replace(slotsFile, KeySlots.encode(slots));
+          Session rekeyed = new Session(open.keySpec().slotsOnly(), new VaultKey(fresh.clone()), open.credentials(),
+              open.sources(), open.disk());
+          Session written = rekeyed.with(writeWhole(rekeyed));
+          // Published before the last step: from here every write must be under the new key.
+          if (session.compareAndSet(open, written)) {
+            open.key().destroy(); // the credentials are the new session's now
+          } else {
+            written.key().destroy(); // locked meanwhile, which wiped the credentials; the files are written
+          }
+          DurableFile.replace(slotsFile, KeySlots.encode(List.of(slot)));
+        } finally {
+          Arrays.fill(oldUtf8, (byte) 0);
+          Arrays.fill(newUtf8, (byte) 0);
+          Arrays.fill(fresh, (byte) 0);
+        }
       }
     }
   }

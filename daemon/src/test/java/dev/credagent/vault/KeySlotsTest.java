@@ -196,4 +196,72 @@ class KeySlotsTest {
       assertEquals(Map.of("r", "u"), reopened.list());
     }
   }
+
+  /**
+   * passwd --rekey: a backup of the slots file from before, which the old passphrase opens, opens
+   * nothing of the vault after it; every credential is there under the new passphrase.
+   */
+  @Test
+  void rekeyLeavesABackupsSlotsAndTheOldPassphraseOpeningNothingNow() throws Exception {
+    vault.addKeySlot("recovery", TestKdf.secret("RECOVERY-KEY"));
+    byte[] slotsBackup = Files.readAllBytes(KeySlots.pathFor(file));
+    vault.rekey(TestKdf.secret("old pass"), TestKdf.secret("new pass"));
+    vault.store("after.example", new Credential("bob", TestKdf.secret("after rekey")));
+    assertEquals(List.of("passphrase"), vault.keySlots().stream().map(Vault.SlotInfo::kind).toList());
+    Path copy = home.resolve("copy").resolve("vault");
+    Files.createDirectories(copy.getParent());
+    Files.copy(file, copy);
+    Files.copy(Journal.pathFor(file), Journal.pathFor(copy));
+    Files.write(KeySlots.pathFor(copy), slotsBackup);
+    for (String old : List.of("old pass", "RECOVERY-KEY")) {
+      assertThrows(WrongPassphraseException.class, () -> new Vault(copy, TestKdf.CHEAP).unlock(TestKdf.secret(old)), old);
+    }
+    Vault reopened = reopen("new pass");
+    assertEquals(Map.of("r.example", "alice", "after.example", "bob"), reopened.list());
+    assertArrayEquals("s3cret".toCharArray(), reopened.get("r.example").secret().toChars());
+    assertThrows(WrongPassphraseException.class, () -> vault.rekey(TestKdf.secret("old pass"), TestKdf.secret("x")));
+  }
+
+  /**
+   * Each state a kill during a rekey can leave (its three writes, and the journal reset after the
+   * second) opens with exactly one of the two passphrases, with every credential.
+   */
+  @Test
+  void rekeyKilledAtAnyStepLeavesExactlyOneConsistentVault() throws Exception {
+    vault.store("big", new Credential("u", TestKdf.secret("y".repeat((int) VaultFiles.FOLD_FLOOR_BYTES))));
+    vault.store("j.example", new Credential("u", TestKdf.secret("in the journal"))); // folds
+    vault.store("k.example", new Credential("u", TestKdf.secret("in the journal too")));
+    Path journal = Journal.pathFor(file);
+    Path slots = KeySlots.pathFor(file);
+    byte[] vaultBefore = Files.readAllBytes(file);
+    byte[] journalBefore = Files.readAllBytes(journal);
+    byte[] slotsBefore = Files.readAllBytes(slots);
+    vault.rekey(TestKdf.secret("old pass"), TestKdf.secret("new pass"));
+    byte[] vaultAfter = Files.readAllBytes(file);
+    byte[] journalAfter = Files.readAllBytes(journal);
+    byte[] slotsAfter = Files.readAllBytes(slots);
+    List<KeySlots.Slot> both = new java.util.ArrayList<>(KeySlots.decode(slots, slotsAfter));
+    both.addAll(KeySlots.decode(slots, slotsBefore));
+    byte[] slotsBetween = KeySlots.encode(both);
+    record State(String name, byte[] vault, byte[] journal, byte[] slots, String opens, String refused) {}
+    for (State state : List.of(
+        new State("before", vaultBefore, journalBefore, slotsBefore, "old pass", "new pass"),
+        new State("new slot added", vaultBefore, journalBefore, slotsBetween, "old pass", "new pass"),
+        new State("vault sealed anew, journal not yet reset", vaultAfter, journalBefore, slotsBetween, "new pass", "old pass"),
+        new State("vault sealed anew", vaultAfter, journalAfter, slotsBetween, "new pass", "old pass"),
+        new State("done", vaultAfter, journalAfter, slotsAfter, "new pass", "old pass"))) {
+      Path dir = home.resolve(state.name().replace(' ', '-').replace(",", ""));
+      Files.createDirectories(dir);
+      Path copy = dir.resolve("vault");
+      Files.write(copy, state.vault());
+      Files.write(Journal.pathFor(copy), state.journal());
+      Files.write(KeySlots.pathFor(copy), state.slots());
+      assertThrows(WrongPassphraseException.class,
+          () -> new Vault(copy, TestKdf.CHEAP).unlock(TestKdf.secret(state.refused())), state.name());
+      Vault opened = new Vault(copy, TestKdf.CHEAP);
+      opened.unlock(TestKdf.secret(state.opens()));
+      assertEquals(4, opened.size(), state.name());
+      assertArrayEquals("in the journal too".toCharArray(), opened.get("k.example").secret().toChars(), state.name());
+    }
+  }
 }
