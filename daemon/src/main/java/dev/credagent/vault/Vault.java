@@ -113,6 +113,18 @@ public final class Vault {
     } catch (CorruptVaultException e) {
       return file + ": " + e.reason();
     }
+    Path slots = KeySlots.pathFor(file);
+    byte[] slotsBytes = readIfThere(slots);
+    if (slotsBytes == null && !sealed.keySpec().headerWayIn()) {
+      return slots + " is missing, and only its key slots open " + file + ": restore it from a backup";
+    }
+    if (slotsBytes != null) {
+      try {
+        KeySlots.decode(slots, slotsBytes);
+      } catch (CorruptVaultException damaged) {
+        return damaged.reason();
+      }
+    }
     Path journal = Journal.pathFor(file);
     byte[] journalBytes = readIfThere(journal);
     if (journalBytes == null) {
@@ -220,8 +232,14 @@ public final class Vault {
         }
         Opened opened = open(sealed, journalBytes, slotsBytes, utf8, only);
         Session session = opened.session().with(new VaultFiles.OnDisk(sealed.nonce(), sealedBytes.length, 0, 0));
-        boolean dropHeaderWayIn = sealed.keySpec().headerWayIn()
-            && (opened.throughHeader() ? addPassphraseSlot(slotsBytes, utf8, session) : hasPassphraseSlot(slotsBytes));
+        boolean dropHeaderWayIn;
+        try {
+          dropHeaderWayIn = sealed.keySpec().headerWayIn()
+              && (opened.throughHeader() ? addPassphraseSlot(slotsBytes, utf8, session) : hasPassphraseSlot(slotsBytes));
+        } catch (VaultException | IOException | RuntimeException e) {
+          session.wipe();
+          throw e;
+        }
         if (dropHeaderWayIn) {
           session = new Session(sealed.keySpec().slotsOnly(), session.key(), session.credentials(), session.sources(),
               session.disk());

@@ -264,4 +264,19 @@ class KeySlotsTest {
       assertArrayEquals("in the journal too".toCharArray(), opened.get("k.example").secret().toChars(), state.name());
     }
   }
+
+  /** doctor, without the passphrase, says the same of a damaged or missing slots file. */
+  @Test
+  void doctorFindsADamagedOrMissingSlotsFile() throws Exception {
+    Path slots = KeySlots.pathFor(file);
+    assertEquals(null, Vault.inspect(file));
+    byte[] bytes = Files.readAllBytes(slots);
+    bytes[20] ^= 1;
+    Files.write(slots, bytes);
+    String damaged = Vault.inspect(file);
+    assertTrue(damaged != null && damaged.contains(slots.toString()) && damaged.contains("damaged"), damaged);
+    Files.delete(slots);
+    String missing = Vault.inspect(file);
+    assertTrue(missing != null && missing.contains(slots + " is missing"), missing);
+  }
 }
