@@ -126,7 +126,7 @@ final class Journal {
           + " is not one this credagent reads; upgrade credagent");
     }
     boolean foreign = !Arrays.equals(journal, MAGIC.length + 1, HEADER_BYTES, snapshotNonce, 0, snapshotNonce.length);
-    if (foreign && previousNonce != null
+    if (foreign && previousNonce != null && !Arrays.equals(previousNonce, new byte[previousNonce.length]) // zeros: none
         && Arrays.equals(journal, MAGIC.length + 1, HEADER_BYTES, previousNonce, 0, previousNonce.length)) {
       return null; // stale, by proof: the vault file says it replaced the one this journal extends
     }
