@@ -828,9 +828,19 @@ public final class Vault {
           Arrays.fill(candidate, (byte) 0);
         }
       }
+      removeSlot(index, utf8, keyCheck(open));
     } finally {
       Arrays.fill(utf8, (byte) 0);
     }
+  }
+
+  /**
+   * Removes slot {@code index}, refusing the passphrase slot that {@code passphrase} opens: a rekey
+   * killed between its writes leaves a second passphrase slot whose key fits the vault no more
+   * (the new one before the vault file is sealed anew, the old one after), so "another passphrase
+   * slot is left" does not prove that another one opens the vault; the one just proven does.
+   */
+  private void removeSlot(int index, byte[] passphrase, byte[] check) throws VaultException, IOException {
     List<KeySlots.Slot> slots = new ArrayList<>(readSlots());
     if (index < 0 || index >= slots.size()) {
       throw new IllegalArgumentException("there is no key slot " + index + " (credagent keyslot list shows them)");
@@ -841,6 +851,14 @@ public final class Vault {
     if (lastPassphrase) {
       throw new IllegalArgumentException("key slot " + index + " is the vault's only passphrase slot: change the"
           + " passphrase with credagent passwd instead");
+    }
+    if (gone.kind() == KeySlots.Kind.PASSPHRASE) {
+      byte[] opens = fitting(gone.open(passphrase), check);
+      if (opens != null) {
+        Arrays.fill(opens, (byte) 0);
+        throw new IllegalArgumentException("key slot " + index + " is the passphrase slot that opens the vault (the"
+            + " other is left by an interrupted passwd --rekey and opens nothing): remove that one instead");
+      }
     }
     if (slots.isEmpty()) {
       Files.deleteIfExists(slotsFile); // the vault header's passphrase is the way in again

@@ -265,6 +265,42 @@ class KeySlotsTest {
     }
   }
 
+  /**
+   * A rekey killed between its writes leaves a passphrase slot whose key no longer fits (the new
+   * one before the vault file is sealed anew, the old one after). Counted as a passphrase slot, it
+   * let keyslot remove take the one slot that opened the vault: nothing opened it again. The slot
+   * that the given passphrase opens is the live one, and is never removed.
+   */
+  @Test
+  void afterAKilledRekeyTheSlotThatOpensTheVaultCannotBeRemoved() throws Exception {
+    Path slots = KeySlots.pathFor(file);
+    byte[] vaultBefore = Files.readAllBytes(file);
+    byte[] journalBefore = Files.readAllBytes(Journal.pathFor(file));
+    byte[] slotsBefore = Files.readAllBytes(slots);
+    vault.rekey(TestKdf.secret("old pass"), TestKdf.secret("new pass"));
+    vault.lock();
+    List<KeySlots.Slot> both = new java.util.ArrayList<>(KeySlots.decode(slots, Files.readAllBytes(slots)));
+    both.addAll(KeySlots.decode(slots, slotsBefore));
+    byte[] slotsBetween = KeySlots.encode(both);
+    byte[] vaultAfter = Files.readAllBytes(file);
+    byte[] journalAfter = Files.readAllBytes(Journal.pathFor(file));
+    // killed after the vault file was sealed anew: slot 0 (new) opens it, slot 1 (old) is dead
+    // killed before: slot 1 (old) opens it, slot 0 (new) is dead
+    record State(byte[] vault, byte[] journal, String opens, int live) {}
+    for (State state : List.of(new State(vaultAfter, journalAfter, "new pass", 0),
+        new State(vaultBefore, journalBefore, "old pass", 1))) {
+      Files.write(file, state.vault());
+      Files.write(Journal.pathFor(file), state.journal());
+      Files.write(slots, slotsBetween);
+      Vault opened = reopen(state.opens());
+      IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+          () -> opened.removeKeySlot(state.live(), TestKdf.secret(state.opens())), state.opens());
+      assertTrue(refused.getMessage().contains("opens the vault"), refused.getMessage());
+      opened.removeKeySlot(1 - state.live(), TestKdf.secret(state.opens())); // the dead one may go
+      assertEquals(1, reopen(state.opens()).size(), state.opens());
+    }
+  }
+
   /** doctor, without the passphrase, says the same of a damaged or missing slots file. */
   @Test
   void doctorFindsADamagedOrMissingSlotsFile() throws Exception {
