@@ -1047,6 +1047,12 @@ public final class Vault {
 
   private static byte[] readIfThere(Path path) throws IOException {
     try {
+      // A FIFO would block the read (and the unlock thread behind it) forever; a device or a
+      // directory is no vault file either. A symlink to a regular file is read as that file.
+      if (!Files.readAttributes(path, java.nio.file.attribute.BasicFileAttributes.class).isRegularFile()) {
+        throw new IOException(path + " is not a regular file (a FIFO, a device or a directory): move it aside and"
+            + " restore the file from a backup");
+      }
       return Files.readAllBytes(path);
     } catch (NoSuchFileException absent) {
       return null;

@@ -58,6 +58,37 @@ class VaultDamageTest {
     assertEquals(List.of(), lost);
   }
 
+  /**
+   * A FIFO in place of any of the three files hung the unlock thread in a read that never ends (every
+   * unlock and passwd after it waited behind it); a directory or a device is no vault file either.
+   * Each is refused at once, the file named, and nothing else is touched.
+   */
+  @Test
+  void aFifoOrADirectoryInPlaceOfAVaultFileIsRefusedAtOnce() throws Exception {
+    for (String name : List.of("vault", "vault.journal", "vault.slots")) {
+      for (String kind : List.of("fifo", "directory")) {
+        Path dir = home.resolve(name + "-" + kind);
+        Files.createDirectories(dir);
+        Path vaultFile = dir.resolve("vault");
+        for (Path each : List.of(original, Journal.pathFor(original), KeySlots.pathFor(original))) {
+          Files.copy(each, dir.resolve(each.getFileName()));
+        }
+        Path hostile = dir.resolve(name);
+        Files.delete(hostile);
+        if (kind.equals("fifo")) {
+          assertEquals(0, new ProcessBuilder("mkfifo", hostile.toString()).start().waitFor());
+        } else {
+          Files.createDirectory(hostile);
+        }
+        Exception refused = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(10),
+            () -> org.junit.jupiter.api.Assertions.assertThrows(Exception.class,
+                () -> new Vault(vaultFile, TestKdf.CHEAP).unlock(TestKdf.secret(PASSPHRASE))), name + " " + kind);
+        assertTrue(refused.getMessage().contains(hostile.toString()) && refused.getMessage().contains("not a regular file"),
+            name + " " + kind + ": " + refused);
+      }
+    }
+  }
+
   @Test
   void theJournalOfAnotherVaultFileIsRefusedNotReset() throws Exception {
     Path vaultFile = home.resolve("vault");
