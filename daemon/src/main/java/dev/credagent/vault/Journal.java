@@ -40,9 +40,10 @@ import javax.crypto.Cipher;
  * that names that one is stale. Any other mismatch is damage (a flipped bit in the nonce: its
  * records do not open under the header as it stands, which their associated data authenticates)
  * or another vault file's journal, and is refused with nothing changed; the header alone is not
- * authenticated, so a mismatch alone proves nothing. Two exceptions lose nothing: a journal
- * without a record holds nothing to lose, and beside a vault file of a format before the previous
- * nonce, a journal whose records open under its header is judged stale as credagent judged it then.
+ * authenticated, so a mismatch alone proves nothing. One exception loses nothing: beside a vault
+ * file of a format before the previous nonce, a journal whose records open under its header is
+ * judged stale as credagent judged it then. A journal without a record is no exception: its
+ * header naming a newer vault file is what shows an older one put back in its place.
  *
  * <p>Only a write that was never acknowledged may be dropped, and only what a crash in the middle
  * of an append can leave counts as one (a torn tail): a record header cut short; a sound header
@@ -131,7 +132,10 @@ final class Journal {
       return null; // stale, by proof: the vault file says it replaced the one this journal extends
     }
     Replay replay = records(path, journal, key, format, foreign);
-    if (!foreign || replay.records().isEmpty() || previousNonce == null) {
+    // Even without a record, a journal that names a newer vault file than the one beside it is
+    // proof of a rollback (an older vault file swapped in alone): opening it would drop, unseen,
+    // every change since that file was written.
+    if (!foreign || previousNonce == null) {
       if (foreign) {
         replay.records().forEach(sound -> Arrays.fill(sound, (byte) 0));
         return null;
@@ -140,7 +144,8 @@ final class Journal {
     }
     replay.records().forEach(sound -> Arrays.fill(sound, (byte) 0));
     throw new CorruptVaultException(path + " is the journal of another vault file than the one beside it (its header"
-        + " names neither that file nor the one it replaced) and holds " + replay.records().size() + " changes:"
+        + " names neither that file nor the one it replaced: the vault file may be an older one put back) and holds "
+        + replay.records().size() + " changes:"
         + " nothing was changed. Restore the vault and its journal from one backup; or, to open the vault as its"
         + " file alone has it, move the journal aside (the changes in it are then lost)");
   }

@@ -135,7 +135,7 @@ public final class Vault {
       return journal + " is not a credagent journal";
     }
     boolean foreign = !names(journalBytes, sealed.nonce());
-    if (foreign && shape.records() > 0 && !sealed.legacy() && !names(journalBytes, sealed.previousNonce())) {
+    if (foreign && !sealed.legacy() && !names(journalBytes, sealed.previousNonce())) {
       return journal + " names another vault file than " + file + " (or its header is damaged at byte "
           + (Journal.MAGIC.length + 1) + "); the next unlock will refuse it: keep a copy, and restore both from one backup";
     }

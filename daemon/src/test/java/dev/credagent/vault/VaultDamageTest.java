@@ -89,6 +89,43 @@ class VaultDamageTest {
     }
   }
 
+  /**
+   * An older vault file swapped in (a rollback from a backup of the file alone) beside an empty
+   * journal opened silently with every credential since its time gone: the journal held no record,
+   * so it was taken for stale, though its header names a newer vault file, which is proof that the
+   * one beside it is not the newest. Refused, the files unchanged, as when the journal holds records.
+   */
+  @Test
+  void anOlderVaultFileBesideTheEmptyJournalOfANewerOneIsRefused() throws Exception {
+    Path vaultFile = home.resolve("rollback").resolve("vault");
+    Files.createDirectories(vaultFile.getParent());
+    Vault vault = new Vault(vaultFile, TestKdf.CHEAP);
+    vault.unlock(TestKdf.secret(PASSPHRASE));
+    vault.store("big", new Credential("u", TestKdf.secret("y".repeat((int) VaultFiles.FOLD_FLOOR_BYTES))));
+    vault.store("a.example", new Credential("u", TestKdf.secret("a"))); // folds: the journal is empty
+    byte[] older = Files.readAllBytes(vaultFile);
+    vault.store("b.example", new Credential("u", TestKdf.secret("b")));
+    vault.store("big2", new Credential("u", TestKdf.secret("z".repeat((int) VaultFiles.FOLD_FLOOR_BYTES))));
+    for (int i = 0; java.util.Arrays.equals(Files.readAllBytes(vaultFile), older); i++) {
+      vault.store("c" + i + ".example", new Credential("u", TestKdf.secret("c")));
+    }
+    vault.lock();
+    assertEquals(Journal.HEADER_BYTES, Files.size(Journal.pathFor(vaultFile)), "folded: the journal holds no record");
+    Files.write(vaultFile, older);
+    byte[] journal = Files.readAllBytes(Journal.pathFor(vaultFile));
+    try {
+      Vault opened = new Vault(vaultFile, TestKdf.CHEAP);
+      opened.unlock(TestKdf.secret(PASSPHRASE));
+      fail("an older vault file opened beside a newer one's journal, with " + opened.list().keySet());
+    } catch (CorruptVaultException refused) {
+      assertTrue(refused.getMessage().contains(Journal.pathFor(vaultFile).toString()), refused.getMessage());
+    }
+    assertArrayEquals(older, Files.readAllBytes(vaultFile));
+    assertArrayEquals(journal, Files.readAllBytes(Journal.pathFor(vaultFile)));
+    String doctor = Vault.inspect(vaultFile);
+    assertTrue(doctor != null && doctor.contains("names another vault file"), doctor);
+  }
+
   @Test
   void theJournalOfAnotherVaultFileIsRefusedNotReset() throws Exception {
     Path vaultFile = home.resolve("vault");
