@@ -94,7 +94,8 @@ final class KeyslotCommand implements Runnable, Relayable {
     }
   }
 
-  @Command(name = "remove", mixinStandardHelpOptions = true, header = "Removes key slot SLOT (never the last passphrase).")
+  @Command(name = "remove", mixinStandardHelpOptions = true, header = "Removes key slot SLOT (never the last passphrase).",
+      description = "The vault must be unlocked; asks the vault's passphrase on the terminal, as passwd does.")
   static final class Remove implements Callable<Integer>, Relayable {
     private final Session session;
 
@@ -105,11 +106,27 @@ final class KeyslotCommand implements Runnable, Relayable {
     @Parameters(index = "0", paramLabel = "SLOT")
     int index;
 
+    @Option(names = "--passphrase-stdin", description = "Read the vault's passphrase from standard input, one line.")
+    boolean fromStdin;
+
     @Override
     public Integer call() throws Exception {
-      session.call(ClientRequest.op(Op.KEYSLOT_REMOVE).with("index", String.valueOf(index)));
+      char[] passphrase;
+      if (fromStdin) {
+        passphrase = StdinSecret.readLine(session.in());
+      } else {
+        java.io.Console console = session.terminal().orElseThrow(() -> new CliException(ExitCode.ERROR,
+            "no terminal to ask for the passphrase; pipe it in with `credagent keyslot remove --passphrase-stdin SLOT`"));
+        passphrase = UnlockCommand.read(console, "Passphrase: ");
+      }
+      session.call(ClientRequest.op(Op.KEYSLOT_REMOVE).with("index", String.valueOf(index)).withSecret("passphrase", passphrase));
       session.out().println("removed key slot " + index);
       return ExitCode.OK;
+    }
+
+    @Override
+    public CommandRelay.Input relayInput() {
+      return fromStdin ? CommandRelay.Input.LINE : CommandRelay.Input.HAND_BACK;
     }
   }
 }

@@ -14,7 +14,10 @@ import picocli.CommandLine.Option;
     description = {
       "Changes the vault's passphrase: asks the current one and the new one (twice) on the terminal.",
       "Only the passphrase's key slot is rewrapped; no credential is re-encrypted, and a crash at any",
-      "moment leaves the old passphrase or the new one working. With --login, the login password's slot."
+      "moment leaves the old passphrase or the new one working. With --login, the login password's slot.",
+      "With --rekey (the vault unlocked), the vault gets a new key: every credential is sealed anew, and",
+      "the new passphrase's slot is the only one left (add recovery and login slots again). For when an old",
+      "passphrase, or a backup of vault.slots it opens, may have leaked: without --rekey they open the vault."
     })
 final class PasswdCommand implements Callable<Integer>, Relayable {
   private final Session session;
@@ -28,6 +31,9 @@ final class PasswdCommand implements Callable<Integer>, Relayable {
 
   @Option(names = "--login", description = "Change the login password's key slot (as PAM does at a password change).")
   boolean login;
+
+  @Option(names = "--rekey", description = "Seal the vault under a new key; only the new passphrase opens it after.")
+  boolean rekey;
 
   @Override
   public Integer call() throws Exception {
@@ -56,9 +62,14 @@ final class PasswdCommand implements Callable<Integer>, Relayable {
       Arrays.fill(old, '\0');
       throw new CliException(ExitCode.ERROR, "the new passphrase must not be empty");
     }
-    session.call(ClientRequest.op(Op.PASSWD).with("slot", login ? "login" : "passphrase")
-        .withSecret("passphrase", old).withSecret("new_passphrase", replacement));
-    session.out().println(login ? "the login password's key slot now opens with the new password" : "passphrase changed");
+    ClientRequest request = ClientRequest.op(Op.PASSWD).with("slot", login ? "login" : "passphrase");
+    if (rekey) {
+      request.with("reseal", "true");
+    }
+    session.call(request.withSecret("passphrase", old).withSecret("new_passphrase", replacement));
+    session.out().println(login ? "the login password's key slot now opens with the new password"
+        : rekey ? "passphrase changed, and the vault sealed under a new key: add recovery and login slots again"
+        : "passphrase changed");
     return ExitCode.OK;
   }
 

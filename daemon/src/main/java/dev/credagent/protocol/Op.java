@@ -36,10 +36,10 @@ public enum Op {
   SOURCE_REMOVE("source_remove", List.of("registry"), List.of(), true),
   SHARE("share", List.of("socket", "registries", "ttl"), List.of(), true), // binds a socket
   SHARE_STOP("share_stop", List.of("socket"), List.of(), true),
-  PASSWD("passwd", List.of("slot"), List.of("passphrase", "new_passphrase"), true), // key derivations
+  PASSWD("passwd", List.of("slot", "reseal"), List.of("passphrase", "new_passphrase"), true), // key derivations
   KEYSLOT_LIST("keyslot_list", List.of(), List.of(), true), // reads the slots file
   KEYSLOT_ADD("keyslot_add", List.of("kind"), List.of("secret"), true),
-  KEYSLOT_REMOVE("keyslot_remove", List.of("index"), List.of(), true);
+  KEYSLOT_REMOVE("keyslot_remove", List.of("index"), List.of("passphrase"), true); // a key derivation
 
   /** Every field any op declares secret: the parser never makes a String of these. */
   public static final Set<String> SECRET_FIELDS =

@@ -120,14 +120,18 @@ public final class ProtocolCodec implements RequestHandler {
         case SHARE -> now(request, r -> share(caller, r));
         case PASSWD -> {
           request.requireSecret("new_passphrase"); // both there before either is taken: none is left unwiped
-          yield service.keySlots().passwd(caller, request.optional("slot", "passphrase"), request.takeSecret("passphrase"),
-              request.takeSecret("new_passphrase")).thenApply(done -> Response.ok());
+          boolean rekey = Fields.flag(request, "reseal"); // passwd --rekey; a field named "key" would read as a secret
+          yield service.keySlots().passwd(caller, request.optional("slot", "passphrase"), rekey,
+              request.takeSecret("passphrase"), request.takeSecret("new_passphrase")).thenApply(done -> Response.ok());
         }
         case KEYSLOT_LIST -> service.keySlots().list(caller).thenApply(slots -> Response.ok().with("slots", slots.stream()
             .map(slot -> Map.of("index", String.valueOf(slot.index()), "kind", slot.kind(),
                 "where", slot.header() ? "the vault header" : "vault.slots")).toList()));
         case KEYSLOT_ADD -> keySlotAdd(caller, request);
-        case KEYSLOT_REMOVE -> service.keySlots().remove(caller, Fields.slotIndex(request)).thenApply(done -> Response.ok());
+        case KEYSLOT_REMOVE -> {
+          int index = Fields.slotIndex(request); // before the secret is taken: a bad index leaves none unwiped
+          yield service.keySlots().remove(caller, index, request.takeSecret("passphrase")).thenApply(done -> Response.ok());
+        }
         case SHARE_STOP -> now(request, r -> {
           Path socket = Path.of(r.require("socket"));
           if (shares == null || !shares.stop(socket)) {

@@ -65,7 +65,11 @@ public final class ErasureService {
       Instant now = clock.instant();
       List<Vault.Change> changes = new ArrayList<>(erased.erase(keys, now, who.program(), keep));
       changes.addAll(erased.expired(now, keep.isZero() ? config.current().erasedTtl() : keep));
-      vault.apply(changes);
+      if (keep.isZero()) {
+        vault.applyAndRewrite(changes); // purged: out of the files now, not at the next fold
+      } else {
+        vault.apply(changes);
+      }
       keys.forEach(resolver::changed);
       LOG.info((keep.isZero() ? "purged " : "erased ") + String.join(", ", keys) + " (" + caller + ")");
       return null;
@@ -207,7 +211,7 @@ public final class ErasureService {
     return gate.run(caller, Op.ERASE, "purge", null, writes, () -> {
       List<Vault.Change> all = erased.all();
       if (!all.isEmpty()) {
-        vault.apply(all);
+        vault.applyAndRewrite(all); // out of the files now, not at the next fold
       }
       return all.size();
     });

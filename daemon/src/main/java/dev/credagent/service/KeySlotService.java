@@ -33,9 +33,11 @@ public final class KeySlotService {
 
   /**
    * Changes the secret of a key slot ({@code passphrase}, or {@code login} for PAM's chauthtok):
-   * {@code old} must open it. Takes ownership of both secrets; re-encrypts no credential.
+   * {@code old} must open it. Takes ownership of both secrets; re-encrypts no credential. With
+   * {@code rekey} (the passphrase only, the vault unlocked): a new data key, every credential
+   * sealed anew, and the new passphrase's slot the only one left.
    */
-  public CompletableFuture<Void> passwd(Caller caller, String slot, Secret old, Secret replacement) {
+  public CompletableFuture<Void> passwd(Caller caller, String slot, boolean rekey, Secret old, Secret replacement) {
     CompletableFuture<Void> refused = gate.refusal(caller, Op.PASSWD, null, old, replacement);
     if (refused != null) {
       return refused;
@@ -44,13 +46,22 @@ public final class KeySlotService {
       return gate.invalid(caller, Op.PASSWD, null, new InvalidRequestException("the new passphrase must not be empty"),
           old, replacement);
     }
-    return trail.audited(caller, "passwd", null, Async.on(unlocks, () -> {
+    if (rekey && !"passphrase".equals(slot)) {
+      return gate.invalid(caller, Op.PASSWD, null, new InvalidRequestException("--rekey changes the passphrase, not the "
+          + slot + " slot, which it removes: add that slot again after it"), old, replacement);
+    }
+    return trail.audited(caller, rekey ? "rekey" : "passwd", null, Async.on(unlocks, () -> {
       try (old; replacement) {
         Async.deriving(() -> {
-          vault.rewrap(slot, old, replacement);
+          if (rekey) {
+            vault.rekey(old, replacement);
+          } else {
+            vault.rewrap(slot, old, replacement);
+          }
           return null;
         });
-        LOG.info("the " + slot + " key slot was rewrapped (" + caller + ")");
+        LOG.info(rekey ? "the vault was sealed under a new key (" + caller + ")"
+            : "the " + slot + " key slot was rewrapped (" + caller + ")");
         return null;
       } catch (IllegalArgumentException badKind) {
         throw new InvalidRequestException(badKind.getMessage());
@@ -99,16 +110,28 @@ public final class KeySlotService {
     }, secret);
   }
 
-  public CompletableFuture<Void> remove(Caller caller, int index) {
-    CompletableFuture<Void> refused = gate.refusal(caller, Op.KEYSLOT_REMOVE, null);
+  /**
+   * Removes key slot {@code index} of the unlocked vault, once {@code passphrase} (which this
+   * takes ownership of) proves to be the vault's passphrase; a wrong one is throttled as a wrong
+   * unlock is.
+   */
+  public CompletableFuture<Void> remove(Caller caller, int index, Secret passphrase) {
+    CompletableFuture<Void> refused = gate.refusal(caller, Op.KEYSLOT_REMOVE, null, passphrase);
     if (refused != null) {
       return refused;
     }
     return trail.audited(caller, "keyslot_remove", null, Async.on(unlocks, () -> {
-      try {
-        vault.removeKeySlot(index);
+      try (passphrase) {
+        Async.deriving(() -> {
+          vault.removeKeySlot(index, passphrase);
+          return null;
+        });
       } catch (IllegalArgumentException refusedThere) {
         throw new InvalidRequestException(refusedThere.getMessage());
+      } catch (WrongPassphraseException e) {
+        Duration delay = throttle.failed();
+        Thread.sleep(delay); // as a wrong unlock: guesses cost the same through every door
+        throw e;
       }
       LOG.info("key slot " + index + " was removed (" + caller + ")");
       return null;

@@ -35,7 +35,15 @@ import javax.crypto.Cipher;
  *
  * <p>Only a journal that names the vault file's own nonce applies. Folding it in writes a new vault
  * file (a new nonce) before it resets the journal, so a crash between the two leaves a stale
- * journal that is ignored: nothing lost, nothing applied twice.
+ * journal, which is reset: nothing lost, nothing applied twice. Stale only by proof: the new vault
+ * file names the nonce of the one it replaced in its authenticated header, and only a journal
+ * that names that one is stale. Any other mismatch is damage (a flipped bit in the nonce: its
+ * records do not open under the header as it stands, which their associated data authenticates)
+ * or another vault file's journal, and is refused with nothing changed; the header alone is not
+ * authenticated, so a mismatch alone proves nothing. One exception loses nothing: beside a vault
+ * file of a format before the previous nonce, a journal whose records open under its header is
+ * judged stale as credagent judged it then. A journal without a record is no exception: its
+ * header naming a newer vault file is what shows an older one put back in its place.
  *
  * <p>Only a write that was never acknowledged may be dropped, and only what a crash in the middle
  * of an append can leave counts as one (a torn tail): a record header cut short; a sound header
@@ -100,10 +108,13 @@ final class Journal {
 
   /**
    * The records of {@code journal} (the file's bytes, or null when there is none) for the vault
-   * file sealed with {@code snapshotNonce}; null when there is no journal or it belongs to an
-   * earlier vault file. {@code path} names the file in what a damaged one is refused with.
+   * file sealed with {@code snapshotNonce}, which replaced the one sealed with {@code
+   * previousNonce} (null: a vault file of a format that does not say); null when there is no
+   * journal or it is stale (see above). {@code path} names the file in what a damaged one is
+   * refused with.
    */
-  static Replay read(Path path, byte[] journal, byte[] snapshotNonce, byte[] key) throws CorruptVaultException {
+  static Replay read(Path path, byte[] journal, byte[] snapshotNonce, byte[] previousNonce, byte[] key)
+      throws CorruptVaultException {
     if (journal == null) {
       return null;
     }
@@ -115,9 +126,36 @@ final class Journal {
       throw new CorruptVaultException("its journal's format " + Byte.toUnsignedInt(journal[MAGIC.length])
           + " is not one this credagent reads; upgrade credagent");
     }
-    if (!Arrays.equals(journal, MAGIC.length + 1, HEADER_BYTES, snapshotNonce, 0, snapshotNonce.length)) {
-      return null; // stale: its changes are in the vault file already
+    boolean foreign = !Arrays.equals(journal, MAGIC.length + 1, HEADER_BYTES, snapshotNonce, 0, snapshotNonce.length);
+    if (foreign && previousNonce != null && !Arrays.equals(previousNonce, new byte[previousNonce.length]) // zeros: none
+        && Arrays.equals(journal, MAGIC.length + 1, HEADER_BYTES, previousNonce, 0, previousNonce.length)) {
+      return null; // stale, by proof: the vault file says it replaced the one this journal extends
     }
+    Replay replay = records(path, journal, key, format, foreign);
+    // Even without a record, a journal that names a newer vault file than the one beside it is
+    // proof of a rollback (an older vault file swapped in alone): opening it would drop, unseen,
+    // every change since that file was written.
+    if (!foreign || previousNonce == null) {
+      if (foreign) {
+        replay.records().forEach(sound -> Arrays.fill(sound, (byte) 0));
+        return null;
+      }
+      return replay;
+    }
+    replay.records().forEach(sound -> Arrays.fill(sound, (byte) 0));
+    throw new CorruptVaultException(path + " is the journal of another vault file than the one beside it (its header"
+        + " names neither that file nor the one it replaced: the vault file may be an older one put back) and holds "
+        + replay.records().size() + " changes:"
+        + " nothing was changed. Restore the vault and its journal from one backup; or, to open the vault as its"
+        + " file alone has it, move the journal aside (the changes in it are then lost)");
+  }
+
+  /**
+   * The records, opened under the header as it stands; when it names another vault file
+   * ({@code foreign}), a record that does not open is taken for damage in the header.
+   */
+  private static Replay records(Path path, byte[] journal, byte[] key, int format, boolean foreign)
+      throws CorruptVaultException {
     byte[] header = Arrays.copyOf(journal, HEADER_BYTES);
     List<byte[]> records = new ArrayList<>();
     int at = HEADER_BYTES;
@@ -131,6 +169,10 @@ final class Journal {
         if (plaintext == null) {
           if (frame.kind() == Frame.Kind.WHOLE && frame.end() == journal.length && tagUnwritten(journal, frame)) {
             return new Replay(records, at, true, format); // the last append's data never reached the disk
+          }
+          if (foreign) { // most likely the header's nonce is what is damaged, not the record
+            throw damaged(path, MAGIC.length + 1, records.size(), "the header names another vault file, and record "
+                + records.size() + " at byte " + at + " does not open under it: the header is damaged");
           }
           throw damaged(path, at, records.size(), frame.kind() == Frame.Kind.WHOLE ? "it does not open" : frame.why());
         }

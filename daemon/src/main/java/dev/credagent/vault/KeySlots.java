@@ -21,7 +21,7 @@ import javax.crypto.Cipher;
  *
  * <pre>
  * "CAGS"           4 bytes  magic
- * format           u8       1
+ * format           u8       2 (1: without the digest, still read; rewritten at the next change)
  * slots            u8       how many follow, 1..{@value #MAX_SLOTS}
  * each slot:
  *   kind           u8       1 passphrase, 2 login, 3 recovery
@@ -32,7 +32,15 @@ import javax.crypto.Cipher;
  *   nonce          12 bytes
  *   wrapped key    48 bytes the data key under AES-256-GCM; associated data: the slot's bytes
  *                           before it (magic to nonce), so no field can be changed or moved
+ * digest           16 bytes (format 2) SHA-256 of every byte before it, cut to 16
  * </pre>
+ *
+ * <p>The digest tells a damaged file from a wrong passphrase before any key is derived: a flipped
+ * bit in a slot's salt or cost would otherwise derive another key, which fails as a wrong secret
+ * does (exit 5, throttled) where it is damage (exit 1, the file named). It is no secret and no
+ * key's: whoever may write the file may also make a digest, or delete the file; what the digest
+ * stands for is only that the bytes are the ones credagent wrote. Each slot's own tag (under a key
+ * only its secret derives) is what authenticates the slot against a writer without the secret.
  *
  * <p>A vault without this file (all vaults made before it) is opened as before: its data key is
  * derived from the passphrase with the vault header's own salt. Adding a slot to such a vault
@@ -41,9 +49,14 @@ import javax.crypto.Cipher;
  */
 final class KeySlots {
   static final byte[] MAGIC = {'C', 'A', 'G', 'S'};
-  static final int FORMAT_VERSION = 1;
+  static final int FORMAT_VERSION = 2;
+  /** Slots files before the digest: read, and written in the current format at the next change. */
+  static final int FORMAT_NO_DIGEST = 1;
+  static final int DIGEST_BYTES = 16;
   static final int MAX_SLOTS = 8;
   private static final int WRAPPED_BYTES = KdfParams.KEY_BYTES + VaultFormat.TAG_BYTES;
+  /** The format byte in each slot's associated data: 1 as when slots came, so that slots rewrap no key for the digest. */
+  private static final int SLOT_AAD_FORMAT = 1;
 
   /** What a slot is opened with. */
   enum Kind {
@@ -73,7 +86,7 @@ final class KeySlots {
   record Slot(Kind kind, KdfParams params, byte[] salt, byte[] nonce, byte[] wrapped) {
     private byte[] associatedData() {
       return ByteBuffer.allocate(MAGIC.length + 1 + 1 + 4 + 4 + 1 + VaultFormat.SALT_BYTES + VaultFormat.NONCE_BYTES)
-          .put(MAGIC).put((byte) FORMAT_VERSION).put((byte) kind.id).putInt(params.memoryKiB()).putInt(params.iterations())
+          .put(MAGIC).put((byte) SLOT_AAD_FORMAT).put((byte) kind.id).putInt(params.memoryKiB()).putInt(params.iterations())
           .put((byte) params.parallelism()).put(salt).put(nonce).array();
     }
 
@@ -121,30 +134,60 @@ final class KeySlots {
       throw new IllegalArgumentException("a vault has 1 to " + MAX_SLOTS + " key slots");
     }
     ByteBuffer out = ByteBuffer.allocate(MAGIC.length + 2 + slots.size()
-        * (1 + 4 + 4 + 1 + VaultFormat.SALT_BYTES + VaultFormat.NONCE_BYTES + WRAPPED_BYTES));
+        * (1 + 4 + 4 + 1 + VaultFormat.SALT_BYTES + VaultFormat.NONCE_BYTES + WRAPPED_BYTES) + DIGEST_BYTES);
     out.put(MAGIC).put((byte) FORMAT_VERSION).put((byte) slots.size());
     for (Slot slot : slots) {
       out.put((byte) slot.kind().id).putInt(slot.params().memoryKiB()).putInt(slot.params().iterations())
           .put((byte) slot.params().parallelism()).put(slot.salt()).put(slot.nonce()).put(slot.wrapped());
     }
+    out.put(digest(out.array(), out.position()));
     return out.array();
   }
 
-  static List<Slot> decode(byte[] file) throws CorruptVaultException {
+  private static byte[] digest(byte[] bytes, int length) {
+    try {
+      java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+      sha.update(bytes, 0, length);
+      return Arrays.copyOf(sha.digest(), DIGEST_BYTES);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is part of every JDK", e);
+    }
+  }
+
+  /** The slots in {@code file}, the bytes of the slots file at {@code path} (which what is refused names). */
+  static List<Slot> decode(Path path, byte[] file) throws CorruptVaultException {
+    try {
+      return decode(file);
+    } catch (CorruptVaultException damaged) {
+      throw new CorruptVaultException(path + ": " + damaged.reason() + "; restore it from a backup made since the"
+          + " last passwd or keyslot change (a recovery key does not help: it is one of its slots)");
+    }
+  }
+
+  private static List<Slot> decode(byte[] file) throws CorruptVaultException {
     ByteBuffer in = ByteBuffer.wrap(file);
     try {
       byte[] magic = new byte[MAGIC.length];
       in.get(magic);
       if (!Arrays.equals(magic, MAGIC)) {
-        throw new CorruptVaultException("its key slots file is not a credagent key slots file");
+        throw new CorruptVaultException("it is not a credagent key slots file");
       }
       int format = Byte.toUnsignedInt(in.get());
-      if (format != FORMAT_VERSION) {
-        throw new CorruptVaultException("its key slots' format " + format + " is not one this credagent reads; upgrade credagent");
+      if (format != FORMAT_VERSION && format != FORMAT_NO_DIGEST) {
+        throw new CorruptVaultException("its format " + format + " is not one this credagent reads; upgrade credagent");
+      }
+      if (format == FORMAT_VERSION) {
+        int length = file.length - DIGEST_BYTES;
+        if (length < MAGIC.length + 2 || !java.security.MessageDigest.isEqual(digest(file, length),
+            Arrays.copyOfRange(file, length, file.length))) {
+          throw new CorruptVaultException("it is damaged: its digest (its last " + DIGEST_BYTES
+              + " bytes) does not match the bytes before it");
+        }
+        in.limit(length);
       }
       int count = Byte.toUnsignedInt(in.get());
       if (count < 1 || count > MAX_SLOTS) {
-        throw new CorruptVaultException("its key slots file holds " + count + " slots");
+        throw new CorruptVaultException("it holds " + count + " slots");
       }
       List<Slot> slots = new ArrayList<>(count);
       for (int i = 0; i < count; i++) {
@@ -162,11 +205,11 @@ final class KeySlots {
         slots.add(new Slot(kind, params, salt, nonce, wrapped));
       }
       if (in.hasRemaining()) {
-        throw new CorruptVaultException("its key slots file has bytes after its last slot");
+        throw new CorruptVaultException("it has bytes after its last slot");
       }
       return slots;
     } catch (BufferUnderflowException e) {
-      throw new CorruptVaultException("its key slots file is truncated");
+      throw new CorruptVaultException("it is truncated");
     }
   }
 }

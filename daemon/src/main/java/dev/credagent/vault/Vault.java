@@ -113,6 +113,18 @@ public final class Vault {
     } catch (CorruptVaultException e) {
       return file + ": " + e.reason();
     }
+    Path slots = KeySlots.pathFor(file);
+    byte[] slotsBytes = readIfThere(slots);
+    if (slotsBytes == null && !sealed.keySpec().headerWayIn()) {
+      return slots + " is missing, and only its key slots open " + file + ": restore it from a backup";
+    }
+    if (slotsBytes != null) {
+      try {
+        KeySlots.decode(slots, slotsBytes);
+      } catch (CorruptVaultException damaged) {
+        return damaged.reason();
+      }
+    }
     Path journal = Journal.pathFor(file);
     byte[] journalBytes = readIfThere(journal);
     if (journalBytes == null) {
@@ -122,16 +134,24 @@ public final class Vault {
     if (shape == null) {
       return journal + " is not a credagent journal";
     }
-    boolean stale = !java.util.Arrays.equals(journalBytes, Journal.MAGIC.length + 1, Journal.HEADER_BYTES,
-        sealed.nonce(), 0, sealed.nonce().length);
-    if (stale || shape.format() != Journal.FORMAT_VERSION) {
-      return null; // ignored at the next unlock, or written anew then
+    boolean foreign = !names(journalBytes, sealed.nonce());
+    if (foreign && !sealed.legacy() && !names(journalBytes, sealed.previousNonce())) {
+      return journal + " names another vault file than " + file + " (or its header is damaged at byte "
+          + (Journal.MAGIC.length + 1) + "); the next unlock will refuse it: keep a copy, and restore both from one backup";
+    }
+    if (foreign || shape.format() != Journal.FORMAT_VERSION) {
+      return null; // stale, ignored at the next unlock, or written anew then
     }
     if (shape.damagedAt() >= 0) {
       return journal + " is damaged at byte " + shape.damagedAt() + " (record " + shape.records() + ": "
           + shape.damage() + "); the next unlock will refuse it: keep a copy, and restore it from a backup";
     }
     return null;
+  }
+
+  /** Whether the journal's header names the vault file sealed with {@code nonce}. */
+  private static boolean names(byte[] journalBytes, byte[] nonce) {
+    return Arrays.equals(journalBytes, Journal.MAGIC.length + 1, Journal.HEADER_BYTES, nonce, 0, nonce.length);
   }
 
   public boolean exists() {
@@ -211,14 +231,57 @@ public final class Vault {
           throw new CorruptVaultException(file + ": " + unreadable.reason());
         }
         Opened opened = open(sealed, journalBytes, slotsBytes, utf8, only);
-        install(opened.session().with(new VaultFiles.OnDisk(sealed.nonce(), sealedBytes.length, 0, 0)), opened.replay(),
-            sealed.legacy() || opened.replay() != null && opened.replay().format() != Journal.FORMAT_VERSION, locksSeen);
+        Session session = opened.session().with(new VaultFiles.OnDisk(sealed.nonce(), sealedBytes.length, 0, 0));
+        boolean dropHeaderWayIn;
+        try {
+          dropHeaderWayIn = sealed.keySpec().headerWayIn()
+              && (opened.throughHeader() ? addPassphraseSlot(slotsBytes, utf8, session) : hasPassphraseSlot(slotsBytes));
+        } catch (VaultException | IOException | RuntimeException e) {
+          session.wipe();
+          throw e;
+        }
+        if (dropHeaderWayIn) {
+          session = new Session(sealed.keySpec().slotsOnly(), session.key(), session.credentials(), session.sources(),
+              session.disk());
+        }
+        install(session, opened.replay(), dropHeaderWayIn || sealed.legacy()
+            || opened.replay() != null && opened.replay().format() != Journal.FORMAT_VERSION, locksSeen);
         DurableFile.removeLeftovers(file);
         return Unlocked.OPENED;
       }
     } finally {
       Arrays.fill(utf8, (byte) 0);
     }
+  }
+
+  /**
+   * The first step away from the vault header's own way in, for a vault opened through it: a
+   * passphrase slot that the same passphrase opens, written before the header loses its way in
+   * (the vault file written anew next), so that a crash between the two leaves the vault opening
+   * as before, and the next unlock finishes the step. False when the slots are full (it stays).
+   */
+  private boolean addPassphraseSlot(byte[] slotsBytes, byte[] passphrase, Session opened) throws VaultException, IOException {
+    List<KeySlots.Slot> slots = new ArrayList<>(slotsBytes == null ? List.of() : KeySlots.decode(slotsFile, slotsBytes));
+    if (slots.size() >= KeySlots.MAX_SLOTS) {
+      java.util.logging.Logger.getLogger(Vault.class.getName()).warning(slotsFile + " has " + KeySlots.MAX_SLOTS
+          + " slots: the vault header's passphrase stays a way in until one is removed");
+      return false;
+    }
+    byte[] key = opened.key().copy();
+    try {
+      slots.addFirst(KeySlots.Slot.wrap(KeySlots.Kind.PASSPHRASE, opened.keySpec().params(), passphrase, key, random));
+    } finally {
+      Arrays.fill(key, (byte) 0);
+    }
+    synchronized (this) {
+      DurableFile.replace(slotsFile, KeySlots.encode(slots));
+    }
+    return true;
+  }
+
+  private boolean hasPassphraseSlot(byte[] slotsBytes) throws VaultException {
+    return slotsBytes != null
+        && KeySlots.decode(slotsFile, slotsBytes).stream().anyMatch(slot -> slot.kind() == KeySlots.Kind.PASSPHRASE);
   }
 
   /** Drops the key and every credential from memory at once, whatever else is under way. */
@@ -341,7 +404,22 @@ public final class Vault {
    * returns) or why it could not be made (an erase of what is not there); a lock or a failed write
    * throws, and then none of them is made.
    */
-  public synchronized List<VaultException> apply(List<? extends Change> changes) throws VaultLockedException, IOException {
+  public List<VaultException> apply(List<? extends Change> changes) throws VaultLockedException, IOException {
+    return apply(changes, false);
+  }
+
+  /**
+   * As {@link #apply}, then written as a new vault file and an empty journal instead of a record
+   * appended: what the changes remove (a purge) is then in neither file, where an append would
+   * leave it in the vault file or the journal's earlier records until the next fold. (The file
+   * system may keep the old blocks: see docs/security.md.)
+   */
+  public List<VaultException> applyAndRewrite(List<? extends Change> changes) throws VaultLockedException, IOException {
+    return apply(changes, true);
+  }
+
+  private synchronized List<VaultException> apply(List<? extends Change> changes, boolean whole)
+      throws VaultLockedException, IOException {
     Session open = requireUnlocked();
     // Sorted as it is kept, so a list is a walk, not a sort; a copy of a sorted map is linear.
     SortedMap<String, Credential> next = new TreeMap<>(open.credentials());
@@ -390,7 +468,7 @@ public final class Vault {
     if (!made.isEmpty()) {
       Session updated = new Session(open.keySpec(), open.key(), Collections.unmodifiableSortedMap(next),
           Collections.unmodifiableMap(nextSources), open.disk());
-      commit(open, updated, made);
+      commit(open, updated, made, whole);
       contentChars = content;
       // Replaced or erased: out of the vault now (or wiped by the lock that came during the write).
       superseded.stream().filter(java.util.Objects::nonNull).forEach(credential -> credential.secret().destroy());
@@ -456,7 +534,7 @@ public final class Vault {
       throws VaultException {
     byte[] candidate;
     try {
-      candidate = dataKey(open.keySpec(), readIfThere(slotsFile), passphrase, only);
+      candidate = dataKey(open.keySpec(), readIfThere(slotsFile), passphrase, only, keyCheck(open)).key();
     } catch (IOException e) {
       throw new CorruptVaultException(slotsFile + " cannot be read: " + e.getMessage());
     }
@@ -473,15 +551,30 @@ public final class Vault {
     }
   }
 
+  /**
+   * A new vault: a random data key, which a passphrase slot wraps; the header derives nothing. The
+   * slots file is written first: until the vault file is there, there is no vault, and the next
+   * unlock creates one anew.
+   */
   private void create(byte[] passphrase, long locksSeen) throws IOException, VaultLockedException {
-    VaultFormat.KeySpec spec = VaultFormat.KeySpec.fresh(paramsForNewVault.get(), random);
-    Session fresh = new Session(spec, new VaultKey(spec.params().deriveKey(passphrase, spec.salt())),
+    KdfParams params = paramsForNewVault.get();
+    byte[] key = new byte[KdfParams.KEY_BYTES];
+    random.nextBytes(key);
+    KeySlots.Slot slot = KeySlots.Slot.wrap(KeySlots.Kind.PASSPHRASE, params, passphrase, key, random);
+    Session fresh = new Session(VaultFormat.KeySpec.fresh(params, random).slotsOnly(), new VaultKey(key),
         Collections.emptySortedMap(), Map.of(),
         null);
     synchronized (this) {
       if (locks.get() != locksSeen) {
         fresh.wipe();
         throw new VaultLockedException(LOCKED_WHILE_WAITING);
+      }
+      keepAside(journal, "orphaned"); // a journal without its vault file: nothing opens it, but nothing is lost unseen
+      try {
+        DurableFile.replace(slotsFile, KeySlots.encode(List.of(slot)));
+      } catch (IOException | RuntimeException e) {
+        fresh.wipe();
+        throw e;
       }
       install(fresh.with(writeWhole(fresh)), null, false, locksSeen);
     }
@@ -500,8 +593,17 @@ public final class Vault {
         Session ready;
         try {
           // A created vault's journal was started with its file; an opened one's is set straight here.
-          ready = opened.disk().journalBytes() > 0 ? opened
-              : opened.with(rewrite ? writeWhole(opened) : files.settle(opened.disk(), replay));
+          // Settled first even when it is to be written anew: the new file names the one the
+          // journal then names as the one it replaced, so a crash between its two writes leaves a
+          // journal provably stale.
+          if (opened.disk().journalBytes() > 0) {
+            ready = opened;
+          } else {
+            ready = opened.with(files.settle(opened.disk(), replay));
+            if (rewrite) {
+              ready = ready.with(writeWhole(ready));
+            }
+          }
         } catch (IOException | RuntimeException e) {
           opened.wipe();
           throw e;
@@ -516,11 +618,17 @@ public final class Vault {
   }
 
   /** An opened vault file with its journal applied, and what was in the journal. */
-  private record Opened(Session session, Journal.Replay replay) {}
+  private record Opened(Session session, Journal.Replay replay, boolean throughHeader) {}
 
   private Opened open(VaultFormat.Sealed sealed, byte[] journalBytes, byte[] slotsBytes, byte[] passphrase,
       KeySlots.Kind only) throws VaultException {
-    byte[] key = dataKey(sealed.keySpec(), slotsBytes, passphrase, only);
+    WayIn way = dataKey(sealed.keySpec(), slotsBytes, passphrase, only, sealed.keyCheck());
+    return open(sealed, journalBytes, way.key(), way.throughHeader());
+  }
+
+  /** The same with the data key known ({@code key}, which this takes ownership of). */
+  private Opened open(VaultFormat.Sealed sealed, byte[] journalBytes, byte[] key, boolean throughHeader)
+      throws VaultException {
     byte[] plaintext;
     try {
       plaintext = VaultFormat.open(sealed, key);
@@ -536,14 +644,14 @@ public final class Vault {
     Journal.Replay replay = null;
     try {
       contents = VaultBody.decode(plaintext);
-      replay = Journal.read(journal, journalBytes, sealed.nonce(), key);
+      replay = Journal.read(journal, journalBytes, sealed.nonce(), sealed.previousNonce(), key);
       if (replay != null) {
         for (byte[] record : replay.records()) {
           JournalRecord.apply(record, contents);
         }
       }
       return new Opened(new Session(sealed.keySpec(), new VaultKey(key), Collections.unmodifiableSortedMap(contents.credentials()),
-          Collections.unmodifiableMap(contents.sources()), null), replay);
+          Collections.unmodifiableMap(contents.sources()), null), replay, throughHeader);
     } catch (CorruptVaultException | RuntimeException e) {
       Arrays.fill(key, (byte) 0);
       if (contents != null) {
@@ -563,8 +671,10 @@ public final class Vault {
    * {@code updated}; false when a lock came during the write (the change is on disk all the same,
    * and the new secrets are wiped with the rest).
    */
-  private boolean commit(Session open, Session updated, List<? extends Change> changes) throws IOException, VaultLockedException {
-    Session written = updated.with(open.disk().foldDue() ? writeWhole(updated) : files.append(open.disk(), open.key(), changes));
+  private boolean commit(Session open, Session updated, List<? extends Change> changes, boolean whole)
+      throws IOException, VaultLockedException {
+    Session written = updated.with(whole || open.disk().foldDue() ? writeWhole(updated)
+        : files.append(open.disk(), open.key(), changes));
     if (session.compareAndSet(open, written)) {
       return true;
     }
@@ -573,38 +683,90 @@ public final class Vault {
   }
 
   private VaultFiles.OnDisk writeWhole(Session state) throws IOException, VaultLockedException {
-    return files.writeWhole(state.keySpec(), state.key(), state.credentials(), state.sources());
+    return files.writeWhole(state.keySpec(), state.key(), state.credentials(), state.sources(),
+        state.disk() == null ? null : state.disk().snapshotNonce());
   }
 
   /**
-   * The vault's data key, from {@code secret}: through the key slots where there are some (the
-   * passphrase's first, then the recovery keys', then the login password's); else, or where no
-   * passphrase slot exists yet, derived as vaults before slots were: with the vault header's salt.
-   * The caller wipes it; {@link WrongPassphraseException} when nothing opens.
+   * {@code key} when it is the vault's (its key check is {@code check}; null: a file too old to
+   * have one), else null, wiped: a slot that a rekey killed before its end left opens a key that
+   * opens nothing now, and the next slot is tried.
    */
-  private static byte[] dataKey(VaultFormat.KeySpec header, byte[] slotsBytes, byte[] secret, KeySlots.Kind only)
+  private static byte[] fitting(byte[] key, byte[] check) {
+    if (key == null || check == null || java.security.MessageDigest.isEqual(VaultFormat.keyCheck(key), check)) {
+      return key;
+    }
+    Arrays.fill(key, (byte) 0);
+    return null;
+  }
+
+  private static byte[] keyCheck(Session open) throws VaultLockedException {
+    byte[] key = open.key().copy();
+    try {
+      return VaultFormat.keyCheck(key);
+    } finally {
+      Arrays.fill(key, (byte) 0);
+    }
+  }
+
+  /** The data key (the caller wipes it), and whether the vault header's own way in gave it. */
+  private record WayIn(byte[] key, boolean throughHeader) {}
+
+  /**
+   * The vault's data key, from {@code secret}: through the key slots where there are some (the
+   * passphrase's first, then the recovery keys', then the login password's); else, where the
+   * header still has a way in (a vault from before key slots, not yet unlocked since) and no
+   * passphrase slot exists yet, derived as vaults before slots were: with the vault header's salt.
+   * {@link WrongPassphraseException} when nothing opens; {@link CorruptVaultException} when the
+   * slots file that alone opens the vault is missing.
+   */
+  private WayIn dataKey(VaultFormat.KeySpec header, byte[] slotsBytes, byte[] secret, KeySlots.Kind only, byte[] check)
       throws VaultException {
+    if (slotsBytes == null && !header.headerWayIn()) {
+      throw new CorruptVaultException(slotsFile + " is missing, and only its key slots open " + file
+          + ": restore it from a backup made since the last passwd or keyslot change");
+    }
     if (only != null && slotsBytes == null) {
       throw new WrongPassphraseException();
     }
     if (slotsBytes != null) {
-      List<KeySlots.Slot> slots = KeySlots.decode(slotsBytes);
+      List<KeySlots.Slot> slots = KeySlots.decode(slotsFile, slotsBytes);
       for (KeySlots.Kind kind : only != null ? List.of(only)
           : List.of(KeySlots.Kind.PASSPHRASE, KeySlots.Kind.RECOVERY, KeySlots.Kind.LOGIN)) {
         for (KeySlots.Slot slot : slots) {
           if (slot.kind() == kind) {
-            byte[] key = slot.open(secret);
+            byte[] key = fitting(slot.open(secret), check);
             if (key != null) {
-              return key;
+              return new WayIn(key, false);
             }
           }
         }
       }
-      if (only != null || slots.stream().anyMatch(slot -> slot.kind() == KeySlots.Kind.PASSPHRASE)) {
+      if (only != null || !header.headerWayIn() || slots.stream().anyMatch(slot -> slot.kind() == KeySlots.Kind.PASSPHRASE)) {
         throw new WrongPassphraseException();
       }
     }
-    return header.params().deriveKey(secret, header.salt());
+    return new WayIn(header.params().deriveKey(secret, header.salt()), true);
+  }
+
+  /**
+   * The data key that {@code passphrase} opens as the vault's passphrase (its passphrase slots, or
+   * the vault header where there is none), or null: never through a login or recovery slot.
+   */
+  private byte[] passphraseKey(VaultFormat.KeySpec header, byte[] slotsBytes, byte[] passphrase, byte[] check)
+      throws VaultException {
+    List<KeySlots.Slot> slots = slotsBytes == null ? List.of() : KeySlots.decode(slotsFile, slotsBytes);
+    boolean slotted = false;
+    for (KeySlots.Slot slot : slots) {
+      if (slot.kind() == KeySlots.Kind.PASSPHRASE) {
+        slotted = true;
+        byte[] key = fitting(slot.open(passphrase), check);
+        if (key != null) {
+          return key;
+        }
+      }
+    }
+    return slotted || !header.headerWayIn() ? null : header.params().deriveKey(passphrase, header.salt());
   }
 
   /** A way into the vault, as {@code credagent keyslot list} shows it. */
@@ -617,7 +779,9 @@ public final class Vault {
   public synchronized List<SlotInfo> keySlots() throws VaultException, IOException {
     List<SlotInfo> ways = new ArrayList<>();
     List<KeySlots.Slot> slots = readSlots();
-    if (slots.stream().noneMatch(slot -> slot.kind() == KeySlots.Kind.PASSPHRASE)) {
+    byte[] sealedBytes = readIfThere(file);
+    boolean headerWayIn = sealedBytes == null || VaultFormat.parse(sealedBytes).keySpec().headerWayIn();
+    if (headerWayIn && slots.stream().noneMatch(slot -> slot.kind() == KeySlots.Kind.PASSPHRASE)) {
       ways.add(new SlotInfo(-1, KeySlots.Kind.PASSPHRASE.word(), true));
     }
     for (int i = 0; i < slots.size(); i++) {
@@ -646,9 +810,37 @@ public final class Vault {
 
   /**
    * Removes slot {@code index}: never the last way in, and never the last passphrase slot (the
-   * vault header's passphrase, which the first one replaced, would open the vault again).
+   * vault header's passphrase, which the first one replaced, would open the vault again). As
+   * {@code passwd} does, it needs the vault's passphrase, and the vault unlocked: whoever reaches
+   * the socket of a locked vault must not be able to lock its owner out.
    */
-  public synchronized void removeKeySlot(int index) throws VaultException, IOException {
+  public synchronized void removeKeySlot(int index, Secret passphrase) throws VaultException, IOException {
+    Session open = requireUnlocked();
+    byte[] utf8 = passphrase.toUtf8();
+    try {
+      byte[] candidate = passphraseKey(open.keySpec(), readIfThere(slotsFile), utf8, keyCheck(open));
+      try {
+        if (candidate == null || !open.key().matches(candidate)) {
+          throw new WrongPassphraseException();
+        }
+      } finally {
+        if (candidate != null) {
+          Arrays.fill(candidate, (byte) 0);
+        }
+      }
+      removeSlot(index, utf8, keyCheck(open));
+    } finally {
+      Arrays.fill(utf8, (byte) 0);
+    }
+  }
+
+  /**
+   * Removes slot {@code index}, refusing the passphrase slot that {@code passphrase} opens: a rekey
+   * killed between its writes leaves a second passphrase slot whose key fits the vault no more
+   * (the new one before the vault file is sealed anew, the old one after), so "another passphrase
+   * slot is left" does not prove that another one opens the vault; the one just proven does.
+   */
+  private void removeSlot(int index, byte[] passphrase, byte[] check) throws VaultException, IOException {
     List<KeySlots.Slot> slots = new ArrayList<>(readSlots());
     if (index < 0 || index >= slots.size()) {
       throw new IllegalArgumentException("there is no key slot " + index + " (credagent keyslot list shows them)");
@@ -659,6 +851,14 @@ public final class Vault {
     if (lastPassphrase) {
       throw new IllegalArgumentException("key slot " + index + " is the vault's only passphrase slot: change the"
           + " passphrase with credagent passwd instead");
+    }
+    if (gone.kind() == KeySlots.Kind.PASSPHRASE) {
+      byte[] opens = fitting(gone.open(passphrase), check);
+      if (opens != null) {
+        Arrays.fill(opens, (byte) 0);
+        throw new IllegalArgumentException("key slot " + index + " is the passphrase slot that opens the vault (the"
+            + " other is left by an interrupted passwd --rekey and opens nothing): remove that one instead");
+      }
     }
     if (slots.isEmpty()) {
       Files.deleteIfExists(slotsFile); // the vault header's passphrase is the way in again
@@ -671,29 +871,43 @@ public final class Vault {
    * Rewraps the slot of {@code kind} that {@code old} opens (for a passphrase on a vault without
    * one: the vault header's) so that {@code replacement} opens it instead. Re-encrypts no
    * credential and needs no unlock: one atomic replace of the slots file, so a crash leaves the
-   * old secret working or the new, never neither.
+   * old secret working or the new, never neither. A vault header that still has a way in of its
+   * own loses it next (the vault file written anew): once a slot exists, only the slots open it.
    */
-  public synchronized void rewrap(String kind, Secret old, Secret replacement) throws VaultException, IOException {
+  public void rewrap(String kind, Secret old, Secret replacement) throws VaultException, IOException {
+    synchronized (unlocking) { // no unlock settles the journal of the file this may write anew
+      synchronized (this) {
+        rewrapNow(kind, old, replacement);
+      }
+    }
+  }
+
+  private void rewrapNow(String kind, Secret old, Secret replacement) throws VaultException, IOException {
     KeySlots.Kind wanted = kind(kind);
     byte[] oldUtf8 = old.toUtf8();
     byte[] newUtf8 = replacement.toUtf8();
     byte[] key = null;
     try {
       List<KeySlots.Slot> slots = new ArrayList<>(readSlots());
+      byte[] sealedBytes = readIfThere(file);
+      if (sealedBytes == null) {
+        throw new IOException("there is no vault yet: credagent unlock creates one");
+      }
+      VaultFormat.Sealed sealed;
+      try {
+        sealed = VaultFormat.parse(sealedBytes);
+      } catch (CorruptVaultException unreadable) {
+        throw new CorruptVaultException(file + ": " + unreadable.reason());
+      }
       int at = -1;
       for (int i = 0; i < slots.size() && key == null; i++) {
         if (slots.get(i).kind() == wanted) {
-          key = slots.get(i).open(oldUtf8);
+          key = fitting(slots.get(i).open(oldUtf8), sealed.keyCheck());
           at = key == null ? -1 : i;
         }
       }
-      if (key == null && wanted == KeySlots.Kind.PASSPHRASE
+      if (key == null && wanted == KeySlots.Kind.PASSPHRASE && sealed.keySpec().headerWayIn()
           && slots.stream().noneMatch(slot -> slot.kind() == KeySlots.Kind.PASSPHRASE)) {
-        byte[] sealedBytes = readIfThere(file);
-        if (sealedBytes == null) {
-          throw new IOException("there is no vault yet: credagent unlock creates one");
-        }
-        VaultFormat.Sealed sealed = VaultFormat.parse(sealedBytes);
         byte[] candidate = sealed.keySpec().params().deriveKey(oldUtf8, sealed.keySpec().salt());
         byte[] plaintext = VaultFormat.open(sealed, candidate);
         if (plaintext == null) {
@@ -713,6 +927,9 @@ public final class Vault {
         slots.add(rewrapped);
       }
       DurableFile.replace(slotsFile, KeySlots.encode(slots));
+      if (sealed.keySpec().headerWayIn() && slots.stream().anyMatch(slot -> slot.kind() == KeySlots.Kind.PASSPHRASE)) {
+        dropHeaderWayIn(sealed, sealedBytes.length, key);
+      }
     } finally {
       Arrays.fill(oldUtf8, (byte) 0);
       Arrays.fill(newUtf8, (byte) 0);
@@ -722,9 +939,93 @@ public final class Vault {
     }
   }
 
+  /**
+   * {@code passwd --rekey}: a new data key, every credential sealed anew under it, and one
+   * passphrase slot, {@code replacement}'s; for when an old passphrase (or a copy of the slots file
+   * it opens) may have leaked, since a rewrap leaves the data key, and so every backup's slots, as
+   * they were. The recovery and login slots go with the old key (their secrets are not here to
+   * wrap the new one): add them again. The vault must be unlocked and {@code old} its passphrase.
+   *
+   * <p>Three durable steps, so that a kill at any moment leaves one consistent vault: the slots file
+   * with the new slot added (the old key still opens the vault: only the old passphrase does), the
+   * vault file sealed under the new key (only the new passphrase opens it: a slot whose key no
+   * longer fits the vault's key check opens nothing), then the slots file with the new slot alone.
+   */
+  public void rekey(Secret old, Secret replacement) throws VaultException, IOException {
+    synchronized (unlocking) {
+      synchronized (this) {
+        Session open = requireUnlocked();
+        byte[] oldUtf8 = old.toUtf8();
+        byte[] newUtf8 = replacement.toUtf8();
+        byte[] fresh = new byte[KdfParams.KEY_BYTES];
+        try {
+          byte[] candidate = passphraseKey(open.keySpec(), readIfThere(slotsFile), oldUtf8, keyCheck(open));
+          boolean right = candidate != null && open.key().matches(candidate);
+          if (candidate != null) {
+            Arrays.fill(candidate, (byte) 0);
+          }
+          if (!right) {
+            throw new WrongPassphraseException();
+          }
+          List<KeySlots.Slot> slots = new ArrayList<>(readSlots());
+          if (slots.size() >= KeySlots.MAX_SLOTS) {
+            throw new IllegalArgumentException("the vault has " + KeySlots.MAX_SLOTS + " key slots: remove one first");
+          }
+          random.nextBytes(fresh);
+          KeySlots.Slot slot = KeySlots.Slot.wrap(KeySlots.Kind.PASSPHRASE, paramsForNewVault.get(), newUtf8, fresh, random);
+          slots.addFirst(slot);
+          DurableFile.replace(slotsFile, KeySlots.encode(slots));
+          Session rekeyed = new Session(open.keySpec().slotsOnly(), new VaultKey(fresh.clone()), open.credentials(),
+              open.sources(), open.disk());
+          Session written = rekeyed.with(writeWhole(rekeyed));
+          // Published before the last step: from here every write must be under the new key.
+          if (session.compareAndSet(open, written)) {
+            open.key().destroy(); // the credentials are the new session's now
+          } else {
+            written.key().destroy(); // locked meanwhile, which wiped the credentials; the files are written
+          }
+          DurableFile.replace(slotsFile, KeySlots.encode(List.of(slot)));
+        } finally {
+          Arrays.fill(oldUtf8, (byte) 0);
+          Arrays.fill(newUtf8, (byte) 0);
+          Arrays.fill(fresh, (byte) 0);
+        }
+      }
+    }
+  }
+
+  /**
+   * Writes the vault file anew without the header's own way in (the slots, written before, open it
+   * now): from the open session, or, while locked, from the files opened with {@code key} (not
+   * taken). A crash before the new file is in place leaves the old one, which the next unlock or
+   * passwd writes anew.
+   */
+  private void dropHeaderWayIn(VaultFormat.Sealed sealed, long sealedLength, byte[] key) throws VaultException, IOException {
+    Session open = session.get();
+    if (open != null) {
+      Session updated = new Session(open.keySpec().slotsOnly(), open.key(), open.credentials(), open.sources(), open.disk());
+      Session written = updated.with(writeWhole(updated));
+      if (!session.compareAndSet(open, written)) {
+        written.wipe(); // locked meanwhile: the file is written all the same
+      }
+      return;
+    }
+    Opened opened = open(sealed, readIfThere(journal), key.clone(), false);
+    Session files = opened.session().with(new VaultFiles.OnDisk(sealed.nonce(), sealedLength, 0, 0));
+    try {
+      files = files.with(this.files.settle(files.disk(), opened.replay()));
+      writeWhole(new Session(sealed.keySpec().slotsOnly(), files.key(), files.credentials(), files.sources(), files.disk()));
+    } finally {
+      files.wipe();
+      if (opened.replay() != null) {
+        opened.replay().records().forEach(record -> Arrays.fill(record, (byte) 0));
+      }
+    }
+  }
+
   private List<KeySlots.Slot> readSlots() throws VaultException, IOException {
     byte[] bytes = readIfThere(slotsFile);
-    return bytes == null ? List.of() : KeySlots.decode(bytes);
+    return bytes == null ? List.of() : KeySlots.decode(slotsFile, bytes);
   }
 
   private static KeySlots.Kind kind(String word) {
@@ -735,8 +1036,23 @@ public final class Vault {
     }
   }
 
+  /** Moves {@code path}, if it is there, to {@code PATH.WHY-TIME} beside it, and says so in the log. */
+  private static void keepAside(Path path, String why) throws IOException {
+    if (Files.exists(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      Path aside = path.resolveSibling(path.getFileName() + "." + why + "-" + java.time.Instant.now().toString().replace(":", ""));
+      Files.move(path, aside);
+      java.util.logging.Logger.getLogger(Vault.class.getName()).warning(path + " had no vault file beside it; kept as " + aside);
+    }
+  }
+
   private static byte[] readIfThere(Path path) throws IOException {
     try {
+      // A FIFO would block the read (and the unlock thread behind it) forever; a device or a
+      // directory is no vault file either. A symlink to a regular file is read as that file.
+      if (!Files.readAttributes(path, java.nio.file.attribute.BasicFileAttributes.class).isRegularFile()) {
+        throw new IOException(path + " is not a regular file (a FIFO, a device or a directory): move it aside and"
+            + " restore the file from a backup");
+      }
       return Files.readAllBytes(path);
     } catch (NoSuchFileException absent) {
       return null;

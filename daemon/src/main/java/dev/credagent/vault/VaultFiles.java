@@ -77,16 +77,18 @@ final class VaultFiles {
 
   /**
    * Writes all of the vault as a new vault file, then starts an empty journal for it (the old
-   * journal goes stale the moment the new file is in place, so a crash between the two is safe).
+   * journal goes stale the moment the new file is in place, so a crash between the two is safe:
+   * the new file names {@code previousNonce}, the file the journal on disk extends, as the one it
+   * replaced; null when there is none).
    */
   OnDisk writeWhole(VaultFormat.KeySpec keySpec, VaultKey vaultKey, SortedMap<String, Credential> credentials,
-      Map<String, String> sources) throws IOException, VaultLockedException {
+      Map<String, String> sources, byte[] previousNonce) throws IOException, VaultLockedException {
     byte[] key = vaultKey.copy();
     byte[] plaintext = null;
     try {
       plaintext = VaultBody.encode(credentials, sources);
       byte[] nonce = VaultFormat.freshNonce(random);
-      byte[] sealed = VaultFormat.seal(keySpec, key, plaintext, nonce);
+      byte[] sealed = VaultFormat.seal(keySpec, key, plaintext, nonce, previousNonce);
       DurableFile.replace(file, sealed);
       return new OnDisk(nonce, sealed.length, Journal.reset(journal, nonce), 0);
     } catch (Secret.DestroyedSecretException lockedWhileEncoding) {

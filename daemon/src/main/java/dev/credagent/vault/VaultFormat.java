@@ -15,8 +15,12 @@ import javax.crypto.spec.SecretKeySpec;
  *
  * <pre>
  * "CAGV"           4 bytes  magic
- * format           u8       2 (1: without the key check, still read)
- * kdf              u8       1 = Argon2id v1.3
+ * format           u8       4 (2: without the two fields after the key check; 1: without the key
+ *                           check either; both still read, and written anew at unlock. 4, not 3:
+ *                           no single flipped bit turns it into 1 or 2, read without a digest)
+ * kdf              u8       1 = Argon2id v1.3: the passphrase and the salt below derive the key
+ *                           (the way in of vaults before key slots); 0 (format 4): the salt
+ *                           derives nothing, only the key slots open the vault
  * memory KiB       u32      big-endian
  * iterations       u32
  * parallelism      u8
@@ -25,6 +29,12 @@ import javax.crypto.spec.SecretKeySpec;
  * nonce length     u8       12, then the nonce (fresh for every write)
  * check length     u8       16, then the key check (format 2): HMAC-SHA256 of a fixed label
  *                           under the key, cut to 16 bytes
+ * previous nonce   12 bytes (format 4) the nonce of the vault file this one replaced (zeros: none):
+ *                           the journal that a crash in a fold leaves names it, and only a journal
+ *                           that names it is stale (the header is the AEAD's associated data, so
+ *                           this is authenticated)
+ * digest           16 bytes (format 4) SHA-256 of the header before it: a damaged salt, cost or
+ *                           key check is told from a wrong passphrase before any key is derived
  * ciphertext + tag          to the end of the file
  * </pre>
  *
@@ -40,9 +50,14 @@ import javax.crypto.spec.SecretKeySpec;
  */
 final class VaultFormat {
   static final byte[] MAGIC = {'C', 'A', 'G', 'V'};
-  static final int FORMAT_VERSION = 2;
+  static final int FORMAT_VERSION = 4;
+  /** Vaults written before the previous nonce and the digest: read, and written anew at unlock. */
+  static final int FORMAT_NO_DIGEST = 2;
   /** Vaults written before the key check: read, and written anew in the current format at unlock. */
   static final int FORMAT_NO_KEY_CHECK = 1;
+  static final int DIGEST_BYTES = 16;
+  /** The kdf id of a vault that only its key slots open. */
+  static final int KDF_NONE = 0;
   static final int KEY_CHECK_BYTES = 16;
   static final int KDF_ARGON2ID = 1;
   static final int AEAD_AES_256_GCM = 1;
@@ -53,8 +68,22 @@ final class VaultFormat {
 
   private VaultFormat() {}
 
-  /** The key-derivation half of a header: what unlocking needs before anything can be decrypted. */
+  /**
+   * The key-derivation half of a header: what unlocking needs before anything can be decrypted.
+   * {@code salt} is null when the header derives no key (only the key slots open the vault);
+   * {@code params} are then the vault's cost all the same.
+   */
   record KeySpec(KdfParams params, byte[] salt) {
+    /** Whether the passphrase and the salt derive the key: the way in of vaults before key slots. */
+    boolean headerWayIn() {
+      return salt != null;
+    }
+
+    /** The same cost, and no way in through the header. */
+    KeySpec slotsOnly() {
+      return new KeySpec(params, null);
+    }
+
     static KeySpec fresh(KdfParams params, SecureRandom random) {
       byte[] salt = new byte[SALT_BYTES];
       random.nextBytes(salt);
@@ -68,21 +97,27 @@ final class VaultFormat {
     return nonce;
   }
 
-  /** A parsed file: how to derive its key, and the sealed rest. */
-  record Sealed(KeySpec keySpec, byte[] header, byte[] nonce, byte[] keyCheck, byte[] ciphertext) {
+  /**
+   * A parsed file: how to derive its key, and the sealed rest; {@code previousNonce} is null in a
+   * file of a format before it.
+   */
+  record Sealed(KeySpec keySpec, byte[] header, byte[] nonce, byte[] keyCheck, byte[] previousNonce, byte[] ciphertext) {
     /** Whether this file is of an older format, to be written anew. */
     boolean legacy() {
-      return keyCheck == null;
+      return previousNonce == null;
     }
   }
 
   static byte[] seal(KeySpec spec, byte[] key, byte[] plaintext, SecureRandom random) {
-    return seal(spec, key, plaintext, freshNonce(random));
+    return seal(spec, key, plaintext, freshNonce(random), null);
   }
 
-  /** Seals with {@code nonce}, which must never have been used with this key (see {@link #freshNonce}). */
-  static byte[] seal(KeySpec spec, byte[] key, byte[] plaintext, byte[] nonce) {
-    byte[] header = header(spec, nonce, keyCheck(key));
+  /**
+   * Seals with {@code nonce}, which must never have been used with this key (see {@link
+   * #freshNonce}), naming {@code previousNonce} (null: none) as the file it replaces.
+   */
+  static byte[] seal(KeySpec spec, byte[] key, byte[] plaintext, byte[] nonce, byte[] previousNonce) {
+    byte[] header = header(spec, nonce, keyCheck(key), previousNonce == null ? new byte[NONCE_BYTES] : previousNonce);
     try {
       Cipher gcm = gcm(Cipher.ENCRYPT_MODE, key, nonce, header);
       byte[] out = new byte[header.length + gcm.getOutputSize(plaintext.length)];
@@ -103,11 +138,14 @@ final class VaultFormat {
         throw new CorruptVaultException("it is not a credagent vault (unknown magic bytes)");
       }
       int format = Byte.toUnsignedInt(in.get());
-      if (format != FORMAT_VERSION && format != FORMAT_NO_KEY_CHECK) {
+      if (format != FORMAT_VERSION && format != FORMAT_NO_DIGEST && format != FORMAT_NO_KEY_CHECK) {
         throw new CorruptVaultException("its format version " + format
             + " is not one this credagent reads (it reads up to " + FORMAT_VERSION + "); upgrade credagent");
       }
-      expect(in.get(), KDF_ARGON2ID, "key derivation");
+      int kdf = Byte.toUnsignedInt(in.get());
+      if (kdf != KDF_ARGON2ID && (kdf != KDF_NONE || format != FORMAT_VERSION)) {
+        throw new CorruptVaultException("its key derivation id " + kdf + " is unknown");
+      }
       int memory = in.getInt();
       int iterations = in.getInt();
       int parallelism = Byte.toUnsignedInt(in.get());
@@ -121,12 +159,20 @@ final class VaultFormat {
       expect(in.get(), AEAD_AES_256_GCM, "cipher");
       byte[] nonce = lengthPrefixed(in, NONCE_BYTES, "nonce");
       byte[] keyCheck = format == FORMAT_NO_KEY_CHECK ? null : lengthPrefixed(in, KEY_CHECK_BYTES, "key check");
+      byte[] previousNonce = null;
+      if (format == FORMAT_VERSION) {
+        previousNonce = new byte[NONCE_BYTES];
+        in.get(previousNonce);
+        in.get(new byte[DIGEST_BYTES]);
+        checkDigest(file); // after the bounds: a digest anyone can make does not stand for them
+      }
       byte[] header = Arrays.copyOf(file, in.position());
       byte[] ciphertext = Arrays.copyOfRange(file, in.position(), file.length);
       if (ciphertext.length < TAG_BITS / 8) {
         throw new CorruptVaultException("it is truncated");
       }
-      return new Sealed(new KeySpec(params, salt), header, nonce, keyCheck, ciphertext);
+      return new Sealed(new KeySpec(params, kdf == KDF_NONE ? null : salt), header, nonce, keyCheck, previousNonce,
+          ciphertext);
     } catch (BufferUnderflowException e) {
       throw new CorruptVaultException("it is truncated");
     }
@@ -173,20 +219,45 @@ final class VaultFormat {
     }
   }
 
-  private static byte[] header(KeySpec spec, byte[] nonce, byte[] keyCheck) {
-    ByteBuffer out = ByteBuffer.allocate(MAGIC.length + 2 + 4 + 4 + 1 + 1 + spec.salt().length + 1 + 1 + nonce.length
-        + 1 + keyCheck.length);
+  private static byte[] header(KeySpec spec, byte[] nonce, byte[] keyCheck, byte[] previousNonce) {
+    ByteBuffer out = ByteBuffer.allocate(MAGIC.length + 2 + 4 + 4 + 1 + 1 + SALT_BYTES + 1 + 1 + nonce.length
+        + 1 + keyCheck.length + previousNonce.length + DIGEST_BYTES);
     out.put(MAGIC)
         .put((byte) FORMAT_VERSION)
-        .put((byte) KDF_ARGON2ID)
+        .put((byte) (spec.headerWayIn() ? KDF_ARGON2ID : KDF_NONE))
         .putInt(spec.params().memoryKiB())
         .putInt(spec.params().iterations())
         .put((byte) spec.params().parallelism())
-        .put((byte) spec.salt().length).put(spec.salt())
+        .put((byte) SALT_BYTES).put(spec.headerWayIn() ? spec.salt() : new byte[SALT_BYTES])
         .put((byte) AEAD_AES_256_GCM)
         .put((byte) nonce.length).put(nonce)
-        .put((byte) keyCheck.length).put(keyCheck);
+        .put((byte) keyCheck.length).put(keyCheck)
+        .put(previousNonce);
+    out.put(digest(out.array(), out.position()));
     return out.array();
+  }
+
+  /** SHA-256 of the first {@code length} bytes, cut to {@link #DIGEST_BYTES}. */
+  private static byte[] digest(byte[] bytes, int length) {
+    try {
+      java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+      sha.update(bytes, 0, length);
+      return Arrays.copyOf(sha.digest(), DIGEST_BYTES);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is part of every JDK", e);
+    }
+  }
+
+  /** The header of a format 4 file is as its digest says, or it is damage, whatever the passphrase. */
+  private static void checkDigest(byte[] file) throws CorruptVaultException {
+    int length = MAGIC.length + 2 + 4 + 4 + 1 + 1 + SALT_BYTES + 1 + 1 + NONCE_BYTES + 1 + KEY_CHECK_BYTES + NONCE_BYTES;
+    if (file.length < length + DIGEST_BYTES) {
+      throw new CorruptVaultException("it is truncated");
+    }
+    if (!java.security.MessageDigest.isEqual(digest(file, length), Arrays.copyOfRange(file, length, length + DIGEST_BYTES))) {
+      throw new CorruptVaultException("its header (bytes 0-" + (length - 1) + ") is damaged: its digest at byte " + length
+          + " does not match; restore it from a backup");
+    }
   }
 
   static Cipher gcm(int mode, byte[] key, byte[] nonce, byte[] header) throws GeneralSecurityException {

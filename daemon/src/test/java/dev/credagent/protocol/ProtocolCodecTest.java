@@ -64,6 +64,20 @@ class ProtocolCodecTest {
     return text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
   }
 
+  /** keyslot_remove, at the socket: never while locked, never without the vault's passphrase. */
+  @Test
+  void keyslotRemoveNeedsTheVaultUnlockedAndItsPassphrase() throws Exception {
+    call("{\"v\":1,\"op\":\"unlock\",\"passphrase\":\"pw\"}");
+    assertTrue(call("{\"v\":1,\"op\":\"keyslot_add\",\"kind\":\"recovery\"}").path("ok").asBoolean());
+    call("{\"v\":1,\"op\":\"lock\"}");
+    assertEquals("bad_request", code(call("{\"v\":1,\"op\":\"keyslot_remove\",\"index\":\"1\"}")));
+    assertEquals("locked", code(call("{\"v\":1,\"op\":\"keyslot_remove\",\"index\":\"1\",\"passphrase\":\"pw\"}")));
+    call("{\"v\":1,\"op\":\"unlock\",\"passphrase\":\"pw\"}");
+    assertEquals(2, call("{\"v\":1,\"op\":\"keyslot_list\"}").path("slots").size(), "both slots still there");
+    assertTrue(call("{\"v\":1,\"op\":\"keyslot_remove\",\"index\":\"1\",\"passphrase\":\"pw\"}").path("ok").asBoolean());
+    assertEquals(1, call("{\"v\":1,\"op\":\"keyslot_list\"}").path("slots").size());
+  }
+
   @Test
   void aLockedVaultSaysSoAndHowToUnlock() throws Exception {
     JsonNode answer = call("{\"v\":1,\"op\":\"get\",\"server\":\"r\"}");

@@ -68,10 +68,20 @@ class VaultFormatTest {
 
   /** A vault file as format 1 wrote it: no key check; a bad tag is then a wrong passphrase. */
   static byte[] formatOne(VaultFormat.KeySpec spec, byte[] key, byte[] plaintext) throws Exception {
+    return former(spec, key, plaintext, 1 + VaultFormat.KEY_CHECK_BYTES + VaultFormat.NONCE_BYTES + VaultFormat.DIGEST_BYTES, 1);
+  }
+
+  /** A vault file as format 2 wrote it: no previous nonce, no digest. */
+  static byte[] formatTwo(VaultFormat.KeySpec spec, byte[] key, byte[] plaintext) throws Exception {
+    return former(spec, key, plaintext, VaultFormat.NONCE_BYTES + VaultFormat.DIGEST_BYTES, 2);
+  }
+
+  private static byte[] former(VaultFormat.KeySpec spec, byte[] key, byte[] plaintext, int fewerHeaderBytes, int format)
+      throws Exception {
     byte[] current = VaultFormat.seal(spec, key, plaintext, new SecureRandom());
     VaultFormat.Sealed parsed = VaultFormat.parse(current);
-    byte[] header = Arrays.copyOf(parsed.header(), parsed.header().length - 1 - VaultFormat.KEY_CHECK_BYTES);
-    header[4] = 1;
+    byte[] header = Arrays.copyOf(parsed.header(), parsed.header().length - fewerHeaderBytes);
+    header[4] = (byte) format;
     javax.crypto.Cipher gcm = VaultFormat.gcm(javax.crypto.Cipher.ENCRYPT_MODE, key, parsed.nonce(), header);
     byte[] sealed = gcm.doFinal(plaintext);
     byte[] out = Arrays.copyOf(header, header.length + sealed.length);

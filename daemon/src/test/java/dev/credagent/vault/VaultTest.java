@@ -134,17 +134,26 @@ class VaultTest {
 
   @Test
   void aVaultOfTheFormerFormatOpensAndIsWrittenAnewInTheCurrentOne() throws Exception {
-    VaultFormat.Sealed current = VaultFormat.parse(Files.readAllBytes(file));
-    byte[] key = current.keySpec().params().deriveKey("correct horse".getBytes(StandardCharsets.UTF_8), current.keySpec().salt());
+    VaultFormat.KeySpec spec = VaultFormat.KeySpec.fresh(TestKdf.CHEAP, new java.security.SecureRandom());
+    byte[] key = spec.params().deriveKey("correct horse".getBytes(StandardCharsets.UTF_8), spec.salt());
     byte[] body = VaultBody.encode(new java.util.TreeMap<>(java.util.Map.of("old", new Credential("u", TestKdf.secret("s")))),
         java.util.Map.of());
-    Files.write(file, VaultFormatTest.formatOne(current.keySpec(), key, body));
+    Files.write(file, VaultFormatTest.formatOne(spec, key, body));
     Files.delete(Journal.pathFor(file));
+    Files.delete(KeySlots.pathFor(file)); // a vault from before key slots: its header's salt derives its key
     Vault old = new Vault(file, TestKdf.CHEAP);
     old.unlock(TestKdf.secret("correct horse"));
     assertEquals(java.util.Map.of("old", "u"), old.list());
-    assertFalse(VaultFormat.parse(Files.readAllBytes(file)).legacy(), "written anew with a key check");
+    VaultFormat.Sealed written = VaultFormat.parse(Files.readAllBytes(file));
+    assertFalse(written.legacy(), "written anew with a key check");
+    assertFalse(written.keySpec().headerWayIn(), "a passphrase slot opens it now, and only the slots do");
     assertEquals(Journal.FORMAT_VERSION, Files.readAllBytes(Journal.pathFor(file))[4]);
+    old.lock();
+    assertEquals(Vault.Unlocked.OPENED, old.unlock(TestKdf.secret("correct horse")));
+    Files.delete(KeySlots.pathFor(file));
+    CorruptVaultException noSlots = assertThrows(CorruptVaultException.class,
+        () -> new Vault(file, TestKdf.CHEAP).unlock(TestKdf.secret("correct horse")));
+    assertTrue(noSlots.getMessage().contains(KeySlots.pathFor(file) + " is missing"), noSlots.getMessage());
   }
 
   /** Sources go the way credentials go: one apply, one journal record, counted against the limit. */

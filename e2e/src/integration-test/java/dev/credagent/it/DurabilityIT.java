@@ -190,6 +190,51 @@ class DurabilityIT {
     }
   }
 
+  /**
+   * passwd --rekey killed before, during and after its three writes: one vault, which the old
+   * passphrase or the new one opens (the new key's slot, added first, opens nothing until the
+   * vault file is sealed under it), with every credential.
+   */
+  @Test
+  void rekeyKilledAtAnyMomentLeavesOneConsistentVault() throws Exception {
+    try (AgentEnvironment agent = new AgentEnvironment()) {
+      String current = "pass-0";
+      for (int round = 1; round <= 5; round++) {
+        Process daemon = agent.startForegroundDaemon();
+        try (RawConnection raw = new RawConnection(agent.socket())) {
+          assertTrue(raw.request("{\"v\":1,\"op\":\"unlock\",\"passphrase\":\"" + current + "\"}").contains("\"ok\":true"));
+          if (round == 1) {
+            for (int i = 0; i < 20; i++) {
+              assertTrue(raw.request("{\"v\":1,\"op\":\"store\",\"server\":\"r" + i + ".example\",\"username\":\"u\","
+                  + "\"secret\":\"s" + i + "\"}").contains("\"ok\":true"));
+            }
+          }
+          raw.send(("{\"v\":1,\"op\":\"passwd\",\"reseal\":\"true\",\"passphrase\":\"" + current
+              + "\",\"new_passphrase\":\"pass-" + round + "\"}\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+          Thread.sleep(new long[] {0, 150, 400, 700, 1500}[round - 1]); // before, during and after its writes
+        }
+        daemon.destroyForcibly(); // SIGKILL
+        daemon.waitFor(10, TimeUnit.SECONDS);
+
+        Process verifier = agent.startForegroundDaemon();
+        try (RawConnection raw = new RawConnection(agent.socket())) {
+          boolean old = raw.request("{\"v\":1,\"op\":\"unlock\",\"passphrase\":\"" + current + "\"}").contains("\"ok\":true");
+          if (!old) {
+            current = "pass-" + round;
+            assertTrue(raw.request("{\"v\":1,\"op\":\"unlock\",\"passphrase\":\"" + current + "\"}").contains("\"ok\":true"),
+                "round " + round + ": neither the old passphrase nor the new one opens the vault");
+          }
+          for (int i = 0; i < 20; i++) {
+            assertTrue(raw.request("{\"v\":1,\"op\":\"get\",\"server\":\"r" + i + ".example\"}")
+                .contains("\"secret\":\"s" + i + "\""), "round " + round + ": r" + i);
+          }
+        }
+        verifier.destroyForcibly();
+        verifier.waitFor(10, TimeUnit.SECONDS);
+      }
+    }
+  }
+
   private static void storeUntilCut(AgentEnvironment agent, int base, AtomicInteger acknowledged) {
     try (RawConnection raw = new RawConnection(agent.socket())) {
       for (int i = base; ; i++) {
