@@ -77,10 +77,12 @@ public final class Pinentry {
     Process process = new ProcessBuilder(program.toString()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
     try (OutputStream to = process.getOutputStream(); java.io.InputStream from = process.getInputStream()) {
       expectOk(from);
+      // pinentry-tty writes these to the terminal as they are: a caller's program name with ESC
+      // sequences in it retitled the window and cleared the screen. Shown as `log` shows text.
       List<String> commands = new ArrayList<>(List.of("OPTION ttyname=" + tty, "OPTION ttytype=" + terminalType(),
-          "SETDESC " + escape(description), "SETPROMPT " + escape(prompt)));
+          "SETDESC " + escape(TerminalText.escape(description)), "SETPROMPT " + escape(TerminalText.escape(prompt))));
       if (error != null) {
-        commands.add("SETERROR " + escape(error));
+        commands.add("SETERROR " + escape(TerminalText.escape(error)));
       }
       for (String command : commands) {
         send(to, command);
