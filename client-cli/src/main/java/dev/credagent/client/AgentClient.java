@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.credagent.files.AgentPaths;
 import dev.credagent.files.CurrentUser;
 import dev.credagent.files.HomeLock;
+import dev.credagent.share.ShareMarker;
 import java.nio.file.Path;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -36,13 +37,19 @@ public final class AgentClient implements AutoCloseable {
    * Connects to a running daemon; {@link AgentUnavailableException} when none answers. Where none
    * answers on our socket but the vault home names a daemon on another one (started where
    * {@code XDG_RUNTIME_DIR} differed: rootless podman's helpers, a login without pam_systemd),
-   * that one is reached instead, checked as any socket is: one daemon serves a vault.
+   * that one is reached instead, checked as any socket is: one daemon serves a vault. A socket
+   * named in {@code CREDAGENT_SOCKET} is the only one used: it may be a share's, which another
+   * daemon must never answer for.
    */
   public static AgentClient connect(AgentPaths paths) throws IOException {
     try {
       return connect(paths.socket());
     } catch (AgentUnavailableException none) {
-      Path recorded = "0".equals(System.getenv("CREDAGENT_AUTOSTART")) ? null : recordedSocket(paths); // a share: its own
+      if (ShareMarker.marks(paths.socket())) {
+        throw new AgentUnavailableException(paths.socket(), ShareMarker.endedMessage(paths.socket()));
+      }
+      boolean onlyThisOne = "0".equals(System.getenv("CREDAGENT_AUTOSTART")) || namedExplicitly();
+      Path recorded = onlyThisOne ? null : recordedSocket(paths);
       if (recorded == null) {
         throw none;
       }
@@ -52,6 +59,12 @@ public final class AgentClient implements AutoCloseable {
         throw none; // a stale record: say what our own socket said
       }
     }
+  }
+
+  /** {@code CREDAGENT_SOCKET} names the socket: that one, and no other. */
+  static boolean namedExplicitly() {
+    String named = System.getenv("CREDAGENT_SOCKET");
+    return named != null && !named.isEmpty();
   }
 
   /** The other socket the home's daemon serves, or null (none recorded, the same one, or a home not ours). */

@@ -131,6 +131,7 @@ class HelperSecurityIT {
         + real.resolve("credagent-jvm") + "' \"$@\"\n");
     Files.setPosixFilePermissions(lib.resolve("credagent-jvm"), PosixFilePermissions.fromString("rwxr-xr-x"));
 
+    HelperBinaryIT.ownHome(agent);
     ExecutorService helpers = Executors.newFixedThreadPool(8);
     try {
       List<Future<Run>> runs = new ArrayList<>();
@@ -155,6 +156,7 @@ class HelperSecurityIT {
     Path config = agent.root().resolve("bad.toml");
     Files.writeString(config, "idle-ttl = \"1h\"\nmax_ttl = \"8h\"\n");
     agent.env().put("CREDAGENT_CONFIG", config.toString());
+    HelperBinaryIT.ownHome(agent);
     Run refused = helper(agent, "get", "r.example\n");
     assertEquals(1, refused.exitCode(), refused.stdout());
     assertTrue(refused.stdout().startsWith("docker-credential-agent: could not start the credagent daemon: credagent: ")
