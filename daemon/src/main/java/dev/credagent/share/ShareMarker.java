@@ -24,13 +24,49 @@ public final class ShareMarker {
     return socket.resolveSibling(socket.getFileName() + SUFFIX);
   }
 
+  /** Markers of ended shares kept per directory: each new share forgets the oldest past this. */
+  static final int KEPT = 64;
+
   /** Marks {@code socket} as share {@code name}'s; its directory is the owner's private one already. */
   static void write(Path socket, String name) throws IOException {
     Path marker = of(socket);
     Files.deleteIfExists(marker);
+    forgetOldest(socket.getParent());
     Files.write(Files.createFile(marker, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))),
         ("credagent share " + name + "\n").getBytes(StandardCharsets.UTF_8),
         StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING, LinkOption.NOFOLLOW_LINKS);
+  }
+
+  /**
+   * Leaves fewer than {@link #KEPT} markers of ended shares in {@code directory} (those whose
+   * socket is gone) for the new one to join, the oldest removed first: every `credagent share` without --socket makes a new
+   * name, and a long session would otherwise leave one file per share it ever opened.
+   */
+  private static void forgetOldest(Path directory) throws IOException {
+    java.util.List<Path> ended;
+    try (java.util.stream.Stream<Path> files = Files.list(directory)) {
+      ended = files.filter(file -> file.getFileName().toString().endsWith(SUFFIX))
+          .filter(file -> Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS))
+          .filter(file -> Files.notExists(directory.resolve(socketName(file)), LinkOption.NOFOLLOW_LINKS))
+          .sorted(java.util.Comparator.comparing(ShareMarker::modified))
+          .toList();
+    }
+    for (int i = 0; i <= ended.size() - KEPT; i++) {
+      Files.deleteIfExists(ended.get(i));
+    }
+  }
+
+  private static String socketName(Path marker) {
+    String name = marker.getFileName().toString();
+    return name.substring(0, name.length() - SUFFIX.length());
+  }
+
+  private static java.nio.file.attribute.FileTime modified(Path file) {
+    try {
+      return Files.getLastModifiedTime(file, LinkOption.NOFOLLOW_LINKS);
+    } catch (IOException gone) {
+      return java.nio.file.attribute.FileTime.fromMillis(0);
+    }
   }
 
   /** True when {@code socket} was a share's: a regular file, not a link, marks it. */
