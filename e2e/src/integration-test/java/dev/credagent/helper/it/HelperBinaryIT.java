@@ -138,6 +138,7 @@ class HelperBinaryIT {
   void withoutCredagentBesideItTheHelperFailsAtOnceWithAReason() throws Exception {
     Path alone = Files.createDirectories(agent.root().resolve("alone"));
     Files.copy(binary, alone.resolve("docker-credential-agent"), StandardCopyOption.COPY_ATTRIBUTES);
+    ownHome(agent); // a home of ours: the helper would start a daemon on the named socket, if it could
     Run run = agent.run(List.of(alone.resolve("docker-credential-agent").toString(), "get"), "r\n");
     assertEquals(1, run.exitCode());
     assertTrue(run.stdout().contains("cannot be run to start the daemon"), run.stdout());
