@@ -221,16 +221,23 @@ int agent_connect(const char *path, int timeout_seconds, char *why) {
   memset(&address, 0, sizeof(address));
   address.sun_family = AF_UNIX;
   memcpy(address.sun_path, path, strlen(path) + 1);
-  if (connect(fd, (struct sockaddr *)&address, sizeof(address)) != 0) {
-    int saved = errno;
-    close(fd);
-    refuse(why, "cannot reach the credagent daemon on %s: %s", path, strerror(saved));
-    errno = saved;
-    return -1;
-  }
+  /* Before connect: a listener that never accepts (a stopped or hung daemon) fills its backlog, and
+     then connect itself waits for it, forever, unless the send timeout bounds it (Linux: EAGAIN). */
   struct timeval timeout = {timeout_seconds, 0};
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
   setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
+  if (connect(fd, (struct sockaddr *)&address, sizeof(address)) != 0) {
+    int saved = errno;
+    close(fd);
+    if (saved == EAGAIN || saved == EWOULDBLOCK) {
+      refuse(why, "the credagent daemon on %s did not take the connection within %d s (it is stopped or hung); "
+             "nothing was sent", path, timeout_seconds);
+    } else {
+      refuse(why, "cannot reach the credagent daemon on %s: %s", path, strerror(saved));
+    }
+    errno = saved;
+    return -1;
+  }
   return fd;
 }
 

@@ -81,8 +81,8 @@ static void fail(const char *format, ...) {
 static int connect_agent(const char *path) {
   char why[AGENT_WHY_SIZE];
   int fd = agent_connect(path, IO_TIMEOUT_SECONDS, why);
-  if (fd == -2) {
-    fail("%s", why);
+  if (fd == -2 || (fd == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))) {
+    fail("%s", why); /* refused, or a daemon there that never took the connection: nothing to start */
   }
   return fd;
 }
