@@ -32,6 +32,20 @@ public final class AssuanScript {
     return Pinentry.of(script.toString(), null).orElseThrow();
   }
 
+  /**
+   * A pinentry that started and says nothing, not even its greeting: hung, as a pinentry waiting
+   * on a display or a terminal that never comes. Its shell waits on a child that holds its stdout.
+   */
+  public static Pinentry silent(Path dir) throws IOException {
+    Path script = dir.resolve("pinentry-silent");
+    Files.writeString(script, """
+        #!/bin/sh
+        sleep 600
+        """);
+    Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwx------"));
+    return Pinentry.of(script.toString(), null).orElseThrow();
+  }
+
   /** What the script heard, line by line. */
   public static java.util.List<String> heard(Path dir) throws IOException {
     Path heard = dir.resolve("heard");

@@ -42,6 +42,23 @@ class PinentryTest {
     assertTrue(heard.contains("SETERROR Wrong\\x07 passphrase"), heard.toString());
   }
 
+  /**
+   * The minute a question may stay open bounded only the wait for the answer (GETPIN): a pinentry
+   * that never sent its greeting, or never answered an OPTION, held the prompt, and with it every
+   * later passphrase request of the daemon, for ever. The whole conversation is bounded now.
+   */
+  @Test
+  void aPinentryThatNeverSpeaksIsGivenUpWithinTheBound(@TempDir Path dir) throws Exception {
+    Pinentry silent = AssuanScript.silent(dir).answeringWithin(java.time.Duration.ofMillis(300));
+    org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(20), () -> {
+      try {
+        assertNull(silent.ask("/dev/pts/0", "d", "p", null));
+      } catch (java.io.IOException ended) {
+        assertTrue(ended.getMessage().contains("ended the conversation"), ended.getMessage());
+      }
+    });
+  }
+
   @Test
   void onlyADeviceOfTheCallersOwnIsATerminalToAskOn() {
     assertFalse(Pinentry.usableTerminal("/dev/tty", 0), "the daemon's own terminal, whoever asks");
