@@ -81,12 +81,18 @@ public final class AgentClient implements AutoCloseable {
     }
   }
 
+  /** How long a daemon may take to accept a connection: a live one takes none of it. */
+  static final int CONNECT_WITHIN_MILLIS = 10_000;
+
   private static AgentClient connect(Path path) throws IOException {
     SocketCheck.check(path, CurrentUser.uid());
     AFUNIXSocket socket = AFUNIXSocket.newInstance();
     AgentPaths paths = new AgentPaths(null, path);
     try {
-      socket.connect(AFUNIXSocketAddress.of(paths.socket().toFile()), 1000);
+      // Bounded before connect: a stopped or hung daemon's full backlog made connect() wait for an
+      // accept that never came (junixsocket's timeout argument does not bound a blocking connect).
+      socket.setSoTimeout(CONNECT_WITHIN_MILLIS);
+      socket.connect(AFUNIXSocketAddress.of(paths.socket().toFile()), CONNECT_WITHIN_MILLIS);
       AFUNIXSocketCredentials peer = socket.getPeerCredentials();
       if (peer == null || peer.getUid() != CurrentUser.uid()) {
         throw new IOException("refusing the daemon on " + paths.socket() + ": it runs as uid "
@@ -95,6 +101,10 @@ public final class AgentClient implements AutoCloseable {
       }
       socket.setSoTimeout(120_000);
       return new AgentClient(socket);
+    } catch (java.net.SocketTimeoutException stalled) {
+      socket.close(); // a daemon is there, stalled: not "unavailable", so nothing is started over it
+      throw new IOException("the credagent daemon on " + paths.socket() + " did not take the connection within "
+          + CONNECT_WITHIN_MILLIS / 1000 + " s (it is stopped or hung); nothing was sent. Stop it, then try again");
     } catch (SocketException e) {
       socket.close();
       throw new AgentUnavailableException(paths.socket(), e.getMessage());
