@@ -39,14 +39,24 @@ static int refuse(char *why, const char *format, ...) {
   return -1;
 }
 
-int agent_socket_path(char *out, size_t size) {
+int agent_socket_named_explicitly(void) {
   const char *explicit_path = getenv("CREDAGENT_SOCKET");
+  return explicit_path != NULL && *explicit_path != '\0';
+}
+
+int agent_socket_path(char *out, size_t size) {
+  if (agent_socket_named_explicitly()) {
+    int n = snprintf(out, size, "%s", getenv("CREDAGENT_SOCKET"));
+    return n > 0 && (size_t)n < size ? 0 : -1;
+  }
+  return agent_default_socket_path(out, size);
+}
+
+int agent_default_socket_path(char *out, size_t size) {
   const char *runtime = getenv("XDG_RUNTIME_DIR");
   const char *tmp = getenv("TMPDIR");
   int n;
-  if (explicit_path && *explicit_path) {
-    n = snprintf(out, size, "%s", explicit_path);
-  } else if (runtime && *runtime) {
+  if (runtime && *runtime) {
     n = snprintf(out, size, "%s/credagent/agent.sock", runtime);
   } else {
     size_t len = (tmp && *tmp) ? strlen(tmp) : 0;
@@ -82,6 +92,26 @@ static int home_path(char *out, size_t size) {
     n = snprintf(out, size, "%s/.local/share/credagent", home);
   }
   return n > 0 && (size_t)n < size ? 0 : -1;
+}
+
+/* Both leave errno as it was: the caller's errno says why nothing answered. */
+int agent_share_marked(const char *path) {
+  char marker[PATH_MAX];
+  struct stat st;
+  int saved = errno;
+  int marked = snprintf(marker, sizeof(marker), "%s.share", path) < (int)sizeof(marker) && lstat(marker, &st) == 0
+      && S_ISREG(st.st_mode) && st.st_uid == getuid();
+  errno = saved;
+  return marked;
+}
+
+int agent_home_exists(void) {
+  char home[PATH_MAX];
+  struct stat st;
+  int saved = errno;
+  int exists = home_path(home, sizeof(home)) == 0 && lstat(home, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == getuid();
+  errno = saved;
+  return exists;
 }
 
 int agent_recorded_socket(const char *own, char *out, size_t size) {
@@ -191,16 +221,23 @@ int agent_connect(const char *path, int timeout_seconds, char *why) {
   memset(&address, 0, sizeof(address));
   address.sun_family = AF_UNIX;
   memcpy(address.sun_path, path, strlen(path) + 1);
-  if (connect(fd, (struct sockaddr *)&address, sizeof(address)) != 0) {
-    int saved = errno;
-    close(fd);
-    refuse(why, "cannot reach the credagent daemon on %s: %s", path, strerror(saved));
-    errno = saved;
-    return -1;
-  }
+  /* Before connect: a listener that never accepts (a stopped or hung daemon) fills its backlog, and
+     then connect itself waits for it, forever, unless the send timeout bounds it (Linux: EAGAIN). */
   struct timeval timeout = {timeout_seconds, 0};
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
   setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
+  if (connect(fd, (struct sockaddr *)&address, sizeof(address)) != 0) {
+    int saved = errno;
+    close(fd);
+    if (saved == EAGAIN || saved == EWOULDBLOCK) {
+      refuse(why, "the credagent daemon on %s did not take the connection within %d s (it is stopped or hung); "
+             "nothing was sent", path, timeout_seconds);
+    } else {
+      refuse(why, "cannot reach the credagent daemon on %s: %s", path, strerror(saved));
+    }
+    errno = saved;
+    return -1;
+  }
   return fd;
 }
 

@@ -16,6 +16,19 @@
    0, or -1 when the path does not fit. */
 int agent_socket_path(char *out, size_t size);
 
+/* 1 when CREDAGENT_SOCKET names the socket: then it is the only one used (it may be a share's). */
+int agent_socket_named_explicitly(void);
+
+/* The user's own daemon socket, as agent_socket_path finds it without CREDAGENT_SOCKET. */
+int agent_default_socket_path(char *out, size_t size);
+
+/* 1 when PATH was a share's socket: PATH.share, a regular file of the user's, marks it (the daemon
+   writes it when the share opens and leaves it when the share ends; dev.credagent.share.ShareMarker). */
+int agent_share_marked(const char *path);
+
+/* 1 when the vault home (CREDAGENT_HOME, ...) exists, as a directory of the user's. */
+int agent_home_exists(void);
+
 /* The socket the vault home's daemon records (HOME/daemon.lock: "PID\nSOCKET\n") when it is not
    own: one daemon serves a vault, wherever XDG_RUNTIME_DIR pointed when it started. 0 with out set,
    -1 when there is none, the home is not the user's alone, or it is own. Check it as any socket. */

@@ -23,7 +23,10 @@
  * one the CLI takes), starts the daemon (`credagent-jvm daemon`, installed beside it)
  * unless a daemon answers by then, and tries once more: one start however many helpers
  * find no daemon at once; with CREDAGENT_AUTOSTART=0 (a forwarded share) it starts
- * nothing and says so. Every wait is bounded.
+ * nothing and says so. A socket CREDAGENT_SOCKET names is the only one used: no fallback to
+ * the home's daemon on another socket, nothing started on a share's path once the share has
+ * ended (SOCKET.share marks it) nor, without a vault home here, on any but the default path.
+ * Every wait is bounded.
  */
 #ifdef __linux__
 #define _GNU_SOURCE
@@ -78,8 +81,8 @@ static void fail(const char *format, ...) {
 static int connect_agent(const char *path) {
   char why[AGENT_WHY_SIZE];
   int fd = agent_connect(path, IO_TIMEOUT_SECONDS, why);
-  if (fd == -2) {
-    fail("%s", why);
+  if (fd == -2 || (fd == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))) {
+    fail("%s", why); /* refused, or a daemon there that never took the connection: nothing to start */
   }
   return fd;
 }
@@ -328,9 +331,17 @@ int main(int argc, char **argv) {
      bind mount), where starting a daemon of our own would only hide that the share is gone. */
   const char *autostart = getenv("CREDAGENT_AUTOSTART");
   may_start = !(autostart && strcmp(autostart, "0") == 0);
-  if (fd < 0 && may_start && (errno == ENOENT || errno == ECONNREFUSED)) {
+  int explicit_socket = agent_socket_named_explicitly();
+  if (fd < 0 && (errno == ENOENT || errno == ECONNREFUSED) && agent_share_marked(path)) {
+    /* A share's path, the share gone: neither the home's daemon nor a new one may answer in its
+       place (a daemon bound here would also keep the next `ssh -R` from binding). */
+    fail("the credagent share on %s has ended (its TTL ran out, or credagent share --stop): nothing answers "
+         "there and no daemon is started in its place; ask for a new share", path);
+  }
+  if (fd < 0 && may_start && !explicit_socket && (errno == ENOENT || errno == ECONNREFUSED)) {
     /* Nobody on our socket, but the vault's daemon may serve another one (started where
-       XDG_RUNTIME_DIR differed, as rootless podman sets it for its helpers): one daemon a vault. */
+       XDG_RUNTIME_DIR differed, as rootless podman sets it for its helpers): one daemon a vault.
+       Never from a socket CREDAGENT_SOCKET names: that one may be a share's. */
     int nobody = errno;
     char other[PATH_MAX];
     if (agent_recorded_socket(path, other, sizeof(other)) == 0 && check_socket_directory(other) == 1) {
@@ -341,6 +352,17 @@ int main(int argc, char **argv) {
       }
     }
     errno = nobody;
+  }
+  if (fd < 0 && may_start && explicit_socket && (errno == ENOENT || errno == ECONNREFUSED) && !agent_home_exists()) {
+    /* A socket named explicitly, no vault home here, and not the user's default socket: the far
+       side of a share (ssh -R, a bind mount) whose share is gone, where a daemon of our own would
+       serve an empty vault on the share's path. The user's own default path still starts one. */
+    char own[PATH_MAX];
+    if (agent_default_socket_path(own, sizeof(own)) != 0 || strcmp(own, path) != 0) {
+      fail("nothing answers on %s, which CREDAGENT_SOCKET names, and there is no credagent vault here: no daemon "
+           "is started on it (if it is a share, the share has ended); `credagent unlock` makes a vault of your own",
+           path);
+    }
   }
   if (fd < 0 && may_start && (errno == ENOENT || errno == ECONNREFUSED)) {
     fd = start_and_connect(argv[0], path);

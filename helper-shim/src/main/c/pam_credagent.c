@@ -17,6 +17,13 @@
  * started, one line goes to syslog (never a secret). It returns success (PAM_IGNORE in auth, so
  * that it never turns another module's "no" into a "yes"). Arguments: credagent=PATH (the credagent program; by default the one
  * installed beside this module, PREFIX/bin/credagent, else /usr/bin/credagent), lock_on_close.
+ *
+ * The program is handed a user's login password, so it must be root's: the path is resolved
+ * (realpath) and every component of what is actually run, the file included, must be owned by
+ * root and writable by no group or other; anything else is refused and logged, as pam_exec logs.
+ * What the PAM application holds stays with it: the process that runs as the user gets its
+ * descriptors closed above 2, every signal at its default and none blocked, and an environment
+ * of five variables, as pam_exec's child gets (pam_modutil_sanitize_helper_fds).
  */
 #define _GNU_SOURCE
 #define PAM_SM_AUTH
@@ -32,6 +39,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <syslog.h>
@@ -94,6 +104,103 @@ static int has_arg(int argc, const char **argv, const char *name) {
 }
 
 /*
+ * 1 when PROGRAM may be run with a login password: RESOLVED (PATH_MAX) is then the path with no
+ * symlink left, every component of which is owned by root and writable by no group or other (a
+ * POSIX ACL that grants a write shows in the group bits, its mask). Since nobody but root can
+ * change such a path, what is checked here is what execv runs. Otherwise 0, and the reason logged.
+ */
+static int trusted_program(pam_handle_t *pamh, const char *program, char *resolved) {
+  if (program[0] != '/' || realpath(program, resolved) == NULL) {
+    pam_syslog(pamh, LOG_ERR, "refusing to run %s: not an absolute path to an existing file", program);
+    return 0;
+  }
+  char prefix[PATH_MAX];
+  size_t length = strlen(resolved);
+  for (size_t end = 0; end <= length; end++) {
+    if (end < length && resolved[end] != '/') {
+      continue;
+    }
+    size_t taken = end == 0 ? 1 : end; /* "/", "/usr", "/usr/bin", ..., the file itself */
+    memcpy(prefix, resolved, taken);
+    prefix[taken] = '\0';
+    struct stat st;
+    const char *wrong = NULL;
+    if (lstat(prefix, &st) != 0) {
+      wrong = "missing";
+    } else if (S_ISLNK(st.st_mode)) {
+      wrong = "a symlink"; /* realpath left none: one appeared since */
+    } else if (st.st_uid != 0) {
+      wrong = "not owned by root";
+    } else if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+      wrong = "writable by group or others";
+    } else if (end == length && !S_ISREG(st.st_mode)) {
+      wrong = "not a regular file";
+    }
+    if (wrong != NULL) {
+      pam_syslog(pamh, LOG_ERR, "refusing to run %s: %s is %s", program, prefix, wrong);
+      return 0;
+    }
+  }
+  return 1;
+}
+
+#if defined(__linux__) && defined(SYS_rt_sigaction) \
+    && (defined(__x86_64__) || defined(__i386__) || defined(__aarch64__) || defined(__arm__))
+/* The kernel's struct sigaction where it is handler, flags, restorer, mask (not on every architecture). */
+struct kernel_sigaction {
+  void (*handler)(int);
+  unsigned long flags;
+  void (*restorer)(void);
+  unsigned long mask[64 / (8 * sizeof(unsigned long))];
+};
+#define HAVE_KERNEL_SIGACTION 1
+#endif
+
+/* Every signal at its default and none blocked: an ignored or blocked signal outlives exec
+ * (the PAM application's SIG_IGN for SIGPIPE or SIGHUP, or a mask that would hold off alarm). */
+static void reset_signals(void) {
+  struct sigaction dfl;
+  memset(&dfl, 0, sizeof(dfl));
+  dfl.sa_handler = SIG_DFL;
+  sigemptyset(&dfl.sa_mask);
+  for (int sig = 1; sig < NSIG; sig++) {
+    if (sig == SIGKILL || sig == SIGSTOP || sigaction(sig, &dfl, NULL) == 0) {
+      continue;
+    }
+#ifdef HAVE_KERNEL_SIGACTION
+    /* The C library keeps two real-time signals for itself (32, 33 in glibc) and will not set
+       them; an application (a JVM does) may have left them ignored. The kernel sets them. */
+    struct kernel_sigaction kernel_dfl;
+    memset(&kernel_dfl, 0, sizeof(kernel_dfl));
+    kernel_dfl.handler = SIG_DFL;
+    syscall(SYS_rt_sigaction, sig, &kernel_dfl, NULL, sizeof(kernel_dfl.mask));
+#endif
+  }
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+/* Closes every descriptor above stderr: the PAM application's files (a login program may hold
+ * /etc/shadow or root's log) must not reach a process the user can ptrace or pidfd_getfd once it
+ * has exec'd. close_range where the kernel has it (5.9), else each one up to the hard limit. */
+static void close_above_stderr(void) {
+#ifdef SYS_close_range
+  if (syscall(SYS_close_range, STDERR_FILENO + 1, ~0U, 0) == 0) {
+    return;
+  }
+#endif
+  struct rlimit limit;
+  long highest = 1L << 20; /* the kernel's default nr_open: no descriptor is above it */
+  if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_max != RLIM_INFINITY && (long)limit.rlim_max < highest) {
+    highest = (long)limit.rlim_max;
+  }
+  for (long fd = STDERR_FILENO + 1; fd < highest; fd++) {
+    close((int)fd);
+  }
+}
+
+/*
  * Starts credagent ARGS as the user, INPUT on its stdin, and returns at once: the login goes on
  * while the daemon starts and derives the key (a cold start takes seconds, which no login should
  * wait for). Two forks, so that it is nobody's child here; the user's process is bounded by
@@ -114,6 +221,7 @@ static int spawn_as_user(pam_handle_t *pamh, const struct passwd *pw, const char
     if (setsid() < 0 || fork() != 0) {
       _exit(0); /* the intermediate: gone at once, so the worker is reparented */
     }
+    reset_signals();
     /* The user's own process from here on: groups, gid, uid, each checked; no way back to root. */
     if (initgroups(pw->pw_name, pw->pw_gid) != 0 || setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0
         || getuid() != pw->pw_uid || geteuid() != pw->pw_uid || (pw->pw_uid != 0 && setuid(0) == 0)) {
@@ -129,17 +237,19 @@ static int spawn_as_user(pam_handle_t *pamh, const struct passwd *pw, const char
       _exit(126);
     }
     close(pipe_fds[1]);
-    dup2(pipe_fds[0], STDIN_FILENO);
-    close(pipe_fds[0]);
-    int null = open("/dev/null", O_RDWR);
-    if (null >= 0) {
-      dup2(null, STDOUT_FILENO);
-      dup2(null, STDERR_FILENO);
+    /* The read end is the lowest free descriptor: 0 already where the application closed its stdin. */
+    if (pipe_fds[0] != STDIN_FILENO && (dup2(pipe_fds[0], STDIN_FILENO) != STDIN_FILENO || close(pipe_fds[0]) != 0)) {
+      _exit(126);
     }
+    int null = open("/dev/null", O_RDWR);
+    if (null < 0 || dup2(null, STDOUT_FILENO) != STDOUT_FILENO || dup2(null, STDERR_FILENO) != STDERR_FILENO) {
+      _exit(126);
+    }
+    close_above_stderr();
     if (chdir(pw->pw_dir) != 0 && chdir("/") != 0) {
       _exit(126);
     }
-    clearenv();
+    clearenv(); /* nothing of the application's environment: only what the program needs to find the user's */
     setenv("HOME", pw->pw_dir, 1);
     setenv("USER", pw->pw_name, 1);
     setenv("LOGNAME", pw->pw_name, 1);
@@ -170,7 +280,11 @@ static void start_for_user(pam_handle_t *pamh, int argc, const char **argv, cons
   }
   char program[PATH_MAX];
   credagent_path(argc, argv, program, sizeof(program));
-  if (spawn_as_user(pamh, pw, program, args, input) != 0) {
+  char resolved[PATH_MAX];
+  if (!trusted_program(pamh, program, resolved)) {
+    return; /* logged: a program the user (or anyone but root) could replace never sees a password */
+  }
+  if (spawn_as_user(pamh, pw, resolved, args, input) != 0) {
     pam_syslog(pamh, LOG_INFO, "could not start credagent to %s for %s", what, pw->pw_name);
   }
 }

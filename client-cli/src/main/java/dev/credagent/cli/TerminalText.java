@@ -1,31 +1,13 @@
 package dev.credagent.cli;
 
 /**
- * What the CLI prints for a person: text from elsewhere (a server name a client sent, a username,
- * a message that names them, a line of the audit log) with every control character made visible,
- * so that nothing a client stored can move the cursor, retitle the window, hide text or forge a
- * line. C0 controls, DEL and C1 controls become {@code \xHH}; everything else passes as it is.
+ * The CLI's name for {@link dev.credagent.prompt.TerminalText}: the one set of rules for text shown
+ * to a person, shared with the daemon's pinentry prompt.
  */
 final class TerminalText {
   private TerminalText() {}
 
   static String escape(String text) {
-    if (text == null) {
-      return null;
-    }
-    StringBuilder out = null;
-    for (int i = 0; i < text.length(); i++) {
-      char c = text.charAt(i);
-      boolean control = c < 0x20 || (c >= 0x7f && c <= 0x9f);
-      if (control && out == null) {
-        out = new StringBuilder(text.length() + 16).append(text, 0, i);
-      }
-      if (control) {
-        out.append(String.format("\\x%02x", (int) c));
-      } else if (out != null) {
-        out.append(c);
-      }
-    }
-    return out == null ? text : out.toString();
+    return dev.credagent.prompt.TerminalText.escape(text);
   }
 }

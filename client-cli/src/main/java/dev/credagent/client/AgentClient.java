@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.credagent.files.AgentPaths;
 import dev.credagent.files.CurrentUser;
 import dev.credagent.files.HomeLock;
+import dev.credagent.share.ShareMarker;
 import java.nio.file.Path;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -36,13 +37,19 @@ public final class AgentClient implements AutoCloseable {
    * Connects to a running daemon; {@link AgentUnavailableException} when none answers. Where none
    * answers on our socket but the vault home names a daemon on another one (started where
    * {@code XDG_RUNTIME_DIR} differed: rootless podman's helpers, a login without pam_systemd),
-   * that one is reached instead, checked as any socket is: one daemon serves a vault.
+   * that one is reached instead, checked as any socket is: one daemon serves a vault. A socket
+   * named in {@code CREDAGENT_SOCKET} is the only one used: it may be a share's, which another
+   * daemon must never answer for.
    */
   public static AgentClient connect(AgentPaths paths) throws IOException {
     try {
       return connect(paths.socket());
     } catch (AgentUnavailableException none) {
-      Path recorded = "0".equals(System.getenv("CREDAGENT_AUTOSTART")) ? null : recordedSocket(paths); // a share: its own
+      if (ShareMarker.marks(paths.socket())) {
+        throw new AgentUnavailableException(paths.socket(), ShareMarker.endedMessage(paths.socket()));
+      }
+      boolean onlyThisOne = "0".equals(System.getenv("CREDAGENT_AUTOSTART")) || namedExplicitly();
+      Path recorded = onlyThisOne ? null : recordedSocket(paths);
       if (recorded == null) {
         throw none;
       }
@@ -52,6 +59,12 @@ public final class AgentClient implements AutoCloseable {
         throw none; // a stale record: say what our own socket said
       }
     }
+  }
+
+  /** {@code CREDAGENT_SOCKET} names the socket: that one, and no other. */
+  static boolean namedExplicitly() {
+    String named = System.getenv("CREDAGENT_SOCKET");
+    return named != null && !named.isEmpty();
   }
 
   /** The other socket the home's daemon serves, or null (none recorded, the same one, or a home not ours). */
@@ -68,12 +81,18 @@ public final class AgentClient implements AutoCloseable {
     }
   }
 
+  /** How long a daemon may take to accept a connection: a live one takes none of it. */
+  static final int CONNECT_WITHIN_MILLIS = 10_000;
+
   private static AgentClient connect(Path path) throws IOException {
     SocketCheck.check(path, CurrentUser.uid());
     AFUNIXSocket socket = AFUNIXSocket.newInstance();
     AgentPaths paths = new AgentPaths(null, path);
     try {
-      socket.connect(AFUNIXSocketAddress.of(paths.socket().toFile()), 1000);
+      // Bounded before connect: a stopped or hung daemon's full backlog made connect() wait for an
+      // accept that never came (junixsocket's timeout argument does not bound a blocking connect).
+      socket.setSoTimeout(CONNECT_WITHIN_MILLIS);
+      socket.connect(AFUNIXSocketAddress.of(paths.socket().toFile()), CONNECT_WITHIN_MILLIS);
       AFUNIXSocketCredentials peer = socket.getPeerCredentials();
       if (peer == null || peer.getUid() != CurrentUser.uid()) {
         throw new IOException("refusing the daemon on " + paths.socket() + ": it runs as uid "
@@ -82,6 +101,10 @@ public final class AgentClient implements AutoCloseable {
       }
       socket.setSoTimeout(120_000);
       return new AgentClient(socket);
+    } catch (java.net.SocketTimeoutException stalled) {
+      socket.close(); // a daemon is there, stalled: not "unavailable", so nothing is started over it
+      throw new IOException("the credagent daemon on " + paths.socket() + " did not take the connection within "
+          + CONNECT_WITHIN_MILLIS / 1000 + " s (it is stopped or hung); nothing was sent. Stop it, then try again");
     } catch (SocketException e) {
       socket.close();
       throw new AgentUnavailableException(paths.socket(), e.getMessage());

@@ -4,6 +4,7 @@ import dev.credagent.files.AgentPaths;
 import dev.credagent.files.CurrentUser;
 import dev.credagent.files.LockFile;
 import dev.credagent.files.PrivateDirectory;
+import dev.credagent.share.ShareMarker;
 import java.io.File;
 import java.io.IOException;
 import java.net.URISyntaxException;
@@ -43,6 +44,10 @@ public final class DaemonStarter {
    * the process that ran us (the C helper) holds the start lock already.
    */
   public static void start(AgentPaths paths, boolean callerHoldsLock) throws IOException {
+    if (ShareMarker.marks(paths.socket())) {
+      // A share's path, the share gone: a daemon here would answer in its place and hold the path.
+      throw new AgentUnavailableException(paths.socket(), ShareMarker.endedMessage(paths.socket()));
+    }
     PrivateDirectory.ensure(paths.home(), CurrentUser.uid());
     PrivateDirectory.ensure(paths.socket().getParent(), CurrentUser.uid());
     if (callerHoldsLock) {

@@ -28,9 +28,20 @@ public final class Pinentry {
   private static final int MAX_LINE = 4096;
 
   private final Path program;
+  private final Duration answerWithin;
 
   private Pinentry(Path program) {
+    this(program, ANSWER_WITHIN);
+  }
+
+  private Pinentry(Path program, Duration answerWithin) {
     this.program = program;
+    this.answerWithin = answerWithin;
+  }
+
+  /** The same program with another bound on a question (tests: a bound that is not a minute). */
+  Pinentry answeringWithin(Duration bound) {
+    return new Pinentry(program, bound);
   }
 
   /** The pinentry the setting names, where it is there to run; empty for {@code off} or none found. */
@@ -75,42 +86,45 @@ public final class Pinentry {
   /** One question on {@code tty}: the secret typed, or null when it was cancelled or timed out. */
   public Secret ask(String tty, String description, String prompt, String error) throws IOException, InterruptedException {
     Process process = new ProcessBuilder(program.toString()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    // The whole conversation is bounded, not only GETPIN: a pinentry that never sent its greeting or
+    // never answered an OPTION held the prompt, and every later request's prompt, for ever. What it
+    // started goes too: a child holding its stdout would keep the read waiting past its end.
+    Thread watchdog = Thread.ofVirtual().start(() -> {
+      try {
+        Thread.sleep(answerWithin);
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly(); // nobody answered: the question goes away, and so does the read
+      } catch (InterruptedException answered) {
+        // in time
+      }
+    });
     try (OutputStream to = process.getOutputStream(); java.io.InputStream from = process.getInputStream()) {
       expectOk(from);
+      // pinentry-tty writes these to the terminal as they are: a caller's program name with ESC
+      // sequences in it retitled the window and cleared the screen. Shown as `log` shows text.
       List<String> commands = new ArrayList<>(List.of("OPTION ttyname=" + tty, "OPTION ttytype=" + terminalType(),
-          "SETDESC " + escape(description), "SETPROMPT " + escape(prompt)));
+          "SETDESC " + escape(TerminalText.escape(description)), "SETPROMPT " + escape(TerminalText.escape(prompt))));
       if (error != null) {
-        commands.add("SETERROR " + escape(error));
+        commands.add("SETERROR " + escape(TerminalText.escape(error)));
       }
       for (String command : commands) {
         send(to, command);
         expectOk(from);
       }
       send(to, "GETPIN");
-      Thread watchdog = Thread.ofVirtual().start(() -> {
-        try {
-          Thread.sleep(ANSWER_WITHIN);
-          process.destroyForcibly(); // nobody answered: the question goes away, and so does the read
-        } catch (InterruptedException answered) {
-          // in time
-        }
-      });
+      byte[] line = readLine(from); // as bytes: the answer never becomes a String
       try {
-        byte[] line = readLine(from); // as bytes: the answer never becomes a String
-        try {
-          if (line == null || line.length < 2 || line[0] != 'D' || line[1] != ' ') {
-            return null; // ERR: cancelled (or an empty answer: OK alone)
-          }
-          return Secret.adopt(unescape(line, 2));
-        } finally {
-          if (line != null) {
-            Arrays.fill(line, (byte) 0);
-          }
+        if (line == null || line.length < 2 || line[0] != 'D' || line[1] != ' ') {
+          return null; // ERR: cancelled (or an empty answer: OK alone)
         }
+        return Secret.adopt(unescape(line, 2));
       } finally {
-        watchdog.interrupt();
+        if (line != null) {
+          Arrays.fill(line, (byte) 0);
+        }
       }
     } finally {
+      watchdog.interrupt();
       process.destroyForcibly();
       process.waitFor(5, TimeUnit.SECONDS);
     }

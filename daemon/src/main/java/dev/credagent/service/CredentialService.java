@@ -89,7 +89,7 @@ public final class CredentialService {
     this.trail = new AuditTrail(audit, clock);
     this.resolver = new CredentialResolver(vault);
     this.gate = new RequestGate(trail, this::usable);
-    this.prompt = new PassphrasePrompt((caller, passphrase) -> unlock(caller, passphrase), config, trail);
+    this.prompt = new PassphrasePrompt((caller, passphrase) -> unlock(caller, passphrase), config, trail, clock);
     this.autoLock = new AutoLock(clock);
     this.batcher = new WriteBatcher(vault, writes);
     this.clock = clock;

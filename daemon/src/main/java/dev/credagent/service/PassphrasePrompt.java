@@ -8,7 +8,11 @@ import java.util.Optional;
 import dev.credagent.prompt.Pinentry;
 import dev.credagent.vault.Secret;
 import dev.credagent.vault.WrongPassphraseException;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.BiFunction;
@@ -19,23 +23,36 @@ import java.util.logging.Logger;
  * gpg-agent asks through pinentry: one prompt at a time, whoever else asks meanwhile waits for it
  * (bounded) and is answered after it; three wrong passphrases, a cancel or no answer within
  * {@link Pinentry#ANSWER_WITHIN} end it, and the vault stays locked.
+ *
+ * <p>A terminal where the prompt was cancelled, went unanswered or could not be shown is not asked
+ * again for {@link #QUIET_AFTER_NO_ANSWER}: its requests meanwhile answer {@code locked} at once.
+ * Five gets in a row from one terminal (a pull of five images) raised five prompts, one after
+ * another, each waiting its minute for a person who had already said no or gone.
  */
 final class PassphrasePrompt {
   private static final Logger LOG = Logger.getLogger(PassphrasePrompt.class.getName());
   private static final int TRIES = 3;
   /** Longer than one question may stay open, times the tries: a waiter never outwaits the prompt. */
   private static final Duration WAIT = Pinentry.ANSWER_WITHIN.multipliedBy(TRIES).plusSeconds(5);
+  /** How long a terminal that gave no passphrase is left alone. */
+  static final Duration QUIET_AFTER_NO_ANSWER = Duration.ofMinutes(2);
+  /** Terminals remembered as quiet at most: each is a few bytes, but the map has a bound. */
+  static final int MAX_QUIET_TERMINALS = 256;
 
   private final BiFunction<Caller, Secret, CompletableFuture<?>> unlock;
   private final Settings config;
   private final AuditTrail trail;
+  private final Clock clock;
+  /** Terminal -> the instant it may be asked again; in insertion order, so the oldest goes first. */
+  private final Map<String, Instant> quietUntil = new LinkedHashMap<>();
   private CompletableFuture<Void> inFlight;
 
   /** {@code unlock}: the service's own unlock, which takes ownership of the secret. */
-  PassphrasePrompt(BiFunction<Caller, Secret, CompletableFuture<?>> unlock, Settings config, AuditTrail trail) {
+  PassphrasePrompt(BiFunction<Caller, Secret, CompletableFuture<?>> unlock, Settings config, AuditTrail trail, Clock clock) {
     this.unlock = unlock;
     this.config = config;
     this.trail = trail;
+    this.clock = clock;
   }
 
   /**
@@ -63,10 +80,13 @@ final class PassphrasePrompt {
 
   /**
    * Completes when the prompt on {@code tty} (or the one already open) has ended, unlocked or not;
-   * never fails.
+   * never fails. Null, and no prompt, while {@code tty} is quiet after a prompt that got no answer.
    */
   synchronized CompletableFuture<Void> unlockFor(Caller caller, Pinentry pinentry, String tty, String description) {
     if (inFlight == null || inFlight.isDone()) {
+      if (quiet(tty)) {
+        return null;
+      }
       CompletableFuture<Void> prompt = new CompletableFuture<>();
       inFlight = prompt;
       Thread.ofVirtual().name("credagent-pinentry").start(() -> {
@@ -74,6 +94,7 @@ final class PassphrasePrompt {
           ask(caller, pinentry, tty, description);
         } catch (Exception e) {
           LOG.warning("the passphrase prompt on " + tty + " failed: " + e.getMessage());
+          leaveQuiet(tty);
         } finally {
           prompt.complete(null);
         }
@@ -82,12 +103,30 @@ final class PassphrasePrompt {
     return inFlight.copy().completeOnTimeout(null, WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
   }
 
+  /** Whether {@code tty} is in its quiet time; forgets the terminals whose time is over. */
+  private boolean quiet(String tty) {
+    Instant now = clock.instant();
+    quietUntil.values().removeIf(until -> !now.isBefore(until));
+    return quietUntil.containsKey(tty);
+  }
+
+  private synchronized void leaveQuiet(String tty) {
+    quietUntil.remove(tty); // re-inserted last: the map's order stays the order of expiry
+    if (quietUntil.size() >= MAX_QUIET_TERMINALS) {
+      quietUntil.remove(quietUntil.keySet().iterator().next());
+    }
+    quietUntil.put(tty, clock.instant().plus(QUIET_AFTER_NO_ANSWER));
+    LOG.info("the passphrase prompt on " + tty + " got no passphrase: that terminal is not asked again for "
+        + QUIET_AFTER_NO_ANSWER.toSeconds() + " s");
+  }
+
   private void ask(Caller caller, Pinentry pinentry, String tty, String description) throws Exception {
     String error = null;
     for (int attempt = 0; attempt < TRIES; attempt++) {
       Secret passphrase = pinentry.ask(tty, description, "Passphrase for credagent:", error);
       if (passphrase == null) {
-        LOG.info("the passphrase prompt on " + tty + " was cancelled");
+        LOG.info("the passphrase prompt on " + tty + " was cancelled or not answered in time");
+        leaveQuiet(tty);
         return;
       }
       try {

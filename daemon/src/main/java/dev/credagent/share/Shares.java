@@ -91,6 +91,12 @@ public final class Shares implements AutoCloseable {
     String name = uniqueName(path.getFileName().toString().replaceFirst("\\.sock$", ""));
     ShareScope scope = new ShareScope(name, parsed);
     AgentServer server = AgentServer.bindShare(path, uid, ServerLimits.DEFAULT, requests, relay, scope);
+    try {
+      ShareMarker.write(path, name); // kept when the share ends: its path is then answered as a share gone
+    } catch (IOException e) {
+      server.close();
+      throw e;
+    }
     Share share = new Share(path, scope, clock.instant().plus(ttl), server);
     open.put(path, share);
     LOG.info("share " + name + " opened on " + path + " for " + scope.describe() + " until " + share.expires());

@@ -2,6 +2,7 @@ package dev.credagent.helper.it;
 
 import static dev.credagent.helper.it.HelperInstall.helper;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -44,12 +45,36 @@ class HelperBinaryIT {
 
   @Test
   void theHelperStartsTheDaemonWhenNothingAnswersAndTellsThatItIsLocked() throws Exception {
+    ownHome(agent); // the socket is named (CREDAGENT_SOCKET): a daemon is started on it for a home of ours only
     Run locked = helper(agent, "get", "registry.example.com\n"); // Run also proves stdout reached EOF
     assertEquals(1, locked.exitCode());
     assertEquals("the credagent vault is locked; run `credagent unlock`\n", locked.stdout());
     assertTrue(Files.exists(agent.socket()), "the daemon was started and keeps running");
     agent.unlock("pw");
     assertEquals("{}\n", helper(agent, "list", "").requireSuccess().stdout());
+  }
+
+  /**
+   * Issue 29, item 14: a socket named in CREDAGENT_SOCKET with nothing on it and no vault home here is
+   * the far side of a share that has ended (ssh -R, a bind mount). The helper started a daemon bound
+   * on it, with an empty vault, which then kept the next forward from binding; now it starts none.
+   */
+  @Test
+  void aSocketNamedExplicitlyWithNoVaultHomeHereStartsNoDaemonOnIt() throws Exception {
+    Path noHome = agent.root().resolve("no-home");
+    agent.env().put("CREDAGENT_HOME", noHome.toString());
+    Run refused = helper(agent, "get", "registry.example.com\n");
+    assertEquals(1, refused.exitCode(), refused.stdout());
+    assertTrue(refused.stdout().contains("which CREDAGENT_SOCKET names, and there is no credagent vault here: no daemon "
+        + "is started on it"), refused.stdout());
+    assertFalse(Files.exists(agent.socket()), "no daemon was bound on the named socket");
+    assertFalse(Files.exists(noHome), "and no vault home was made");
+  }
+
+  /** The vault home, made as the daemon makes it (0700): a home of the user's, where a daemon may be started. */
+  static void ownHome(AgentEnvironment agent) throws Exception {
+    Files.createDirectories(agent.home(), java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+        java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
   }
 
   @Test
@@ -113,6 +138,7 @@ class HelperBinaryIT {
   void withoutCredagentBesideItTheHelperFailsAtOnceWithAReason() throws Exception {
     Path alone = Files.createDirectories(agent.root().resolve("alone"));
     Files.copy(binary, alone.resolve("docker-credential-agent"), StandardCopyOption.COPY_ATTRIBUTES);
+    ownHome(agent); // a home of ours: the helper would start a daemon on the named socket, if it could
     Run run = agent.run(List.of(alone.resolve("docker-credential-agent").toString(), "get"), "r\n");
     assertEquals(1, run.exitCode());
     assertTrue(run.stdout().contains("cannot be run to start the daemon"), run.stdout());

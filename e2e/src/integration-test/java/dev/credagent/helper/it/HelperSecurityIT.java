@@ -50,6 +50,41 @@ class HelperSecurityIT {
         "needs setpriv (util-linux) and socat");
   }
 
+  /**
+   * A daemon that is stopped or hung (SIGSTOP, a frozen JVM) keeps its socket, and its backlog fills
+   * with helpers that time out reading. From then on connect() itself waited for an accept that never
+   * came: the helper, and the docker pull behind it, hung with no bound. Now connect is bounded by
+   * the helper's I/O timeout (30 s) and says what happened.
+   */
+  @Test
+  void aDaemonThatNeverAcceptsHoldsTheHelperNoLongerThanItsTimeout() throws Exception {
+    Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    List<java.nio.channels.SocketChannel> queued = new ArrayList<>();
+    try (ServerSocketChannel stalled = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+      stalled.bind(UnixDomainSocketAddress.of(agent.socket()), 1); // never accepts
+      for (int i = 0; i < 16; i++) { // fill its backlog, as helpers that timed out reading had
+        java.nio.channels.SocketChannel client = java.nio.channels.SocketChannel.open(StandardProtocolFamily.UNIX);
+        client.configureBlocking(false);
+        queued.add(client);
+        try {
+          client.connect(UnixDomainSocketAddress.of(agent.socket()));
+        } catch (java.io.IOException full) {
+          break;
+        }
+      }
+      long started = System.nanoTime();
+      Run stuck = helper(agent, "get", "r.example\n"); // before: "did not finish within 60 s"
+      long seconds = (System.nanoTime() - started) / 1_000_000_000L;
+      assertEquals(1, stuck.exitCode(), stuck.stdout());
+      assertTrue(stuck.stdout().contains("did not take the connection within 30 s"), stuck.stdout());
+      assertTrue(seconds < 45, "the helper took " + seconds + " s");
+    } finally {
+      for (java.nio.channels.SocketChannel client : queued) {
+        client.close();
+      }
+    }
+  }
+
   @Test
   void aListenerPlantedInADirectoryOthersCanReachGetsNothing() throws Exception {
     // Defect 1: with the default socket under /tmp, another user who made the directory first
@@ -131,6 +166,7 @@ class HelperSecurityIT {
         + real.resolve("credagent-jvm") + "' \"$@\"\n");
     Files.setPosixFilePermissions(lib.resolve("credagent-jvm"), PosixFilePermissions.fromString("rwxr-xr-x"));
 
+    HelperBinaryIT.ownHome(agent);
     ExecutorService helpers = Executors.newFixedThreadPool(8);
     try {
       List<Future<Run>> runs = new ArrayList<>();
@@ -155,6 +191,7 @@ class HelperSecurityIT {
     Path config = agent.root().resolve("bad.toml");
     Files.writeString(config, "idle-ttl = \"1h\"\nmax_ttl = \"8h\"\n");
     agent.env().put("CREDAGENT_CONFIG", config.toString());
+    HelperBinaryIT.ownHome(agent);
     Run refused = helper(agent, "get", "r.example\n");
     assertEquals(1, refused.exitCode(), refused.stdout());
     assertTrue(refused.stdout().startsWith("docker-credential-agent: could not start the credagent daemon: credagent: ")

@@ -109,6 +109,7 @@ class InstalledRuntimeIT {
   void theRelayLoadsOnlyWhenACommandIsRelayed() throws Exception {
     Path classes = agent.root().resolve("daemon-classes.txt");
     agent.env().put("JAVA_TOOL_OPTIONS", "-Xlog:class+load:file=" + classes);
+    HelperBinaryIT.ownHome(agent); // the socket is named: the helper starts a daemon on it for a home of ours only
     Run get = agent.run(List.of(prefix.resolve("bin/docker-credential-agent").toString(), "get"), "registry.example.com");
     agent.env().remove("JAVA_TOOL_OPTIONS");
     assertTrue((get.stdout() + get.stderr()).contains("locked"), get.stdout() + get.stderr());

@@ -25,7 +25,10 @@ class OneDaemonPerHomeIT {
       Path first = agent.socket();
       Path elsewhere = Files.createDirectory(agent.root().resolve("podman-run"),
           PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-      agent.env().put("CREDAGENT_SOCKET", elsewhere.resolve("credagent/agent.sock").toString());
+      // As podman runs its helpers: another XDG_RUNTIME_DIR, so another computed socket. (Not
+      // CREDAGENT_SOCKET: a socket named there is the only one used, as it may be a share's.)
+      agent.env().remove("CREDAGENT_SOCKET");
+      agent.env().put("XDG_RUNTIME_DIR", elsewhere.toString());
 
       // The helper, as podman runs it: stores into the one daemon (no second one starts).
       HelperInstall.helper(agent, "store", "{\"ServerURL\":\"b1.example\",\"Username\":\"u\",\"Secret\":\"s\"}")

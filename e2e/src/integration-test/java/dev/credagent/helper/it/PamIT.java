@@ -20,6 +20,11 @@ import org.junit.jupiter.api.Test;
  * pam_unix's; a password change (the real passwd, setuid, through /etc/pam.d/passwd: pamtester
  * cannot change a password as the user, and as root pam_unix never asks the old one) rewraps the
  * login slot, so the next session unlocks with the new password.
+ *
+ * <p>And the hostile side (issue 29, item 8): the process the module starts as the user gets none of
+ * the PAM application's descriptors, ignored signals or variables, and a credagent program that
+ * anyone but root could replace is never run. The programs live under /run, a root-only parent:
+ * the module refuses any path with a component writable by others, as /tmp is.
  */
 class PamIT {
   private static final String USER = "credagent-pam-it";
@@ -35,9 +40,8 @@ class PamIT {
     Path repository = Path.of("..").toAbsolutePath().normalize();
     byte[] passwdBefore = Files.readAllBytes(PASSWD);
     try (AgentEnvironment agent = new AgentEnvironment()) {
-      Path shared = Files.createTempDirectory("credagent-pam-");
+      Path shared = rootOnlyDirectory();
       try {
-        Files.setPosixFilePermissions(shared, PosixFilePermissions.fromString("rwxr-xr-x"));
         Path prefix = shared.resolve("prefix");
         agent.run(List.of(repository.resolve("install.sh").toString(), "--no-build", "--no-setup", "--small", "--prefix",
             prefix.toString()), "").requireSuccess();
@@ -86,6 +90,182 @@ class PamIT {
         agent.run(List.of("userdel", "-r", USER), "");
         agent.run(List.of("rm", "-rf", shared.toString()), "");
       }
+    }
+  }
+
+  /**
+   * A login program holding a root-only file (fd 7) and ignoring SIGUSR1: the user's process must see
+   * neither, nor any of its variables. Before the fix it listed fd 7 on the secret, SigIgn 0x200.
+   */
+  @Test
+  void theUsersProcessGetsNoDescriptorIgnoredSignalOrVariableOfTheLoginProgram() throws Exception {
+    assumeHostileSetup();
+    try (AgentEnvironment agent = new AgentEnvironment()) {
+      Path dir = rootOnlyDirectory();
+      try {
+        Path secret = dir.resolve("root-only-secret");
+        Files.writeString(secret, "not for the user\n");
+        Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rw-------"));
+        Path program = recordingProgram(dir.resolve("bin/credagent"), "good");
+        addUser(agent);
+        writeService(program);
+        Run login = agent.run(List.of("sh", "-c", "trap '' USR1; exec 7<" + secret + "; exec pamtester "
+            + SERVICE.getFileName() + " " + USER + " authenticate open_session"), "first-Login-pw1\n");
+        assertEquals(0, login.exitCode(), login.stdout() + login.stderr());
+        Path record = userHome().resolve("record-good");
+        assertTrue(eventually(() -> Files.exists(record)), "the module ran the root-owned program");
+        String seen = Files.readString(record);
+        assertTrue(seen.contains("args: unlock --login --passphrase-stdin"), seen);
+        assertFalse(seen.contains(secret.toString()), "the login program's fd 7 reached the user:\n" + seen);
+        assertTrue(seen.contains("SigIgn:\t0000000000000000"), "an ignored signal outlived exec:\n" + seen);
+        assertTrue(seen.contains("SigBlk:\t0000000000000000"), "a blocked signal outlived exec:\n" + seen);
+        assertFalse(seen.contains("CREDAGENT_SOCKET="), "the login program's environment reached the user:\n" + seen);
+      } finally {
+        cleanUp(agent, dir);
+      }
+    }
+  }
+
+  /**
+   * credagent=PATH naming a program the user could replace: their own file, root's file in a
+   * directory their group may write, and a root-owned symlink to their file. None may run (it would
+   * get the login password), each refusal goes to syslog, and a root-owned program named in a login
+   * after them still runs (which is also the sign that theirs would have run by then). Before the
+   * fix all three ran.
+   */
+  @Test
+  void aCredagentProgramAnyoneButRootCouldReplaceIsRefusedAndLogged() throws Exception {
+    assumeHostileSetup();
+    try (AgentEnvironment agent = new AgentEnvironment(); Syslog syslog = Syslog.capture(agent)) {
+      Path dir = rootOnlyDirectory();
+      try {
+        addUser(agent);
+        Path userOwned = recordingProgram(userHome().resolve("bin/credagent"), "user-owned");
+        agent.run(List.of("chown", "-R", USER + ":" + USER, userHome().resolve("bin").toString()), "").requireSuccess();
+        Path groupWritableDir = Files.createDirectory(dir.resolve("group-writable"));
+        Path inGroupWritable = recordingProgram(groupWritableDir.resolve("credagent"), "group-writable");
+        agent.run(List.of("chgrp", USER, groupWritableDir.toString()), "").requireSuccess();
+        Files.setPosixFilePermissions(groupWritableDir, PosixFilePermissions.fromString("rwxrwxr-x"));
+        Path symlink = Files.createSymbolicLink(dir.resolve("link-to-users"), userOwned);
+        Path good = recordingProgram(dir.resolve("bin/credagent"), "good");
+        for (Path program : List.of(userOwned, inGroupWritable, symlink, good)) { // one login each: a session takes the password once
+          writeService(program);
+          Run login = agent.run(List.of("pamtester", SERVICE.getFileName().toString(), USER, "authenticate", "open_session"),
+              "first-Login-pw1\n");
+          assertEquals(0, login.exitCode(), "a refusal never fails the login: " + login.stdout() + login.stderr());
+        }
+        assertTrue(eventually(() -> Files.exists(userHome().resolve("record-good"))), "the root-owned program ran");
+        for (String name : List.of("user-owned", "group-writable")) {
+          assertFalse(Files.exists(userHome().resolve("record-" + name)), "the " + name + " program ran");
+        }
+        if (syslog != null) {
+          String lines = syslog.lines();
+          for (Path refused : List.of(userOwned, inGroupWritable, symlink)) {
+            assertTrue(lines.contains("refusing to run " + refused), "no refusal logged for " + refused + ": " + lines);
+          }
+          assertTrue(lines.contains(userHome() + " is not owned by root"), lines); // the first component the user owns
+          assertTrue(lines.contains(groupWritableDir + " is writable by group or others"), lines);
+        }
+      } finally {
+        cleanUp(agent, dir);
+      }
+    }
+  }
+
+  private static void assumeHostileSetup() {
+    assumeTrue("root".equals(System.getProperty("user.name")), "needs root: a user, a PAM service file");
+    assumeTrue(Files.isExecutable(Path.of("/usr/bin/pamtester")), "needs pamtester");
+    assumeTrue(Files.exists(module()), "needs pam_credagent.so (libpam0g-dev to build it)");
+  }
+
+  private static Path module() {
+    return AgentEnvironment.dist().resolve("lib/credagent/pam_credagent.so").toAbsolutePath();
+  }
+
+  private static Path userHome() {
+    return Path.of("/home", USER);
+  }
+
+  private static void addUser(AgentEnvironment agent) throws Exception {
+    agent.run(List.of("useradd", "-m", "-s", "/bin/sh", USER), "").requireSuccess();
+    agent.run(List.of("chpasswd"), USER + ":first-Login-pw1\n").requireSuccess();
+  }
+
+  /** pam_unix, then the module: in auth (it keeps the password) and in session, naming {@code program}. */
+  private static void writeService(Path program) throws Exception {
+    Files.writeString(SERVICE, "auth required pam_unix.so\nauth optional " + module() + "\nsession optional " + module()
+        + " credagent=" + program + "\n");
+  }
+
+  /** A fake credagent, owned by root and 0755: records what it was given in ~/record-NAME, once complete. */
+  private static Path recordingProgram(Path at, String name) throws Exception {
+    Files.createDirectories(at.getParent());
+    Files.writeString(at, String.join("\n", "#!/bin/sh", "exec > \"$HOME/record-" + name + ".part\" 2>&1",
+        "echo \"args: $*\"", "ls -l /proc/$$/fd", "grep -E '^Sig(Blk|Ign)' /proc/$$/status", "env",
+        "mv \"$HOME/record-" + name + ".part\" \"$HOME/record-" + name + "\"", ""));
+    Files.setPosixFilePermissions(at, PosixFilePermissions.fromString("rwxr-xr-x"));
+    return at;
+  }
+
+  /**
+   * A fresh 0755 directory under /run, whose every component is root's and writable by root only:
+   * a program under it passes the module's check, where one under /tmp (world-writable) does not.
+   */
+  private static Path rootOnlyDirectory() throws Exception {
+    Path parent = Path.of("/run");
+    assumeTrue(Files.isDirectory(parent) && "rwxr-xr-x".equals(PosixFilePermissions.toString(Files.getPosixFilePermissions(parent)))
+        && "root".equals(Files.getOwner(parent).getName()), "needs /run owned by root, 0755");
+    Path dir = Files.createTempDirectory(parent, "credagent-pam-");
+    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+    return dir;
+  }
+
+  private static void cleanUp(AgentEnvironment agent, Path dir) throws Exception {
+    Files.deleteIfExists(SERVICE);
+    agent.run(List.of("pkill", "-KILL", "-u", USER), "");
+    agent.run(List.of("userdel", "-r", USER), "");
+    agent.run(List.of("rm", "-rf", dir.toString()), "");
+  }
+
+  /**
+   * What the module sends to syslog, where no syslog daemon holds /dev/log (a container, CI): socat
+   * receives the datagrams for the test's length. Null where a real syslog has /dev/log (or no
+   * socat): that is not ours to take over, and the refusals are then checked by their effect only.
+   */
+  private static final class Syslog implements AutoCloseable {
+    private static final Path DEV_LOG = Path.of("/dev/log");
+    private final Process socat;
+    private final Path file;
+
+    private Syslog(Process socat, Path file) {
+      this.socat = socat;
+      this.file = file;
+    }
+
+    static Syslog capture(AgentEnvironment agent) throws Exception {
+      if (Files.exists(DEV_LOG, java.nio.file.LinkOption.NOFOLLOW_LINKS) || !Files.isExecutable(Path.of("/usr/bin/socat"))) {
+        return null;
+      }
+      Path file = agent.root().resolve("syslog");
+      Process socat = new ProcessBuilder("socat", "-u", "UNIX-RECV:" + DEV_LOG + ",mode=666", "CREATE:" + file)
+          .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+      Syslog syslog = new Syslog(socat, file);
+      if (!eventually(() -> Files.exists(DEV_LOG))) {
+        syslog.close();
+        throw new AssertionError("socat did not bind /dev/log");
+      }
+      return syslog;
+    }
+
+    String lines() throws Exception {
+      return Files.exists(file) ? Files.readString(file) : "";
+    }
+
+    @Override
+    public void close() throws Exception {
+      socat.destroy();
+      socat.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+      Files.deleteIfExists(DEV_LOG);
     }
   }
 

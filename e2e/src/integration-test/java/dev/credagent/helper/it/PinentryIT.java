@@ -1,6 +1,8 @@
 package dev.credagent.helper.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -67,6 +69,54 @@ class PinentryIT {
         new ProcessBuilder(TMUX.toString(), socket, "kill-server").start().waitFor(10, TimeUnit.SECONDS);
       }
     }
+  }
+
+  /**
+   * Issue 29, item 13, as a person meets it: a program named with ESC sequences asks from a
+   * terminal. The prompt shows its name escaped (the pane keeps its title; the text reads \x1b),
+   * and after a cancel (Ctrl-D) the next get from that terminal answers locked at once, with no
+   * second prompt. Before the fix the name retitled the pane and a second prompt waited its minute.
+   */
+  @Test
+  void aHostileProgramNameIsShownEscapedAndACancelledTerminalIsNotAskedAgain() throws Exception {
+    assumeTrue(Files.isExecutable(TMUX) && Files.isExecutable(PINENTRY), "needs tmux and pinentry-tty");
+    try (AgentEnvironment agent = new AgentEnvironment()) {
+      Path helper = HelperInstall.into(agent);
+      agent.unlock("the passphrase");
+      agent.credagent("s3cret\n", "store", "reg.example:5000", "-u", "alice").requireSuccess();
+      agent.credagent("", "lock").requireSuccess();
+      Path hostile = agent.root().resolve("sh\u001b]2;PWNED\u0007\u001b[2J");
+      Files.copy(Path.of("/bin/sh"), hostile);
+      Files.setPosixFilePermissions(hostile, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+      String socket = "-S" + agent.root().resolve("tmux.sock");
+      StringBuilder env = new StringBuilder("env");
+      for (Map.Entry<String, String> variable : agent.env().entrySet()) {
+        env.append(' ').append(variable.getKey()).append("='").append(variable.getValue()).append('\'');
+      }
+      String get = "echo reg.example:5000 | " + helper + " get; echo; ";
+      try {
+        tmux(socket, "new-session", "-d", "-s", "a", "-x", "160", "-y", "20",
+            env + " '" + hostile + "' -c '" + get + "echo FIRST; " + get + "echo DONE; sleep 120'");
+        String prompt = waitFor(socket, "a", "Passphrase for credagent:");
+        assertTrue(prompt.contains("sh\\x1b]2;PWNED\\x07\\x1b[2J (pid "), "the name, escaped: " + prompt);
+        assertNotEquals("PWNED", title(socket), "the program's name retitled the terminal");
+
+        tmux(socket, "send-keys", "-t", "a", "C-d"); // pinentry-tty's cancel
+        String done = waitFor(socket, "a", "DONE");
+        String afterFirst = done.substring(done.indexOf("FIRST"));
+        assertTrue(afterFirst.contains("the credagent vault is locked"), "the next get answered locked: " + done);
+        assertFalse(afterFirst.contains("Passphrase for credagent:"), "no second prompt on that terminal: " + done);
+      } finally {
+        new ProcessBuilder(TMUX.toString(), socket, "kill-server").start().waitFor(10, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  private static String title(String socket) throws Exception {
+    Process tmux = new ProcessBuilder(TMUX.toString(), socket, "display-message", "-p", "-t", "a", "#{pane_title}").start();
+    String title = new String(tmux.getInputStream().readAllBytes()).strip();
+    tmux.waitFor(10, TimeUnit.SECONDS);
+    return title;
   }
 
   private static void tmux(String socket, String... args) throws Exception {

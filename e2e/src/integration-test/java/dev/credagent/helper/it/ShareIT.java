@@ -202,6 +202,55 @@ class ShareIT {
     assertEquals(4, again.exitCode(), again.stderr());
   }
 
+  /**
+   * Issue 29, item 14: after {@code share --stop}, a client with CREDAGENT_SOCKET naming the share's
+   * path (and no CREDAGENT_AUTOSTART=0) was answered by the home's daemon through its recorded
+   * socket, and with no home here a daemon was started bound on the share's path. A socket named
+   * explicitly is the only one used, and a share's path, once the share is gone, says so: through
+   * the helper and through the CLI, with the home's daemon up and with no home at all.
+   */
+  @Test
+  void aStoppedSharesPathIsAnsweredAsGoneNeverByTheHomesDaemonNorByANewOne() throws Exception {
+    Path dir = Files.createDirectory(agent.root().resolve("ci"),
+        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    Path share = dir.resolve("agent.sock");
+    agent.credagent("", "share", "--socket", share.toString(), "--registry", registry.host()).requireSuccess();
+    List<String> helperGet = List.of(HelperInstall.installed(agent).toString(), "get");
+    List<String> cliGet = List.of(AgentEnvironment.launcher().toString(), "get", registry.host());
+    Path noHome = agent.root().resolve("no-home");
+    assertEquals(0, namingSocket(share, null, helperGet, registry.host() + "\n").exitCode(), "served while open");
+    agent.credagent("", "share", "--stop", share.toString()).requireSuccess();
+
+    for (Path home : java.util.Arrays.asList(null, noHome)) {
+      Run helper = namingSocket(share, home, helperGet, registry.host() + "\n");
+      assertEquals(1, helper.exitCode(), helper.stdout());
+      assertFalse(helper.stdout().contains(PASSWORD), "answered in the share's place: " + helper.stdout());
+      assertTrue(helper.stdout().contains("the credagent share on " + share + " has ended"), helper.stdout());
+      Run cli = namingSocket(share, home, cliGet, "");
+      assertTrue(cli.exitCode() != 0, cli.stdout());
+      assertFalse(cli.stdout().contains(PASSWORD), "answered in the share's place: " + cli.stdout());
+      assertTrue(cli.stderr().contains("the credagent share on " + share + " has ended"), cli.stderr());
+      assertFalse(Files.exists(share), "no daemon was bound on the share's path (home " + home + ")");
+    }
+    assertFalse(Files.exists(noHome), "no vault home was made for a daemon in the share's place");
+  }
+
+  /** Runs {@code command} with CREDAGENT_SOCKET naming {@code socket}, autostart as by default, and {@code home} if not null. */
+  private Run namingSocket(Path socket, Path home, List<String> command, String stdin) throws Exception {
+    Map<String, String> local = new HashMap<>(agent.env());
+    agent.env().put("CREDAGENT_SOCKET", socket.toString());
+    agent.env().remove("CREDAGENT_AUTOSTART");
+    if (home != null) {
+      agent.env().put("CREDAGENT_HOME", home.toString());
+    }
+    try {
+      return agent.run(command, stdin);
+    } finally {
+      agent.env().clear();
+      agent.env().putAll(local);
+    }
+  }
+
   /** Runs credagent with its socket the share's, as a script on the far side would. */
   private Run throughShare(Path share, String... args) throws Exception {
     Map<String, String> local = new HashMap<>(agent.env());
