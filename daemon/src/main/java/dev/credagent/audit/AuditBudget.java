@@ -7,7 +7,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -19,12 +18,13 @@ import java.util.TreeMap;
  * <p>An origin is the owner (requests on the daemon's own socket), each share by name, or junk
  * (requests on the owner's socket refused for what they carry, {@code bad_request}). The budgets
  * are shares of what the files keep ({@link AuditLog#KEPT} full files; the current one may have
- * just been started): per hour, a tenth of that spread over {@link #HISTORY} is one unit; the
- * owner's reads may take 5 units, every other origin 2, and all the other origins together 4. So
- * a week of the most any flood may write fills 9/10 of the files, and the last tenth holds the
- * owner's lines that are never suppressed (an unlock, a store, an erase: any op but a read, none
- * of which a share may send) and the summaries. What is over a budget is not written but
- * counted, and said in one line per origin when the hour ends ({@link Summary}).
+ * just been started): per hour, a tenth of that spread over {@link #HISTORY} is one unit; each
+ * share and junk may write 2 units, and all of them together 4. So a week of the most they may
+ * write fills 4/10 of the files, the summaries a little more, and the rest is the owner's. The
+ * owner's own lines are never suppressed: every get of the owner's clients stays audited (a
+ * process of the owner's uid could delete the files anyway), and the owner's history is lost only
+ * to the owner's own volume, as before. What is over a budget is not written but counted, and
+ * said in one line per origin when the hour ends ({@link Summary}).
  */
 public final class AuditBudget {
   public static final Duration INTERVAL = Duration.ofHours(1);
@@ -32,8 +32,6 @@ public final class AuditBudget {
   public static final Duration HISTORY = Duration.ofDays(7);
   /** Never suppresses anything: tests of other things. */
   public static final AuditBudget NONE = new AuditBudget(Long.MAX_VALUE / 16);
-  /** The ops that only read; every other op of the owner is always written. */
-  private static final Set<String> READS = Set.of("get", "token", "list");
   private static final String OWNER = "owner";
   private static final String JUNK = "junk";
 
@@ -86,18 +84,13 @@ public final class AuditBudget {
 
   /** True when a line of {@code bytes} from {@code origin} may be written; else it is counted as suppressed. */
   boolean admit(String origin, String op, String outcome, long bytes) {
-    boolean owner = origin.equals(OWNER);
-    if (owner && !READS.contains(op)) {
+    if (origin.equals(OWNER)) {
       return true;
     }
     long had = spent.getOrDefault(origin, 0L);
-    boolean fits = owner ? had + bytes <= 5 * unit
-        : had + bytes <= 2 * unit && othersSpent + bytes <= 4 * unit;
-    if (fits) {
+    if (had + bytes <= 2 * unit && othersSpent + bytes <= 4 * unit) {
       spent.put(origin, had + bytes);
-      if (!owner) {
-        othersSpent += bytes;
-      }
+      othersSpent += bytes;
       return true;
     }
     suppressed.computeIfAbsent(origin, o -> new HashMap<>()).merge(op + " " + outcome, 1L, Long::sum);

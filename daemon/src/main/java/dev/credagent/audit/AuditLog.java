@@ -23,10 +23,10 @@ import java.util.logging.Logger;
  * refused request just like the one before it (same op, server, program, share and outcome) is
  * counted, not written: the next different line is preceded by one that says how many there were,
  * so a client cannot push real lines out of the files with a burst of junk. Nor with a flood of
- * distinct requests: each origin (the owner, each share, junk) has a budget per hour ({@link
+ * distinct requests: each share, and junk on the owner's socket, has a budget per hour ({@link
  * AuditBudget}); what is over it is counted and said in one line per origin when the hour ends,
- * so the owner's last week survives any flood. A write that fails (disk full) is logged once and
- * never fails the request.
+ * so the owner's last week survives any flood of theirs. A write that fails (disk full) is logged
+ * once and never fails the request.
  *
  * <p>Group commit: where the transport promises to call {@link #sync} before any answer leaves
  * ({@link #deferWrites}), the lines of one event-loop turn are kept here and written with one
