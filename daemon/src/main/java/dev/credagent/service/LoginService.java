@@ -12,6 +12,8 @@ import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.function.BiFunction;
+import dev.credagent.registry.auth.RegistryBusyException;
+import dev.credagent.registry.auth.RegistryPlaces;
 import java.util.function.BooleanSupplier;
 import java.util.logging.Logger;
 
@@ -24,16 +26,19 @@ public final class LoginService {
 
   private final RegistryLogin registries; // null: a daemon that makes no logins (tests)
   private final Executor network;
+  private final RegistryPlaces places;
   private final BiFunction<String, Credential, CompletableFuture<Void>> store;
   private final RequestGate gate;
   private final AuditTrail trail;
   private final BooleanSupplier usable;
 
   /** {@code store}: the service's own store, unaudited (the login is audited), which owns the credential. */
-  LoginService(RegistryLogin registries, Executor network, BiFunction<String, Credential, CompletableFuture<Void>> store,
-      RequestGate gate, AuditTrail trail, BooleanSupplier usable) {
+  LoginService(RegistryLogin registries, Executor network, RegistryPlaces places,
+      BiFunction<String, Credential, CompletableFuture<Void>> store, RequestGate gate, AuditTrail trail,
+      BooleanSupplier usable) {
     this.registries = registries;
     this.network = network;
+    this.places = places;
     this.store = store;
     this.gate = gate;
     this.trail = trail;
@@ -61,6 +66,12 @@ public final class LoginService {
       password.destroy();
       return trail.audited(caller, "login", key, CompletableFuture.failedFuture(new VaultLockedException()));
     }
+    // A place at the registry before a network thread: one that stalls holds only its own places.
+    if (!places.tryTake(registry.key())) {
+      password.destroy();
+      return trail.audited(caller, "login", key,
+          CompletableFuture.failedFuture(new RegistryBusyException(registry.key(), places.max())));
+    }
     CompletableFuture<Credential> loggedIn = Async.on(network, () -> {
       try (password) {
         if (registries == null) {
@@ -71,6 +82,7 @@ public final class LoginService {
         throw RegistryErrors.ofLogin(registry, e);
       }
     });
+    loggedIn.whenComplete((credential, failure) -> places.give(registry.key()));
     return trail.audited(caller, "login", key, loggedIn.thenCompose(credential -> store.apply(key, credential)
         .thenApply(stored -> {
           LOG.info("logged in to " + registry.key() + " as " + credential.username()

@@ -88,4 +88,59 @@ class StalledRegistryTest {
       }
     }
   }
+
+  /** The same for logins, which share each registry's places with its token fetches. */
+  @Test
+  void aStalledRegistryHoldsOnlyItsOwnPlacesForLoginsToo(@org.junit.jupiter.api.io.TempDir java.nio.file.Path home)
+      throws Exception {
+    List<Socket> held = new CopyOnWriteArrayList<>();
+    try (ServerSocket stalled = new ServerSocket(0, 200, InetAddress.getLoopbackAddress());
+        ServerSocket healthy = new ServerSocket(0, 200, InetAddress.getLoopbackAddress())) {
+      Thread.ofVirtual().start(() -> {
+        while (!stalled.isClosed()) {
+          try {
+            held.add(stalled.accept()); // and never a byte back
+          } catch (java.io.IOException closed) {
+            return;
+          }
+        }
+      });
+      Thread.ofVirtual().start(() -> {
+        while (!healthy.isClosed()) {
+          try (Socket client = healthy.accept(); OutputStream out = client.getOutputStream()) {
+            client.getInputStream().read(new byte[4096]);
+            out.write("HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+          } catch (java.io.IOException closed) {
+            // the next one, or the end of the test
+          }
+        }
+      });
+      Clock clock = Clock.systemUTC();
+      dev.credagent.service.Caller me = new dev.credagent.service.Caller(1000, ProcessHandle.current().pid());
+      dev.credagent.service.CredentialService service = new dev.credagent.service.CredentialService(
+          new dev.credagent.vault.Vault(home.resolve("vault"), dev.credagent.vault.TestKdf.CHEAP), clock,
+          Runnable::run, Runnable::run, new NetworkThreads("test-network-"),
+          new dev.credagent.registry.RegistryLogin(dev.credagent.registry.RegistryHttp.fromEnvironment(java.util.Map.of()), clock),
+          () -> dev.credagent.config.AgentConfig.DEFAULTS, dev.credagent.audit.AuditLog.NONE);
+      service.unlock(me, dev.credagent.vault.TestKdf.secret("pw")).join();
+
+      RegistryAddress slow = RegistryAddress.of("127.0.0.1:" + stalled.getLocalPort(), true);
+      List<CompletableFuture<String>> waiting = new ArrayList<>();
+      for (int i = 0; i < 70; i++) {
+        waiting.add(service.logins().login(me, slow, slow.key(), "u" + i, dev.credagent.vault.TestKdf.secret("p")));
+      }
+      long refusedAtOnce = waiting.stream().filter(CompletableFuture::isCompletedExceptionally).count();
+      assertEquals(70 - RegistryPlaces.PER_REGISTRY, refusedAtOnce, "past its places, a login fails at once");
+      Throwable busy = waiting.getLast().handle((name, failure) -> failure).join();
+      assertInstanceOf(RegistryBusyException.class, busy instanceof java.util.concurrent.CompletionException ? busy.getCause() : busy);
+
+      RegistryAddress fine = RegistryAddress.of("127.0.0.1:" + healthy.getLocalPort(), true);
+      assertEquals("alice", service.logins().login(me, fine, fine.key(), "alice", dev.credagent.vault.TestKdf.secret("pw"))
+          .get(5, TimeUnit.SECONDS)); // before: behind 64 stalled logins, until their 30 s deadline
+    } finally {
+      for (Socket socket : held) {
+        socket.close();
+      }
+    }
+  }
 }

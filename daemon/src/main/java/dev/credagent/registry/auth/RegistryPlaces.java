@@ -3,11 +3,11 @@ package dev.credagent.registry.auth;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * At most {@link #PER_REGISTRY} token requests in flight to one registry (host and port), taken
- * before a request is queued for a network thread: a registry that stalls holds only its own
- * places. 70 fetches to a stalled registry once held all 64 network threads, and a healthy
- * registry's token waited 26 s behind them. A request past its registry's places fails at once
- * ({@link RegistryBusyException}) instead of waiting for a thread of the whole daemon.
+ * At most {@link #PER_REGISTRY} requests (token fetches and logins) in flight to one registry
+ * (host and port), taken before a request is queued for a network thread: a registry that stalls
+ * holds only its own places. 70 fetches to a stalled registry once held all 64 network threads,
+ * and a healthy registry's token waited 26 s behind them. A request past its registry's places
+ * fails at once ({@link RegistryBusyException}) instead of waiting for a thread of the whole daemon.
  */
 public final class RegistryPlaces {
   /** A client pulls a few images at once; more than this at one registry is a flood or a stall. */
@@ -25,7 +25,7 @@ public final class RegistryPlaces {
   }
 
   /** Takes one of {@code registry}'s places; false when all are taken. */
-  boolean tryTake(String registry) {
+  public boolean tryTake(String registry) {
     boolean[] taken = {false};
     inFlight.compute(registry, (key, n) -> {
       int now = n == null ? 0 : n;
@@ -39,11 +39,11 @@ public final class RegistryPlaces {
   }
 
   /** Gives back a place {@link #tryTake} took; a registry with none taken is forgotten. */
-  void give(String registry) {
+  public void give(String registry) {
     inFlight.computeIfPresent(registry, (key, n) -> n <= 1 ? null : n - 1);
   }
 
-  int max() {
+  public int max() {
     return max;
   }
 }
