@@ -32,6 +32,9 @@ final class RelayChannelHandler extends SimpleChannelInboundHandler<RelayFrameDe
   @Override
   protected void channelRead0(ChannelHandlerContext ctx, RelayFrameDecoder.Frame frame) {
     answering = true;
+    // Work in progress until the answer leaves (the connection then closes): at the cap, a helper
+    // waiting on a slow source, a token fetch or a prompt is not the idle connection a new one evicts.
+    ConnectionState.of(ctx.channel()).pending(1);
     CompletableFuture<RelayReply> reply;
     try {
       reply = relay.handle(PeerCheck.caller(ctx.channel()).withTerminal(frame.terminal()), frame.action(), frame.input());

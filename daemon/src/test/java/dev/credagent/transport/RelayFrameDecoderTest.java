@@ -115,4 +115,23 @@ class RelayFrameDecoderTest {
     write(channel, "credential-helper/1 get 1\nr");
     assertTrue(reply(channel).startsWith("1 "));
   }
+
+  /**
+   * The call of a real docker-credential-agent waiting for its answer (a slow source, a token
+   * fetch, a pinentry prompt) is work in progress, not an idle connection: at the connection cap a
+   * new client must not take its place. Before, 300 concurrent helper gets of a source that takes
+   * 6 s left 44 closed unanswered ("closed the connection before answering in full").
+   */
+  @Test
+  void aCallBeingAnsweredKeepsItsPlaceAtTheCap() {
+    ConnectionLimit limit = new ConnectionLimit(1);
+    EmbeddedChannel waiting = new EmbeddedChannel(limit,
+        new RelayFrameDecoder(new InputBudget(ServerLimits.DEFAULT.inputBudgetBytes()), ServerLimits.DEFAULT, limit),
+        new RelayChannelHandler((caller, action, input) -> new CompletableFuture<>()));
+    waiting.freezeTime();
+    write(waiting, "credential-helper/1 get 5\nreg/x");
+    EmbeddedChannel newcomer = new EmbeddedChannel(limit);
+    assertTrue(waiting.isOpen(), "the call being answered keeps its place");
+    assertFalse(newcomer.isOpen(), "every place is busy with work: the new client is turned away");
+  }
 }
