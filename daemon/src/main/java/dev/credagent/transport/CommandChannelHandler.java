@@ -116,13 +116,20 @@ final class CommandChannelHandler extends SimpleChannelInboundHandler<CommandFra
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
     if (answered) {
-      LOG.warning("command connection: " + cause.getMessage());
+      warn("command connection: " + cause.getMessage());
       return;
     }
-    LOG.warning("bad command frame: " + cause.getMessage());
+    warn("bad command frame: " + cause.getMessage());
     String message = cause.getCause() != null && !(cause instanceof InputRejectedException)
         ? cause.getCause().getMessage() : cause.getMessage();
     reply(ctx, CommandReply.error(1, "credagent: " + message));
+  }
+
+  private static void warn(String message) {
+    String said = ClientWarnings.SHARED.next(message);
+    if (said != null) {
+      LOG.warning(said);
+    }
   }
 
   private void failed(ChannelHandlerContext ctx, Throwable failure) {

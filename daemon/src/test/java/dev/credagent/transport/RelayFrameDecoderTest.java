@@ -134,4 +134,39 @@ class RelayFrameDecoderTest {
     assertTrue(waiting.isOpen(), "the call being answered keeps its place");
     assertFalse(newcomer.isOpen(), "every place is busy with work: the new client is turned away");
   }
+
+  /**
+   * The daemon log is never rotated: 30,000 connections with a bad relay frame through a share,
+   * in 10 s, grew it by 4.9 MB, one warning each, with no end but the disk (whose filling then
+   * silences the audit log). The warnings about clients' input are bounded.
+   */
+  @Test
+  void aFloodOfBadFramesWritesABoundedNumberOfWarnings() {
+    java.util.logging.Logger log = java.util.logging.Logger.getLogger(RelayChannelHandler.class.getName());
+    List<java.util.logging.LogRecord> warnings = new ArrayList<>();
+    java.util.logging.Handler counting = new java.util.logging.Handler() {
+      @Override
+      public void publish(java.util.logging.LogRecord record) {
+        warnings.add(record);
+      }
+
+      @Override
+      public void flush() {}
+
+      @Override
+      public void close() {}
+    };
+    log.addHandler(counting);
+    try {
+      for (int i = 0; i < 2_000; i++) {
+        EmbeddedChannel channel = recording();
+        write(channel, "credential-helper/1 get 3\nabcdef");
+        assertTrue(reply(channel).startsWith("1 "), "each is still answered");
+      }
+    } finally {
+      log.removeHandler(counting);
+    }
+    assertEquals(List.of(), calls);
+    assertTrue(warnings.size() <= 105, warnings.size() + " warnings for 2,000 bad frames");
+  }
 }
