@@ -111,6 +111,10 @@ final class LogCommand implements Callable<Integer> {
     if (fraction > 0 && time.endsWith("Z")) {
       time = time.substring(0, fraction) + "Z"; // to the second, as the README shows
     }
+    if (e.path("op").asText().equals("suppressed")) { // the daemon's summary of an origin over its budget, no process
+      return TerminalText.escape(String.format("%s  %-13s %s: %s", time, "suppressed",
+          e.has("share") ? "share " + e.path("share").asText() : e.path("origin").asText(), e.path("outcome").asText()));
+    }
     String line = String.format("%s  %-13s %-28s %-16s pid %d %s, parent %d %s", time, e.path("op").asText(),
         e.path("server").asText("-"), e.path("outcome").asText(), e.path("pid").asLong(), e.path("exe").asText(),
         e.path("ppid").asLong(), e.path("parentExe").asText())

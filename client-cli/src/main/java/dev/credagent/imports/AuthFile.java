@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.credagent.client.JsonTrees;
+import dev.credagent.files.SmallFile;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
@@ -29,16 +30,25 @@ public final class AuthFile {
   /** The fields of an auths entry that hold a secret: what {@link #strip} removes. */
   static final java.util.List<String> SECRET_FIELDS = java.util.List.of("auth", "identitytoken", "password", "username");
 
+  /**
+   * Far past any real file (a login is ~200 bytes): a FIFO, {@code /dev/zero} or a runaway file
+   * is refused with one line instead of hanging or running out of memory.
+   */
+  public static final long MAX_FILE_BYTES = 4L << 20;
+
   private AuthFile() {}
 
-  /** The whole file as a JSON object (an empty one where it does not exist), or a clear error. */
+  /**
+   * The whole file as a JSON object (an empty one where it does not exist), or a clear error; only
+   * a regular file of at most {@link #MAX_FILE_BYTES} is read.
+   */
   public static ObjectNode read(Path file) throws IOException {
     if (!Files.exists(file)) {
       return JsonNodeFactory.instance.objectNode();
     }
     JsonNode root;
     try {
-      root = JsonTrees.read(Files.readAllBytes(file));
+      root = JsonTrees.read(SmallFile.read(file, MAX_FILE_BYTES, "auth file"));
     } catch (JsonParseException e) {
       throw new MalformedAuthFileException(file, "line " + e.getLocation().getLineNr() + ", column "
           + e.getLocation().getColumnNr(), "not valid JSON");

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.core.util.Separators;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.credagent.client.JsonTrees;
 import dev.credagent.files.DurableFile;
+import dev.credagent.files.SmallFile;
+import dev.credagent.imports.AuthFile;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -62,7 +64,7 @@ public final class JsonFiles {
     Path backup = null;
     if (Files.exists(file)) {
       backup = backupOf(file, now);
-      DurableFile.replace(backup, Files.readAllBytes(file));
+      DurableFile.replace(backup, SmallFile.read(file, AuthFile.MAX_FILE_BYTES, "auth file"));
     }
     DurableFile.replace(file, content);
     return backup;

@@ -3,6 +3,7 @@ package dev.credagent.setup;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.credagent.client.JsonTrees;
+import dev.credagent.files.SmallFile;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.credagent.files.DurableFile;
 import java.io.IOException;
@@ -22,7 +23,7 @@ public record SetupState(boolean done, String previousCredsStore) {
     if (!Files.exists(file)) {
       return new SetupState(false, null);
     }
-    JsonNode node = JsonTrees.read(Files.readAllBytes(file));
+    JsonNode node = JsonTrees.read(SmallFile.read(file, 64 * 1024, "setup state"));
     return new SetupState(true, node.path("previousCredsStore").isTextual() ? node.path("previousCredsStore").asText() : null);
   }
 

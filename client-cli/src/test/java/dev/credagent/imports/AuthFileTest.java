@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -78,5 +79,27 @@ class AuthFileTest {
     assertEquals(before, Files.readString(backup));
     Path second = JsonFiles.replaceWithBackup(file, JsonFiles.render(AuthFile.read(file)), Instant.parse("2026-12-04T10:00:00Z"));
     assertEquals(dir.resolve("config.json.credagent-backup-20261204T100000Z-2"), second, "a backup is never overwritten");
+  }
+
+  /**
+   * A FIFO, a symlink to /dev/zero and a file past the bound are each refused with one line that
+   * names the file, at once: before, the FIFO blocked the read for good and /dev/zero ran the JVM
+   * out of memory.
+   */
+  @Test
+  void aFifoDevZeroOrAnOversizedFileIsRefusedAtOnceWithOneLine() throws Exception {
+    Path fifo = dir.resolve("fifo.json");
+    assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start().waitFor());
+    Path zero = Files.createSymbolicLink(dir.resolve("zero.json"), Path.of("/dev/zero"));
+    Path huge = dir.resolve("huge.json");
+    try (java.io.RandomAccessFile sparse = new java.io.RandomAccessFile(huge.toFile(), "rw")) {
+      sparse.setLength(AuthFile.MAX_FILE_BYTES + 1);
+    }
+    for (Path file : List.of(fifo, zero, huge)) {
+      java.io.IOException e = assertTimeoutPreemptively(java.time.Duration.ofSeconds(10),
+          () -> assertThrows(java.io.IOException.class, () -> AuthFile.read(file)), file.toString());
+      assertTrue(e.getMessage().startsWith(file + " is "), e.getMessage());
+      assertFalse(e.getMessage().contains("\n"), e.getMessage());
+    }
   }
 }

@@ -22,8 +22,11 @@ import java.util.logging.Logger;
  * ones move up to {@code audit.log.}{@value #KEPT} (the oldest is dropped) and a new one starts. A
  * refused request just like the one before it (same op, server, program, share and outcome) is
  * counted, not written: the next different line is preceded by one that says how many there were,
- * so a client cannot push real lines out of the files with a burst of junk. A write that fails
- * (disk full) is logged once and never fails the request.
+ * so a client cannot push real lines out of the files with a burst of junk. Nor with a flood of
+ * distinct requests: each share, and junk on the owner's socket, has a budget per hour ({@link
+ * AuditBudget}); what is over it is counted and said in one line per origin when the hour ends,
+ * so the owner's last week survives any flood of theirs. A write that fails (disk full) is logged
+ * once and never fails the request.
  *
  * <p>Group commit: where the transport promises to call {@link #sync} before any answer leaves
  * ({@link #deferWrites}), the lines of one event-loop turn are kept here and written with one
@@ -39,6 +42,7 @@ public final class AuditLog implements AutoCloseable {
   private final Path file;
   private final long maxBytes;
   private final Clock clock;
+  private final AuditBudget budget;
   /** jackson-core's generator, not databind's ObjectMapper: making a mapper cost 0.2 s of the daemon's start. */
   private static final JsonFactory JSON = new JsonFactory();
   /** Rotated files kept beside the current one. */
@@ -57,10 +61,17 @@ public final class AuditLog implements AutoCloseable {
   private final LineTime time = new LineTime();
   private boolean deferred;
 
+  /** A log that writes every line: tests of rotation and of other things. */
   public AuditLog(Path file, long maxBytes, Clock clock) {
+    this(file, maxBytes, clock, AuditBudget.NONE);
+  }
+
+  /** A log whose origins each have {@code budget}'s share of the files (the daemon's: {@link AuditBudget#forFiles}). */
+  public AuditLog(Path file, long maxBytes, Clock clock, AuditBudget budget) {
     this.file = file;
     this.maxBytes = maxBytes;
     this.clock = clock;
+    this.budget = budget;
   }
 
   public boolean enabled() {
@@ -113,6 +124,7 @@ public final class AuditLog implements AutoCloseable {
       return;
     }
     try {
+      summarise(budget.roll(clock.instant()));
       String refusal = outcome.equals("ok") ? null
           : String.join("\u0000", op, String.valueOf(server), caller.exe(), String.valueOf(share), outcome,
               String.valueOf(served.key()), String.join(" ", served.scopes()));
@@ -123,8 +135,11 @@ public final class AuditLog implements AutoCloseable {
         scratch.writeTo(repeatLine);
         return;
       }
-      flushRepeated();
       line(op, server, caller, share, served, outcome, 0);
+      if (!budget.admit(AuditBudget.origin(share, outcome), op, outcome, scratch.size())) {
+        return; // counted, and said when the hour ends
+      }
+      flushRepeated();
       write(scratch);
       lastRefusal = refusal;
     } catch (IOException e) {
@@ -139,6 +154,32 @@ public final class AuditLog implements AutoCloseable {
     }
     pending.reset();
     closeQuietly();
+  }
+
+  /** One line per origin that went over its budget in the hour that ended; after the lines before them. */
+  private void summarise(java.util.List<AuditBudget.Summary> summaries) throws IOException {
+    if (summaries.isEmpty()) {
+      return;
+    }
+    flushRepeated();
+    for (AuditBudget.Summary summary : summaries) {
+      scratch.reset();
+      try (JsonGenerator line = JSON.createGenerator(scratch)) {
+        line.writeStartObject();
+        line.writeStringField("time", time.format(clock.instant()));
+        line.writeStringField("op", "suppressed");
+        if (summary.share() != null) {
+          line.writeStringField("share", summary.share());
+        } else {
+          line.writeStringField("origin", summary.origin());
+        }
+        line.writeStringField("outcome", summary.text());
+        line.writeNumberField("suppressed", summary.total());
+        line.writeEndObject();
+      }
+      scratch.write('\n');
+      write(scratch);
+    }
   }
 
   /** The count of refusals like the last written one, as a line of its own; before any other line. */
@@ -261,6 +302,10 @@ public final class AuditLog implements AutoCloseable {
       writePending();
       if (out != null || repeated > 0) {
         flushRepeated();
+        writePending();
+      }
+      if (file != null) {
+        summarise(budget.drain());
         writePending();
       }
     } catch (IOException e) {

@@ -1,5 +1,6 @@
 package dev.credagent.config;
 
+import dev.credagent.files.SmallFile;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -59,15 +60,13 @@ public record AgentConfig(Duration idleTtl, Duration maxTtl, long auditMaxBytes,
       if (Files.notExists(file)) {
         return DEFAULTS;
       }
-      if (!Files.isRegularFile(file)) {
-        throw new ConfigException(file + " is not a regular file; make it one, or remove it");
-      }
-      if (Files.size(file) > MAX_FILE_BYTES) {
-        throw new ConfigException(file + " is larger than " + MAX_FILE_BYTES / 1024 + " KiB, which no config file is");
-      }
-      text = Files.readString(file);
+      // decoded strictly, as Files.readString did: a file that is not UTF-8 is an error, not U+FFFD
+      text = java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+          .decode(java.nio.ByteBuffer.wrap(SmallFile.read(file, MAX_FILE_BYTES, "config file"))).toString();
     } catch (NoSuchFileException absent) {
       return DEFAULTS;
+    } catch (SmallFile.NotASmallFileException e) {
+      throw new ConfigException(e.getMessage());
     } catch (IOException | java.io.UncheckedIOException e) {
       throw new ConfigException("cannot read " + file + ": " + e.getMessage());
     }

@@ -119,7 +119,8 @@ public final class Daemon {
       }
       Clock clock = Clock.systemUTC(); // the one time source: the service, logins, tokens, the audit log
       Daemon daemon = new Daemon(instanceLock, homeLock, new Vault(paths.vault(), Daemon::calibratedKdf), new ConfigReloader(configFile, initial),
-          new AuditLog(paths.home().resolve(AuditLog.FILE_NAME), initial.auditMaxBytes(), clock), clock);
+          new AuditLog(paths.home().resolve(AuditLog.FILE_NAME), initial.auditMaxBytes(), clock,
+              dev.credagent.audit.AuditBudget.forFiles(initial.auditMaxBytes())), clock);
       DaemonInfo info = new DaemonInfo(paths.socket(), paths.home(), ProcessHandle.current().pid(), daemon.service.clock().instant());
       // Not on the event loop that answered `stop`: closing waits for that loop to finish.
       Runnable stopFromRequest = () -> Thread.ofPlatform().name("credagent-stop").start(daemon::stop);

@@ -30,7 +30,8 @@ public record RegistryAddress(String key, URI base) {
     }
     String host = reference.authority();
     if (!(reference.scheme().isEmpty() || reference.scheme().equals("http") || reference.scheme().equals("https"))
-        || !HOST_PORT.matcher(reference.host()).matches() || !reference.port().matches("[0-9]{0,5}") || reference.emptyPort()) {
+        || !HOST_PORT.matcher(reference.host()).matches() || !reference.port().matches("[0-9]{0,5}") || reference.emptyPort()
+        || URI.create("https://" + host).getHost() == null) { // "127.1", "reg.1", "a..b": no URI's host, so no request's
       throw new IllegalArgumentException("'" + reference.written().strip() + "' is not a registry name (HOST or HOST:PORT)");
     }
     String bare = host.startsWith("[") ? reference.host().substring(1, reference.host().length() - 1) : reference.host();

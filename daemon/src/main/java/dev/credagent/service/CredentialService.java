@@ -4,6 +4,7 @@ import dev.credagent.audit.AuditLog;
 import dev.credagent.protocol.Op;
 import dev.credagent.config.AgentConfig;
 import dev.credagent.config.Settings;
+import dev.credagent.registry.auth.RegistryPlaces;
 import dev.credagent.registry.auth.TokenCache;
 import dev.credagent.registry.auth.TokenMinter;
 import dev.credagent.registry.RegistryReference;
@@ -94,13 +95,15 @@ public final class CredentialService {
     this.batcher = new WriteBatcher(vault, writes);
     this.clock = clock;
     this.unlocks = unlocks;
-    this.tokens = registries == null ? null : new TokenCache(new TokenMinter(registries, new StoredLogins()), network, clock);
+    RegistryPlaces places = new RegistryPlaces(); // one count per registry, for its tokens and its logins
+    this.tokens = registries == null ? null
+        : new TokenCache(new TokenMinter(registries, new StoredLogins()), network, clock, places);
     this.sources = new Sources(new SourceRunner(SourceRunner.DEFAULT_TIMEOUT), network, clock);
     this.keySlots = new KeySlotService(vault, unlocks, throttle, gate, trail);
     this.sourceService = new SourceService(vault, sources, resolver, writes, gate);
     this.erasure = new ErasureService(vault, resolver, writes, clock, config, gate, trail, this::usable);
     this.tokenService = new TokenService(tokens, resolver, gate, trail, this::usable);
-    this.logins = new LoginService(registries, network,
+    this.logins = new LoginService(registries, network, places,
         (caller, key, credential) -> storeKeeping(key, credential, keeping(caller)), gate, trail, this::usable);
     onLock(autoLock::locked);
     onLock(sources::clear);

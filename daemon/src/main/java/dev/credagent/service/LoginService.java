@@ -5,6 +5,8 @@ import dev.credagent.registry.LoginFailedException;
 import dev.credagent.registry.RegistryAddress;
 import dev.credagent.registry.RegistryErrors;
 import dev.credagent.registry.RegistryLogin;
+import dev.credagent.registry.auth.RegistryBusyException;
+import dev.credagent.registry.auth.RegistryPlaces;
 import dev.credagent.vault.Credential;
 import dev.credagent.vault.Secret;
 import dev.credagent.vault.VaultLockedException;
@@ -23,6 +25,7 @@ public final class LoginService {
 
   private final RegistryLogin registries; // null: a daemon that makes no logins (tests)
   private final Executor network;
+  private final RegistryPlaces places;
   private final Store store;
 
   /** The service's store: keeps a different credential it replaces as erased; completes with whether it did. */
@@ -37,10 +40,11 @@ public final class LoginService {
   private final BooleanSupplier usable;
 
   /** {@code store}: the service's own store, unaudited (the login is audited), which owns the credential. */
-  LoginService(RegistryLogin registries, Executor network, Store store,
+  LoginService(RegistryLogin registries, Executor network, RegistryPlaces places, Store store,
       RequestGate gate, AuditTrail trail, BooleanSupplier usable) {
     this.registries = registries;
     this.network = network;
+    this.places = places;
     this.store = store;
     this.gate = gate;
     this.trail = trail;
@@ -68,6 +72,12 @@ public final class LoginService {
       password.destroy();
       return trail.audited(caller, "login", key, CompletableFuture.failedFuture(new VaultLockedException()));
     }
+    // A place at the registry before a network thread: one that stalls holds only its own places.
+    if (!places.tryTake(registry.key())) {
+      password.destroy();
+      return trail.audited(caller, "login", key,
+          CompletableFuture.failedFuture(new RegistryBusyException(registry.key(), places.max())));
+    }
     CompletableFuture<Credential> loggedIn = Async.on(network, () -> {
       try (password) {
         if (registries == null) {
@@ -78,6 +88,7 @@ public final class LoginService {
         throw RegistryErrors.ofLogin(registry, e);
       }
     });
+    loggedIn.whenComplete((credential, failure) -> places.give(registry.key()));
     return trail.auditedSaying(caller, "login", key, loggedIn.thenCompose(credential -> store.store(caller, key, credential)
         .thenApply(replaced -> {
           LOG.info("logged in to " + registry.key() + " as " + credential.username()

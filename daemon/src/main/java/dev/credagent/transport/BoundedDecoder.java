@@ -124,7 +124,7 @@ abstract class BoundedDecoder extends ByteToMessageDecoder {
     long now = internalBuffer().readableBytes();
     boolean withinBudget = budget.update(held, now);
     held = now;
-    ConnectionState.of(ctx.channel()).buffered(now);
+    connections.buffered(ctx.channel(), now, progressed);
     if (!withinBudget) {
       reject(ctx, ErrorCode.BUSY, "the daemon holds too much unfinished input from all its connections; send the request again");
       return;
@@ -139,6 +139,16 @@ abstract class BoundedDecoder extends ByteToMessageDecoder {
           "the request did not arrive in full within " + limits.requestDeadline().toSeconds() + " s"),
           nanos, TimeUnit.NANOSECONDS);
     }
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
+    if (event == ConnectionLimit.Stalled.INSTANCE) {
+      reject(ctx, ErrorCode.TIMEOUT, "the request did not arrive in full within "
+          + ConnectionLimit.STALL_GRACE.toSeconds() + " s while the daemon needed its place for a new client");
+      return;
+    }
+    super.userEventTriggered(ctx, event);
   }
 
   private void reject(ChannelHandlerContext ctx, ErrorCode code, String message) {

@@ -58,7 +58,9 @@ final class CommandChannelHandler extends SimpleChannelInboundHandler<CommandFra
       reply(ctx, CommandReply.error(1, "credagent: " + e.getMessage()));
       return;
     }
+    working(ctx, true);
     safely(() -> relay.input(args)).whenCompleteAsync((input, failure) -> {
+      working(ctx, false);
       if (answered) {
         return; // refused meanwhile (input that was not asked for): nothing runs
       }
@@ -84,6 +86,7 @@ final class CommandChannelHandler extends SimpleChannelInboundHandler<CommandFra
   }
 
   private void run(ChannelHandlerContext ctx, byte[] stdin) {
+    working(ctx, true); // until the reply: the connection then closes
     safely(() -> relay.run(PeerCheck.caller(ctx.channel()).withTerminal(terminal), args, stdin)).whenCompleteAsync((reply, failure) -> {
       if (failure != null) {
         failed(ctx, failure);
@@ -91,6 +94,15 @@ final class CommandChannelHandler extends SimpleChannelInboundHandler<CommandFra
         reply(ctx, reply);
       }
     }, ctx.executor());
+  }
+
+  /**
+   * While the daemon works for this connection it is not idle: at the cap a new client must not
+   * take the place of a command waiting on a slow source or a token fetch. A connection waiting for
+   * its client's standard input is idle, as a keep-alive is: nothing bounds that wait but the cap.
+   */
+  private static void working(ChannelHandlerContext ctx, boolean working) {
+    ConnectionState.of(ctx.channel()).pending(working ? 1 : 0);
   }
 
   @Override
@@ -104,13 +116,20 @@ final class CommandChannelHandler extends SimpleChannelInboundHandler<CommandFra
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
     if (answered) {
-      LOG.warning("command connection: " + cause.getMessage());
+      warn("command connection: " + cause.getMessage());
       return;
     }
-    LOG.warning("bad command frame: " + cause.getMessage());
+    warn("bad command frame: " + cause.getMessage());
     String message = cause.getCause() != null && !(cause instanceof InputRejectedException)
         ? cause.getCause().getMessage() : cause.getMessage();
     reply(ctx, CommandReply.error(1, "credagent: " + message));
+  }
+
+  private static void warn(String message) {
+    String said = ClientWarnings.SHARED.next(message);
+    if (said != null) {
+      LOG.warning(said);
+    }
   }
 
   private void failed(ChannelHandlerContext ctx, Throwable failure) {

@@ -4,15 +4,22 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.Set;
+import java.util.function.LongSupplier;
 import java.util.logging.Logger;
 
 /**
  * At most {@code max} connections. At the cap a new client is still served: the connection that
  * has been idle longest (nothing buffered, nothing unanswered) is closed to make room, as a
- * browser drops its oldest idle keep-alive. Only when every connection is busy is the new one
- * turned away. So 20,000 idle connections cost 256 descriptors and lock nobody out.
+ * browser drops its oldest idle keep-alive. Failing that, the connection whose unfinished request
+ * has stalled longest (past {@link #STALL_GRACE}, nothing unanswered) is answered {@code timeout}
+ * and closed: a real client writes its request at once, so a request still unfinished after two
+ * seconds at the cap is a slow client's (slowloris), and it must not hold a place a new client
+ * needs for the whole request deadline (300 of them turned new clients away for 30 s). Only
+ * when every connection is busy with work is the new one turned away. So 20,000 idle or stalled
+ * connections cost 256 descriptors and lock nobody out.
  *
  * <p>All connections live on the one event loop, so this needs no locking.
  */
@@ -20,13 +27,31 @@ import java.util.logging.Logger;
 final class ConnectionLimit extends ChannelInboundHandlerAdapter {
   private static final Logger LOG = Logger.getLogger(ConnectionLimit.class.getName());
 
+  /** How long a request may stay unfinished before, at the cap, its place goes to a new client. */
+  static final Duration STALL_GRACE = Duration.ofSeconds(2);
+
   private final int max;
+  private final LongSupplier nanoTime;
   private final Set<Channel> open = new LinkedHashSet<>();
   private volatile long sequence;
   private long refused;
 
   ConnectionLimit(int max) {
+    this(max, System::nanoTime);
+  }
+
+  /** {@code nanoTime}: the monotonic clock stalls are measured on (tests advance their own). */
+  ConnectionLimit(int max, LongSupplier nanoTime) {
     this.max = max;
+    this.nanoTime = nanoTime;
+  }
+
+  /**
+   * {@code bytes} of an unfinished request are buffered on {@code channel}; {@code restarted}: a
+   * whole request was just taken out of them, so what is left is a new request's start.
+   */
+  void buffered(Channel channel, long bytes, boolean restarted) {
+    ConnectionState.of(channel).buffered(bytes, restarted, nanoTime.getAsLong());
   }
 
   /** Marks activity on a connection, for choosing which idle one to close first. */
@@ -44,7 +69,7 @@ final class ConnectionLimit extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelActive(ChannelHandlerContext ctx) throws Exception {
-    if (open.size() >= max && !closeLongestIdle()) {
+    if (open.size() >= max && !closeLongestIdle() && !closeLongestStalled()) {
       if (refused++ % 1000 == 0) { // under a flood, one line per thousand, not one each
         LOG.warning("refused a connection: all " + max + " connections are busy (" + refused + " refused so far)");
       }
@@ -74,5 +99,33 @@ final class ConnectionLimit extends ChannelInboundHandlerAdapter {
     oldest.close();
     LOG.fine("closed the longest-idle connection to make room (cap " + max + ")");
     return true;
+  }
+
+  /**
+   * Makes room by ending the connection whose unfinished request started longest ago, if that was
+   * more than {@link #STALL_GRACE} ago; its decoder answers {@code timeout}, zeroes what it held
+   * and closes it ({@link Stalled}).
+   */
+  private boolean closeLongestStalled() {
+    long now = nanoTime.getAsLong();
+    Channel oldest = null;
+    for (Channel channel : open) {
+      ConnectionState state = ConnectionState.of(channel);
+      if (state.isStalledSince(now - STALL_GRACE.toNanos())
+          && (oldest == null || state.unfinishedSince() - ConnectionState.of(oldest).unfinishedSince() < 0)) {
+        oldest = channel;
+      }
+    }
+    if (oldest == null) {
+      return false;
+    }
+    open.remove(oldest);
+    oldest.pipeline().fireUserEventTriggered(Stalled.INSTANCE);
+    return true;
+  }
+
+  /** The event that tells a connection's decoder its stalled request lost its place. */
+  enum Stalled {
+    INSTANCE
   }
 }

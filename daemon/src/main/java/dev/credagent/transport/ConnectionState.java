@@ -13,6 +13,8 @@ final class ConnectionState {
   private long lastActive;
   private long bufferedBytes;
   private int pendingRequests;
+  /** When the unfinished request now buffered began (System.nanoTime's scale); meaningless when none is. */
+  private long unfinishedSince;
 
   static ConnectionState of(Channel channel) {
     ConnectionState state = channel.attr(KEY).get();
@@ -35,8 +37,21 @@ final class ConnectionState {
     lastActive = sequence;
   }
 
-  void buffered(long bytes) {
+  /** {@code bytes} buffered at {@code now}; a request started now if none was, or if one just ended. */
+  void buffered(long bytes, boolean restarted, long now) {
+    if (bytes > 0 && (bufferedBytes == 0 || restarted)) {
+      unfinishedSince = now;
+    }
     bufferedBytes = bytes;
+  }
+
+  /** Input of an unfinished request buffered since before {@code cutoff}, and nothing unanswered. */
+  boolean isStalledSince(long cutoff) {
+    return bufferedBytes > 0 && pendingRequests == 0 && unfinishedSince - cutoff < 0;
+  }
+
+  long unfinishedSince() {
+    return unfinishedSince;
   }
 
   void pending(int requests) {

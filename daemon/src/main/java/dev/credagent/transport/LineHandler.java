@@ -85,7 +85,10 @@ final class LineHandler extends SimpleChannelInboundHandler<byte[]> {
       case TooLongFrameException tooLong -> enqueue(ctx, false, () -> CompletableFuture.completedFuture(
           Response.error(ErrorCode.TOO_LARGE, tooLong.getMessage() + "; it was discarded")));
       case InputRejectedException rejected -> {
-        LOG.warning("closing a connection: " + rejected.getMessage());
+        String said = ClientWarnings.SHARED.next("closing a connection: " + rejected.getMessage());
+        if (said != null) {
+          LOG.warning(said);
+        }
         closeWhenAnswered = true;
         enqueue(ctx, false, () -> CompletableFuture.completedFuture(Response.error(rejected.code(), rejected.getMessage())));
       }

@@ -32,6 +32,9 @@ final class RelayChannelHandler extends SimpleChannelInboundHandler<RelayFrameDe
   @Override
   protected void channelRead0(ChannelHandlerContext ctx, RelayFrameDecoder.Frame frame) {
     answering = true;
+    // Work in progress until the answer leaves (the connection then closes): at the cap, a helper
+    // waiting on a slow source, a token fetch or a prompt is not the idle connection a new one evicts.
+    ConnectionState.of(ctx.channel()).pending(1);
     CompletableFuture<RelayReply> reply;
     try {
       reply = relay.handle(PeerCheck.caller(ctx.channel()).withTerminal(frame.terminal()), frame.action(), frame.input());
@@ -58,14 +61,21 @@ final class RelayChannelHandler extends SimpleChannelInboundHandler<RelayFrameDe
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
     if (answering) {
-      LOG.warning("relay connection: " + cause.getMessage());
+      warn("relay connection: " + cause.getMessage());
       return;
     }
     answering = true;
-    LOG.warning("bad relay frame: " + cause.getMessage());
+    warn("bad relay frame: " + cause.getMessage());
     String message = cause.getCause() != null && !(cause instanceof InputRejectedException)
         ? cause.getCause().getMessage() : cause.getMessage();
     send(ctx, RelayReply.line(1, "docker-credential-agent: " + message));
+  }
+
+  private static void warn(String message) {
+    String said = ClientWarnings.SHARED.next(message);
+    if (said != null) {
+      LOG.warning(said);
+    }
   }
 
   private void send(ChannelHandlerContext ctx, RelayReply reply) {

@@ -37,4 +37,17 @@ class RegistryAddressTest {
       assertThrows(IllegalArgumentException.class, () -> RegistryAddress.of(name, false), name);
     }
   }
+
+  /**
+   * Names of registry-name characters that no URI takes as a host: a token request for
+   * {@code 127.1:18081} answered {@code internal} ("unsupported URI") with a stack trace in the
+   * daemon log for each request, instead of one line naming what is wrong.
+   */
+  @Test
+  void aNameNoUriTakesAsAHostIsRefusedAsNoRegistryName() {
+    for (String name : new String[] {"127.1:18081", "reg.1", "-a.example", "a-.example", "a..b", ".a"}) {
+      IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, () -> RegistryAddress.of(name, false), name);
+      assertEquals("'" + name + "' is not a registry name (HOST or HOST:PORT)", refused.getMessage());
+    }
+  }
 }

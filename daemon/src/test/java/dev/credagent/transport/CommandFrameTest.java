@@ -152,4 +152,32 @@ class CommandFrameTest {
     write(escape, "credagent/1 5 tty=/dev/pts/1\u0007\n");
     assertTrue(reply(escape).contains("not a command frame"), "a control character is no terminal's");
   }
+
+  /**
+   * A command the daemon is running for the native credagent is work in progress: at the cap a
+   * new client must not take its place (before, it was closed unanswered as the longest idle).
+   */
+  @Test
+  void aCommandBeingRunKeepsItsPlaceAtTheCap() {
+    ConnectionLimit limit = new ConnectionLimit(1);
+    CommandRelay slow = new CommandRelay() {
+      @Override
+      public CompletableFuture<Input> input(List<String> args) {
+        return CompletableFuture.completedFuture(Input.NONE);
+      }
+
+      @Override
+      public CompletableFuture<CommandReply> run(dev.credagent.service.Caller caller, List<String> args, byte[] stdin) {
+        return new CompletableFuture<>(); // a get waiting on a slow source
+      }
+    };
+    EmbeddedChannel running = new EmbeddedChannel(limit,
+        new CommandFrameDecoder(new InputBudget(ServerLimits.DEFAULT.inputBudgetBytes()), ServerLimits.DEFAULT, limit),
+        new CommandChannelHandler(slow));
+    running.freezeTime();
+    write(running, "credagent/1 11\nget\0r:5000\0");
+    EmbeddedChannel newcomer = new EmbeddedChannel(limit);
+    assertTrue(running.isOpen(), "the command being run keeps its place");
+    assertFalse(newcomer.isOpen(), "every place is busy with work: the new client is turned away");
+  }
 }

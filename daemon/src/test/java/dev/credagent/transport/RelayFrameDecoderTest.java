@@ -115,4 +115,58 @@ class RelayFrameDecoderTest {
     write(channel, "credential-helper/1 get 1\nr");
     assertTrue(reply(channel).startsWith("1 "));
   }
+
+  /**
+   * The call of a real docker-credential-agent waiting for its answer (a slow source, a token
+   * fetch, a pinentry prompt) is work in progress, not an idle connection: at the connection cap a
+   * new client must not take its place. Before, 300 concurrent helper gets of a source that takes
+   * 6 s left 44 closed unanswered ("closed the connection before answering in full").
+   */
+  @Test
+  void aCallBeingAnsweredKeepsItsPlaceAtTheCap() {
+    ConnectionLimit limit = new ConnectionLimit(1);
+    EmbeddedChannel waiting = new EmbeddedChannel(limit,
+        new RelayFrameDecoder(new InputBudget(ServerLimits.DEFAULT.inputBudgetBytes()), ServerLimits.DEFAULT, limit),
+        new RelayChannelHandler((caller, action, input) -> new CompletableFuture<>()));
+    waiting.freezeTime();
+    write(waiting, "credential-helper/1 get 5\nreg/x");
+    EmbeddedChannel newcomer = new EmbeddedChannel(limit);
+    assertTrue(waiting.isOpen(), "the call being answered keeps its place");
+    assertFalse(newcomer.isOpen(), "every place is busy with work: the new client is turned away");
+  }
+
+  /**
+   * The daemon log is never rotated: 30,000 connections with a bad relay frame through a share,
+   * in 10 s, grew it by 4.9 MB, one warning each, with no end but the disk (whose filling then
+   * silences the audit log). The warnings about clients' input are bounded.
+   */
+  @Test
+  void aFloodOfBadFramesWritesABoundedNumberOfWarnings() {
+    java.util.logging.Logger log = java.util.logging.Logger.getLogger(RelayChannelHandler.class.getName());
+    List<java.util.logging.LogRecord> warnings = new ArrayList<>();
+    java.util.logging.Handler counting = new java.util.logging.Handler() {
+      @Override
+      public void publish(java.util.logging.LogRecord record) {
+        warnings.add(record);
+      }
+
+      @Override
+      public void flush() {}
+
+      @Override
+      public void close() {}
+    };
+    log.addHandler(counting);
+    try {
+      for (int i = 0; i < 2_000; i++) {
+        EmbeddedChannel channel = recording();
+        write(channel, "credential-helper/1 get 3\nabcdef");
+        assertTrue(reply(channel).startsWith("1 "), "each is still answered");
+      }
+    } finally {
+      log.removeHandler(counting);
+    }
+    assertEquals(List.of(), calls);
+    assertTrue(warnings.size() <= 105, warnings.size() + " warnings for 2,000 bad frames");
+  }
 }

@@ -45,4 +45,63 @@ class AuditTrailIT {
       assertFalse(list.contains("\u001b"), list);
     }
   }
+
+  /**
+   * Issue 29, item 9: 40,000 gets of distinct names that are not there, through a share, rotated
+   * every line out of the audit files, the owner's unlock with them. Now the share writes only its
+   * budget, the rest is one summary line, and the owner's lines are all still there.
+   */
+  @Test
+  void aFloodOfDistinctGetsThroughAShareLeavesTheOwnersLines() throws Exception {
+    try (AgentEnvironment agent = new AgentEnvironment()) {
+      java.nio.file.Path config = agent.root().resolve("config.toml");
+      Files.writeString(config, "audit-max-size = \"64KiB\"\n"); // five files of 64 KiB: 40,000 lines fill them 30 times
+      agent.env().put("CREDAGENT_CONFIG", config.toString());
+      agent.unlock("pw");
+      agent.credagent("s\n", "store", "ghcr.example/org-c/app", "-u", "alice").requireSuccess();
+      agent.credagent("", "get", "ghcr.example/org-c/app").requireSuccess();
+      java.nio.file.Path share = java.nio.file.Path.of(agent.credagent("", "share", "--print-path", "--registry",
+          "ghcr.example/org-c/").requireSuccess().stdout().strip());
+      int flood = 40_000;
+      try (RawConnection raw = new RawConnection(share)) {
+        java.util.concurrent.CompletableFuture<Long> notFound = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+          long count = 0;
+          try {
+            for (int i = 0; i < flood; i++) {
+              count += raw.readLine().contains("\"not_found\"") ? 1 : 0;
+            }
+          } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+          }
+          return count;
+        });
+        StringBuilder batch = new StringBuilder();
+        for (int i = 0; i < flood; i++) {
+          batch.append("{\"v\":1,\"op\":\"get\",\"server\":\"ghcr.example/org-c/n").append(i).append("\"}\n");
+          if (batch.length() > 60_000 || i == flood - 1) {
+            raw.send(batch.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            batch.setLength(0);
+          }
+        }
+        assertEquals(flood, notFound.get(120, java.util.concurrent.TimeUnit.SECONDS), "every get was answered not_found");
+      }
+      agent.credagent("", "stop").requireSuccess(); // the hour's summary is written as the daemon stops
+
+      StringBuilder all = new StringBuilder();
+      try (java.util.stream.Stream<java.nio.file.Path> files = Files.list(agent.home())) {
+        for (java.nio.file.Path file : files.filter(f -> f.getFileName().toString().startsWith("audit.log")).toList()) {
+          all.append(Files.readString(file));
+        }
+      }
+      java.util.List<String> lines = all.toString().lines().toList();
+      assertTrue(lines.stream().anyMatch(l -> l.contains("\"op\":\"unlock\"") && !l.contains("\"share\"")), "the owner's unlock is kept");
+      assertTrue(lines.stream().anyMatch(l -> l.contains("\"op\":\"store\"") && l.contains("ghcr.example/org-c/app")), "and the store");
+      assertTrue(lines.stream().anyMatch(l -> l.contains("\"op\":\"get\"") && l.contains("\"server\":\"ghcr.example/org-c/app\"")
+          && !l.contains("\"share\"")), "and the owner's get");
+      long written = lines.stream().filter(l -> l.contains("\"op\":\"get\"") && l.contains("\"share\"")).count();
+      assertTrue(written < 100, "the share wrote only its budget: " + written + " lines");
+      assertTrue(lines.stream().anyMatch(l -> l.contains("\"op\":\"suppressed\"") && l.contains("get not_found")
+          && l.contains("\"suppressed\":" + (flood - written))), "the rest is one summary line: " + lines.getLast());
+    }
+  }
 }

@@ -214,4 +214,57 @@ class ProtocolIT {
       }
     }
   }
+
+  /**
+   * Slowloris (issue 29, item 16): connections that each send the start of a request and never
+   * the end, one for every place. Before, they held all 256 places until the 30 s request
+   * deadline, and every new client was reset meanwhile; now a request stalled past two seconds
+   * gives its place to a new client.
+   */
+  @Test
+  void slowConnectionsAtTheCapDoNotTurnNewClientsAway() throws Exception {
+    List<RawConnection> slow = new ArrayList<>();
+    try {
+      for (int i = 0; i < 255; i++) {
+        RawConnection raw = new RawConnection(agent.socket());
+        slow.add(raw);
+        dribble(raw, "{");
+      }
+      // The last place: a ping, and the start of another request that never ends. Accepted after
+      // all the others (the queue is in order), it is answered only once the daemon's one event
+      // loop has accepted them and read what they sent: from here on, every place is held.
+      RawConnection last = new RawConnection(agent.socket());
+      slow.add(last);
+      last.send("{\"v\":1,\"op\":\"ping\"}\n{".getBytes(StandardCharsets.UTF_8));
+      assertTrue(last.readLine().contains("\"ok\":true"));
+      long start = System.nanoTime();
+      String answer = null;
+      while (answer == null && System.nanoTime() - start < java.time.Duration.ofSeconds(10).toNanos()) {
+        try (RawConnection fresh = new RawConnection(agent.socket())) {
+          answer = fresh.request("{\"v\":1,\"op\":\"ping\"}"); // null: turned away, try again
+        } catch (java.io.IOException reset) {
+          Thread.onSpinWait();
+        }
+      }
+      assertTrue(answer != null && answer.contains("\"ok\":true"),
+          "a new client was answered within 10 s, far inside the 30 s request deadline: " + answer);
+      for (int i = 0; i < 50; i++) {
+        try (RawConnection fresh = new RawConnection(agent.socket())) {
+          assertTrue(ask(fresh, "{\"v\":1,\"op\":\"ping\"}").path("ok").asBoolean(), "new client " + i);
+        }
+      }
+    } finally {
+      for (RawConnection raw : slow) {
+        raw.close();
+      }
+    }
+  }
+
+  private static void dribble(RawConnection raw, String bytes) {
+    try {
+      raw.send(bytes.getBytes(StandardCharsets.UTF_8));
+    } catch (java.io.IOException turnedAway) {
+      // one past the cap, closed by the daemon
+    }
+  }
 }

@@ -162,6 +162,38 @@ class SetupIT {
     assertTrue(broken.stderr().startsWith("credagent: " + dockerConfig + ": line 2, column "), broken.stderr());
   }
 
+  /**
+   * docker's config.json as a FIFO, a symlink to /dev/zero or a file past the bound: import, setup
+   * --dry-run and doctor each say so in one line and exit non-zero, within the command timeout.
+   * Before, the FIFO hung all three and /dev/zero ended in an OutOfMemoryError trace.
+   */
+  @Test
+  void aFifoDevZeroOrHugeConfigJsonIsOneLineAndNoHang() throws Exception {
+    agent.unlock("pw");
+    Path huge = agent.root().resolve("huge.json");
+    try (java.io.RandomAccessFile sparse = new java.io.RandomAccessFile(huge.toFile(), "rw")) {
+      sparse.setLength(64L << 20);
+    }
+    for (String kind : List.of("fifo", "zero", "huge")) {
+      Files.deleteIfExists(dockerConfig);
+      switch (kind) {
+        case "fifo" -> assertEquals(0, new ProcessBuilder("mkfifo", dockerConfig.toString()).start().waitFor());
+        case "zero" -> Files.createSymbolicLink(dockerConfig, Path.of("/dev/zero"));
+        default -> Files.createSymbolicLink(dockerConfig, huge);
+      }
+      String why = kind.equals("huge") ? " is larger than 4096 KiB, which no auth file is" : " is not a regular file; make it one, or remove it";
+      for (String[] args : List.of(new String[] {"import"}, new String[] {"setup", "--dry-run"})) {
+        Run run = agent.credagent("", args);
+        assertEquals(1, run.exitCode(), kind + " " + List.of(args) + ": " + run.stderr());
+        assertEquals("credagent: " + dockerConfig + why + "\n", run.stderr(), kind + " " + List.of(args));
+      }
+      Run doctor = agent.credagent("", "doctor");
+      assertEquals(1, doctor.exitCode(), doctor.stdout());
+      assertTrue(doctor.stdout().contains("FAIL  docker: " + dockerConfig + why + "\n"), doctor.stdout());
+      assertFalse(doctor.stdout().contains("OutOfMemoryError") || doctor.stderr().contains("OutOfMemoryError"));
+    }
+  }
+
   @Test
   void importFromContainersAuthFileTwiceChangesNothingTheSecondTime() throws Exception {
     Path authJson = agent.root().resolve("auth.json");

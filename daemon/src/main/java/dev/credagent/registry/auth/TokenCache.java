@@ -18,7 +18,9 @@ import java.util.concurrent.Executor;
  * its own expiry (receipt + {@code expires_in}, 60 s to a day). Many callers asking for one key
  * at once make one request to the token server (Caffeine's async loading); a failed request is
  * not cached and is the error every waiting caller gets, never an expired token. Removed tokens
- * are wiped; {@link #clear()} (on lock) removes them all.
+ * are wiped; {@link #clear()} (on lock) removes them all. Each registry has only so many requests
+ * in flight ({@link RegistryPlaces}), taken before a request waits for a network thread, so one
+ * that stalls cannot hold the threads every other registry's tokens need.
  */
 public final class TokenCache {
   /** Kept until this long before a token expires, so that none is handed out about to lapse. */
@@ -49,6 +51,11 @@ public final class TokenCache {
 
   /** {@code clock}: the one time source, for a token's expiry and for Caffeine's ticker both. */
   public TokenCache(Source source, Executor executor, Clock clock) {
+    this(source, executor, clock, new RegistryPlaces());
+  }
+
+  /** The same, with {@code places} bounding the requests in flight to each registry. */
+  public TokenCache(Source source, Executor executor, Clock clock, RegistryPlaces places) {
     this.clock = clock;
     Ticker ticker = () -> {
       java.time.Instant now = clock.instant();
@@ -64,13 +71,35 @@ public final class TokenCache {
             token.token().destroy();
           }
         })
-        .buildAsync(key -> {
-          TokenAnswer answer = source.fetch(key);
-          if (answer.refresh() != null) {
-            answer.refresh().destroy(); // the source stored what it needed of it
+        .buildAsync((Key key, Executor loads) -> {
+          // Taken here, on the asking thread, before the request queues for a network thread.
+          String registry = key.registry().key();
+          if (!places.tryTake(registry)) {
+            return CompletableFuture.failedFuture(new RegistryBusyException(registry, places.max()));
           }
-          return new Token(answer.access(), answer.expiresAt());
+          try {
+            return CompletableFuture.supplyAsync(() -> fetch(source, key), loads)
+                .whenComplete((token, failure) -> places.give(registry));
+          } catch (RuntimeException rejected) {
+            places.give(registry);
+            throw rejected;
+          }
         });
+  }
+
+  private static Token fetch(Source source, Key key) {
+    TokenAnswer answer;
+    try {
+      answer = source.fetch(key);
+    } catch (RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new java.util.concurrent.CompletionException(e); // as Caffeine's own loader wraps it
+    }
+    if (answer.refresh() != null) {
+      answer.refresh().destroy(); // the source stored what it needed of it
+    }
+    return new Token(answer.access(), answer.expiresAt());
   }
 
   /** A valid token for {@code key}: cached, or asked for now. The secret is a copy the caller wipes. */
