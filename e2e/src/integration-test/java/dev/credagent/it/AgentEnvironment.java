@@ -85,9 +85,31 @@ public final class AgentEnvironment implements AutoCloseable {
     return Run.of(builder, stdin, COMMAND_TIMEOUT);
   }
 
-  /** Unlocks (creating the vault on first use), so the daemon runs and the vault is open. */
+  /**
+   * Unlocks, so the daemon runs and the vault is open. Where there is no vault yet, the test puts
+   * in one made with the cheapest key derivation ({@link #seedVault}) first, so that this costs
+   * the command, not a calibration and two 128 MiB derivations; {@link #unlockCreating} leaves
+   * the creation to the daemon, for a test of what creating does.
+   */
   public void unlock(String passphrase) throws IOException, InterruptedException {
+    if (!Files.exists(vault())) {
+      seedVault(passphrase);
+    }
     credagent(passphrase + "\n", "unlock", "--passphrase-stdin").requireSuccess();
+  }
+
+  /** Unlocks as a user's first `credagent unlock` does: the daemon creates the vault, with its calibrated cost. */
+  public void unlockCreating(String passphrase) throws IOException, InterruptedException {
+    credagent(passphrase + "\n", "unlock", "--passphrase-stdin").requireSuccess();
+  }
+
+  /**
+   * Puts a new, empty vault that {@code passphrase} opens into the home (made 0700), with the
+   * cheapest Argon2id the vault format accepts: for a test that starts the daemon itself and needs
+   * a vault it can unlock quickly. See {@link CheapVault}.
+   */
+  public void seedVault(String passphrase) throws IOException {
+    CheapVault.into(home, passphrase);
   }
 
   /** Starts {@code credagent daemon} in the foreground, its output to the log, and waits for the socket. */

@@ -181,7 +181,7 @@ class LifecycleIT {
 
   @Test
   void noSecretOrPassphraseReachesTheLog() throws Exception {
-    agent.unlock("passphrase-PW1");
+    agent.unlockCreating("passphrase-PW1"); // through the daemon's creation of the vault, and what it logs
     agent.credagent("secret-SEC1\n", "store", "r", "-u", "u").requireSuccess();
     agent.credagent("", "get", "r").requireSuccess();
     agent.credagent("wrong-PW2\n", "unlock", "--passphrase-stdin");
