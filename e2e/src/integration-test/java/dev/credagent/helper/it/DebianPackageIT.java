@@ -6,18 +6,21 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.credagent.it.AgentEnvironment;
 import dev.credagent.it.Run;
+import dev.credagent.it.SystemResources;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
  * `./install.sh --deb` makes a package that apt installs, lintian passes, serves a user who logs
  * in after the install (programs on PATH, man pages, completion, a helper get with the credsStore
  * setup writes), and whose removal leaves that user's vault as it was.
  */
+@ResourceLock(SystemResources.MACHINE) // a user, and a package installed
 class DebianPackageIT {
   private static final String USER = "credagent-deb-it";
 

@@ -8,11 +8,12 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.credagent.it.AgentEnvironment;
 import dev.credagent.it.Run;
+import dev.credagent.it.SystemResources;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
  * pam_credagent.so in a real PAM stack, after pam_unix: a login with the right password leaves the
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.Test;
  * cannot change a password as the user, and as root pam_unix never asks the old one) rewraps the
  * login slot, so the next session unlocks with the new password.
  */
+@ResourceLock(SystemResources.MACHINE) // a user, and /etc/pam.d
 class PamIT {
   private static final String USER = "credagent-pam-it";
   private static final Path SERVICE = Path.of("/etc/pam.d/credagent-pam-it");
@@ -32,15 +34,10 @@ class PamIT {
     assumeTrue(Files.isExecutable(Path.of("/usr/bin/pamtester")), "needs pamtester");
     assumeTrue(Files.exists(AgentEnvironment.dist().resolve("lib/credagent/pam_credagent.so")), "needs pam_credagent.so (libpam0g-dev to build it)");
     assumeTrue(Files.isRegularFile(PASSWD) && Files.isExecutable(Path.of("/usr/bin/passwd")), "needs passwd and its PAM file");
-    Path repository = Path.of("..").toAbsolutePath().normalize();
     byte[] passwdBefore = Files.readAllBytes(PASSWD);
     try (AgentEnvironment agent = new AgentEnvironment()) {
-      Path shared = Files.createTempDirectory("credagent-pam-");
       try {
-        Files.setPosixFilePermissions(shared, PosixFilePermissions.fromString("rwxr-xr-x"));
-        Path prefix = shared.resolve("prefix");
-        agent.run(List.of(repository.resolve("install.sh").toString(), "--no-build", "--no-setup", "--small", "--prefix",
-            prefix.toString()), "").requireSuccess();
+        Path prefix = SharedInstall.prefix(); // install.sh --no-build --no-setup --prefix, readable by the user
         Path module = prefix.resolve("lib/credagent/pam_credagent.so");
         agent.run(List.of("useradd", "-m", "-s", "/bin/bash", USER), "").requireSuccess();
         agent.run(List.of("chpasswd"), USER + ":first-Login-pw1\n").requireSuccess();
@@ -84,7 +81,6 @@ class PamIT {
         Files.deleteIfExists(SERVICE);
         agent.run(List.of("pkill", "-KILL", "-u", USER), "");
         agent.run(List.of("userdel", "-r", USER), "");
-        agent.run(List.of("rm", "-rf", shared.toString()), "");
       }
     }
   }
