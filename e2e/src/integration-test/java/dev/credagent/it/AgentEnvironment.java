@@ -80,9 +80,21 @@ public final class AgentEnvironment implements AutoCloseable {
   }
 
   public Run run(List<String> command, byte[] stdin) throws IOException, InterruptedException {
+    return run(command, stdin, COMMAND_TIMEOUT);
+  }
+
+  /**
+   * The same, bounded by {@code timeout}: for what takes minutes while other tests run beside it
+   * (install.sh makes a runtime and an AOT cache; apt-get's postinst trains another).
+   */
+  public Run run(List<String> command, String stdin, Duration timeout) throws IOException, InterruptedException {
+    return run(command, stdin == null ? new byte[0] : stdin.getBytes(StandardCharsets.UTF_8), timeout);
+  }
+
+  private Run run(List<String> command, byte[] stdin, Duration timeout) throws IOException, InterruptedException {
     ProcessBuilder builder = new ProcessBuilder(command);
     builder.environment().putAll(env);
-    return Run.of(builder, stdin, COMMAND_TIMEOUT);
+    return Run.of(builder, stdin, timeout);
   }
 
   /**
