@@ -21,8 +21,11 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /** Protocol version 1 spoken directly on the socket, as docs/protocol.md describes it. */
+@Execution(ExecutionMode.SAME_THREAD) // its tests share one daemon, started once
 class ProtocolIT {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static AgentEnvironment agent;
