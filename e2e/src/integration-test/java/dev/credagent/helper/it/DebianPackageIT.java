@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Isolated;
 import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
@@ -22,6 +23,10 @@ import org.junit.jupiter.api.parallel.ResourceLock;
  * setup writes), and whose removal leaves that user's vault as it was.
  */
 @ResourceLock(SystemResources.MACHINE) // a user, and a package installed
+// Alone: the package puts credagent and docker-credential-agent into /usr/bin, on every other
+// test's PATH, and its postinst starts a daemon of its own. Two tests that ran beside it in the
+// first parallel run had a `credagent unlock` whose output stayed open for 60 s after it exited.
+@Isolated
 class DebianPackageIT {
   private static final String USER = "credagent-deb-it";
   /** install.sh makes a runtime; apt-get's postinst trains an AOT cache: minutes on a loaded machine. */
