@@ -80,14 +80,48 @@ public final class AgentEnvironment implements AutoCloseable {
   }
 
   public Run run(List<String> command, byte[] stdin) throws IOException, InterruptedException {
-    ProcessBuilder builder = new ProcessBuilder(command);
-    builder.environment().putAll(env);
-    return Run.of(builder, stdin, COMMAND_TIMEOUT);
+    return run(command, stdin, COMMAND_TIMEOUT);
   }
 
-  /** Unlocks (creating the vault on first use), so the daemon runs and the vault is open. */
+  /**
+   * The same, bounded by {@code timeout}: for what takes minutes while other tests run beside it
+   * (install.sh makes a runtime and an AOT cache; apt-get's postinst trains another).
+   */
+  public Run run(List<String> command, String stdin, Duration timeout) throws IOException, InterruptedException {
+    return run(command, stdin == null ? new byte[0] : stdin.getBytes(StandardCharsets.UTF_8), timeout);
+  }
+
+  private Run run(List<String> command, byte[] stdin, Duration timeout) throws IOException, InterruptedException {
+    ProcessBuilder builder = new ProcessBuilder(command);
+    builder.environment().putAll(env);
+    return Run.of(builder, stdin, timeout);
+  }
+
+  /**
+   * Unlocks, so the daemon runs and the vault is open. Where there is no vault yet, the test puts
+   * in one made with the cheapest key derivation ({@link #seedVault}) first, so that this costs
+   * the command, not a calibration and two 128 MiB derivations; {@link #unlockCreating} leaves
+   * the creation to the daemon, for a test of what creating does.
+   */
   public void unlock(String passphrase) throws IOException, InterruptedException {
+    if (!Files.exists(vault())) {
+      seedVault(passphrase);
+    }
     credagent(passphrase + "\n", "unlock", "--passphrase-stdin").requireSuccess();
+  }
+
+  /** Unlocks as a user's first `credagent unlock` does: the daemon creates the vault, with its calibrated cost. */
+  public void unlockCreating(String passphrase) throws IOException, InterruptedException {
+    credagent(passphrase + "\n", "unlock", "--passphrase-stdin").requireSuccess();
+  }
+
+  /**
+   * Puts a new, empty vault that {@code passphrase} opens into the home (made 0700), with the
+   * cheapest Argon2id the vault format accepts: for a test that starts the daemon itself and needs
+   * a vault it can unlock quickly. See {@link CheapVault}.
+   */
+  public void seedVault(String passphrase) throws IOException {
+    CheapVault.into(home, passphrase);
   }
 
   /** Starts {@code credagent daemon} in the foreground, its output to the log, and waits for the socket. */

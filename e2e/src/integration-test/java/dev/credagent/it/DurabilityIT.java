@@ -19,6 +19,7 @@ class DurabilityIT {
   @Test
   void acknowledgedStoresSurviveKillNineDuringABurst() throws Exception {
     try (AgentEnvironment agent = new AgentEnvironment()) {
+      agent.seedVault("pw"); // six unlocks: in microseconds, not a second each
       int total = 0;
       // Kill at a different moment each round: early, mid-burst, late.
       for (long killAfterMillis : new long[] {40, 170, 420}) {
@@ -60,6 +61,7 @@ class DurabilityIT {
   @Test
   void sigtermAnswersTheStoresItTookKeepsEveryAcknowledgedOneAndRemovesItsSocket() throws Exception {
     try (AgentEnvironment agent = new AgentEnvironment()) {
+      agent.seedVault("pw");
       Process daemon = agent.startForegroundDaemon();
       int sent = 300;
       StringBuilder pipelined = new StringBuilder();

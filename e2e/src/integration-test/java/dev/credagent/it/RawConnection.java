@@ -56,7 +56,7 @@ public final class RawConnection implements AutoCloseable {
       } catch (IOException e) {
         return "error: " + e;
       }
-    });
+    }, Run.OWN_THREAD);
     try {
       return next.get(wait.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS) == null;
     } catch (java.util.concurrent.TimeoutException stillOpen) {

@@ -12,10 +12,17 @@ import java.util.concurrent.TimeUnit;
 
 /** A finished process: exit code and both outputs. Reading stdout to EOF is part of finishing. */
 public record Run(int exitCode, String stdout, String stderr) {
+  /**
+   * A thread of its own for each blocking read: the common pool has a worker per core less one,
+   * and with the test classes in parallel on more than two cores, one test's long-running process
+   * would hold a worker with its read, and another test's reads would wait behind it.
+   */
+  static final java.util.concurrent.Executor OWN_THREAD = task -> Thread.ofPlatform().daemon().start(task);
+
   static Run of(ProcessBuilder builder, byte[] stdin, Duration timeout) throws IOException, InterruptedException {
     Process process = builder.start();
-    CompletableFuture<byte[]> out = CompletableFuture.supplyAsync(() -> drain(process.getInputStream()));
-    CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> drain(process.getErrorStream()));
+    CompletableFuture<byte[]> out = CompletableFuture.supplyAsync(() -> drain(process.getInputStream()), OWN_THREAD);
+    CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> drain(process.getErrorStream()), OWN_THREAD);
     try (OutputStream in = process.getOutputStream()) {
       in.write(stdin);
     } catch (IOException closedEarly) {

@@ -41,15 +41,12 @@ class InstalledRuntimeIT {
     Path lib = Files.createDirectories(prefix.resolve("lib/credagent/jars"));
     Files.copy(AgentEnvironment.launcher(), bin.resolve("credagent"), StandardCopyOption.COPY_ATTRIBUTES);
     Files.copy(HelperInstall.helperBinary(), bin.resolve("docker-credential-agent"), StandardCopyOption.COPY_ATTRIBUTES);
-    Path distLib = AgentEnvironment.dist().resolve("lib/credagent");
-    Files.copy(distLib.resolve("daemon.jvmoptions"), lib.resolveSibling("daemon.jvmoptions"));
-    Files.copy(distLib.resolve("credagent-jvm"), lib.resolveSibling("credagent-jvm"), StandardCopyOption.COPY_ATTRIBUTES);
-    try (Stream<Path> jars = Files.list(distLib.resolve("jars"))) {
-      for (Path jar : jars.toList()) {
-        Files.copy(jar, lib.resolve(jar.getFileName()));
-      }
-    }
-    agent.run(List.of(Path.of("../.mvn/make-runtime").toAbsolutePath().toString(), System.getProperty("java.home"),
+    // install.sh's lib/credagent (its make-runtime: the runtime, the trimmed jars), less its AOT
+    // cache, as this test has always run it; copied from the tree the install tests share.
+    Path installed = SharedInstall.prefix().resolve("lib/credagent");
+    Files.delete(lib);
+    agent.run(List.of("cp", "-a", installed.resolve("jars").toString(), installed.resolve("runtime").toString(),
+        installed.resolve("daemon.jvmoptions").toString(), installed.resolve("credagent-jvm").toString(),
         lib.getParent().toString()), "").requireSuccess();
     try (Stream<Path> jars = Files.list(lib)) {
       // Bouncy Castle trimmed to its Argon2, which make-runtime puts in place only once it computed

@@ -19,12 +19,15 @@ import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * Debian's real podman and buildah (vfs storage) against docker-registry, after `credagent
  * setup`: login stores in credagent and writes no plaintext, push and pull read through it,
  * logout erases it; the plaintext podman had written before is moved into the vault.
  */
+@Execution(ExecutionMode.SAME_THREAD) // podman as root keeps a pause process of its own; one podman test at a time
 class PodmanIT {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String USER = "alice";

@@ -29,14 +29,11 @@ class SystemWideInstallIT {
     assumeTrue("root".equals(System.getProperty("user.name")), "needs root: installs as root, runs as " + OTHER);
     assumeTrue(Files.isExecutable(Path.of("/usr/sbin/runuser")) || Files.isExecutable(Path.of("/sbin/runuser")),
         "needs runuser (util-linux)");
-    Path repository = Path.of("..").toAbsolutePath().normalize();
     try (AgentEnvironment agent = new AgentEnvironment()) {
       Path shared = Files.createTempDirectory("credagent-system-");
       try {
         Files.setPosixFilePermissions(shared, PosixFilePermissions.fromString("rwxr-xr-x"));
-        Path prefix = shared.resolve("usr-local");
-        agent.run(List.of(repository.resolve("install.sh").toString(), "--no-build", "--no-setup", "--prefix",
-            prefix.toString()), "").requireSuccess();
+        Path prefix = SharedInstall.prefix(); // install.sh --no-build --no-setup --prefix, by root, 0755
 
         List<String> private_ = new ArrayList<>();
         try (Stream<Path> files = Files.walk(prefix)) {
