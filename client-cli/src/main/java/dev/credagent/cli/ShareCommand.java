@@ -21,7 +21,8 @@ import picocli.CommandLine.Option;
       "Opens a share: a second socket that serves only get and token (and the helper's get and list),",
       "only for the registries the patterns allow, until the TTL runs out. For ssh -R and containers:",
       "  ssh -R /run/user/1000/credagent/agent.sock:$(credagent share --print-path --registry ghcr.io) host",
-      "and there: CREDAGENT_AUTOSTART=0 docker pull ... Every answer through it is in the audit log."
+      "and there: CREDAGENT_AUTOSTART=0 docker pull ... Every answer through it is in the audit log.",
+      "Every share is read-only: it never stores, erases or unlocks."
     })
 final class ShareCommand implements Callable<Integer>, Relayable {
   private final Session session;
@@ -39,9 +40,6 @@ final class ShareCommand implements Callable<Integer>, Relayable {
 
   @Option(names = "--ttl", paramLabel = "DURATION", description = "How long it stays open (30m, 8h, 1d); default 1h.")
   String ttl;
-
-  @Option(names = "--read-only", description = "Every share is read-only: it never stores, erases or unlocks.")
-  boolean readOnly;
 
   @Option(names = "--print-path", description = "Print the share's socket path alone (for ssh -R).")
   boolean printPath;

@@ -24,4 +24,13 @@ class ShareCommandTest {
         StatusCommand.withLocalExpiry("ghcr.io/org-a; until 2026-12-01T16:10:00.5Z"));
     assertEquals("no expiry here", StatusCommand.withLocalExpiry("no expiry here"));
   }
+
+  @Test
+  void thereIsNoReadOnlyOptionThatCouldBeLeftOut() {
+    // Every share is read-only; an option that cannot be false suggested shares that are not.
+    picocli.CommandLine share = new picocli.CommandLine(new ShareCommand(null));
+    org.junit.jupiter.api.Assertions.assertNull(share.getCommandSpec().findOption("--read-only"));
+    org.junit.jupiter.api.Assertions.assertTrue(String.join(" ", share.getCommandSpec().usageMessage().description())
+        .contains("Every share is read-only"));
+  }
 }
