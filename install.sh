@@ -27,14 +27,15 @@ USAGE
 }
 
 prefix=${HOME}/.local
+prefix_given=0
 setup=1
 aot=1
 build=1
 deb=
 while [ $# -gt 0 ]; do
   case $1 in
-    --prefix) [ $# -ge 2 ] || { usage >&2; exit 2; }; prefix=$2; shift 2 ;;
-    --prefix=*) prefix=${1#--prefix=}; shift ;;
+    --prefix) [ $# -ge 2 ] || { usage >&2; exit 2; }; prefix=$2; prefix_given=1; shift 2 ;;
+    --prefix=*) prefix=${1#--prefix=}; prefix_given=1; shift ;;
     --no-setup) setup=0; shift ;;
     --small) aot=0; shift ;;
     --no-build) build=0; shift ;;
@@ -46,6 +47,18 @@ while [ $# -gt 0 ]; do
 done
 
 here=$(cd "$(dirname "$0")" && pwd -P)
+
+# Root in another user's clone (sudo ./install.sh): a build would leave root-owned files in their
+# tree, which their next build cannot clean, and the default PREFIX would be root's ~/.local and
+# root's docker. Refuse before writing anything, and say what works.
+tree_owner=$(stat -c %u "$here" 2>/dev/null || stat -f %u "$here")
+if [ "$(id -u)" = 0 ] && [ "$tree_owner" != 0 ] && { [ "$build" = 1 ] || { [ -z "$deb" ] && [ "$prefix_given" = 0 ]; }; }; then
+  owner=$(id -nu "$tree_owner" 2>/dev/null || echo "uid $tree_owner")
+  echo "install.sh: refusing: this tree belongs to $owner, and you are root. Run ./install.sh as $owner" \
+    "(it installs into their ~/.local); for a system-wide install, build as $owner" \
+    "(./mvnw -B -DskipTests package), then as root: ./install.sh --no-build --prefix /usr/local, or --deb OUTDIR" >&2
+  exit 1
+fi
 jdk=$("$here/.mvn/find-jdk")
 dist=$here/dist/target/dist # the one place the build leaves everything this installs (the dist module)
 helper=$dist/bin/docker-credential-agent
