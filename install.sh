@@ -167,8 +167,11 @@ mkdir -p "$prefix"
 prefix=$(cd "$prefix" && pwd -P)
 # Was a daemon of an earlier install running? Then it keeps running the old code until restarted.
 running_before=
+running_commit=
 if [ -x "$prefix/bin/credagent" ]; then
-  running_before=$(CREDAGENT_AUTOSTART=0 "$prefix/bin/credagent" status --json 2>/dev/null | sed -n 's/.*"pid":\([0-9]*\).*/\1/p' || true)
+  running_status=$(CREDAGENT_AUTOSTART=0 "$prefix/bin/credagent" status --json 2>/dev/null || true)
+  running_before=$(printf '%s' "$running_status" | sed -n 's/.*"pid":\([0-9]*\).*/\1/p')
+  running_commit=$(printf '%s' "$running_status" | sed -n 's/.*"commit":"\([0-9a-f]*\)".*/\1/p')
 fi
 
 lib=$prefix/lib/credagent
@@ -230,7 +233,10 @@ case ":$PATH:" in
     esac
     ;;
 esac
-if [ -n "$running_before" ]; then
+# A reinstall of the build the daemon already runs (the same commit) needs no restart; say so only
+# where it is true (a build outside git has no commit to compare: then the note stays).
+installed_commit=$("$prefix/bin/credagent" --version 2>/dev/null | sed -n 's/.*(commit \([0-9a-f]*\)).*/\1/p')
+if [ -n "$running_before" ] && { [ -z "$running_commit" ] || [ "$running_commit" != "$installed_commit" ]; }; then
   echo "note: the credagent daemon started before this install (pid $running_before) still runs the old version;"
   echo "  restart it with \`credagent stop\` (the next command starts the new one; unlock again then)"
 fi
@@ -238,5 +244,10 @@ if [ "$setup" = 1 ]; then
   # Points docker (and podman, buildah, skopeo) at credagent, moves the plaintext in their
   # auth files into the vault, and installs the systemd or launchd service where one runs.
   "$prefix/bin/credagent" setup || echo "note: \`credagent setup\` failed; run it again once the cause above is fixed"
-  echo "next: credagent unlock   (creates your vault on first use), then \`credagent doctor\`"
+  vault_home=${CREDAGENT_HOME:-${XDG_DATA_HOME:-$HOME/.local/share}/credagent}
+  if [ -e "$vault_home/vault" ]; then
+    echo "next: \`credagent doctor\` (your vault in $vault_home is kept; \`credagent unlock\` opens it)"
+  else
+    echo "next: credagent unlock   (creates your vault on first use), then \`credagent doctor\`"
+  fi
 fi
