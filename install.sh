@@ -27,14 +27,15 @@ USAGE
 }
 
 prefix=${HOME}/.local
+prefix_given=0
 setup=1
 aot=1
 build=1
 deb=
 while [ $# -gt 0 ]; do
   case $1 in
-    --prefix) [ $# -ge 2 ] || { usage >&2; exit 2; }; prefix=$2; shift 2 ;;
-    --prefix=*) prefix=${1#--prefix=}; shift ;;
+    --prefix) [ $# -ge 2 ] || { usage >&2; exit 2; }; prefix=$2; prefix_given=1; shift 2 ;;
+    --prefix=*) prefix=${1#--prefix=}; prefix_given=1; shift ;;
     --no-setup) setup=0; shift ;;
     --small) aot=0; shift ;;
     --no-build) build=0; shift ;;
@@ -46,6 +47,18 @@ while [ $# -gt 0 ]; do
 done
 
 here=$(cd "$(dirname "$0")" && pwd -P)
+
+# Root in another user's clone (sudo ./install.sh): a build would leave root-owned files in their
+# tree, which their next build cannot clean, and the default PREFIX would be root's ~/.local and
+# root's docker. Refuse before writing anything, and say what works.
+tree_owner=$(stat -c %u "$here" 2>/dev/null || stat -f %u "$here")
+if [ "$(id -u)" = 0 ] && [ "$tree_owner" != 0 ] && { [ "$build" = 1 ] || { [ -z "$deb" ] && [ "$prefix_given" = 0 ]; }; }; then
+  owner=$(id -nu "$tree_owner" 2>/dev/null || echo "uid $tree_owner")
+  echo "install.sh: refusing: this tree belongs to $owner, and you are root. Run ./install.sh as $owner" \
+    "(it installs into their ~/.local); for a system-wide install, build as $owner" \
+    "(./mvnw -B -DskipTests package), then as root: ./install.sh --no-build --prefix /usr/local, or --deb OUTDIR" >&2
+  exit 1
+fi
 jdk=$("$here/.mvn/find-jdk")
 dist=$here/dist/target/dist # the one place the build leaves everything this installs (the dist module)
 helper=$dist/bin/docker-credential-agent
@@ -154,8 +167,11 @@ mkdir -p "$prefix"
 prefix=$(cd "$prefix" && pwd -P)
 # Was a daemon of an earlier install running? Then it keeps running the old code until restarted.
 running_before=
+running_commit=
 if [ -x "$prefix/bin/credagent" ]; then
-  running_before=$(CREDAGENT_AUTOSTART=0 "$prefix/bin/credagent" status --json 2>/dev/null | sed -n 's/.*"pid":\([0-9]*\).*/\1/p' || true)
+  running_status=$(CREDAGENT_AUTOSTART=0 "$prefix/bin/credagent" status --json 2>/dev/null || true)
+  running_before=$(printf '%s' "$running_status" | sed -n 's/.*"pid":\([0-9]*\).*/\1/p')
+  running_commit=$(printf '%s' "$running_status" | sed -n 's/.*"commit":"\([0-9a-f]*\)".*/\1/p')
 fi
 
 lib=$prefix/lib/credagent
@@ -217,7 +233,10 @@ case ":$PATH:" in
     esac
     ;;
 esac
-if [ -n "$running_before" ]; then
+# A reinstall of the build the daemon already runs (the same commit) needs no restart; say so only
+# where it is true (a build outside git has no commit to compare: then the note stays).
+installed_commit=$("$prefix/bin/credagent" --version 2>/dev/null | sed -n 's/.*(commit \([0-9a-f]*\)).*/\1/p')
+if [ -n "$running_before" ] && { [ -z "$running_commit" ] || [ "$running_commit" != "$installed_commit" ]; }; then
   echo "note: the credagent daemon started before this install (pid $running_before) still runs the old version;"
   echo "  restart it with \`credagent stop\` (the next command starts the new one; unlock again then)"
 fi
@@ -225,5 +244,10 @@ if [ "$setup" = 1 ]; then
   # Points docker (and podman, buildah, skopeo) at credagent, moves the plaintext in their
   # auth files into the vault, and installs the systemd or launchd service where one runs.
   "$prefix/bin/credagent" setup || echo "note: \`credagent setup\` failed; run it again once the cause above is fixed"
-  echo "next: credagent unlock   (creates your vault on first use), then \`credagent doctor\`"
+  vault_home=${CREDAGENT_HOME:-${XDG_DATA_HOME:-$HOME/.local/share}/credagent}
+  if [ -e "$vault_home/vault" ]; then
+    echo "next: \`credagent doctor\` (your vault in $vault_home is kept; \`credagent unlock\` opens it)"
+  else
+    echo "next: credagent unlock   (creates your vault on first use), then \`credagent doctor\`"
+  fi
 fi

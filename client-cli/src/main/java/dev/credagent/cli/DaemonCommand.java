@@ -1,6 +1,7 @@
 package dev.credagent.cli;
 
 import dev.credagent.config.AgentConfig;
+import dev.credagent.daemon.AnsweredFailures;
 import dev.credagent.daemon.Daemon;
 import dev.credagent.files.AgentPaths;
 import dev.credagent.files.CurrentUser;
@@ -106,5 +107,6 @@ final class DaemonCommand implements Callable<Integer> {
     Logger root = Logger.getLogger("");
     root.setLevel(Level.INFO);
     root.addHandler(handler);
+    AnsweredFailures.install();
   }
 }

@@ -8,6 +8,8 @@ import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -20,8 +22,11 @@ import picocli.CommandLine.Option;
 final class LogCommand implements Callable<Integer> {
   /** How often --follow looks for new lines. */
   private static final long FOLLOW_POLL_MILLIS = 250;
+  /** The history --follow starts with, as {@code tail -f} does: the last lines, not every one kept. */
+  static final int FOLLOW_HISTORY_LINES = 10;
 
-  @Option(names = {"-f", "--follow"}, description = "Keep printing lines as they are written (Ctrl-C ends).")
+  @Option(names = {"-f", "--follow"},
+      description = "Print the last " + FOLLOW_HISTORY_LINES + " lines, then keep printing lines as they are written (Ctrl-C ends).")
   boolean follow;
 
   @Option(names = "--server", paramLabel = "SERVER", description = "Only the lines about this server.")
@@ -35,15 +40,18 @@ final class LogCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     Path file = Agent.paths().home().resolve(AuditLog.FILE_NAME);
     Path rotated = file.resolveSibling(AuditLog.FILE_NAME + ".1");
+    List<String> history = new ArrayList<>();
     if (Files.exists(rotated)) {
-      print(Files.readString(rotated, StandardCharsets.UTF_8));
+      history.addAll(shown(Files.readString(rotated, StandardCharsets.UTF_8)));
     }
     long position = 0;
     if (Files.exists(file)) {
       byte[] all = Files.readAllBytes(file);
       position = complete(all, all.length);
-      print(new String(all, 0, (int) position, StandardCharsets.UTF_8));
-    } else if (!follow) {
+      history.addAll(shown(new String(all, 0, (int) position, StandardCharsets.UTF_8)));
+    }
+    print(follow ? history.subList(Math.max(0, history.size() - FOLLOW_HISTORY_LINES), history.size()) : history);
+    if (!Files.exists(file) && !follow) {
       System.err.println("credagent: no audit log yet at " + file + " (it starts with the first request)");
     }
     while (follow) {
@@ -70,7 +78,7 @@ final class LogCommand implements Callable<Integer> {
       in.seek(position);
       in.readFully(fresh);
       int upTo = complete(fresh, fresh.length);
-      print(new String(fresh, 0, upTo, StandardCharsets.UTF_8));
+      print(shown(new String(fresh, 0, upTo, StandardCharsets.UTF_8)));
       return position + upTo;
     }
   }
@@ -85,7 +93,14 @@ final class LogCommand implements Callable<Integer> {
     return 0;
   }
 
-  private void print(String lines) {
+  private static void print(List<String> lines) {
+    lines.forEach(System.out::println);
+    System.out.flush();
+  }
+
+  /** The lines of {@code lines} this command shows, as it shows them (the --server filter, --json or not). */
+  private List<String> shown(String lines) {
+    List<String> shown = new ArrayList<>();
     for (String line : lines.split("\n")) {
       if (line.isBlank()) {
         continue;
@@ -99,9 +114,9 @@ final class LogCommand implements Callable<Integer> {
       if (server != null && !server.equals(entry.path("server").asText(null))) {
         continue;
       }
-      System.out.println(json ? line : human(entry));
+      shown.add(json ? line : human(entry));
     }
-    System.out.flush();
+    return shown;
   }
 
   /** {@code 2026-11-23T20:01:02Z get registry:5000 ok  pid 4242 /usr/bin/docker-credential-agent, parent 4240 /usr/bin/docker}. */

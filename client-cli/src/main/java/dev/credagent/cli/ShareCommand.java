@@ -3,7 +3,13 @@ package dev.credagent.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.credagent.client.ClientRequest;
 import dev.credagent.protocol.Op;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Locale;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -15,7 +21,8 @@ import picocli.CommandLine.Option;
       "Opens a share: a second socket that serves only get and token (and the helper's get and list),",
       "only for the registries the patterns allow, until the TTL runs out. For ssh -R and containers:",
       "  ssh -R /run/user/1000/credagent/agent.sock:$(credagent share --print-path --registry ghcr.io) host",
-      "and there: CREDAGENT_AUTOSTART=0 docker pull ... Every answer through it is in the audit log."
+      "and there: CREDAGENT_AUTOSTART=0 docker pull ... Every answer through it is in the audit log.",
+      "Every share is read-only: it never stores, erases or unlocks."
     })
 final class ShareCommand implements Callable<Integer>, Relayable {
   private final Session session;
@@ -33,9 +40,6 @@ final class ShareCommand implements Callable<Integer>, Relayable {
 
   @Option(names = "--ttl", paramLabel = "DURATION", description = "How long it stays open (30m, 8h, 1d); default 1h.")
   String ttl;
-
-  @Option(names = "--read-only", description = "Every share is read-only: it never stores, erases or unlocks.")
-  boolean readOnly;
 
   @Option(names = "--print-path", description = "Print the share's socket path alone (for ssh -R).")
   boolean printPath;
@@ -70,8 +74,20 @@ final class ShareCommand implements Callable<Integer>, Relayable {
       session.out().println(share.path("socket").asText());
     } else {
       session.out().println(TerminalText.escape("share " + share.path("name").asText() + " on " + share.path("socket").asText()
-          + " for " + share.path("registries").asText() + ", until " + share.path("expires_at").asText()));
+          + " for " + share.path("registries").asText() + ", until " + localTime(share.path("expires_at").asText(),
+          ZoneId.systemDefault())));
     }
     return ExitCode.OK;
+  }
+
+  private static final DateTimeFormatter LOCAL_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss xxx", Locale.ROOT);
+
+  /** An RFC 3339 instant (the protocol's, to the nanosecond) as a person reads it: local time, to the second. */
+  static String localTime(String instant, ZoneId zone) {
+    try {
+      return LOCAL_TIME.format(Instant.parse(instant).truncatedTo(ChronoUnit.SECONDS).atZone(zone));
+    } catch (DateTimeParseException e) {
+      return instant; // a daemon that wrote something else: show it as it came
+    }
   }
 }

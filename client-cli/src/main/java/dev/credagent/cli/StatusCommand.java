@@ -8,6 +8,7 @@ import dev.credagent.client.JsonTrees;
 import dev.credagent.protocol.Op;
 import dev.credagent.files.AgentPaths;
 import java.time.Duration;
+import java.time.ZoneId;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -53,8 +54,15 @@ final class StatusCommand implements Callable<Integer>, Relayable {
         vault, status.path("socket").asText(), status.path("home").asText());
     status.path("shares").properties().forEach(share ->
         session.out().printf("share:   %s  (%s)%n", TerminalText.escape(share.getKey()),
-            TerminalText.escape(share.getValue().asText())));
+            TerminalText.escape(withLocalExpiry(share.getValue().asText()))));
     return ExitCode.OK;
+  }
+
+  /** The daemon's "REGISTRIES; until INSTANT" with the instant as {@code share} prints it: local time, to the second. */
+  static String withLocalExpiry(String share) {
+    int until = share.lastIndexOf("; until ");
+    return until < 0 ? share
+        : share.substring(0, until) + "; until " + ShareCommand.localTime(share.substring(until + 8), ZoneId.systemDefault());
   }
 
   /** ", locks in 59m 10s (idle) / 7h 59m (max)", or nothing where both TTLs are off. */

@@ -226,7 +226,8 @@ public final class ProtocolCodec implements RequestHandler {
         .with("pid", info.pid())
         .with("uptimeSeconds", info.uptime(service.clock()).toSeconds())
         .with("shares", shares())
-        .with("version", AgentVersion.VALUE);
+        .with("version", AgentVersion.VALUE)
+        .with("commit", AgentVersion.COMMIT);
   }
 
   private CompletableFuture<Response> get(Caller caller, Request request) throws ProtocolException {

@@ -1,6 +1,7 @@
 package dev.credagent.service;
 
 import dev.credagent.protocol.AgentFailure;
+import dev.credagent.protocol.ErrorCode;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
@@ -94,8 +95,11 @@ final class AuditTrail {
     return audited(caller, op, RequestLimits.described(server), CompletableFuture.failedFuture(why));
   }
 
-  /** One line for what ended at once (a list, a lock). */
+  /** One line for what ended at once (a list, a lock); a refusal while locked is counted as {@link #audited}'s are. */
   void record(Caller caller, String op, String server, String outcome) {
+    if (ErrorCode.LOCKED.wire().equals(outcome) && !caller.equals(Caller.self())) {
+      refusedWhileLocked.refused(who(caller).program(), clock.instant());
+    }
     if (log.enabled()) {
       log.record(op, server, who(caller), shareOf(caller), outcome);
     }

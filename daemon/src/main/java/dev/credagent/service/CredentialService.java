@@ -173,7 +173,7 @@ public final class CredentialService {
       try (passphrase) {
         // First: a file that cannot be used refuses the unlock, before any key is derived or installed.
         AgentConfig settings = config.current();
-        Vault.Unlocked outcome = Async.deriving(() -> vault.unlock(passphrase, locksSeen, only));
+        Vault.Unlocked outcome = Async.deriving(() -> open(passphrase, locksSeen, only));
         throttle.succeeded();
         trail.unlocked();
         resolver.changed(null); // here, not on the event loop at the first lookup
@@ -194,6 +194,36 @@ public final class CredentialService {
         throw e;
       }
     }));
+  }
+
+  /**
+   * The vault opened with what was typed: as typed, or, where it reads as a recovery key in
+   * another spelling (lower case, an indent, no dashes), as the key was printed. Something with a
+   * key's shape that is no key, and that opens nothing as a passphrase either, is answered as a
+   * mistyped key. A new vault takes its passphrase as typed.
+   */
+  private Vault.Unlocked open(Secret typed, long locksSeen, String only) throws Exception {
+    RecoveryKey.Typed read = vault.exists() ? RecoveryKey.read(typed) : new RecoveryKey.Passphrase();
+    if (read instanceof RecoveryKey.Key key) {
+      try (Secret printed = key.printed()) {
+        if (!printed.contentEquals(typed)) {
+          try {
+            return vault.unlock(printed, locksSeen, only);
+          } catch (WrongPassphraseException notAKey) {
+            // a passphrase of 40 letters and digits: tried as typed below
+          }
+        }
+      }
+    }
+    try {
+      return vault.unlock(typed, locksSeen, only);
+    } catch (WrongPassphraseException wrong) {
+      if (read instanceof RecoveryKey.Mistyped mistyped) {
+        throw new WrongPassphraseException("wrong passphrase, and not a valid recovery key: " + mistyped.why()
+            + " (any case, spaces and dashes are fine)");
+      }
+      throw wrong;
+    }
   }
 
   /** An unlock's own TTLs ({@code credagent unlock --ttl 30m}); null takes the config's. */

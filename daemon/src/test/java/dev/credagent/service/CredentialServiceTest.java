@@ -40,6 +40,16 @@ class CredentialServiceTest {
   }
 
   @Test
+  void statusCountsEveryRequestRefusedWhileLockedListsToo() {
+    service.unlock(ME, TestKdf.secret("pw")).join();
+    service.lock(ME);
+    assertThrows(CompletionException.class, () -> service.get(ME, "r.example").join());
+    assertThrows(VaultLockedException.class, () -> service.list(ME)); // a helper's list: it said 2 after these 3
+    assertThrows(CompletionException.class, () -> service.store(ME, "r.example", new Credential("u", TestKdf.secret("s"))).join());
+    assertEquals(3, service.refusedWhileLocked().count());
+  }
+
+  @Test
   void aSecretHandedInIsWipedWhenTheStoreFails() {
     Secret secret = TestKdf.secret("s3cret");
     CompletionException failed = assertThrows(CompletionException.class,

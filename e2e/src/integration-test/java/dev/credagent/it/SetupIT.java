@@ -288,19 +288,24 @@ class SetupIT {
   }
 
   @Test
-  void logFollowPrintsEachNewLineAsItIsWritten() throws Exception {
+  void logFollowStartsWithTheLastTenLinesAndPrintsEachNewLineAsItIsWritten() throws Exception {
     agent.unlock("pw");
-    agent.credagent("first\n", "store", "f.example", "-u", "before").requireSuccess();
-    ProcessBuilder builder = new ProcessBuilder(AgentEnvironment.launcher().toString(), "log", "--follow", "--server", "f.example");
+    for (int i = 0; i < 12; i++) {
+      agent.credagent("first\n", "store", "s" + i + ".example", "-u", "before").requireSuccess();
+    }
+    ProcessBuilder builder = new ProcessBuilder(AgentEnvironment.launcher().toString(), "log", "--follow");
     builder.environment().putAll(agent.env());
     Process follow = builder.start();
     try (java.io.BufferedReader out = new java.io.BufferedReader(
         new java.io.InputStreamReader(follow.getInputStream(), java.nio.charset.StandardCharsets.UTF_8))) {
-      assertTrue(readLine(out).contains("store"), "the line already there, so the follower has read the file");
-      agent.credagent("second\n", "store", "other.example", "-u", "u").requireSuccess();
-      agent.credagent("", "erase", "f.example").requireSuccess();
+      // As tail -f: the last ten lines of the history (stores s2..s11), not the unlock and the first stores.
+      for (int i = 2; i < 12; i++) {
+        String line = readLine(out);
+        assertTrue(line.contains("store") && line.contains(" s" + i + ".example "), i + ": " + line);
+      }
+      agent.credagent("", "erase", "s0.example").requireSuccess();
       String followed = readLine(out); // written after the follower's first read: only following prints it
-      assertTrue(followed.contains("erase") && followed.contains("f.example") && followed.contains("ok"), followed);
+      assertTrue(followed.contains("erase") && followed.contains("s0.example") && followed.contains("ok"), followed);
     } finally {
       follow.destroyForcibly().waitFor();
     }

@@ -53,7 +53,9 @@ class DebianPackageIT {
         assertTrue(lintian.stdout().lines().noneMatch(line -> line.startsWith("E: ")), lintian.stdout());
       }
       try {
-        agent.run(List.of("apt-get", "install", "-y", "-q", deb.toString()), "", INSTALL_TIMEOUT).requireSuccess();
+        Run installed = agent.run(List.of("apt-get", "install", "-y", "-q", deb.toString()), "", INSTALL_TIMEOUT).requireSuccess();
+        // A package user is told to run setup, or docker keeps its own helper.
+        assertTrue(installed.stdout().contains("credagent setup    points docker"), installed.stdout());
         agent.run(List.of("useradd", "-m", "-s", "/bin/bash", USER), "").requireSuccess();
         assertEquals("", asUser(agent, "command -v credagent docker-credential-agent | tr '\\n' ' '").stdout().replace(
             "/usr/bin/credagent /usr/bin/docker-credential-agent ", ""));
@@ -78,7 +80,11 @@ class DebianPackageIT {
         byte[] vault = Files.readAllBytes(home.resolve("vault"));
         byte[] journal = Files.readAllBytes(home.resolve("vault.journal"));
 
-        agent.run(List.of("apt-get", "remove", "--purge", "-y", "-q", "credagent"), "").requireSuccess();
+        Run removed = agent.run(List.of("apt-get", "remove", "--purge", "-y", "-q", "credagent"), "").requireSuccess();
+        // The user ran setup and not setup --undo: the removal says so, naming them, and changes nothing of theirs.
+        assertTrue(removed.stderr().contains("configs still name credagent: " + USER)
+            || removed.stderr().contains("configs still name credagent:") && removed.stderr().contains(" " + USER), removed.stderr());
+        assertTrue(asUser(agent, "grep -c '\"credsStore\": \"agent\"' ~/.docker/config.json").stdout().strip().equals("1"));
         assertTrue(Files.notExists(Path.of("/usr/bin/credagent")) && Files.notExists(Path.of("/usr/lib/credagent"))
             && Files.notExists(Path.of("/usr/lib/systemd/user/credagent.socket")), "the programs and units are gone");
         org.junit.jupiter.api.Assertions.assertArrayEquals(vault, Files.readAllBytes(home.resolve("vault")));

@@ -2,6 +2,7 @@ package dev.credagent.helper.it;
 
 import static dev.credagent.helper.it.HelperInstall.helper;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -153,6 +154,9 @@ class LoginIT {
     Run token = agent.credagent("", "token", registry.host());
     assertEquals(1, token.exitCode());
     assertTrue(token.stderr().contains("uses Basic authentication: it needs no token"), token.stderr());
+    // A normal outcome, answered and audited: no Java trace in the daemon's log (Caffeine wrote two).
+    String log = Files.readString(agent.log());
+    assertFalse(log.contains("NoTokenNeededException") || log.contains("\tat "), log);
   }
 
   @Test

@@ -70,8 +70,26 @@ class PodmanIT {
       registry.close();
     }
     if (agent != null) {
+      // Rootless podman leaves its pause process (catatonit -P) running for the next command:
+      // `podman system migrate` stops it. Then no process started with this test's runtime dir lives on.
+      podman("", "system", "migrate");
+      List<Long> left = pauseProcessesOf(agent.root());
+      left.forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
       agent.close();
+      assertEquals(List.of(), left, "podman's pause processes outlived the test");
     }
+  }
+
+  /** The catatonit processes whose environment names a path under {@code root}. */
+  private static List<Long> pauseProcessesOf(Path root) {
+    return ProcessHandle.allProcesses().filter(p -> p.info().command().orElse("").endsWith("catatonit")).filter(p -> {
+      try {
+        return new String(Files.readAllBytes(Path.of("/proc", Long.toString(p.pid()), "environ")),
+            java.nio.charset.StandardCharsets.UTF_8).contains(root.toString());
+      } catch (java.io.IOException gone) {
+        return false;
+      }
+    }).map(ProcessHandle::pid).toList();
   }
 
   @Test

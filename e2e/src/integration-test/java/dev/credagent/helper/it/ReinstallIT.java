@@ -1,0 +1,38 @@
+package dev.credagent.helper.it;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.credagent.it.AgentEnvironment;
+import dev.credagent.it.Run;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What install.sh says next is true: a first install says unlock creates the vault; a reinstall of
+ * the build the daemon already runs says neither "restart it, it runs the old version" (it did) nor
+ * "unlock creates your vault" when one exists (it did).
+ */
+class ReinstallIT {
+  @Test
+  void aReinstallOfTheSameBuildSaysWhatIsTrue() throws Exception {
+    Path repository = Path.of("..").toAbsolutePath().normalize();
+    try (AgentEnvironment agent = new AgentEnvironment()) {
+      Path home = Files.createDirectories(agent.root().resolve("user-home"));
+      agent.env().put("HOME", home.toString());
+      List<String> install = List.of(repository.resolve("install.sh").toString(), "--no-build", "--small",
+          "--prefix", agent.root().resolve("prefix").toString());
+
+      Run first = agent.run(install, "").requireSuccess();
+      assertTrue(first.stdout().contains("next: credagent unlock   (creates your vault on first use)"), first.stdout());
+
+      agent.unlock("pw"); // a daemon of this very build, and a vault
+      Run again = agent.run(install, "").requireSuccess();
+      assertFalse(again.stdout().contains("still runs the old version"), again.stdout());
+      assertFalse(again.stdout().contains("creates your vault"), again.stdout());
+      assertTrue(again.stdout().contains("your vault in " + agent.home() + " is kept"), again.stdout());
+    }
+  }
+}
