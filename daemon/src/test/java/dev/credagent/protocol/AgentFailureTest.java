@@ -25,7 +25,10 @@ class AgentFailureTest {
       "dev.credagent.transport.InputRejectedException",
       "dev.credagent.registry.MalformedChallengeException",
       "dev.credagent.registry.RegistryHttp$UncheckedSecurityException",
-      "dev.credagent.vault.Secret$DestroyedSecretException");
+      "dev.credagent.vault.Secret$DestroyedSecretException",
+      // A file read whole (config.toml, config.json) that is no regular file or too large: the daemon
+      // answers it as the config's own ConfigException, the CLI prints it as its one line.
+      "dev.credagent.files.SmallFile$NotASmallFileException");
 
   @Test
   void everyExceptionTypeOfTheDaemonCarriesItsCodeOrIsListedAsInternal() throws Exception {
