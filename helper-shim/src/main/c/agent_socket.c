@@ -39,6 +39,17 @@ static int refuse(char *why, const char *format, ...) {
   return -1;
 }
 
+/* Root with another user's HOME or XDG_RUNTIME_DIR (sudo -E, su without -) finds that user's files:
+   the fix is to run as that user, not to point credagent elsewhere. */
+static int refuse_as_root(char *why, const char *path, uid_t owner) {
+  struct passwd *user = getpwuid(owner);
+  if (user != NULL && user->pw_name != NULL) {
+    return refuse(why, "refusing %s: you are root, and it is %s's; run credagent as %s (sudo -u %s credagent ...)",
+                  path, user->pw_name, user->pw_name, user->pw_name);
+  }
+  return refuse(why, "refusing %s: you are root, and it belongs to uid %ld; run credagent as that user", path, (long)owner);
+}
+
 int agent_socket_named_explicitly(void) {
   const char *explicit_path = getenv("CREDAGENT_SOCKET");
   return explicit_path != NULL && *explicit_path != '\0';
@@ -173,6 +184,9 @@ int agent_check_directory(const char *path, char *why) {
   if (!S_ISDIR(st.st_mode)) {
     return refuse(why, "refusing to use %s: it is not a directory (or is a symbolic link); remove it, or choose another path", dir);
   }
+  if (st.st_uid != getuid() && getuid() == 0) {
+    return refuse_as_root(why, dir, st.st_uid);
+  }
   if (st.st_uid != getuid()) {
     return refuse(why, "refusing to use %s: it belongs to uid %ld, not to you (uid %ld); " OWN_DIRECTORY, dir,
                   (long)st.st_uid, (long)getuid());
@@ -196,6 +210,9 @@ static int check_socket_file(const char *path, char *why) {
   }
   if (!S_ISSOCK(st.st_mode)) {
     return refuse(why, "refusing %s: it is not a socket; remove it", path);
+  }
+  if (st.st_uid != getuid() && getuid() == 0) {
+    return refuse_as_root(why, path, st.st_uid);
   }
   if (st.st_uid != getuid()) {
     return refuse(why, "refusing %s: it belongs to uid %ld, not to you (uid %ld); remove it, or set CREDAGENT_SOCKET to a socket of your own",

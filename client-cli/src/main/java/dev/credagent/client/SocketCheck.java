@@ -34,6 +34,9 @@ final class SocketCheck {
     if ((mode & FILE_TYPE) != SOCKET_TYPE) {
       throw new InsecureDirectoryException("refusing " + socket + ": it is not a socket; remove it");
     }
+    if (owner != uid && uid == 0) {
+      throw new InsecureDirectoryException(PrivateDirectory.asRoot(socket, owner));
+    }
     if (owner != uid) {
       throw new InsecureDirectoryException("refusing " + socket + ": it belongs to uid " + owner
           + ", not to you (uid " + uid + "); remove it, or set CREDAGENT_SOCKET to a socket of your own");

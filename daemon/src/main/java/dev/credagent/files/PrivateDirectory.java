@@ -68,6 +68,9 @@ public final class PrivateDirectory {
           + ": it is not a directory (or is a symbolic link); remove it, or choose another path");
     }
     int owner = (Integer) Files.getAttribute(dir, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+    if (owner != ownerUid && ownerUid == 0) {
+      throw new InsecureDirectoryException(asRoot(dir, owner));
+    }
     if (owner != ownerUid) {
       throw new InsecureDirectoryException("refusing to use " + dir + ": it belongs to uid " + owner
           + ", not to you (uid " + ownerUid + "); " + OWN_DIRECTORY);
@@ -78,6 +81,28 @@ public final class PrivateDirectory {
       boolean shared = (mode & STICKY) != 0 || (mode & 0002) != 0;
       throw new InsecureDirectoryException("refusing to use " + dir + ": group or others can reach it (mode "
           + perms + (shared ? ", a shared directory); " + OWN_DIRECTORY : "); run: chmod 700 " + dir));
+    }
+  }
+
+  /**
+   * Root with another user's HOME or XDG_RUNTIME_DIR (sudo -E, su without -) finds that user's
+   * files: the fix is to run as that user, not to point credagent elsewhere.
+   */
+  public static String asRoot(Path path, int owner) {
+    String name = userName(owner);
+    return name != null
+        ? "refusing " + path + ": you are root, and it is " + name + "'s; run credagent as " + name
+            + " (sudo -u " + name + " credagent ...)"
+        : "refusing " + path + ": you are root, and it belongs to uid " + owner + "; run credagent as that user";
+  }
+
+  /** The name /etc/passwd gives {@code uid}, or null. */
+  private static String userName(int uid) {
+    try (java.util.stream.Stream<String> lines = Files.lines(Path.of("/etc/passwd"))) {
+      return lines.map(line -> line.split(":", -1)).filter(f -> f.length > 2 && f[2].equals(Integer.toString(uid)))
+          .map(f -> f[0]).findFirst().orElse(null);
+    } catch (IOException | RuntimeException unreadable) {
+      return null;
     }
   }
 

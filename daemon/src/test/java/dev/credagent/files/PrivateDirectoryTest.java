@@ -50,6 +50,19 @@ class PrivateDirectoryTest {
   }
 
   @Test
+  void rootWithAnotherUsersDirectoryIsToldToRunAsThatUser() throws Exception {
+    Path dir = Files.createDirectory(parent.resolve("a-users"));
+    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+    if (me == 0) {
+      new ProcessBuilder("chown", "65534", dir.toString()).start().waitFor(); // nobody's
+    }
+    // As root (uid 0) with a user's HOME: before, "set CREDAGENT_SOCKET to a socket of your own".
+    InsecureDirectoryException e = assertThrows(InsecureDirectoryException.class, () -> PrivateDirectory.check(dir, 0));
+    assertTrue(e.getMessage().contains(": you are root, and it is ") && e.getMessage().contains("; run credagent as ")
+        && !e.getMessage().contains("CREDAGENT_SOCKET"), e.getMessage());
+  }
+
+  @Test
   void refusesASymbolicLinkInPlaceOfTheDirectory() throws Exception {
     Path real = Files.createDirectory(parent.resolve("real"));
     Files.setPosixFilePermissions(real, PosixFilePermissions.fromString("rwx------"));

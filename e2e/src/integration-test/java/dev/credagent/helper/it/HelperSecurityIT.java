@@ -105,15 +105,16 @@ class HelperSecurityIT {
   }
 
   @Test
-  void aDirectoryOfAnotherUserIsRefusedAndItsOwnerNamed() throws Exception {
+  void aDirectoryOfAnotherUserIsRefusedAndRootIsToldToRunAsItsOwner() throws Exception {
     assumeRootWithTools();
     Files.createDirectories(dir);
     Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
     new ProcessBuilder("chown", "65534:65534", dir.toString()).start().waitFor();
     Run refused = helper(agent, "store", STORE);
     assertEquals(1, refused.exitCode());
-    assertTrue(refused.stdout().contains("it belongs to uid 65534, not to you (uid 0)")
-        && refused.stdout().contains("a directory of your own"), refused.stdout());
+    // Root finds a user's directory (sudo -E, su without -): run as that user, not elsewhere.
+    assertTrue(refused.stdout().contains("refusing " + dir + ": you are root, and it is nobody's; run credagent as nobody"),
+        refused.stdout());
   }
 
   @Test
