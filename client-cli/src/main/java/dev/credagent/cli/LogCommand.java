@@ -17,9 +17,11 @@ import picocli.CommandLine.Option;
 @Command(name = "log", mixinStandardHelpOptions = true,
     description = {
       "Shows the audit log: which program asked for which credential, when, and how it ended.",
-      "Reads the files in CREDAGENT_HOME (audit.log and the rotated audit.log.1); needs no daemon."
+      "Reads the files in CREDAGENT_HOME (audit.log.4 to .1, then audit.log; the last 8 MiB of each); needs no daemon."
     })
 final class LogCommand implements Callable<Integer> {
+  /** The most read of each kept file: what the daemon writes at the default size, twice over. */
+  static final int TAIL_BYTES = 8 << 20;
   /** How often --follow looks for new lines. */
   private static final long FOLLOW_POLL_MILLIS = 250;
   /** The history --follow starts with, as {@code tail -f} does: the last lines, not every one kept. */
@@ -39,17 +41,8 @@ final class LogCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Path file = Agent.paths().home().resolve(AuditLog.FILE_NAME);
-    Path rotated = file.resolveSibling(AuditLog.FILE_NAME + ".1");
     List<String> history = new ArrayList<>();
-    if (Files.exists(rotated)) {
-      history.addAll(shown(Files.readString(rotated, StandardCharsets.UTF_8)));
-    }
-    long position = 0;
-    if (Files.exists(file)) {
-      byte[] all = Files.readAllBytes(file);
-      position = complete(all, all.length);
-      history.addAll(shown(new String(all, 0, (int) position, StandardCharsets.UTF_8)));
-    }
+    long position = keptLines(file, history);
     print(follow ? history.subList(Math.max(0, history.size() - FOLLOW_HISTORY_LINES), history.size()) : history);
     if (!Files.exists(file) && !follow) {
       System.err.println("credagent: no audit log yet at " + file + " (it starts with the first request)");
@@ -61,9 +54,66 @@ final class LogCommand implements Callable<Integer> {
     return ExitCode.OK;
   }
 
+  /** Prints the kept files' lines, oldest first, as {@link #keptLines} reads them. */
+  long printKept(Path file) throws IOException {
+    List<String> history = new ArrayList<>();
+    long position = keptLines(file, history);
+    print(history);
+    return position;
+  }
+
+  /**
+   * Adds the lines of the kept files to {@code shown}, oldest first ({@code audit.log.4} to {@code
+   * audit.log}); returns where in {@code file} its whole lines end. Each is read as {@link #tail}:
+   * one bad byte in audit.log.1 ended the command, a 3 GB sparse audit.log ran the JVM out of
+   * memory, a FIFO hung it, and audit.log.2 to .4 were never shown.
+   */
+  long keptLines(Path file, List<String> shown) throws IOException {
+    for (int n = AuditLog.KEPT; n >= 1; n--) {
+      byte[] rotated = tail(file.resolveSibling(AuditLog.FILE_NAME + "." + n), new long[1]);
+      shown.addAll(shown(new String(rotated, 0, complete(rotated, rotated.length), StandardCharsets.UTF_8)));
+    }
+    long[] start = new long[1];
+    byte[] current = tail(file, start);
+    int upTo = complete(current, current.length);
+    shown.addAll(shown(new String(current, 0, upTo, StandardCharsets.UTF_8))); // a malformed byte decodes as U+FFFD
+    return start[0] + upTo;
+  }
+
+  /**
+   * The last {@link #TAIL_BYTES} of {@code file} from the start of a line (its offset in {@code
+   * start}); nothing if it is absent, or not a regular file (said on stderr; opening a FIFO waits
+   * for a writer), checked as {@link dev.credagent.files.SmallFile} does.
+   */
+  private static byte[] tail(Path file, long[] start) throws IOException {
+    if (!Files.exists(file)) {
+      return new byte[0];
+    }
+    if (!Files.isRegularFile(file)) {
+      System.err.println("credagent: " + file + " is not a regular file; skipped it");
+      return new byte[0];
+    }
+    try (RandomAccessFile in = new RandomAccessFile(file.toFile(), "r")) {
+      long length = in.length();
+      long from = Math.max(0, length - TAIL_BYTES);
+      byte[] bytes = new byte[(int) (length - from)];
+      in.seek(from);
+      in.readFully(bytes);
+      int skip = 0;
+      if (from > 0) { // cut inside a line, most likely: it starts after the first newline
+        while (skip < bytes.length && bytes[skip] != '\n') {
+          skip++;
+        }
+        skip = Math.min(bytes.length, skip + 1);
+      }
+      start[0] = from + skip;
+      return java.util.Arrays.copyOfRange(bytes, skip, bytes.length);
+    }
+  }
+
   /** Prints what was appended since {@code position}; starts over when the file was rotated. */
   private long printNew(Path file, long position) throws IOException {
-    if (!Files.exists(file)) {
+    if (!Files.isRegularFile(file)) {
       return 0;
     }
     try (RandomAccessFile in = new RandomAccessFile(file.toFile(), "r")) {

@@ -21,7 +21,8 @@ import picocli.CommandLine.Option;
       "Opens a share: a second socket that serves only get and token (and the helper's get and list),",
       "only for the registries the patterns allow, until the TTL runs out. For ssh -R and containers:",
       "  ssh -R /run/user/1000/credagent/agent.sock:$(credagent share --print-path --registry ghcr.io) host",
-      "and there: CREDAGENT_AUTOSTART=0 docker pull ... Every answer through it is in the audit log.",
+      "and there: CREDAGENT_AUTOSTART=0 docker pull ... Each credential it serves is an audit log line",
+      "(once per key and program each hour; repeats, and answers past its hourly budget, are counted).",
       "Every share is read-only: it never stores, erases or unlocks."
     })
 final class ShareCommand implements Callable<Integer>, Relayable {

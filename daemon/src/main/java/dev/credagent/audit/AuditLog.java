@@ -24,8 +24,9 @@ import java.util.logging.Logger;
  * counted, not written: the next different line is preceded by one that says how many there were,
  * so a client cannot push real lines out of the files with a burst of junk. Nor with a flood of
  * distinct requests: each share, and junk on the owner's socket, has a budget per hour ({@link
- * AuditBudget}); what is over it is counted and said in one line per origin when the hour ends,
- * so the owner's last week survives any flood of theirs. A write that fails (disk full) is logged
+ * AuditBudget}); what is over it is counted and said in one line per origin at least every minute
+ * while it lasts, so the owner's last week survives any flood of theirs, and a credential that
+ * leaves through a share is a line all the same. A write that fails (disk full) is logged
  * once and never fails the request.
  *
  * <p>Group commit: where the transport promises to call {@link #sync} before any answer leaves
@@ -89,6 +90,9 @@ public final class AuditLog implements AutoCloseable {
   /** Writes the lines recorded since the last sync, with one write; before the answers they go with leave. */
   public synchronized void sync() {
     try {
+      if (file != null) {
+        summarise(budget.due(clock.instant())); // an origin over budget with no line since: its counts so far
+      }
       writePending();
     } catch (IOException e) {
       failed(e);
@@ -125,6 +129,7 @@ public final class AuditLog implements AutoCloseable {
     }
     try {
       summarise(budget.roll(clock.instant()));
+      summarise(budget.due(clock.instant()));
       String refusal = outcome.equals("ok") ? null
           : String.join("\u0000", op, String.valueOf(server), caller.exe(), String.valueOf(share), outcome,
               String.valueOf(served.key()), String.join(" ", served.scopes()));
@@ -136,8 +141,10 @@ public final class AuditLog implements AutoCloseable {
         return;
       }
       line(op, server, caller, share, served, outcome, 0);
-      if (!budget.admit(AuditBudget.origin(share, outcome), op, outcome, scratch.size())) {
-        return; // counted, and said when the hour ends
+      boolean leaves = share != null && outcome.equals("ok") && served.key() != null; // a credential went out
+      if (!budget.admit(AuditBudget.origin(share, outcome), op, outcome, scratch.size(),
+          leaves ? served.key() : null, caller.exe(), clock.instant())) {
+        return; // counted, and said within a minute
       }
       flushRepeated();
       write(scratch);
@@ -156,7 +163,7 @@ public final class AuditLog implements AutoCloseable {
     closeQuietly();
   }
 
-  /** One line per origin that went over its budget in the hour that ended; after the lines before them. */
+  /** One line per origin over its budget, with its counts since its last one; after the lines before them. */
   private void summarise(java.util.List<AuditBudget.Summary> summaries) throws IOException {
     if (summaries.isEmpty()) {
       return;
@@ -175,6 +182,9 @@ public final class AuditLog implements AutoCloseable {
         }
         line.writeStringField("outcome", summary.text());
         line.writeNumberField("suppressed", summary.total());
+        if (summary.keys() > 0) {
+          line.writeNumberField("keys", summary.keys());
+        }
         line.writeEndObject();
       }
       scratch.write('\n');
