@@ -52,7 +52,7 @@ final class KeySlots {
   static final int FORMAT_VERSION = 2;
   /** Slots files before the digest: read, and written in the current format at the next change. */
   static final int FORMAT_NO_DIGEST = 1;
-  static final int DIGEST_BYTES = 16;
+  static final int DIGEST_BYTES = VaultFormat.DIGEST_BYTES;
   static final int MAX_SLOTS = 8;
   private static final int WRAPPED_BYTES = KdfParams.KEY_BYTES + VaultFormat.TAG_BYTES;
   /** The format byte in each slot's associated data: 1 as when slots came, so that slots rewrap no key for the digest. */
@@ -144,14 +144,9 @@ final class KeySlots {
     return out.array();
   }
 
+  /** The vault header's digest (the same 16 bytes of SHA-256): one way to tell damage from a wrong passphrase. */
   private static byte[] digest(byte[] bytes, int length) {
-    try {
-      java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
-      sha.update(bytes, 0, length);
-      return Arrays.copyOf(sha.digest(), DIGEST_BYTES);
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is part of every JDK", e);
-    }
+    return VaultFormat.digest(bytes, length);
   }
 
   /** The slots in {@code file}, the bytes of the slots file at {@code path} (which what is refused names). */

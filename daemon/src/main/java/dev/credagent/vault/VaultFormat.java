@@ -237,8 +237,8 @@ final class VaultFormat {
     return out.array();
   }
 
-  /** SHA-256 of the first {@code length} bytes, cut to {@link #DIGEST_BYTES}. */
-  private static byte[] digest(byte[] bytes, int length) {
+  /** SHA-256 of the first {@code length} bytes, cut to {@link #DIGEST_BYTES}; the slots file's too. */
+  static byte[] digest(byte[] bytes, int length) {
     try {
       java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
       sha.update(bytes, 0, length);
