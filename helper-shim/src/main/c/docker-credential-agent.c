@@ -253,8 +253,16 @@ static int start_and_connect(const char *argv0, const char *path) {
   return fd;
 }
 
+/* A share whose end races our request (its TTL ran out as we sent, the ssh forward still accepting)
+   breaks the pipe or closes before answering, by timing alone: both say the same to the user. */
+#define SHARE_GONE "the credagent share closed the connection before answering: has it ended (its TTL, or " \
+  "credagent share --stop), or its forwarding?"
+
 static void write_all(int fd, const char *data, size_t length) {
   if (agent_write_all(fd, data, length) != 0) {
+    if (!may_start) {
+      fail(SHARE_GONE);
+    }
     fail("lost the connection to the credagent daemon while sending: %s", strerror(errno));
   }
 }
@@ -266,9 +274,7 @@ static size_t read_some(int fd, char *data, size_t length) {
     fail("the credagent daemon did not answer within %d s", IO_TIMEOUT_SECONDS);
   }
   if (n <= 0) {
-    fail(may_start ? "the credagent daemon closed the connection before answering in full"
-                   : "the credagent share closed the connection before answering: has it ended (its TTL, or "
-                     "credagent share --stop), or its forwarding?");
+    fail(may_start ? "the credagent daemon closed the connection before answering in full" : SHARE_GONE);
   }
   return (size_t)n;
 }
