@@ -200,8 +200,11 @@ class PamIT {
   /** A fake credagent, owned by root and 0755: records what it was given in ~/record-NAME, once complete. */
   private static Path recordingProgram(Path at, String name) throws Exception {
     Files.createDirectories(at.getParent());
+    // The signal state is read first and by the shell's own builtins: a shell waiting for a child
+    // (grep, ls) blocks its signals meanwhile, and a grep of /proc/$$/status then raced that wait.
     Files.writeString(at, String.join("\n", "#!/bin/sh", "exec > \"$HOME/record-" + name + ".part\" 2>&1",
-        "echo \"args: $*\"", "ls -l /proc/$$/fd", "grep -E '^Sig(Blk|Ign)' /proc/$$/status", "env",
+        "while IFS= read -r line; do case $line in SigBlk:*|SigIgn:*) echo \"$line\";; esac; done < /proc/$$/status",
+        "echo \"args: $*\"", "ls -l /proc/$$/fd", "env",
         "mv \"$HOME/record-" + name + ".part\" \"$HOME/record-" + name + "\"", ""));
     Files.setPosixFilePermissions(at, PosixFilePermissions.fromString("rwxr-xr-x"));
     return at;
