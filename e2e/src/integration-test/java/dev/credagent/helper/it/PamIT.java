@@ -8,11 +8,15 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.credagent.it.AgentEnvironment;
 import dev.credagent.it.Run;
+import dev.credagent.it.SystemResources;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
  * pam_credagent.so in a real PAM stack, after pam_unix: a login with the right password leaves the
@@ -26,6 +30,8 @@ import org.junit.jupiter.api.Test;
  * anyone but root could replace is never run. The programs live under /run, a root-only parent:
  * the module refuses any path with a component writable by others, as /tmp is.
  */
+@ResourceLock(SystemResources.MACHINE) // a user, and /etc/pam.d
+@Execution(ExecutionMode.SAME_THREAD) // its tests share that user and PAM service: one at a time
 class PamIT {
   private static final String USER = "credagent-pam-it";
   private static final Path SERVICE = Path.of("/etc/pam.d/credagent-pam-it");
