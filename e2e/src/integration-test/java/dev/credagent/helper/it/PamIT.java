@@ -52,6 +52,7 @@ class PamIT {
         agent.run(List.of(repository.resolve("install.sh").toString(), "--no-build", "--no-setup", "--small", "--prefix",
             prefix.toString()), "").requireSuccess();
         Path module = prefix.resolve("lib/credagent/pam_credagent.so");
+        removeUser(agent); // one an earlier test or run could not remove
         agent.run(List.of("useradd", "-m", "-s", "/bin/bash", USER), "").requireSuccess();
         agent.run(List.of("chpasswd"), USER + ":first-Login-pw1\n").requireSuccess();
         String path = "export PATH=" + prefix.resolve("bin") + ":$PATH; ";
@@ -92,8 +93,7 @@ class PamIT {
       } finally {
         Files.write(PASSWD, passwdBefore);
         Files.deleteIfExists(SERVICE);
-        agent.run(List.of("pkill", "-KILL", "-u", USER), "");
-        agent.run(List.of("userdel", "-r", USER), "");
+        removeUser(agent);
         agent.run(List.of("rm", "-rf", shared.toString()), "");
       }
     }
@@ -193,6 +193,7 @@ class PamIT {
   }
 
   private static void addUser(AgentEnvironment agent) throws Exception {
+    removeUser(agent); // one an earlier test or run could not remove
     agent.run(List.of("useradd", "-m", "-s", "/bin/sh", USER), "").requireSuccess();
     agent.run(List.of("chpasswd"), USER + ":first-Login-pw1\n").requireSuccess();
   }
@@ -231,9 +232,25 @@ class PamIT {
 
   private static void cleanUp(AgentEnvironment agent, Path dir) throws Exception {
     Files.deleteIfExists(SERVICE);
-    agent.run(List.of("pkill", "-KILL", "-u", USER), "");
-    agent.run(List.of("userdel", "-r", USER), "");
+    removeUser(agent);
     agent.run(List.of("rm", "-rf", dir.toString()), "");
+  }
+
+  /**
+   * Removes the throwaway user, whose processes (the daemon its login started) may still be dying:
+   * userdel refuses a user with a live process, and the next test's useradd then found it there.
+   * Bounded: 10 s of tries.
+   */
+  private static void removeUser(AgentEnvironment agent) throws Exception {
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+    do {
+      agent.run(List.of("pkill", "-KILL", "-u", USER), "");
+      agent.run(List.of("userdel", "-r", USER), "");
+      if (agent.run(List.of("id", "-u", USER), "").exitCode() != 0) {
+        return;
+      }
+      Thread.sleep(200);
+    } while (System.nanoTime() < deadline);
   }
 
   /**
