@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
  * at once: one prompt, and both are answered after it.
  */
 class PinentryIT {
-  private static final Path TMUX = Path.of("/usr/bin/tmux");
+  static final Path TMUX = Path.of("/usr/bin/tmux");
   private static final Path PINENTRY = Path.of("/usr/bin/pinentry-tty");
 
   @Test
@@ -119,7 +119,7 @@ class PinentryIT {
     return title;
   }
 
-  private static void tmux(String socket, String... args) throws Exception {
+  static void tmux(String socket, String... args) throws Exception {
     List<String> command = new ArrayList<>(List.of(TMUX.toString(), socket));
     command.addAll(List.of(args));
     Process tmux = new ProcessBuilder(command).redirectErrorStream(true).start();
@@ -128,14 +128,14 @@ class PinentryIT {
     assertEquals(0, tmux.exitValue(), String.join(" ", command) + ": " + out);
   }
 
-  private static String capture(String socket, String pane) throws Exception {
+  static String capture(String socket, String pane) throws Exception {
     Process tmux = new ProcessBuilder(TMUX.toString(), socket, "capture-pane", "-p", "-J", "-t", pane).start();
     String screen = new String(tmux.getInputStream().readAllBytes());
     tmux.waitFor(10, TimeUnit.SECONDS);
     return screen;
   }
 
-  private static String waitFor(String socket, String pane, String text) throws Exception {
+  static String waitFor(String socket, String pane, String text) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     String screen = capture(socket, pane);
     while (!screen.contains(text) && System.nanoTime() < deadline) {

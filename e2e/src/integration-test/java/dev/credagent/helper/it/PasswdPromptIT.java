@@ -1,0 +1,52 @@
+package dev.credagent.helper.it;
+
+import static dev.credagent.helper.it.PinentryIT.TMUX;
+import static dev.credagent.helper.it.PinentryIT.tmux;
+import static dev.credagent.helper.it.PinentryIT.waitFor;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.credagent.it.AgentEnvironment;
+import java.nio.file.Files;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * `credagent passwd` on a real terminal (a tmux pane, typed with send-keys), issue 30 item 6: a
+ * wrong current passphrase is said before the new one is asked, and an empty new one at its first
+ * entry. Before, both were said only after the new passphrase had been typed twice.
+ */
+class PasswdPromptIT {
+  @Test
+  void aWrongCurrentPassphraseAndAnEmptyNewOneAreSaidAtOnce() throws Exception {
+    assumeTrue(Files.isExecutable(TMUX), "needs tmux");
+    try (AgentEnvironment agent = new AgentEnvironment()) {
+      agent.unlock("the passphrase");
+      String socket = "-S" + agent.root().resolve("tmux.sock");
+      StringBuilder command = new StringBuilder("env");
+      for (Map.Entry<String, String> variable : agent.env().entrySet()) {
+        command.append(' ').append(variable.getKey()).append("='").append(variable.getValue()).append('\'');
+      }
+      command.append(" sh -c '").append(AgentEnvironment.launcher()).append(" passwd; echo EXIT=$?; sleep 60'");
+      try {
+        tmux(socket, "new-session", "-d", "-s", "wrong", "-x", "160", "-y", "20", command.toString());
+        waitFor(socket, "wrong", "Current passphrase:");
+        tmux(socket, "send-keys", "-t", "wrong", "not it", "Enter");
+        String screen = waitFor(socket, "wrong", "EXIT=5");
+        assertFalse(screen.contains("New passphrase:"), "asked for the new one after a wrong current one:\n" + screen);
+
+        tmux(socket, "new-session", "-d", "-s", "empty", "-x", "160", "-y", "20", command.toString());
+        waitFor(socket, "empty", "Current passphrase:");
+        tmux(socket, "send-keys", "-t", "empty", "the passphrase", "Enter");
+        waitFor(socket, "empty", "New passphrase:");
+        tmux(socket, "send-keys", "-t", "empty", "Enter");
+        screen = waitFor(socket, "empty", "EXIT=1");
+        assertFalse(screen.contains("Repeat the new passphrase"), "asked to repeat an empty passphrase:\n" + screen);
+        waitFor(socket, "empty", "the new passphrase must not be empty");
+      } finally {
+        new ProcessBuilder(TMUX.toString(), socket, "kill-server").start().waitFor(10, TimeUnit.SECONDS);
+      }
+    }
+  }
+}
