@@ -40,25 +40,8 @@ class StalledRegistryTest {
     List<Socket> held = new CopyOnWriteArrayList<>();
     try (ServerSocket stalled = new ServerSocket(0, 200, InetAddress.getLoopbackAddress());
         ServerSocket healthy = new ServerSocket(0, 200, InetAddress.getLoopbackAddress())) {
-      Thread.ofVirtual().start(() -> {
-        while (!stalled.isClosed()) {
-          try {
-            held.add(stalled.accept()); // and never a byte back
-          } catch (java.io.IOException closed) {
-            return;
-          }
-        }
-      });
-      Thread.ofVirtual().start(() -> {
-        while (!healthy.isClosed()) {
-          try (Socket client = healthy.accept(); OutputStream out = client.getOutputStream()) {
-            client.getInputStream().read(new byte[4096]);
-            out.write("HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: close\r\n\r\ntoken".getBytes(StandardCharsets.US_ASCII));
-          } catch (java.io.IOException closed) {
-            // the next one, or the end of the test
-          }
-        }
-      });
+      holdEveryConnection(stalled, held);
+      answerEveryConnection(healthy, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: close\r\n\r\ntoken");
       HttpClient client = HttpClient.newBuilder().connectTimeout(Exchange.DEADLINE).build();
       TokenCache tokens = new TokenCache(key -> {
         HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + key.registry().key() + "/token?scope="
@@ -96,25 +79,8 @@ class StalledRegistryTest {
     List<Socket> held = new CopyOnWriteArrayList<>();
     try (ServerSocket stalled = new ServerSocket(0, 200, InetAddress.getLoopbackAddress());
         ServerSocket healthy = new ServerSocket(0, 200, InetAddress.getLoopbackAddress())) {
-      Thread.ofVirtual().start(() -> {
-        while (!stalled.isClosed()) {
-          try {
-            held.add(stalled.accept()); // and never a byte back
-          } catch (java.io.IOException closed) {
-            return;
-          }
-        }
-      });
-      Thread.ofVirtual().start(() -> {
-        while (!healthy.isClosed()) {
-          try (Socket client = healthy.accept(); OutputStream out = client.getOutputStream()) {
-            client.getInputStream().read(new byte[4096]);
-            out.write("HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-          } catch (java.io.IOException closed) {
-            // the next one, or the end of the test
-          }
-        }
-      });
+      holdEveryConnection(stalled, held);
+      answerEveryConnection(healthy, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
       Clock clock = Clock.systemUTC();
       dev.credagent.service.Caller me = new dev.credagent.service.Caller(1000, ProcessHandle.current().pid());
       dev.credagent.service.CredentialService service = new dev.credagent.service.CredentialService(
@@ -142,5 +108,32 @@ class StalledRegistryTest {
         socket.close();
       }
     }
+  }
+
+  /** A registry that stalls: it takes every connection and never sends a byte back. */
+  private static void holdEveryConnection(ServerSocket stalled, List<Socket> held) {
+    Thread.ofVirtual().start(() -> {
+      while (!stalled.isClosed()) {
+        try {
+          held.add(stalled.accept());
+        } catch (java.io.IOException closed) {
+          return;
+        }
+      }
+    });
+  }
+
+  /** A healthy one: each connection's request read, {@code answer} sent, the connection closed. */
+  private static void answerEveryConnection(ServerSocket healthy, String answer) {
+    Thread.ofVirtual().start(() -> {
+      while (!healthy.isClosed()) {
+        try (Socket client = healthy.accept(); OutputStream out = client.getOutputStream()) {
+          client.getInputStream().read(new byte[4096]);
+          out.write(answer.getBytes(StandardCharsets.US_ASCII));
+        } catch (java.io.IOException closed) {
+          // the next one, or the end of the test
+        }
+      }
+    });
   }
 }
