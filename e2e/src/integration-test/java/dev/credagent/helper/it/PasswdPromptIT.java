@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.credagent.it.AgentEnvironment;
 import java.nio.file.Files;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -24,19 +23,15 @@ class PasswdPromptIT {
     try (AgentEnvironment agent = new AgentEnvironment()) {
       agent.unlock("the passphrase");
       String socket = "-S" + agent.root().resolve("tmux.sock");
-      StringBuilder command = new StringBuilder("env");
-      for (Map.Entry<String, String> variable : agent.env().entrySet()) {
-        command.append(' ').append(variable.getKey()).append("='").append(variable.getValue()).append('\'');
-      }
-      command.append(" sh -c '").append(AgentEnvironment.launcher()).append(" passwd; echo EXIT=$?; sleep 60'");
+      String command = PinentryIT.env(agent) + " sh -c '" + AgentEnvironment.launcher() + " passwd; echo EXIT=$?; sleep 60'";
       try {
-        tmux(socket, "new-session", "-d", "-s", "wrong", "-x", "160", "-y", "20", command.toString());
+        tmux(socket, "new-session", "-d", "-s", "wrong", "-x", "160", "-y", "20", command);
         waitFor(socket, "wrong", "Current passphrase:");
         tmux(socket, "send-keys", "-t", "wrong", "not it", "Enter");
         String screen = waitFor(socket, "wrong", "EXIT=5");
         assertFalse(screen.contains("New passphrase:"), "asked for the new one after a wrong current one:\n" + screen);
 
-        tmux(socket, "new-session", "-d", "-s", "empty", "-x", "160", "-y", "20", command.toString());
+        tmux(socket, "new-session", "-d", "-s", "empty", "-x", "160", "-y", "20", command);
         waitFor(socket, "empty", "Current passphrase:");
         tmux(socket, "send-keys", "-t", "empty", "the passphrase", "Enter");
         waitFor(socket, "empty", "New passphrase:");

@@ -33,10 +33,7 @@ class PinentryIT {
       agent.credagent("s3cret\n", "store", "reg.example:5000", "-u", "alice").requireSuccess();
       agent.credagent("", "lock").requireSuccess();
       String socket = "-S" + agent.root().resolve("tmux.sock");
-      StringBuilder env = new StringBuilder("env");
-      for (Map.Entry<String, String> variable : agent.env().entrySet()) {
-        env.append(' ').append(variable.getKey()).append("='").append(variable.getValue()).append('\'');
-      }
+      String env = env(agent);
       String ask = env + " sh -c 'echo reg.example:5000 | " + helper + "; echo; echo DONE; sleep 120'";
       try {
         tmux(socket, "new-session", "-d", "-s", "a", "-x", "160", "-y", "20", ask.replace(helper.toString(), helper + " get"));
@@ -89,10 +86,7 @@ class PinentryIT {
       Files.copy(Path.of("/bin/sh"), hostile);
       Files.setPosixFilePermissions(hostile, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
       String socket = "-S" + agent.root().resolve("tmux.sock");
-      StringBuilder env = new StringBuilder("env");
-      for (Map.Entry<String, String> variable : agent.env().entrySet()) {
-        env.append(' ').append(variable.getKey()).append("='").append(variable.getValue()).append('\'');
-      }
+      String env = env(agent);
       String get = "echo reg.example:5000 | " + helper + " get; echo; ";
       try {
         tmux(socket, "new-session", "-d", "-s", "a", "-x", "160", "-y", "20",
@@ -117,6 +111,15 @@ class PinentryIT {
     String title = new String(tmux.getInputStream().readAllBytes()).strip();
     tmux.waitFor(10, TimeUnit.SECONDS);
     return title;
+  }
+
+  /** {@code env NAME='VALUE' ...}: the agent's environment, as a command a tmux pane runs starts with. */
+  static String env(AgentEnvironment agent) {
+    StringBuilder env = new StringBuilder("env");
+    for (Map.Entry<String, String> variable : agent.env().entrySet()) {
+      env.append(' ').append(variable.getKey()).append("='").append(variable.getValue()).append('\'');
+    }
+    return env.toString();
   }
 
   static void tmux(String socket, String... args) throws Exception {
