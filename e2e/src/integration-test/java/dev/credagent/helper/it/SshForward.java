@@ -18,10 +18,12 @@ final class SshForward implements AutoCloseable {
 
   private final Process sshd;
   private final Process client;
+  private final Path remote;
 
-  private SshForward(Process sshd, Process client) {
+  private SshForward(Process sshd, Process client, Path remote) {
     this.sshd = sshd;
     this.client = client;
+    this.remote = remote;
   }
 
   /**
@@ -58,7 +60,7 @@ final class SshForward implements AutoCloseable {
         "-o", "ExitOnForwardFailure=yes", "-o", "ConnectionAttempts=20", "-p", String.valueOf(port), "-N",
         "-R", remote + ":" + local, System.getProperty("user.name") + "@127.0.0.1")
         .redirectErrorStream(true).redirectOutput(dir.resolve("ssh.log").toFile()).start();
-    SshForward forward = new SshForward(sshd, client);
+    SshForward forward = new SshForward(sshd, client, remote);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
     while (!Files.exists(remote)) {
       if (!client.isAlive() || System.nanoTime() > deadline) {
@@ -78,9 +80,22 @@ final class SshForward implements AutoCloseable {
     }
   }
 
-  /** Ends the forwarding, as the end of an ssh session does. */
+  /**
+   * Ends the forwarding, as the end of an ssh session does, and returns once the far side takes no
+   * connection on it: sshd's session notices the client's end a moment later, and a request made in
+   * that moment was still accepted, then dropped (bounded: 10 s).
+   */
   void disconnect() throws InterruptedException {
     client.destroyForcibly().waitFor();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (System.nanoTime() < deadline) {
+      try (java.nio.channels.SocketChannel probe = java.nio.channels.SocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+        probe.connect(java.net.UnixDomainSocketAddress.of(remote));
+      } catch (java.io.IOException refused) {
+        return; // no listener, or no socket file: the forwarding is over
+      }
+      Thread.sleep(50);
+    }
   }
 
   @Override
