@@ -1,6 +1,6 @@
 package dev.credagent.cli;
 
-import dev.credagent.protocol.ErrorCode;
+import dev.credagent.failure.ErrorCode;
 
 /**
  * The exit codes scripts can rely on, named for the commands: each is an {@link ErrorCode}'s, the

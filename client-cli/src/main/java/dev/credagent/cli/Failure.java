@@ -1,7 +1,7 @@
 package dev.credagent.cli;
 
 import dev.credagent.client.AgentErrorException;
-import dev.credagent.protocol.ErrorCode;
+import dev.credagent.failure.ErrorCode;
 
 /** How a failed command is told to the person who ran it: one line and an exit code, no trace. */
 final class Failure {

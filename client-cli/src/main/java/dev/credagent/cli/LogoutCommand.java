@@ -2,7 +2,7 @@ package dev.credagent.cli;
 
 import dev.credagent.client.AgentErrorException;
 import dev.credagent.client.ClientRequest;
-import dev.credagent.protocol.ErrorCode;
+import dev.credagent.failure.ErrorCode;
 import dev.credagent.protocol.Op;
 import dev.credagent.registry.RegistryAddress;
 import java.util.concurrent.Callable;

@@ -1,7 +1,7 @@
 package dev.credagent.cli;
 
 import dev.credagent.daemon.AgentVersion;
-import dev.credagent.protocol.ErrorCode;
+import dev.credagent.failure.ErrorCode;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import picocli.CommandLine;

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.credagent.client.AgentClient;
 import dev.credagent.client.AgentErrorException;
 import dev.credagent.client.ClientRequest;
-import dev.credagent.protocol.ErrorCode;
+import dev.credagent.failure.ErrorCode;
 import dev.credagent.protocol.Op;
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.credagent.client.AgentErrorException;
-import dev.credagent.protocol.ErrorCode;
+import dev.credagent.failure.ErrorCode;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;

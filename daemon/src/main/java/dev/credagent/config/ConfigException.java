@@ -1,7 +1,7 @@
 package dev.credagent.config;
 
-import dev.credagent.protocol.AgentFailure;
-import dev.credagent.protocol.ErrorCode;
+import dev.credagent.failure.AgentFailure;
+import dev.credagent.failure.ErrorCode;
 
 /** The config file cannot be used; the message names the file, the line and what to write instead. */
 public final class ConfigException extends Exception implements AgentFailure {

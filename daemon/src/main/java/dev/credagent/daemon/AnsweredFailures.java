@@ -1,6 +1,6 @@
 package dev.credagent.daemon;
 
-import dev.credagent.protocol.AgentFailure;
+import dev.credagent.failure.AgentFailure;
 import java.util.logging.Filter;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;

@@ -1,6 +1,6 @@
 package dev.credagent.daemon;
 
-import dev.credagent.protocol.ProtocolCodec;
+import dev.credagent.door.ProtocolCodec;
 
 import dev.credagent.audit.AuditLog;
 import dev.credagent.config.AgentConfig;

@@ -1,7 +1,7 @@
 package dev.credagent.helper;
 
 import dev.credagent.service.Async;
-import dev.credagent.protocol.AgentFailure;
+import dev.credagent.failure.AgentFailure;
 
 import dev.credagent.daemon.AgentVersion;
 import dev.credagent.files.IoFailure;

@@ -1,7 +1,7 @@
 package dev.credagent.helper;
 
-import dev.credagent.protocol.AgentFailure;
-import dev.credagent.protocol.ErrorCode;
+import dev.credagent.failure.AgentFailure;
+import dev.credagent.failure.ErrorCode;
 
 /** A helper call that fails with this one-line message on stdout and exit code 1. */
 final class HelperException extends Exception implements AgentFailure {

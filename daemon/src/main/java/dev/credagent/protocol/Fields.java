@@ -1,6 +1,7 @@
 package dev.credagent.protocol;
 
 import dev.credagent.config.Durations;
+import dev.credagent.failure.ErrorCode;
 import dev.credagent.registry.RegistryAddress;
 import dev.credagent.registry.RegistryPattern;
 import dev.credagent.registry.RegistryReference;

@@ -1,5 +1,8 @@
 package dev.credagent.protocol;
 
+import dev.credagent.failure.AgentFailure;
+import dev.credagent.failure.ErrorCode;
+
 /** A request the daemon answers with an error instead of doing it. */
 public final class ProtocolException extends Exception implements AgentFailure {
   private final ErrorCode code;

@@ -1,5 +1,6 @@
 package dev.credagent.protocol;
 
+import dev.credagent.failure.ErrorCode;
 import dev.credagent.vault.Secret;
 import java.util.Map;
 

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.exc.StreamReadException;
+import dev.credagent.failure.ErrorCode;
 import dev.credagent.vault.Secret;
 import dev.credagent.vault.SecretSafeJson;
 import java.io.IOException;

@@ -1,9 +1,10 @@
 package dev.credagent.protocol;
 
 import com.fasterxml.jackson.core.JsonFactory;
-import dev.credagent.vault.SecretSafeJson;
 import com.fasterxml.jackson.core.JsonGenerator;
+import dev.credagent.failure.ErrorCode;
 import dev.credagent.vault.Secret;
+import dev.credagent.vault.SecretSafeJson;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;

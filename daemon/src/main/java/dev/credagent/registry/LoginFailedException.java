@@ -1,7 +1,7 @@
 package dev.credagent.registry;
 
-import dev.credagent.protocol.AgentFailure;
-import dev.credagent.protocol.ErrorCode;
+import dev.credagent.failure.AgentFailure;
+import dev.credagent.failure.ErrorCode;
 
 /** The registry (or its token server) refused the login, or answered something we cannot use. */
 public final class LoginFailedException extends Exception implements AgentFailure {

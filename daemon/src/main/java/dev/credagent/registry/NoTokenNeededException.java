@@ -1,7 +1,7 @@
 package dev.credagent.registry;
 
-import dev.credagent.protocol.AgentFailure;
-import dev.credagent.protocol.ErrorCode;
+import dev.credagent.failure.AgentFailure;
+import dev.credagent.failure.ErrorCode;
 
 /** A token was asked of a registry that uses Basic authentication, or none: it needs no token. */
 public final class NoTokenNeededException extends Exception implements AgentFailure {

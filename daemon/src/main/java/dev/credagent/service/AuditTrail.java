@@ -1,7 +1,7 @@
 package dev.credagent.service;
 
-import dev.credagent.protocol.AgentFailure;
-import dev.credagent.protocol.ErrorCode;
+import dev.credagent.failure.AgentFailure;
+import dev.credagent.failure.ErrorCode;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;

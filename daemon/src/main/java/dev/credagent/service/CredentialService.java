@@ -49,7 +49,7 @@ import java.util.logging.Logger;
  * {@link AuditTrail}; which key serves a name is the {@link CredentialResolver}'s to say.
  *
  * <p>Futures fail with the failure itself (not wrapped; see {@link Async#cause}), each carrying its
- * {@link dev.credagent.protocol.ErrorCode}, so a front door maps one type to one answer.
+ * {@link dev.credagent.failure.ErrorCode}, so a front door maps one type to one answer.
  */
 public final class CredentialService {
   private static final Logger LOG = Logger.getLogger(CredentialService.class.getName());

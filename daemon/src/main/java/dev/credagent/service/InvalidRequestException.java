@@ -1,7 +1,7 @@
 package dev.credagent.service;
 
-import dev.credagent.protocol.AgentFailure;
-import dev.credagent.protocol.ErrorCode;
+import dev.credagent.failure.AgentFailure;
+import dev.credagent.failure.ErrorCode;
 
 /**
  * A request the service refuses for its own values (a server name too long or with control

@@ -1,7 +1,7 @@
 package dev.credagent.service;
 
-import dev.credagent.protocol.AgentFailure;
-import dev.credagent.protocol.ErrorCode;
+import dev.credagent.failure.AgentFailure;
+import dev.credagent.failure.ErrorCode;
 
 /** A request through a share for what shares never do: store, erase, unlock, lock, list, status. */
 public final class ShareForbiddenException extends RuntimeException implements AgentFailure {

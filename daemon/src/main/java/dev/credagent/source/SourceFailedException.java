@@ -1,7 +1,7 @@
 package dev.credagent.source;
 
-import dev.credagent.protocol.AgentFailure;
-import dev.credagent.protocol.ErrorCode;
+import dev.credagent.failure.AgentFailure;
+import dev.credagent.failure.ErrorCode;
 
 /** A source's run failed (exit code, timeout, output); the message names it and says how. */
 public final class SourceFailedException extends Exception implements AgentFailure {

@@ -4,7 +4,7 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.handler.codec.DecoderException;
 import java.nio.charset.StandardCharsets;
 
-import dev.credagent.protocol.ErrorCode;
+import dev.credagent.failure.ErrorCode;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelHandlerContext;

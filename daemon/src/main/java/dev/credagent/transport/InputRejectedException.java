@@ -1,6 +1,6 @@
 package dev.credagent.transport;
 
-import dev.credagent.protocol.ErrorCode;
+import dev.credagent.failure.ErrorCode;
 import io.netty.handler.codec.DecoderException;
 
 /**

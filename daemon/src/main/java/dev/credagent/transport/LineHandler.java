@@ -1,6 +1,6 @@
 package dev.credagent.transport;
 
-import dev.credagent.protocol.ErrorCode;
+import dev.credagent.failure.ErrorCode;
 import dev.credagent.protocol.Response;
 import dev.credagent.service.Caller;
 import io.netty.buffer.ByteBuf;

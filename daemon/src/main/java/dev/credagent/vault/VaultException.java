@@ -1,7 +1,7 @@
 package dev.credagent.vault;
 
-import dev.credagent.protocol.AgentFailure;
-import dev.credagent.protocol.ErrorCode;
+import dev.credagent.failure.AgentFailure;
+import dev.credagent.failure.ErrorCode;
 
 /** A vault operation failed for a reason its caller can report or act on. */
 public abstract sealed class VaultException extends Exception implements AgentFailure

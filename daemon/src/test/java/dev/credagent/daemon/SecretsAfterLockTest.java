@@ -1,7 +1,7 @@
 package dev.credagent.daemon;
 
 import dev.credagent.service.TestClock;
-import dev.credagent.protocol.ProtocolCodec;
+import dev.credagent.door.ProtocolCodec;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -3,6 +3,7 @@ package dev.credagent.protocol;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.credagent.failure.ErrorCode;
 import dev.credagent.vault.Secret;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;

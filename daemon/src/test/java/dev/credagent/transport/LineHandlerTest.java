@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.credagent.protocol.ErrorCode;
+import dev.credagent.failure.ErrorCode;
 import dev.credagent.protocol.Response;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;

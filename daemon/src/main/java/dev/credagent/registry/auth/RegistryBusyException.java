@@ -1,7 +1,7 @@
 package dev.credagent.registry.auth;
 
-import dev.credagent.protocol.AgentFailure;
-import dev.credagent.protocol.ErrorCode;
+import dev.credagent.failure.AgentFailure;
+import dev.credagent.failure.ErrorCode;
 
 /** Every place for requests to one registry is taken (it is slow, or stalled): try again later. */
 public final class RegistryBusyException extends Exception implements AgentFailure {

@@ -1,4 +1,6 @@
-package dev.credagent.protocol;
+package dev.credagent.failure;
+
+import dev.credagent.failure.ErrorCode;
 
 /**
  * A failure a caller can act on, carrying the one {@link ErrorCode} from which every front door

@@ -1,7 +1,8 @@
-package dev.credagent.protocol;
+package dev.credagent.door;
 
-import dev.credagent.service.TestClock;
 import dev.credagent.daemon.DaemonInfo;
+import dev.credagent.door.ProtocolCodec;
+import dev.credagent.service.TestClock;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,4 +1,4 @@
-package dev.credagent.protocol;
+package dev.credagent.failure;
 
 /**
  * The stable, machine-readable half of an error answer; scripts switch on these strings. Each also
