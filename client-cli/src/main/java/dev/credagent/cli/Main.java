@@ -1,6 +1,6 @@
 package dev.credagent.cli;
 
-import dev.credagent.daemon.AgentVersion;
+import dev.credagent.version.AgentVersion;
 import dev.credagent.failure.ErrorCode;
 import java.util.LinkedHashMap;
 import java.util.Map;

@@ -1,7 +1,7 @@
 package dev.credagent.cli;
 
 import dev.credagent.files.AgentPaths;
-import dev.credagent.service.Caller;
+import dev.credagent.caller.Caller;
 import dev.credagent.transport.CommandRelay;
 import dev.credagent.transport.CommandReply;
 import dev.credagent.transport.RequestHandler;

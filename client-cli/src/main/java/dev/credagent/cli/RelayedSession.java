@@ -5,7 +5,7 @@ import dev.credagent.client.AgentClient;
 import dev.credagent.client.ClientRequest;
 import dev.credagent.files.AgentPaths;
 import dev.credagent.protocol.Response;
-import dev.credagent.service.Caller;
+import dev.credagent.caller.Caller;
 import dev.credagent.transport.RequestHandler;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;

@@ -31,6 +31,12 @@ public final class DaemonStarter {
   static final Duration WAIT = Duration.ofSeconds(15);
   private static final List<String> SETSID = List.of("/usr/bin/setsid", "/bin/setsid");
   private static final String OPTIONS_FILE = "daemon.jvmoptions";
+  /**
+   * The daemon process's entry point, as credagent-jvm and .mvn/train-aot name it: a command
+   * line's word, not an import, so the client (a floor below the command tree) does not depend on
+   * it. DaemonMainTest pins it to the class, so a rename fails a test rather than the autostart.
+   */
+  public static final String ENTRY_POINT = "dev.credagent.cli.DaemonMain";
 
   private DaemonStarter() {}
 
@@ -112,7 +118,7 @@ public final class DaemonStarter {
     aotCache(Path.of(options.substring(1))).ifPresent(cache -> command.add("-XX:AOTCache=" + cache));
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));
-    command.add("dev.credagent.cli.DaemonMain");
+    command.add(ENTRY_POINT);
     command.add("daemon");
     command.add("--detached");
     return command;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.credagent.files.AgentPaths;
 import dev.credagent.protocol.Response;
-import dev.credagent.service.Caller;
+import dev.credagent.caller.Caller;
 import dev.credagent.transport.CommandRelay;
 import dev.credagent.transport.RequestHandler;
 import java.nio.charset.StandardCharsets;

@@ -1,6 +1,6 @@
 package dev.credagent.audit;
 
-import dev.credagent.share.Shares;
+import dev.credagent.caller.ShareScope;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -45,7 +45,7 @@ public final class AuditBudget {
   /** How often an origin over its budget has its counts so far written: what a kill -9 may lose. */
   public static final Duration SAY_EVERY = Duration.ofMinutes(1);
   /** Origins other than the owner: every share that may be open at once, and junk. */
-  static final int ORIGINS = Shares.MAX + 1;
+  static final int ORIGINS = ShareScope.MAX_OPEN + 1;
   /** Distinct keys counted past {@link #READS_PER_HOUR}; the vault's keys, bounded all the same. */
   private static final int KEYS_COUNTED = 10_000;
   /** Never suppresses anything: tests of other things. */

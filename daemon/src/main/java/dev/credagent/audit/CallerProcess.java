@@ -1,6 +1,6 @@
 package dev.credagent.audit;
 
-import dev.credagent.service.Caller;
+import dev.credagent.caller.Caller;
 import java.util.Optional;
 
 /**

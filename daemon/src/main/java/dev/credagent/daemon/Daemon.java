@@ -1,6 +1,8 @@
 package dev.credagent.daemon;
 
+import dev.credagent.door.DaemonInfo;
 import dev.credagent.door.ProtocolCodec;
+import dev.credagent.version.AgentVersion;
 
 import dev.credagent.audit.AuditLog;
 import dev.credagent.config.AgentConfig;

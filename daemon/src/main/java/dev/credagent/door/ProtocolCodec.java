@@ -1,7 +1,6 @@
 package dev.credagent.door;
 
-import dev.credagent.daemon.AgentVersion;
-import dev.credagent.daemon.DaemonInfo;
+import dev.credagent.version.AgentVersion;
 import dev.credagent.failure.AgentFailure;
 import dev.credagent.failure.ErrorCode;
 import dev.credagent.files.IoFailure;
@@ -15,7 +14,7 @@ import dev.credagent.registry.RegistryAddress;
 import dev.credagent.registry.RegistryReference;
 import dev.credagent.registry.ServerNames;
 import dev.credagent.service.Async;
-import dev.credagent.service.Caller;
+import dev.credagent.caller.Caller;
 import dev.credagent.service.CredentialService;
 import dev.credagent.service.ShareForbiddenException;
 import dev.credagent.share.Shares;

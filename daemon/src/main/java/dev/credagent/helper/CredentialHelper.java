@@ -3,9 +3,9 @@ package dev.credagent.helper;
 import dev.credagent.service.Async;
 import dev.credagent.failure.AgentFailure;
 
-import dev.credagent.daemon.AgentVersion;
+import dev.credagent.version.AgentVersion;
 import dev.credagent.files.IoFailure;
-import dev.credagent.service.Caller;
+import dev.credagent.caller.Caller;
 import dev.credagent.service.CredentialService;
 import dev.credagent.transport.RelayHandler;
 import dev.credagent.transport.RelayReply;

@@ -1,5 +1,6 @@
 package dev.credagent.service;
 
+import dev.credagent.caller.Caller;
 import dev.credagent.failure.AgentFailure;
 import dev.credagent.failure.ErrorCode;
 

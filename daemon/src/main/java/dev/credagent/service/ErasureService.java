@@ -1,6 +1,7 @@
 package dev.credagent.service;
 
 import dev.credagent.audit.CallerProcess;
+import dev.credagent.caller.Caller;
 import dev.credagent.config.Settings;
 import dev.credagent.protocol.Op;
 import dev.credagent.vault.Credential;

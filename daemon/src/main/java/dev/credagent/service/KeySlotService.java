@@ -1,5 +1,6 @@
 package dev.credagent.service;
 
+import dev.credagent.caller.Caller;
 import dev.credagent.protocol.Op;
 import dev.credagent.vault.Secret;
 import dev.credagent.vault.Vault;

@@ -1,6 +1,7 @@
 package dev.credagent.service;
 
 import dev.credagent.audit.AuditLog;
+import dev.credagent.caller.Caller;
 import dev.credagent.protocol.Op;
 import dev.credagent.registry.LoginFailedException;
 import dev.credagent.registry.RegistryAddress;
@@ -9,8 +10,8 @@ import dev.credagent.vault.CredentialNotFoundException;
 import dev.credagent.vault.VaultLockedException;
 import java.util.List;
 import java.util.TreeSet;
-import java.util.function.BooleanSupplier;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.BooleanSupplier;
 
 /**
  * Bearer tokens for scripts ({@code credagent token}, for {@code curl}): from the cache, or minted

@@ -2,7 +2,7 @@ package dev.credagent.share;
 
 import dev.credagent.files.PrivateDirectory;
 import dev.credagent.registry.RegistryPattern;
-import dev.credagent.service.ShareScope;
+import dev.credagent.caller.ShareScope;
 import dev.credagent.transport.AgentServer;
 import dev.credagent.transport.RelayHandler;
 import dev.credagent.transport.RequestHandler;
@@ -29,8 +29,8 @@ import java.util.logging.Logger;
  */
 public final class Shares implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(Shares.class.getName());
-  /** At most this many at once: each is a socket and a thread. */
-  public static final int MAX = 16;
+  /** At most this many at once: each is a socket and a thread (ShareScope's, which the audit log counts by too). */
+  public static final int MAX = ShareScope.MAX_OPEN;
   public static final Duration DEFAULT_TTL = Duration.ofHours(1);
 
   /** One open share. */

@@ -1,6 +1,6 @@
 package dev.credagent.transport;
 
-import dev.credagent.service.ShareScope;
+import dev.credagent.caller.ShareScope;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;

@@ -1,6 +1,6 @@
 package dev.credagent.transport;
 
-import dev.credagent.service.Caller;
+import dev.credagent.caller.Caller;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 

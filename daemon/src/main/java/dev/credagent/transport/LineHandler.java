@@ -2,7 +2,7 @@ package dev.credagent.transport;
 
 import dev.credagent.failure.ErrorCode;
 import dev.credagent.protocol.Response;
-import dev.credagent.service.Caller;
+import dev.credagent.caller.Caller;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;

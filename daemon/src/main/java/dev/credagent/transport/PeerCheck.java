@@ -1,7 +1,7 @@
 package dev.credagent.transport;
 
-import dev.credagent.service.Caller;
-import dev.credagent.service.ShareScope;
+import dev.credagent.caller.Caller;
+import dev.credagent.caller.ShareScope;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.unix.PeerCredentials;

@@ -1,6 +1,6 @@
 package dev.credagent.transport;
 
-import dev.credagent.service.Caller;
+import dev.credagent.caller.Caller;
 import java.util.concurrent.CompletableFuture;
 
 /** Serves the credential-helper relay: an action and the helper's stdin in, exit code and stdout out. */

@@ -1,7 +1,7 @@
 package dev.credagent.transport;
 
 import dev.credagent.protocol.Response;
-import dev.credagent.service.Caller;
+import dev.credagent.caller.Caller;
 import java.util.concurrent.CompletableFuture;
 
 /** What the server hands each request line to; the future never fails, errors are responses. */

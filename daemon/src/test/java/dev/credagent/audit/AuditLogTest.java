@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.credagent.service.Caller;
+import dev.credagent.caller.Caller;
 import dev.credagent.service.CredentialService;
 import dev.credagent.service.TestClock;
 import dev.credagent.config.AgentConfig;

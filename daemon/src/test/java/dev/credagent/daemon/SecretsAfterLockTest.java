@@ -1,7 +1,8 @@
 package dev.credagent.daemon;
 
-import dev.credagent.service.TestClock;
+import dev.credagent.door.DaemonInfo;
 import dev.credagent.door.ProtocolCodec;
+import dev.credagent.service.TestClock;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

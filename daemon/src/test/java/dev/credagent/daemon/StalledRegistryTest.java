@@ -82,7 +82,7 @@ class StalledRegistryTest {
       holdEveryConnection(stalled, held);
       answerEveryConnection(healthy, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
       Clock clock = Clock.systemUTC();
-      dev.credagent.service.Caller me = new dev.credagent.service.Caller(1000, ProcessHandle.current().pid());
+      dev.credagent.caller.Caller me = new dev.credagent.caller.Caller(1000, ProcessHandle.current().pid());
       dev.credagent.service.CredentialService service = new dev.credagent.service.CredentialService(
           new dev.credagent.vault.Vault(home.resolve("vault"), dev.credagent.vault.TestKdf.CHEAP), clock,
           Runnable::run, Runnable::run, new NetworkThreads("test-network-"),

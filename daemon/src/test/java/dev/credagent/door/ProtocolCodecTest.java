@@ -1,6 +1,5 @@
 package dev.credagent.door;
 
-import dev.credagent.daemon.DaemonInfo;
 import dev.credagent.door.ProtocolCodec;
 import dev.credagent.service.TestClock;
 
@@ -11,7 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.credagent.protocol.Response;
-import dev.credagent.service.Caller;
+import dev.credagent.caller.Caller;
 import dev.credagent.service.CredentialService;
 import java.time.Clock;
 import dev.credagent.vault.TestKdf;

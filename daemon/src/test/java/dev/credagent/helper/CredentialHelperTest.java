@@ -3,7 +3,7 @@ package dev.credagent.helper;
 import dev.credagent.service.TestClock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.credagent.service.Caller;
+import dev.credagent.caller.Caller;
 import dev.credagent.service.CredentialService;
 import dev.credagent.transport.RelayReply;
 import java.time.Clock;

@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.credagent.audit.AuditBudget;
 import dev.credagent.audit.AuditLog;
+import dev.credagent.caller.Caller;
+import dev.credagent.caller.ShareScope;
 import dev.credagent.config.AgentConfig;
 import dev.credagent.registry.RegistryPattern;
 import dev.credagent.vault.Credential;

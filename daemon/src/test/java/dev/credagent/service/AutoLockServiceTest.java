@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.credagent.audit.AuditLog;
+import dev.credagent.caller.Caller;
 import dev.credagent.config.AgentConfig;
 import dev.credagent.vault.Credential;
 import dev.credagent.vault.TestKdf;

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import dev.credagent.audit.AuditLog;
+import dev.credagent.caller.Caller;
 import dev.credagent.config.AgentConfig;
 import dev.credagent.prompt.AssuanScript;
 import dev.credagent.prompt.Pinentry;

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.credagent.caller.Caller;
 import dev.credagent.vault.Credential;
 import dev.credagent.vault.CredentialNotFoundException;
 import dev.credagent.vault.TestKdf;

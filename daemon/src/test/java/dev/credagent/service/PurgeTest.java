@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.credagent.caller.Caller;
 import dev.credagent.vault.Credential;
 import dev.credagent.vault.TestKdf;
 import dev.credagent.vault.Vault;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.credagent.caller.Caller;
 import dev.credagent.vault.Secret;
 import dev.credagent.vault.TestKdf;
 import dev.credagent.vault.Vault;

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.credagent.audit.AuditLog;
+import dev.credagent.caller.Caller;
+import dev.credagent.caller.ShareScope;
 import dev.credagent.config.AgentConfig;
 import dev.credagent.registry.RegistryAddress;
 import dev.credagent.registry.RegistryPattern;

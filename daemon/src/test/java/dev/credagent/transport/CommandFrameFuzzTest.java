@@ -25,7 +25,7 @@ class CommandFrameFuzzTest {
       }
 
       @Override
-      public CompletableFuture<CommandReply> run(dev.credagent.service.Caller caller, List<String> args, byte[] stdin) {
+      public CompletableFuture<CommandReply> run(dev.credagent.caller.Caller caller, List<String> args, byte[] stdin) {
         runs.incrementAndGet();
         return CompletableFuture.completedFuture(CommandReply.error(0, "done"));
       }

@@ -26,7 +26,7 @@ class CommandFrameTest {
     }
 
     @Override
-    public CompletableFuture<CommandReply> run(dev.credagent.service.Caller caller, List<String> args, byte[] stdin) {
+    public CompletableFuture<CommandReply> run(dev.credagent.caller.Caller caller, List<String> args, byte[] stdin) {
       runs.add(String.join("|", args) + ":" + new String(stdin, StandardCharsets.UTF_8));
       return CompletableFuture.completedFuture(new CommandReply(4, "out\n".getBytes(StandardCharsets.UTF_8),
           "err\n".getBytes(StandardCharsets.UTF_8)));
@@ -167,7 +167,7 @@ class CommandFrameTest {
       }
 
       @Override
-      public CompletableFuture<CommandReply> run(dev.credagent.service.Caller caller, List<String> args, byte[] stdin) {
+      public CompletableFuture<CommandReply> run(dev.credagent.caller.Caller caller, List<String> args, byte[] stdin) {
         return new CompletableFuture<>(); // a get waiting on a slow source
       }
     };

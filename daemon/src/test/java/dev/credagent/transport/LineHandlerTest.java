@@ -99,7 +99,7 @@ class LineHandlerTest {
     java.util.List<String> events = new java.util.ArrayList<>();
     RequestHandler requests = new RequestHandler() {
       @Override
-      public CompletableFuture<Response> handle(dev.credagent.service.Caller caller, byte[] line) {
+      public CompletableFuture<Response> handle(dev.credagent.caller.Caller caller, byte[] line) {
         events.add("handled");
         return CompletableFuture.completedFuture(Response.ok());
       }
@@ -139,7 +139,7 @@ class LineHandlerTest {
   void aRequestWhoseReadingFailsIsStillAnsweredInItsTurn() {
     EmbeddedChannel channel = channel(new RequestHandler() {
       @Override
-      public CompletableFuture<Response> handle(dev.credagent.service.Caller caller, byte[] line) {
+      public CompletableFuture<Response> handle(dev.credagent.caller.Caller caller, byte[] line) {
         return echo().handle(caller, line);
       }
 
@@ -198,7 +198,7 @@ class LineHandlerTest {
   private static RequestHandler writesAndReads(java.util.List<String> started, java.util.Map<String, CompletableFuture<Response>> pending) {
     return new RequestHandler() {
       @Override
-      public CompletableFuture<Response> handle(dev.credagent.service.Caller caller, byte[] line) {
+      public CompletableFuture<Response> handle(dev.credagent.caller.Caller caller, byte[] line) {
         String text = new String(line, StandardCharsets.UTF_8);
         started.add(text);
         return pending.containsKey(text) ? pending.get(text) : echo().handle(caller, line);

@@ -99,7 +99,7 @@ class DebianPackageIT {
 
   /** What daemon/pom.xml's stamp-commit wrote for this build. */
   private static String builtCommit(Path repository) throws Exception {
-    Path stamp = repository.resolve("daemon/target/classes/dev/credagent/daemon/commit.properties");
+    Path stamp = repository.resolve("daemon/target/classes/dev/credagent/version/commit.properties");
     return Files.readString(stamp).strip().replaceFirst("^commit=", "");
   }
 

@@ -1,4 +1,4 @@
-package dev.credagent.daemon;
+package dev.credagent.version;
 
 import java.io.IOException;
 import java.io.InputStream;

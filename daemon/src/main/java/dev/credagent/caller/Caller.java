@@ -1,4 +1,5 @@
-package dev.credagent.service;
+package dev.credagent.caller;
+
 
 /**
  * Who asked: the peer of the connection a request came on, as the kernel says (SO_PEERCRED on

@@ -1,4 +1,4 @@
-package dev.credagent.daemon;
+package dev.credagent.door;
 
 import java.nio.file.Path;
 import java.time.Clock;

@@ -1,4 +1,4 @@
-package dev.credagent.service;
+package dev.credagent.caller;
 
 import dev.credagent.registry.RegistryPattern;
 import dev.credagent.registry.RegistryReference;
@@ -14,6 +14,12 @@ import java.util.List;
  * @param patterns HOST[:PORT][/PATH] patterns ({@link RegistryPattern}); a plain host is one too
  */
 public record ShareScope(String name, List<RegistryPattern> patterns) {
+  /**
+   * How many shares may be open at once (each is a socket and a thread). Here, not in {@code
+   * share.Shares}, because the audit log, a floor below, sizes its per-origin budgets by it.
+   */
+  public static final int MAX_OPEN = 16;
+
   public ShareScope {
     patterns = List.copyOf(patterns);
   }
