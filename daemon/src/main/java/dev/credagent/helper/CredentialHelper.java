@@ -99,7 +99,6 @@ public final class CredentialHelper implements RelayHandler {
     return serverUrl;
   }
 
-  /** Upstream's one-line answers for every failure; an Error too, logged. */
   /**
    * What the helper's {@code list} names: the servers stored, not the patterns. A client that
    * logs out of every registry it is listed ({@code podman logout --all} erases each) must not erase
@@ -141,6 +140,7 @@ public final class CredentialHelper implements RelayHandler {
     }
   }
 
+  /** Upstream's one-line answers for every failure; an Error too, logged. */
   private static RelayReply error(Throwable failure) {
     return switch (failure) {
       // The helper protocol's own words for "none": docker and the others match on them.

@@ -19,8 +19,10 @@ final class CommandFrameDecoder extends BoundedDecoder {
   static final int MAX_STDIN_BYTES = 1024 * 1024 + 1;
   private static final int MAX_HEADER_BYTES = 128;
 
-  /** The arguments (first) or standard input (second). */
-  /** {@code terminal}: the requester's controlling terminal (first frame only), or null. */
+  /**
+   * One frame: the arguments (first) or standard input (second). {@code terminal}: the requester's
+   * controlling terminal (first frame only), or null.
+   */
   record Frame(boolean stdin, byte[] payload, String terminal) {
     Frame(boolean stdin, byte[] payload) {
       this(stdin, payload, null);

@@ -26,7 +26,6 @@ public final class TokenCache {
   /** Kept until this long before a token expires, so that none is handed out about to lapse. */
   public static final Duration MARGIN = Duration.ofSeconds(10);
 
-  /** What a token is for: a registry and the scopes asked, in order. */
   /**
    * A token's identity: the registry, the key its credential is looked up by ({@code HOST[:PORT]},
    * or with a repository's path, for a path pattern), and the scopes.
