@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.credagent.client.ClientRequest;
 import dev.credagent.client.JsonTrees;
 import dev.credagent.protocol.Op;
+import dev.credagent.registry.RegistryPattern;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -25,14 +26,6 @@ final class ListCommand implements Callable<Integer>, Relayable {
   boolean erased;
 
   /** A key that serves many registries: written with a '*' or a path, and valid as a pattern. */
-  private static boolean isPattern(String key) {
-    try {
-      return dev.credagent.registry.RegistryPattern.looksLikeOne(key) && dev.credagent.registry.RegistryPattern.of(key).isPresent();
-    } catch (IllegalArgumentException notOne) {
-      return false;
-    }
-  }
-
   @Override
   public Integer call() throws Exception {
     if (erased) {
@@ -50,7 +43,7 @@ final class ListCommand implements Callable<Integer>, Relayable {
     session.out().printf("%-" + width + "s  %s%n", "SERVER", "USERNAME");
     for (Map.Entry<String, JsonNode> entry : credentials.properties()) {
       session.out().printf("%-" + width + "s  %s%s%n", TerminalText.escape(entry.getKey()),
-          TerminalText.escape(entry.getValue().asText()), isPattern(entry.getKey()) ? "  (pattern)" : "");
+          TerminalText.escape(entry.getValue().asText()), RegistryPattern.isPattern(entry.getKey()) ? "  (pattern)" : "");
     }
     return ExitCode.OK;
   }

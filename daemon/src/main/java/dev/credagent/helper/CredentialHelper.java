@@ -1,7 +1,8 @@
 package dev.credagent.helper;
 
-import dev.credagent.service.Async;
 import dev.credagent.failure.AgentFailure;
+import dev.credagent.registry.RegistryPattern;
+import dev.credagent.service.Async;
 
 import dev.credagent.version.AgentVersion;
 import dev.credagent.files.IoFailure;
@@ -107,7 +108,7 @@ public final class CredentialHelper implements RelayHandler {
   private static java.util.Map<String, String> servers(java.util.Map<String, String> all) {
     java.util.Map<String, String> servers = new java.util.LinkedHashMap<>();
     all.forEach((key, username) -> {
-      if (!isPattern(key)) {
+      if (!RegistryPattern.isPattern(key)) {
         servers.put(key, username);
       }
     });
@@ -124,20 +125,12 @@ public final class CredentialHelper implements RelayHandler {
    * logout is unchanged (PodmanIT and RealClientsIT run both).
    */
   private CompletableFuture<RelayReply> erase(Caller caller, String server) {
-    if (isPattern(server)) {
+    if (RegistryPattern.isPattern(server)) {
       return CompletableFuture.completedFuture(DONE);
     }
     return service.erasure().erase(caller, server, false).thenApply(done -> DONE).exceptionallyCompose(failure ->
         Async.cause(failure) instanceof CredentialNotFoundException
             ? CompletableFuture.completedFuture(DONE) : CompletableFuture.failedFuture(failure));
-  }
-
-  private static boolean isPattern(String key) {
-    try {
-      return dev.credagent.registry.RegistryPattern.looksLikeOne(key) && dev.credagent.registry.RegistryPattern.of(key).isPresent();
-    } catch (IllegalArgumentException notOne) {
-      return false;
-    }
   }
 
   /** Upstream's one-line answers for every failure; an Error too, logged. */

@@ -27,6 +27,19 @@ public record RegistryPattern(String text, List<String> labels, String port, Str
   }
 
   /**
+   * Whether a stored key is a pattern rather than one registry's login: written as one ({@link
+   * #looksLikeOne}) and valid as one. The helper's {@code list} leaves patterns out, and {@code
+   * credagent list} marks them; one rule for both.
+   */
+  public static boolean isPattern(String key) {
+    try {
+      return looksLikeOne(key) && of(key).isPresent();
+    } catch (IllegalArgumentException notOne) {
+      return false;
+    }
+  }
+
+  /**
    * Whether {@code text} is written as a pattern (it has a {@code *} or a path); a path that only
    * names the registry ({@code reg:5000/v1/}) is the host's key, as docker reads it ({@link ServerNames#dockerHostname}).
    */

@@ -64,6 +64,20 @@ class RegistryPatternTest {
     assertEquals("*.example.com:5000/team", RegistryPattern.parse(" *.example.com:5000/team// ").text());
   }
 
+  /** The helper's list and credagent list ask this of every stored key; a key that is no valid pattern is a login. */
+  @Test
+  void aStoredKeyIsAPatternOnlyWhenWrittenAsOneAndValid() {
+    for (String pattern : List.of("*.example.com", "ghcr.io/my-org", "*.example.com:5000/team")) {
+      assertTrue(RegistryPattern.isPattern(pattern), pattern);
+    }
+    // Logins: a host, a host and port, docker's own host keys with a path, a URL, and what would
+    // be a pattern but is malformed (stored as a login before patterns were checked).
+    for (String login : List.of("ghcr.io", "registry.example.com:5000", "reg:5000/v1/", "https://index.docker.io/v1/",
+        "https://ghcr.io/my-org", "ghcr.io/*/app", "*.example.com:*", "", "/")) {
+      assertFalse(RegistryPattern.isPattern(login), login);
+    }
+  }
+
   @Test
   void aPlainServerIsNoPattern() {
     assertTrue(RegistryPattern.of("registry.example.com:5000").isEmpty());
