@@ -1,6 +1,5 @@
 package dev.credagent.failure;
 
-import dev.credagent.failure.ErrorCode;
 
 /**
  * A failure a caller can act on, carrying the one {@link ErrorCode} from which every front door

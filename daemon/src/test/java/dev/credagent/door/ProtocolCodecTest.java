@@ -1,6 +1,5 @@
 package dev.credagent.door;
 
-import dev.credagent.door.ProtocolCodec;
 import dev.credagent.service.TestClock;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;

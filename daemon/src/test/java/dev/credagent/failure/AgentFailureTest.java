@@ -3,8 +3,6 @@ package dev.credagent.failure;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.credagent.failure.AgentFailure;
-import dev.credagent.failure.ErrorCode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
