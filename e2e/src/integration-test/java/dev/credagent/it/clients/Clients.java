@@ -1,4 +1,4 @@
-package dev.credagent.helper.it;
+package dev.credagent.it.clients;
 
 import dev.credagent.it.AgentEnvironment;
 import dev.credagent.it.Run;
@@ -8,13 +8,13 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** The real registry clients, set up the way their users set them up to use credagent. */
-final class Clients {
-  static final Path SKOPEO = Path.of("/usr/bin/skopeo");
+public final class Clients {
+  public static final Path SKOPEO = Path.of("/usr/bin/skopeo");
 
   private Clients() {}
 
   /** The docker CLI (Debian's docker.io or a standalone client), or null. */
-  static String docker() {
+  public static String docker() {
     for (String candidate : List.of("/usr/bin/docker", "/usr/local/bin/docker")) {
       if (Files.isExecutable(Path.of(candidate))) {
         return candidate;
@@ -24,7 +24,7 @@ final class Clients {
   }
 
   /** Writes config.json; no engine runs here, so the CLI is pointed at none and logs in client-side. */
-  static Path dockerConfig(AgentEnvironment agent, String json) throws Exception {
+  public static Path dockerConfig(AgentEnvironment agent, String json) throws Exception {
     Path dir = Files.createDirectories(agent.root().resolve("docker"));
     Files.writeString(dir.resolve("config.json"), json);
     agent.env().put("DOCKER_CONFIG", dir.toString());
@@ -32,21 +32,21 @@ final class Clients {
     return dir.resolve("config.json");
   }
 
-  static Run docker(AgentEnvironment agent, String stdin, String... args) throws Exception {
+  public static Run docker(AgentEnvironment agent, String stdin, String... args) throws Exception {
     List<String> command = new ArrayList<>(List.of(docker()));
     command.addAll(List.of(args));
     return agent.run(command, stdin);
   }
 
   /** containers' auth.json sending {@code host} to the agent helper, and a policy that accepts any image. */
-  static void skopeoUsesAgentFor(AgentEnvironment agent, String host) throws Exception {
+  public static void skopeoUsesAgentFor(AgentEnvironment agent, String host) throws Exception {
     Path authFile = agent.root().resolve("auth.json");
     Files.writeString(authFile, "{\"credHelpers\":{\"" + host + "\":\"agent\"}}");
     Files.writeString(agent.root().resolve("policy.json"), "{\"default\":[{\"type\":\"insecureAcceptAnything\"}]}");
     agent.env().put("REGISTRY_AUTH_FILE", authFile.toString());
   }
 
-  static Run skopeo(AgentEnvironment agent, String... args) throws Exception {
+  public static Run skopeo(AgentEnvironment agent, String... args) throws Exception {
     List<String> command = new ArrayList<>(List.of(SKOPEO.toString(), "--policy", agent.root().resolve("policy.json").toString()));
     command.addAll(List.of(args));
     return agent.run(command, "");
@@ -56,7 +56,7 @@ final class Clients {
    * skopeo, its credentials from credagent's helper, pushes an image to {@code host}/{@code repository}
    * and pulls it back: true when what came back is what went.
    */
-  static boolean pushAndPullThroughTheHelper(AgentEnvironment agent, String host, String repository) throws Exception {
+  public static boolean pushAndPullThroughTheHelper(AgentEnvironment agent, String host, String repository) throws Exception {
     skopeoUsesAgentFor(agent, host);
     Path layout = agent.root().resolve("layout-" + repository.replace('/', '-'));
     String digest = OciLayout.write(layout, "v1");

@@ -1,6 +1,6 @@
-package dev.credagent.helper.it;
+package dev.credagent.it.clients;
 
-import static dev.credagent.helper.it.HelperInstall.helper;
+import static dev.credagent.it.HelperInstall.helper;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.credagent.it.AgentEnvironment;
+import dev.credagent.it.HelperInstall;
 import dev.credagent.it.Run;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,7 +46,7 @@ class HelperBinaryIT {
 
   @Test
   void theHelperStartsTheDaemonWhenNothingAnswersAndTellsThatItIsLocked() throws Exception {
-    ownHome(agent); // the socket is named (CREDAGENT_SOCKET): a daemon is started on it for a home of ours only
+    HelperInstall.ownHome(agent); // the socket is named (CREDAGENT_SOCKET): a daemon is started on it for a home of ours only
     Run locked = helper(agent, "get", "registry.example.com\n"); // Run also proves stdout reached EOF
     assertEquals(1, locked.exitCode());
     assertEquals("the credagent vault is locked; run `credagent unlock`\n", locked.stdout());
@@ -69,12 +70,6 @@ class HelperBinaryIT {
         + "is started on it"), refused.stdout());
     assertFalse(Files.exists(agent.socket()), "no daemon was bound on the named socket");
     assertFalse(Files.exists(noHome), "and no vault home was made");
-  }
-
-  /** The vault home, made as the daemon makes it (0700): a home of the user's, where a daemon may be started. */
-  static void ownHome(AgentEnvironment agent) throws Exception {
-    Files.createDirectories(agent.home(), java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-        java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
   }
 
   @Test
@@ -138,7 +133,7 @@ class HelperBinaryIT {
   void withoutCredagentBesideItTheHelperFailsAtOnceWithAReason() throws Exception {
     Path alone = Files.createDirectories(agent.root().resolve("alone"));
     Files.copy(binary, alone.resolve("docker-credential-agent"), StandardCopyOption.COPY_ATTRIBUTES);
-    ownHome(agent); // a home of ours: the helper would start a daemon on the named socket, if it could
+    HelperInstall.ownHome(agent); // a home of ours: the helper would start a daemon on the named socket, if it could
     Run run = agent.run(List.of(alone.resolve("docker-credential-agent").toString(), "get"), "r\n");
     assertEquals(1, run.exitCode());
     assertTrue(run.stdout().contains("cannot be run to start the daemon"), run.stdout());

@@ -1,6 +1,6 @@
-package dev.credagent.helper.it;
+package dev.credagent.it.clients;
 
-import static dev.credagent.helper.it.HelperInstall.helper;
+import static dev.credagent.it.HelperInstall.helper;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.credagent.files.CurrentUser;
 import dev.credagent.it.AgentEnvironment;
+import dev.credagent.it.HelperInstall;
 import dev.credagent.it.Run;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -167,7 +168,7 @@ class HelperSecurityIT {
         + real.resolve("credagent-jvm") + "' \"$@\"\n");
     Files.setPosixFilePermissions(lib.resolve("credagent-jvm"), PosixFilePermissions.fromString("rwxr-xr-x"));
 
-    HelperBinaryIT.ownHome(agent);
+    HelperInstall.ownHome(agent);
     ExecutorService helpers = Executors.newFixedThreadPool(8);
     try {
       List<Future<Run>> runs = new ArrayList<>();
@@ -192,7 +193,7 @@ class HelperSecurityIT {
     Path config = agent.root().resolve("bad.toml");
     Files.writeString(config, "idle-ttl = \"1h\"\nmax_ttl = \"8h\"\n");
     agent.env().put("CREDAGENT_CONFIG", config.toString());
-    HelperBinaryIT.ownHome(agent);
+    HelperInstall.ownHome(agent);
     Run refused = helper(agent, "get", "r.example\n");
     assertEquals(1, refused.exitCode(), refused.stdout());
     assertTrue(refused.stdout().startsWith("docker-credential-agent: could not start the credagent daemon: credagent: ")

@@ -1,4 +1,4 @@
-package dev.credagent.helper.it;
+package dev.credagent.it.clients;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -10,11 +10,11 @@ import java.util.HexFormat;
 import java.util.zip.GZIPOutputStream;
 
 /** A one-layer OCI image layout on disk, made from scratch, for skopeo to push. */
-final class OciLayout {
+public final class OciLayout {
   private OciLayout() {}
 
   /** Writes the layout to {@code dir}, tagged {@code tag}; returns its manifest digest. */
-  static String write(Path dir, String tag) throws Exception {
+  public static String write(Path dir, String tag) throws Exception {
     Path blobs = Files.createDirectories(dir.resolve("blobs/sha256"));
     byte[] tar = tarWithOneFile("hello.txt", "hello from credagent\n".getBytes(StandardCharsets.UTF_8));
     ByteArrayOutputStream gz = new ByteArrayOutputStream();

@@ -1,9 +1,10 @@
-package dev.credagent.helper.it;
+package dev.credagent.it.clients;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.credagent.it.AgentEnvironment;
+import dev.credagent.it.HelperInstall;
 import dev.credagent.it.Run;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,6 +1,6 @@
-package dev.credagent.helper.it;
+package dev.credagent.it.clients;
 
-import static dev.credagent.helper.it.HelperInstall.helper;
+import static dev.credagent.it.HelperInstall.helper;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.credagent.it.AgentEnvironment;
+import dev.credagent.it.HelperInstall;
+import dev.credagent.it.registry.Registry;
 import java.nio.file.Files;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;

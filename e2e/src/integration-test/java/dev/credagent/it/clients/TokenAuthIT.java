@@ -1,6 +1,6 @@
-package dev.credagent.helper.it;
+package dev.credagent.it.clients;
 
-import static dev.credagent.helper.it.HelperInstall.helper;
+import static dev.credagent.it.HelperInstall.helper;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,7 +9,10 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.credagent.it.AgentEnvironment;
+import dev.credagent.it.HelperInstall;
 import dev.credagent.it.Run;
+import dev.credagent.it.registry.Registry;
+import dev.credagent.it.registry.TokenServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;

@@ -1,4 +1,4 @@
-package dev.credagent.helper.it;
+package dev.credagent.it.install;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

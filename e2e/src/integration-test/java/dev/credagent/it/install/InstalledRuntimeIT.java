@@ -1,4 +1,4 @@
-package dev.credagent.helper.it;
+package dev.credagent.it.install;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -8,7 +8,10 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.credagent.it.AgentEnvironment;
+import dev.credagent.it.HelperInstall;
 import dev.credagent.it.Run;
+import dev.credagent.it.registry.Registry;
+import dev.credagent.it.registry.TestCertificates;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -106,7 +109,7 @@ class InstalledRuntimeIT {
   void theRelayLoadsOnlyWhenACommandIsRelayed() throws Exception {
     Path classes = agent.root().resolve("daemon-classes.txt");
     agent.env().put("JAVA_TOOL_OPTIONS", "-Xlog:class+load:file=" + classes);
-    HelperBinaryIT.ownHome(agent); // the socket is named: the helper starts a daemon on it for a home of ours only
+    HelperInstall.ownHome(agent); // the socket is named: the helper starts a daemon on it for a home of ours only
     Run get = agent.run(List.of(prefix.resolve("bin/docker-credential-agent").toString(), "get"), "registry.example.com");
     agent.env().remove("JAVA_TOOL_OPTIONS");
     assertTrue((get.stdout() + get.stderr()).contains("locked"), get.stdout() + get.stderr());

@@ -1,4 +1,4 @@
-package dev.credagent.helper.it;
+package dev.credagent.it.install;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -15,14 +15,14 @@ import java.util.concurrent.TimeUnit;
  * readable by every user (0755), as a system-wide prefix is; the tests only read the tree, and
  * each runs its own homes, sockets and users.
  */
-final class SharedInstall {
+public final class SharedInstall {
   private static final Duration INSTALL_TIMEOUT = Duration.ofMinutes(5);
   private static Path prefix;
 
   private SharedInstall() {}
 
   /** The installed PREFIX (bin/credagent, lib/credagent/runtime, ...), installed on first use. */
-  static synchronized Path prefix() throws Exception {
+  public static synchronized Path prefix() throws Exception {
     if (prefix == null) {
       Path shared = Files.createTempDirectory("credagent-installed-");
       Runtime.getRuntime().addShutdownHook(new Thread(() -> remove(shared)));

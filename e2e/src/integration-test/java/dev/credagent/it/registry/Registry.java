@@ -1,4 +1,4 @@
-package dev.credagent.helper.it;
+package dev.credagent.it.registry;
 
 import java.io.IOException;
 import java.net.HttpURLConnection;
@@ -9,8 +9,8 @@ import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
 /** Debian's docker-registry (distribution 2.8) on 127.0.0.1, with htpasswd or token auth. */
-final class Registry implements AutoCloseable {
-  static final Path BINARY = Path.of("/usr/bin/docker-registry");
+public final class Registry implements AutoCloseable {
+  public static final Path BINARY = Path.of("/usr/bin/docker-registry");
 
   private final Process process;
   private final int port;
@@ -20,12 +20,12 @@ final class Registry implements AutoCloseable {
     this.port = port;
   }
 
-  static boolean available() {
+  public static boolean available() {
     return Files.isExecutable(BINARY) && Files.isExecutable(Path.of("/usr/bin/htpasswd"));
   }
 
   /** A registry that accepts {@code user}/{@code password} (bcrypt htpasswd, as distribution wants). */
-  static Registry withHtpasswd(Path dir, String user, String password) throws Exception {
+  public static Registry withHtpasswd(Path dir, String user, String password) throws Exception {
     Path htpasswd = dir.resolve("htpasswd");
     Process make = new ProcessBuilder("/usr/bin/htpasswd", "-Bbc", htpasswd.toString(), user, password)
         .redirectErrorStream(true).start();
@@ -41,7 +41,7 @@ final class Registry implements AutoCloseable {
   }
 
   /** A registry that trusts tokens signed by the key of {@code rootCertBundle}. */
-  static Registry withToken(Path dir, String realm, String issuer, Path rootCertBundle) throws Exception {
+  public static Registry withToken(Path dir, String realm, String issuer, Path rootCertBundle) throws Exception {
     return start(dir, """
         auth:
           token:
@@ -53,7 +53,7 @@ final class Registry implements AutoCloseable {
   }
 
   /** As {@link #withHtpasswd}, serving TLS with {@code certificates} (signed by a CA nobody trusts). */
-  static Registry withHtpasswdTls(Path dir, String user, String password, TestCertificates certificates) throws Exception {
+  public static Registry withHtpasswdTls(Path dir, String user, String password, TestCertificates certificates) throws Exception {
     Registry plain = withHtpasswd(dir, user, password);
     plain.close();
     return start(dir, Files.readString(dir.resolve("auth.yml")), """
@@ -90,7 +90,7 @@ final class Registry implements AutoCloseable {
     return registry;
   }
 
-  String host() {
+  public String host() {
     return "127.0.0.1:" + port;
   }
 
@@ -116,7 +116,7 @@ final class Registry implements AutoCloseable {
     throw new IOException("docker-registry did not answer on " + host());
   }
 
-  static int freePort() throws IOException {
+  public static int freePort() throws IOException {
     try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
       return socket.getLocalPort();
     }

@@ -1,4 +1,4 @@
-package dev.credagent.helper.it;
+package dev.credagent.it.registry;
 
 import java.io.StringWriter;
 import java.math.BigInteger;
@@ -20,8 +20,8 @@ import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /** A private CA and a server certificate for 127.0.0.1 it signed: a registry with TLS no system trusts. */
-record TestCertificates(Path ca, Path certificate, Path key) {
-  static TestCertificates create(Path dir) throws Exception {
+public record TestCertificates(Path ca, Path certificate, Path key) {
+  public static TestCertificates create(Path dir) throws Exception {
     KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
     generator.initialize(2048);
     KeyPair caKeys = generator.generateKeyPair();

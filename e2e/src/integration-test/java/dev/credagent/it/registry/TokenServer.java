@@ -1,4 +1,4 @@
-package dev.credagent.helper.it;
+package dev.credagent.it.registry;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
@@ -37,9 +37,9 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
  * too when {@code offline_token=true}); {@code POST /token} with {@code grant_type=refresh_token}
  * or {@code password}, whose body skopeo sends chunked.
  */
-final class TokenServer implements AutoCloseable {
-  static final String ISSUER = "credagent-test-issuer";
-  static final String SERVICE = "credagent-test-registry";
+public final class TokenServer implements AutoCloseable {
+  public static final String ISSUER = "credagent-test-issuer";
+  public static final String SERVICE = "credagent-test-registry";
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Base64.Encoder B64URL = Base64.getUrlEncoder().withoutPadding();
 
@@ -71,16 +71,16 @@ final class TokenServer implements AutoCloseable {
     server.start();
   }
 
-  static TokenServer start(String user, String password) throws Exception {
+  public static TokenServer start(String user, String password) throws Exception {
     return new TokenServer(user, password);
   }
 
-  String realm() {
+  public String realm() {
     return "http://127.0.0.1:" + server.getAddress().getPort() + "/token";
   }
 
   /** The PEM bundle the registry's {@code rootcertbundle} names. */
-  Path writeRootCertBundle(Path file) throws IOException {
+  public Path writeRootCertBundle(Path file) throws IOException {
     StringWriter pem = new StringWriter();
     try (JcaPEMWriter writer = new JcaPEMWriter(pem)) {
       writer.writeObject(certificate);
@@ -88,12 +88,12 @@ final class TokenServer implements AutoCloseable {
     return Files.writeString(file, pem.toString());
   }
 
-  Set<String> grantTypesSeen() {
+  public Set<String> grantTypesSeen() {
     return grantTypesSeen;
   }
 
   /** How many tokens were given for exactly this scope parameter. */
-  int tokensGivenFor(String scope) {
+  public int tokensGivenFor(String scope) {
     java.util.concurrent.atomic.AtomicInteger count = requestsByScope.get(scope);
     return count == null ? 0 : count.get();
   }
@@ -102,13 +102,13 @@ final class TokenServer implements AutoCloseable {
    * Gives a new refresh token for every refresh grant and forgets the one sent, as servers that
    * rotate refresh tokens do (the spec lets them; the client must keep the newest).
    */
-  TokenServer rotatingRefreshTokens() {
+  public TokenServer rotatingRefreshTokens() {
     rotating = true;
     return this;
   }
 
   /** Answers every POST with {@code status}, as Harbor answers the OAuth form with 405. */
-  TokenServer refusingPostWith(int status) {
+  public TokenServer refusingPostWith(int status) {
     postStatus = status;
     return this;
   }

@@ -1,5 +1,6 @@
-package dev.credagent.helper.it;
+package dev.credagent.it.share;
 
+import dev.credagent.it.registry.Registry;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,9 +12,9 @@ import java.util.concurrent.TimeUnit;
  * authorized key, in the test's directory), and an ssh client that forwards a Unix socket on
  * "the remote side" to one here, as a user forwards a credagent share. Both end with the test.
  */
-final class SshForward implements AutoCloseable {
-  static final Path SSHD = Path.of("/usr/sbin/sshd");
-  static final Path SSH = Path.of("/usr/bin/ssh");
+public final class SshForward implements AutoCloseable {
+  public static final Path SSHD = Path.of("/usr/sbin/sshd");
+  public static final Path SSH = Path.of("/usr/bin/ssh");
   private static final Path KEYGEN = Path.of("/usr/bin/ssh-keygen");
 
   private final Process sshd;
@@ -30,7 +31,7 @@ final class SshForward implements AutoCloseable {
    * Whether a real sshd can run here: its programs are installed, and its privilege-separation
    * directory exists or we may create it (root); a normal user's test run uses socat instead.
    */
-  static boolean available() {
+  public static boolean available() {
     return Files.isExecutable(SSHD) && Files.isExecutable(SSH) && Files.isExecutable(KEYGEN)
         && (Files.isDirectory(PRIVSEP) || "root".equals(System.getProperty("user.name")));
   }
@@ -38,7 +39,7 @@ final class SshForward implements AutoCloseable {
   private static final Path PRIVSEP = Path.of("/run/sshd");
 
   /** Forwards {@code remote} (made by sshd, as on the far machine) to {@code local}; returns once it exists. */
-  static SshForward start(Path dir, Path remote, Path local) throws Exception {
+  public static SshForward start(Path dir, Path remote, Path local) throws Exception {
     Files.createDirectories(dir);
     for (String key : List.of("host_key", "user_key")) {
       run(List.of(KEYGEN.toString(), "-q", "-t", "ed25519", "-N", "", "-f", dir.resolve(key).toString()));
@@ -85,7 +86,7 @@ final class SshForward implements AutoCloseable {
    * connection on it: sshd's session notices the client's end a moment later, and a request made in
    * that moment was still accepted, then dropped (bounded: 10 s).
    */
-  void disconnect() throws InterruptedException {
+  public void disconnect() throws InterruptedException {
     client.destroyForcibly().waitFor();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (System.nanoTime() < deadline) {

@@ -1,8 +1,8 @@
-package dev.credagent.helper.it;
+package dev.credagent.it.terminal;
 
-import static dev.credagent.helper.it.PinentryIT.TMUX;
-import static dev.credagent.helper.it.PinentryIT.tmux;
-import static dev.credagent.helper.it.PinentryIT.waitFor;
+import static dev.credagent.it.terminal.PinentryIT.TMUX;
+import static dev.credagent.it.terminal.PinentryIT.tmux;
+import static dev.credagent.it.terminal.PinentryIT.waitFor;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 

@@ -1,4 +1,4 @@
-package dev.credagent.helper.it;
+package dev.credagent.it.terminal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.credagent.it.AgentEnvironment;
+import dev.credagent.it.HelperInstall;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
