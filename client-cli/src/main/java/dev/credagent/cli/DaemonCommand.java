@@ -3,12 +3,17 @@ package dev.credagent.cli;
 import dev.credagent.config.AgentConfig;
 import dev.credagent.daemon.AnsweredFailures;
 import dev.credagent.daemon.Daemon;
+import dev.credagent.daemon.DetachedOutput;
 import dev.credagent.files.AgentPaths;
 import dev.credagent.files.CurrentUser;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.logging.ConsoleHandler;
+import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogManager;
+import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 import java.util.logging.SimpleFormatter;
 import picocli.CommandLine.Command;
@@ -49,7 +54,7 @@ final class DaemonCommand implements Callable<Integer> {
     if (start != null) {
       // Listening: from now on what we say goes to the log, and the end of the pipe the helper's
       // autostart gave us tells it we are up (it started us directly, with no JVM in between).
-      if (dev.credagent.daemon.DetachedOutput.to(paths.log())) {
+      if (DetachedOutput.to(paths.log())) {
         start.replay(); // what we said while starting goes into the log too, first
       } else {
         System.out.close(); // no dup2 here: at least the pipe ends, so the starter does not wait in vain
@@ -65,9 +70,9 @@ final class DaemonCommand implements Callable<Integer> {
    * once it is on our output: the log then has the whole start, as when the daemon's output was
    * the log from the first line. Bounded: a start says a few lines.
    */
-  private static final class StartLines extends java.util.logging.Handler {
+  private static final class StartLines extends Handler {
     private static final int MAX = 200;
-    private final java.util.List<String> lines = new java.util.ArrayList<>();
+    private final List<String> lines = new ArrayList<>();
 
     static StartLines keep() {
       StartLines kept = new StartLines();
@@ -78,7 +83,7 @@ final class DaemonCommand implements Callable<Integer> {
     }
 
     @Override
-    public synchronized void publish(java.util.logging.LogRecord record) {
+    public synchronized void publish(LogRecord record) {
       if (isLoggable(record) && lines.size() < MAX) {
         lines.add(getFormatter().format(record));
       }

@@ -1,6 +1,7 @@
 package dev.credagent.cli;
 
 import java.util.List;
+import java.util.concurrent.Callable;
 
 /**
  * The way in of {@code credagent daemon} and {@code credagent start}, which credagent-jvm, the
@@ -28,7 +29,7 @@ public final class DaemonMain {
    * Runs and exits with its code; a failure (a bad config file, another daemon on the vault) is
    * one line as Main's handler says it, which the autostart shows from the log: never a stack trace.
    */
-  private static void runOrSay(java.util.concurrent.Callable<Integer> command) {
+  private static void runOrSay(Callable<Integer> command) {
     try {
       System.exit(command.call());
     } catch (Exception e) {

@@ -1,7 +1,9 @@
 package dev.credagent.cli;
 
 import dev.credagent.client.AgentErrorException;
+import dev.credagent.config.ConfigException;
 import dev.credagent.failure.ErrorCode;
+import java.io.IOException;
 
 /** How a failed command is told to the person who ran it: one line and an exit code, no trace. */
 final class Failure {
@@ -19,8 +21,8 @@ final class Failure {
 
   static String message(Exception e) {
     String message = e.getMessage();
-    if (e instanceof CliException || e instanceof java.io.IOException
-        || e instanceof dev.credagent.config.ConfigException) {
+    if (e instanceof CliException || e instanceof IOException
+        || e instanceof ConfigException) {
       return message != null ? message : e.getClass().getSimpleName();
     }
     return "internal error (" + e.getClass().getSimpleName() + (message != null ? ": " + message : "") + ")";

@@ -6,6 +6,7 @@ import dev.credagent.imports.DockerConfig;
 import dev.credagent.imports.Harvest;
 import dev.credagent.imports.HelperSource;
 import dev.credagent.imports.Importer;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -68,7 +69,7 @@ final class ImportCommand implements Callable<Integer> {
     }
     Path file = from == null ? DockerConfig.file(System.getenv())
         : from.file.isEmpty() ? DockerConfig.containersAuthFile(System.getenv()) : Path.of(from.file);
-    if (!java.nio.file.Files.exists(file)) {
+    if (!Files.exists(file)) {
       throw new CliException(ExitCode.ERROR, file + " does not exist; nothing was imported");
     }
     return AuthFile.credentials(file, AuthFile.read(file));

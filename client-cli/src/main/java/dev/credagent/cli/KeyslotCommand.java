@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.credagent.client.ClientRequest;
 import dev.credagent.protocol.Op;
 import dev.credagent.transport.CommandRelay;
+import java.io.Console;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -115,7 +116,7 @@ final class KeyslotCommand implements Runnable, Relayable {
       if (fromStdin) {
         passphrase = StdinSecret.readLine(session.in());
       } else {
-        java.io.Console console = session.terminal().orElseThrow(() -> new CliException(ExitCode.ERROR,
+        Console console = session.terminal().orElseThrow(() -> new CliException(ExitCode.ERROR,
             "no terminal to ask for the passphrase; pipe it in with `credagent keyslot remove --passphrase-stdin SLOT`"));
         passphrase = UnlockCommand.read(console, "Passphrase: ");
       }

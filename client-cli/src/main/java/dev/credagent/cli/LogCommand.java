@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -107,7 +108,7 @@ final class LogCommand implements Callable<Integer> {
         skip = Math.min(bytes.length, skip + 1);
       }
       start[0] = from + skip;
-      return java.util.Arrays.copyOfRange(bytes, skip, bytes.length);
+      return Arrays.copyOfRange(bytes, skip, bytes.length);
     }
   }
 

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.credagent.client.AgentClient;
 import dev.credagent.client.ClientRequest;
 import dev.credagent.files.AgentPaths;
+import dev.credagent.files.CurrentUser;
+import dev.credagent.files.PrivateDirectory;
 import dev.credagent.imports.AuthFile;
 import dev.credagent.imports.DockerConfig;
 import dev.credagent.imports.Harvest;
@@ -20,6 +22,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -76,7 +79,7 @@ final class SetupCommand implements Callable<Integer> {
   private void setup(AgentPaths paths, Path config, ObjectNode root, Map<String, String> env) throws Exception {
     if (!dryRun) {
       // A home an earlier version created with the umask (0755): the daemon and unlock refuse it.
-      String repaired = dev.credagent.files.PrivateDirectory.repair(paths.home(), dev.credagent.files.CurrentUser.uid());
+      String repaired = PrivateDirectory.repair(paths.home(), CurrentUser.uid());
       if (repaired != null) {
         done.add(repaired);
       }
@@ -223,6 +226,6 @@ final class SetupCommand implements Callable<Integer> {
       return false;
     }
     String answer = console.readLine(question);
-    return answer != null && (answer.isBlank() || answer.strip().toLowerCase(java.util.Locale.ROOT).startsWith("y"));
+    return answer != null && (answer.isBlank() || answer.strip().toLowerCase(Locale.ROOT).startsWith("y"));
   }
 }

@@ -1,9 +1,12 @@
 package dev.credagent.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.credagent.client.AgentClient;
 import dev.credagent.client.AgentUnavailableException;
+import dev.credagent.client.ClientRequest;
 import dev.credagent.client.DaemonStarter;
 import dev.credagent.files.AgentPaths;
+import dev.credagent.protocol.Op;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -35,7 +38,7 @@ final class StartCommand implements Callable<Integer> {
     }
     // Says what it did, as ssh-agent and gpgconf --launch users expect to read it.
     try (AgentClient client = AgentClient.connect(paths)) {
-      com.fasterxml.jackson.databind.JsonNode status = client.call(dev.credagent.client.ClientRequest.op(dev.credagent.protocol.Op.STATUS));
+      JsonNode status = client.call(ClientRequest.op(Op.STATUS));
       System.out.println((started ? "started" : "already running") + ", pid " + status.path("pid").asLong() + ", on "
           + status.path("socket").asText());
     }

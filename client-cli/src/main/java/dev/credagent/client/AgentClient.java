@@ -4,14 +4,17 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.credagent.files.AgentPaths;
 import dev.credagent.files.CurrentUser;
 import dev.credagent.files.HomeLock;
+import dev.credagent.files.PrivateDirectory;
 import dev.credagent.share.ShareMarker;
-import java.nio.file.Path;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.SocketException;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
 import org.newsclub.net.unix.AFUNIXSocket;
 import org.newsclub.net.unix.AFUNIXSocketAddress;
@@ -70,10 +73,10 @@ public final class AgentClient implements AutoCloseable {
   /** The other socket the home's daemon serves, or null (none recorded, the same one, or a home not ours). */
   private static Path recordedSocket(AgentPaths paths) {
     try {
-      if (!java.nio.file.Files.isDirectory(paths.home())) {
+      if (!Files.isDirectory(paths.home())) {
         return null;
       }
-      dev.credagent.files.PrivateDirectory.check(paths.home(), CurrentUser.uid());
+      PrivateDirectory.check(paths.home(), CurrentUser.uid());
       HomeLock.Holder holder = HomeLock.read(paths.home());
       return holder == null || holder.socket().equals(paths.socket().toAbsolutePath()) ? null : holder.socket();
     } catch (IOException unreadable) {
@@ -101,7 +104,7 @@ public final class AgentClient implements AutoCloseable {
       }
       socket.setSoTimeout(120_000);
       return new AgentClient(socket);
-    } catch (java.net.SocketTimeoutException stalled) {
+    } catch (SocketTimeoutException stalled) {
       socket.close(); // a daemon is there, stalled: not "unavailable", so nothing is started over it
       throw new IOException("the credagent daemon on " + paths.socket() + " did not take the connection within "
           + CONNECT_WITHIN_MILLIS / 1000 + " s (it is stopped or hung); nothing was sent. Stop it, then try again");

@@ -14,6 +14,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Starts the daemon on demand: the same JVM and class path as this CLI, with the daemon's own
@@ -125,8 +126,8 @@ public final class DaemonStarter {
   }
 
   /** install.sh's AOT cache beside the options, which halves the daemon's start; absent in a build tree. */
-  private static java.util.Optional<Path> aotCache(Path options) {
-    return java.util.Optional.of(options.resolveSibling("credagent.aot")).filter(Files::isRegularFile);
+  private static Optional<Path> aotCache(Path options) {
+    return Optional.of(options.resolveSibling("credagent.aot")).filter(Files::isRegularFile);
   }
 
   /** {@code @.../lib/credagent/daemon.jvmoptions}: the installed layout has our jar in lib/credagent/jars. */

@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.util.Map;
 
 /**
@@ -55,7 +56,7 @@ public final class JsonTrees {
       generator.setPrettyPrinter(printer);
       write(generator, node);
     } catch (IOException cannotHappen) { // a StringWriter does not fail
-      throw new java.io.UncheckedIOException(cannotHappen);
+      throw new UncheckedIOException(cannotHappen);
     }
     return out.toString();
   }

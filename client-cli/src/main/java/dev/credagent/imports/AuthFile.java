@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -28,7 +29,7 @@ public final class AuthFile {
   /** docker's username for an identity token, which the daemon's logins use too. */
   public static final String IDENTITY_TOKEN_USERNAME = "<token>";
   /** The fields of an auths entry that hold a secret: what {@link #strip} removes. */
-  static final java.util.List<String> SECRET_FIELDS = java.util.List.of("auth", "identitytoken", "password", "username");
+  static final List<String> SECRET_FIELDS = List.of("auth", "identitytoken", "password", "username");
 
   /**
    * Far past any real file (a login is ~200 bytes): a FIFO, {@code /dev/zero} or a runaway file

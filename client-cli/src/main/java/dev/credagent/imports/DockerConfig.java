@@ -1,8 +1,12 @@
 package dev.credagent.imports;
 
 import dev.credagent.files.AgentPaths;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /** Where docker and the containers tools keep their auth files, as each of them finds them. */
 public final class DockerConfig {
@@ -21,15 +25,15 @@ public final class DockerConfig {
    * Every containers auth file that exists: {@link #containersAuthFile}, the runtime one podman
    * logs in to, and the persistent one in ~/.config, in that order, each once.
    */
-  public static java.util.List<Path> containersAuthFiles(Map<String, String> env) {
-    java.util.Set<Path> files = new java.util.LinkedHashSet<>();
+  public static List<Path> containersAuthFiles(Map<String, String> env) {
+    Set<Path> files = new LinkedHashSet<>();
     files.add(containersAuthFile(env));
     String runtime = env.get("XDG_RUNTIME_DIR");
     if (runtime != null && !runtime.isEmpty()) {
       files.add(Path.of(runtime, "containers", "auth.json"));
     }
     files.add(persistentContainersAuthFile(env));
-    return files.stream().filter(java.nio.file.Files::exists).toList();
+    return files.stream().filter(Files::exists).toList();
   }
 
   private static Path persistentContainersAuthFile(Map<String, String> env) {

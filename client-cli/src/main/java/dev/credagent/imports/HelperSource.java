@@ -11,7 +11,10 @@ import java.io.InputStream;
 import java.time.Duration;
 import java.util.Iterator;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Another credential helper ({@code docker-credential-NAME}) as a source: {@code list} for the
@@ -62,7 +65,7 @@ public final class HelperSource {
     }
     process.getOutputStream().close(); // list reads nothing
     // Read on another thread, so that a helper that hangs with its output open is still timed out.
-    java.util.concurrent.FutureTask<byte[]> reading = new java.util.concurrent.FutureTask<>(() -> {
+    FutureTask<byte[]> reading = new FutureTask<>(() -> {
       try (InputStream from = process.getInputStream()) {
         return from.readNBytes(MAX_OUTPUT + 1);
       }
@@ -72,7 +75,7 @@ public final class HelperSource {
     try {
       out = reading.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
       process.waitFor(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-    } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+    } catch (TimeoutException | ExecutionException e) {
       out = null;
     }
     if (out == null || process.isAlive()) {

@@ -1,6 +1,7 @@
 package dev.credagent.setup;
 
 import dev.credagent.files.AgentPaths;
+import dev.credagent.files.CurrentUser;
 import dev.credagent.files.DurableFile;
 import java.io.IOException;
 import java.io.InputStream;
@@ -154,7 +155,7 @@ public abstract sealed class ServiceManager {
     }
 
     private static String domain() {
-      return "gui/" + dev.credagent.files.CurrentUser.uid();
+      return "gui/" + CurrentUser.uid();
     }
 
     @Override

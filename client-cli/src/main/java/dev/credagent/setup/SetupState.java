@@ -2,10 +2,12 @@ package dev.credagent.setup;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import dev.credagent.client.JsonTrees;
-import dev.credagent.files.SmallFile;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.credagent.client.JsonTrees;
+import dev.credagent.files.CurrentUser;
 import dev.credagent.files.DurableFile;
+import dev.credagent.files.PrivateDirectory;
+import dev.credagent.files.SmallFile;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -34,7 +36,7 @@ public record SetupState(boolean done, String previousCredsStore) {
     } else {
       node.putNull("previousCredsStore");
     }
-    dev.credagent.files.PrivateDirectory.ensure(home, dev.credagent.files.CurrentUser.uid()); // 0700, whatever the umask
+    PrivateDirectory.ensure(home, CurrentUser.uid()); // 0700, whatever the umask
     DurableFile.replace(home.resolve(FILE_NAME), (JsonTrees.write(node) + "\n").getBytes(StandardCharsets.UTF_8));
   }
 

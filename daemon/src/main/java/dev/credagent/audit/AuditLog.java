@@ -12,6 +12,8 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
+import java.util.List;
+import java.util.Set;
 import java.util.logging.Logger;
 
 /**
@@ -113,11 +115,11 @@ public final class AuditLog implements AutoCloseable {
    * What answered a request: the vault key whose credential served it (an exact server or a
    * pattern; null when none did) and the scopes a token was asked for (empty for other ops).
    */
-  public record Served(String key, java.util.List<String> scopes) {
-    public static final Served NOTHING = new Served(null, java.util.List.of());
+  public record Served(String key, List<String> scopes) {
+    public static final Served NOTHING = new Served(null, List.of());
 
     public Served {
-      scopes = java.util.List.copyOf(scopes);
+      scopes = List.copyOf(scopes);
     }
   }
 
@@ -164,7 +166,7 @@ public final class AuditLog implements AutoCloseable {
   }
 
   /** One line per origin over its budget, with its counts since its last one; after the lines before them. */
-  private void summarise(java.util.List<AuditBudget.Summary> summaries) throws IOException {
+  private void summarise(List<AuditBudget.Summary> summaries) throws IOException {
     if (summaries.isEmpty()) {
       return;
     }
@@ -290,7 +292,7 @@ public final class AuditLog implements AutoCloseable {
       }
       Files.move(file, file.resolveSibling(FILE_NAME + ".1"), StandardCopyOption.REPLACE_EXISTING);
     }
-    out = FileChannel.open(file, java.util.Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+    out = FileChannel.open(file, Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE,
         StandardOpenOption.APPEND), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
     size = out.size();
   }

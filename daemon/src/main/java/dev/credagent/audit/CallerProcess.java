@@ -1,6 +1,10 @@
 package dev.credagent.audit;
 
 import dev.credagent.caller.Caller;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Optional;
 
 /**
@@ -49,13 +53,13 @@ public record CallerProcess(long pid, String exe, long parentPid, String parentE
 
   private static Optional<String> argv0(ProcessHandle process) {
     try {
-      byte[] cmdline = java.nio.file.Files.readAllBytes(java.nio.file.Path.of("/proc", Long.toString(process.pid()), "cmdline"));
+      byte[] cmdline = Files.readAllBytes(Path.of("/proc", Long.toString(process.pid()), "cmdline"));
       int end = 0;
       while (end < cmdline.length && end < 4096 && cmdline[end] != 0) {
         end++;
       }
-      return end == 0 ? Optional.empty() : Optional.of(new String(cmdline, 0, end, java.nio.charset.StandardCharsets.UTF_8));
-    } catch (java.io.IOException | RuntimeException unreadable) {
+      return end == 0 ? Optional.empty() : Optional.of(new String(cmdline, 0, end, StandardCharsets.UTF_8));
+    } catch (IOException | RuntimeException unreadable) {
       return Optional.empty(); // not Linux, or gone
     }
   }

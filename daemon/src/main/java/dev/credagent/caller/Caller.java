@@ -1,6 +1,5 @@
 package dev.credagent.caller;
 
-
 /**
  * Who asked: the peer of the connection a request came on, as the kernel says (SO_PEERCRED on
  * Linux; on macOS Netty's kqueue transport asks LOCAL_PEERCRED and LOCAL_PEERPID). Where no pid

@@ -3,7 +3,10 @@ package dev.credagent.caller;
 import dev.credagent.registry.RegistryPattern;
 import dev.credagent.registry.RegistryReference;
 import dev.credagent.registry.ServerNames;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What a share may hand out: the registries its patterns match (all, with none), for get and
@@ -65,7 +68,7 @@ public record ShareScope(String name, List<RegistryPattern> patterns) {
     if (parts.length < 3 || !parts[0].equals("repository") || parts[1].isEmpty()) {
       return false;
     }
-    String repository = String.join(":", java.util.Arrays.asList(parts).subList(1, parts.length - 1));
+    String repository = String.join(":", Arrays.asList(parts).subList(1, parts.length - 1));
     return !repository.contains("..") && allows(host + "/" + repository);
   }
 
@@ -79,8 +82,8 @@ public record ShareScope(String name, List<RegistryPattern> patterns) {
   }
 
   /** What of {@code all} (server to username) this share may name: the servers it covers, in their order. */
-  public java.util.Map<String, String> within(java.util.Map<String, String> all) {
-    java.util.Map<String, String> allowed = new java.util.LinkedHashMap<>();
+  public Map<String, String> within(Map<String, String> all) {
+    Map<String, String> allowed = new LinkedHashMap<>();
     all.forEach((server, username) -> {
       if (covers(server)) {
         allowed.put(server, username);

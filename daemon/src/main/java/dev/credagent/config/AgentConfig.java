@@ -1,7 +1,11 @@
 package dev.credagent.config;
 
+import dev.credagent.files.AgentPaths;
 import dev.credagent.files.SmallFile;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -44,7 +48,7 @@ public record AgentConfig(Duration idleTtl, Duration maxTtl, long auditMaxBytes,
     if (explicit != null && !explicit.isEmpty()) {
       return Path.of(explicit).toAbsolutePath();
     }
-    return dev.credagent.files.AgentPaths.configHome(env).resolve("credagent").resolve(FILE_NAME);
+    return AgentPaths.configHome(env).resolve("credagent").resolve(FILE_NAME);
   }
 
   /** A config file is a few lines; anything larger is not one. */
@@ -61,13 +65,13 @@ public record AgentConfig(Duration idleTtl, Duration maxTtl, long auditMaxBytes,
         return DEFAULTS;
       }
       // decoded strictly, as Files.readString did: a file that is not UTF-8 is an error, not U+FFFD
-      text = java.nio.charset.StandardCharsets.UTF_8.newDecoder()
-          .decode(java.nio.ByteBuffer.wrap(SmallFile.read(file, MAX_FILE_BYTES, "config file"))).toString();
+      text = StandardCharsets.UTF_8.newDecoder()
+          .decode(ByteBuffer.wrap(SmallFile.read(file, MAX_FILE_BYTES, "config file"))).toString();
     } catch (NoSuchFileException absent) {
       return DEFAULTS;
     } catch (SmallFile.NotASmallFileException e) {
       throw new ConfigException(e.getMessage());
-    } catch (IOException | java.io.UncheckedIOException e) {
+    } catch (IOException | UncheckedIOException e) {
       throw new ConfigException("cannot read " + file + ": " + e.getMessage());
     }
     return ConfigFile.parse(file.toString(), text);

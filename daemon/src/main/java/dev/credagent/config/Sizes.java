@@ -1,6 +1,8 @@
 package dev.credagent.config;
 
 import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** A size as a user writes it: {@code 4MiB}, {@code 512KiB}, {@code 1GiB}, or plain bytes. */
 public final class Sizes {
@@ -8,7 +10,7 @@ public final class Sizes {
 
   public static long parse(String text) {
     String value = text.strip();
-    java.util.regex.Matcher m = java.util.regex.Pattern.compile("([0-9]{1,12})\\s*(|B|KiB|MiB|GiB)").matcher(value);
+    Matcher m = Pattern.compile("([0-9]{1,12})\\s*(|B|KiB|MiB|GiB)").matcher(value);
     if (!m.matches()) {
       throw new IllegalArgumentException("'" + text + "' is not a size (4MiB, 512KiB, 1GiB, or bytes)");
     }

@@ -2,6 +2,7 @@ package dev.credagent.daemon;
 
 import dev.credagent.config.AgentConfig;
 import dev.credagent.config.ConfigException;
+import dev.credagent.config.Settings;
 import java.nio.file.Path;
 import java.util.logging.Logger;
 
@@ -11,7 +12,7 @@ import java.util.logging.Logger;
  * (file, line, key), which reaches the caller's terminal; {@code credagent config} and
  * {@code doctor} show it too.
  */
-final class ConfigReloader implements dev.credagent.config.Settings {
+final class ConfigReloader implements Settings {
   private static final Logger LOG = Logger.getLogger(ConfigReloader.class.getName());
 
   private final Path file;

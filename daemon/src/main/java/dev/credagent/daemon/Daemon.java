@@ -1,29 +1,33 @@
 package dev.credagent.daemon;
 
-import dev.credagent.door.DaemonInfo;
-import dev.credagent.door.ProtocolCodec;
-import dev.credagent.version.AgentVersion;
-
+import com.github.benmanes.caffeine.cache.Ticker;
+import dev.credagent.audit.AuditBudget;
 import dev.credagent.audit.AuditLog;
 import dev.credagent.config.AgentConfig;
 import dev.credagent.config.ConfigException;
+import dev.credagent.config.Settings;
+import dev.credagent.door.DaemonInfo;
+import dev.credagent.door.ProtocolCodec;
 import dev.credagent.files.AgentPaths;
-import dev.credagent.helper.CredentialHelper;
-import dev.credagent.files.PrivateDirectory;
-import dev.credagent.share.Shares;
-import dev.credagent.transport.AgentServer;
-import dev.credagent.transport.CommandRelay;
-import dev.credagent.transport.RequestHandler;
-import dev.credagent.transport.DaemonAlreadyRunningException;
-import dev.credagent.transport.InheritedSocket;
-import dev.credagent.transport.InstanceLock;
 import dev.credagent.files.HomeLock;
-import dev.credagent.transport.ServerLimits;
+import dev.credagent.files.PrivateDirectory;
+import dev.credagent.helper.CredentialHelper;
 import dev.credagent.registry.RegistryHttp;
 import dev.credagent.registry.RegistryLogin;
 import dev.credagent.service.CredentialService;
+import dev.credagent.share.Shares;
+import dev.credagent.transport.AgentServer;
+import dev.credagent.transport.CommandRelay;
+import dev.credagent.transport.DaemonAlreadyRunningException;
+import dev.credagent.transport.InheritedSocket;
+import dev.credagent.transport.InstanceLock;
+import dev.credagent.transport.RequestHandler;
+import dev.credagent.transport.ServerLimits;
 import dev.credagent.vault.Argon2id;
+import dev.credagent.vault.KdfCalibration;
+import dev.credagent.vault.KdfParams;
 import dev.credagent.vault.Vault;
+import dev.credagent.version.AgentVersion;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -35,10 +39,11 @@ import java.time.Duration;
 import java.util.OptionalInt;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.logging.Logger;
 
@@ -73,7 +78,7 @@ public final class Daemon {
   private volatile AgentServer server;
   private volatile Shares shares;
 
-  private Daemon(InstanceLock instanceLock, HomeLock homeLock, Vault vault, dev.credagent.config.Settings config,
+  private Daemon(InstanceLock instanceLock, HomeLock homeLock, Vault vault, Settings config,
       AuditLog audit, Clock clock) {
     this.instanceLock = instanceLock;
     this.homeLock = homeLock;
@@ -97,7 +102,7 @@ public final class Daemon {
    * lines from the request handler they call (the CLI's command tree lives in the CLI's module).
    */
   public static Daemon start(AgentPaths paths, int uid, Path configFile,
-      java.util.function.Function<RequestHandler, CommandRelay> commands) throws IOException, ConfigException {
+      Function<RequestHandler, CommandRelay> commands) throws IOException, ConfigException {
     ProcessHardening.apply();
     AgentConfig initial = AgentConfig.load(configFile); // a bad file stops the start, with its line
     PrivateDirectory.ensure(paths.home(), uid);
@@ -122,7 +127,7 @@ public final class Daemon {
       Clock clock = Clock.systemUTC(); // the one time source: the service, logins, tokens, the audit log
       Daemon daemon = new Daemon(instanceLock, homeLock, new Vault(paths.vault(), Daemon::calibratedKdf), new ConfigReloader(configFile, initial),
           new AuditLog(paths.home().resolve(AuditLog.FILE_NAME), initial.auditMaxBytes(), clock,
-              dev.credagent.audit.AuditBudget.forFiles(initial.auditMaxBytes())), clock);
+              AuditBudget.forFiles(initial.auditMaxBytes())), clock);
       DaemonInfo info = new DaemonInfo(paths.socket(), paths.home(), ProcessHandle.current().pid(), daemon.service.clock().instant());
       // Not on the event loop that answered `stop`: closing waits for that loop to finish.
       Runnable stopFromRequest = () -> Thread.ofPlatform().name("credagent-stop").start(daemon::stop);
@@ -150,11 +155,11 @@ public final class Daemon {
   }
 
   /** A new vault's Argon2 cost: as many passes over 128 MiB as fit in half a second here. */
-  private static dev.credagent.vault.KdfParams calibratedKdf() {
-    dev.credagent.vault.KdfParams params = dev.credagent.vault.KdfCalibration.calibrate(Argon2id.get(),
-        dev.credagent.vault.KdfCalibration.TARGET, com.github.benmanes.caffeine.cache.Ticker.systemTicker());
+  private static KdfParams calibratedKdf() {
+    KdfParams params = KdfCalibration.calibrate(Argon2id.get(),
+        KdfCalibration.TARGET, Ticker.systemTicker());
     LOG.info("a new vault: Argon2id with " + params.memoryKiB() / 1024 + " MiB and " + params.iterations()
-        + " pass(es), calibrated to " + dev.credagent.vault.KdfCalibration.TARGET.toMillis() + " ms here");
+        + " pass(es), calibrated to " + KdfCalibration.TARGET.toMillis() + " ms here");
     return params;
   }
 

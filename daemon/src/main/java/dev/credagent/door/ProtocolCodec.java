@@ -1,6 +1,6 @@
 package dev.credagent.door;
 
-import dev.credagent.version.AgentVersion;
+import dev.credagent.caller.Caller;
 import dev.credagent.failure.AgentFailure;
 import dev.credagent.failure.ErrorCode;
 import dev.credagent.files.IoFailure;
@@ -14,8 +14,8 @@ import dev.credagent.registry.RegistryAddress;
 import dev.credagent.registry.RegistryReference;
 import dev.credagent.registry.ServerNames;
 import dev.credagent.service.Async;
-import dev.credagent.caller.Caller;
 import dev.credagent.service.CredentialService;
+import dev.credagent.service.LockedRefusals;
 import dev.credagent.service.ShareForbiddenException;
 import dev.credagent.share.Shares;
 import dev.credagent.transport.RequestHandler;
@@ -24,9 +24,11 @@ import dev.credagent.vault.Credential;
 import dev.credagent.vault.Secret;
 import dev.credagent.vault.Vault;
 import dev.credagent.vault.VaultException;
+import dev.credagent.version.AgentVersion;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -213,10 +215,10 @@ public final class ProtocolCodec implements RequestHandler {
     Response response = Response.ok()
         .with("locked", !vault.unlocked())
         .with("vault", vault.exists() ? "present" : "absent");
-    dev.credagent.service.LockedRefusals.Seen refused = service.refusedWhileLocked();
+    LockedRefusals.Seen refused = service.refusedWhileLocked();
     if (!vault.unlocked() && refused.count() > 0) {
       response.with("refusedWhileLocked", refused.count())
-          .with("lastRefused", refused.lastProgram() + " at " + refused.lastAt().truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+          .with("lastRefused", refused.lastProgram() + " at " + refused.lastAt().truncatedTo(ChronoUnit.SECONDS));
     }
     if (vault.credentials() != null) {
       response.with("credentials", vault.credentials());

@@ -1,6 +1,5 @@
 package dev.credagent.failure;
 
-
 /**
  * A failure a caller can act on, carrying the one {@link ErrorCode} from which every front door
  * derives what it says: the protocol's {@code error} answer, the credential helper's line, the

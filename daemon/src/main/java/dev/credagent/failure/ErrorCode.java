@@ -1,5 +1,8 @@
 package dev.credagent.failure;
 
+import java.util.SortedMap;
+import java.util.TreeMap;
+
 /**
  * The stable, machine-readable half of an error answer; scripts switch on these strings. Each also
  * says the audit log's outcome (its wire name) and the exit code of the command that met it; the
@@ -62,8 +65,8 @@ public enum ErrorCode {
   }
 
   /** Every exit code with what it means, in order: the table of the README and of {@code --help}. */
-  public static java.util.SortedMap<Integer, String> exitCodes() {
-    java.util.SortedMap<Integer, String> codes = new java.util.TreeMap<>();
+  public static SortedMap<Integer, String> exitCodes() {
+    SortedMap<Integer, String> codes = new TreeMap<>();
     codes.put(OK, "done");
     codes.put(ERROR, "an error; the one-line message says which");
     codes.put(USAGE, "the command line is wrong");

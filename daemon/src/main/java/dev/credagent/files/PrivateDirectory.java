@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
+import java.util.stream.Stream;
 
 /**
  * A directory only its owner may enter: where the socket and the vault live.
@@ -98,7 +99,7 @@ public final class PrivateDirectory {
 
   /** The name /etc/passwd gives {@code uid}, or null. */
   private static String userName(int uid) {
-    try (java.util.stream.Stream<String> lines = Files.lines(Path.of("/etc/passwd"))) {
+    try (Stream<String> lines = Files.lines(Path.of("/etc/passwd"))) {
       return lines.map(line -> line.split(":", -1)).filter(f -> f.length > 2 && f[2].equals(Integer.toString(uid)))
           .map(f -> f[0]).findFirst().orElse(null);
     } catch (IOException | RuntimeException unreadable) {

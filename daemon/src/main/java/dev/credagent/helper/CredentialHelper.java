@@ -1,20 +1,21 @@
 package dev.credagent.helper;
 
+import dev.credagent.caller.Caller;
 import dev.credagent.failure.AgentFailure;
+import dev.credagent.files.IoFailure;
 import dev.credagent.registry.RegistryPattern;
 import dev.credagent.service.Async;
-
-import dev.credagent.version.AgentVersion;
-import dev.credagent.files.IoFailure;
-import dev.credagent.caller.Caller;
 import dev.credagent.service.CredentialService;
 import dev.credagent.transport.RelayHandler;
 import dev.credagent.transport.RelayReply;
 import dev.credagent.vault.Credential;
 import dev.credagent.vault.CredentialNotFoundException;
 import dev.credagent.vault.VaultException;
+import dev.credagent.version.AgentVersion;
 import java.io.IOException;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -105,8 +106,8 @@ public final class CredentialHelper implements RelayHandler {
    * logs out of every registry it is listed ({@code podman logout --all} erases each) must not erase
    * the patterns, which are no registry's login of their own.
    */
-  private static java.util.Map<String, String> servers(java.util.Map<String, String> all) {
-    java.util.Map<String, String> servers = new java.util.LinkedHashMap<>();
+  private static Map<String, String> servers(Map<String, String> all) {
+    Map<String, String> servers = new LinkedHashMap<>();
     all.forEach((key, username) -> {
       if (!RegistryPattern.isPattern(key)) {
         servers.put(key, username);

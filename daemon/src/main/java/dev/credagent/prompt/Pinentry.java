@@ -2,7 +2,10 @@ package dev.credagent.prompt;
 
 import dev.credagent.vault.Secret;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -98,7 +101,7 @@ public final class Pinentry {
         // in time
       }
     });
-    try (OutputStream to = process.getOutputStream(); java.io.InputStream from = process.getInputStream()) {
+    try (OutputStream to = process.getOutputStream(); InputStream from = process.getInputStream()) {
       expectOk(from);
       // pinentry-tty writes these to the terminal as they are: a caller's program name with ESC
       // sequences in it retitled the window and cleared the screen. Shown as `log` shows text.
@@ -140,7 +143,7 @@ public final class Pinentry {
     to.flush();
   }
 
-  private static void expectOk(java.io.InputStream from) throws IOException {
+  private static void expectOk(InputStream from) throws IOException {
     String line;
     do {
       byte[] bytes = readLine(from);
@@ -155,7 +158,7 @@ public final class Pinentry {
   }
 
   /** One line without its newline, at most MAX_LINE bytes; null at the end. */
-  private static byte[] readLine(java.io.InputStream from) throws IOException {
+  private static byte[] readLine(InputStream from) throws IOException {
     byte[] line = new byte[MAX_LINE];
     int n = 0;
     int b;
@@ -191,7 +194,7 @@ public final class Pinentry {
         bytes[n++] = line[i];
       }
     }
-    java.nio.CharBuffer chars = StandardCharsets.UTF_8.decode(java.nio.ByteBuffer.wrap(bytes, 0, n));
+    CharBuffer chars = StandardCharsets.UTF_8.decode(ByteBuffer.wrap(bytes, 0, n));
     char[] out = Arrays.copyOf(chars.array(), chars.limit());
     Arrays.fill(chars.array(), '\0');
     Arrays.fill(bytes, (byte) 0);

@@ -2,6 +2,7 @@ package dev.credagent.protocol;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -93,7 +94,7 @@ public enum Op {
   }
 
   /** Every request looks its op up: a map, not a stream over a fresh copy of values(). */
-  private static final java.util.Map<String, Op> BY_WIRE = Arrays.stream(values())
+  private static final Map<String, Op> BY_WIRE = Arrays.stream(values())
       .collect(Collectors.toUnmodifiableMap(Op::wire, op -> op));
 
   public static Optional<Op> named(String wire) {

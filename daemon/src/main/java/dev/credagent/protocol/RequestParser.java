@@ -11,6 +11,7 @@ import dev.credagent.vault.SecretSafeJson;
 import java.io.IOException;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Turns one request line into a {@link Request}. Version 1 requests are flat objects of strings
@@ -25,7 +26,7 @@ public final class RequestParser {
    * Field names an error may quote: a name that is none of these is not echoed, since a client
    * that mixed up a name and a value would see its secret in the error.
    */
-  private static final java.util.Set<String> NAMED_FIELDS = java.util.Set.of("op", "server", "username", "secret", "passphrase");
+  private static final Set<String> NAMED_FIELDS = Set.of("op", "server", "username", "secret", "passphrase");
 
   private RequestParser() {}
 

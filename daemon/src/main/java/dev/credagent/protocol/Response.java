@@ -9,6 +9,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -143,7 +144,7 @@ public final class Response implements AutoCloseable {
         }
         json.writeEndObject();
       }
-      case java.util.List<?> list -> {
+      case List<?> list -> {
         json.writeStartArray();
         for (Object element : list) {
           writeValue(json, element);

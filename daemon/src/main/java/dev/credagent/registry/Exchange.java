@@ -1,5 +1,6 @@
 package dev.credagent.registry;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -60,7 +61,7 @@ public final class Exchange {
   private static final class Bounded implements HttpResponse.BodySubscriber<byte[]> {
     private final int max;
     private final CompletableFuture<byte[]> body = new CompletableFuture<>();
-    private final java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     private Flow.Subscription subscription;
 
     Bounded(int max) {

@@ -1,8 +1,15 @@
 package dev.credagent.registry;
 
 import java.io.IOException;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.UnknownHostException;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpTimeoutException;
+import java.nio.channels.UnresolvedAddressException;
 import java.util.ArrayList;
 import java.util.List;
+import javax.net.ssl.SSLException;
 
 /**
  * What a failed exchange with a registry is called, in one place for logins and tokens: which of
@@ -14,10 +21,10 @@ public final class RegistryErrors {
 
   /** A login that failed on the way: a timeout, a TLS failure (and where a private CA goes), or {@link #unreachable}. */
   public static LoginFailedException ofLogin(RegistryAddress registry, IOException e) {
-    if (e instanceof java.net.http.HttpTimeoutException && !(e instanceof java.net.http.HttpConnectTimeoutException)) {
+    if (e instanceof HttpTimeoutException && !(e instanceof HttpConnectTimeoutException)) {
       return new LoginFailedException(registry.key() + " did not answer within the timeout (" + registry.base() + ")");
     }
-    if (e instanceof javax.net.ssl.SSLException) {
+    if (e instanceof SSLException) {
       return new LoginFailedException("the TLS connection to " + registry.key() + " failed (" + e.getMessage()
           + "); if it uses a private CA, put it in ~/.docker/certs.d/" + registry.base().getRawAuthority() + "/ca.crt");
     }
@@ -36,18 +43,18 @@ public final class RegistryErrors {
     }
     // The most telling first: a refused connection often wraps why it was (a name not resolved).
     String why = null;
-    if (chain.stream().anyMatch(c -> c instanceof java.net.UnknownHostException || c instanceof java.nio.channels.UnresolvedAddressException)) {
+    if (chain.stream().anyMatch(c -> c instanceof UnknownHostException || c instanceof UnresolvedAddressException)) {
       why = "the name " + host + " could not be resolved (check the spelling, or DNS)";
-    } else if (chain.stream().anyMatch(c -> c instanceof javax.net.ssl.SSLException)) {
-      why = "the TLS handshake failed (" + chain.stream().filter(c -> c instanceof javax.net.ssl.SSLException)
+    } else if (chain.stream().anyMatch(c -> c instanceof SSLException)) {
+      why = "the TLS handshake failed (" + chain.stream().filter(c -> c instanceof SSLException)
           .findFirst().orElseThrow().getMessage() + ")";
-    } else if (chain.stream().anyMatch(c -> c instanceof java.net.http.HttpConnectTimeoutException)) {
+    } else if (chain.stream().anyMatch(c -> c instanceof HttpConnectTimeoutException)) {
       why = "the connection timed out (a firewall, or the wrong port?)";
-    } else if (chain.stream().anyMatch(c -> c instanceof java.net.http.HttpTimeoutException)) {
+    } else if (chain.stream().anyMatch(c -> c instanceof HttpTimeoutException)) {
       why = "it did not answer in time";
-    } else if (chain.stream().anyMatch(c -> c instanceof java.net.NoRouteToHostException)) {
+    } else if (chain.stream().anyMatch(c -> c instanceof NoRouteToHostException)) {
       why = "there is no route to it";
-    } else if (chain.stream().anyMatch(c -> c instanceof java.net.ConnectException)) {
+    } else if (chain.stream().anyMatch(c -> c instanceof ConnectException)) {
       why = "the connection was refused (nothing listens on that port?)";
     }
     if (why == null) {

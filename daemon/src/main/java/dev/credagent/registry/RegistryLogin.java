@@ -12,7 +12,9 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * A registry login as the auth spec and docker do it: {@code GET /v2/}; on 401, the challenge
@@ -90,7 +92,7 @@ public final class RegistryLogin {
       try {
         status = v2(registry, "Bearer " + new String(access)).statusCode();
       } finally {
-        java.util.Arrays.fill(access, '\0');
+        Arrays.fill(access, '\0');
       }
       if (status != 200) {
         throw new LoginFailedException(registry.key() + " did not accept the token its server gave (HTTP " + status + ")");
@@ -116,7 +118,7 @@ public final class RegistryLogin {
     } catch (IllegalArgumentException e) {
       throw new LoginFailedException(registry.key() + " names a token realm that is not a URL");
     }
-    String scheme = realm.getScheme() == null ? "" : realm.getScheme().toLowerCase(java.util.Locale.ROOT);
+    String scheme = realm.getScheme() == null ? "" : realm.getScheme().toLowerCase(Locale.ROOT);
     boolean plainRegistry = "http".equalsIgnoreCase(registry.base().getScheme());
     if (!realm.isAbsolute() || realm.getHost() == null || !(scheme.equals("https") || scheme.equals("http") && plainRegistry)) {
       throw new LoginFailedException(registry.key() + " names a token realm credagent will not send credentials to"

@@ -1,5 +1,6 @@
 package dev.credagent.registry;
 
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
@@ -135,7 +136,7 @@ public record RegistryPattern(String text, List<String> labels, String port, Str
     if (!pattern.contains("*")) {
       return pattern.equals(label);
     }
-    String regex = String.join("[^.]*", java.util.Arrays.stream(pattern.split("\\*", -1)).map(Pattern::quote).toList());
+    String regex = String.join("[^.]*", Arrays.stream(pattern.split("\\*", -1)).map(Pattern::quote).toList());
     return !label.isEmpty() && label.matches(regex);
   }
 

@@ -1,5 +1,6 @@
 package dev.credagent.registry;
 
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -74,16 +75,16 @@ public final class ServerNames {
    * then nothing narrower than every registry holds it. A share's gate reads this, never the key's
    * text: {@code https://ghcr.io/org-c/deploy} is host-wide, whatever its path says.
    */
-  public static java.util.List<RegistryPattern> servedBy(String key) {
+  public static List<RegistryPattern> servedBy(String key) {
     RegistryReference reference = RegistryReference.parse(key);
     if (isHub(reference)) {
       return HUB_HOSTS.stream().sorted().map(RegistryPattern::parse).toList();
     }
     String hostname = dockerHostname(reference);
     try {
-      return java.util.List.of(RegistryPattern.parse(hostname != null ? hostname : key));
+      return List.of(RegistryPattern.parse(hostname != null ? hostname : key));
     } catch (IllegalArgumentException noPattern) {
-      return java.util.List.of();
+      return List.of();
     }
   }
 }

@@ -1,6 +1,7 @@
 package dev.credagent.service;
 
 import dev.credagent.vault.Argon2id;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
@@ -59,7 +60,7 @@ public final class Async {
     try {
       done.join();
       throw new IllegalStateException("a failed future returned");
-    } catch (java.util.concurrent.CancellationException | CompletionException failed) {
+    } catch (CancellationException | CompletionException failed) {
       return failed;
     }
   }

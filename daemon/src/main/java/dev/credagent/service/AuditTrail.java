@@ -1,16 +1,16 @@
 package dev.credagent.service;
 
-import dev.credagent.caller.Caller;
-import dev.credagent.failure.AgentFailure;
-import dev.credagent.failure.ErrorCode;
-
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.credagent.audit.AuditLog;
 import dev.credagent.audit.CallerProcess;
+import dev.credagent.caller.Caller;
+import dev.credagent.failure.AgentFailure;
+import dev.credagent.failure.ErrorCode;
 import dev.credagent.vault.VaultLockedException;
 import java.time.Clock;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 
 /**
  * The service's record of who asked for what and how it ended: the audit log's lines, and the
@@ -61,7 +61,7 @@ final class AuditTrail {
    * value ("replaced", where a store or a restore kept the credential it replaced as erased).
    */
   <T> CompletableFuture<T> auditedSaying(Caller caller, String op, String server, AuditLog.Served served,
-      CompletableFuture<T> outcome, java.util.function.Function<T, String> said) {
+      CompletableFuture<T> outcome, Function<T, String> said) {
     CallerProcess who = log.enabled() ? who(caller) : null;
     if (outcome.isDone()) { // a get, mostly: recorded now, with no stage chained for it
       Throwable failure = Async.failure(outcome);
@@ -73,7 +73,7 @@ final class AuditTrail {
   }
 
   <T> CompletableFuture<T> auditedSaying(Caller caller, String op, String server, CompletableFuture<T> outcome,
-      java.util.function.Function<T, String> said) {
+      Function<T, String> said) {
     return auditedSaying(caller, op, server, AuditLog.Served.NOTHING, outcome, said);
   }
 

@@ -1,5 +1,6 @@
 package dev.credagent.service;
 
+import dev.credagent.config.Durations;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -72,6 +73,6 @@ final class AutoLock {
   }
 
   private static String describe(Duration d) {
-    return dev.credagent.config.Durations.format(d);
+    return Durations.format(d);
   }
 }

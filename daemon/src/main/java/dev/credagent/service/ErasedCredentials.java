@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -69,7 +70,7 @@ final class ErasedCredentials {
 
   /** Removals of the erased credentials of {@code server} kept by {@code by}, all but the newest {@code leave}. */
   List<Vault.Change> oldestBy(String server, String by, int leave) throws VaultLockedException {
-    java.util.Map<String, ErasedKey> mine = new java.util.HashMap<>(); // by the vault's key, not one rebuilt from its parts
+    Map<String, ErasedKey> mine = new HashMap<>(); // by the vault's key, not one rebuilt from its parts
     for (String key : keys()) {
       ErasedKey.parse(key).filter(erased -> erased.server().equals(server) && erased.by().equals(by))
           .ifPresent(erased -> mine.put(key, erased));

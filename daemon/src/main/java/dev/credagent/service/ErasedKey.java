@@ -1,7 +1,10 @@
 package dev.credagent.service;
 
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Locale;
 import java.util.Optional;
+import java.util.function.Predicate;
 
 /**
  * Where an erased credential waits for {@code credagent restore}: in the vault with the rest,
@@ -29,7 +32,7 @@ record ErasedKey(String server, Instant at, String by) {
    */
   String key() {
     String when = at.getNano() == 0 ? String.valueOf(at.getEpochSecond())
-        : at.getEpochSecond() + "." + String.format(java.util.Locale.ROOT, "%09d", at.getNano());
+        : at.getEpochSecond() + "." + String.format(Locale.ROOT, "%09d", at.getNano());
     return PREFIX + when + MARK + by.replace(MARK, '?') + MARK + server;
   }
 
@@ -39,8 +42,8 @@ record ErasedKey(String server, Instant at, String by) {
    * (a store that replaces, then another) must not overwrite the first one's kept credential, and
    * the later one still sorts as the newer.
    */
-  static ErasedKey unique(String server, Instant at, String by, java.util.function.Predicate<String> taken) {
-    ErasedKey erased = new ErasedKey(server, at.truncatedTo(java.time.temporal.ChronoUnit.SECONDS), by);
+  static ErasedKey unique(String server, Instant at, String by, Predicate<String> taken) {
+    ErasedKey erased = new ErasedKey(server, at.truncatedTo(ChronoUnit.SECONDS), by);
     while (taken.test(erased.key())) {
       erased = new ErasedKey(server, erased.at().plusNanos(1), by);
     }

@@ -2,16 +2,19 @@ package dev.credagent.service;
 
 import dev.credagent.audit.CallerProcess;
 import dev.credagent.caller.Caller;
+import dev.credagent.config.ConfigException;
 import dev.credagent.config.Settings;
 import dev.credagent.protocol.Op;
 import dev.credagent.vault.Credential;
 import dev.credagent.vault.CredentialNotFoundException;
+import dev.credagent.vault.Secret;
 import dev.credagent.vault.Vault;
 import dev.credagent.vault.VaultLockedException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -85,7 +88,7 @@ public final class ErasureService {
   static Duration erasedTtl(Settings config) {
     try {
       return config.current().erasedTtl();
-    } catch (dev.credagent.config.ConfigException unreadable) {
+    } catch (ConfigException unreadable) {
       return UNREADABLE_CONFIG_KEEPS;
     }
   }
@@ -139,7 +142,7 @@ public final class ErasureService {
     // The token server rotates as often as a share client asks for new scopes: the tokens kept for
     // one key are bounded, the oldest dropped, or a share client could fill the vault.
     return Async.on(writes, () -> {
-      try (dev.credagent.vault.Secret owned = refreshed.secret()) {
+      try (Secret owned = refreshed.secret()) {
         // A token server's answer may be 1 MiB; a client's store may not pass MAX_SECRET_CHARS. Kept
         // with its eight predecessors, a hostile server's tokens filled the vault at a share client's asking.
         if (owned.length() > RequestLimits.MAX_SECRET_CHARS) {
@@ -160,7 +163,7 @@ public final class ErasureService {
           live.secret().destroy();
         } else {
           changes.addAll(erased.oldestBy(key, ROTATED_BY, KEPT_ROTATIONS - 1));
-          changes.add(erased.keep(key, live, clock.instant(), ROTATED_BY, new java.util.HashSet<>()));
+          changes.add(erased.keep(key, live, clock.instant(), ROTATED_BY, new HashSet<>()));
         }
         changes.add(new Vault.Put(key, refreshed.copy()));
         vault.apply(changes);

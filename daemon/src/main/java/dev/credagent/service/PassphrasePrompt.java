@@ -4,8 +4,6 @@ import dev.credagent.audit.CallerProcess;
 import dev.credagent.caller.Caller;
 import dev.credagent.config.ConfigException;
 import dev.credagent.config.Settings;
-import java.util.Optional;
-
 import dev.credagent.prompt.Pinentry;
 import dev.credagent.vault.Secret;
 import dev.credagent.vault.WrongPassphraseException;
@@ -14,8 +12,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
 import java.util.logging.Logger;
 
@@ -101,7 +101,7 @@ final class PassphrasePrompt {
         }
       });
     }
-    return inFlight.copy().completeOnTimeout(null, WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+    return inFlight.copy().completeOnTimeout(null, WAIT.toSeconds(), TimeUnit.SECONDS);
   }
 
   /** Whether {@code tty} is in its quiet time; forgets the terminals whose time is over. */

@@ -6,7 +6,11 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * {@code SOCKET.share}, beside a share's socket: written when the share opens and left when it
@@ -43,12 +47,12 @@ public final class ShareMarker {
    * name, and a long session would otherwise leave one file per share it ever opened.
    */
   private static void forgetOldest(Path directory) throws IOException {
-    java.util.List<Path> ended;
-    try (java.util.stream.Stream<Path> files = Files.list(directory)) {
+    List<Path> ended;
+    try (Stream<Path> files = Files.list(directory)) {
       ended = files.filter(file -> file.getFileName().toString().endsWith(SUFFIX))
           .filter(file -> Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS))
           .filter(file -> Files.notExists(directory.resolve(socketName(file)), LinkOption.NOFOLLOW_LINKS))
-          .sorted(java.util.Comparator.comparing(ShareMarker::modified))
+          .sorted(Comparator.comparing(ShareMarker::modified))
           .toList();
     }
     for (int i = 0; i <= ended.size() - KEPT; i++) {
@@ -61,11 +65,11 @@ public final class ShareMarker {
     return name.substring(0, name.length() - SUFFIX.length());
   }
 
-  private static java.nio.file.attribute.FileTime modified(Path file) {
+  private static FileTime modified(Path file) {
     try {
       return Files.getLastModifiedTime(file, LinkOption.NOFOLLOW_LINKS);
     } catch (IOException gone) {
-      return java.nio.file.attribute.FileTime.fromMillis(0);
+      return FileTime.fromMillis(0);
     }
   }
 

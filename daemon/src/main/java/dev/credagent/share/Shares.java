@@ -1,8 +1,8 @@
 package dev.credagent.share;
 
+import dev.credagent.caller.ShareScope;
 import dev.credagent.files.PrivateDirectory;
 import dev.credagent.registry.RegistryPattern;
-import dev.credagent.caller.ShareScope;
 import dev.credagent.transport.AgentServer;
 import dev.credagent.transport.RelayHandler;
 import dev.credagent.transport.RequestHandler;
@@ -14,10 +14,12 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.logging.Logger;
 
 /**
@@ -55,7 +57,7 @@ public final class Shares implements AutoCloseable {
    * container recipe names every socket agent.sock) are told apart in status and the audit log.
    */
   private String uniqueName(String base) {
-    java.util.Set<String> taken = new java.util.HashSet<>();
+    Set<String> taken = new HashSet<>();
     open.values().forEach(share -> taken.add(share.scope().name()));
     String name = base;
     for (int n = 2; taken.contains(name); n++) {

@@ -15,9 +15,12 @@ import java.nio.CharBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -41,12 +44,12 @@ public final class SourceRunner {
 
   public Credential run(String registry, SourceDefinition source) throws SourceFailedException, InterruptedException {
     String name = "the source for " + registry + " (" + source.argv().getFirst() + ")";
-    java.nio.file.Path program = ProcessGroup.resolve(source.argv().getFirst(), System.getenv("PATH")).orElseThrow(
+    Path program = ProcessGroup.resolve(source.argv().getFirst(), System.getenv("PATH")).orElseThrow(
         () -> new SourceFailedException("cannot run " + name + ": " + source.argv().getFirst()
             + " is not an executable file" + (source.argv().getFirst().contains("/") ? "" : " on the daemon's PATH")));
     ProcessBuilder builder = new ProcessBuilder(ProcessGroup.command(program, source.argv()));
     // systemd's socket-activation variables are ours, not the source's.
-    builder.environment().keySet().removeAll(java.util.List.of("LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES"));
+    builder.environment().keySet().removeAll(List.of("LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES"));
     builder.environment().putAll(source.env());
     if (!source.isHelper()) {
       builder.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
@@ -174,7 +177,7 @@ public final class SourceRunner {
   private static final class Capture {
     private static final long GRACE_MILLIS = 2000;
     private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    private final java.util.concurrent.CountDownLatch end = new java.util.concurrent.CountDownLatch(1);
+    private final CountDownLatch end = new CountDownLatch(1);
 
     static Capture of(InputStream in) {
       Capture capture = new Capture();

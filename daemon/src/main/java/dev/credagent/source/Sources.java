@@ -4,6 +4,7 @@ import dev.credagent.vault.Credential;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
@@ -53,7 +54,7 @@ public final class Sources {
 
   /** Registry to why its source's last run failed, for the sources that are failing now. */
   public Map<String, String> failing() {
-    Map<String, String> failing = new java.util.TreeMap<>();
+    Map<String, String> failing = new TreeMap<>();
     cached.forEach((registry, source) -> {
       String why = source.failing();
       if (why != null) {

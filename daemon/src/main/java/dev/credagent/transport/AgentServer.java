@@ -8,9 +8,13 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.unix.DomainSocketAddress;
+import io.netty.channel.unix.Socket;
+import io.netty.channel.unix.UnixChannel;
+import io.netty.util.NetUtil;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.concurrent.TimeUnit;
@@ -165,11 +169,11 @@ public final class AgentServer implements AutoCloseable {
 
   /** A listening Unix socket at {@code socket}, 0600; its descriptor. */
   private static int listen(Path socket) throws IOException {
-    io.netty.channel.unix.Socket listener = io.netty.channel.unix.Socket.newSocketDomain();
+    Socket listener = Socket.newSocketDomain();
     try {
       listener.bind(new DomainSocketAddress(socket.toFile()));
       Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
-      listener.listen(io.netty.util.NetUtil.SOMAXCONN);
+      listener.listen(NetUtil.SOMAXCONN);
       return listener.intValue();
     } catch (IOException | RuntimeException e) {
       listener.close();
@@ -180,7 +184,7 @@ public final class AgentServer implements AutoCloseable {
   /** Where a socket we did not bind ourselves is bound (getsockname), or null. */
   private static DomainSocketAddress boundAddress(Channel channel) {
     try {
-      return ((io.netty.channel.unix.Socket) ((io.netty.channel.unix.UnixChannel) channel).fd()).localDomainSocketAddress();
+      return ((Socket) ((UnixChannel) channel).fd()).localDomainSocketAddress();
     } catch (RuntimeException notADomainSocket) {
       return null;
     }
@@ -192,7 +196,7 @@ public final class AgentServer implements AutoCloseable {
    */
   private static Object inode(Path file) {
     try {
-      return Files.readAttributes(file, "unix:dev,ino,ctime", java.nio.file.LinkOption.NOFOLLOW_LINKS);
+      return Files.readAttributes(file, "unix:dev,ino,ctime", LinkOption.NOFOLLOW_LINKS);
     } catch (IOException | UnsupportedOperationException | IllegalArgumentException gone) {
       return null;
     }

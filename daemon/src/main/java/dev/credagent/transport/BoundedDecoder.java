@@ -3,7 +3,6 @@ package dev.credagent.transport;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.handler.codec.DecoderException;
 import java.nio.charset.StandardCharsets;
-
 import dev.credagent.failure.ErrorCode;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;

@@ -1,6 +1,7 @@
 package dev.credagent.transport;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -9,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -137,7 +139,7 @@ final class CommandChannelHandler extends SimpleChannelInboundHandler<CommandFra
     reply(ctx, CommandReply.error(1, "credagent: internal error; the daemon log has details"));
   }
 
-  private io.netty.channel.ChannelFuture line(ChannelHandlerContext ctx, String line) {
+  private ChannelFuture line(ChannelHandlerContext ctx, String line) {
     return flush.write(ctx, ctx.alloc().buffer(line.length() + 1).writeBytes((line + "\n").getBytes(StandardCharsets.US_ASCII)));
   }
 
@@ -159,7 +161,7 @@ final class CommandChannelHandler extends SimpleChannelInboundHandler<CommandFra
     });
   }
 
-  private static <T> CompletableFuture<T> safely(java.util.function.Supplier<CompletableFuture<T>> call) {
+  private static <T> CompletableFuture<T> safely(Supplier<CompletableFuture<T>> call) {
     try {
       return call.get();
     } catch (RuntimeException | Error e) {

@@ -3,6 +3,7 @@ package dev.credagent.transport;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -87,7 +88,7 @@ final class CommandFrameDecoder extends BoundedDecoder {
 
   /** The arguments of a first frame: each ends with a NUL. */
   static List<String> arguments(byte[] payload) {
-    List<String> args = new java.util.ArrayList<>();
+    List<String> args = new ArrayList<>();
     int start = 0;
     for (int i = 0; i < payload.length; i++) {
       if (payload[i] == 0) {

@@ -1,14 +1,17 @@
 package dev.credagent.transport;
 
+import dev.credagent.caller.Caller;
 import dev.credagent.failure.ErrorCode;
 import dev.credagent.protocol.Response;
-import dev.credagent.caller.Caller;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.TooLongFrameException;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -105,7 +108,7 @@ final class LineHandler extends SimpleChannelInboundHandler<byte[]> {
    * after every earlier answer.
    */
   private void enqueue(ChannelHandlerContext ctx, boolean overlapping,
-      java.util.function.Supplier<CompletableFuture<Response>> answer) {
+      Supplier<CompletableFuture<Response>> answer) {
     pending++;
     ConnectionState.of(ctx.channel()).pending(pending);
     if (pending >= maxPending) {
@@ -144,7 +147,7 @@ final class LineHandler extends SimpleChannelInboundHandler<byte[]> {
   private static Response answerOf(CompletableFuture<Response> done) {
     try {
       return done.join();
-    } catch (java.util.concurrent.CompletionException | java.util.concurrent.CancellationException e) {
+    } catch (CompletionException | CancellationException e) {
       return internalError(e);
     }
   }
@@ -168,7 +171,7 @@ final class LineHandler extends SimpleChannelInboundHandler<byte[]> {
 
   /** A request whose handling failed outright still gets an answer, and the daemon a log line. */
   private static Response internalError(Throwable failure) {
-    Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+    Throwable cause = failure instanceof CompletionException && failure.getCause() != null
         ? failure.getCause() : failure;
     LOG.log(Level.SEVERE, "a request failed inside the daemon", cause);
     return Response.error(ErrorCode.INTERNAL, "internal error; the daemon log has details");

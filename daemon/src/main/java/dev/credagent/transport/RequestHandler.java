@@ -1,8 +1,9 @@
 package dev.credagent.transport;
 
-import dev.credagent.protocol.Response;
 import dev.credagent.caller.Caller;
+import dev.credagent.protocol.Response;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 
 /** What the server hands each request line to; the future never fails, errors are responses. */
 @FunctionalInterface // handle; overlapsWrites has a default
@@ -31,7 +32,7 @@ public interface RequestHandler {
    * A request read off the wire, waiting for its turn: whether it overlaps writes (see {@link
    * #overlapsWrites}), and how its answer is made, for the caller it came from.
    */
-  record Queued(boolean overlapsWrites, java.util.function.Function<Caller, CompletableFuture<Response>> answer) {
+  record Queued(boolean overlapsWrites, Function<Caller, CompletableFuture<Response>> answer) {
     /** A request answered {@code response} whoever asks: one that could not be read. */
     public static Queued answered(Response response) {
       return new Queued(false, caller -> CompletableFuture.completedFuture(response));

@@ -4,14 +4,19 @@ import dev.credagent.files.DurableFile;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.logging.Logger;
+import java.util.zip.CRC32C;
 import javax.crypto.AEADBadTagException;
 import javax.crypto.Cipher;
 
@@ -243,7 +248,7 @@ final class Journal {
 
   /** A record header's check: CRC32C of its length and its index. */
   static int check(int length, int index) {
-    java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+    CRC32C crc = new CRC32C();
     crc.update(ByteBuffer.allocate(2 * Integer.BYTES).putInt(length).putInt(index).flip());
     return (int) crc.getValue();
   }
@@ -260,9 +265,9 @@ final class Journal {
    */
   static void truncate(Path path, long soundBytes) throws IOException {
     Path aside = path.resolveSibling(path.getFileName() + ".damaged-"
-        + java.time.Instant.now().toString().replace(":", ""));
-    java.nio.file.Files.copy(path, aside, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
-    java.util.logging.Logger.getLogger(Journal.class.getName()).warning("the journal " + path
+        + Instant.now().toString().replace(":", ""));
+    Files.copy(path, aside, StandardCopyOption.COPY_ATTRIBUTES);
+    Logger.getLogger(Journal.class.getName()).warning("the journal " + path
         + " ended in a torn append (a crash before it was acknowledged): cut at byte " + soundBytes
         + "; the file as it was is kept as " + aside);
     try (FileChannel out = FileChannel.open(path, StandardOpenOption.WRITE)) {

@@ -1,6 +1,5 @@
 package dev.credagent.vault;
 
-
 /**
  * Argon2id cost parameters; they are written in each vault's header, so a vault keeps the cost it
  * was made with and a later version may raise the default without breaking old vaults.

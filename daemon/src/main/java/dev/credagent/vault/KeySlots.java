@@ -4,10 +4,12 @@ import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import javax.crypto.AEADBadTagException;
 import javax.crypto.Cipher;
 
@@ -78,7 +80,7 @@ final class KeySlots {
     }
 
     String word() {
-      return name().toLowerCase(java.util.Locale.ROOT);
+      return name().toLowerCase(Locale.ROOT);
     }
   }
 
@@ -173,7 +175,7 @@ final class KeySlots {
       }
       if (format == FORMAT_VERSION) {
         int length = file.length - DIGEST_BYTES;
-        if (length < MAGIC.length + 2 || !java.security.MessageDigest.isEqual(digest(file, length),
+        if (length < MAGIC.length + 2 || !MessageDigest.isEqual(digest(file, length),
             Arrays.copyOfRange(file, length, file.length))) {
           throw new CorruptVaultException("it is damaged: its digest (its last " + DIGEST_BYTES
               + " bytes) does not match the bytes before it");

@@ -3,9 +3,13 @@ package dev.credagent.vault;
 import dev.credagent.files.DurableFile;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.security.MessageDigest;
 import java.security.SecureRandom;
+import java.time.Instant;
 import java.util.AbstractMap;
 import java.util.AbstractSet;
 import java.util.ArrayList;
@@ -14,12 +18,16 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
+import java.util.logging.Logger;
 
 /**
  * One user's credentials: sealed on disk under a passphrase, open in memory once unlocked.
@@ -36,7 +44,7 @@ public final class Vault {
   private final Path file;
   private final Path journal;
   private final Path slotsFile;
-  private final java.util.function.Supplier<KdfParams> paramsForNewVault;
+  private final Supplier<KdfParams> paramsForNewVault;
   private final SecureRandom random;
   /** How a change reaches the disk: appended to the journal, or the whole vault written anew. */
   private final VaultFiles files;
@@ -81,11 +89,11 @@ public final class Vault {
   }
 
   /** A vault whose new file gets the parameters {@code paramsForNewVault} gives then (a calibration). */
-  public Vault(Path file, java.util.function.Supplier<KdfParams> paramsForNewVault) {
+  public Vault(Path file, Supplier<KdfParams> paramsForNewVault) {
     this(file, paramsForNewVault, new SecureRandom());
   }
 
-  private Vault(Path file, java.util.function.Supplier<KdfParams> paramsForNewVault, SecureRandom random) {
+  private Vault(Path file, Supplier<KdfParams> paramsForNewVault, SecureRandom random) {
     this.file = file;
     this.journal = Journal.pathFor(file);
     this.files = new VaultFiles(file, journal, random);
@@ -263,7 +271,7 @@ public final class Vault {
   private boolean addPassphraseSlot(byte[] slotsBytes, byte[] passphrase, Session opened) throws VaultException, IOException {
     List<KeySlots.Slot> slots = new ArrayList<>(slotsBytes == null ? List.of() : KeySlots.decode(slotsFile, slotsBytes));
     if (slots.size() >= KeySlots.MAX_SLOTS) {
-      java.util.logging.Logger.getLogger(Vault.class.getName()).warning(slotsFile + " has " + KeySlots.MAX_SLOTS
+      Logger.getLogger(Vault.class.getName()).warning(slotsFile + " has " + KeySlots.MAX_SLOTS
           + " slots: the vault header's passphrase stays a way in until one is removed");
       return false;
     }
@@ -471,7 +479,7 @@ public final class Vault {
       commit(open, updated, made, whole);
       contentChars = content;
       // Replaced or erased: out of the vault now (or wiped by the lock that came during the write).
-      superseded.stream().filter(java.util.Objects::nonNull).forEach(credential -> credential.secret().destroy());
+      superseded.stream().filter(Objects::nonNull).forEach(credential -> credential.secret().destroy());
     }
     return outcomes;
   }
@@ -693,7 +701,7 @@ public final class Vault {
    * opens nothing now, and the next slot is tried.
    */
   private static byte[] fitting(byte[] key, byte[] check) {
-    if (key == null || check == null || java.security.MessageDigest.isEqual(VaultFormat.keyCheck(key), check)) {
+    if (key == null || check == null || MessageDigest.isEqual(VaultFormat.keyCheck(key), check)) {
       return key;
     }
     Arrays.fill(key, (byte) 0);
@@ -1030,7 +1038,7 @@ public final class Vault {
 
   private static KeySlots.Kind kind(String word) {
     try {
-      return KeySlots.Kind.valueOf(word.toUpperCase(java.util.Locale.ROOT));
+      return KeySlots.Kind.valueOf(word.toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("a key slot is a passphrase's, a login's or a recovery key's, not " + word);
     }
@@ -1038,10 +1046,10 @@ public final class Vault {
 
   /** Moves {@code path}, if it is there, to {@code PATH.WHY-TIME} beside it, and says so in the log. */
   private static void keepAside(Path path, String why) throws IOException {
-    if (Files.exists(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-      Path aside = path.resolveSibling(path.getFileName() + "." + why + "-" + java.time.Instant.now().toString().replace(":", ""));
+    if (Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+      Path aside = path.resolveSibling(path.getFileName() + "." + why + "-" + Instant.now().toString().replace(":", ""));
       Files.move(path, aside);
-      java.util.logging.Logger.getLogger(Vault.class.getName()).warning(path + " had no vault file beside it; kept as " + aside);
+      Logger.getLogger(Vault.class.getName()).warning(path + " had no vault file beside it; kept as " + aside);
     }
   }
 
@@ -1049,7 +1057,7 @@ public final class Vault {
     try {
       // A FIFO would block the read (and the unlock thread behind it) forever; a device or a
       // directory is no vault file either. A symlink to a regular file is read as that file.
-      if (!Files.readAttributes(path, java.nio.file.attribute.BasicFileAttributes.class).isRegularFile()) {
+      if (!Files.readAttributes(path, BasicFileAttributes.class).isRegularFile()) {
         throw new IOException(path + " is not a regular file (a FIFO, a device or a directory): move it aside and"
             + " restore the file from a backup");
       }

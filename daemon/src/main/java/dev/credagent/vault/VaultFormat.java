@@ -2,11 +2,15 @@ package dev.credagent.vault;
 
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.Arrays;
 import javax.crypto.AEADBadTagException;
 import javax.crypto.Cipher;
+import javax.crypto.Mac;
 import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -184,7 +188,7 @@ final class VaultFormat {
    * tell the two apart: null.
    */
   static byte[] open(Sealed sealed, byte[] key) throws CorruptVaultException {
-    if (sealed.keyCheck() != null && !java.security.MessageDigest.isEqual(sealed.keyCheck(), keyCheck(key))) {
+    if (sealed.keyCheck() != null && !MessageDigest.isEqual(sealed.keyCheck(), keyCheck(key))) {
       return null;
     }
     byte[] plaintext = null;
@@ -210,9 +214,9 @@ final class VaultFormat {
   /** The key check of {@code key}: HMAC-SHA256 of a fixed label, its first 16 bytes. */
   static byte[] keyCheck(byte[] key) {
     try {
-      javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+      Mac mac = Mac.getInstance("HmacSHA256");
       mac.init(new SecretKeySpec(key, "HmacSHA256"));
-      return Arrays.copyOf(mac.doFinal("credagent vault key check".getBytes(java.nio.charset.StandardCharsets.US_ASCII)),
+      return Arrays.copyOf(mac.doFinal("credagent vault key check".getBytes(StandardCharsets.US_ASCII)),
           KEY_CHECK_BYTES);
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("HMAC-SHA256 is part of every JDK", e);
@@ -240,10 +244,10 @@ final class VaultFormat {
   /** SHA-256 of the first {@code length} bytes, cut to {@link #DIGEST_BYTES}; the slots file's too. */
   static byte[] digest(byte[] bytes, int length) {
     try {
-      java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+      MessageDigest sha = MessageDigest.getInstance("SHA-256");
       sha.update(bytes, 0, length);
       return Arrays.copyOf(sha.digest(), DIGEST_BYTES);
-    } catch (java.security.NoSuchAlgorithmException e) {
+    } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is part of every JDK", e);
     }
   }
@@ -254,7 +258,7 @@ final class VaultFormat {
     if (file.length < length + DIGEST_BYTES) {
       throw new CorruptVaultException("it is truncated");
     }
-    if (!java.security.MessageDigest.isEqual(digest(file, length), Arrays.copyOfRange(file, length, length + DIGEST_BYTES))) {
+    if (!MessageDigest.isEqual(digest(file, length), Arrays.copyOfRange(file, length, length + DIGEST_BYTES))) {
       throw new CorruptVaultException("its header (bytes 0-" + (length - 1) + ") is damaged: its digest at byte " + length
           + " does not match; restore it from a backup");
     }

@@ -3,6 +3,7 @@ package dev.credagent.registry.auth;
 import com.github.benmanes.caffeine.cache.AsyncLoadingCache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
+import com.github.benmanes.caffeine.cache.RemovalCause;
 import com.github.benmanes.caffeine.cache.Ticker;
 import dev.credagent.registry.RegistryAddress;
 import dev.credagent.vault.Secret;
@@ -11,6 +12,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.SortedSet;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 
 /**
@@ -57,7 +59,7 @@ public final class TokenCache {
   public TokenCache(Source source, Executor executor, Clock clock, RegistryPlaces places) {
     this.clock = clock;
     Ticker ticker = () -> {
-      java.time.Instant now = clock.instant();
+      Instant now = clock.instant();
       return now.getEpochSecond() * 1_000_000_000L + now.getNano();
     };
     this.cache = Caffeine.newBuilder()
@@ -65,7 +67,7 @@ public final class TokenCache {
         .ticker(ticker)
         .maximumSize(1_000)
         .expireAfter(Expiry.<Key, Token>creating((key, token) -> lifetime(token, clock)))
-        .removalListener((Key key, Token token, com.github.benmanes.caffeine.cache.RemovalCause cause) -> {
+        .removalListener((Key key, Token token, RemovalCause cause) -> {
           if (token != null) {
             token.token().destroy();
           }
@@ -93,7 +95,7 @@ public final class TokenCache {
     } catch (RuntimeException e) {
       throw e;
     } catch (Exception e) {
-      throw new java.util.concurrent.CompletionException(e); // as Caffeine's own loader wraps it
+      throw new CompletionException(e); // as Caffeine's own loader wraps it
     }
     if (answer.refresh() != null) {
       answer.refresh().destroy(); // the source stored what it needed of it
