@@ -3,6 +3,7 @@ package dev.credagent.helper;
 import com.fasterxml.jackson.core.JsonFactory;
 import dev.credagent.vault.SecretSafeJson;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.core.SerializableString;
 import com.fasterxml.jackson.core.io.CharacterEscapes;
 import com.fasterxml.jackson.core.io.SerializedString;
@@ -17,7 +18,13 @@ import java.util.Map;
  * trailing newline.
  */
 final class HelperResponse {
-  private static final JsonFactory JSON = SecretSafeJson.FACTORY;
+  /**
+   * Jackson, told to write a character outside the BMP as its 4 UTF-8 bytes, as Go does; by
+   * default a generator with character escapes writes each half of its surrogate pair as
+   * {@code \\uD83D}.
+   */
+  private static final JsonFactory JSON = SecretSafeJson.builder()
+      .enable(JsonWriteFeature.COMBINE_UNICODE_SURROGATES_IN_UTF8).build();
   private static final CharacterEscapes GO_ESCAPES = new GoEscapes();
 
   private HelperResponse() {}
@@ -66,6 +73,12 @@ final class HelperResponse {
 
     GoEscapes() {
       table = standardAsciiEscapesForJSON();
+      // Jackson escapes the other control characters with upper-case hex digits; Go with lower.
+      for (int c = 0; c < 0x20; c++) {
+        if (table[c] == ESCAPE_STANDARD) {
+          table[c] = ESCAPE_CUSTOM;
+        }
+      }
       table['<'] = ESCAPE_CUSTOM;
       table['>'] = ESCAPE_CUSTOM;
       table['&'] = ESCAPE_CUSTOM;
@@ -80,7 +93,7 @@ final class HelperResponse {
     public SerializableString getEscapeSequence(int ch) {
       return switch (ch) {
         case '<', '>', '&', 0x2028, 0x2029 -> new SerializedString(String.format("\\u%04x", ch));
-        default -> null;
+        default -> ch < 0x20 ? new SerializedString(String.format("\\u%04x", ch)) : null;
       };
     }
   }
