@@ -9,6 +9,7 @@ import dev.credagent.transport.RequestHandler;
 import dev.credagent.transport.ServerLimits;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -86,7 +87,9 @@ public final class Shares implements AutoCloseable {
     List<RegistryPattern> parsed = patterns.stream().map(RegistryPattern::parse).toList();
     Path path = socket != null ? socket.toAbsolutePath().normalize()
         : directory.resolve("share-" + HexFormat.of().formatHex(new SecureRandom().generateSeed(4)) + ".sock");
-    if (open.containsKey(path) || Files.exists(path)) {
+    // Not followed: a dangling link there is something there too, which the bind (Netty unlinks
+    // the path first) would silently remove.
+    if (open.containsKey(path) || Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
       throw new IllegalArgumentException(path + " exists already; choose another path, or remove it");
     }
     PrivateDirectory.ensure(path.getParent(), uid);
