@@ -62,14 +62,17 @@ final class CachedSource {
       return CompletableFuture.completedFuture(value.copy());
     }
     drop();
-    if (running == null) {
+    CompletableFuture<Credential> attempt = running;
+    if (attempt == null) {
       if (now.isBefore(retryAt)) {
         return CompletableFuture.failedFuture(new SourceFailedException(lastFailure.getMessage()
             + " (tried again in " + Math.max(1, Duration.between(now, retryAt).toSeconds()) + " s)"));
       }
-      start();
+      // The attempt start made, not the field: an executor may run it at once, on this thread,
+      // and its end sets the field back to null before start returns.
+      attempt = start();
     }
-    return running.thenApply(Credential::copy);
+    return attempt.thenApply(Credential::copy);
   }
 
   /** Forgets the value (a lock): it is wiped, and a run under way stores nothing. */
@@ -88,7 +91,7 @@ final class CachedSource {
     return runs;
   }
 
-  private void start() {
+  private CompletableFuture<Credential> start() {
     long started = generation;
     runs++;
     CompletableFuture<Credential> attempt = new CompletableFuture<>();
@@ -100,6 +103,7 @@ final class CachedSource {
         finished(started, attempt, null, e);
       }
     });
+    return attempt;
   }
 
   private synchronized void finished(long started, CompletableFuture<Credential> attempt, Credential fresh, Throwable failure) {

@@ -46,6 +46,18 @@ class CachedSourceTest {
     return new String(credential.join().secret().toChars());
   }
 
+  /** An executor may run the source at once, on the caller's thread (a full pool's caller-runs). */
+  @Test
+  void aSourceRunAtOnceOnTheCallersThreadIsServed() {
+    CachedSource inline = new CachedSource("stored", oneHour,
+        () -> new Credential("AWS", Secret.adopt("token-now".toCharArray())), Runnable::run, clock);
+    Credential got = inline.get().join();
+    assertEquals("token-now", new String(got.secret().toChars()));
+    assertEquals(1, inline.runs());
+    assertEquals("token-now", new String(inline.get().join().secret().toChars()), "and cached");
+    assertEquals(1, inline.runs());
+  }
+
   @Test
   void oneRunServesEveryGetForHalfItsTtl() {
     CompletableFuture<Credential> first = source.get();
