@@ -7,8 +7,9 @@
  * writes back what that printed, leaving with its exit code. It knows no command: it parses no
  * argument and prints no message of a command's. Whatever the daemon cannot run (a passphrase
  * prompt on a terminal, setup, doctor, the daemon itself), or when no daemon answers (it must be
- * started), or when the socket is not one we may talk to, it execs the JVM CLI with the same
- * arguments and standard input untouched, and that decides and says what to do.
+ * started), or when the socket is not one we may talk to, or when a command would read standard
+ * input that is a terminal (the JVM CLI asks there with echo off), it execs the JVM CLI with the
+ * same arguments and standard input untouched, and that decides and says what to do.
  *
  * Frame (docs/protocol.md, "The command relay"):
  *   request:  "credagent/1 LENGTH\n" then the arguments, each ended by a NUL
@@ -126,6 +127,31 @@ static void write_out(int fd, const char *data, size_t length) {
   }
 }
 
+/*
+ * Nobody answers on our socket (or its directory is not there): the vault's daemon may serve
+ * another one, recorded in its home, started where XDG_RUNTIME_DIR differed (a session with it, one
+ * without). One daemon serves a vault, and the helper follows the record too (AgentClient.connect,
+ * docker-credential-agent.c): without this every command here ran in the JVM CLI, a third of a
+ * second each. Never from a socket CREDAGENT_SOCKET names, a share's path, or with
+ * CREDAGENT_AUTOSTART=0: those are the only socket that may answer. The socket reached, into path;
+ * -1 when there is none.
+ */
+static int connect_recorded(char *path, size_t size, char *why) {
+  const char *autostart = getenv("CREDAGENT_AUTOSTART");
+  if (agent_socket_named_explicitly() || (autostart && strcmp(autostart, "0") == 0) || agent_share_marked(path)) {
+    return -1;
+  }
+  char other[PATH_MAX];
+  if (agent_recorded_socket(path, other, sizeof(other)) != 0 || agent_check_directory(other, why) != 1) {
+    return -1;
+  }
+  int fd = agent_connect(other, FIRST_ANSWER_SECONDS, why);
+  if (fd >= 0) {
+    snprintf(path, size, "%s", other);
+  }
+  return fd < 0 ? -1 : fd;
+}
+
 int main(int argc, char **argv) {
   signal(SIGPIPE, SIG_IGN);
   char path[PATH_MAX];
@@ -133,11 +159,17 @@ int main(int argc, char **argv) {
   /* Started by systemd's socket unit (LISTEN_FDS): the daemon we would ask is the one being
      started. No socket we may use, or nobody answering: the JVM CLI starts a daemon, or says why
      it will not, in its own words. */
-  if (getenv("LISTEN_FDS") != NULL || agent_socket_path(path, sizeof(path)) != 0
-      || agent_check_directory(path, why) != 1) {
+  if (getenv("LISTEN_FDS") != NULL || agent_socket_path(path, sizeof(path)) != 0) {
     run_jvm(argv);
   }
-  int fd = agent_connect(path, FIRST_ANSWER_SECONDS, why);
+  int directory = agent_check_directory(path, why);
+  if (directory < 0) {
+    run_jvm(argv);
+  }
+  int fd = directory == 1 ? agent_connect(path, FIRST_ANSWER_SECONDS, why) : -1;
+  if (fd == -1) {
+    fd = connect_recorded(path, sizeof(path), why);
+  }
   if (fd < 0) {
     run_jvm(argv);
   }
@@ -180,6 +212,13 @@ int main(int argc, char **argv) {
   struct timeval timeout = {IO_TIMEOUT_SECONDS, 0};
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
   setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
+  if (strcmp(line, "run") != 0 && isatty(STDIN_FILENO)) {
+    /* Standard input is a terminal: the command reads a secret from it (keyslot add --login, login
+       --password-stdin, store), which would echo as it is typed into our read. Nothing has run yet:
+       the JVM CLI runs it, and asks on the terminal with echo off where the command can (issue 30). */
+    close(fd);
+    run_jvm(argv);
+  }
   if (strcmp(line, "run") != 0) {
     size_t input_length;
     char *input = read_input(strcmp(line, "stdin all") == 0, &input_length);
