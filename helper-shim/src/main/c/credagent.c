@@ -46,6 +46,7 @@
 #define MAX_REPLY_HEADER 64
 #define FIRST_ANSWER_SECONDS 10            /* the daemon answers before it runs anything: past this, the JVM CLI takes over */
 #define IO_TIMEOUT_SECONDS 120             /* a login or a token may wait on a registry; the JVM CLI waits as long */
+#define RELAY_ONLY_SECONDS 2             /* a completion waits no longer on a stalled daemon */
 #define JVM_LAUNCHER "/../lib/credagent/credagent-jvm"
 
 static void fail(const char *message) {
@@ -53,8 +54,16 @@ static void fail(const char *message) {
   exit(1);
 }
 
+/* CREDAGENT_RELAY_ONLY=1: the shell's completion asks (credagent __complete KIND). It must never
+   start a JVM (a third of a second at every Tab) nor, through it, a daemon: where the daemon cannot
+   answer, it leaves at once, quietly, with nothing. */
+static int relay_only;
+
 /* Runs the JVM CLI with our arguments, standard input untouched; it never returns. */
 static void run_jvm(char **argv) {
+  if (relay_only) {
+    exit(1);
+  }
   char dir[PATH_MAX];
   char launcher[PATH_MAX + sizeof(JVM_LAUNCHER)];
   if (agent_own_directory(argv[0], dir, sizeof(dir)) != 0) {
@@ -136,7 +145,7 @@ static void write_out(int fd, const char *data, size_t length) {
  * CREDAGENT_AUTOSTART=0: those are the only socket that may answer. The socket reached, into path;
  * -1 when there is none.
  */
-static int connect_recorded(char *path, size_t size, char *why) {
+static int connect_recorded(char *path, size_t size, int timeout_seconds, char *why) {
   const char *autostart = getenv("CREDAGENT_AUTOSTART");
   if (agent_socket_named_explicitly() || (autostart && strcmp(autostart, "0") == 0) || agent_share_marked(path)) {
     return -1;
@@ -145,7 +154,7 @@ static int connect_recorded(char *path, size_t size, char *why) {
   if (agent_recorded_socket(path, other, sizeof(other)) != 0 || agent_check_directory(other, why) != 1) {
     return -1;
   }
-  int fd = agent_connect(other, FIRST_ANSWER_SECONDS, why);
+  int fd = agent_connect(other, timeout_seconds, why);
   if (fd >= 0) {
     snprintf(path, size, "%s", other);
   }
@@ -154,6 +163,10 @@ static int connect_recorded(char *path, size_t size, char *why) {
 
 int main(int argc, char **argv) {
   signal(SIGPIPE, SIG_IGN);
+  const char *only = getenv("CREDAGENT_RELAY_ONLY");
+  relay_only = only != NULL && strcmp(only, "1") == 0;
+  int first_answer_seconds = relay_only ? RELAY_ONLY_SECONDS : FIRST_ANSWER_SECONDS;
+  int io_timeout_seconds = relay_only ? RELAY_ONLY_SECONDS : IO_TIMEOUT_SECONDS;
   char path[PATH_MAX];
   char why[AGENT_WHY_SIZE];
   /* Started by systemd's socket unit (LISTEN_FDS): the daemon we would ask is the one being
@@ -166,9 +179,9 @@ int main(int argc, char **argv) {
   if (directory < 0) {
     run_jvm(argv);
   }
-  int fd = directory == 1 ? agent_connect(path, FIRST_ANSWER_SECONDS, why) : -1;
+  int fd = directory == 1 ? agent_connect(path, first_answer_seconds, why) : -1;
   if (fd == -1) {
-    fd = connect_recorded(path, sizeof(path), why);
+    fd = connect_recorded(path, sizeof(path), first_answer_seconds, why);
   }
   if (fd < 0) {
     run_jvm(argv);
@@ -209,7 +222,7 @@ int main(int argc, char **argv) {
     close(fd);
     run_jvm(argv);
   }
-  struct timeval timeout = {IO_TIMEOUT_SECONDS, 0};
+  struct timeval timeout = {io_timeout_seconds, 0};
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
   setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
   if (strcmp(line, "run") != 0 && isatty(STDIN_FILENO)) {

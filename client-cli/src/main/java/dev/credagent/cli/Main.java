@@ -20,7 +20,8 @@ import picocli.CommandLine.Spec;
       StoreCommand.class, GetCommand.class, EraseCommand.class, RestoreCommand.class, LoginCommand.class, LogoutCommand.class, TokenCommand.class, SourceCommand.class, ShareCommand.class,
       StartCommand.class, StopCommand.class, ConfigCommand.class, LogCommand.class, ImportCommand.class, SetupCommand.class, DoctorCommand.class,
       DaemonCommand.class,
-      CommandLine.HelpCommand.class
+      CommandLine.HelpCommand.class,
+      CompleteCommand.class
     },
     exitCodeListHeading = "%nExit codes:%n", // the list: ErrorCode.exitCodes(), set in commandLine()
     footerHeading = "%nEnvironment:%n",

@@ -21,15 +21,14 @@ final class StoreCommand implements Callable<Integer>, Relayable {
     this.session = session;
   }
 
-  @Parameters(index = "0", paramLabel = "SERVER", description = "The server exactly as clients will ask for it.")
+  @Parameters(index = "0", paramLabel = "SERVER", completionCandidates = Completion.Servers.class, description = "The server exactly as clients will ask for it.")
   String server;
 
   @Option(names = {"-u", "--username"}, required = true, description = "The username.")
   String username;
 
-  @Option(names = "--pattern", description = {
-      "SERVER is a pattern that serves several registries or repositories: '*' for one DNS label,",
-      "a path for the repositories under it (*.dkr.ecr.*.amazonaws.com, ghcr.io/my-org/)."})
+  @Option(names = "--pattern", description = "SERVER is a pattern that serves several registries or repositories: "
+      + "'*' for one DNS label, a path for the repositories under it (*.dkr.ecr.*.amazonaws.com, ghcr.io/my-org/).")
   boolean pattern;
 
   @Override
