@@ -62,6 +62,7 @@ public final class Main implements Runnable, Relayable {
     Map<String, String> exitCodes = new LinkedHashMap<>();
     ErrorCode.exitCodes().forEach((code, meaning) -> exitCodes.put(code.toString(), meaning));
     cli.getCommandSpec().usageMessage().exitCodeList(exitCodes);
+    HelpText.reflow(cli);
     cli.setExecutionExceptionHandler((exception, command, parsed) -> {
       command.getErr().println("credagent: " + TerminalText.escape(Failure.message(exception)));
       return Failure.exitCode(exception);

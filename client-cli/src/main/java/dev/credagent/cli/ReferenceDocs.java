@@ -30,6 +30,11 @@ public final class ReferenceDocs {
     if (written != 0) {
       throw new IOException("picocli's man page generator failed (" + written + ")");
     }
+    try (var pages = Files.list(man)) {
+      for (Path page : pages.filter(p -> p.toString().endsWith(".adoc")).toList()) {
+        Files.writeString(page, ManPageSource.ofGenerated(Files.readString(page)));
+      }
+    }
     // Sourced, never run: no #! line (bash-completion's rule).
     String bash = CompletionScript.bash(cli);
     Files.writeString(Files.createDirectories(out.resolve("bash-completion/completions")).resolve("credagent"), bash);
