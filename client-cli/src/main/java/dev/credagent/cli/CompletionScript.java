@@ -121,7 +121,8 @@ final class CompletionScript {
         return 0
       }
 
-      _credagent() {
+      # Named apart from _credagent: zsh autoloads vendor-completions/_credagent under that name.
+      _credagent_complete() {
         # (No variable named path: zsh ties it to PATH.)
         # The words before the cursor, split on blanks only (COMP_WORDS splits host:port at
         # the ':'), one character at a time: no word splitting or globbing of what was typed,
@@ -181,6 +182,6 @@ final class CompletionScript {
         return 0
       }
 
-      complete -F _credagent credagent
+      complete -F _credagent_complete credagent
       """;
 }

@@ -58,7 +58,7 @@ class CompletionIT {
         COMP_LINE=$2; COMP_POINT=${#COMP_LINE}
         read -r -a COMP_WORDS <<< "$COMP_LINE"; [[ $COMP_LINE == *' ' ]] && COMP_WORDS+=('')
         COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
-        _credagent
+        _credagent_complete
         printf '%s\\n' "${COMPREPLY[@]}"
         """;
     List<String> command = new ArrayList<>(List.of("env", "-u", "JAVA_HOME",
