@@ -40,6 +40,9 @@ public final class ReferenceDocs {
     Files.writeString(Files.createDirectories(out.resolve("bash-completion/completions")).resolve("credagent"), bash);
     // zsh runs the same script through its bash completion layer.
     Files.writeString(Files.createDirectories(out.resolve("zsh/vendor-completions")).resolve("_credagent"),
-        "#compdef credagent\nautoload -U +X bashcompinit && bashcompinit\n" + bash);
+        "#compdef credagent\nautoload -U +X bashcompinit && bashcompinit\n" + bash
+            // compinit autoloads this file as the function _credagent and runs it at the first Tab:
+            // that Tab is completed too, not only registered for the next one.
+            + "\nif [[ $0 == _credagent ]]; then\n  _bash_complete -F _credagent_complete\nfi\n");
   }
 }

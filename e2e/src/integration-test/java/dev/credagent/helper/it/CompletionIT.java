@@ -143,10 +143,11 @@ class CompletionIT {
     // zsh ties $path to $PATH: a completion variable of that name once emptied PATH, and nothing was found.
     String shell = PinentryIT.env(agent) + " PATH='" + fakeJava + ":" + AgentEnvironment.dist().resolve("bin")
         + ":/usr/bin:/bin' JAVA_HOME=/nonexistent " + zsh + " -f";
-    Path completion = AgentEnvironment.dist().resolve("share/zsh/vendor-completions/_credagent");
+    Path completions = AgentEnvironment.dist().resolve("share/zsh/vendor-completions");
     try {
       tmux(socket, "new-session", "-d", "-s", "z", "-x", "160", "-y", "20", shell);
-      tmux(socket, "send-keys", "-t", "z", "autoload -U compinit && compinit -u && source " + completion, "Enter");
+      // As installed: on fpath, autoloaded by compinit at the first Tab, which it completes too.
+      tmux(socket, "send-keys", "-t", "z", "fpath=(" + completions + " $fpath); autoload -U compinit && compinit -u", "Enter");
       tmux(socket, "send-keys", "-t", "z", "credagent get ", "Tab");
       String screen = waitFor(socket, "z", "registry.example:5000");
       assertTrue(screen.contains("ghcr.io"), screen);
