@@ -7,8 +7,9 @@
  * writes back what that printed, leaving with its exit code. It knows no command: it parses no
  * argument and prints no message of a command's. Whatever the daemon cannot run (a passphrase
  * prompt on a terminal, setup, doctor, the daemon itself), or when no daemon answers (it must be
- * started), or when the socket is not one we may talk to, it execs the JVM CLI with the same
- * arguments and standard input untouched, and that decides and says what to do.
+ * started), or when the socket is not one we may talk to, or when a command would read standard
+ * input that is a terminal (the JVM CLI asks there with echo off), it execs the JVM CLI with the
+ * same arguments and standard input untouched, and that decides and says what to do.
  *
  * Frame (docs/protocol.md, "The command relay"):
  *   request:  "credagent/1 LENGTH\n" then the arguments, each ended by a NUL
@@ -45,6 +46,7 @@
 #define MAX_REPLY_HEADER 64
 #define FIRST_ANSWER_SECONDS 10            /* the daemon answers before it runs anything: past this, the JVM CLI takes over */
 #define IO_TIMEOUT_SECONDS 120             /* a login or a token may wait on a registry; the JVM CLI waits as long */
+#define RELAY_ONLY_SECONDS 2             /* a completion waits no longer on a stalled daemon */
 #define JVM_LAUNCHER "/../lib/credagent/credagent-jvm"
 
 static void fail(const char *message) {
@@ -52,8 +54,16 @@ static void fail(const char *message) {
   exit(1);
 }
 
+/* CREDAGENT_RELAY_ONLY=1: the shell's completion asks (credagent __complete KIND). It must never
+   start a JVM (a third of a second at every Tab) nor, through it, a daemon: where the daemon cannot
+   answer, it leaves at once, quietly, with nothing. */
+static int relay_only;
+
 /* Runs the JVM CLI with our arguments, standard input untouched; it never returns. */
 static void run_jvm(char **argv) {
+  if (relay_only) {
+    exit(1);
+  }
   char dir[PATH_MAX];
   char launcher[PATH_MAX + sizeof(JVM_LAUNCHER)];
   if (agent_own_directory(argv[0], dir, sizeof(dir)) != 0) {
@@ -126,18 +136,53 @@ static void write_out(int fd, const char *data, size_t length) {
   }
 }
 
+/*
+ * Nobody answers on our socket (or its directory is not there): the vault's daemon may serve
+ * another one, recorded in its home, started where XDG_RUNTIME_DIR differed (a session with it, one
+ * without). One daemon serves a vault, and the helper follows the record too (AgentClient.connect,
+ * docker-credential-agent.c): without this every command here ran in the JVM CLI, a third of a
+ * second each. Never from a socket CREDAGENT_SOCKET names, a share's path, or with
+ * CREDAGENT_AUTOSTART=0: those are the only socket that may answer. The socket reached, into path;
+ * -1 when there is none.
+ */
+static int connect_recorded(char *path, size_t size, int timeout_seconds, char *why) {
+  const char *autostart = getenv("CREDAGENT_AUTOSTART");
+  if (agent_socket_named_explicitly() || (autostart && strcmp(autostart, "0") == 0) || agent_share_marked(path)) {
+    return -1;
+  }
+  char other[PATH_MAX];
+  if (agent_recorded_socket(path, other, sizeof(other)) != 0 || agent_check_directory(other, why) != 1) {
+    return -1;
+  }
+  int fd = agent_connect(other, timeout_seconds, why);
+  if (fd >= 0) {
+    snprintf(path, size, "%s", other);
+  }
+  return fd < 0 ? -1 : fd;
+}
+
 int main(int argc, char **argv) {
   signal(SIGPIPE, SIG_IGN);
+  const char *only = getenv("CREDAGENT_RELAY_ONLY");
+  relay_only = only != NULL && strcmp(only, "1") == 0;
+  int first_answer_seconds = relay_only ? RELAY_ONLY_SECONDS : FIRST_ANSWER_SECONDS;
+  int io_timeout_seconds = relay_only ? RELAY_ONLY_SECONDS : IO_TIMEOUT_SECONDS;
   char path[PATH_MAX];
   char why[AGENT_WHY_SIZE];
   /* Started by systemd's socket unit (LISTEN_FDS): the daemon we would ask is the one being
      started. No socket we may use, or nobody answering: the JVM CLI starts a daemon, or says why
      it will not, in its own words. */
-  if (getenv("LISTEN_FDS") != NULL || agent_socket_path(path, sizeof(path)) != 0
-      || agent_check_directory(path, why) != 1) {
+  if (getenv("LISTEN_FDS") != NULL || agent_socket_path(path, sizeof(path)) != 0) {
     run_jvm(argv);
   }
-  int fd = agent_connect(path, FIRST_ANSWER_SECONDS, why);
+  int directory = agent_check_directory(path, why);
+  if (directory < 0) {
+    run_jvm(argv);
+  }
+  int fd = directory == 1 ? agent_connect(path, first_answer_seconds, why) : -1;
+  if (fd == -1) {
+    fd = connect_recorded(path, sizeof(path), first_answer_seconds, why);
+  }
   if (fd < 0) {
     run_jvm(argv);
   }
@@ -177,9 +222,16 @@ int main(int argc, char **argv) {
     close(fd);
     run_jvm(argv);
   }
-  struct timeval timeout = {IO_TIMEOUT_SECONDS, 0};
+  struct timeval timeout = {io_timeout_seconds, 0};
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
   setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
+  if (strcmp(line, "run") != 0 && isatty(STDIN_FILENO)) {
+    /* Standard input is a terminal: the command reads a secret from it (keyslot add --login, login
+       --password-stdin, store), which would echo as it is typed into our read. Nothing has run yet:
+       the JVM CLI runs it, and asks on the terminal with echo off where the command can (issue 30). */
+    close(fd);
+    run_jvm(argv);
+  }
   if (strcmp(line, "run") != 0) {
     size_t input_length;
     char *input = read_input(strcmp(line, "stdin all") == 0, &input_length);

@@ -22,7 +22,7 @@ final class EraseCommand implements Callable<Integer>, Relayable {
     this.session = session;
   }
 
-  @Parameters(index = "0", arity = "0..1", paramLabel = "SERVER")
+  @Parameters(index = "0", arity = "0..1", paramLabel = "SERVER", completionCandidates = Completion.Servers.class)
   String server;
 
   @Option(names = "--purge", description = "Delete at once, keeping nothing to restore.")

@@ -20,7 +20,7 @@ final class GetCommand implements Callable<Integer>, Relayable {
     this.session = session;
   }
 
-  @Parameters(index = "0", paramLabel = "SERVER",
+  @Parameters(index = "0", paramLabel = "SERVER", completionCandidates = Completion.Servers.class,
       description = "HOST[:PORT], or HOST[:PORT]/REPOSITORY for what a path pattern serves.")
   String server;
 

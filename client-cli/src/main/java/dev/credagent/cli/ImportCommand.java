@@ -24,7 +24,7 @@ import picocli.CommandLine.Option;
     })
 final class ImportCommand implements Callable<Integer> {
   static final class From {
-    @Option(names = "--from-file", arity = "0..1", paramLabel = "PATH", fallbackValue = "",
+    @Option(names = "--from-file", arity = "0..1", paramLabel = "PATH", completionCandidates = Completion.Files.class, fallbackValue = "",
         description = "A containers auth.json (default: $REGISTRY_AUTH_FILE, else $XDG_RUNTIME_DIR/containers/auth.json).")
     String file;
 

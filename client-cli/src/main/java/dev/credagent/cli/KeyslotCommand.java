@@ -62,7 +62,7 @@ final class KeyslotCommand implements Runnable, Relayable {
     Kind kind;
 
     static final class Kind {
-      @Option(names = "--login", description = "The login password's slot: the password is read from standard input.")
+      @Option(names = "--login", description = "The login password's slot: the password is asked twice on the terminal, or read from standard input, one line.")
       boolean login;
 
       @Option(names = "--recovery", description = "A recovery key's slot: credagent makes the key and prints it once.")
@@ -73,11 +73,7 @@ final class KeyslotCommand implements Runnable, Relayable {
     public Integer call() throws Exception {
       ClientRequest request = ClientRequest.op(Op.KEYSLOT_ADD).with("kind", kind.login ? "login" : "recovery");
       if (kind.login) {
-        char[] password = StdinSecret.readLine(session.in());
-        if (password.length == 0) {
-          throw new CliException(ExitCode.ERROR, "pipe the login password in: printf '%s\\n' \"$PASSWORD\" | credagent keyslot add --login");
-        }
-        request.withSecret("secret", password);
+        request.withSecret("secret", loginPassword());
       }
       JsonNode answer = session.call(request);
       if (kind.recovery) {
@@ -89,8 +85,50 @@ final class KeyslotCommand implements Runnable, Relayable {
       return ExitCode.OK;
     }
 
+    /**
+     * On a terminal, asked with echo off, twice, as passwd asks a new passphrase: before, the
+     * password was read as a line of standard input, echoed as it was typed, with no prompt
+     * (issue 30, item 4). Piped, it is standard input's first line, as before.
+     */
+    private char[] loginPassword() throws Exception {
+      java.util.Optional<java.io.Console> terminal = session.terminal();
+      if (terminal.isEmpty()) {
+        char[] password = StdinSecret.readLine(session.in());
+        if (password.length == 0) {
+          throw new CliException(ExitCode.ERROR, "pipe the login password in: printf '%s\\n' \"$PASSWORD\" | credagent keyslot add --login");
+        }
+        return password;
+      }
+      char[] password = UnlockCommand.read(terminal.get(), "Login password: ");
+      if (password.length == 0) { // said now, not after it was typed twice
+        throw new CliException(ExitCode.ERROR, "the login password must not be empty; no key slot was added");
+      }
+      char[] again = UnlockCommand.read(terminal.get(), "Repeat the login password: ");
+      byte[] first = utf8(password);
+      byte[] second = utf8(again);
+      boolean same = java.security.MessageDigest.isEqual(first, second); // constant time
+      java.util.Arrays.fill(again, '\0');
+      java.util.Arrays.fill(first, (byte) 0);
+      java.util.Arrays.fill(second, (byte) 0);
+      if (!same) {
+        java.util.Arrays.fill(password, '\0');
+        throw new CliException(ExitCode.ERROR, "the two login passwords differ; no key slot was added");
+      }
+      return password;
+    }
+
+    /** UTF-8 bytes for a constant-time comparison; the caller's arrays stay its own to wipe. */
+    private static byte[] utf8(char[] chars) {
+      java.nio.ByteBuffer bytes = java.nio.charset.StandardCharsets.UTF_8.encode(java.nio.CharBuffer.wrap(chars));
+      byte[] out = new byte[bytes.remaining()];
+      bytes.get(out);
+      java.util.Arrays.fill(bytes.array(), (byte) 0);
+      return out;
+    }
+
     @Override
     public CommandRelay.Input relayInput() {
+      // The native relay hands a terminal's standard input back to the JVM CLI, which asks above.
       return CommandRelay.Input.LINE;
     }
   }

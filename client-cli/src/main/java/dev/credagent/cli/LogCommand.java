@@ -32,7 +32,7 @@ final class LogCommand implements Callable<Integer> {
       description = "Print the last " + FOLLOW_HISTORY_LINES + " lines, then keep printing lines as they are written (Ctrl-C ends).")
   boolean follow;
 
-  @Option(names = "--server", paramLabel = "SERVER", description = "Only the lines about this server.")
+  @Option(names = "--server", paramLabel = "SERVER", completionCandidates = Completion.Servers.class, description = "Only the lines about this server.")
   String server;
 
   @Option(names = "--json", description = "Print the lines as they are stored, one JSON object each.")

@@ -25,7 +25,7 @@ final class LoginCommand implements Callable<Integer>, Relayable {
     this.session = session;
   }
 
-  @Parameters(index = "0", arity = "0..1", paramLabel = "REGISTRY", description = "HOST[:PORT]; none for Docker Hub.")
+  @Parameters(index = "0", arity = "0..1", paramLabel = "REGISTRY", completionCandidates = Completion.Servers.class, description = "HOST[:PORT]; none for Docker Hub.")
   String registry = "";
 
   @Option(names = {"-u", "--username"}, description = "The username (asked on a terminal when not given).")

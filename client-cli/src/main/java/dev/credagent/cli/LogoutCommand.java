@@ -18,7 +18,7 @@ final class LogoutCommand implements Callable<Integer>, Relayable {
     this.session = session;
   }
 
-  @Parameters(index = "0", arity = "0..1", paramLabel = "REGISTRY")
+  @Parameters(index = "0", arity = "0..1", paramLabel = "REGISTRY", completionCandidates = Completion.Servers.class)
   String registry = "";
 
   @Override

@@ -20,7 +20,8 @@ import picocli.CommandLine.Spec;
       StoreCommand.class, GetCommand.class, EraseCommand.class, RestoreCommand.class, LoginCommand.class, LogoutCommand.class, TokenCommand.class, SourceCommand.class, ShareCommand.class,
       StartCommand.class, StopCommand.class, ConfigCommand.class, LogCommand.class, ImportCommand.class, SetupCommand.class, DoctorCommand.class,
       DaemonCommand.class,
-      CommandLine.HelpCommand.class
+      CommandLine.HelpCommand.class,
+      CompleteCommand.class
     },
     exitCodeListHeading = "%nExit codes:%n", // the list: ErrorCode.exitCodes(), set in commandLine()
     footerHeading = "%nEnvironment:%n",
@@ -61,6 +62,7 @@ public final class Main implements Runnable, Relayable {
     Map<String, String> exitCodes = new LinkedHashMap<>();
     ErrorCode.exitCodes().forEach((code, meaning) -> exitCodes.put(code.toString(), meaning));
     cli.getCommandSpec().usageMessage().exitCodeList(exitCodes);
+    HelpText.reflow(cli);
     cli.setExecutionExceptionHandler((exception, command, parsed) -> {
       command.getErr().println("credagent: " + TerminalText.escape(Failure.message(exception)));
       return Failure.exitCode(exception);

@@ -3,13 +3,12 @@ package dev.credagent.cli;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.codegen.docgen.manpage.ManPageGenerator;
 
 /**
  * Writes the man pages and the shell completion from the command tree itself (picocli's man page
- * generator and {@link AutoComplete}), at build time, so that they say what {@code --help} says:
+ * generator and {@link CompletionScript}), at build time, so that they say what {@code --help} says:
  * {@code DIR/man/*.adoc} (one page per command, AsciiDoc, which install.sh turns into man pages
  * with asciidoctor), {@code DIR/bash-completion/completions/credagent} and
  * {@code DIR/zsh/vendor-completions/_credagent}. Not part of the installed CLI.
@@ -31,11 +30,19 @@ public final class ReferenceDocs {
     if (written != 0) {
       throw new IOException("picocli's man page generator failed (" + written + ")");
     }
+    try (var pages = Files.list(man)) {
+      for (Path page : pages.filter(p -> p.toString().endsWith(".adoc")).toList()) {
+        Files.writeString(page, ManPageSource.ofGenerated(Files.readString(page)));
+      }
+    }
     // Sourced, never run: no #! line (bash-completion's rule).
-    String bash = AutoComplete.bash("credagent", cli).replaceFirst("\\A#![^\n]*\n", "");
+    String bash = CompletionScript.bash(cli);
     Files.writeString(Files.createDirectories(out.resolve("bash-completion/completions")).resolve("credagent"), bash);
     // zsh runs the same script through its bash completion layer.
     Files.writeString(Files.createDirectories(out.resolve("zsh/vendor-completions")).resolve("_credagent"),
-        "#compdef credagent\nautoload -U +X bashcompinit && bashcompinit\n" + bash);
+        "#compdef credagent\nautoload -U +X bashcompinit && bashcompinit\n" + bash
+            // compinit autoloads this file as the function _credagent and runs it at the first Tab:
+            // that Tab is completed too, not only registered for the next one.
+            + "\nif [[ $0 == _credagent ]]; then\n  _bash_complete -F _credagent_complete\nfi\n");
   }
 }

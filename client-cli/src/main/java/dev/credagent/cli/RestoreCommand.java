@@ -23,7 +23,7 @@ final class RestoreCommand implements Callable<Integer>, Relayable {
     this.session = session;
   }
 
-  @Parameters(index = "0", paramLabel = "SERVER")
+  @Parameters(index = "0", paramLabel = "SERVER", completionCandidates = Completion.Erased.class)
   String server;
 
   @Override

@@ -20,7 +20,8 @@ import picocli.CommandLine.Option;
     description = {
       "Opens a share: a second socket that serves only get and token (and the helper's get and list),",
       "only for the registries the patterns allow, until the TTL runs out. For ssh -R and containers:",
-      "  ssh -R /run/user/1000/credagent/agent.sock:$(credagent share --print-path --registry ghcr.io) host",
+      "  ssh -R /run/user/1000/credagent/agent.sock:$(credagent share \\",
+      "      --print-path --registry ghcr.io) host",
       "and there: CREDAGENT_AUTOSTART=0 docker pull ... Each credential it serves is an audit log line",
       "(once per key and program each hour; repeats, and answers past its hourly budget, are counted).",
       "Every share is read-only: it never stores, erases or unlocks."
@@ -32,7 +33,7 @@ final class ShareCommand implements Callable<Integer>, Relayable {
     this.session = session;
   }
 
-  @Option(names = "--socket", paramLabel = "PATH", description = "Where (default: a new name beside the daemon's socket).")
+  @Option(names = "--socket", paramLabel = "PATH", completionCandidates = Completion.Files.class, description = "Where (default: a new name beside the daemon's socket).")
   String socket;
 
   @Option(names = "--registry", paramLabel = "PATTERN",
@@ -45,7 +46,7 @@ final class ShareCommand implements Callable<Integer>, Relayable {
   @Option(names = "--print-path", description = "Print the share's socket path alone (for ssh -R).")
   boolean printPath;
 
-  @Option(names = "--stop", paramLabel = "PATH", description = "Close the share on PATH instead.")
+  @Option(names = "--stop", paramLabel = "PATH", completionCandidates = Completion.Shares.class, description = "Close the share on PATH instead.")
   String stop;
 
   @Override

@@ -35,8 +35,10 @@ final class SourceCommand implements Runnable, Relayable {
       description = {
         "Adds (or replaces) the source for REGISTRY, e.g.:",
         "  credagent source add 123456789012.dkr.ecr.eu-west-1.amazonaws.com \\",
-        "      --exec 'aws ecr get-login-password --region eu-west-1' --username AWS --ttl 12h",
-        "  credagent source add europe-docker.pkg.dev --helper gcloud --ttl 30m",
+        "      --exec 'aws ecr get-login-password --region eu-west-1' \\",
+        "      --username AWS --ttl 12h",
+        "  credagent source add europe-docker.pkg.dev \\",
+        "      --helper gcloud --ttl 30m",
         "The command runs without a shell (write sh -c '...' for one), with a 30 s timeout."
       })
   static final class Add implements Callable<Integer>, Relayable {
@@ -124,7 +126,7 @@ final class SourceCommand implements Runnable, Relayable {
       this.session = session;
     }
 
-    @Parameters(index = "0", paramLabel = "REGISTRY")
+    @Parameters(index = "0", paramLabel = "REGISTRY", completionCandidates = Completion.Sources.class)
     String registry;
 
     @Override

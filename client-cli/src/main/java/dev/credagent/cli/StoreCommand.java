@@ -12,7 +12,10 @@ import picocli.CommandLine.Parameters;
     description = {
       "Stores credentials for SERVER, replacing any there were.",
       "The secret (password or token) is read from standard input, never from the command line;",
-      "one trailing newline is dropped."
+      "one trailing newline is dropped.",
+      "",
+      "With --pattern, SERVER serves several registries or repositories: '*' stands for one DNS label, and",
+      "a path serves the repositories under it, as in *.dkr.ecr.*.amazonaws.com or ghcr.io/my-org/."
     })
 final class StoreCommand implements Callable<Integer>, Relayable {
   private final Session session;
@@ -21,15 +24,13 @@ final class StoreCommand implements Callable<Integer>, Relayable {
     this.session = session;
   }
 
-  @Parameters(index = "0", paramLabel = "SERVER", description = "The server exactly as clients will ask for it.")
+  @Parameters(index = "0", paramLabel = "SERVER", completionCandidates = Completion.Servers.class, description = "The server exactly as clients will ask for it.")
   String server;
 
   @Option(names = {"-u", "--username"}, required = true, description = "The username.")
   String username;
 
-  @Option(names = "--pattern", description = {
-      "SERVER is a pattern that serves several registries or repositories: '*' for one DNS label,",
-      "a path for the repositories under it (*.dkr.ecr.*.amazonaws.com, ghcr.io/my-org/)."})
+  @Option(names = "--pattern", description = "SERVER is a pattern that serves several registries or repositories (above).")
   boolean pattern;
 
   @Override

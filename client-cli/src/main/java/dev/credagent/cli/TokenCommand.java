@@ -17,7 +17,8 @@ import picocli.CommandLine.Parameters;
     header = "Prints a bearer token that REGISTRY accepts now, for scripts.", mixinStandardHelpOptions = true,
     description = {
       "Prints a bearer token that REGISTRY accepts now, for scripts:",
-      "  curl -H \"Authorization: Bearer $(credagent token REGISTRY --scope repository:NAME:pull)\" ...",
+      "  curl -H \"Authorization: Bearer $(credagent token REGISTRY \\",
+      "      --scope repository:NAME:pull)\" ...",
       "Tokens are cached until shortly before they expire; the stored login refreshes them."
     })
 final class TokenCommand implements Callable<Integer>, Relayable {
@@ -27,7 +28,7 @@ final class TokenCommand implements Callable<Integer>, Relayable {
     this.session = session;
   }
 
-  @Parameters(index = "0", paramLabel = "REGISTRY",
+  @Parameters(index = "0", paramLabel = "REGISTRY", completionCandidates = Completion.Servers.class,
       description = "HOST[:PORT], as logged in to; HOST[:PORT]/REPOSITORY for a login stored under a path pattern.")
   String registry;
 

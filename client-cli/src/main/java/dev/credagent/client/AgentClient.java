@@ -27,11 +27,14 @@ import org.newsclub.net.unix.AFUNIXSocketCredentials;
  */
 public final class AgentClient implements AutoCloseable {
   private final AFUNIXSocket socket;
+  /** The socket this connection reached: the recorded one where our own had nobody (doctor says which). */
+  private final Path path;
   private final OutputStream out;
   private final BufferedReader in;
 
-  private AgentClient(AFUNIXSocket socket) throws IOException {
+  private AgentClient(AFUNIXSocket socket, Path path) throws IOException {
     this.socket = socket;
+    this.path = path;
     this.out = socket.getOutputStream();
     this.in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
   }
@@ -62,6 +65,11 @@ public final class AgentClient implements AutoCloseable {
         throw none; // a stale record: say what our own socket said
       }
     }
+  }
+
+  /** The socket this client is connected to (not always the one {@link AgentPaths} names: see {@link #connect(AgentPaths)}). */
+  public Path socket() {
+    return path;
   }
 
   /** {@code CREDAGENT_SOCKET} names the socket: that one, and no other. */
@@ -103,7 +111,7 @@ public final class AgentClient implements AutoCloseable {
             + "); nothing was sent. Stop it, or set CREDAGENT_SOCKET to a socket of your own");
       }
       socket.setSoTimeout(120_000);
-      return new AgentClient(socket);
+      return new AgentClient(socket, paths.socket());
     } catch (SocketTimeoutException stalled) {
       socket.close(); // a daemon is there, stalled: not "unavailable", so nothing is started over it
       throw new IOException("the credagent daemon on " + paths.socket() + " did not take the connection within "

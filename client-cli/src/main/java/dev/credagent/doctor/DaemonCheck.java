@@ -17,6 +17,8 @@ import java.util.List;
 public final class DaemonCheck implements Check, VaultCheck.Daemon {
   private final AgentPaths paths;
   private JsonNode status;
+  /** The socket the daemon answered on: the vault's recorded one where ours had nobody. */
+  private java.nio.file.Path answered;
 
   public DaemonCheck(AgentPaths paths) {
     this.paths = paths;
@@ -26,7 +28,9 @@ public final class DaemonCheck implements Check, VaultCheck.Daemon {
   public List<Finding> run() {
     try {
       status = call(Op.STATUS);
-      return List.of(Finding.ok("daemon: running as you (pid " + status.path("pid").asLong() + ") on " + paths.socket()));
+      String where = answered.toAbsolutePath().equals(paths.socket().toAbsolutePath()) ? answered.toString()
+          : answered + " (recorded in the vault home; this session's own socket would be " + paths.socket() + ")";
+      return List.of(Finding.ok("daemon: running as you (pid " + status.path("pid").asLong() + ") on " + where));
     } catch (AgentUnavailableException notRunning) {
       return List.of(Finding.ok("daemon: not running; it starts at the first request (" + paths.socket() + ")"));
     } catch (IOException e) {
@@ -51,6 +55,7 @@ public final class DaemonCheck implements Check, VaultCheck.Daemon {
 
   private JsonNode call(Op op) throws IOException {
     try (AgentClient client = AgentClient.connect(paths)) {
+      answered = client.socket();
       return client.call(ClientRequest.op(op));
     }
   }

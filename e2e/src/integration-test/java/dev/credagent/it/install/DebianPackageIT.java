@@ -73,7 +73,7 @@ class DebianPackageIT {
             .contains("/usr/share/man/man1/credagent-store.1.gz"));
         if (Files.exists(Path.of("/usr/share/bash-completion/bash_completion"))) {
           Run complete = asUser(agent, "bash -ic '_completion_loader credagent 2>/dev/null; complete -p credagent' 2>/dev/null");
-          assertTrue(complete.stdout().contains("_complete_credagent"), complete.stdout() + complete.stderr());
+          assertTrue(complete.stdout().contains("-F _credagent_complete credagent"), complete.stdout() + complete.stderr());
         }
         asUser(agent, "credagent stop").requireSuccess();
         Path home = Path.of("/home", USER, ".local/share/credagent");

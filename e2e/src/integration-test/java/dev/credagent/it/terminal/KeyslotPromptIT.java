@@ -1,0 +1,84 @@
+package dev.credagent.it.terminal;
+
+import static dev.credagent.it.terminal.PinentryIT.TMUX;
+import static dev.credagent.it.terminal.PinentryIT.tmux;
+import static dev.credagent.it.terminal.PinentryIT.waitFor;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.credagent.it.AgentEnvironment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * `credagent keyslot add --login` on a real terminal (a tmux pane, typed with send-keys), issue 30
+ * item 4: it showed no prompt and echoed the password as it was typed (the native credagent sent
+ * the terminal's line to the daemon; the JVM CLI read it as a line of standard input). Now both
+ * ask with echo off, twice, and two entries that differ add nothing. Piped, it is relayed as before.
+ */
+class KeyslotPromptIT {
+  private static final String TYPED = "typed-login-pw-7";
+
+  @Test
+  void theNativeCliAsksTwiceWithEchoOff() throws Exception {
+    asksTwiceWithEchoOff(AgentEnvironment.launcher());
+  }
+
+  @Test
+  void theJvmCliAsksTwiceWithEchoOff() throws Exception {
+    asksTwiceWithEchoOff(AgentEnvironment.dist().resolve("lib/credagent/credagent-jvm"));
+  }
+
+  private static void asksTwiceWithEchoOff(Path cli) throws Exception {
+    assumeTrue(Files.isExecutable(TMUX), "needs tmux");
+    try (AgentEnvironment agent = new AgentEnvironment()) {
+      agent.unlock("the passphrase");
+      String socket = "-S" + agent.root().resolve("tmux.sock");
+      String command = PinentryIT.env(agent) + " sh -c '" + cli + " keyslot add --login; echo EXIT=$?; sleep 60'";
+      try {
+        tmux(socket, "new-session", "-d", "-s", "differ", "-x", "160", "-y", "20", command);
+        waitFor(socket, "differ", "Login password:");
+        tmux(socket, "send-keys", "-t", "differ", TYPED, "Enter");
+        waitFor(socket, "differ", "Repeat the login password:");
+        tmux(socket, "send-keys", "-t", "differ", TYPED + "x", "Enter");
+        String screen = waitFor(socket, "differ", "EXIT=1");
+        assertTrue(screen.contains("the two login passwords differ; no key slot was added"), screen);
+        assertFalse(screen.contains(TYPED), "the password was echoed:\n" + screen);
+        assertFalse(loginSlots(agent), "two entries that differ added a slot");
+
+        tmux(socket, "new-session", "-d", "-s", "same", "-x", "160", "-y", "20", command);
+        waitFor(socket, "same", "Login password:");
+        tmux(socket, "send-keys", "-t", "same", TYPED, "Enter");
+        waitFor(socket, "same", "Repeat the login password:");
+        tmux(socket, "send-keys", "-t", "same", TYPED, "Enter");
+        screen = waitFor(socket, "same", "EXIT=0");
+        assertTrue(screen.contains("added a login password slot"), screen);
+        assertFalse(screen.contains(TYPED), "the password was echoed:\n" + screen);
+        assertTrue(loginSlots(agent), "no login slot after two equal entries");
+        // The slot opens with what was typed: passwd --login checks it as the current password.
+        agent.credagent(TYPED + "\nnew-login-pw\n", "passwd", "--login", "--passphrase-stdin").requireSuccess();
+      } finally {
+        new ProcessBuilder(TMUX.toString(), socket, "kill-server").start().waitFor(10, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  @Test
+  void pipedTheNativeCliStillRelaysIt() throws Exception {
+    try (AgentEnvironment agent = new AgentEnvironment()) {
+      agent.unlock("the passphrase");
+      // No java to run: a hand-back to the JVM CLI would fail, so success says the daemon ran it.
+      agent.run(List.of("env", "JAVA_HOME=/nonexistent", "PATH=/nonexistent", AgentEnvironment.launcher().toString(),
+          "keyslot", "add", "--login"), TYPED + "\n").requireSuccess();
+      assertTrue(loginSlots(agent));
+    }
+  }
+
+  private static boolean loginSlots(AgentEnvironment agent) throws Exception {
+    return agent.credagent("", "keyslot", "list").requireSuccess().stdout().lines().anyMatch(l -> l.contains("login"));
+  }
+}
