@@ -59,6 +59,16 @@ if [ "$(id -u)" = 0 ] && [ "$tree_owner" != 0 ] && { [ "$build" = 1 ] || { [ -z 
     "(./mvnw -B -DskipTests package), then as root: ./install.sh --no-build --prefix /usr/local, or --deb OUTDIR" >&2
   exit 1
 fi
+# Root with another user's HOME (sudo -E, su without -): the default PREFIX and `credagent setup`
+# would leave root-owned files in that user's home (~/.local, ~/.docker/config.json), which their
+# own credagent then refuses. Refuse before writing anything, and say what works.
+home_owner=$(stat -c %u "$HOME" 2>/dev/null || stat -f %u "$HOME" 2>/dev/null || echo 0)
+if [ "$(id -u)" = 0 ] && [ "$home_owner" != 0 ] && [ -z "$deb" ] && { [ "$prefix_given" = 0 ] || [ "$setup" = 1 ]; }; then
+  owner=$(id -nu "$home_owner" 2>/dev/null || echo "uid $home_owner")
+  echo "install.sh: refusing: HOME ($HOME) belongs to $owner, and you are root. Run ./install.sh as $owner;" \
+    "for root's own install use a login shell (sudo -i, su -); for a system-wide one: --prefix DIR --no-setup, or --deb OUTDIR" >&2
+  exit 1
+fi
 jdk=$("$here/.mvn/find-jdk")
 dist=$here/dist/target/dist # the one place the build leaves everything this installs (the dist module)
 helper=$dist/bin/docker-credential-agent

@@ -367,3 +367,15 @@ int agent_controlling_terminal(char *out, size_t size) {
   return 0;
 }
 
+
+int agent_refuse_another_users_home(char *why) {
+  /* The checks on each directory catch only what exists; root's first command in a user's HOME
+     (sudo -E, su without -) made root-owned files there that the user's own credagent refused. */
+  const char *home = getenv("HOME");
+  struct stat st;
+  if (geteuid() != 0 || home == NULL || *home == '\0' || stat(home, &st) != 0 || !S_ISDIR(st.st_mode)
+      || st.st_uid == 0) {
+    return 0;
+  }
+  return refuse_as_root(why, home, st.st_uid);
+}

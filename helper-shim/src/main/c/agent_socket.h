@@ -34,6 +34,10 @@ int agent_home_exists(void);
    -1 when there is none, the home is not the user's alone, or it is own. Check it as any socket. */
 int agent_recorded_socket(const char *own, char *out, size_t size);
 
+/* -1 with why set when we are root and HOME is another user's (sudo -E, su without -): run as
+   that user. 0 otherwise. */
+int agent_refuse_another_users_home(char *why);
+
 /* The directory part of path ("." when it has none); -1 when it does not fit. */
 int agent_directory_of(const char *path, char *out, size_t size);
 

@@ -127,6 +127,12 @@ static char *read_input(int whole, size_t *length) {
       break;
     }
   }
+  if (whole && *length == INPUT_LIMIT) {
+    /* More than any command takes. Sending the first INPUT_LIMIT bytes cut `passwd`'s second line
+       short, and a cut line reads as a whole one: the new passphrase set was not the one typed. */
+    memset(input, 0, INPUT_LIMIT);
+    fail("standard input holds more than 1048576 bytes");
+  }
   return input;
 }
 
@@ -172,7 +178,8 @@ int main(int argc, char **argv) {
   /* Started by systemd's socket unit (LISTEN_FDS): the daemon we would ask is the one being
      started. No socket we may use, or nobody answering: the JVM CLI starts a daemon, or says why
      it will not, in its own words. */
-  if (getenv("LISTEN_FDS") != NULL || agent_socket_path(path, sizeof(path)) != 0) {
+  if (getenv("LISTEN_FDS") != NULL || agent_refuse_another_users_home(why) != 0
+      || agent_socket_path(path, sizeof(path)) != 0) {
     run_jvm(argv);
   }
   int directory = agent_check_directory(path, why);

@@ -328,6 +328,10 @@ int main(int argc, char **argv) {
   size_t length;
   char *input = read_input(&length);
 
+  char refused[AGENT_WHY_SIZE];
+  if (agent_refuse_another_users_home(refused) != 0) {
+    fail("%s", refused);
+  }
   char path[PATH_MAX];
   if (agent_socket_path(path, sizeof(path)) != 0) {
     fail("the credagent socket path is too long");

@@ -86,6 +86,23 @@ public final class PrivateDirectory {
   }
 
   /**
+   * Refuses root whose {@code HOME} is another user's (sudo -E, su without -) before anything is
+   * made: the checks on each directory catch only what exists, and a first command made root-owned
+   * ~/.local/share/credagent, ~/.docker/config.json and ~/.config/containers in the user's home,
+   * which the user's own credagent then refused.
+   */
+  public static void refuseAnotherUsersHome(java.util.Map<String, String> env, int uid) throws IOException {
+    String home = env.get("HOME");
+    if (uid != 0 || home == null || home.isEmpty() || !Files.isDirectory(Path.of(home))) {
+      return;
+    }
+    int owner = (Integer) Files.getAttribute(Path.of(home), "unix:uid");
+    if (owner != 0) {
+      throw new InsecureDirectoryException(asRoot(Path.of(home), owner));
+    }
+  }
+
+  /**
    * Root with another user's HOME or XDG_RUNTIME_DIR (sudo -E, su without -) finds that user's
    * files: the fix is to run as that user, not to point credagent elsewhere.
    */

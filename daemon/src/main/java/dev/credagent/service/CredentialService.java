@@ -179,8 +179,13 @@ public final class CredentialService {
         throttle.succeeded();
         trail.unlocked();
         resolver.changed(null); // here, not on the event loop at the first lookup
-        autoLock.unlocked(ttl.idle() != null ? ttl.idle() : settings.idleTtl(),
-            ttl.max() != null ? ttl.max() : settings.maxTtl());
+        // An unlock of an open vault that names no TTL (passwd's check of the current passphrase,
+        // a second `unlock`) keeps the deadlines it had: it put the config's 8 h in place of the
+        // 2 minutes an `unlock --ttl 2m` had chosen.
+        if (outcome != Vault.Unlocked.ALREADY || ttl.idle() != null || ttl.max() != null) {
+          autoLock.unlocked(ttl.idle() != null ? ttl.idle() : settings.idleTtl(),
+              ttl.max() != null ? ttl.max() : settings.maxTtl());
+        }
         LOG.info(switch (outcome) {
           case CREATED -> "created a new vault at " + vault.file() + " and unlocked it (" + caller + ")";
           case OPENED -> "vault unlocked (" + caller + ")";

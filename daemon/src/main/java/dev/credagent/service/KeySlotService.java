@@ -57,7 +57,7 @@ public final class KeySlotService {
           if (rekey) {
             vault.rekey(old, replacement);
           } else {
-            vault.rewrap(slot, old, replacement);
+            rewrap(slot, old, replacement);
           }
           return null;
         });
@@ -72,6 +72,26 @@ public final class KeySlotService {
         throw e;
       }
     }));
+  }
+
+  /**
+   * The slot's secret changed with {@code old} as typed, or, for the passphrase, with a recovery
+   * key in any spelling ({@link RecoveryKey#read}): "I forgot my passphrase; I have the key".
+   */
+  private void rewrap(String slot, Secret old, Secret replacement) throws Exception {
+    try {
+      vault.rewrap(slot, old, replacement);
+    } catch (WrongPassphraseException wrong) {
+      if (!"passphrase".equals(slot) || !(RecoveryKey.read(old) instanceof RecoveryKey.Key key)) {
+        throw wrong;
+      }
+      try (Secret printed = key.printed()) {
+        if (printed.contentEquals(old)) {
+          throw wrong; // tried as typed already
+        }
+        vault.rewrap(slot, printed, replacement);
+      }
+    }
   }
 
   /** The ways into the vault: its key slots, and the vault header's passphrase while no passphrase slot exists. */

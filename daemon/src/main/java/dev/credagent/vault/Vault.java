@@ -925,11 +925,23 @@ public final class Vault {
           key = candidate;
         }
       }
+      boolean byRecovery = false;
+      for (int i = 0; i < slots.size() && key == null && wanted == KeySlots.Kind.PASSPHRASE; i++) {
+        // A forgotten passphrase: the recovery key sets a new one, as any LUKS key slot may add
+        // another. It was the only way the key could not take, short of the raw protocol.
+        if (slots.get(i).kind() == KeySlots.Kind.RECOVERY) {
+          key = fitting(slots.get(i).open(oldUtf8), sealed.keyCheck());
+          byRecovery = key != null;
+        }
+      }
       if (key == null) {
         throw new WrongPassphraseException();
       }
       KeySlots.Slot rewrapped = KeySlots.Slot.wrap(wanted, paramsForNewVault.get(), newUtf8, key, random);
-      if (at >= 0) {
+      if (byRecovery) {
+        slots.removeIf(slot -> slot.kind() == KeySlots.Kind.PASSPHRASE); // the forgotten one opens nothing more
+        slots.add(rewrapped);
+      } else if (at >= 0) {
         slots.set(at, rewrapped);
       } else {
         slots.add(rewrapped);

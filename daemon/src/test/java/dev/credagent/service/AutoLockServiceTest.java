@@ -72,6 +72,26 @@ class AutoLockServiceTest {
     assertLocked(service); // 8 h since the unlock, though read 30 minutes ago
   }
 
+  /** passwd checks the current passphrase with an unlock: it reset `unlock --ttl 2m` to the config's 8 h. */
+  @Test
+  void anUnlockOfAnOpenVaultThatNamesNoTtlKeepsTheDeadlinesItHad() {
+    CredentialService service = new CredentialService(new Vault(home.resolve("vault"), TestKdf.CHEAP), clock,
+        Runnable::run, Runnable::run, Runnable::run, null, () -> config, AuditLog.NONE);
+    Duration twoMinutes = Duration.ofMinutes(2);
+    service.unlock(ME, TestKdf.secret("pw"), new CredentialService.Ttl(twoMinutes, twoMinutes)).join();
+    clock.advance(Duration.ofMinutes(1));
+    assertEquals(Vault.Unlocked.ALREADY, service.unlock(ME, TestKdf.secret("pw")).join());
+    clock.advance(Duration.ofSeconds(61));
+    service.expireIfDue();
+    assertFalse(service.status().unlocked(), "2 minutes after the unlock that chose them");
+    // One that names a TTL still sets it.
+    service.unlock(ME, TestKdf.secret("pw"), new CredentialService.Ttl(twoMinutes, twoMinutes)).join();
+    service.unlock(ME, TestKdf.secret("pw"), new CredentialService.Ttl(Duration.ofHours(1), Duration.ofHours(1))).join();
+    clock.advance(Duration.ofMinutes(3));
+    service.expireIfDue();
+    assertTrue(service.status().unlocked(), "the second unlock's hour");
+  }
+
   @Test
   void aReadAfterTheTtlIsRefusedEvenBeforeTheTimerRuns() {
     CredentialService service = service();

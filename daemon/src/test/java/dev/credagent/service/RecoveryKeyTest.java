@@ -84,4 +84,31 @@ class RecoveryKeyTest {
     service.unlock(ME, TestKdf.secret(passphrase)).join();
     assertTrue(vault.isUnlocked());
   }
+
+  /**
+   * "I forgot my passphrase, I have the key": passwd took only the passphrase as the current one,
+   * so the key opened the vault until the next lock and could set no new passphrase.
+   */
+  @Test
+  void aRecoveryKeyInAnySpellingSetsANewPassphraseAndTheForgottenOneOpensNothing() throws Exception {
+    Vault vault = new Vault(home.resolve("vault"), TestKdf.CHEAP);
+    CredentialService service = new CredentialService(vault, new TestClock(), Runnable::run, Runnable::run);
+    service.unlock(ME, TestKdf.secret("forgotten")).join();
+    String key;
+    try (Secret made = service.keySlots().add(ME, "recovery", null).join()) {
+      key = new String(made.toChars());
+    }
+    service.lock(ME);
+    service.keySlots().passwd(ME, "passphrase", false, TestKdf.secret("  " + key.toLowerCase().replace("-", " ")),
+        TestKdf.secret("new")).join();
+    assertEquals(Vault.Unlocked.OPENED, service.unlock(ME, TestKdf.secret("new")).join());
+    service.lock(ME);
+    CompletionException forgotten = assertThrows(CompletionException.class, () -> service.unlock(ME, TestKdf.secret("forgotten")).join());
+    assertInstanceOf(WrongPassphraseException.class, Async.cause(forgotten));
+    assertEquals(Vault.Unlocked.OPENED, service.unlock(ME, TestKdf.secret(key)).join(), "the key still opens it");
+    // Only the passphrase: a recovery key changes no login slot, and a wrong key changes nothing.
+    CompletionException login = assertThrows(CompletionException.class,
+        () -> service.keySlots().passwd(ME, "login", false, TestKdf.secret(key), TestKdf.secret("x")).join());
+    assertFalse(Async.cause(login) == null);
+  }
 }

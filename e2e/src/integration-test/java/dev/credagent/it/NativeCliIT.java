@@ -135,6 +135,21 @@ class NativeCliIT {
     assertEquals(4, relayed("", "get", "r.example:5000").exitCode(), "and nothing was stored");
   }
 
+  /**
+   * `passwd --passphrase-stdin` reads two lines. The relay sent only the first MiB of its input,
+   * and a second line cut there read as a whole one: "passphrase changed", to one nobody typed.
+   */
+  @Test
+  void inputTheRelayCannotSendWholeIsRefusedNotCut() throws Exception {
+    agent.unlock("pw");
+    String cut = "pw\n" + "z".repeat(1024 * 1024 - 1) + "\n"; // each line within the limit, the two past it
+    Run passwd = relayed(cut, "passwd", "--passphrase-stdin");
+    assertEquals(1, passwd.exitCode(), passwd.stdout() + passwd.stderr());
+    assertEquals("credagent: standard input holds more than 1048576 bytes\n", passwd.stderr());
+    relayed("", "lock").requireSuccess();
+    relayed("pw\n", "unlock", "--passphrase-stdin").requireSuccess(); // the passphrase is as it was
+  }
+
   @Test
   void theLockedVaultAndItsUnlockThroughStandardInputAreRelayedToo() throws Exception {
     agent.unlock("pw");

@@ -118,6 +118,34 @@ class HelperSecurityIT {
         refused.stdout());
   }
 
+  /**
+   * Root with a user's HOME (sudo -E, su without -) whose credagent files did not exist yet: the
+   * first `list` started a root daemon there and `setup` wrote root-owned ~/.local/share/credagent,
+   * ~/.docker/config.json and ~/.config/containers, which the user's own credagent then refused.
+   * Every way in refuses before it makes anything, and names the user to run as.
+   */
+  @Test
+  void rootWithAnotherUsersHomeIsToldToRunAsThatUserBeforeAnythingIsMadeThere() throws Exception {
+    assumeRootWithTools();
+    Path home = Files.createDirectories(agent.root().resolve("nobodys-home"));
+    new ProcessBuilder("chown", "65534:65534", home.toString()).start().waitFor();
+    agent.env().put("HOME", home.toString());
+    String told = "refusing " + home + ": you are root, and it is nobody's; run credagent as nobody";
+    Run helper = helper(agent, "store", STORE);
+    assertEquals(1, helper.exitCode());
+    assertTrue(helper.stdout().contains(told), helper.stdout());
+    for (List<String> args : List.of(List.of("list"), List.of("setup", "--yes", "--no-service"), List.of("start"))) {
+      List<String> command = new ArrayList<>(List.of(AgentEnvironment.launcher().toString()));
+      command.addAll(args);
+      Run refused = agent.run(command, "");
+      assertTrue(refused.exitCode() != 0 && refused.stderr().contains(told), args + ": " + refused.stdout() + refused.stderr());
+    }
+    try (java.util.stream.Stream<Path> made = Files.list(home)) {
+      assertEquals(List.of(), made.toList(), "nothing made in the user's home");
+    }
+    assertTrue(Files.notExists(agent.home()) && Files.notExists(agent.socket()), "no daemon, no vault home");
+  }
+
   @Test
   void aDaemonThatDoesNotRunAsUsGetsNothing() throws Exception {
     // The directory and the socket file are ours; only the peer check can tell.

@@ -51,6 +51,32 @@ class InstallAsRootIT {
     }
   }
 
+  /**
+   * Root in its own tree but with a user's HOME (sudo -E, su without -) installed root-owned
+   * files into that user's ~/.local and ran setup there. Refused, unless nothing goes into HOME.
+   */
+  @Test
+  void rootWithAnotherUsersHomeIsRefusedUnlessNothingGoesIntoIt() throws Exception {
+    assumeTrue("root".equals(System.getProperty("user.name")), "needs root: runs install.sh as root with " + OWNER + "'s HOME");
+    Path repository = Path.of("..").toAbsolutePath().normalize();
+    try (AgentEnvironment agent = new AgentEnvironment()) {
+      Path tree = Files.createDirectories(agent.root().resolve("clone"));
+      Files.copy(repository.resolve("install.sh"), tree.resolve("install.sh"), StandardCopyOption.COPY_ATTRIBUTES);
+      Path usersHome = Files.createDirectories(agent.root().resolve("users-home"));
+      agent.run(List.of("chown", OWNER, usersHome.toString()), "").requireSuccess();
+      for (List<String> args : List.<List<String>>of(List.of("--no-build"), List.of("--no-build", "--no-setup"),
+          List.of("--no-build", "--prefix", agent.root().resolve("p").toString()))) {
+        Run refused = agent.run(command(tree, usersHome, args), "");
+        assertEquals(1, refused.exitCode(), args + ": " + refused.stdout() + refused.stderr());
+        assertTrue(refused.stderr().contains("HOME (" + usersHome + ") belongs to " + OWNER + ", and you are root"), refused.stderr());
+        assertEquals(List.of(), listing(usersHome), args + ": nothing written in the user's home");
+      }
+      Run allowed = agent.run(command(tree, usersHome, List.of("--no-build", "--no-setup", "--prefix",
+          agent.root().resolve("p").toString())), "");
+      assertFalse(allowed.stderr().contains("you are root"), allowed.stderr());
+    }
+  }
+
   private static List<String> command(Path tree, Path home, List<String> args) {
     return Stream.concat(Stream.of("env", "HOME=" + home, "bash", tree.resolve("install.sh").toString()), args.stream()).toList();
   }
