@@ -12,10 +12,17 @@ import java.util.List;
  *
  * @param name the share's name, in the audit log and in {@code credagent status}
  * @param patterns HOST[:PORT][/PATH] patterns ({@link RegistryPattern}); a plain host is one too
+ * @param profile the profile its requests are answered in, fixed when it was made: a share client's
+ *     working directory and {@code CREDAGENT_PROFILE} choose nothing
  */
-public record ShareScope(String name, List<RegistryPattern> patterns) {
+public record ShareScope(String name, List<RegistryPattern> patterns, String profile) {
   public ShareScope {
     patterns = List.copyOf(patterns);
+    profile = profile == null ? ProfileKeys.DEFAULT : profile;
+  }
+
+  public ShareScope(String name, List<RegistryPattern> patterns) {
+    this(name, patterns, ProfileKeys.DEFAULT);
   }
 
   public boolean allows(String server) {
