@@ -425,3 +425,19 @@ int agent_prompt_attributes(char *header, size_t size, size_t *length) {
   return agent_controlling_terminal(terminal, sizeof(terminal)) == 0
       && agent_header_attribute(header, size, length, "tty", terminal) == 0;
 }
+
+int agent_place_attributes(char *header, size_t size, size_t *length) {
+  /* getcwd(3), not /proc/self/cwd: the same on macOS, and the path the kernel gives (no symlinks,
+     no ".."). A working directory that is gone or too long is simply not sent: the daemon then
+     answers in the default profile and its audit line says so. */
+  static char cwd[PATH_MAX + 1];
+  int appended = 0;
+  if (getcwd(cwd, sizeof(cwd)) != NULL && cwd[0] == '/') {
+    appended += agent_header_attribute(header, size, length, "cwd", cwd) == 0;
+  }
+  const char *profile = getenv("CREDAGENT_PROFILE");
+  if (profile != NULL && *profile != '\0') {
+    appended += agent_header_attribute(header, size, length, "profile", profile) == 0;
+  }
+  return appended;
+}

@@ -71,6 +71,11 @@ int agent_header_attribute(char *header, size_t size, size_t *length, const char
    1 when one was appended, else 0. */
 int agent_prompt_attributes(char *header, size_t size, size_t *length);
 
+/* Appends where the requester runs, for the daemon's choice of profile: its working directory
+   (cwd=, from getcwd) and CREDAGENT_PROFILE (profile=) where set and not empty. How many were
+   appended. */
+int agent_place_attributes(char *header, size_t size, size_t *length);
+
 /* The directory this program is installed in (symbolic links resolved); -1 when unknown. */
 int agent_own_directory(const char *argv0, char *out, size_t size);
 

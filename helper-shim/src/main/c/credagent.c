@@ -159,6 +159,7 @@ int main(int argc, char **argv) {
   int header_length = snprintf(header, sizeof(header), "credagent/1 %zu", args_length);
   size_t header_used = (size_t)header_length;
   agent_prompt_attributes(header, sizeof(header) - 1, &header_used);
+  agent_place_attributes(header, sizeof(header) - 1, &header_used);
   header[header_used++] = '\n';
   int sent = agent_write_all(fd, header, header_used);
   for (int i = 1; i < argc && sent == 0; i++) {

@@ -391,6 +391,7 @@ int main(int argc, char **argv) {
   int header_length = snprintf(header, sizeof(header), "credential-helper/1 %s %zu", *action ? action : "-", length);
   size_t header_used = (size_t)header_length;
   int may_prompt = agent_prompt_attributes(header, sizeof(header) - 1, &header_used);
+  agent_place_attributes(header, sizeof(header) - 1, &header_used);
   header[header_used++] = '\n';
   write_all(fd, header, header_used);
   write_all(fd, input, length);

@@ -28,6 +28,9 @@ import picocli.CommandLine.Option;
 final class ShareCommand implements Callable<Integer>, Relayable {
   private final Session session;
 
+  @picocli.CommandLine.Mixin
+  ProfileOption profile = new ProfileOption();
+
   ShareCommand(Session session) {
     this.session = session;
   }
@@ -60,7 +63,7 @@ final class ShareCommand implements Callable<Integer>, Relayable {
       throw new CliException(ExitCode.USAGE,
           "--registry needs a pattern (HOST[:PORT][/PATH]); leave --registry out to share every registry");
     }
-    ClientRequest request = ClientRequest.op(Op.SHARE);
+    ClientRequest request = profile.on(ClientRequest.op(Op.SHARE));
     if (!registries.isEmpty()) {
       request.with("registries", String.join("\n", registries));
     }

@@ -88,8 +88,10 @@ public final class ProtocolCodec implements RequestHandler {
   }
 
   private CompletableFuture<Response> dispatch(Caller peer, Request request, Op op) {
-    Caller caller = op.profiled() && peer.share() == null // a share's profile is its own, whatever its clients send
-        ? peer.at(request.optional("cwd", null), request.optional("profile", null)) : peer;
+    // A share's profile is its own, whatever its clients send. A request's own fields win over what
+    // its connection said (the native credagent's header, for the commands it relays).
+    Caller caller = op.profiled() && peer.share() == null
+        ? peer.at(request.optional("cwd", peer.cwd()), request.optional("profile", peer.profile())) : peer;
     if (caller.share() != null && !op.shared()) { // answered before its fields are read; the service checks again
       request.close();
       return CompletableFuture.completedFuture(Response.error(ErrorCode.FORBIDDEN,

@@ -349,6 +349,22 @@ public final class CredentialService {
   }
 
   /**
+   * What a get by {@code caller} can be answered from, server to username: its profile's own
+   * credentials over the default profile's (a share: what it covers of its profile's). The
+   * credential helper's {@code list}.
+   */
+  public Map<String, String> visible(Caller caller) throws VaultLockedException, UnknownProfileException {
+    usable();
+    String profile = profiles.choose(caller).name();
+    if (ProfileKeys.DEFAULT.equals(profile)) {
+      return list(caller, profile);
+    }
+    Map<String, String> merged = new java.util.TreeMap<>(list(caller, ProfileKeys.DEFAULT));
+    merged.putAll(list(caller, profile));
+    return merged;
+  }
+
+  /**
    * Server to username, in server order, of {@code profile}'s own credentials (a share: only those
    * of its own profile that it covers).
    */
