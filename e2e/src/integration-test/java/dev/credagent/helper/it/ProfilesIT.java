@@ -1,0 +1,148 @@
+package dev.credagent.helper.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.credagent.it.AgentEnvironment;
+import dev.credagent.it.Run;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Two accounts on one registry (issue 33): the real docker CLI and skopeo, run in a directory bound
+ * to profile "work", log in and out as the bot there, and as the user everywhere else, against
+ * Debian's docker-registry holding both accounts.
+ */
+class ProfilesIT {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String ME = "alice";
+  private static final String MY_PASSWORD = "alice's pa$$word";
+  private static final String BOT = "ci-bot";
+  private static final String BOT_PASSWORD = "bot \"token\" 42";
+
+  private AgentEnvironment agent;
+  private Registry registry;
+  private Path work;
+  private Path mine;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    assumeTrue(Registry.available(), "needs Debian's docker-registry and apache2-utils (htpasswd)");
+    agent = new AgentEnvironment();
+    HelperInstall.into(agent);
+    agent.unlock("pw");
+    registry = Registry.withTwoUsers(Files.createDirectories(agent.root().resolve("registry")), ME, MY_PASSWORD,
+        BOT, BOT_PASSWORD);
+    work = Files.createDirectories(agent.root().resolve("clients/acme/app")).toRealPath();
+    mine = Files.createDirectories(agent.root().resolve("src/mine")).toRealPath();
+    agent.credagent("", "profile", "add", "work", "--dir", work.getParent().toString()).requireSuccess();
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    if (registry != null) {
+      registry.close();
+    }
+    if (agent != null) {
+      agent.close();
+    }
+  }
+
+  private Run in(Path dir, String stdin, String... command) throws Exception {
+    return agent.runIn(dir, List.of(command), stdin);
+  }
+
+  private Run credagentIn(Path dir, String... args) throws Exception {
+    List<String> command = new ArrayList<>(List.of(AgentEnvironment.launcher().toAbsolutePath().toString()));
+    command.addAll(List.of(args));
+    return agent.runIn(dir, command, "");
+  }
+
+  private String helperGet(Path dir) throws Exception {
+    Run get = in(dir, registry.host(), HelperInstall.installed(agent).toString(), "get");
+    return get.exitCode() == 0 ? JSON.readTree(get.stdout()).path("Username").asText() : "(none: " + get.stdout().strip() + ")";
+  }
+
+  @Test
+  void dockerLogsInAsTheBotInTheWorkCheckoutAndAsTheUserElsewhereAndLogoutErasesOnlyTheOne() throws Exception {
+    assumeTrue(Clients.docker() != null, "needs the docker CLI");
+    Clients.dockerConfig(agent, "{\"credsStore\":\"agent\"}");
+    String docker = Clients.docker();
+
+    Run asMe = in(mine, MY_PASSWORD + "\n", docker, "login", "-u", ME, "--password-stdin", registry.host());
+    assertEquals(0, asMe.exitCode(), asMe.stdout() + asMe.stderr());
+    Run asBot = in(work, BOT_PASSWORD + "\n", docker, "login", "-u", BOT, "--password-stdin", registry.host());
+    assertEquals(0, asBot.exitCode(), asBot.stdout() + asBot.stderr());
+
+    String workList = agent.credagent("", "list", "--profile", "work").requireSuccess().stdout();
+    assertTrue(workList.contains(BOT) && !workList.contains(ME), workList);
+    String defaultList = agent.credagent("", "list", "--profile", "default").requireSuccess().stdout();
+    assertTrue(defaultList.contains(ME) && !defaultList.contains(BOT), defaultList);
+    String all = agent.credagent("", "list").requireSuccess().stdout();
+    assertTrue(all.startsWith("PROFILE") && all.contains("work ") && all.contains("default "), all);
+
+    assertEquals(BOT, helperGet(work), "docker in the checkout gets the bot");
+    assertEquals(ME, helperGet(mine));
+    assertEquals(ME, helperGet(agent.root()), "a directory above the bound one is not in it");
+    assertEquals("work", credagentIn(work, "profile", "which").requireSuccess().stdout().split(" ")[0]);
+
+    Run logout = in(work, "", docker, "logout", registry.host());
+    assertEquals(0, logout.exitCode(), logout.stdout() + logout.stderr());
+    assertFalse(agent.credagent("", "list", "--profile", "work").requireSuccess().stdout().contains(BOT));
+    assertTrue(agent.credagent("", "list", "--profile", "default").requireSuccess().stdout().contains(ME),
+        "the logout in the checkout erased only the work login");
+    assertEquals(ME, helperGet(work), "the checkout falls back to the default profile's login");
+
+    String audit = Files.readString(agent.home().resolve("audit.log"));
+    assertFalse(audit.contains(BOT_PASSWORD) || audit.contains(MY_PASSWORD), "never a secret in the audit log");
+    assertTrue(audit.lines().anyMatch(line -> line.contains("\"op\":\"store\"") && line.contains("\"profile\":\"work\"")),
+        audit);
+  }
+
+  @Test
+  void skopeoThroughTheHelperLogsInPerDirectoryAndCredagentProfileWinsOverTheDirectory() throws Exception {
+    assumeTrue(Files.isExecutable(Clients.SKOPEO), "needs skopeo");
+    Clients.skopeoUsesAgentFor(agent, registry.host());
+    String skopeo = Clients.SKOPEO.toString();
+    in(mine, MY_PASSWORD, skopeo, "login", "--tls-verify=false", "-u", ME, "--password-stdin", registry.host()).requireSuccess();
+    in(work, BOT_PASSWORD, skopeo, "login", "--tls-verify=false", "-u", BOT, "--password-stdin", registry.host()).requireSuccess();
+
+    assertEquals(BOT, in(work, "", skopeo, "login", "--get-login", registry.host()).requireSuccess().stdout().strip());
+    assertEquals(ME, in(mine, "", skopeo, "login", "--get-login", registry.host()).requireSuccess().stdout().strip());
+    agent.env().put("CREDAGENT_PROFILE", "work");
+    assertEquals(BOT, in(mine, "", skopeo, "login", "--get-login", registry.host()).requireSuccess().stdout().strip(),
+        "CREDAGENT_PROFILE wins over the directory");
+    agent.env().put("CREDAGENT_PROFILE", "wrok");
+    Run unknown = in(mine, registry.host(), HelperInstall.installed(agent).toString(), "get");
+    assertNotEquals(0, unknown.exitCode(), "an unknown profile is an error, never the default's login");
+    assertTrue(unknown.stdout().contains("default, work"), unknown.stdout());
+    agent.env().remove("CREDAGENT_PROFILE");
+
+    // And the bot's login opens the registry: skopeo pushes and pulls with it from the checkout.
+    Path layout = agent.root().resolve("layout");
+    String digest = OciLayout.write(layout, "v1");
+    String image = "docker://" + registry.host() + "/acme/app:v1";
+    in(work, "", skopeo, "--policy", agent.root().resolve("policy.json").toString(), "copy", "--dest-tls-verify=false",
+        "oci:" + layout + ":v1", image).requireSuccess();
+    JsonNode inspected = JSON.readTree(in(work, "", skopeo, "--policy", agent.root().resolve("policy.json").toString(),
+        "inspect", "--tls-verify=false", image).requireSuccess().stdout());
+    assertEquals(digest, inspected.path("Digest").asText());
+    String audit = Files.readString(agent.home().resolve("audit.log"));
+    assertTrue(audit.lines().anyMatch(line -> line.contains("\"op\":\"get\"") && line.contains("\"key\":\"work:" + registry.host() + "\"")
+        && line.contains("/skopeo")), audit);
+
+    in(work, "", skopeo, "logout", registry.host()).requireSuccess();
+    assertEquals(ME, in(work, "", skopeo, "login", "--get-login", registry.host()).requireSuccess().stdout().strip(),
+        "skopeo logout in the checkout erased the bot's login only");
+  }
+}
