@@ -144,9 +144,9 @@ public final class ProfileTable {
       }
     }
     if (best == null) {
-      return new Choice(ProfileKeys.DEFAULT, "no profile's directory holds " + real, true);
+      return new Choice(ProfileKeys.DEFAULT, "no profile's directory holds " + printable(real.toString()), true);
     }
-    return new Choice(best, real + " is under " + bestDir, true);
+    return new Choice(best, printable(real.toString()) + " is under " + printable(bestDir.toString()), true);
   }
 
   private static Choice fallBack(String why) {

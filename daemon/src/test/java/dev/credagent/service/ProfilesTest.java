@@ -154,6 +154,16 @@ class ProfilesTest {
   }
 
   @Test
+  void noClientCanNameAnotherProfilesKeyAsAServer() throws Exception {
+    store(in(work), "ghcr.io", "bot");
+    String forged = "\u0003work\u0003ghcr.io";
+    assertThrows(CompletionException.class, () -> service.get(ME, forged).join());
+    assertThrows(CompletionException.class, () -> service.erasure().erase(ME, forged, false).join());
+    assertThrows(CompletionException.class, () -> store(ME, forged, "mallory"));
+    assertEquals("bot", user(in(work), "ghcr.io"));
+  }
+
+  @Test
   void aDirectoryBoundTwiceOrMissingIsRefusedAtAdd() throws Exception {
     assertThrows(CompletionException.class, () -> service.profiles().add(ME, "other", List.of(work.toString())).join());
     assertThrows(CompletionException.class,
