@@ -78,8 +78,9 @@ final class ShareCommand implements Callable<Integer>, Relayable {
       session.out().println(share.path("socket").asText());
     } else {
       session.out().println(TerminalText.escape("share " + share.path("name").asText() + " on " + share.path("socket").asText()
-          + " for " + share.path("registries").asText() + ", until " + localTime(share.path("expires_at").asText(),
-          ZoneId.systemDefault())));
+          + " for " + share.path("registries").asText()
+          + (share.path("profile").asText("default").equals("default") ? "" : " in profile " + share.path("profile").asText())
+          + ", until " + localTime(share.path("expires_at").asText(), ZoneId.systemDefault())));
     }
     return ExitCode.OK;
   }

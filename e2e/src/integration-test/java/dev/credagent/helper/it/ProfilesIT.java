@@ -145,4 +145,30 @@ class ProfilesIT {
     assertEquals(ME, in(work, "", skopeo, "login", "--get-login", registry.host()).requireSuccess().stdout().strip(),
         "skopeo logout in the checkout erased the bot's login only");
   }
+
+  @Test
+  void credagentLoginWithProfileAndAShareMadeInItKeepItWhateverTheShareClientSays() throws Exception {
+    agent.credagent(BOT_PASSWORD, "login", "--profile", "work", registry.host(), "-u", BOT, "--password-stdin").requireSuccess();
+    Run mineLogin = agent.runIn(mine, List.of(AgentEnvironment.launcher().toAbsolutePath().toString(), "login", registry.host(),
+        "-u", ME, "--password-stdin"), MY_PASSWORD);
+    assertEquals(0, mineLogin.exitCode(), mineLogin.stderr());
+    assertTrue(agent.credagent("", "list", "--profile", "work").requireSuccess().stdout().contains(BOT));
+    assertTrue(agent.credagent("", "list", "--profile", "default").requireSuccess().stdout().contains(ME));
+
+    Path share = Path.of(agent.credagent("", "share", "--print-path", "--profile", "work", "--registry", registry.host())
+        .requireSuccess().stdout().strip());
+    String ownSocket = agent.env().put("CREDAGENT_SOCKET", share.toString());
+    agent.env().put("CREDAGENT_PROFILE", "default"); // a share client's choice: ignored
+    agent.env().put("CREDAGENT_AUTOSTART", "0");
+    try {
+      assertEquals(BOT, helperGet(mine), "a share's profile is fixed when it is made");
+    } finally {
+      agent.env().put("CREDAGENT_SOCKET", ownSocket);
+      agent.env().remove("CREDAGENT_PROFILE");
+      agent.env().remove("CREDAGENT_AUTOSTART");
+    }
+    String audit = Files.readString(agent.home().resolve("audit.log"));
+    assertTrue(audit.lines().anyMatch(line -> line.contains("\"share\"") && line.contains("\"op\":\"get\"")
+        && line.contains("\"profile\":\"work\"")), audit);
+  }
 }
