@@ -101,7 +101,7 @@ public final class CredentialService {
         : new TokenCache(new TokenMinter(registries, new StoredLogins()), network, clock, places);
     this.sources = new Sources(new SourceRunner(SourceRunner.DEFAULT_TIMEOUT), network, clock);
     this.keySlots = new KeySlotService(vault, unlocks, throttle, gate, trail);
-    this.profiles = new Profiles(vault, resolver, writes, gate);
+    this.profiles = new Profiles(vault, resolver, writes, gate, clock);
     this.sourceService = new SourceService(vault, sources, profiles, writes, gate);
     this.erasure = new ErasureService(vault, profiles, writes, clock, config, gate, trail, this::usable);
     this.tokenService = new TokenService(tokens, profiles, gate, trail, this::usable);

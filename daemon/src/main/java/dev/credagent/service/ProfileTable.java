@@ -36,13 +36,34 @@ public final class ProfileTable {
 
   /** Profile to its directories (real, absolute paths), sorted by name. */
   private final SortedMap<String, List<Path>> dirs;
+  /** Directory to its profile: a working directory's ancestors are looked up, deepest first. */
+  private final Map<Path, String> byDir = new java.util.HashMap<>();
 
   private ProfileTable(SortedMap<String, List<Path>> dirs) {
     this.dirs = dirs;
+    dirs.forEach((name, paths) -> paths.forEach(dir -> byDir.put(dir, name)));
   }
 
-  /** How the caller's profile was chosen: {@code why} is for {@code profile which} and the audit line. */
-  public record Choice(String name, String why, boolean judged) {
+  /** How a working directory becomes a real path: {@link Path#toRealPath}, or a cache of it. */
+  public interface RealPaths {
+    Path real(Path absolute) throws IOException;
+  }
+
+  private static final RealPaths UNCACHED = Path::toRealPath;
+
+  /**
+   * How the caller's profile was chosen: {@link #why} is for {@code profile which} and the audit
+   * line, made only when asked (most gets need the name alone).
+   */
+  public record Choice(String name, java.util.function.Supplier<String> reason, boolean judged) {
+    Choice(String name, String why, boolean judged) {
+      this(name, () -> why, judged);
+    }
+
+    public String why() {
+      return reason.get();
+    }
+
     public boolean isDefault() {
       return ProfileKeys.DEFAULT.equals(name);
     }
@@ -107,8 +128,17 @@ public final class ProfileTable {
    * (null: it did not say).
    */
   public Choice choose(String cwd, String requested) throws UnknownProfileException {
+    return choose(cwd, requested, UNCACHED);
+  }
+
+  /** The same, resolving the working directory with {@code realPaths}. */
+  public Choice choose(String cwd, String requested, RealPaths realPaths) throws UnknownProfileException {
     if (requested != null && !requested.isEmpty()) {
       return named(requested, "--profile or CREDAGENT_PROFILE");
+    }
+    if (dirs.isEmpty()) {
+      // No profile, so every directory is the default's: no file-system call on the way of a get.
+      return new Choice(ProfileKeys.DEFAULT, "no profile is bound to any directory", true);
     }
     if (cwd == null || cwd.isEmpty()) {
       return fallBack("the client sent no working directory");
@@ -122,7 +152,7 @@ public final class ProfileTable {
       if (!sent.isAbsolute()) {
         return fallBack("the working directory sent is not an absolute path");
       }
-      real = sent.toRealPath();
+      real = realPaths.real(sent);
     } catch (InvalidPathException e) {
       return fallBack("the working directory sent is not a path");
     } catch (IOException e) {
@@ -133,20 +163,15 @@ public final class ProfileTable {
 
   /** The profile whose directory holds {@code real} (a real path), the deepest; else the default. */
   Choice under(Path real) {
-    String best = null;
-    Path bestDir = null;
-    for (Map.Entry<String, List<Path>> profile : dirs.entrySet()) {
-      for (Path dir : profile.getValue()) {
-        if (real.startsWith(dir) && (bestDir == null || dir.getNameCount() > bestDir.getNameCount())) {
-          best = profile.getKey();
-          bestDir = dir;
-        }
+    // Its ancestors, deepest first, each one lookup: whole components, so /w/ab is never under /w/a.
+    for (Path dir = real; dir != null; dir = dir.getParent()) {
+      String profile = byDir.get(dir);
+      if (profile != null) {
+        Path under = dir;
+        return new Choice(profile, () -> printable(real.toString()) + " is under " + printable(under.toString()), true);
       }
     }
-    if (best == null) {
-      return new Choice(ProfileKeys.DEFAULT, "no profile's directory holds " + printable(real.toString()), true);
-    }
-    return new Choice(best, printable(real.toString()) + " is under " + printable(bestDir.toString()), true);
+    return new Choice(ProfileKeys.DEFAULT, () -> "no profile's directory holds " + printable(real.toString()), true);
   }
 
   private static Choice fallBack(String why) {

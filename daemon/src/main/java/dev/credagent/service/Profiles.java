@@ -36,8 +36,11 @@ public final class Profiles {
 
   private record Cached(Object version, ProfileTable table) {}
 
-  Profiles(Vault vault, CredentialResolver defaults, Executor writes, RequestGate gate) {
+  private final RealPathCache realPaths;
+
+  Profiles(Vault vault, CredentialResolver defaults, Executor writes, RequestGate gate, java.time.Clock clock) {
     this.vault = vault;
+    this.realPaths = new RealPathCache(clock);
     this.writes = writes;
     this.gate = gate;
     resolvers.put(ProfileKeys.DEFAULT, defaults);
@@ -65,7 +68,7 @@ public final class Profiles {
     if (caller.share() != null) {
       return table().named(caller.share().profile(), "share " + caller.share().name());
     }
-    return table().choose(caller.cwd(), caller.profile());
+    return table().choose(caller.cwd(), caller.profile(), realPaths);
   }
 
   /** The resolver of {@code profile}'s own keys. */
