@@ -112,7 +112,18 @@ class ProfilesIT {
   @Test
   void skopeoThroughTheHelperLogsInPerDirectoryAndCredagentProfileWinsOverTheDirectory() throws Exception {
     assumeTrue(Files.isExecutable(Clients.SKOPEO), "needs skopeo");
-    Clients.skopeoUsesAgentFor(agent, registry.host());
+    // skopeo finds the helper through setup's containers drop-in (registries.conf.d), as a user's would.
+    Path root = agent.root();
+    Path runtime = Files.createDirectories(root.resolve("xdg-runtime"));
+    Files.setPosixFilePermissions(runtime, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+    agent.env().put("HOME", Files.createDirectories(root.resolve("user-home")).toString());
+    agent.env().put("XDG_RUNTIME_DIR", runtime.toString());
+    agent.env().put("XDG_CONFIG_HOME", root.resolve("user-home/.config").toString());
+    agent.env().put("DOCKER_CONFIG", root.resolve("docker").toString());
+    agent.env().remove("REGISTRY_AUTH_FILE");
+    Run setup = agent.credagent("", "setup", "--yes").requireSuccess();
+    assertTrue(setup.stdout().contains("registries.conf.d/50-credagent.conf"), setup.stdout());
+    Files.writeString(root.resolve("policy.json"), "{\"default\":[{\"type\":\"insecureAcceptAnything\"}]}");
     String skopeo = Clients.SKOPEO.toString();
     in(mine, MY_PASSWORD, skopeo, "login", "--tls-verify=false", "-u", ME, "--password-stdin", registry.host()).requireSuccess();
     in(work, BOT_PASSWORD, skopeo, "login", "--tls-verify=false", "-u", BOT, "--password-stdin", registry.host()).requireSuccess();
