@@ -182,4 +182,58 @@ class ProfilesIT {
     assertTrue(audit.lines().anyMatch(line -> line.contains("\"share\"") && line.contains("\"op\":\"get\"")
         && line.contains("\"profile\":\"work\"")), audit);
   }
+
+  /**
+   * After an upgrade the daemon started before it runs on until restarted, and refuses every
+   * header attribute but tty=: the new helper, which always sends cwd=, asks it again as it
+   * expects (there is but one profile there), and refuses outright where CREDAGENT_PROFILE was set.
+   */
+  @Test
+  void theHelperStillWorksWithADaemonFromBeforeHeaderAttributes() throws Exception {
+    Path dir = Files.createDirectories(agent.root().resolve("old-run"));
+    Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+    Path socket = dir.resolve("agent.sock");
+    List<String> headers = java.util.Collections.synchronizedList(new ArrayList<>());
+    String ownSocket = agent.env().get("CREDAGENT_SOCKET");
+    try (java.nio.channels.ServerSocketChannel server = java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+      server.bind(java.net.UnixDomainSocketAddress.of(socket));
+      Thread oldDaemon = Thread.ofPlatform().daemon().start(() -> {
+        while (true) {
+          try (java.nio.channels.SocketChannel client = server.accept()) {
+            java.io.InputStream in = java.nio.channels.Channels.newInputStream(client);
+            StringBuilder header = new StringBuilder();
+            for (int c = in.read(); c != '\n' && c >= 0; c = in.read()) {
+              header.append((char) c);
+            }
+            headers.add(header.toString());
+            String[] parts = header.toString().split(" ");
+            // The old decoder: 3 or 4 parts, a 4th only tty=; at most 512 bytes.
+            boolean refused = parts.length > 4 || parts.length == 4 && !parts[3].startsWith("tty=") || header.length() > 512;
+            String said = refused ? "docker-credential-agent: not a relay header\n"
+                : "{\"ServerURL\":\"r.example\",\"Username\":\"old\",\"Secret\":\"s\"}\n";
+            client.write(java.nio.ByteBuffer.wrap(((refused ? 1 : 0) + " " + said.length() + "\n" + said)
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+          } catch (java.io.IOException closed) {
+            return;
+          }
+        }
+      });
+      agent.env().put("CREDAGENT_SOCKET", socket.toString());
+      agent.env().put("CREDAGENT_AUTOSTART", "0");
+      Run get = in(work, "r.example", HelperInstall.installed(agent).toString(), "get");
+      assertEquals(0, get.exitCode(), get.stdout() + get.stderr() + headers);
+      assertTrue(get.stdout().contains("\"Username\":\"old\""), get.stdout());
+      assertTrue(headers.get(0).contains(" cwd=") && !headers.get(1).contains("cwd="), headers.toString());
+
+      agent.env().put("CREDAGENT_PROFILE", "work");
+      Run named = in(work, "r.example", HelperInstall.installed(agent).toString(), "get");
+      assertNotEquals(0, named.exitCode(), "never the old daemon's only profile in place of the one named");
+      assertTrue((named.stdout() + named.stderr()).contains("older than profiles"), named.stdout() + named.stderr());
+      oldDaemon.interrupt();
+    } finally {
+      agent.env().put("CREDAGENT_SOCKET", ownSocket);
+      agent.env().remove("CREDAGENT_PROFILE");
+      agent.env().remove("CREDAGENT_AUTOSTART");
+    }
+  }
 }
