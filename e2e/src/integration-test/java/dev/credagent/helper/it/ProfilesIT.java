@@ -95,6 +95,8 @@ class ProfilesIT {
     assertEquals(ME, helperGet(mine));
     assertEquals(ME, helperGet(agent.root()), "a directory above the bound one is not in it");
     assertEquals("work", credagentIn(work, "profile", "which").requireSuccess().stdout().split(" ")[0]);
+    String doctor = credagentIn(work, "doctor").stdout();
+    assertTrue(doctor.contains("profile: work here (" + work + " is under " + work.getParent() + ")"), doctor);
 
     Run logout = in(work, "", docker, "logout", registry.host());
     assertEquals(0, logout.exitCode(), logout.stdout() + logout.stderr());
