@@ -501,7 +501,8 @@ public final class CredentialService {
   public VaultStatus status() {
     Integer size;
     try {
-      size = resolver.live().size(); // not the erased ones kept for restore
+      // Every profile's, not the erased ones kept for restore (which sort first, before LIVE_FROM).
+      size = vault.size() - vault.list(ErasedKey.FIRST, CredentialResolver.LIVE_FROM).size();
     } catch (VaultLockedException locked) {
       size = null; // a locked vault does not know how many it holds
     }

@@ -67,6 +67,8 @@ class ProfilesTest {
     assertEquals("me", user(ME, "ghcr.io"), "a client that sends no cwd (an old one) is the default profile");
     assertEquals(Map.of("ghcr.io", "me"), Map.copyOf(service.list(ME, "default")));
     assertEquals(Map.of("ghcr.io", "bot"), Map.copyOf(service.list(ME, "work")));
+    service.erasure().erase(ME, "ghcr.io", false).join();
+    assertEquals(1, service.status().credentials(), "status counts every profile's, never the erased ones");
   }
 
   @Test
