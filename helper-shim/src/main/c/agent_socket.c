@@ -379,3 +379,115 @@ int agent_refuse_another_users_home(char *why) {
   }
   return refuse_as_root(why, home, st.st_uid);
 }
+
+/* The keys a frame header may carry, and nothing else: the daemon refuses a frame with any other
+   (dev.credagent.transport.HeaderAttributes.Key holds the same table). */
+static const char *const ATTRIBUTE_KEYS[] = {
+  "tty", "display", "wayland-display", "xauthority", "session-type", "dbus", "cwd", "profile",
+};
+
+static int known_attribute(const char *key) {
+  for (size_t i = 0; i < sizeof(ATTRIBUTE_KEYS) / sizeof(ATTRIBUTE_KEYS[0]); i++) {
+    if (strcmp(key, ATTRIBUTE_KEYS[i]) == 0) {
+      return 1;
+    }
+  }
+  return 0;
+}
+
+int agent_header_attribute(char *header, size_t size, size_t *length, const char *key, const char *value) {
+  static const char plain[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/._:,+@-";
+  static const char hex[] = "0123456789ABCDEF";
+  if (!known_attribute(key) || value == NULL || *value == '\0') {
+    return -1;
+  }
+  size_t at = *length;
+  size_t key_length = strlen(key);
+  if (at + 2 + key_length >= size) {
+    return -1;
+  }
+  header[at++] = ' ';
+  memcpy(header + at, key, key_length);
+  at += key_length;
+  header[at++] = '=';
+  for (const unsigned char *c = (const unsigned char *)value; *c != '\0'; c++) {
+    if (strchr(plain, *c) != NULL) {
+      if (at + 1 >= size) {
+        header[*length] = '\0';
+        return -1;
+      }
+      header[at++] = (char)*c;
+    } else {
+      if (at + 3 >= size) {
+        header[*length] = '\0';
+        return -1;
+      }
+      header[at++] = '%';
+      header[at++] = hex[*c >> 4];
+      header[at++] = hex[*c & 0xf];
+    }
+  }
+  header[at] = '\0';
+  *length = at;
+  return 0;
+}
+
+int agent_prompt_attributes(char *header, size_t size, size_t *length) {
+  char terminal[64];
+  return agent_controlling_terminal(terminal, sizeof(terminal)) == 0
+      && agent_header_attribute(header, size, length, "tty", terminal) == 0;
+}
+
+/* Whether text is well-formed UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing past
+   U+10FFFF): the daemon refuses a whole frame whose attribute is not, so a directory named in
+   another encoding is better not named at all (the daemon then answers in the default profile). */
+static int well_formed_utf8(const unsigned char *c) {
+  while (*c) {
+    if (*c < 0x80) {
+      c++;
+      continue;
+    }
+    int more;
+    unsigned int point;
+    if ((*c & 0xe0) == 0xc0) {
+      more = 1;
+      point = *c & 0x1f;
+    } else if ((*c & 0xf0) == 0xe0) {
+      more = 2;
+      point = *c & 0x0f;
+    } else if ((*c & 0xf8) == 0xf0) {
+      more = 3;
+      point = *c & 0x07;
+    } else {
+      return 0;
+    }
+    c++;
+    for (int i = 0; i < more; i++, c++) {
+      if ((*c & 0xc0) != 0x80) {
+        return 0;
+      }
+      point = (point << 6) | (*c & 0x3f);
+    }
+    if ((more == 1 && point < 0x80) || (more == 2 && point < 0x800) || (more == 3 && point < 0x10000)
+        || point > 0x10ffff || (point >= 0xd800 && point <= 0xdfff)) {
+      return 0;
+    }
+  }
+  return 1;
+}
+
+int agent_place_attributes(char *header, size_t size, size_t *length) {
+  /* getcwd(3), not /proc/self/cwd: the same on macOS, and the path the kernel gives (no symlinks,
+     no ".."). A working directory that is gone or too long is simply not sent: the daemon then
+     answers in the default profile and its audit line says so. */
+  static char cwd[PATH_MAX + 1];
+  int appended = 0;
+  if (getcwd(cwd, sizeof(cwd)) != NULL && cwd[0] == '/' && well_formed_utf8((const unsigned char *)cwd)) {
+    appended += agent_header_attribute(header, size, length, "cwd", cwd) == 0;
+  }
+  const char *profile = getenv("CREDAGENT_PROFILE");
+  if (profile != NULL && *profile != '\0') { /* sent as it is: a name the daemon cannot read is an error there, never the default profile */
+    appended += agent_header_attribute(header, size, length, "profile", profile) == 0;
+  }
+  return appended;
+}

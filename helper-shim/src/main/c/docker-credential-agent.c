@@ -9,7 +9,7 @@
  * where they are unit-tested.
  *
  * Frame (docs/protocol.md, "The credential-helper relay"):
- *   request:  "credential-helper/1 ACTION LENGTH\n" then LENGTH bytes of stdin
+ *   request:  "credential-helper/1 ACTION LENGTH[ KEY=VALUE]...\n" then LENGTH bytes of stdin
  *   response: "EXIT LENGTH\n" then LENGTH bytes for stdout
  *
  * Before it sends a byte it checks whom it is talking to (agent_socket.c, shared with the
@@ -316,6 +316,76 @@ static char *read_input(size_t *length) {
   return input;
 }
 
+/* The old daemon's exact answers to a header with attributes it does not know (before 16 KiB
+   headers and KEY=VALUE attributes). */
+static int from_an_older_daemon(const char *output, size_t length) {
+  static const char *const refusals[] = {
+    "docker-credential-agent: not a relay header\n",
+    "docker-credential-agent: relay header longer than 512 bytes\n",
+  };
+  for (size_t i = 0; i < sizeof(refusals) / sizeof(refusals[0]); i++) {
+    if (length == strlen(refusals[i]) && memcmp(output, refusals[i], length) == 0) {
+      return 1;
+    }
+  }
+  return 0;
+}
+
+/* Sends one frame (header, then the input) on fd and reads the answer: its exit code, and its
+   output (malloc'ed, NUL-terminated; the caller wipes and frees it). The input stays the caller's. */
+static char *relay(int fd, const char *header, size_t header_used, const char *input, size_t length, int may_prompt,
+                   int *exit_code_out, size_t *output_length_out) {
+  write_all(fd, header, header_used);
+  write_all(fd, input, length);
+  if (may_prompt) {
+    /* The daemon may ask for the passphrase on that terminal first (three tries of a minute at
+       most): wait for a person, not only for the daemon. */
+    struct timeval person = {PROMPT_TIMEOUT_SECONDS, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &person, sizeof(person));
+  }
+
+  /* "EXIT LENGTH\n" then the output: one read brings both, as a rule. Whatever came after the
+     header is the start of the output. */
+  char received[4096];
+  size_t have = 0;
+  char *newline = NULL;
+  while (newline == NULL) {
+    if (have >= MAX_REPLY_HEADER) {
+      fail("the credagent daemon answered something that is not a relay frame");
+    }
+    have += read_some(fd, received + have, sizeof(received) - have);
+    newline = memchr(received, '\n', have);
+  }
+  size_t reply_header_length = (size_t)(newline - received);
+  if (reply_header_length >= MAX_REPLY_HEADER) {
+    fail("the credagent daemon answered something that is not a relay frame");
+  }
+  char reply[MAX_REPLY_HEADER];
+  memcpy(reply, received, reply_header_length);
+  reply[reply_header_length] = '\0';
+  int exit_code;
+  unsigned long output_length;
+  if (sscanf(reply, "%d %lu", &exit_code, &output_length) != 2 || exit_code < 0 || exit_code > 255
+      || output_length > OUTPUT_LIMIT) {
+    fail("the credagent daemon answered something that is not a relay frame");
+  }
+  size_t early = have - reply_header_length - 1;
+  if (early > output_length) {
+    fail("the credagent daemon answered something that is not a relay frame");
+  }
+  char *output = malloc(output_length + 1);
+  if (!output) {
+    fail("out of memory");
+  }
+  memcpy(output, newline + 1, early);
+  memset(received, 0, sizeof(received)); /* it may hold a secret */
+  read_all(fd, output + early, output_length - early);
+  output[output_length] = '\0';
+  *exit_code_out = exit_code;
+  *output_length_out = output_length;
+  return output;
+}
+
 int main(int argc, char **argv) {
   signal(SIGPIPE, SIG_IGN);
   const char *action = argc > 1 ? argv[1] : "";
@@ -390,62 +460,40 @@ int main(int argc, char **argv) {
   }
 
   /* The requester's controlling terminal (docker keeps its own, though it gives us pipes), so
-     that the daemon can ask for the passphrase there when the vault is locked (pinentry). */
-  char terminal[256] = "";
-  char name[64];
-  if (agent_controlling_terminal(name, sizeof(name)) == 0) {
-    snprintf(terminal, sizeof(terminal), " tty=%s", name);
-  }
-  char header[512];
-  int header_length = snprintf(header, sizeof(header), "credential-helper/1 %s %zu%s\n",
-                               *action ? action : "-", length, terminal);
-  write_all(fd, header, (size_t)header_length);
-  write_all(fd, input, length);
-  if (terminal[0] != '\0') {
-    /* The daemon may ask for the passphrase on that terminal first (three tries of a minute at
-       most): wait for a person, not only for the daemon. */
-    struct timeval person = {PROMPT_TIMEOUT_SECONDS, 0};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &person, sizeof(person));
+     that the daemon can ask for the passphrase there when the vault is locked (pinentry); and
+     where it runs (cwd=, CREDAGENT_PROFILE), which chooses the profile answering it. */
+  static char header[AGENT_HEADER_SIZE];
+  int header_length = snprintf(header, sizeof(header), "credential-helper/1 %s %zu", *action ? action : "-", length);
+  size_t header_used = (size_t)header_length;
+  int may_prompt = agent_prompt_attributes(header, sizeof(header) - 1, &header_used);
+  size_t prompt_only = header_used;
+  int placed = agent_place_attributes(header, sizeof(header) - 1, &header_used);
+  header[header_used++] = '\n';
+  int exit_code;
+  size_t output_length;
+  char *output = relay(fd, header, header_used, input, length, may_prompt, &exit_code, &output_length);
+  if (placed && exit_code == 1 && from_an_older_daemon(output, output_length)) {
+    /* A daemon started before this helper was installed (an upgrade; it runs until it is
+       restarted) refuses any attribute but tty=: asked again as it expects, it answers as it
+       always did, in its only profile. Only its exact refusals lead here, never a newer daemon's. */
+    close(fd);
+    memset(output, 0, output_length);
+    free(output);
+    const char *profile = getenv("CREDAGENT_PROFILE");
+    if (profile != NULL && *profile != '\0') {
+      memset(input, 0, length);
+      fail("the running credagent daemon is older than profiles and cannot honour CREDAGENT_PROFILE: restart it "
+           "(credagent stop; the next request starts the new one)");
+    }
+    fd = connect_agent(path);
+    if (fd < 0 || agent_check_peer(fd, path, why) != 0) {
+      fail("cannot reach the credagent daemon on %s again", path);
+    }
+    header[prompt_only] = '\n';
+    output = relay(fd, header, prompt_only + 1, input, length, may_prompt, &exit_code, &output_length);
   }
   memset(input, 0, length); /* it may hold a secret */
   free(input);
-
-  /* "EXIT LENGTH\n" then the output: one read brings both, as a rule. Whatever came after the
-     header is the start of the output. */
-  char received[4096];
-  size_t have = 0;
-  char *newline = NULL;
-  while (newline == NULL) {
-    if (have >= MAX_REPLY_HEADER) {
-      fail("the credagent daemon answered something that is not a relay frame");
-    }
-    have += read_some(fd, received + have, sizeof(received) - have);
-    newline = memchr(received, '\n', have);
-  }
-  size_t reply_header_length = (size_t)(newline - received);
-  if (reply_header_length >= MAX_REPLY_HEADER) {
-    fail("the credagent daemon answered something that is not a relay frame");
-  }
-  char reply[MAX_REPLY_HEADER];
-  memcpy(reply, received, reply_header_length);
-  reply[reply_header_length] = '\0';
-  int exit_code;
-  unsigned long output_length;
-  if (sscanf(reply, "%d %lu", &exit_code, &output_length) != 2 || exit_code < 0 || exit_code > 255
-      || output_length > OUTPUT_LIMIT) {
-    fail("the credagent daemon answered something that is not a relay frame");
-  }
-  size_t early = have - reply_header_length - 1;
-  if (early > output_length) {
-    fail("the credagent daemon answered something that is not a relay frame");
-  }
-  char *output = malloc(output_length + 1);
-  if (!output) {
-    fail("out of memory");
-  }
-  memcpy(output, newline + 1, early);
-  memset(received, 0, sizeof(received)); /* it may hold a secret */
-  read_all(fd, output + early, output_length - early);
   close(fd);
   size_t written = 0;
   while (written < output_length) {

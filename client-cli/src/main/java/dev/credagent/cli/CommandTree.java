@@ -106,6 +106,11 @@ final class CommandTree {
     }
 
     @Override
+    public String cwd() {
+      return current.cwd();
+    }
+
+    @Override
     public AgentPaths paths() {
       return current.paths();
     }

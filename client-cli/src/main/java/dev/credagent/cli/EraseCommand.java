@@ -18,6 +18,9 @@ import picocli.CommandLine.Parameters;
 final class EraseCommand implements Callable<Integer>, Relayable {
   private final Session session;
 
+  @picocli.CommandLine.Mixin
+  ProfileOption profile = new ProfileOption();
+
   EraseCommand(Session session) {
     this.session = session;
   }
@@ -42,7 +45,7 @@ final class EraseCommand implements Callable<Integer>, Relayable {
       session.out().println("deleted " + answer.path("purged").asInt() + " erased credential(s)");
       return ExitCode.OK;
     }
-    ClientRequest request = ClientRequest.op(Op.ERASE).with("server", server);
+    ClientRequest request = profile.on(ClientRequest.op(Op.ERASE).with("server", server));
     if (purge) {
       request.with("purge", "true");
     }

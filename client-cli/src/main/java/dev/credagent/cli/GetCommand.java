@@ -16,6 +16,9 @@ import picocli.CommandLine.Parameters;
 final class GetCommand implements Callable<Integer>, Relayable {
   private final Session session;
 
+  @picocli.CommandLine.Mixin
+  ProfileOption profile = new ProfileOption();
+
   GetCommand(Session session) {
     this.session = session;
   }
@@ -26,7 +29,7 @@ final class GetCommand implements Callable<Integer>, Relayable {
 
   @Override
   public Integer call() throws Exception {
-    JsonNode reply = session.call(ClientRequest.op(Op.GET).with("server", server));
+    JsonNode reply = session.call(profile.on(ClientRequest.op(Op.GET).with("server", server)));
     session.out().println(JsonTrees.write(JsonNodeFactory.instance.objectNode()
         .put("server", reply.path("server").asText())
         .put("username", reply.path("username").asText())

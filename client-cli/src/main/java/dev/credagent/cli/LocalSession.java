@@ -39,13 +39,19 @@ final class LocalSession implements Session {
 
   @Override
   public JsonNode call(ClientRequest request) throws IOException {
-    return Agent.call(request);
+    return Agent.call(request.at(cwd(), System.getenv("CREDAGENT_PROFILE")));
   }
 
   @Override
   public JsonNode callRunning(ClientRequest request) throws IOException {
     try (request; AgentClient client = AgentClient.connect(paths())) {
-      return client.call(request);
+      return client.call(request.at(cwd(), System.getenv("CREDAGENT_PROFILE")));
     }
+  }
+
+  /** The JVM's working directory: getcwd(3) at its start, which nothing here changes. */
+  @Override
+  public String cwd() {
+    return System.getProperty("user.dir");
   }
 }

@@ -21,6 +21,9 @@ import picocli.CommandLine.Parameters;
 final class LoginCommand implements Callable<Integer>, Relayable {
   private final Session session;
 
+  @picocli.CommandLine.Mixin
+  ProfileOption profile = new ProfileOption();
+
   LoginCommand(Session session) {
     this.session = session;
   }
@@ -65,7 +68,7 @@ final class LoginCommand implements Callable<Integer>, Relayable {
     } else {
       throw new CliException(ExitCode.USAGE, "no terminal to ask for the password: pipe it in with --password-stdin");
     }
-    ClientRequest request = ClientRequest.op(Op.LOGIN).with("registry", registry).with("username", username)
+    ClientRequest request = profile.on(ClientRequest.op(Op.LOGIN)).with("registry", registry).with("username", username)
         .withSecret("password", password);
     insecure.applyTo(request);
     if (as != null) {

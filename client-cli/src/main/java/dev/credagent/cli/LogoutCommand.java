@@ -14,6 +14,9 @@ import picocli.CommandLine.Parameters;
 final class LogoutCommand implements Callable<Integer>, Relayable {
   private final Session session;
 
+  @picocli.CommandLine.Mixin
+  ProfileOption profile = new ProfileOption();
+
   LogoutCommand(Session session) {
     this.session = session;
   }
@@ -25,7 +28,7 @@ final class LogoutCommand implements Callable<Integer>, Relayable {
   public Integer call() throws Exception {
     String key = RegistryAddress.of(registry, false).key();
     try {
-      session.call(ClientRequest.op(Op.ERASE).with("server", key));
+      session.call(profile.on(ClientRequest.op(Op.ERASE).with("server", key)));
       session.out().println("Removing login credentials for " + key);
     } catch (AgentErrorException e) {
       if (ErrorCode.fromWire(e.code()) != ErrorCode.NOT_FOUND) {

@@ -19,7 +19,7 @@ import picocli.CommandLine.Spec;
     description = "Keeps container-registry credentials in a per-user daemon, encrypted on disk under a passphrase.",
     subcommands = {
       UnlockCommand.class, LockCommand.class, PasswdCommand.class, KeyslotCommand.class, StatusCommand.class, ListCommand.class,
-      StoreCommand.class, GetCommand.class, EraseCommand.class, RestoreCommand.class, LoginCommand.class, LogoutCommand.class, TokenCommand.class, SourceCommand.class, ShareCommand.class,
+      StoreCommand.class, GetCommand.class, EraseCommand.class, RestoreCommand.class, LoginCommand.class, LogoutCommand.class, TokenCommand.class, SourceCommand.class, ShareCommand.class, ProfileCommand.class,
       StartCommand.class, StopCommand.class, ConfigCommand.class, LogCommand.class, ImportCommand.class, SetupCommand.class, DoctorCommand.class,
       DaemonCommand.class,
       CommandLine.HelpCommand.class,

@@ -68,6 +68,11 @@ final class RelayedSession implements Session {
   }
 
   @Override
+  public String cwd() {
+    return caller.cwd();
+  }
+
+  @Override
   public AgentPaths paths() {
     return paths;
   }

@@ -19,6 +19,9 @@ import picocli.CommandLine.Parameters;
 final class RestoreCommand implements Callable<Integer>, Relayable {
   private final Session session;
 
+  @picocli.CommandLine.Mixin
+  ProfileOption profile = new ProfileOption();
+
   RestoreCommand(Session session) {
     this.session = session;
   }
@@ -28,7 +31,7 @@ final class RestoreCommand implements Callable<Integer>, Relayable {
 
   @Override
   public Integer call() throws Exception {
-    JsonNode answer = session.call(ClientRequest.op(Op.RESTORE).with("server", server));
+    JsonNode answer = session.call(profile.on(ClientRequest.op(Op.RESTORE).with("server", server)));
     session.out().println("restored " + TerminalText.escape(server));
     if (answer.hasNonNull("replaced")) {
       session.out().println("the credential it replaced (" + TerminalText.escape(answer.path("replaced").asText())

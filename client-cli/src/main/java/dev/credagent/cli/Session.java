@@ -34,4 +34,13 @@ interface Session {
 
   /** One request to a running daemon: {@link dev.credagent.client.AgentUnavailableException} when none answers. */
   JsonNode callRunning(ClientRequest request) throws IOException;
+
+  /**
+   * The directory the command was started in (absolute), against which its relative paths are
+   * read; null where unknown. A relayed command's is what the native credagent said (its header's
+   * {@code cwd}), which the daemon also answers its requests by.
+   */
+  default String cwd() {
+    return null;
+  }
 }

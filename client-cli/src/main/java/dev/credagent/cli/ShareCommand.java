@@ -29,6 +29,9 @@ import picocli.CommandLine.Option;
 final class ShareCommand implements Callable<Integer>, Relayable {
   private final Session session;
 
+  @picocli.CommandLine.Mixin
+  ProfileOption profile = new ProfileOption();
+
   ShareCommand(Session session) {
     this.session = session;
   }
@@ -61,7 +64,7 @@ final class ShareCommand implements Callable<Integer>, Relayable {
       throw new CliException(ExitCode.USAGE,
           "--registry needs a pattern (HOST[:PORT][/PATH]); leave --registry out to share every registry");
     }
-    ClientRequest request = ClientRequest.op(Op.SHARE);
+    ClientRequest request = profile.on(ClientRequest.op(Op.SHARE));
     if (!registries.isEmpty()) {
       request.with("registries", String.join("\n", registries));
     }
@@ -76,8 +79,9 @@ final class ShareCommand implements Callable<Integer>, Relayable {
       session.out().println(share.path("socket").asText());
     } else {
       session.out().println(TerminalText.escape("share " + share.path("name").asText() + " on " + share.path("socket").asText()
-          + " for " + share.path("registries").asText() + ", until " + localTime(share.path("expires_at").asText(),
-          ZoneId.systemDefault())));
+          + " for " + share.path("registries").asText()
+          + (share.path("profile").asText("default").equals("default") ? "" : " in profile " + share.path("profile").asText())
+          + ", until " + localTime(share.path("expires_at").asText(), ZoneId.systemDefault())));
     }
     return ExitCode.OK;
   }

@@ -51,6 +51,9 @@ final class SourceCommand implements Runnable, Relayable {
     @Parameters(index = "0", paramLabel = "REGISTRY", description = "The server exactly as clients ask for it.")
     String registry;
 
+    @picocli.CommandLine.Mixin
+    ProfileOption profile = new ProfileOption();
+
     @ArgGroup(multiplicity = "1")
     Kind kind;
 
@@ -76,7 +79,7 @@ final class SourceCommand implements Runnable, Relayable {
 
     @Override
     public Integer call() throws Exception {
-      ClientRequest request = ClientRequest.op(Op.SOURCE_ADD).with("registry", registry).with("env", String.join("\n", env));
+      ClientRequest request = profile.on(ClientRequest.op(Op.SOURCE_ADD)).with("registry", registry).with("env", String.join("\n", env));
       if (kind.exec != null) {
         request.with("exec", kind.exec);
       } else {

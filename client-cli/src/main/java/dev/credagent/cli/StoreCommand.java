@@ -20,6 +20,9 @@ import picocli.CommandLine.Parameters;
 final class StoreCommand implements Callable<Integer>, Relayable {
   private final Session session;
 
+  @picocli.CommandLine.Mixin
+  ProfileOption profile = new ProfileOption();
+
   StoreCommand(Session session) {
     this.session = session;
   }
@@ -36,7 +39,7 @@ final class StoreCommand implements Callable<Integer>, Relayable {
   @Override
   public Integer call() throws Exception {
     char[] secret = StdinSecret.readAll(session.in());
-    ClientRequest request = ClientRequest.op(Op.STORE).with("server", server).with("username", username);
+    ClientRequest request = profile.on(ClientRequest.op(Op.STORE)).with("server", server).with("username", username);
     if (pattern) {
       request.with("pattern", "true");
     } else if (server.contains("*")) {

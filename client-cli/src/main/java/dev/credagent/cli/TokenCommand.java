@@ -24,6 +24,9 @@ import picocli.CommandLine.Parameters;
 final class TokenCommand implements Callable<Integer>, Relayable {
   private final Session session;
 
+  @picocli.CommandLine.Mixin
+  ProfileOption profile = new ProfileOption();
+
   TokenCommand(Session session) {
     this.session = session;
   }
@@ -43,7 +46,7 @@ final class TokenCommand implements Callable<Integer>, Relayable {
 
   @Override
   public Integer call() throws Exception {
-    ClientRequest request = ClientRequest.op(Op.TOKEN).with("registry", registry).with("scope", String.join(" ", scopes));
+    ClientRequest request = profile.on(ClientRequest.op(Op.TOKEN)).with("registry", registry).with("scope", String.join(" ", scopes));
     insecure.applyTo(request);
     JsonNode reply = session.call(request);
     if (json) {

@@ -39,6 +39,24 @@ public final class ClientRequest implements AutoCloseable {
     return this;
   }
 
+  /**
+   * Says where the request comes from, for the daemon's choice of profile ({@link Op#PLACE}), on an
+   * op a profile scopes: {@code cwd} (absolute), and {@code profile} (CREDAGENT_PROFILE) unless the
+   * request names one already ({@code --profile} wins). Null or empty values are not sent.
+   */
+  public ClientRequest at(String cwd, String profile) {
+    if (!op.profiled()) {
+      return this;
+    }
+    if (cwd != null && !cwd.isEmpty()) {
+      fields.putIfAbsent("cwd", cwd);
+    }
+    if (profile != null && !profile.isEmpty()) {
+      fields.putIfAbsent("profile", profile);
+    }
+    return this;
+  }
+
   /** Takes ownership of {@code value}: it is wiped when this request is closed. */
   public ClientRequest withSecret(String field, char[] value) {
     if (!op.secretFields().contains(field)) {

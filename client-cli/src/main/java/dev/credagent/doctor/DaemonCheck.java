@@ -30,11 +30,30 @@ public final class DaemonCheck implements Check, VaultCheck.Daemon {
       status = call(Op.STATUS);
       String where = answered.toAbsolutePath().equals(paths.socket().toAbsolutePath()) ? answered.toString()
           : answered + " (recorded in the vault home; this session's own socket would be " + paths.socket() + ")";
-      return List.of(Finding.ok("daemon: running as you (pid " + status.path("pid").asLong() + ") on " + where));
+      return List.of(Finding.ok("daemon: running as you (pid " + status.path("pid").asLong() + ") on " + where),
+          profile());
     } catch (AgentUnavailableException notRunning) {
       return List.of(Finding.ok("daemon: not running; it starts at the first request (" + paths.socket() + ")"));
     } catch (IOException e) {
       return List.of(Finding.fault("daemon: " + e.getMessage()));
+    }
+  }
+
+  /**
+   * Which profile this directory (or CREDAGENT_PROFILE) selects, and why: where docker run from
+   * here gets its logins. A locked vault cannot tell (the bindings are in it); an unknown
+   * CREDAGENT_PROFILE is a fault, as every request from here would fail.
+   */
+  private Finding profile() {
+    try (AgentClient client = AgentClient.connect(paths)) {
+      JsonNode which = client.call(ClientRequest.op(Op.PROFILE_WHICH)
+          .at(System.getProperty("user.dir"), System.getenv("CREDAGENT_PROFILE")));
+      return Finding.ok("profile: " + which.path("profile").asText() + " here (" + which.path("why").asText() + ")");
+    } catch (dev.credagent.client.AgentErrorException e) {
+      return "locked".equals(e.code()) ? Finding.ok("profile: unknown while the vault is locked (the bindings are in it)")
+          : Finding.fault("profile: " + e.getMessage());
+    } catch (IOException e) {
+      return Finding.fault("profile: " + e.getMessage());
     }
   }
 

@@ -105,7 +105,7 @@ class CommandTreeTest {
   @Test
   void noOptionCarriesOverFromOneCommandLineToTheNext() {
     assertEquals("0:{\"r.example:5000\":\"alice\"}\n", run("list", "--json"));
-    assertEquals("0:SERVER          USERNAME\nr.example:5000  alice\n", run("list"));
+    assertEquals("0:PROFILE  SERVER          USERNAME\ndefault  r.example:5000  alice\n", run("list"));
     requests.clear();
     run("source", "add", "r", "--exec", "aws ecr get-login-password", "--username", "AWS", "--env", "A=1");
     run("source", "add", "r", "--helper", "gcloud");

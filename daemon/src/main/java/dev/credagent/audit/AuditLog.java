@@ -115,11 +115,23 @@ public final class AuditLog implements AutoCloseable {
    * What answered a request: the vault key whose credential served it (an exact server or a
    * pattern; null when none did) and the scopes a token was asked for (empty for other ops).
    */
-  public record Served(String key, List<String> scopes) {
+  public record Served(String key, List<String> scopes, String profile) {
     public static final Served NOTHING = new Served(null, List.of());
 
     public Served {
       scopes = List.copyOf(scopes);
+    }
+
+    public Served(String key, List<String> scopes) {
+      this(key, scopes, null);
+    }
+
+    /**
+     * The same, with the profile the request was answered in and why it was chosen ("default:
+     * the working directory ... does not exist"), as the line's {@code profile}.
+     */
+    public Served in(String chosen) {
+      return new Served(key, scopes, chosen);
     }
   }
 
@@ -134,7 +146,7 @@ public final class AuditLog implements AutoCloseable {
       summarise(budget.due(clock.instant()));
       String refusal = outcome.equals("ok") ? null
           : String.join("\u0000", op, String.valueOf(server), caller.exe(), String.valueOf(share), outcome,
-              String.valueOf(served.key()), String.join(" ", served.scopes()));
+              String.valueOf(served.key()), String.join(" ", served.scopes()), String.valueOf(served.profile()));
       if (refusal != null && refusal.equals(lastRefusal)) {
         repeated++;
         line(op, server, caller, share, served, outcome, repeated);
@@ -271,6 +283,9 @@ public final class AuditLog implements AutoCloseable {
       }
       if (!served.scopes().isEmpty()) {
         line.writeStringField("scope", String.join(" ", served.scopes()));
+      }
+      if (served.profile() != null) {
+        line.writeStringField("profile", served.profile());
       }
       line.writeStringField("outcome", outcome);
       if (repeats > 0) {

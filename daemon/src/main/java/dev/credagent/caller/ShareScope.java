@@ -15,8 +15,10 @@ import java.util.Map;
  *
  * @param name the share's name, in the audit log and in {@code credagent status}
  * @param patterns HOST[:PORT][/PATH] patterns ({@link RegistryPattern}); a plain host is one too
+ * @param profile the profile its requests are answered in, fixed when it was made: a share client's
+ *     working directory and {@code CREDAGENT_PROFILE} choose nothing
  */
-public record ShareScope(String name, List<RegistryPattern> patterns) {
+public record ShareScope(String name, List<RegistryPattern> patterns, String profile) {
   /**
    * How many shares may be open at once (each is a socket and a thread). Here, not in {@code
    * share.Shares}, because the audit log, a floor below, sizes its per-origin budgets by it.
@@ -25,6 +27,11 @@ public record ShareScope(String name, List<RegistryPattern> patterns) {
 
   public ShareScope {
     patterns = List.copyOf(patterns);
+    profile = profile == null ? ProfileName.DEFAULT : profile;
+  }
+
+  public ShareScope(String name, List<RegistryPattern> patterns) {
+    this(name, patterns, ProfileName.DEFAULT);
   }
 
   public boolean allows(String server) {

@@ -14,6 +14,7 @@ import dev.credagent.registry.RegistryAddress;
 import dev.credagent.registry.RegistryReference;
 import dev.credagent.registry.ServerNames;
 import dev.credagent.service.Async;
+import dev.credagent.service.UnknownProfileException;
 import dev.credagent.service.CredentialService;
 import dev.credagent.service.LockedRefusals;
 import dev.credagent.service.ShareForbiddenException;
@@ -47,7 +48,7 @@ public final class ProtocolCodec implements RequestHandler {
 
   @FunctionalInterface
   private interface Now {
-    Response run(Request request) throws ProtocolException, VaultException;
+    Response run(Request request) throws ProtocolException, VaultException, UnknownProfileException;
   }
 
   private final CredentialService service;
@@ -95,7 +96,11 @@ public final class ProtocolCodec implements RequestHandler {
     return new Queued(op.groupCommitted(), caller -> dispatch(caller, request, op));
   }
 
-  private CompletableFuture<Response> dispatch(Caller caller, Request request, Op op) {
+  private CompletableFuture<Response> dispatch(Caller peer, Request request, Op op) {
+    // A share's profile is its own, whatever its clients send. A request's own fields win over what
+    // its connection said (the native credagent's header, for the commands it relays).
+    Caller caller = op.profiled() && peer.share() == null
+        ? peer.at(request.optional("cwd", peer.cwd()), request.optional("profile", peer.profile())) : peer;
     if (caller.share() != null && !op.shared()) { // answered before its fields are read; the service checks again
       request.close();
       return CompletableFuture.completedFuture(Response.error(ErrorCode.FORBIDDEN,
@@ -107,8 +112,7 @@ public final class ProtocolCodec implements RequestHandler {
         case PING -> now(request, r -> Response.ok().with("version", AgentVersion.VALUE));
         case STATUS -> now(request, r -> status());
         case GET -> get(caller, request);
-        case LIST -> now(request, r -> Fields.flag(r, "erased")
-            ? Response.ok().with("erased", erased(caller)) : Response.ok().with("credentials", service.list(caller)));
+        case LIST -> list(caller, request);
         case LOCK -> now(request, r -> {
           service.lock(caller);
           return Response.ok();
@@ -141,6 +145,18 @@ public final class ProtocolCodec implements RequestHandler {
           int index = Fields.slotIndex(request); // before the secret is taken: a bad index leaves none unwiped
           yield service.keySlots().remove(caller, index, request.takeSecret("passphrase")).thenApply(done -> Response.ok());
         }
+        case PROFILE_ADD -> service.profiles().add(caller, Fields.nonEmpty(request, "name"),
+            request.optional("dirs", "").lines().filter(line -> !line.isEmpty()).toList())
+            .thenApply(dirs -> Response.ok().with("dirs", dirs.stream().map(Path::toString).toList()));
+        case PROFILE_LIST -> now(request, r -> Response.ok().with("profiles", service.profiles().list(caller).entrySet()
+            .stream().map(profile -> Map.of("name", profile.getKey(), "dirs", String.join("\n",
+                profile.getValue().stream().map(Path::toString).toList()))).toList()));
+        case PROFILE_REMOVE -> service.profiles().remove(caller, Fields.nonEmpty(request, "name"), Fields.flag(request, "erase"),
+            service.erasure()).thenApply(erased -> Response.ok().with("erased", erased));
+        case PROFILE_WHICH -> now(request, r -> {
+          dev.credagent.service.ProfileTable.Choice choice = service.profiles().choose(caller);
+          return Response.ok().with("profile", choice.name()).with("why", choice.why());
+        });
         case SHARE_STOP -> now(request, r -> {
           Path socket = Path.of(r.require("socket"));
           if (shares == null || !shares.stop(socket)) {
@@ -183,14 +199,39 @@ public final class ProtocolCodec implements RequestHandler {
     return service.erasure().erase(caller, request.require("server"), purge).thenApply(done -> Response.ok());
   }
 
-  /** The erased credentials kept, as {@code [{"server","username","at","by"}]}, newest first. */
+  /** The erased credentials kept, as {@code [{"server","username","at","by","profile"}]}, newest first. */
   private List<Map<String, String>> erased(Caller caller) throws VaultException {
     return service.erasure().list(caller).stream().map(e -> Map.of("server", e.server(), "username", e.username(),
-        "at", e.at().toString(), "by", e.by())).toList();
+        "at", e.at().toString(), "by", e.by(), "profile", e.profile())).toList();
+  }
+
+  /**
+   * {@code credentials}: the default profile's (what every client before profiles was answered),
+   * or with {@code profile} that profile's own; with {@code all_profiles}, also {@code
+   * profile_credentials}: every profile's, as {@code [{"profile","server","username"}]}.
+   */
+  private CompletableFuture<Response> list(Caller caller, Request request) {
+    return now(request, r -> {
+      if (Fields.flag(r, "erased")) {
+        return Response.ok().with("erased", erased(caller));
+      }
+      String named = r.optional("profile", "");
+      String profile = named.isEmpty() ? "default" : service.profiles().table().named(named, "--profile").name();
+      Response response = Response.ok().with("profile", profile).with("credentials", service.list(caller, profile));
+      if (Fields.flag(r, "all_profiles") && caller.share() == null) {
+        List<Map<String, String>> all = new java.util.ArrayList<>();
+        for (String each : service.profiles().table().names()) {
+          service.list(caller, each).forEach((server, username) -> all.add(Map.of("profile", each, "server", server,
+              "username", username)));
+        }
+        response.with("profile_credentials", all);
+      }
+      return response;
+    });
   }
 
   /** {@code socket} (empty: a new one beside the daemon's), {@code registries} (newline-separated patterns), {@code ttl}. */
-  private Response share(Caller caller, Request request) throws ProtocolException {
+  private Response share(Caller caller, Request request) throws ProtocolException, VaultException, UnknownProfileException {
     if (shares == null) {
       throw new ProtocolException(ErrorCode.BAD_REQUEST, "this daemon opens no shares");
     }
@@ -198,10 +239,21 @@ public final class ProtocolCodec implements RequestHandler {
     List<String> patterns = Fields.sharePatterns(request);
     Duration ttl = Fields.duration(request, "ttl", Shares.DEFAULT_TTL);
     try {
-      Shares.Share share = shares.open(socket, patterns, ttl);
+      // Fixed now, by its maker's --profile, CREDAGENT_PROFILE or directory: its clients choose nothing.
+      String profile;
+      try {
+        profile = service.profiles().choose(caller).name();
+      } catch (dev.credagent.vault.VaultLockedException locked) {
+        if (caller.profile() != null) {
+          throw locked; // a named profile is checked against the vault: never a silent default
+        }
+        profile = null; // locked, so no directory is bound that the daemon can see: the default profile
+      }
+      Shares.Share share = shares.open(socket, patterns, ttl, profile);
       LOG.info("share " + share.scope().name() + " opened by " + caller);
       return Response.ok().with("socket", share.socket().toString()).with("name", share.scope().name())
-          .with("registries", share.scope().describe()).with("expires_at", share.expires().toString());
+          .with("registries", share.scope().describe()).with("expires_at", share.expires().toString())
+          .with("profile", share.scope().profile());
     } catch (IllegalArgumentException e) {
       throw new ProtocolException(ErrorCode.BAD_REQUEST, e.getMessage());
     } catch (IOException e) {
@@ -309,7 +361,7 @@ public final class ProtocolCodec implements RequestHandler {
   private static CompletableFuture<Response> now(Request request, Now op) {
     try {
       return CompletableFuture.completedFuture(op.run(request));
-    } catch (ProtocolException | VaultException | RuntimeException | Error e) {
+    } catch (ProtocolException | VaultException | UnknownProfileException | RuntimeException | Error e) {
       return CompletableFuture.failedFuture(e);
     }
   }

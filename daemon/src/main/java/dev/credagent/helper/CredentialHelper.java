@@ -54,14 +54,14 @@ public final class CredentialHelper implements RelayHandler {
     try {
       reply = switch (action) {
         case "get" -> get(caller, input);
-        case "list" -> CompletableFuture.completedFuture(new RelayReply(0, HelperResponse.list(servers(service.list(caller)))));
+        case "list" -> CompletableFuture.completedFuture(new RelayReply(0, HelperResponse.list(servers(service.visible(caller)))));
         case "version" -> CompletableFuture.completedFuture(
             RelayReply.line(0, "docker-credential-agent (credagent) " + AgentVersion.VALUE));
         case "store" -> store(caller, input).thenApply(done -> DONE);
         case "erase" -> erase(caller, requireServerUrl(HelperRequest.parseServerUrl(input)));
         default -> CompletableFuture.completedFuture(RelayReply.line(1, USAGE));
       };
-    } catch (HelperException | VaultException | RuntimeException | Error e) {
+    } catch (HelperException | VaultException | dev.credagent.service.UnknownProfileException | RuntimeException | Error e) {
       reply = CompletableFuture.failedFuture(e);
     }
     return reply

@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * The ops of protocol version 1, in one table: the daemon dispatches on it, the parser takes the
@@ -25,22 +26,43 @@ public enum Op {
   UNLOCK("unlock", List.of("ttl", "idle_ttl", "slot"), List.of("passphrase"), true),
   LOCK("lock", List.of(), List.of(), false),
   STOP("stop", List.of(), List.of(), false),
-  STORE("store", List.of("server", "username", "pattern"), List.of("secret"), true),
-  GET("get", List.of("server"), List.of(), true, true), // from memory at once, but a source may have to run
-  ERASE("erase", List.of("server", "purge", "all"), List.of(), true),
-  RESTORE("restore", List.of("server"), List.of(), true),
-  LIST("list", List.of("erased"), List.of(), false),
-  LOGIN("login", List.of("registry", "username", "insecure", "as"), List.of("password"), true),
-  TOKEN("token", List.of("registry", "scope", "insecure"), List.of(), true, true),
-  SOURCE_ADD("source_add", List.of("registry", "exec", "helper", "username", "ttl", "env", "pattern"), List.of(), true),
+  STORE("store", placed("server", "username", "pattern"), List.of("secret"), true),
+  GET("get", placed("server"), List.of(), true, true), // from memory at once, but a source may have to run
+  ERASE("erase", placed("server", "purge", "all"), List.of(), true),
+  RESTORE("restore", placed("server"), List.of(), true),
+  LIST("list", placed("erased", "all_profiles"), List.of(), false),
+  LOGIN("login", placed("registry", "username", "insecure", "as"), List.of("password"), true),
+  TOKEN("token", placed("registry", "scope", "insecure"), List.of(), true, true),
+  SOURCE_ADD("source_add", placed("registry", "exec", "helper", "username", "ttl", "env", "pattern"), List.of(), true),
   SOURCE_LIST("source_list", List.of(), List.of(), false),
-  SOURCE_REMOVE("source_remove", List.of("registry"), List.of(), true),
-  SHARE("share", List.of("socket", "registries", "ttl"), List.of(), true), // binds a socket
+  SOURCE_REMOVE("source_remove", placed("registry"), List.of(), true),
+  SHARE("share", placed("socket", "registries", "ttl"), List.of(), true), // binds a socket
   SHARE_STOP("share_stop", List.of("socket"), List.of(), true),
   PASSWD("passwd", List.of("slot", "reseal"), List.of("passphrase", "new_passphrase"), true), // key derivations
   KEYSLOT_LIST("keyslot_list", List.of(), List.of(), true), // reads the slots file
   KEYSLOT_ADD("keyslot_add", List.of("kind"), List.of("secret"), true),
-  KEYSLOT_REMOVE("keyslot_remove", List.of("index"), List.of("passphrase"), true); // a key derivation
+  KEYSLOT_REMOVE("keyslot_remove", List.of("index"), List.of("passphrase"), true), // a key derivation
+  PROFILE_ADD("profile_add", List.of("name", "dirs"), List.of(), true), // dirs: absolute paths, one per line
+  PROFILE_LIST("profile_list", List.of(), List.of(), false),
+  PROFILE_REMOVE("profile_remove", List.of("name", "erase"), List.of(), true),
+  PROFILE_WHICH("profile_which", placed(), List.of(), false);
+
+  /**
+   * The fields that say where a request comes from, on every op that a profile scopes: {@code
+   * profile} (a name: the client's --profile or CREDAGENT_PROFILE) and {@code cwd} (the client's
+   * working directory, absolute). Both optional: a client that sends neither (any client before
+   * them) is answered in the default profile.
+   */
+  public static final List<String> PLACE = List.of("profile", "cwd");
+
+  private static List<String> placed(String... fields) {
+    return java.util.stream.Stream.concat(Arrays.stream(fields), Stream.of("profile", "cwd")).toList();
+  }
+
+  /** Whether a profile scopes this op: it takes {@link #PLACE}. */
+  public boolean profiled() {
+    return fields.containsAll(PLACE);
+  }
 
   /** Every field any op declares secret: the parser never makes a String of these. */
   public static final Set<String> SECRET_FIELDS =

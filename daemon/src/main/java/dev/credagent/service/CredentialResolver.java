@@ -29,6 +29,9 @@ final class CredentialResolver {
   record Resolved(String key, boolean source) {}
 
   private final Vault vault;
+  /** The profile whose keys this resolver sees: its prefix, and its range of the sorted keys. */
+  private final String profile;
+  private final String prefix;
   /**
    * Counts the changes that can change the index: a store, erase or source change of a key written
    * as a pattern or as another name of a registry, and every unlock. The index is rebuilt when it
@@ -40,12 +43,46 @@ final class CredentialResolver {
   private record Indexed(long changes, PatternIndex index) {}
 
   CredentialResolver(Vault vault) {
-    this.vault = vault;
+    this(vault, ProfileKeys.DEFAULT);
   }
 
-  /** The credentials a client may be served or shown: every key but the erased ones (which sort first). */
+  /** A resolver of {@code profile}'s own keys only (see {@link ProfileKeys}); what it resolves are full vault keys. */
+  CredentialResolver(Vault vault, String profile) {
+    this.vault = vault;
+    this.profile = profile;
+    this.prefix = ProfileKeys.prefix(profile);
+  }
+
+  String profile() {
+    return profile;
+  }
+
+  /**
+   * The credentials of this profile a client may be served or shown, server to username, the
+   * servers without the profile's prefix: never the erased ones, nor another profile's.
+   */
   Map<String, String> live() throws VaultLockedException {
-    return vault.list(LIVE_FROM, null);
+    Map<String, String> range = vault.list(ProfileKeys.from(profile), ProfileKeys.to(profile));
+    return prefix.isEmpty() ? range : new Unprefixed(range, prefix);
+  }
+
+  /** This profile's sources' registries, without its prefix (never a profile's bindings). */
+  private java.util.Set<String> sourceRegistries() throws VaultLockedException {
+    java.util.Set<String> registries = new java.util.TreeSet<>();
+    for (String key : vault.sources().keySet()) {
+      if (!ProfileKeys.isBindings(key) && ProfileKeys.profileOf(key).equals(profile)) {
+        registries.add(ProfileKeys.serverOf(key));
+      }
+    }
+    return registries;
+  }
+
+  private boolean stored(String server) throws VaultLockedException {
+    return vault.list().containsKey(prefix + server);
+  }
+
+  private boolean sourced(String server) throws VaultLockedException {
+    return vault.source(prefix + server) != null;
   }
 
   Resolved resolve(String server) throws VaultLockedException, CredentialNotFoundException {
@@ -55,11 +92,11 @@ final class CredentialResolver {
   /** The key that serves {@code reference}: see the class comment for the order. */
   Resolved resolve(RegistryReference reference) throws VaultLockedException, CredentialNotFoundException {
     String server = reference.written();
-    if (vault.list().containsKey(server)) {
-      return new Resolved(server, false);
+    if (stored(server)) {
+      return new Resolved(prefix + server, false);
     }
-    if (vault.source(server) != null) {
-      return new Resolved(server, true);
+    if (sourced(server)) {
+      return new Resolved(prefix + server, true);
     }
     Resolved another = anotherName(reference);
     if (another != null) {
@@ -68,7 +105,7 @@ final class CredentialResolver {
     String host = reference.registryAsWritten();
     Optional<PatternIndex.Entry> pattern = index().mostSpecific(reference, !host.equals(server));
     if (pattern.isPresent()) {
-      return new Resolved(pattern.get().key(), pattern.get().source());
+      return new Resolved(prefix + pattern.get().key(), pattern.get().source());
     }
     if (host.equals(server)) {
       throw new CredentialNotFoundException(server);
@@ -98,16 +135,16 @@ final class CredentialResolver {
     String server = reference.written();
     String registry = ServerNames.isHub(reference) ? ServerNames.HUB_KEY : ServerNames.dockerHostname(reference);
     if (registry != null && !registry.equals(server)) {
-      if (vault.list().containsKey(registry)) {
-        return new Resolved(registry, false);
+      if (stored(registry)) {
+        return new Resolved(prefix + registry, false);
       }
-      if (vault.source(registry) != null) {
-        return new Resolved(registry, true);
+      if (sourced(registry)) {
+        return new Resolved(prefix + registry, true);
       }
     }
     for (String alias : index().aliasesOf(registry != null ? registry : server)) {
-      if (!alias.equals(server) && vault.list().containsKey(alias)) {
-        return new Resolved(alias, false);
+      if (!alias.equals(server) && stored(alias)) {
+        return new Resolved(prefix + alias, false);
       }
     }
     return null;
@@ -116,35 +153,37 @@ final class CredentialResolver {
   /**
    * The keys an erase of {@code server} takes: every key of Docker Hub's for one of its names;
    * else the exact key, or the one stored under another name of its registry. Never a pattern or a
-   * source: a literal name that only a pattern serves erases nothing.
+   * source: a literal name that only a pattern serves erases nothing. Full vault keys, of this
+   * profile only.
    */
   List<String> erasable(String server) throws VaultLockedException {
     Map<String, String> live = live();
     if (ServerNames.isHub(server)) {
       List<String> keys = new ArrayList<>();
       if (live.containsKey(ServerNames.HUB_KEY)) {
-        keys.add(ServerNames.HUB_KEY);
+        keys.add(prefix + ServerNames.HUB_KEY);
       }
-      index().aliasesOf(ServerNames.HUB_KEY).stream().filter(live::containsKey).forEach(keys::add);
+      index().aliasesOf(ServerNames.HUB_KEY).stream().filter(live::containsKey).map(alias -> prefix + alias).forEach(keys::add);
       return keys;
     }
     if (live.containsKey(server)) {
-      return List.of(server);
+      return List.of(prefix + server);
     }
     Resolved another = anotherName(RegistryReference.parse(server));
     return another == null || another.source() ? List.of() : List.of(another.key());
   }
 
-  /** The keys stored under another of Docker Hub's names than docker's own. */
+  /** The keys (full vault keys, this profile's) stored under another of Docker Hub's names than docker's own. */
   List<String> hubAliases() throws VaultLockedException {
-    return index().aliasesOf(ServerNames.HUB_KEY).stream().filter(alias -> !alias.equals(ServerNames.HUB_KEY)).toList();
+    return index().aliasesOf(ServerNames.HUB_KEY).stream().filter(alias -> !alias.equals(ServerNames.HUB_KEY))
+        .map(alias -> prefix + alias).toList();
   }
 
   private PatternIndex index() throws VaultLockedException {
     long changes = indexChanges.get();
     Indexed indexed = index;
     if (indexed.changes() != changes) {
-      indexed = new Indexed(changes, PatternIndex.of(live().keySet(), vault.sources().keySet()));
+      indexed = new Indexed(changes, PatternIndex.of(live().keySet(), sourceRegistries()));
       index = indexed;
     }
     return indexed.index();
@@ -157,7 +196,12 @@ final class CredentialResolver {
    * it ready.
    */
   void changed(String key) {
-    if (key != null && !RegistryPattern.looksLikeOne(key) && !ServerNames.isHub(key) && ServerNames.dockerHostname(key) == null) {
+    if (key != null && !ProfileKeys.profileOf(key).equals(profile)) {
+      return; // another profile's
+    }
+    String server = key == null ? null : ProfileKeys.serverOf(key);
+    if (server != null && !RegistryPattern.looksLikeOne(server) && !ServerNames.isHub(server)
+        && ServerNames.dockerHostname(server) == null) {
       return; // a plain server's key: in no index
     }
     indexChanges.incrementAndGet();
@@ -165,6 +209,54 @@ final class CredentialResolver {
       index();
     } catch (VaultLockedException lockedMeanwhile) {
       // the next unlock's first lookup builds it
+    }
+  }
+
+  /** A range of a profile's keys seen without its prefix: a view, as the vault's own list is. */
+  private static final class Unprefixed extends java.util.AbstractMap<String, String> {
+    private final Map<String, String> range;
+    private final String prefix;
+
+    Unprefixed(Map<String, String> range, String prefix) {
+      this.range = range;
+      this.prefix = prefix;
+    }
+
+    @Override
+    public java.util.Set<Entry<String, String>> entrySet() {
+      return new java.util.AbstractSet<>() {
+        @Override
+        public java.util.Iterator<Entry<String, String>> iterator() {
+          java.util.Iterator<Entry<String, String>> each = range.entrySet().iterator();
+          return new java.util.Iterator<>() {
+            @Override
+            public boolean hasNext() {
+              return each.hasNext();
+            }
+
+            @Override
+            public Entry<String, String> next() {
+              Entry<String, String> entry = each.next();
+              return new SimpleImmutableEntry<>(entry.getKey().substring(prefix.length()), entry.getValue());
+            }
+          };
+        }
+
+        @Override
+        public int size() {
+          return range.size();
+        }
+      };
+    }
+
+    @Override
+    public String get(Object server) {
+      return server instanceof String name ? range.get(prefix + name) : null;
+    }
+
+    @Override
+    public boolean containsKey(Object server) {
+      return server instanceof String name && range.containsKey(prefix + name);
     }
   }
 }

@@ -68,6 +68,7 @@ public final class CredentialService {
   private final AuditTrail trail;
   private final CredentialResolver resolver;
   private final RequestGate gate;
+  private final Profiles profiles;
   private final KeySlotService keySlots;
   private final SourceService sourceService;
   private final ErasureService erasure;
@@ -102,11 +103,11 @@ public final class CredentialService {
         : new TokenCache(new TokenMinter(registries, new StoredLogins()), network, clock, places);
     this.sources = new Sources(new SourceRunner(SourceRunner.DEFAULT_TIMEOUT), network, clock);
     this.keySlots = new KeySlotService(vault, unlocks, throttle, gate, trail);
-    this.sourceService = new SourceService(vault, sources, resolver, writes, gate);
-    this.erasure = new ErasureService(vault, resolver, writes, clock, config, gate, trail, this::usable);
-    this.tokenService = new TokenService(tokens, resolver, gate, trail, this::usable);
-    this.logins = new LoginService(registries, network, places,
-        (caller, key, credential) -> storeKeeping(key, credential, keeping(caller)), gate, trail, this::usable);
+    this.profiles = new Profiles(vault, resolver, writes, gate, clock);
+    this.sourceService = new SourceService(vault, sources, profiles, writes, gate);
+    this.erasure = new ErasureService(vault, profiles, writes, clock, config, gate, trail, this::usable);
+    this.tokenService = new TokenService(tokens, profiles, gate, trail, this::usable);
+    this.logins = new LoginService(registries, network, places, this::storeLogin, gate, trail, this::usable);
     onLock(autoLock::locked);
     onLock(sources::clear);
     if (tokens != null) {
@@ -121,6 +122,20 @@ public final class CredentialService {
 
   public Clock clock() {
     return clock;
+  }
+
+  /** {@code profile add|list|remove|which}, and which profile a request is answered in. */
+  public Profiles profiles() {
+    return profiles;
+  }
+
+  /**
+   * The profile as the audit line names it: its name, and why where the caller's working
+   * directory could not be judged (so a request that fell to the default profile says so).
+   */
+  static String described(ProfileTable.Choice profile, String key) {
+    String name = profile.judged() ? profile.name() : profile.name() + " (" + profile.why() + ")";
+    return key != null && !ProfileKeys.profileOf(key).equals(profile.name()) ? name + ", from " + ProfileKeys.profileOf(key) : name;
   }
 
   /** {@code passwd} and {@code keyslot}. */
@@ -178,7 +193,7 @@ public final class CredentialService {
         Vault.Unlocked outcome = Async.deriving(() -> open(passphrase, locksSeen, only));
         throttle.succeeded();
         trail.unlocked();
-        resolver.changed(null); // here, not on the event loop at the first lookup
+        profiles.changed(null); // here, not on the event loop at the first lookup
         // An unlock of an open vault that names no TTL (passwd's check of the current passphrase,
         // a second `unlock`) keeps the deadlines it had: it put the config's 8 h in place of the
         // 2 minutes an `unlock --ttl 2m` had chosen.
@@ -293,21 +308,26 @@ public final class CredentialService {
     if (!usable() && caller.terminal() != null) {
       CompletableFuture<Void> asked = prompt.askFor(caller, "the login for " + server);
       if (asked != null) {
-        Caller answered = new Caller(caller.uid(), caller.pid(), caller.share(), null);
+        Caller answered = new Caller(caller.uid(), caller.pid(), caller.share(), null, caller.cwd(), caller.profile());
         return asked.thenCompose(done -> get(answered, server));
       }
     }
     RegistryReference reference = RegistryReference.parse(server); // once: the share's gate and the lookup read the same parts
     CredentialResolver.Resolved resolved;
+    ProfileTable.Choice profile = null;
     try {
-      resolved = resolver.resolve(reference);
-    } catch (VaultLockedException | CredentialNotFoundException failure) {
-      return trail.audited(caller, "get", server, AuditLog.Served.NOTHING, CompletableFuture.failedFuture(
+      profile = profiles.choose(caller);
+      resolved = profiles.resolve(profile.name(), reference);
+    } catch (VaultLockedException | CredentialNotFoundException | UnknownProfileException failure) {
+      return trail.audited(caller, "get", server, profile == null ? AuditLog.Served.NOTHING
+          : AuditLog.Served.NOTHING.in(described(profile, null)), CompletableFuture.failedFuture(
           caller.share() != null && failure instanceof CredentialNotFoundException ? new CredentialNotFoundException(server)
               : failure));
     }
-    AuditLog.Served served = new AuditLog.Served(resolved.key(), List.of());
-    if (caller.share() != null && (!caller.share().allows(reference) || !caller.share().covers(resolved.key()))) {
+    AuditLog.Served served = new AuditLog.Served(ProfileKeys.shown(resolved.key()), List.of())
+        .in(described(profile, resolved.key()));
+    if (caller.share() != null && (!caller.share().allows(reference)
+        || !caller.share().covers(ProfileKeys.serverOf(resolved.key())))) {
       return trail.audited(caller, "get", server, served, CompletableFuture.failedFuture(new CredentialNotFoundException(server)));
     }
     return trail.audited(caller, "get", server, served, fetch(resolved));
@@ -330,11 +350,36 @@ public final class CredentialService {
   }
 
 
-  /** Server to username, in server order. */
+  /** Server to username, in server order: the default profile's own credentials. */
   public Map<String, String> list(Caller caller) throws VaultLockedException {
+    return list(caller, ProfileKeys.DEFAULT);
+  }
+
+  /**
+   * What a get by {@code caller} can be answered from, server to username: its profile's own
+   * credentials over the default profile's (a share: what it covers of its profile's). The
+   * credential helper's {@code list}.
+   */
+  public Map<String, String> visible(Caller caller) throws VaultLockedException, UnknownProfileException {
+    usable();
+    String profile = profiles.choose(caller).name();
+    if (ProfileKeys.DEFAULT.equals(profile)) {
+      return list(caller, profile);
+    }
+    Map<String, String> merged = new java.util.TreeMap<>(list(caller, ProfileKeys.DEFAULT));
+    merged.putAll(list(caller, profile));
+    return merged;
+  }
+
+  /**
+   * Server to username, in server order, of {@code profile}'s own credentials (a share: only those
+   * of its own profile that it covers).
+   */
+  public Map<String, String> list(Caller caller, String profile) throws VaultLockedException {
     usable(); // through a share (the helper's list), only what the share covers
     try {
-      Map<String, String> listed = caller.share() == null ? resolver.live() : caller.share().within(resolver.live());
+      Map<String, String> live = profiles.own(caller.share() != null ? caller.share().profile() : profile).live();
+      Map<String, String> listed = caller.share() == null ? live : caller.share().within(live);
       trail.record(caller, "list", null, "ok");
       return listed;
     } catch (VaultLockedException e) {
@@ -360,24 +405,43 @@ public final class CredentialService {
     }
     usable();
     WriteBatcher.Keeping keeping = keeping(caller);
+    ProfileTable.Choice profile;
+    try {
+      profile = profiles.choose(caller); // stores go to the caller's profile, never another
+    } catch (VaultLockedException | UnknownProfileException failure) {
+      credential.secret().destroy();
+      return trail.audited(caller, "store", server, CompletableFuture.failedFuture(failure));
+    }
+    String prefix = ProfileKeys.prefix(profile.name());
+    AuditLog.Served in = AuditLog.Served.NOTHING.in(described(profile, null));
     if (ServerNames.isHub(server)) {
       // One Docker Hub login under all its names: stored under docker's key, the other names' keys gone.
       List<String> others;
       try {
-        others = resolver.hubAliases();
+        others = profiles.own(profile.name()).hubAliases();
       } catch (VaultLockedException locked) {
         credential.secret().destroy();
         return trail.audited(caller, "store", server, CompletableFuture.failedFuture(locked));
       }
-      CompletableFuture<Boolean> stored = storeKeeping(ServerNames.HUB_KEY, credential, keeping);
+      CompletableFuture<Boolean> stored = storeKeeping(prefix + ServerNames.HUB_KEY, credential, keeping);
       for (String alias : others) {
         stored = stored.thenCompose(replaced -> batcher.submit(new Vault.Remove(alias), keeping)
-            .exceptionally(goneMeanwhile -> false).whenComplete((gone, failure) -> resolver.changed(alias))
+            .exceptionally(goneMeanwhile -> false).whenComplete((gone, failure) -> profiles.changed(alias))
             .thenApply(gone -> replaced || gone));
       }
-      return storedSaying(caller, server, stored);
+      return storedSaying(caller, server, in, stored);
     }
-    return storedSaying(caller, server, storeKeeping(server, credential, keeping));
+    return storedSaying(caller, server, in, storeKeeping(prefix + server, credential, keeping));
+  }
+
+  /** A login's store: under {@code key} in the caller's profile. */
+  private CompletableFuture<Boolean> storeLogin(Caller caller, String key, Credential credential) {
+    try {
+      return storeKeeping(ProfileKeys.prefix(profiles.choose(caller).name()) + key, credential, keeping(caller));
+    } catch (VaultLockedException | UnknownProfileException failure) {
+      credential.secret().destroy();
+      return CompletableFuture.failedFuture(failure);
+    }
   }
 
   /** How a store by {@code caller} keeps what it replaces: as of now, by its program, unless erased-ttl is zero. */
@@ -385,18 +449,19 @@ public final class CredentialService {
     return new WriteBatcher.Keeping(clock.instant(), trail.who(caller).program(), !ErasureService.erasedTtl(config).isZero());
   }
 
-  private CompletableFuture<Void> storedSaying(Caller caller, String server, CompletableFuture<Boolean> stored) {
-    return trail.auditedSaying(caller, "store", server, stored, replaced -> replaced ? "replaced" : "ok")
+  private CompletableFuture<Void> storedSaying(Caller caller, String server, AuditLog.Served in,
+      CompletableFuture<Boolean> stored) {
+    return trail.auditedSaying(caller, "store", server, in, stored, replaced -> replaced ? "replaced" : "ok")
         .thenApply(replaced -> null);
   }
 
   private CompletableFuture<Boolean> storeKeeping(String server, Credential credential, WriteBatcher.Keeping keeping) {
-    return batcher.submit(new Vault.Put(server, credential), keeping).whenComplete((done, failure) -> resolver.changed(server));
+    return batcher.submit(new Vault.Put(server, credential), keeping).whenComplete((done, failure) -> profiles.changed(server));
   }
 
   /** A store by the daemon itself, not audited as a client's: a login's ({@link LoginService} audits it as "login"). */
   private CompletableFuture<Void> storeUnaudited(String server, Credential credential) {
-    return batcher.submit(new Vault.Put(server, credential)).whenComplete((done, failure) -> resolver.changed(server));
+    return batcher.submit(new Vault.Put(server, credential)).whenComplete((done, failure) -> profiles.changed(server));
   }
 
   /**
@@ -407,7 +472,9 @@ public final class CredentialService {
     @Override
     public TokenMinter.Login login(String lookup) throws Exception {
       usable();
-      CredentialResolver.Resolved resolved = resolver.resolve(lookup); // exact, its source, or a pattern's, as a get
+      // The lookup carries the profile of the token's request ({@link TokenService}): resolved in it, as a get.
+      CredentialResolver.Resolved resolved = profiles.resolve(ProfileKeys.profileOf(lookup),
+          RegistryReference.parse(ProfileKeys.serverOf(lookup)));
       try {
         return new TokenMinter.Login(resolved.source() ? null : resolved.key(), fetch(resolved).join());
       } catch (CompletionException e) {
@@ -441,7 +508,8 @@ public final class CredentialService {
   public VaultStatus status() {
     Integer size;
     try {
-      size = resolver.live().size(); // not the erased ones kept for restore
+      // Every profile's, not the erased ones kept for restore (which sort first, before LIVE_FROM).
+      size = vault.size() - vault.list(ErasedKey.FIRST, CredentialResolver.LIVE_FROM).size();
     } catch (VaultLockedException locked) {
       size = null; // a locked vault does not know how many it holds
     }

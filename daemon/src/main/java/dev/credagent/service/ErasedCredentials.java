@@ -93,7 +93,8 @@ final class ErasedCredentials {
     List<ErasedCredential> kept = new ArrayList<>();
     vault.list(ErasedKey.FIRST, CredentialResolver.LIVE_FROM).forEach((key, username) -> ErasedKey.parse(key)
         .filter(erased -> live(erased, now, keep))
-        .ifPresent(erased -> kept.add(new ErasedCredential(erased.server(), username, erased.at(), erased.by()))));
+        .ifPresent(erased -> kept.add(new ErasedCredential(ProfileKeys.serverOf(erased.server()), username, erased.at(), erased.by(),
+            ProfileKeys.profileOf(erased.server())))));
     kept.sort(Comparator.comparing(ErasedCredential::at).reversed());
     return kept;
   }
@@ -115,12 +116,17 @@ final class ErasedCredentials {
   record Restore(String key, List<Vault.Change> changes, String replaced) {}
 
   Restore restore(String server, Instant now, Duration keep, String by) throws Exception {
-    String wanted = ServerNames.isHub(server) ? ServerNames.HUB_KEY : server;
+    return restore(ProfileKeys.DEFAULT, server, now, keep, by);
+  }
+
+  /** The same in {@code profile}: only that profile's erased credentials, restored into it. */
+  Restore restore(String profile, String server, Instant now, Duration keep, String by) throws Exception {
+    String wanted = ProfileKeys.prefix(profile) + (ServerNames.isHub(server) ? ServerNames.HUB_KEY : server);
     ErasedKey newest = null;
     String newestKey = null; // as the vault has it: a key written another way than key() prints is still this one
     for (String key : keys()) {
       ErasedKey erased = ErasedKey.parse(key).filter(candidate -> live(candidate, now, keep)).orElse(null);
-      String registry = erased == null ? null : ServerNames.isHub(erased.server()) ? ServerNames.HUB_KEY : erased.server();
+      String registry = erased == null ? null : registryKey(erased.server());
       if (wanted.equals(registry) && (newest == null || erased.at().isAfter(newest.at()))) {
         newest = erased;
         newestKey = key;
@@ -129,7 +135,7 @@ final class ErasedCredentials {
     if (newest == null) {
       throw new CredentialNotFoundException(server + " among the erased credentials (credagent list --erased shows them)");
     }
-    String key = ServerNames.isHub(newest.server()) ? ServerNames.HUB_KEY : newest.server();
+    String key = registryKey(newest.server());
     Credential restored = vault.get(newestKey);
     List<Vault.Change> changes = new ArrayList<>();
     String replaced = null;
@@ -145,6 +151,12 @@ final class ErasedCredentials {
     changes.add(new Vault.Put(key, restored));
     changes.add(new Vault.Remove(newestKey));
     return new Restore(key, changes, replaced);
+  }
+
+  /** The vault key a credential erased from {@code key} goes back to: Docker Hub's under docker's, in its profile. */
+  private static String registryKey(String key) {
+    String server = ProfileKeys.serverOf(key);
+    return ServerNames.isHub(server) ? ProfileKeys.prefix(ProfileKeys.profileOf(key)) + ServerNames.HUB_KEY : key;
   }
 
   private List<String> keys() throws VaultLockedException {

@@ -29,7 +29,7 @@ public final class ErasureService {
   private static final Logger LOG = Logger.getLogger(ErasureService.class.getName());
 
   private final Vault vault;
-  private final CredentialResolver resolver;
+  private final Profiles profiles;
   private final ErasedCredentials erased;
   private final Executor writes;
   private final Clock clock;
@@ -38,10 +38,10 @@ public final class ErasureService {
   private final AuditTrail trail;
   private final Runnable used;
 
-  ErasureService(Vault vault, CredentialResolver resolver, Executor writes, Clock clock, Settings config,
+  ErasureService(Vault vault, Profiles profiles, Executor writes, Clock clock, Settings config,
       RequestGate gate, AuditTrail trail, Runnable used) {
     this.vault = vault;
-    this.resolver = resolver;
+    this.profiles = profiles;
     this.erased = new ErasedCredentials(vault);
     this.writes = writes;
     this.clock = clock;
@@ -61,7 +61,7 @@ public final class ErasureService {
   public CompletableFuture<Void> erase(Caller caller, String server, boolean purge) {
     return gate.run(caller, Op.ERASE, purge ? "purge" : "erase", server, writes, () -> {
       CallerProcess who = trail.who(caller);
-      List<String> keys = resolver.erasable(server);
+      List<String> keys = profiles.own(profiles.choose(caller).name()).erasable(server);
       if (keys.isEmpty()) {
         throw new CredentialNotFoundException(server);
       }
@@ -74,7 +74,7 @@ public final class ErasureService {
       } else {
         vault.apply(changes);
       }
-      keys.forEach(resolver::changed);
+      keys.forEach(profiles::changed);
       LOG.info((keep.isZero() ? "purged " : "erased ") + String.join(", ", keys) + " (" + caller + ")");
       return null;
     });
@@ -116,9 +116,10 @@ public final class ErasureService {
     used.run();
     CompletableFuture<Restored> restored = Async.on(writes, () -> {
       Instant now = clock.instant();
-      ErasedCredentials.Restore restore = erased.restore(server, now, config.current().erasedTtl(), trail.who(caller).program());
+      ErasedCredentials.Restore restore = erased.restore(profiles.choose(caller).name(), server, now,
+          config.current().erasedTtl(), trail.who(caller).program());
       vault.apply(restore.changes());
-      resolver.changed(restore.key());
+      profiles.changed(restore.key());
       LOG.info("restored " + restore.key() + (restore.replaced() == null ? "" : ", keeping the credential it replaced as erased")
           + " (" + caller + ")");
       return new Restored(restore.key(), restore.replaced());
@@ -167,7 +168,7 @@ public final class ErasureService {
         }
         changes.add(new Vault.Put(key, refreshed.copy()));
         vault.apply(changes);
-        resolver.changed(key);
+        profiles.changed(key);
         LOG.info("the token server rotated the refresh token of " + key + "; stored, the replaced one kept as erased");
         return true;
       }
@@ -176,6 +177,15 @@ public final class ErasureService {
         trail.record(Caller.self(), "refresh", key, failure == null ? "ok" : AuditTrail.outcome(Async.cause(failure)));
       }
     });
+  }
+
+  /**
+   * The changes that erase {@code keys} (full vault keys) as an erase by {@code caller} now would,
+   * kept for erased-ttl: for a profile removed with its credentials, applied with its removal.
+   */
+  List<Vault.Change> erasing(Caller caller, List<String> keys) throws Exception {
+    Duration keep = config.current().erasedTtl();
+    return erased.erase(keys, clock.instant(), trail.who(caller).program(), keep);
   }
 
   /** What a restore did: the key it restored, and the username of the credential it replaced there (null: none). */

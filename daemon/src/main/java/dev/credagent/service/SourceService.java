@@ -24,14 +24,14 @@ public final class SourceService {
 
   private final Vault vault;
   private final Sources sources;
-  private final CredentialResolver resolver;
+  private final Profiles profiles;
   private final Executor writes;
   private final RequestGate gate;
 
-  SourceService(Vault vault, Sources sources, CredentialResolver resolver, Executor writes, RequestGate gate) {
+  SourceService(Vault vault, Sources sources, Profiles profiles, Executor writes, RequestGate gate) {
     this.vault = vault;
     this.sources = sources;
-    this.resolver = resolver;
+    this.profiles = profiles;
     this.writes = writes;
     this.gate = gate;
   }
@@ -42,18 +42,26 @@ public final class SourceService {
    */
   public CompletableFuture<String> add(Caller caller, String registry, SourceDefinition definition) {
     return gate.run(caller, Op.SOURCE_ADD, "source_add", registry, writes, () -> {
-      vault.putSource(registry, Sources.encode(definition));
-      changed(registry);
+      String key = ProfileKeys.prefix(profiles.choose(caller).name()) + registry;
+      vault.putSource(key, Sources.encode(definition));
+      changed(key);
       LOG.info("source for " + registry + " added (" + caller + ")");
       return definition.missingProgram(System.getenv("PATH"));
     });
   }
 
-  /** Registry to a description of its source (never an environment value). */
+  /**
+   * Registry to a description of its source (never an environment value), every profile's: a
+   * profile's registries as {@code PROFILE:REGISTRY}.
+   */
   public SortedMap<String, String> list(Caller caller) throws VaultLockedException {
     gate.check(caller, Op.SOURCE_LIST);
     SortedMap<String, String> described = new TreeMap<>();
-    vault.sources().forEach((registry, stored) -> {
+    vault.sources().forEach((key, stored) -> {
+      if (ProfileKeys.isBindings(key)) {
+        return; // a profile's directories, not a source
+      }
+      String registry = ProfileKeys.shown(key);
       try {
         described.put(registry, Sources.decode(stored).describe());
       } catch (IOException | IllegalArgumentException e) {
@@ -70,14 +78,15 @@ public final class SourceService {
 
   public CompletableFuture<Void> remove(Caller caller, String registry) {
     return gate.run(caller, Op.SOURCE_REMOVE, "source_remove", registry, writes, () -> {
-      vault.removeSource(registry);
-      changed(registry);
+      String key = ProfileKeys.prefix(profiles.choose(caller).name()) + registry;
+      vault.removeSource(key);
+      changed(key);
       return null;
     });
   }
 
   private void changed(String registry) {
     sources.forget(registry);
-    resolver.changed(registry);
+    profiles.changed(registry);
   }
 }

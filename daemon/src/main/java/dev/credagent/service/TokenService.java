@@ -20,14 +20,14 @@ import java.util.function.BooleanSupplier;
  */
 public final class TokenService {
   private final TokenCache tokens; // null: a daemon that makes no logins (tests)
-  private final CredentialResolver resolver;
+  private final Profiles profiles;
   private final RequestGate gate;
   private final AuditTrail trail;
   private final BooleanSupplier usable;
 
-  TokenService(TokenCache tokens, CredentialResolver resolver, RequestGate gate, AuditTrail trail, BooleanSupplier usable) {
+  TokenService(TokenCache tokens, Profiles profiles, RequestGate gate, AuditTrail trail, BooleanSupplier usable) {
     this.tokens = tokens;
-    this.resolver = resolver;
+    this.profiles = profiles;
     this.gate = gate;
     this.trail = trail;
     this.usable = usable;
@@ -68,8 +68,18 @@ public final class TokenService {
     if (tokens == null) {
       return CompletableFuture.failedFuture(new LoginFailedException("this daemon makes no logins"));
     }
-    AuditLog.Served served = new AuditLog.Served(resolver.keyFor(lookup), scopes);
-    return trail.audited(caller, "token", lookup, served, tokens.get(new TokenCache.Key(registry, lookup, new TreeSet<>(scopes)))
+    ProfileTable.Choice profile;
+    try {
+      profile = profiles.choose(caller);
+    } catch (VaultLockedException | UnknownProfileException failure) {
+      return trail.audited(caller, "token", lookup, asked, CompletableFuture.failedFuture(failure));
+    }
+    // The profile goes into the cache's key (and so to the minter's lookup): each profile's tokens are its own.
+    String inProfile = ProfileKeys.prefix(profile.name()) + lookup;
+    String key = profiles.keyFor(profile.name(), lookup);
+    AuditLog.Served served = new AuditLog.Served(key == null ? null : ProfileKeys.shown(key), scopes)
+        .in(CredentialService.described(profile, key));
+    return trail.audited(caller, "token", lookup, served, tokens.get(new TokenCache.Key(registry, inProfile, new TreeSet<>(scopes)))
         .exceptionallyCompose(failure -> CompletableFuture.failedFuture(Async.cause(failure))));
   }
 }

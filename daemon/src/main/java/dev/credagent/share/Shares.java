@@ -78,6 +78,11 @@ public final class Shares implements AutoCloseable {
    * registries {@code patterns} match (all, with none), until {@code ttl} from now.
    */
   public synchronized Share open(Path socket, List<String> patterns, Duration ttl) throws IOException {
+    return open(socket, patterns, ttl, null);
+  }
+
+  /** The same, answering in {@code profile} (null: the default one), whatever its clients say. */
+  public synchronized Share open(Path socket, List<String> patterns, Duration ttl, String profile) throws IOException {
     if (open.size() >= MAX) {
       throw new IllegalArgumentException(MAX + " shares are open already; stop one (credagent share --stop PATH)");
     }
@@ -94,7 +99,7 @@ public final class Shares implements AutoCloseable {
     }
     PrivateDirectory.ensure(path.getParent(), uid);
     String name = uniqueName(path.getFileName().toString().replaceFirst("\\.sock$", ""));
-    ShareScope scope = new ShareScope(name, parsed);
+    ShareScope scope = new ShareScope(name, parsed, profile);
     AgentServer server = AgentServer.bindShare(path, uid, ServerLimits.DEFAULT, requests, relay, scope);
     try {
       ShareMarker.write(path, name); // kept when the share ends: its path is then answered as a share gone

@@ -27,6 +27,9 @@ final class CommandChannelHandler extends SimpleChannelInboundHandler<CommandFra
   private final CommandRelay relay;
   private List<String> args;
   private String terminal;
+  /** Where the native credagent runs, and its CREDAGENT_PROFILE (null: not said). */
+  private String cwd;
+  private String profile;
   private boolean awaitingStdin;
   private boolean answered;
 
@@ -54,6 +57,8 @@ final class CommandChannelHandler extends SimpleChannelInboundHandler<CommandFra
       return;
     }
     terminal = frame.terminal();
+    cwd = frame.attributes().get(HeaderAttributes.Key.CWD);
+    profile = frame.attributes().get(HeaderAttributes.Key.PROFILE);
     try {
       args = CommandFrameDecoder.arguments(frame.payload());
     } catch (IllegalArgumentException e) {
@@ -89,7 +94,7 @@ final class CommandChannelHandler extends SimpleChannelInboundHandler<CommandFra
 
   private void run(ChannelHandlerContext ctx, byte[] stdin) {
     working(ctx, true); // until the reply: the connection then closes
-    safely(() -> relay.run(PeerCheck.caller(ctx.channel()).withTerminal(terminal), args, stdin)).whenCompleteAsync((reply, failure) -> {
+    safely(() -> relay.run(PeerCheck.caller(ctx.channel()).withTerminal(terminal).at(cwd, profile), args, stdin)).whenCompleteAsync((reply, failure) -> {
       if (failure != null) {
         failed(ctx, failure);
       } else {

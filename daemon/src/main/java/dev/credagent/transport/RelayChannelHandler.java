@@ -37,7 +37,10 @@ final class RelayChannelHandler extends SimpleChannelInboundHandler<RelayFrameDe
     ConnectionState.of(ctx.channel()).pending(1);
     CompletableFuture<RelayReply> reply;
     try {
-      reply = relay.handle(PeerCheck.caller(ctx.channel()).withTerminal(frame.terminal()), frame.action(), frame.input());
+      // Where docker (skopeo, Jib...) runs, and its CREDAGENT_PROFILE: the profile this call is answered in.
+      reply = relay.handle(PeerCheck.caller(ctx.channel()).withTerminal(frame.terminal())
+          .at(frame.attributes().get(HeaderAttributes.Key.CWD), frame.attributes().get(HeaderAttributes.Key.PROFILE)),
+          frame.action(), frame.input());
     } catch (RuntimeException | Error e) {
       reply = CompletableFuture.failedFuture(e);
     }

@@ -187,4 +187,32 @@ class ProtocolCodecTest {
           "op '" + op.wire() + "' is declared non-blocking but waited for a thread");
     }
   }
+
+  /** Issue 33 on the wire: optional profile and cwd, the profile ops, and an old client's request unchanged. */
+  @Test
+  void profilesOnTheWireAndAClientThatSendsNoneIsTheDefaultProfile() throws Exception {
+    call("{\"v\":1,\"op\":\"unlock\",\"passphrase\":\"pw\"}");
+    Path work = java.nio.file.Files.createDirectories(home.resolve("work")).toRealPath();
+    String cwd = JSON.writeValueAsString(work.toString());
+    JsonNode added = call("{\"v\":1,\"op\":\"profile_add\",\"name\":\"work\",\"dirs\":" + cwd + "}");
+    assertEquals(work.toString(), added.path("dirs").get(0).asText(), added.toString());
+    assertTrue(call("{\"v\":1,\"op\":\"store\",\"server\":\"r\",\"username\":\"bot\",\"secret\":\"s\",\"cwd\":" + cwd + "}")
+        .path("ok").asBoolean());
+    assertTrue(call("{\"v\":1,\"op\":\"store\",\"server\":\"r\",\"username\":\"me\",\"secret\":\"s\"}").path("ok").asBoolean());
+    assertEquals("me", call("{\"v\":1,\"op\":\"get\",\"server\":\"r\"}").path("username").asText(), "an old client");
+    assertEquals("bot", call("{\"v\":1,\"op\":\"get\",\"server\":\"r\",\"cwd\":" + cwd + "}").path("username").asText());
+    assertEquals("bot", call("{\"v\":1,\"op\":\"get\",\"server\":\"r\",\"profile\":\"work\"}").path("username").asText());
+    JsonNode which = call("{\"v\":1,\"op\":\"profile_which\",\"cwd\":" + cwd + "}");
+    assertEquals("work", which.path("profile").asText(), which.toString());
+    JsonNode list = call("{\"v\":1,\"op\":\"list\",\"all_profiles\":\"true\"}");
+    assertEquals("me", list.path("credentials").path("r").asText(), "credentials: the default profile's, as before");
+    assertEquals(2, list.path("profile_credentials").size(), list.toString());
+    JsonNode unknown = call("{\"v\":1,\"op\":\"get\",\"server\":\"r\",\"profile\":\"wrok\"}");
+    assertEquals("bad_request", code(unknown));
+    assertTrue(unknown.path("error").path("message").asText().contains("default, work"), unknown.toString());
+    assertEquals("bad_request", code(call("{\"v\":1,\"op\":\"list\",\"profile\":\"wrok\"}")));
+    assertEquals("bad_request", code(call("{\"v\":1,\"op\":\"profile_remove\",\"name\":\"work\"}")), "it holds a login");
+    assertEquals(1, call("{\"v\":1,\"op\":\"profile_remove\",\"name\":\"work\",\"erase\":\"true\"}").path("erased").asInt());
+    assertEquals(0, call("{\"v\":1,\"op\":\"profile_list\"}").path("profiles").size());
+  }
 }

@@ -92,8 +92,20 @@ public final class AgentEnvironment implements AutoCloseable {
   }
 
   private Run run(List<String> command, byte[] stdin, Duration timeout) throws IOException, InterruptedException {
+    return runIn(null, command, stdin, timeout);
+  }
+
+  /** The same, started in the working directory {@code dir} (null: this JVM's), as from {@code cd DIR} in a shell. */
+  public Run runIn(Path dir, List<String> command, String stdin) throws IOException, InterruptedException {
+    return runIn(dir, command, stdin == null ? new byte[0] : stdin.getBytes(StandardCharsets.UTF_8), COMMAND_TIMEOUT);
+  }
+
+  private Run runIn(Path dir, List<String> command, byte[] stdin, Duration timeout) throws IOException, InterruptedException {
     ProcessBuilder builder = new ProcessBuilder(command);
     builder.environment().putAll(env);
+    if (dir != null) {
+      builder.directory(dir.toFile());
+    }
     return Run.of(builder, stdin, timeout);
   }
 

@@ -66,6 +66,25 @@ class TokenAuthIT {
     assertTrue(tokens.grantTypesSeen().contains("refresh_token"), "skopeo used the refresh token: " + tokens.grantTypesSeen());
   }
 
+  /** Issue 33: a token is minted from the login of the profile asked in, never another's. */
+  @Test
+  void aTokenIsMintedFromTheProfilesLoginOnly() throws Exception {
+    Path work = Files.createDirectories(agent.root().resolve("clients/acme")).toRealPath();
+    agent.credagent("", "profile", "add", "work", "--dir", work.toString()).requireSuccess();
+    agent.credagent("hunter2-token-auth\n", "login", "--profile", "work", registry.host(), "-u", "bob", "--password-stdin")
+        .requireSuccess();
+    Run inProfile = agent.credagent("", "token", "--profile", "work", registry.host() + "/acme/app", "--scope",
+        "repository:acme/app:pull");
+    assertEquals(0, inProfile.exitCode(), inProfile.stderr());
+    assertTrue(inProfile.stdout().strip().length() > 20, inProfile.stdout());
+    Run inDir = agent.runIn(work, java.util.List.of(dev.credagent.it.AgentEnvironment.launcher().toAbsolutePath().toString(),
+        "token", registry.host() + "/acme/app", "--scope", "repository:acme/app:pull"), "");
+    assertEquals(0, inDir.exitCode(), "the directory selects the profile: " + inDir.stderr());
+    Run inDefault = agent.credagent("", "token", "--profile", "default", registry.host() + "/acme/app", "--scope",
+        "repository:acme/app:pull");
+    assertEquals(4, inDefault.exitCode(), "the default profile has no login there: " + inDefault.stderr());
+  }
+
   @Test
   void aLoginStoredUnderAPathPatternGivesTokensForItsRepositories() throws Exception {
     String pattern = registry.host() + "/team";

@@ -6,6 +6,7 @@ import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** Debian's docker-registry (distribution 2.8) on 127.0.0.1, with htpasswd or token auth. */
@@ -31,6 +32,24 @@ public final class Registry implements AutoCloseable {
         .redirectErrorStream(true).start();
     if (make.waitFor() != 0) {
       throw new IOException("htpasswd failed: " + new String(make.getInputStream().readAllBytes()));
+    }
+    return start(dir, """
+        auth:
+          htpasswd:
+            realm: credagent-test
+            path: %s
+        """.formatted(htpasswd));
+  }
+
+  /** As {@link #withHtpasswd}, accepting a second account too ({@code user2}/{@code password2}). */
+  public static Registry withTwoUsers(Path dir, String user, String password, String user2, String password2) throws Exception {
+    Path htpasswd = dir.resolve("htpasswd");
+    for (List<String> command : List.of(List.of("/usr/bin/htpasswd", "-Bbc", htpasswd.toString(), user, password),
+        List.of("/usr/bin/htpasswd", "-Bb", htpasswd.toString(), user2, password2))) {
+      Process make = new ProcessBuilder(command).redirectErrorStream(true).start();
+      if (make.waitFor() != 0) {
+        throw new IOException("htpasswd failed: " + new String(make.getInputStream().readAllBytes()));
+      }
     }
     return start(dir, """
         auth:

@@ -1,0 +1,243 @@
+package dev.credagent.it.clients;
+
+import dev.credagent.it.registry.Registry;
+import dev.credagent.it.HelperInstall;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.credagent.it.AgentEnvironment;
+import dev.credagent.it.Run;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Two accounts on one registry (issue 33): the real docker CLI and skopeo, run in a directory bound
+ * to profile "work", log in and out as the bot there, and as the user everywhere else, against
+ * Debian's docker-registry holding both accounts.
+ */
+class ProfilesIT {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String ME = "alice";
+  private static final String MY_PASSWORD = "alice's pa$$word";
+  private static final String BOT = "ci-bot";
+  private static final String BOT_PASSWORD = "bot \"token\" 42";
+
+  private AgentEnvironment agent;
+  private Registry registry;
+  private Path work;
+  private Path mine;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    assumeTrue(Registry.available(), "needs Debian's docker-registry and apache2-utils (htpasswd)");
+    agent = new AgentEnvironment();
+    HelperInstall.into(agent);
+    agent.unlock("pw");
+    registry = Registry.withTwoUsers(Files.createDirectories(agent.root().resolve("registry")), ME, MY_PASSWORD,
+        BOT, BOT_PASSWORD);
+    work = Files.createDirectories(agent.root().resolve("clients/acme/app")).toRealPath();
+    mine = Files.createDirectories(agent.root().resolve("src/mine")).toRealPath();
+    agent.credagent("", "profile", "add", "work", "--dir", work.getParent().toString()).requireSuccess();
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    if (registry != null) {
+      registry.close();
+    }
+    if (agent != null) {
+      agent.close();
+    }
+  }
+
+  private Run in(Path dir, String stdin, String... command) throws Exception {
+    return agent.runIn(dir, List.of(command), stdin);
+  }
+
+  private Run credagentIn(Path dir, String... args) throws Exception {
+    List<String> command = new ArrayList<>(List.of(AgentEnvironment.launcher().toAbsolutePath().toString()));
+    command.addAll(List.of(args));
+    return agent.runIn(dir, command, "");
+  }
+
+  private String helperGet(Path dir) throws Exception {
+    Run get = in(dir, registry.host(), HelperInstall.installed(agent).toString(), "get");
+    return get.exitCode() == 0 ? JSON.readTree(get.stdout()).path("Username").asText() : "(none: " + get.stdout().strip() + ")";
+  }
+
+  @Test
+  void dockerLogsInAsTheBotInTheWorkCheckoutAndAsTheUserElsewhereAndLogoutErasesOnlyTheOne() throws Exception {
+    assumeTrue(Clients.docker() != null, "needs the docker CLI");
+    Clients.dockerConfig(agent, "{\"credsStore\":\"agent\"}");
+    String docker = Clients.docker();
+
+    Run asMe = in(mine, MY_PASSWORD + "\n", docker, "login", "-u", ME, "--password-stdin", registry.host());
+    assertEquals(0, asMe.exitCode(), asMe.stdout() + asMe.stderr());
+    Run asBot = in(work, BOT_PASSWORD + "\n", docker, "login", "-u", BOT, "--password-stdin", registry.host());
+    assertEquals(0, asBot.exitCode(), asBot.stdout() + asBot.stderr());
+
+    String workList = agent.credagent("", "list", "--profile", "work").requireSuccess().stdout();
+    assertTrue(workList.contains(BOT) && !workList.contains(ME), workList);
+    String defaultList = agent.credagent("", "list", "--profile", "default").requireSuccess().stdout();
+    assertTrue(defaultList.contains(ME) && !defaultList.contains(BOT), defaultList);
+    String all = agent.credagent("", "list").requireSuccess().stdout();
+    assertTrue(all.startsWith("PROFILE") && all.contains("work ") && all.contains("default "), all);
+
+    assertEquals(BOT, helperGet(work), "docker in the checkout gets the bot");
+    assertEquals(ME, helperGet(mine));
+    assertEquals(ME, helperGet(agent.root()), "a directory above the bound one is not in it");
+    assertEquals("work", credagentIn(work, "profile", "which").requireSuccess().stdout().split(" ")[0]);
+    String doctor = credagentIn(work, "doctor").stdout();
+    assertTrue(doctor.contains("profile: work here (" + work + " is under " + work.getParent() + ")"), doctor);
+
+    Run logout = in(work, "", docker, "logout", registry.host());
+    assertEquals(0, logout.exitCode(), logout.stdout() + logout.stderr());
+    assertFalse(agent.credagent("", "list", "--profile", "work").requireSuccess().stdout().contains(BOT));
+    assertTrue(agent.credagent("", "list", "--profile", "default").requireSuccess().stdout().contains(ME),
+        "the logout in the checkout erased only the work login");
+    assertEquals(ME, helperGet(work), "the checkout falls back to the default profile's login");
+
+    String audit = Files.readString(agent.home().resolve("audit.log"));
+    assertFalse(audit.contains(BOT_PASSWORD) || audit.contains(MY_PASSWORD), "never a secret in the audit log");
+    assertTrue(audit.lines().anyMatch(line -> line.contains("\"op\":\"store\"") && line.contains("\"profile\":\"work\"")),
+        audit);
+  }
+
+  @Test
+  void skopeoThroughTheHelperLogsInPerDirectoryAndCredagentProfileWinsOverTheDirectory() throws Exception {
+    assumeTrue(Files.isExecutable(Clients.SKOPEO), "needs skopeo");
+    // skopeo finds the helper through setup's containers drop-in (registries.conf.d), as a user's would.
+    Path root = agent.root();
+    Path runtime = Files.createDirectories(root.resolve("xdg-runtime"));
+    Files.setPosixFilePermissions(runtime, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+    agent.env().put("HOME", Files.createDirectories(root.resolve("user-home")).toString());
+    agent.env().put("XDG_RUNTIME_DIR", runtime.toString());
+    agent.env().put("XDG_CONFIG_HOME", root.resolve("user-home/.config").toString());
+    agent.env().put("DOCKER_CONFIG", root.resolve("docker").toString());
+    agent.env().remove("REGISTRY_AUTH_FILE");
+    Run setup = agent.credagent("", "setup", "--yes").requireSuccess();
+    assertTrue(setup.stdout().contains("registries.conf.d/50-credagent.conf"), setup.stdout());
+    Files.writeString(root.resolve("policy.json"), "{\"default\":[{\"type\":\"insecureAcceptAnything\"}]}");
+    String skopeo = Clients.SKOPEO.toString();
+    in(mine, MY_PASSWORD, skopeo, "login", "--tls-verify=false", "-u", ME, "--password-stdin", registry.host()).requireSuccess();
+    in(work, BOT_PASSWORD, skopeo, "login", "--tls-verify=false", "-u", BOT, "--password-stdin", registry.host()).requireSuccess();
+
+    assertEquals(BOT, in(work, "", skopeo, "login", "--get-login", registry.host()).requireSuccess().stdout().strip());
+    assertEquals(ME, in(mine, "", skopeo, "login", "--get-login", registry.host()).requireSuccess().stdout().strip());
+    agent.env().put("CREDAGENT_PROFILE", "work");
+    assertEquals(BOT, in(mine, "", skopeo, "login", "--get-login", registry.host()).requireSuccess().stdout().strip(),
+        "CREDAGENT_PROFILE wins over the directory");
+    agent.env().put("CREDAGENT_PROFILE", "wrok");
+    Run unknown = in(mine, registry.host(), HelperInstall.installed(agent).toString(), "get");
+    assertNotEquals(0, unknown.exitCode(), "an unknown profile is an error, never the default's login");
+    assertTrue(unknown.stdout().contains("default, work"), unknown.stdout());
+    agent.env().remove("CREDAGENT_PROFILE");
+
+    // And the bot's login opens the registry: skopeo pushes and pulls with it from the checkout.
+    Path layout = agent.root().resolve("layout");
+    String digest = OciLayout.write(layout, "v1");
+    String image = "docker://" + registry.host() + "/acme/app:v1";
+    in(work, "", skopeo, "--policy", agent.root().resolve("policy.json").toString(), "copy", "--dest-tls-verify=false",
+        "oci:" + layout + ":v1", image).requireSuccess();
+    JsonNode inspected = JSON.readTree(in(work, "", skopeo, "--policy", agent.root().resolve("policy.json").toString(),
+        "inspect", "--tls-verify=false", image).requireSuccess().stdout());
+    assertEquals(digest, inspected.path("Digest").asText());
+    String audit = Files.readString(agent.home().resolve("audit.log"));
+    assertTrue(audit.lines().anyMatch(line -> line.contains("\"op\":\"get\"") && line.contains("\"key\":\"work:" + registry.host() + "\"")
+        && line.contains("/skopeo")), audit);
+
+    in(work, "", skopeo, "logout", registry.host()).requireSuccess();
+    assertEquals(ME, in(work, "", skopeo, "login", "--get-login", registry.host()).requireSuccess().stdout().strip(),
+        "skopeo logout in the checkout erased the bot's login only");
+  }
+
+  @Test
+  void credagentLoginWithProfileAndAShareMadeInItKeepItWhateverTheShareClientSays() throws Exception {
+    agent.credagent(BOT_PASSWORD, "login", "--profile", "work", registry.host(), "-u", BOT, "--password-stdin").requireSuccess();
+    Run mineLogin = agent.runIn(mine, List.of(AgentEnvironment.launcher().toAbsolutePath().toString(), "login", registry.host(),
+        "-u", ME, "--password-stdin"), MY_PASSWORD);
+    assertEquals(0, mineLogin.exitCode(), mineLogin.stderr());
+    assertTrue(agent.credagent("", "list", "--profile", "work").requireSuccess().stdout().contains(BOT));
+    assertTrue(agent.credagent("", "list", "--profile", "default").requireSuccess().stdout().contains(ME));
+
+    Path share = Path.of(agent.credagent("", "share", "--print-path", "--profile", "work", "--registry", registry.host())
+        .requireSuccess().stdout().strip());
+    String ownSocket = agent.env().put("CREDAGENT_SOCKET", share.toString());
+    agent.env().put("CREDAGENT_PROFILE", "default"); // a share client's choice: ignored
+    agent.env().put("CREDAGENT_AUTOSTART", "0");
+    try {
+      assertEquals(BOT, helperGet(mine), "a share's profile is fixed when it is made");
+    } finally {
+      agent.env().put("CREDAGENT_SOCKET", ownSocket);
+      agent.env().remove("CREDAGENT_PROFILE");
+      agent.env().remove("CREDAGENT_AUTOSTART");
+    }
+    String audit = Files.readString(agent.home().resolve("audit.log"));
+    assertTrue(audit.lines().anyMatch(line -> line.contains("\"share\"") && line.contains("\"op\":\"get\"")
+        && line.contains("\"profile\":\"work\"")), audit);
+  }
+
+  /**
+   * After an upgrade the daemon started before it runs on until restarted, and refuses every
+   * header attribute but tty=: the new helper, which always sends cwd=, asks it again as it
+   * expects (there is but one profile there), and refuses outright where CREDAGENT_PROFILE was set.
+   */
+  @Test
+  void theHelperStillWorksWithADaemonFromBeforeHeaderAttributes() throws Exception {
+    Path dir = Files.createDirectories(agent.root().resolve("old-run"));
+    Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+    Path socket = dir.resolve("agent.sock");
+    List<String> headers = java.util.Collections.synchronizedList(new ArrayList<>());
+    String ownSocket = agent.env().get("CREDAGENT_SOCKET");
+    try (java.nio.channels.ServerSocketChannel server = java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+      server.bind(java.net.UnixDomainSocketAddress.of(socket));
+      Thread oldDaemon = Thread.ofPlatform().daemon().start(() -> {
+        while (true) {
+          try (java.nio.channels.SocketChannel client = server.accept()) {
+            java.io.InputStream in = java.nio.channels.Channels.newInputStream(client);
+            StringBuilder header = new StringBuilder();
+            for (int c = in.read(); c != '\n' && c >= 0; c = in.read()) {
+              header.append((char) c);
+            }
+            headers.add(header.toString());
+            String[] parts = header.toString().split(" ");
+            // The old decoder: 3 or 4 parts, a 4th only tty=; at most 512 bytes.
+            boolean refused = parts.length > 4 || parts.length == 4 && !parts[3].startsWith("tty=") || header.length() > 512;
+            String said = refused ? "docker-credential-agent: not a relay header\n"
+                : "{\"ServerURL\":\"r.example\",\"Username\":\"old\",\"Secret\":\"s\"}\n";
+            client.write(java.nio.ByteBuffer.wrap(((refused ? 1 : 0) + " " + said.length() + "\n" + said)
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+          } catch (java.io.IOException closed) {
+            return;
+          }
+        }
+      });
+      agent.env().put("CREDAGENT_SOCKET", socket.toString());
+      agent.env().put("CREDAGENT_AUTOSTART", "0");
+      Run get = in(work, "r.example", HelperInstall.installed(agent).toString(), "get");
+      assertEquals(0, get.exitCode(), get.stdout() + get.stderr() + headers);
+      assertTrue(get.stdout().contains("\"Username\":\"old\""), get.stdout());
+      assertTrue(headers.get(0).contains(" cwd=") && !headers.get(1).contains("cwd="), headers.toString());
+
+      agent.env().put("CREDAGENT_PROFILE", "work");
+      Run named = in(work, "r.example", HelperInstall.installed(agent).toString(), "get");
+      assertNotEquals(0, named.exitCode(), "never the old daemon's only profile in place of the one named");
+      assertTrue((named.stdout() + named.stderr()).contains("older than profiles"), named.stdout() + named.stderr());
+      oldDaemon.interrupt();
+    } finally {
+      agent.env().put("CREDAGENT_SOCKET", ownSocket);
+      agent.env().remove("CREDAGENT_PROFILE");
+      agent.env().remove("CREDAGENT_AUTOSTART");
+    }
+  }
+}
