@@ -367,3 +367,61 @@ int agent_controlling_terminal(char *out, size_t size) {
   return 0;
 }
 
+
+/* The keys a frame header may carry, and nothing else: the daemon refuses a frame with any other
+   (dev.credagent.transport.HeaderAttributes.Key holds the same table). */
+static const char *const ATTRIBUTE_KEYS[] = {
+  "tty", "display", "wayland-display", "xauthority", "session-type", "dbus", "cwd", "profile",
+};
+
+static int known_attribute(const char *key) {
+  for (size_t i = 0; i < sizeof(ATTRIBUTE_KEYS) / sizeof(ATTRIBUTE_KEYS[0]); i++) {
+    if (strcmp(key, ATTRIBUTE_KEYS[i]) == 0) {
+      return 1;
+    }
+  }
+  return 0;
+}
+
+int agent_header_attribute(char *header, size_t size, size_t *length, const char *key, const char *value) {
+  static const char plain[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/._:,+@-";
+  static const char hex[] = "0123456789ABCDEF";
+  if (!known_attribute(key) || value == NULL || *value == '\0') {
+    return -1;
+  }
+  size_t at = *length;
+  size_t key_length = strlen(key);
+  if (at + 2 + key_length >= size) {
+    return -1;
+  }
+  header[at++] = ' ';
+  memcpy(header + at, key, key_length);
+  at += key_length;
+  header[at++] = '=';
+  for (const unsigned char *c = (const unsigned char *)value; *c != '\0'; c++) {
+    if (strchr(plain, *c) != NULL) {
+      if (at + 1 >= size) {
+        header[*length] = '\0';
+        return -1;
+      }
+      header[at++] = (char)*c;
+    } else {
+      if (at + 3 >= size) {
+        header[*length] = '\0';
+        return -1;
+      }
+      header[at++] = '%';
+      header[at++] = hex[*c >> 4];
+      header[at++] = hex[*c & 0xf];
+    }
+  }
+  header[at] = '\0';
+  *length = at;
+  return 0;
+}
+
+int agent_prompt_attributes(char *header, size_t size, size_t *length) {
+  char terminal[64];
+  return agent_controlling_terminal(terminal, sizeof(terminal)) == 0
+      && agent_header_attribute(header, size, length, "tty", terminal) == 0;
+}

@@ -57,6 +57,20 @@ long agent_read_some(int fd, char *data, size_t length);
    passphrase (pinentry): 0 with out set, -1 where there is none or no /proc to tell. */
 int agent_controlling_terminal(char *out, size_t size);
 
+/* A frame header's bound (the daemon's HeaderAttributes.MAX_HEADER_BYTES): PATH_MAX of cwd and the
+   display's environment, percent-encoded, fit. */
+#define AGENT_HEADER_SIZE (16 * 1024)
+
+/* Appends " KEY=VALUE" to the header in header[0..*length) (NUL-terminated, size bytes of room),
+   VALUE percent-encoded: every byte outside [A-Za-z0-9/._:,+@-] as %XX. KEY must be in the table
+   of attribute keys (agent_socket.c; the daemon's is dev.credagent.transport.HeaderAttributes.Key).
+   0, or -1 with the header unchanged: an unknown key, an empty value, or no room. */
+int agent_header_attribute(char *header, size_t size, size_t *length, const char *key, const char *value);
+
+/* Appends the requester's places where a passphrase may be asked: its controlling terminal (tty=).
+   1 when one was appended, else 0. */
+int agent_prompt_attributes(char *header, size_t size, size_t *length);
+
 /* The directory this program is installed in (symbolic links resolved); -1 when unknown. */
 int agent_own_directory(const char *argv0, char *out, size_t size);
 

@@ -11,7 +11,7 @@
  * arguments and standard input untouched, and that decides and says what to do.
  *
  * Frame (docs/protocol.md, "The command relay"):
- *   request:  "credagent/1 LENGTH\n" then the arguments, each ended by a NUL
+ *   request:  "credagent/1 LENGTH[ KEY=VALUE]...\n" then the arguments, each ended by a NUL
  *   answer, at once:  "local\n"                      run the JVM CLI instead
  *                     "stdin line\n" | "stdin all\n" send "stdin LENGTH\n" and standard input's
  *                                                    first line, or all of it
@@ -155,14 +155,12 @@ int main(int argc, char **argv) {
     run_jvm(argv);
   }
   /* Our terminal, where a locked vault may ask for its passphrase (pinentry) for a relayed get. */
-  char terminal[64];
-  char tty_field[80] = "";
-  if (agent_controlling_terminal(terminal, sizeof(terminal)) == 0) {
-    snprintf(tty_field, sizeof(tty_field), " tty=%s", terminal);
-  }
-  char header[128];
-  int header_length = snprintf(header, sizeof(header), "credagent/1 %zu%s\n", args_length, tty_field);
-  int sent = agent_write_all(fd, header, (size_t)header_length);
+  static char header[AGENT_HEADER_SIZE];
+  int header_length = snprintf(header, sizeof(header), "credagent/1 %zu", args_length);
+  size_t header_used = (size_t)header_length;
+  agent_prompt_attributes(header, sizeof(header) - 1, &header_used);
+  header[header_used++] = '\n';
+  int sent = agent_write_all(fd, header, header_used);
   for (int i = 1; i < argc && sent == 0; i++) {
     sent = agent_write_all(fd, argv[i], strlen(argv[i]) + 1);
   }

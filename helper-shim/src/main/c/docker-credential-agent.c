@@ -9,7 +9,7 @@
  * where they are unit-tested.
  *
  * Frame (docs/protocol.md, "The credential-helper relay"):
- *   request:  "credential-helper/1 ACTION LENGTH\n" then LENGTH bytes of stdin
+ *   request:  "credential-helper/1 ACTION LENGTH[ KEY=VALUE]...\n" then LENGTH bytes of stdin
  *   response: "EXIT LENGTH\n" then LENGTH bytes for stdout
  *
  * Before it sends a byte it checks whom it is talking to (agent_socket.c, shared with the
@@ -387,17 +387,14 @@ int main(int argc, char **argv) {
 
   /* The requester's controlling terminal (docker keeps its own, though it gives us pipes), so
      that the daemon can ask for the passphrase there when the vault is locked (pinentry). */
-  char terminal[256] = "";
-  char name[64];
-  if (agent_controlling_terminal(name, sizeof(name)) == 0) {
-    snprintf(terminal, sizeof(terminal), " tty=%s", name);
-  }
-  char header[512];
-  int header_length = snprintf(header, sizeof(header), "credential-helper/1 %s %zu%s\n",
-                               *action ? action : "-", length, terminal);
-  write_all(fd, header, (size_t)header_length);
+  static char header[AGENT_HEADER_SIZE];
+  int header_length = snprintf(header, sizeof(header), "credential-helper/1 %s %zu", *action ? action : "-", length);
+  size_t header_used = (size_t)header_length;
+  int may_prompt = agent_prompt_attributes(header, sizeof(header) - 1, &header_used);
+  header[header_used++] = '\n';
+  write_all(fd, header, header_used);
   write_all(fd, input, length);
-  if (terminal[0] != '\0') {
+  if (may_prompt) {
     /* The daemon may ask for the passphrase on that terminal first (three tries of a minute at
        most): wait for a person, not only for the daemon. */
     struct timeval person = {PROMPT_TIMEOUT_SECONDS, 0};

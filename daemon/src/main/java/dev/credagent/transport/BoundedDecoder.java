@@ -66,14 +66,15 @@ abstract class BoundedDecoder extends ByteToMessageDecoder {
   }
 
   /**
-   * The requester's terminal of a header's {@code tty=PATH} field: a path under /dev of printable
-   * ASCII (what is done with it is checked again where a prompt is made); else the frame fails.
+   * The {@link HeaderAttributes} of a header's trailing {@code fields}; a key not in the table, a
+   * key twice or a value not strictly encoded fails the {@code what} frame, nothing done.
    */
-  protected final String terminal(ByteBuf in, String field, String what) {
-    if (!field.matches("tty=/dev/[\\x21-\\x7e]{1,200}")) {
-      throw fail(in, "not a " + what + " header");
+  protected final HeaderAttributes attributes(ByteBuf in, java.util.List<String> fields, String what) {
+    try {
+      return HeaderAttributes.parse(fields);
+    } catch (IllegalArgumentException e) {
+      throw fail(in, "not a " + what + " header: " + e.getMessage());
     }
-    return field.substring("tty=".length());
   }
 
   /** The next {@code length} bytes, copied out and zeroed where they were: they may be a secret. */

@@ -6,8 +6,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
- * The native credagent's two frames, each a header the C program writes with one snprintf and
- * exactly LENGTH raw bytes: {@code credagent/1 LENGTH\n} and the arguments, each ended by a NUL;
+ * The native credagent's two frames, each a header the C program writes with snprintf and
+ * exactly LENGTH raw bytes: {@code credagent/1 LENGTH[ KEY=VALUE]...\n} ({@link HeaderAttributes})
+ * and the arguments, each ended by a NUL;
  * then, only when the daemon asked for it, {@code stdin LENGTH\n} and standard input. Anything
  * else, more, or less is an error, never a wait.
  */
@@ -17,17 +18,25 @@ final class CommandFrameDecoder extends BoundedDecoder {
   static final int MAX_ARGS_BYTES = 64 * 1024;
   /** A byte past what a command reads of stdin (StdinSecret), so that the command says so. */
   static final int MAX_STDIN_BYTES = 1024 * 1024 + 1;
-  private static final int MAX_HEADER_BYTES = 128;
+  /** The second frame's header carries no attributes: {@code stdin LENGTH}. */
+  private static final int MAX_STDIN_HEADER_BYTES = 128;
 
-  /** The arguments (first) or standard input (second). */
-  /** {@code terminal}: the requester's controlling terminal (first frame only), or null. */
-  record Frame(boolean stdin, byte[] payload, String terminal) {
+  /**
+   * The arguments (first) or standard input (second); {@code attributes}: what the first header
+   * said of the requester (its terminal, display), {@link HeaderAttributes#NONE} on the second.
+   */
+  record Frame(boolean stdin, byte[] payload, HeaderAttributes attributes) {
     Frame(boolean stdin, byte[] payload) {
-      this(stdin, payload, null);
+      this(stdin, payload, HeaderAttributes.NONE);
+    }
+
+    /** The requester's controlling terminal, or null. */
+    String terminal() {
+      return attributes.terminal();
     }
   }
 
-  private String terminal;
+  private HeaderAttributes attributes = HeaderAttributes.NONE;
 
   private int frames;
   private int length = -1;
@@ -46,7 +55,7 @@ final class CommandFrameDecoder extends BoundedDecoder {
       return;
     }
     if (length < 0) {
-      String header = readHeader(in, MAX_HEADER_BYTES, "command frame");
+      String header = readHeader(in, frames == 0 ? HeaderAttributes.MAX_HEADER_BYTES : MAX_STDIN_HEADER_BYTES, "command frame");
       if (header == null) {
         return;
       }
@@ -56,7 +65,7 @@ final class CommandFrameDecoder extends BoundedDecoder {
       return;
     }
     byte[] payload = takePayload(in, length); // standard input may be a secret
-    out.add(new Frame(frames == 1, payload, frames == 0 ? terminal : null));
+    out.add(new Frame(frames == 1, payload, frames == 0 ? attributes : HeaderAttributes.NONE));
     frames++;
     length = -1;
     progressed();
@@ -74,13 +83,13 @@ final class CommandFrameDecoder extends BoundedDecoder {
     if (!header.startsWith(magic)) {
       throw fail(in, frames == 0 ? "not a command frame" : "expected standard input (" + STDIN.strip() + " LENGTH)");
     }
-    String rest = header.substring(magic.length());
-    int space = rest.indexOf(' ');
-    if (frames == 0 && space > 0) {
-      terminal = terminal(in, rest.substring(space + 1), "command frame");
-      rest = rest.substring(0, space);
+    String[] parts = header.substring(magic.length()).split(" ", -1); // -1: a trailing or doubled space is refused
+    if (frames == 0) {
+      attributes = attributes(in, java.util.Arrays.asList(parts).subList(1, parts.length), "command frame");
+    } else if (parts.length != 1) {
+      throw fail(in, "expected standard input (" + STDIN.strip() + " LENGTH)");
     }
-    return declaredLength(in, rest, limit, "command frame", "a command frame");
+    return declaredLength(in, parts[0], limit, "command frame", "a command frame");
   }
 
   /** The arguments of a first frame: each ends with a NUL. */

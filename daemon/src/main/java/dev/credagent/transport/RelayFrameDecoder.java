@@ -5,25 +5,29 @@ import io.netty.channel.ChannelHandlerContext;
 import java.util.List;
 
 /**
- * {@code credential-helper/1 ACTION LENGTH[ tty=PATH]\n} then exactly LENGTH raw bytes: a frame the C relay
- * writes with one snprintf, so that it needs no JSON at all. One frame per connection: bytes
+ * {@code credential-helper/1 ACTION LENGTH[ KEY=VALUE]...\n} then exactly LENGTH raw bytes: a frame the C
+ * relay writes with snprintf and its attributes ({@link HeaderAttributes}), so that it needs no JSON at all. One frame per connection: bytes
  * beyond LENGTH are an error, never a second call, and input that ends short of LENGTH is an
  * error, never a wait.
  */
 final class RelayFrameDecoder extends BoundedDecoder {
   static final String MAGIC = "credential-helper/1 ";
   static final int MAX_INPUT_BYTES = 1024 * 1024;
-  private static final int MAX_HEADER_BYTES = 512;
 
-  /** One relayed call; {@code terminal}: the requester's controlling terminal, or null. */
-  record Frame(String action, byte[] input, String terminal) {
+  /** One relayed call; {@code attributes}: what its header said of the requester (its terminal, display). */
+  record Frame(String action, byte[] input, HeaderAttributes attributes) {
     Frame(String action, byte[] input) {
-      this(action, input, null);
+      this(action, input, HeaderAttributes.NONE);
+    }
+
+    /** The requester's controlling terminal, or null. */
+    String terminal() {
+      return attributes.terminal();
     }
   }
 
   private String action;
-  private String terminal;
+  private HeaderAttributes attributes = HeaderAttributes.NONE;
   private int length = -1;
   private boolean done;
 
@@ -39,7 +43,7 @@ final class RelayFrameDecoder extends BoundedDecoder {
       return;
     }
     if (length < 0) {
-      String header = readHeader(in, MAX_HEADER_BYTES, "relay");
+      String header = readHeader(in, HeaderAttributes.MAX_HEADER_BYTES, "relay");
       if (header == null) {
         return;
       }
@@ -55,7 +59,7 @@ final class RelayFrameDecoder extends BoundedDecoder {
     byte[] input = takePayload(in, length);
     done = true;
     progressed();
-    out.add(new Frame(action, input, terminal));
+    out.add(new Frame(action, input, attributes));
   }
 
   @Override
@@ -68,13 +72,11 @@ final class RelayFrameDecoder extends BoundedDecoder {
   }
 
   private void parseHeader(ByteBuf in, String header) {
-    String[] parts = header.split(" ");
-    if (!header.startsWith(MAGIC) || parts.length < 3 || parts.length > 4) {
+    String[] parts = header.split(" ", -1); // -1: a trailing or doubled space is an empty field, refused
+    if (!header.startsWith(MAGIC) || parts.length < 3) {
       throw fail(in, "not a relay header");
     }
-    if (parts.length == 4) {
-      terminal = terminal(in, parts[3], "relay");
-    }
+    attributes = attributes(in, java.util.Arrays.asList(parts).subList(3, parts.length), "relay");
     length = declaredLength(in, parts[2], MAX_INPUT_BYTES, "relay", "relayed input");
     action = parts[1];
   }

@@ -136,7 +136,7 @@ class CommandFrameTest {
   @Test
   void aHeaderThatNeverEndsIsRefusedAtItsLimit() {
     EmbeddedChannel channel = channel();
-    write(channel, "credagent/1 " + "1".repeat(200));
+    write(channel, "credagent/1 " + "1".repeat(HeaderAttributes.MAX_HEADER_BYTES));
     String answer = reply(channel);
     assertTrue(answer.contains("command frame header longer than"), answer);
     assertNull(reply(channel));
@@ -151,6 +151,52 @@ class CommandFrameTest {
     EmbeddedChannel escape = channel();
     write(escape, "credagent/1 5 tty=/dev/pts/1\u0007\n");
     assertTrue(reply(escape).contains("not a command frame"), "a control character is no terminal's");
+  }
+
+  @Test
+  void theFirstHeaderCarriesTheSameAttributesAsTheRelaysAndTheStdinHeaderNone() {
+    List<String> terminals = new ArrayList<>();
+    CommandRelay seeing = new CommandRelay() {
+      @Override
+      public CompletableFuture<Input> input(List<String> args) {
+        return CompletableFuture.completedFuture(Input.LINE);
+      }
+
+      @Override
+      public CompletableFuture<CommandReply> run(dev.credagent.service.Caller caller, List<String> args, byte[] stdin) {
+        terminals.add(caller.terminal());
+        return CompletableFuture.completedFuture(new CommandReply(0, new byte[0], new byte[0]));
+      }
+    };
+    EmbeddedChannel channel = new EmbeddedChannel();
+    channel.freezeTime();
+    channel.pipeline().addLast(
+        new CommandFrameDecoder(new InputBudget(ServerLimits.DEFAULT.inputBudgetBytes()), ServerLimits.DEFAULT, new ConnectionLimit(8)),
+        new CommandChannelHandler(seeing));
+    write(channel, "credagent/1 4 tty=%2Fdev%2Fpts%2F4 display=%3A0 cwd=%2Ftmp%2Fa%20b\nget\0");
+    write(channel, "stdin 2\nx\n");
+    assertEquals(List.of("/dev/pts/4"), terminals, "the terminal, percent-encoded or not, reaches the command");
+    EmbeddedChannel stdinAttributes = channel();
+    input = CommandRelay.Input.LINE;
+    write(stdinAttributes, "credagent/1 4\nget\0");
+    write(stdinAttributes, "stdin 2 tty=/dev/pts/1\nx\n");
+    assertTrue(reply(stdinAttributes).startsWith("stdin line"));
+    String answer = reply(stdinAttributes);
+    assertTrue(answer.contains("expected standard input"), answer);
+    assertTrue(runs.isEmpty());
+  }
+
+  @Test
+  void anUnknownOrRepeatedKeyOrABadEncodingRefusesTheCommand() {
+    for (String hostile : List.of("path=/etc/passwd", "display=:0 display=:0", "display=%3a0", "display=%", "cwd=%C3%28",
+        "cwd=a%00b", "display=", "tty=%2Fetc%2Fpasswd", "")) {
+      EmbeddedChannel channel = channel();
+      write(channel, "credagent/1 4 " + hostile + "\nget\0");
+      String answer = reply(channel);
+      assertTrue(answer.startsWith("exit 1 0 ") && answer.contains("not a command frame header"), hostile + ": " + answer);
+      assertFalse(answer.contains("passwd"), "no value echoed: " + answer);
+    }
+    assertTrue(runs.isEmpty());
   }
 
   /**

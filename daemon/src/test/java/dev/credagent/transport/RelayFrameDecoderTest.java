@@ -77,6 +77,81 @@ class RelayFrameDecoderTest {
     }
   }
 
+  /** What each call's header said of its requester, in order. */
+  private final List<HeaderAttributes> seen = new ArrayList<>();
+
+  private EmbeddedChannel attributesRecording() {
+    return channel((caller, action, input) -> {
+      calls.add(action);
+      return CompletableFuture.completedFuture(RelayReply.line(0, "done"));
+    });
+  }
+
+  @Test
+  void attributesAfterTheFixedFieldsArePercentDecodedWhateverBytesTheyHold() {
+    EmbeddedChannel channel = new EmbeddedChannel();
+    channel.freezeTime();
+    channel.pipeline().addLast(
+        new RelayFrameDecoder(new InputBudget(ServerLimits.DEFAULT.inputBudgetBytes()), ServerLimits.DEFAULT, new ConnectionLimit(8)),
+        new io.netty.channel.SimpleChannelInboundHandler<RelayFrameDecoder.Frame>() {
+          @Override
+          protected void channelRead0(io.netty.channel.ChannelHandlerContext ctx, RelayFrameDecoder.Frame frame) {
+            seen.add(frame.attributes());
+          }
+        });
+    String odd = "/home/a b/=%\n/caf\u00e9/" + "x".repeat(4000);
+    write(channel, "credential-helper/1 get 5 tty=/dev/pts/3 display=%3A0 wayland-display=wayland-0 xauthority="
+        + HeaderAttributes.encode("/run/user/1000/.mutter-Xwaylandauth.ABC") + " session-type=x11 dbus="
+        + HeaderAttributes.encode("unix:path=/run/user/1000/bus") + " cwd=" + HeaderAttributes.encode(odd.replace("\\n", "\n"))
+        + " profile=work\nreg/x");
+    HeaderAttributes got = seen.get(0);
+    assertEquals("/dev/pts/3", got.terminal());
+    assertEquals(":0", got.get(HeaderAttributes.Key.DISPLAY));
+    assertEquals("wayland-0", got.get(HeaderAttributes.Key.WAYLAND_DISPLAY));
+    assertEquals("/run/user/1000/.mutter-Xwaylandauth.ABC", got.get(HeaderAttributes.Key.XAUTHORITY));
+    assertEquals("x11", got.get(HeaderAttributes.Key.SESSION_TYPE));
+    assertEquals("unix:path=/run/user/1000/bus", got.get(HeaderAttributes.Key.DBUS));
+    assertEquals(odd.replace("\\n", "\n"), got.get(HeaderAttributes.Key.CWD), "spaces, '=', '%', a newline and non-ASCII survive");
+    assertEquals("work", got.get(HeaderAttributes.Key.PROFILE));
+    assertFalse(got.toString().contains("pts"), "no value in what a log may print");
+  }
+
+  /** Each hostile header is refused whole, with one line that echoes no value, and nothing is called. */
+  @Test
+  void anUnknownOrRepeatedKeyOrABadEncodingRefusesTheFrame() {
+    for (String hostile : List.of(
+        "path=/etc/passwd", // unknown key: an old daemon refused it, so does this one
+        "Display=:0", "display", "display=", "=x", "", // not KEY=VALUE, or empty
+        "display=:0 display=:1", "tty=/dev/pts/1 tty=/dev/pts/2", // a key twice
+        "display=%3a0", "display=%3", "display=%", "display=%G0", "display=:0=1", "cwd=a%20b%", // not strict %XX
+        "cwd=%C3%28", "cwd=a%00b", // not UTF-8; a NUL
+        "display=\u00e9", "display=:0\u0007", "tty=%2Fdev%2Fpts%2F1%07", "tty=/etc/passwd")) {
+      EmbeddedChannel refused = attributesRecording();
+      write(refused, "credential-helper/1 get 5 " + hostile + "\nreg/x");
+      assertEquals(List.of(), calls, hostile);
+      String reply = reply(refused);
+      assertTrue(reply.startsWith("1 ") && reply.contains("not a relay header"), hostile + ": " + reply);
+      assertFalse(reply.contains("passwd") || reply.contains("pts/1"), "no value echoed: " + reply);
+    }
+    EmbeddedChannel trailing = attributesRecording();
+    write(trailing, "credential-helper/1 get 5 \nreg/x");
+    assertEquals(List.of(), calls, "a trailing space is an empty field");
+  }
+
+  @Test
+  void aHeaderIsBoundedAt16KiB() {
+    EmbeddedChannel fits = attributesRecording();
+    String prefix = "credential-helper/1 get 5 cwd=";
+    write(fits, prefix + "a".repeat(HeaderAttributes.MAX_HEADER_BYTES - prefix.length() - 1) + "\nreg/x");
+    assertEquals(List.of("get"), calls, "PATH_MAX of cwd, encoded three times over, fits");
+    EmbeddedChannel oversize = attributesRecording();
+    write(oversize, prefix + "a".repeat(HeaderAttributes.MAX_HEADER_BYTES));
+    String reply = reply(oversize);
+    assertTrue(reply.contains("relay header longer than 16384 bytes"), reply);
+    assertEquals(List.of("get"), calls);
+    assertFalse(oversize.isOpen());
+  }
+
   @Test
   void bytesBeyondTheDeclaredLengthAreAnErrorNeverASecondCall() {
     EmbeddedChannel channel = recording();
