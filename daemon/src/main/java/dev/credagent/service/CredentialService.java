@@ -283,10 +283,10 @@ public final class CredentialService {
     if (refused != null) {
       return refused;
     }
-    if (!usable() && caller.terminal() != null) {
+    if (!usable() && caller.mayBeAsked()) {
       CompletableFuture<Void> asked = prompt.askFor(caller, "the login for " + server);
       if (asked != null) {
-        Caller answered = new Caller(caller.uid(), caller.pid(), caller.share(), null);
+        Caller answered = caller.withoutPrompt();
         return asked.thenCompose(done -> get(answered, server));
       }
     }

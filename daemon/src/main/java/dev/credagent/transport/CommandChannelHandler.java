@@ -24,7 +24,7 @@ final class CommandChannelHandler extends SimpleChannelInboundHandler<CommandFra
 
   private final CommandRelay relay;
   private List<String> args;
-  private String terminal;
+  private HeaderAttributes attributes = HeaderAttributes.NONE;
   private boolean awaitingStdin;
   private boolean answered;
 
@@ -51,7 +51,7 @@ final class CommandChannelHandler extends SimpleChannelInboundHandler<CommandFra
       run(ctx, frame.payload());
       return;
     }
-    terminal = frame.terminal();
+    attributes = frame.attributes();
     try {
       args = CommandFrameDecoder.arguments(frame.payload());
     } catch (IllegalArgumentException e) {
@@ -87,7 +87,7 @@ final class CommandChannelHandler extends SimpleChannelInboundHandler<CommandFra
 
   private void run(ChannelHandlerContext ctx, byte[] stdin) {
     working(ctx, true); // until the reply: the connection then closes
-    safely(() -> relay.run(PeerCheck.caller(ctx.channel()).withTerminal(terminal), args, stdin)).whenCompleteAsync((reply, failure) -> {
+    safely(() -> relay.run(attributes.promptPlaces(PeerCheck.caller(ctx.channel()), ctx.channel()), args, stdin)).whenCompleteAsync((reply, failure) -> {
       if (failure != null) {
         failed(ctx, failure);
       } else {
@@ -107,8 +107,11 @@ final class CommandChannelHandler extends SimpleChannelInboundHandler<CommandFra
 
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
-    if (event instanceof ChannelInputShutdownEvent && (args == null || awaitingStdin) && !answered) {
-      ctx.close(); // the client went away before the daemon had what it needed: nothing to answer
+    if (event instanceof ChannelInputShutdownEvent && !answered) {
+      // Before the daemon had what it needed: nothing to answer. While a command runs: the native
+      // credagent never half-closes, so its end of input is its death (Ctrl-C at a prompt), and
+      // closing ends a prompt made for it.
+      ctx.close();
     }
     ctx.fireUserEventTriggered(event);
   }

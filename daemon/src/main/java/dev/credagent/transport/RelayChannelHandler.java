@@ -17,6 +17,8 @@ final class RelayChannelHandler extends SimpleChannelInboundHandler<RelayFrameDe
 
   private final RelayHandler relay;
   private boolean answering;
+  /** A whole frame came and its call is being made (not an error being answered). */
+  private boolean calling;
 
   private final AnswerFlush flush;
 
@@ -32,12 +34,13 @@ final class RelayChannelHandler extends SimpleChannelInboundHandler<RelayFrameDe
   @Override
   protected void channelRead0(ChannelHandlerContext ctx, RelayFrameDecoder.Frame frame) {
     answering = true;
+    calling = true;
     // Work in progress until the answer leaves (the connection then closes): at the cap, a helper
     // waiting on a slow source, a token fetch or a prompt is not the idle connection a new one evicts.
     ConnectionState.of(ctx.channel()).pending(1);
     CompletableFuture<RelayReply> reply;
     try {
-      reply = relay.handle(PeerCheck.caller(ctx.channel()).withTerminal(frame.terminal()), frame.action(), frame.input());
+      reply = relay.handle(frame.attributes().promptPlaces(PeerCheck.caller(ctx.channel()), ctx.channel()), frame.action(), frame.input());
     } catch (RuntimeException | Error e) {
       reply = CompletableFuture.failedFuture(e);
     }
@@ -52,8 +55,10 @@ final class RelayChannelHandler extends SimpleChannelInboundHandler<RelayFrameDe
 
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
-    if (event instanceof ChannelInputShutdownEvent && !answering) {
-      ctx.close(); // the client went away before a whole frame: nothing to answer
+    if (event instanceof ChannelInputShutdownEvent && (!answering || calling)) {
+      // Before a whole frame: nothing to answer. While answering: the C relay never half-closes, so
+      // its end of input is its death (Ctrl-C at a prompt); closing ends the prompt made for it.
+      ctx.close();
     }
     ctx.fireUserEventTriggered(event);
   }
