@@ -102,7 +102,7 @@ public final class CredentialService {
     this.keySlots = new KeySlotService(vault, unlocks, throttle, gate, trail);
     this.sourceService = new SourceService(vault, sources, resolver, writes, gate);
     this.erasure = new ErasureService(vault, resolver, writes, clock, config, gate, trail, this::usable);
-    this.tokenService = new TokenService(tokens, resolver, gate, trail, this::usable);
+    this.tokenService = new TokenService(tokens, resolver, gate, trail, this::usable, prompt::askFor);
     this.logins = new LoginService(registries, network, places,
         (caller, key, credential) -> storeKeeping(key, credential, keeping(caller)), gate, trail, this::usable);
     onLock(autoLock::locked);
