@@ -76,6 +76,23 @@ class GraphicalPinentryIT {
     }
   }
 
+  /** The native credagent relays the same attributes: `credagent get` from a launcher asks on the display too. */
+  @Test
+  void theNativeCredagentsGetWithNoTerminalAsksOnTheDisplayToo() throws Exception {
+    try (AgentEnvironment agent = lockedAgentWithALogin()) {
+      Path cookie = ownCookie(agent);
+      Process get = withoutTerminal(agent, Map.of("DISPLAY", display, "XAUTHORITY", cookie.toString()),
+          AgentEnvironment.launcher().toString(), "get", "reg.example:5000");
+      assertFalse(waitForWindow(30).isEmpty(), "no pinentry window appeared; daemon log:\n" + agent.readLog());
+      xdotool("type", "--delay", "30", "the passphrase");
+      xdotool("key", "Return");
+      assertTrue(get.waitFor(30, TimeUnit.SECONDS), "the get never ended");
+      String out = new String(get.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertEquals(0, get.exitValue(), out);
+      assertTrue(out.contains("s3cret"), out);
+    }
+  }
+
   @Test
   void aCookieFileOfAnotherUidGetsNoPrompt() throws Exception {
     try (AgentEnvironment agent = lockedAgentWithALogin()) {
@@ -162,10 +179,15 @@ class GraphicalPinentryIT {
 
   /** {@code docker-credential-agent get} as an IDE starts it: no controlling terminal, stdin a pipe. */
   private static Process helperGetWithoutTerminal(AgentEnvironment agent, Map<String, String> display) throws IOException {
+    return withoutTerminal(agent, display, HelperInstall.installed(agent).toString(), "get");
+  }
+
+  private static Process withoutTerminal(AgentEnvironment agent, Map<String, String> display, String... command) throws IOException {
     Path input = agent.root().resolve("get-input");
     Files.writeString(input, "reg.example:5000\n");
-    ProcessBuilder builder = new ProcessBuilder(SETSID.toString(), "-w", HelperInstall.installed(agent).toString(), "get")
-        .redirectInput(input.toFile()).redirectErrorStream(true);
+    List<String> argv = new ArrayList<>(List.of(SETSID.toString(), "-w"));
+    argv.addAll(List.of(command));
+    ProcessBuilder builder = new ProcessBuilder(argv).redirectInput(input.toFile()).redirectErrorStream(true);
     builder.environment().keySet().removeAll(List.of("DISPLAY", "WAYLAND_DISPLAY", "XAUTHORITY", "XDG_SESSION_TYPE",
         "DBUS_SESSION_BUS_ADDRESS"));
     builder.environment().putAll(agent.env());
