@@ -25,12 +25,12 @@ public enum Op {
   LOCK("lock", List.of(), List.of(), false),
   STOP("stop", List.of(), List.of(), false),
   STORE("store", List.of("server", "username", "pattern"), List.of("secret"), true),
-  GET("get", List.of("server"), List.of(), true, true), // from memory at once, but a source may have to run
+  GET("get", Fields.withPromptPlaces("server"), List.of(), true, true), // from memory at once, but a source may have to run
   ERASE("erase", List.of("server", "purge", "all"), List.of(), true),
   RESTORE("restore", List.of("server"), List.of(), true),
   LIST("list", List.of("erased"), List.of(), false),
   LOGIN("login", List.of("registry", "username", "insecure", "as"), List.of("password"), true),
-  TOKEN("token", List.of("registry", "scope", "insecure"), List.of(), true, true),
+  TOKEN("token", Fields.withPromptPlaces("registry", "scope", "insecure"), List.of(), true, true),
   SOURCE_ADD("source_add", List.of("registry", "exec", "helper", "username", "ttl", "env", "pattern"), List.of(), true),
   SOURCE_LIST("source_list", List.of(), List.of(), false),
   SOURCE_REMOVE("source_remove", List.of("registry"), List.of(), true),

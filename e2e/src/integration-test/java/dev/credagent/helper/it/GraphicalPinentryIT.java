@@ -21,6 +21,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Issue 30, item 1: an IDE or a launcher runs {@code docker pull} with no terminal; a locked vault
@@ -76,13 +78,17 @@ class GraphicalPinentryIT {
     }
   }
 
-  /** The native credagent relays the same attributes: `credagent get` from a launcher asks on the display too. */
-  @Test
-  void theNativeCredagentsGetWithNoTerminalAsksOnTheDisplayToo() throws Exception {
+  /**
+   * The native credagent relays the same attributes, and the JVM CLI sends them as the get's
+   * optional fields (protocol 1): `credagent get` from a launcher asks on the display too.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"bin/credagent", "lib/credagent/credagent-jvm"})
+  void credagentGetWithNoTerminalAsksOnTheDisplayToo(String program) throws Exception {
     try (AgentEnvironment agent = lockedAgentWithALogin()) {
       Path cookie = ownCookie(agent);
       Process get = withoutTerminal(agent, Map.of("DISPLAY", display, "XAUTHORITY", cookie.toString()),
-          AgentEnvironment.launcher().toString(), "get", "reg.example:5000");
+          AgentEnvironment.dist().resolve(program).toString(), "get", "reg.example:5000");
       assertFalse(waitForWindow(30).isEmpty(), "no pinentry window appeared; daemon log:\n" + agent.readLog());
       xdotool("type", "--delay", "30", "the passphrase");
       xdotool("key", "Return");
