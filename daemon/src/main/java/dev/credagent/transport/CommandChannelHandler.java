@@ -87,7 +87,7 @@ final class CommandChannelHandler extends SimpleChannelInboundHandler<CommandFra
 
   private void run(ChannelHandlerContext ctx, byte[] stdin) {
     working(ctx, true); // until the reply: the connection then closes
-    safely(() -> relay.run(attributes.promptPlaces(PeerCheck.caller(ctx.channel()), ctx.channel()), args, stdin)).whenCompleteAsync((reply, failure) -> {
+    safely(() -> relay.run(attributes.promptPlaces(PeerCheck.caller(ctx.channel()), gone), args, stdin)).whenCompleteAsync((reply, failure) -> {
       if (failure != null) {
         failed(ctx, failure);
       } else {
@@ -105,13 +105,21 @@ final class CommandChannelHandler extends SimpleChannelInboundHandler<CommandFra
     ConnectionState.of(ctx.channel()).pending(working ? 1 : 0);
   }
 
+  /** Completes when the client's input ends or the connection closes: a prompt made for it ends then. */
+  private final java.util.concurrent.CompletableFuture<Void> gone = new java.util.concurrent.CompletableFuture<>();
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    ctx.channel().closeFuture().addListener(closed -> gone.complete(null));
+  }
+
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
-    if (event instanceof ChannelInputShutdownEvent && !answered) {
-      // Before the daemon had what it needed: nothing to answer. While a command runs: the native
-      // credagent never half-closes, so its end of input is its death (Ctrl-C at a prompt), and
-      // closing ends a prompt made for it.
-      ctx.close();
+    if (event instanceof ChannelInputShutdownEvent) {
+      gone.complete(null); // the native credagent never half-closes: its end of input is its death (Ctrl-C at a prompt)
+      if ((args == null || awaitingStdin) && !answered) {
+        ctx.close(); // the client went away before the daemon had what it needed: nothing to answer
+      }
     }
     ctx.fireUserEventTriggered(event);
   }

@@ -86,11 +86,10 @@ public final class HeaderAttributes {
 
   /**
    * {@code caller} with where its program says it may be asked for a passphrase, and {@code gone}
-   * completing when its connection closes: a prompt for it ends then (Ctrl-C at the prompt).
+   * completing when its connection ends: a prompt for it ends then (Ctrl-C at the prompt).
    */
-  dev.credagent.service.Caller promptPlaces(dev.credagent.service.Caller caller, io.netty.channel.Channel channel) {
-    java.util.concurrent.CompletableFuture<Void> gone = new java.util.concurrent.CompletableFuture<>();
-    channel.closeFuture().addListener(closed -> gone.complete(null));
+  dev.credagent.service.Caller promptPlaces(dev.credagent.service.Caller caller,
+      java.util.concurrent.CompletionStage<Void> gone) {
     return caller.withPromptPlaces(terminal(), display(), gone);
   }
 

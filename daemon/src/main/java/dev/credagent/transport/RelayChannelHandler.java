@@ -17,8 +17,12 @@ final class RelayChannelHandler extends SimpleChannelInboundHandler<RelayFrameDe
 
   private final RelayHandler relay;
   private boolean answering;
-  /** A whole frame came and its call is being made (not an error being answered). */
-  private boolean calling;
+  /**
+   * Completes when the client's input ends or the connection closes. The C relay never half-closes,
+   * so its end of input is its death (Ctrl-C at a prompt): a prompt made for it ends then. A client
+   * that half-closes on purpose (socat) is still answered, but is asked nothing.
+   */
+  private final java.util.concurrent.CompletableFuture<Void> gone = new java.util.concurrent.CompletableFuture<>();
 
   private final AnswerFlush flush;
 
@@ -34,13 +38,12 @@ final class RelayChannelHandler extends SimpleChannelInboundHandler<RelayFrameDe
   @Override
   protected void channelRead0(ChannelHandlerContext ctx, RelayFrameDecoder.Frame frame) {
     answering = true;
-    calling = true;
     // Work in progress until the answer leaves (the connection then closes): at the cap, a helper
     // waiting on a slow source, a token fetch or a prompt is not the idle connection a new one evicts.
     ConnectionState.of(ctx.channel()).pending(1);
     CompletableFuture<RelayReply> reply;
     try {
-      reply = relay.handle(frame.attributes().promptPlaces(PeerCheck.caller(ctx.channel()), ctx.channel()), frame.action(), frame.input());
+      reply = relay.handle(frame.attributes().promptPlaces(PeerCheck.caller(ctx.channel()), gone), frame.action(), frame.input());
     } catch (RuntimeException | Error e) {
       reply = CompletableFuture.failedFuture(e);
     }
@@ -54,11 +57,17 @@ final class RelayChannelHandler extends SimpleChannelInboundHandler<RelayFrameDe
   }
 
   @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    ctx.channel().closeFuture().addListener(closed -> gone.complete(null));
+  }
+
+  @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
-    if (event instanceof ChannelInputShutdownEvent && (!answering || calling)) {
-      // Before a whole frame: nothing to answer. While answering: the C relay never half-closes, so
-      // its end of input is its death (Ctrl-C at a prompt); closing ends the prompt made for it.
-      ctx.close();
+    if (event instanceof ChannelInputShutdownEvent) {
+      gone.complete(null);
+      if (!answering) {
+        ctx.close(); // the client went away before a whole frame: nothing to answer
+      }
     }
     ctx.fireUserEventTriggered(event);
   }
