@@ -72,7 +72,11 @@ final class PassphrasePrompt {
     if (!display.isEmpty()) {
       String whyNot = display.whyNot(caller.uid(), runtimeDirectory(), Path.of(System.getProperty("user.home")));
       if (whyNot != null) {
-        LOG.warning("no passphrase prompt on the requester's display: " + whyNot);
+        // Bounded as every warning about a client's input: a looping client with a display not its own.
+        String said = dev.credagent.audit.ClientWarnings.SHARED.next("no passphrase prompt on the requester's display: " + whyNot);
+        if (said != null) {
+          LOG.warning(said);
+        }
         display = DisplaySession.NONE;
       }
     }

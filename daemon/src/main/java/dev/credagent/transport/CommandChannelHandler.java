@@ -1,5 +1,6 @@
 package dev.credagent.transport;
 
+import dev.credagent.audit.ClientWarnings;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;

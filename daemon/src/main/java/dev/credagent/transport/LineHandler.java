@@ -1,5 +1,6 @@
 package dev.credagent.transport;
 
+import dev.credagent.audit.ClientWarnings;
 import dev.credagent.protocol.ErrorCode;
 import dev.credagent.protocol.Response;
 import dev.credagent.service.Caller;
