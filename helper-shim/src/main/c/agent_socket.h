@@ -71,9 +71,11 @@ int agent_controlling_terminal(char *out, size_t size);
    0, or -1 with the header unchanged: an unknown key, an empty value, or no room. */
 int agent_header_attribute(char *header, size_t size, size_t *length, const char *key, const char *value);
 
-/* Appends the requester's places where a passphrase may be asked: its controlling terminal (tty=).
-   1 when one was appended, else 0. */
+/* Appends the requester's places where a passphrase may be asked: its controlling terminal (tty=)
+   and its display's environment (DISPLAY, WAYLAND_DISPLAY, XAUTHORITY, XDG_SESSION_TYPE,
+   DBUS_SESSION_BUS_ADDRESS). 1 when a terminal or a display was appended, else 0. */
 int agent_prompt_attributes(char *header, size_t size, size_t *length);
+
 
 /* Appends where the requester runs, for the daemon's choice of profile: its working directory
    (cwd=, from getcwd) and CREDAGENT_PROFILE (profile=) where set and not empty. How many were

@@ -8,7 +8,8 @@
  *                                        checked), runs `credagent unlock --login --passphrase-stdin`,
  *                                        the password on a pipe (never argv or environment),
  *                                        which starts the daemon where none runs; at close, with
- *                                        the argument lock_on_close, `credagent lock`
+ *                                        the argument lock_on_close, `credagent lock` when it was
+ *                                        the user's last open session (see SESSIONS_DIR)
  *   password optional pam_credagent.so   at a password change: `credagent passwd --login` rewraps
  *                                        the login slot from the old password to the new
  *
@@ -29,6 +30,7 @@
 #define PAM_SM_AUTH
 #define PAM_SM_SESSION
 #define PAM_SM_PASSWORD
+#include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -52,6 +54,17 @@
 #include <security/pam_modules.h>
 
 #define DATA_NAME "pam_credagent_authtok"
+/*
+ * lock_on_close locks at the user's LAST session's close, not at any: a second ssh login that ends
+ * locked the vault under the desktop session still open. Sessions are counted here, not by logind
+ * (which a container or a system without systemd lacks): each open session of a user with
+ * lock_on_close leaves a marker UID.PID.START in this root-only directory, named by the PAM
+ * application's process (sshd's monitor, login, gdm's worker: the one that also closes it) and that
+ * process's start time, so that a reused pid is not taken for it. At close the session's own marker
+ * goes; markers whose process is gone (a session that crashed, never closed) are removed as found;
+ * if none of the user's is left, the vault is locked. The user cannot add or remove one.
+ */
+#define SESSIONS_DIR "/run/credagent-sessions"
 #define BACKGROUND_SECONDS 60
 
 static void wipe_free(char *text) {
@@ -322,8 +335,111 @@ PAM_EXTERN int pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const cha
   return PAM_SUCCESS;
 }
 
+/* The start time of process PID (field 22 of /proc/PID/stat, clock ticks since boot); 0 when it is gone. */
+static unsigned long long start_time(pid_t pid) {
+  char path[64];
+  char line[1024];
+  snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+  FILE *stat_file = fopen(path, "re");
+  if (stat_file == NULL) {
+    return 0;
+  }
+  size_t got = fread(line, 1, sizeof(line) - 1, stat_file);
+  fclose(stat_file);
+  line[got] = '\0';
+  const char *after_name = strrchr(line, ')'); /* the command name may hold spaces and parentheses */
+  unsigned long long started = 0;
+  if (after_name == NULL
+      || sscanf(after_name + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
+                &started) != 1) {
+    return 0;
+  }
+  return started;
+}
+
+/* SESSIONS_DIR, made if absent: 0 when it is root's, a directory, and 0700; -1 (logged) otherwise. */
+static int sessions_dir(pam_handle_t *pamh) {
+  struct stat st;
+  if (mkdir(SESSIONS_DIR, 0700) != 0 && errno != EEXIST) {
+    pam_syslog(pamh, LOG_ERR, "cannot make %s: %s", SESSIONS_DIR, strerror(errno));
+    return -1;
+  }
+  if (lstat(SESSIONS_DIR, &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != 0 || (st.st_mode & 077) != 0) {
+    pam_syslog(pamh, LOG_ERR, "refusing %s: not a directory of root's alone (mode 0700); sessions are not counted",
+               SESSIONS_DIR);
+    return -1;
+  }
+  return 0;
+}
+
+/* This session's marker's path: UID.PID.START of the PAM application's process. */
+static int own_marker(uid_t uid, char *out, size_t size) {
+  unsigned long long started = start_time(getpid());
+  return started != 0 && snprintf(out, size, SESSIONS_DIR "/%lu.%ld.%llu", (unsigned long)uid, (long)getpid(), started)
+      < (int)size ? 0 : -1;
+}
+
+/* Records this session as open for UID (lock_on_close). */
+static void session_opened(pam_handle_t *pamh, uid_t uid) {
+  char marker[256];
+  if (sessions_dir(pamh) != 0 || own_marker(uid, marker, sizeof(marker)) != 0) {
+    return;
+  }
+  int fd = open(marker, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd >= 0) {
+    close(fd);
+  }
+}
+
+/*
+ * Removes this session's marker, and those of UID's sessions whose process is gone; 1 when no
+ * session of UID is left open (the vault may be locked), 0 when one is. Where sessions cannot be
+ * counted (the directory is not root's alone), 1: lock_on_close then locks at every close, as before.
+ */
+static int session_closed_was_last(pam_handle_t *pamh, uid_t uid) {
+  char marker[256];
+  if (sessions_dir(pamh) != 0) {
+    return 1;
+  }
+  if (own_marker(uid, marker, sizeof(marker)) == 0) {
+    unlink(marker);
+  }
+  DIR *dir = opendir(SESSIONS_DIR);
+  if (dir == NULL) {
+    return 1;
+  }
+  int open_sessions = 0;
+  struct dirent *entry;
+  while ((entry = readdir(dir)) != NULL) {
+    unsigned long owner;
+    long pid;
+    unsigned long long started;
+    char end;
+    if (sscanf(entry->d_name, "%lu.%ld.%llu%c", &owner, &pid, &started, &end) != 3 || owner != (unsigned long)uid) {
+      continue;
+    }
+    if (pid > 0 && start_time((pid_t)pid) == started) {
+      open_sessions++;
+    } else {
+      char stale[256 + 64];
+      snprintf(stale, sizeof(stale), SESSIONS_DIR "/%s", entry->d_name);
+      unlink(stale); /* a session that ended without a close (its program killed): it holds nothing open */
+    }
+  }
+  closedir(dir);
+  return open_sessions == 0;
+}
+
 PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv) {
   (void)flags;
+  if (has_arg(argc, argv, "lock_on_close")) {
+    struct passwd storage;
+    char buffer[4096];
+    const struct passwd *pw = user_of(pamh, &storage, buffer, sizeof(buffer));
+    if (pw != NULL) {
+      session_opened(pamh, pw->pw_uid); /* a key login's session counts too: it has no password to unlock with */
+    }
+  }
   const void *password = NULL;
   if (pam_get_data(pamh, DATA_NAME, &password) != PAM_SUCCESS || password == NULL) {
     return PAM_SUCCESS; /* no password came through auth (a key login): nothing to unlock with */
@@ -343,8 +459,13 @@ PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, cons
 PAM_EXTERN int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const char **argv) {
   (void)flags;
   if (has_arg(argc, argv, "lock_on_close")) {
-    const char *const args[] = {"credagent", "lock", NULL};
-    start_for_user(pamh, argc, argv, args, "", "lock the vault");
+    struct passwd storage;
+    char buffer[4096];
+    const struct passwd *pw = user_of(pamh, &storage, buffer, sizeof(buffer));
+    if (pw != NULL && session_closed_was_last(pamh, pw->pw_uid)) {
+      const char *const args[] = {"credagent", "lock", NULL};
+      start_for_user(pamh, argc, argv, args, "", "lock the vault");
+    }
   }
   return PAM_SUCCESS;
 }

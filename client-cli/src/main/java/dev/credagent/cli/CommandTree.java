@@ -124,5 +124,10 @@ final class CommandTree {
     public JsonNode callRunning(ClientRequest request) throws IOException {
       return current.callRunning(request);
     }
+
+    @Override
+    public ClientRequest withPromptPlaces(ClientRequest request) {
+      return current.withPromptPlaces(request);
+    }
   }
 }

@@ -29,7 +29,7 @@ final class GetCommand implements Callable<Integer>, Relayable {
 
   @Override
   public Integer call() throws Exception {
-    JsonNode reply = session.call(profile.on(ClientRequest.op(Op.GET).with("server", server)));
+    JsonNode reply = session.call(session.withPromptPlaces(profile.on(ClientRequest.op(Op.GET).with("server", server))));
     session.out().println(JsonTrees.write(JsonNodeFactory.instance.objectNode()
         .put("server", reply.path("server").asText())
         .put("username", reply.path("username").asText())

@@ -128,4 +128,10 @@ final class RelayedSession implements Session {
       return all;
     }
   }
+
+  /** As it is: the native credagent's frame said where (the daemon's own environment is not the requester's). */
+  @Override
+  public ClientRequest withPromptPlaces(ClientRequest request) {
+    return request;
+  }
 }

@@ -29,6 +29,13 @@ interface Session {
   /** The daemon's socket and home. */
   AgentPaths paths();
 
+  /**
+   * {@code request} with where a locked vault may ask for its passphrase (a get, a token): this
+   * process's terminal and display, for the JVM CLI; as it is when relayed (the native credagent's
+   * frame said where, and the daemon's own environment is not the requester's).
+   */
+  ClientRequest withPromptPlaces(ClientRequest request); // no default: a delegating session forgot it, and the JVM CLI sent none
+
   /** One request (closed once sent), starting the daemon first when nothing answers. */
   JsonNode call(ClientRequest request) throws IOException;
 

@@ -48,7 +48,7 @@ final class TokenCommand implements Callable<Integer>, Relayable {
   public Integer call() throws Exception {
     ClientRequest request = profile.on(ClientRequest.op(Op.TOKEN)).with("registry", registry).with("scope", String.join(" ", scopes));
     insecure.applyTo(request);
-    JsonNode reply = session.call(request);
+    JsonNode reply = session.call(session.withPromptPlaces(request));
     if (json) {
       session.out().println(JsonTrees.write(JsonNodeFactory.instance.objectNode()
           .put("token", reply.path("token").asText())

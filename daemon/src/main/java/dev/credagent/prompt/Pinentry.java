@@ -1,5 +1,6 @@
 package dev.credagent.prompt;
 
+import dev.credagent.source.ProcessGroup;
 import dev.credagent.vault.Secret;
 import java.io.IOException;
 import java.io.InputStream;
@@ -20,14 +21,41 @@ import java.util.concurrent.TimeUnit;
 /**
  * A pinentry program, spoken to as gpg-agent does (Assuan over its stdin and stdout:
  * {@code OPTION ttyname}, {@code SETDESC}, {@code SETPROMPT}, {@code GETPIN}, {@code SETERROR}
- * after a wrong one), on the terminal of whoever asked. Which program: the setting {@code pinentry}
- * in config.toml, {@code auto} (the first of pinentry-tty, pinentry-curses and pinentry on PATH),
- * {@code off}, or a path.
+ * after a wrong one), on the terminal or the display of whoever asked. Which program: the setting
+ * {@code pinentry} in config.toml, {@code auto} (for a display, the first of pinentry-gtk-2,
+ * pinentry-gtk2, pinentry-qt and pinentry-gnome3 on PATH; for a terminal, the first of
+ * pinentry-tty, pinentry-curses and pinentry), {@code off}, or a path.
+ *
+ * <p>The program runs in a process group of its own ({@link ProcessGroup}), with the requester's
+ * display variables and none of the daemon's. When its question is given up (no answer in time, or
+ * the requester's connection closed: Ctrl-C at the prompt) the whole group is killed at once and
+ * the terminal's modes are put back as they were before it ({@link TerminalModes}): a killed
+ * pinentry-tty left the shell with echo off, and while it lived it read the next line typed.
  */
 public final class Pinentry {
   /** How long one question may stay open on the terminal. */
   public static final Duration ANSWER_WITHIN = Duration.ofSeconds(60);
   private static final List<String> AUTO = List.of("pinentry-tty", "pinentry-curses", "pinentry");
+  private static final List<String> AUTO_GRAPHICAL = List.of("pinentry-gtk-2", "pinentry-gtk2", "pinentry-qt", "pinentry-gnome3");
+
+  /**
+   * Where a question is asked: the requester's terminal (checked to be its own, or null), its
+   * display ({@link DisplaySession#NONE} for none); and when the requester went away (null: never).
+   */
+  public record Place(String tty, DisplaySession display, java.util.concurrent.CompletionStage<?> gone) {
+    public Place {
+      display = display == null ? DisplaySession.NONE : display;
+    }
+
+    public static Place terminal(String tty) {
+      return new Place(tty, DisplaySession.NONE, null);
+    }
+
+    /** What quiet times and logs call it. */
+    public String name() {
+      return display.isEmpty() ? tty : display.name();
+    }
+  }
   private static final int MAX_LINE = 4096;
 
   private final Path program;
@@ -47,8 +75,16 @@ public final class Pinentry {
     return new Pinentry(program, bound);
   }
 
-  /** The pinentry the setting names, where it is there to run; empty for {@code off} or none found. */
+  /** The terminal pinentry the setting names, where it is there to run; empty for {@code off} or none found. */
   public static Optional<Pinentry> of(String setting, String path) {
+    return of(setting, path, false);
+  }
+
+  /**
+   * The pinentry the setting names for a display ({@code graphical}) or a terminal, where it is
+   * there to run; empty for {@code off} or none found. A path is the same program for both.
+   */
+  public static Optional<Pinentry> of(String setting, String path, boolean graphical) {
     if (setting == null || setting.equals("off")) {
       return Optional.empty();
     }
@@ -56,7 +92,7 @@ public final class Pinentry {
       Path given = Path.of(setting);
       return Files.isExecutable(given) ? Optional.of(new Pinentry(given)) : Optional.empty();
     }
-    for (String name : AUTO) {
+    for (String name : graphical ? AUTO_GRAPHICAL : AUTO) {
       for (String dir : (path == null ? "/usr/local/bin:/usr/bin:/bin" : path).split(":")) {
         Path candidate = Path.of(dir.isEmpty() ? "." : dir, name);
         if (Files.isExecutable(candidate)) {
@@ -88,25 +124,53 @@ public final class Pinentry {
 
   /** One question on {@code tty}: the secret typed, or null when it was cancelled or timed out. */
   public Secret ask(String tty, String description, String prompt, String error) throws IOException, InterruptedException {
-    Process process = new ProcessBuilder(program.toString()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    return ask(Place.terminal(tty), description, prompt, error);
+  }
+
+  /**
+   * One question at {@code place}: the secret typed, or null when it was cancelled, timed out, or
+   * the requester went away meanwhile (then the pinentry is gone within the moment it takes to die).
+   */
+  public Secret ask(Place place, String description, String prompt, String error) throws IOException, InterruptedException {
+    ProcessBuilder builder = new ProcessBuilder(ProcessGroup.command(program, List.of(program.toString())))
+        .redirectError(ProcessBuilder.Redirect.DISCARD);
+    // The requester's display, never the daemon's own (a daemon started from a desktop has one).
+    builder.environment().keySet().removeAll(DisplaySession.VARIABLES);
+    builder.environment().putAll(place.display().environment(Path.of(System.getProperty("user.home"))));
+    TerminalModes modes = TerminalModes.save(place.tty());
+    Process process = builder.start();
+    java.util.concurrent.atomic.AtomicBoolean givenUp = new java.util.concurrent.atomic.AtomicBoolean();
+    Runnable giveUp = () -> {
+      if (givenUp.compareAndSet(false, true)) {
+        ProcessGroup.kill(process); // the question goes away, and so does the read
+      }
+    };
     // The whole conversation is bounded, not only GETPIN: a pinentry that never sent its greeting or
     // never answered an OPTION held the prompt, and every later request's prompt, for ever. What it
     // started goes too: a child holding its stdout would keep the read waiting past its end.
     Thread watchdog = Thread.ofVirtual().start(() -> {
       try {
         Thread.sleep(answerWithin);
-        process.descendants().forEach(ProcessHandle::destroyForcibly);
-        process.destroyForcibly(); // nobody answered: the question goes away, and so does the read
+        giveUp.run();
       } catch (InterruptedException answered) {
         // in time
       }
     });
+    if (place.gone() != null) {
+      place.gone().thenRun(giveUp); // Ctrl-C at the prompt: nobody is left to answer
+    }
     try (OutputStream to = process.getOutputStream(); InputStream from = process.getInputStream()) {
       expectOk(from);
       // pinentry-tty writes these to the terminal as they are: a caller's program name with ESC
       // sequences in it retitled the window and cleared the screen. Shown as `log` shows text.
-      List<String> commands = new ArrayList<>(List.of("OPTION ttyname=" + tty, "OPTION ttytype=" + terminalType(),
-          "SETDESC " + escape(TerminalText.escape(description)), "SETPROMPT " + escape(TerminalText.escape(prompt))));
+      List<String> commands = new ArrayList<>();
+      if (place.tty() != null) {
+        commands.addAll(List.of("OPTION ttyname=" + place.tty(), "OPTION ttytype=" + terminalType()));
+      }
+      if (!place.display().isEmpty()) {
+        commands.add("SETTITLE " + TITLE);
+      }
+      commands.addAll(List.of("SETDESC " + escape(TerminalText.escape(description)), "SETPROMPT " + escape(TerminalText.escape(prompt))));
       if (error != null) {
         commands.add("SETERROR " + escape(TerminalText.escape(error)));
       }
@@ -126,12 +190,23 @@ public final class Pinentry {
           Arrays.fill(line, (byte) 0);
         }
       }
+    } catch (IOException ended) {
+      if (givenUp.get()) {
+        return null; // killed mid-conversation: given up, not a failure of the program
+      }
+      throw ended;
     } finally {
       watchdog.interrupt();
-      process.destroyForcibly();
+      ProcessGroup.kill(process);
       process.waitFor(5, TimeUnit.SECONDS);
+      if (givenUp.get() && modes != null) {
+        modes.restore(); // killed with echo off: the terminal is given back as it was
+      }
     }
   }
+
+  /** The title of a graphical prompt's window (what a person, and a test's xdotool, finds it by). */
+  public static final String TITLE = "credagent";
 
   private static String terminalType() {
     String term = System.getenv("TERM");

@@ -27,12 +27,12 @@ public enum Op {
   LOCK("lock", List.of(), List.of(), false),
   STOP("stop", List.of(), List.of(), false),
   STORE("store", placed("server", "username", "pattern"), List.of("secret"), true),
-  GET("get", placed("server"), List.of(), true, true), // from memory at once, but a source may have to run
+  GET("get", placed(Fields.withPromptPlaces("server")), List.of(), true, true), // from memory at once, but a source may have to run
   ERASE("erase", placed("server", "purge", "all"), List.of(), true),
   RESTORE("restore", placed("server"), List.of(), true),
   LIST("list", placed("erased", "all_profiles"), List.of(), false),
   LOGIN("login", placed("registry", "username", "insecure", "as"), List.of("password"), true),
-  TOKEN("token", placed("registry", "scope", "insecure"), List.of(), true, true),
+  TOKEN("token", placed(Fields.withPromptPlaces("registry", "scope", "insecure")), List.of(), true, true),
   SOURCE_ADD("source_add", placed("registry", "exec", "helper", "username", "ttl", "env", "pattern"), List.of(), true),
   SOURCE_LIST("source_list", List.of(), List.of(), false),
   SOURCE_REMOVE("source_remove", placed("registry"), List.of(), true),
@@ -56,7 +56,11 @@ public enum Op {
   public static final List<String> PLACE = List.of("profile", "cwd");
 
   private static List<String> placed(String... fields) {
-    return java.util.stream.Stream.concat(Arrays.stream(fields), Stream.of("profile", "cwd")).toList();
+    return placed(List.of(fields));
+  }
+
+  private static List<String> placed(List<String> fields) {
+    return Stream.concat(fields.stream(), Stream.of("profile", "cwd")).toList();
   }
 
   /** Whether a profile scopes this op: it takes {@link #PLACE}. */

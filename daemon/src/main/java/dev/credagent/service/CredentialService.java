@@ -106,7 +106,7 @@ public final class CredentialService {
     this.profiles = new Profiles(vault, resolver, writes, gate, clock);
     this.sourceService = new SourceService(vault, sources, profiles, writes, gate);
     this.erasure = new ErasureService(vault, profiles, writes, clock, config, gate, trail, this::usable);
-    this.tokenService = new TokenService(tokens, profiles, gate, trail, this::usable);
+    this.tokenService = new TokenService(tokens, profiles, gate, trail, this::usable, prompt::askFor);
     this.logins = new LoginService(registries, network, places, this::storeLogin, gate, trail, this::usable);
     onLock(autoLock::locked);
     onLock(sources::clear);
@@ -305,10 +305,10 @@ public final class CredentialService {
     if (refused != null) {
       return refused;
     }
-    if (!usable() && caller.terminal() != null) {
+    if (!usable() && caller.mayBeAsked()) {
       CompletableFuture<Void> asked = prompt.askFor(caller, "the login for " + server);
       if (asked != null) {
-        Caller answered = new Caller(caller.uid(), caller.pid(), caller.share(), null, caller.cwd(), caller.profile());
+        Caller answered = caller.withoutPrompt();
         return asked.thenCompose(done -> get(answered, server));
       }
     }

@@ -4,7 +4,9 @@ import dev.credagent.audit.CallerProcess;
 import dev.credagent.caller.Caller;
 import dev.credagent.config.ConfigException;
 import dev.credagent.config.Settings;
+import dev.credagent.prompt.DisplaySession;
 import dev.credagent.prompt.Pinentry;
+import java.nio.file.Path;
 import dev.credagent.vault.Secret;
 import dev.credagent.vault.WrongPassphraseException;
 import java.time.Clock;
@@ -57,17 +59,36 @@ final class PassphrasePrompt {
   }
 
   /**
-   * The prompt for {@code caller} on its terminal, where the config allows one, a share is not
-   * asking, and the terminal is the caller's own: completes when it has ended (see {@link
-   * #unlockFor}); null where none is made.
+   * The prompt for {@code caller} where the config allows one, a share is not asking, and the
+   * place is the caller's own: on its display (a graphical pinentry) where it named one that
+   * passes {@link DisplaySession#whyNot}, else on its terminal where that is its own. Completes
+   * when it has ended (see {@link #unlockFor}); null where none is made.
    */
   CompletableFuture<Void> askFor(Caller caller, String wanted) {
-    if (caller.share() != null || !Pinentry.usableTerminal(caller.terminal(), caller.uid())) {
-      return null;
+    if (caller.share() != null) {
+      return null; // never through a share: its far side's display or terminal is not the user's here
+    }
+    String tty = caller.terminal() != null && Pinentry.usableTerminal(caller.terminal(), caller.uid()) ? caller.terminal() : null;
+    DisplaySession display = caller.display();
+    if (!display.isEmpty()) {
+      String whyNot = display.whyNot(caller.uid(), runtimeDirectory(), Path.of(System.getProperty("user.home")));
+      if (whyNot != null) {
+        // Bounded as every warning about a client's input: a looping client with a display not its own.
+        String said = dev.credagent.audit.ClientWarnings.SHARED.next("no passphrase prompt on the requester's display: " + whyNot);
+        if (said != null) {
+          LOG.warning(said);
+        }
+        display = DisplaySession.NONE;
+      }
     }
     Optional<Pinentry> pinentry;
     try {
-      pinentry = Pinentry.of(config.current().pinentry(), System.getenv("PATH"));
+      String setting = config.current().pinentry();
+      pinentry = display.isEmpty() ? Optional.empty() : Pinentry.of(setting, System.getenv("PATH"), true);
+      if (pinentry.isEmpty()) {
+        display = DisplaySession.NONE; // no graphical pinentry here: the terminal, if there is one
+        pinentry = tty == null ? Optional.empty() : Pinentry.of(setting, System.getenv("PATH"), false);
+      }
     } catch (ConfigException unusable) {
       return null;
     }
@@ -76,26 +97,41 @@ final class PassphrasePrompt {
     }
     CallerProcess who = trail.who(caller);
     String program = who.program().substring(who.program().lastIndexOf('/') + 1);
-    return unlockFor(caller, pinentry.get(), caller.terminal(), program + " (pid " + who.programPid() + ") wants " + wanted);
+    return unlockFor(caller, pinentry.get(), new Pinentry.Place(tty, display, caller.gone()),
+        program + " (pid " + who.programPid() + ") wants " + wanted);
+  }
+
+  /** The user's XDG_RUNTIME_DIR (a Wayland display's name is a socket there), as the daemon's own. */
+  private static Path runtimeDirectory() {
+    String runtime = System.getenv("XDG_RUNTIME_DIR");
+    return runtime == null || runtime.isEmpty() ? null : Path.of(runtime);
+  }
+
+  /** As {@link #unlockFor(Caller, Pinentry, Pinentry.Place, String)} on a terminal alone. */
+  CompletableFuture<Void> unlockFor(Caller caller, Pinentry pinentry, String tty, String description) {
+    return unlockFor(caller, pinentry, new Pinentry.Place(tty, DisplaySession.NONE, caller.gone()), description);
   }
 
   /**
-   * Completes when the prompt on {@code tty} (or the one already open) has ended, unlocked or not;
-   * never fails. Null, and no prompt, while {@code tty} is quiet after a prompt that got no answer.
+   * Completes when the prompt at {@code place} (or the one already open) has ended, unlocked or
+   * not; never fails. Null, and no prompt, while {@code place} is quiet after a prompt that got no
+   * answer. When the requester of the open prompt goes away (its connection closed) the prompt
+   * ends at once and its place is not made quiet: the next request from there is asked again.
    */
-  synchronized CompletableFuture<Void> unlockFor(Caller caller, Pinentry pinentry, String tty, String description) {
+  synchronized CompletableFuture<Void> unlockFor(Caller caller, Pinentry pinentry, Pinentry.Place place, String description) {
     if (inFlight == null || inFlight.isDone()) {
-      if (quiet(tty)) {
+      String where = place.name();
+      if (quiet(where)) {
         return null;
       }
       CompletableFuture<Void> prompt = new CompletableFuture<>();
       inFlight = prompt;
       Thread.ofVirtual().name("credagent-pinentry").start(() -> {
         try {
-          ask(caller, pinentry, tty, description);
+          ask(caller, pinentry, place, description);
         } catch (Exception e) {
-          LOG.warning("the passphrase prompt on " + tty + " failed: " + e.getMessage());
-          leaveQuiet(tty);
+          LOG.warning("the passphrase prompt on " + where + " failed: " + e.getMessage());
+          leaveQuiet(where);
         } finally {
           prompt.complete(null);
         }
@@ -121,13 +157,17 @@ final class PassphrasePrompt {
         + QUIET_AFTER_NO_ANSWER.toSeconds() + " s");
   }
 
-  private void ask(Caller caller, Pinentry pinentry, String tty, String description) throws Exception {
+  private void ask(Caller caller, Pinentry pinentry, Pinentry.Place place, String description) throws Exception {
     String error = null;
     for (int attempt = 0; attempt < TRIES; attempt++) {
-      Secret passphrase = pinentry.ask(tty, description, "Passphrase for credagent:", error);
+      Secret passphrase = pinentry.ask(place, description, "Passphrase for credagent:", error);
       if (passphrase == null) {
-        LOG.info("the passphrase prompt on " + tty + " was cancelled or not answered in time");
-        leaveQuiet(tty);
+        if (place.gone() != null && place.gone().toCompletableFuture().isDone()) {
+          LOG.info("the passphrase prompt on " + place.name() + " ended: its requester went away");
+          return;
+        }
+        LOG.info("the passphrase prompt on " + place.name() + " was cancelled or not answered in time");
+        leaveQuiet(place.name());
         return;
       }
       try {

@@ -24,8 +24,16 @@ public final class TokenService {
   private final RequestGate gate;
   private final AuditTrail trail;
   private final BooleanSupplier usable;
+  /** The passphrase prompt a locked get makes ({@link PassphrasePrompt#askFor}): null where none is made. */
+  private final java.util.function.BiFunction<Caller, String, CompletableFuture<Void>> ask;
 
   TokenService(TokenCache tokens, Profiles profiles, RequestGate gate, AuditTrail trail, BooleanSupplier usable) {
+    this(tokens, profiles, gate, trail, usable, (caller, wanted) -> null);
+  }
+
+  TokenService(TokenCache tokens, Profiles profiles, RequestGate gate, AuditTrail trail, BooleanSupplier usable,
+      java.util.function.BiFunction<Caller, String, CompletableFuture<Void>> ask) {
+    this.ask = ask;
     this.tokens = tokens;
     this.profiles = profiles;
     this.gate = gate;
@@ -60,6 +68,15 @@ public final class TokenService {
           : !scopes.stream().allMatch(scope -> caller.share().allowsScope(host, scope))) {
         return trail.audited(caller, "token", lookup, asked,
             CompletableFuture.failedFuture(new ShareForbiddenException("a token for scopes outside it")));
+      }
+    }
+    if (!usable.getAsBoolean() && caller.mayBeAsked()) {
+      // As a locked get does (issue 30, item 2): `credagent token` from a terminal or a desktop asks
+      // for the passphrase, once, and is answered after the prompt, unlocked or not.
+      CompletableFuture<Void> prompt = ask.apply(caller, "a token for " + registry.key());
+      if (prompt != null) {
+        Caller answered = caller.withoutPrompt();
+        return prompt.thenCompose(done -> get(answered, registry, lookup, scopes));
       }
     }
     if (!usable.getAsBoolean()) {

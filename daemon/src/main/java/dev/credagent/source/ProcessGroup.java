@@ -19,7 +19,7 @@ import java.util.Optional;
  * a child of the JVM is never a group leader, so setsid does not fork). Where there is no setsid
  * (macOS), the group is approximated by the process's descendants.
  */
-final class ProcessGroup {
+public final class ProcessGroup {
   private static final Optional<Path> SETSID = List.of("/usr/bin/setsid", "/bin/setsid").stream()
       .map(Path::of).filter(Files::isExecutable).findFirst();
   private static final int SIGKILL = 9;
@@ -28,7 +28,7 @@ final class ProcessGroup {
   private ProcessGroup() {}
 
   /** {@code argv} to start in a session (and so a process group) of its own, its program resolved on PATH. */
-  static List<String> command(Path program, List<String> argv) {
+  public static List<String> command(Path program, List<String> argv) {
     List<String> command = new ArrayList<>(argv.size() + 1);
     SETSID.ifPresent(setsid -> command.add(setsid.toString()));
     command.add(program.toString());
@@ -54,7 +54,7 @@ final class ProcessGroup {
   }
 
   /** Kills the whole group that {@code process} leads (or its descendants, where it leads none). */
-  static void kill(Process process) {
+  public static void kill(Process process) {
     if (SETSID.isPresent() && KILL != null) {
       try {
         int ignored = (int) KILL.invokeExact((int) -process.pid(), SIGKILL); // the group is gone already: ESRCH

@@ -1,5 +1,6 @@
 package dev.credagent.transport;
 
+import dev.credagent.audit.ClientWarnings;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
@@ -26,10 +27,7 @@ final class CommandChannelHandler extends SimpleChannelInboundHandler<CommandFra
 
   private final CommandRelay relay;
   private List<String> args;
-  private String terminal;
-  /** Where the native credagent runs, and its CREDAGENT_PROFILE (null: not said). */
-  private String cwd;
-  private String profile;
+  private HeaderAttributes attributes = HeaderAttributes.NONE;
   private boolean awaitingStdin;
   private boolean answered;
 
@@ -56,9 +54,7 @@ final class CommandChannelHandler extends SimpleChannelInboundHandler<CommandFra
       run(ctx, frame.payload());
       return;
     }
-    terminal = frame.terminal();
-    cwd = frame.attributes().get(HeaderAttributes.Key.CWD);
-    profile = frame.attributes().get(HeaderAttributes.Key.PROFILE);
+    attributes = frame.attributes();
     try {
       args = CommandFrameDecoder.arguments(frame.payload());
     } catch (IllegalArgumentException e) {
@@ -94,7 +90,8 @@ final class CommandChannelHandler extends SimpleChannelInboundHandler<CommandFra
 
   private void run(ChannelHandlerContext ctx, byte[] stdin) {
     working(ctx, true); // until the reply: the connection then closes
-    safely(() -> relay.run(PeerCheck.caller(ctx.channel()).withTerminal(terminal).at(cwd, profile), args, stdin)).whenCompleteAsync((reply, failure) -> {
+    safely(() -> relay.run(attributes.promptPlaces(PeerCheck.caller(ctx.channel()), gone)
+        .at(attributes.get(HeaderAttributes.Key.CWD), attributes.get(HeaderAttributes.Key.PROFILE)), args, stdin)).whenCompleteAsync((reply, failure) -> {
       if (failure != null) {
         failed(ctx, failure);
       } else {
@@ -112,10 +109,21 @@ final class CommandChannelHandler extends SimpleChannelInboundHandler<CommandFra
     ConnectionState.of(ctx.channel()).pending(working ? 1 : 0);
   }
 
+  /** Completes when the client's input ends or the connection closes: a prompt made for it ends then. */
+  private final java.util.concurrent.CompletableFuture<Void> gone = new java.util.concurrent.CompletableFuture<>();
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    ctx.channel().closeFuture().addListener(closed -> gone.complete(null));
+  }
+
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
-    if (event instanceof ChannelInputShutdownEvent && (args == null || awaitingStdin) && !answered) {
-      ctx.close(); // the client went away before the daemon had what it needed: nothing to answer
+    if (event instanceof ChannelInputShutdownEvent) {
+      gone.complete(null); // the native credagent never half-closes: its end of input is its death (Ctrl-C at a prompt)
+      if ((args == null || awaitingStdin) && !answered) {
+        ctx.close(); // the client went away before the daemon had what it needed: nothing to answer
+      }
     }
     ctx.fireUserEventTriggered(event);
   }

@@ -78,6 +78,21 @@ public final class HeaderAttributes {
     return get(Key.TTY);
   }
 
+  /** The requester's graphical session, as its helper named it (checked where a prompt is made). */
+  public dev.credagent.prompt.DisplaySession display() {
+    return new dev.credagent.prompt.DisplaySession(get(Key.DISPLAY), get(Key.WAYLAND_DISPLAY), get(Key.XAUTHORITY),
+        get(Key.SESSION_TYPE), get(Key.DBUS));
+  }
+
+  /**
+   * {@code caller} with where its program says it may be asked for a passphrase, and {@code gone}
+   * completing when its connection ends: a prompt for it ends then (Ctrl-C at the prompt).
+   */
+  dev.credagent.caller.Caller promptPlaces(dev.credagent.caller.Caller caller,
+      java.util.concurrent.CompletionStage<Void> gone) {
+    return caller.withPromptPlaces(terminal(), display(), gone);
+  }
+
   public boolean isEmpty() {
     return values.isEmpty();
   }

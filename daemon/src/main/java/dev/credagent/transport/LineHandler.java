@@ -1,5 +1,6 @@
 package dev.credagent.transport;
 
+import dev.credagent.audit.ClientWarnings;
 import dev.credagent.caller.Caller;
 import dev.credagent.failure.ErrorCode;
 import dev.credagent.protocol.Response;
@@ -61,7 +62,7 @@ final class LineHandler extends SimpleChannelInboundHandler<byte[]> {
     }
     RequestHandler.Queued request = read(line);
     if (pending == 0) { // nothing before it: no need to wait, nor to hop back onto the loop
-      CompletableFuture<Response> answer = handle(request, PeerCheck.caller(ctx.channel()));
+      CompletableFuture<Response> answer = handle(request, caller(ctx));
       if (answer.isDone()) { // a get, a list: answered at once, with no future chained for it
         pending++;
         sent(ctx, answerOf(answer));
@@ -70,7 +71,7 @@ final class LineHandler extends SimpleChannelInboundHandler<byte[]> {
       enqueue(ctx, request.overlapsWrites(), () -> answer);
       return;
     }
-    enqueue(ctx, request.overlapsWrites(), () -> handle(request, PeerCheck.caller(ctx.channel())));
+    enqueue(ctx, request.overlapsWrites(), () -> handle(request, caller(ctx)));
   }
 
   @Override
@@ -133,6 +134,23 @@ final class LineHandler extends SimpleChannelInboundHandler<byte[]> {
     } catch (RuntimeException | Error e) {
       return new RequestHandler.Queued(false, caller -> CompletableFuture.failedFuture(e));
     }
+  }
+
+  /**
+   * The connection's peer, with the connection's close as its {@code gone}: a prompt made for a
+   * get of this connection ends when it closes (the request names where it may be asked).
+   */
+  private Caller caller(ChannelHandlerContext ctx) {
+    return PeerCheck.caller(ctx.channel()).withPromptPlaces(null, null, gone);
+  }
+
+  /** Completes when this connection closes: one per connection (a listener per request grew without bound on a kept-alive one). */
+  private final CompletableFuture<Void> gone = new CompletableFuture<>();
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) throws Exception {
+    ctx.channel().closeFuture().addListener(closed -> gone.complete(null));
+    super.handlerAdded(ctx);
   }
 
   private static CompletableFuture<Response> handle(RequestHandler.Queued request, Caller caller) {

@@ -1,5 +1,6 @@
 package dev.credagent.transport;
 
+import dev.credagent.audit.ClientWarnings;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -17,6 +18,12 @@ final class RelayChannelHandler extends SimpleChannelInboundHandler<RelayFrameDe
 
   private final RelayHandler relay;
   private boolean answering;
+  /**
+   * Completes when the client's input ends or the connection closes. The C relay never half-closes,
+   * so its end of input is its death (Ctrl-C at a prompt): a prompt made for it ends then. A client
+   * that half-closes on purpose (socat) is still answered, but is asked nothing.
+   */
+  private final java.util.concurrent.CompletableFuture<Void> gone = new java.util.concurrent.CompletableFuture<>();
 
   private final AnswerFlush flush;
 
@@ -38,7 +45,7 @@ final class RelayChannelHandler extends SimpleChannelInboundHandler<RelayFrameDe
     CompletableFuture<RelayReply> reply;
     try {
       // Where docker (skopeo, Jib...) runs, and its CREDAGENT_PROFILE: the profile this call is answered in.
-      reply = relay.handle(PeerCheck.caller(ctx.channel()).withTerminal(frame.terminal())
+      reply = relay.handle(frame.attributes().promptPlaces(PeerCheck.caller(ctx.channel()), gone)
           .at(frame.attributes().get(HeaderAttributes.Key.CWD), frame.attributes().get(HeaderAttributes.Key.PROFILE)),
           frame.action(), frame.input());
     } catch (RuntimeException | Error e) {
@@ -54,9 +61,17 @@ final class RelayChannelHandler extends SimpleChannelInboundHandler<RelayFrameDe
   }
 
   @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    ctx.channel().closeFuture().addListener(closed -> gone.complete(null));
+  }
+
+  @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
-    if (event instanceof ChannelInputShutdownEvent && !answering) {
-      ctx.close(); // the client went away before a whole frame: nothing to answer
+    if (event instanceof ChannelInputShutdownEvent) {
+      gone.complete(null);
+      if (!answering) {
+        ctx.close(); // the client went away before a whole frame: nothing to answer
+      }
     }
     ctx.fireUserEventTriggered(event);
   }

@@ -52,11 +52,50 @@ class PinentryTest {
     Pinentry silent = AssuanScript.silent(dir).answeringWithin(java.time.Duration.ofMillis(300));
     org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(20), () -> {
       try {
-        assertNull(silent.ask("/dev/pts/0", "d", "p", null));
+        assertNull(silent.ask((String) null, "d", "p", null)); // no terminal: a real one's modes are not touched
       } catch (java.io.IOException ended) {
         assertTrue(ended.getMessage().contains("ended the conversation"), ended.getMessage());
       }
     });
+  }
+
+  /**
+   * Issue 30, item 3: Ctrl-C at the prompt killed the client, but the pinentry kept the terminal
+   * for its minute, echo off, reading the next line typed. When the requester goes away the
+   * pinentry's whole process group goes at once, a child it started included.
+   */
+  @Test
+  void aPromptWhoseRequesterWentAwayEndsAtOnce(@TempDir Path dir) throws Exception {
+    Path script = dir.resolve("pinentry-waits");
+    java.nio.file.Files.writeString(script, """
+        #!/bin/sh
+        echo "OK pleased to meet you"
+        sleep 600 &
+        echo $! > "$(dirname "$0")/child.tmp" && mv "$(dirname "$0")/child.tmp" "$(dirname "$0")/child"
+        while IFS= read -r line; do
+          case "$line" in
+            GETPIN) wait ;;
+            *) echo OK ;;
+          esac
+        done
+        """);
+    java.nio.file.Files.setPosixFilePermissions(script, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+    Pinentry waiting = Pinentry.of(script.toString(), null).orElseThrow(); // its minute: far beyond this test
+    java.util.concurrent.CompletableFuture<Void> gone = new java.util.concurrent.CompletableFuture<>();
+    Thread.ofVirtual().start(() -> {
+      while (!java.nio.file.Files.exists(dir.resolve("child"))) {
+        Thread.onSpinWait();
+      }
+      gone.complete(null); // the client's connection closed
+    });
+    long started = System.nanoTime();
+    org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(20), () ->
+        assertNull(waiting.ask(new Pinentry.Place(null, DisplaySession.NONE, gone), "d", "p", null)));
+    assertTrue(System.nanoTime() - started < java.util.concurrent.TimeUnit.SECONDS.toNanos(5), "ended at once, not at its minute");
+    long child = Long.parseLong(java.nio.file.Files.readString(dir.resolve("child")).strip());
+    java.util.Optional<ProcessHandle> left = ProcessHandle.of(child);
+    assertTrue(left.isEmpty() || !left.get().isAlive() || left.get().onExit().get(5, java.util.concurrent.TimeUnit.SECONDS) != null,
+        "the pinentry's child outlived it");
   }
 
   @Test

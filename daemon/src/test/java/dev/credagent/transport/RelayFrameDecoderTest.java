@@ -152,6 +152,30 @@ class RelayFrameDecoderTest {
     assertFalse(oversize.isOpen());
   }
 
+  /**
+   * Issue 30, item 3: the C relay never half-closes, so the end of its input while its call is
+   * answered is its death (Ctrl-C at a prompt): the caller's {@code gone} completes, and a prompt
+   * made for it ends. A client that half-closes on purpose (socat) is still answered.
+   */
+  @Test
+  void theEndOfInputDuringACallSaysTheRequesterIsGoneAndTheAnswerStillLeaves() {
+    List<dev.credagent.caller.Caller> callers = new ArrayList<>();
+    CompletableFuture<RelayReply> answer = new CompletableFuture<>();
+    EmbeddedChannel channel = channel((caller, action, input) -> {
+      callers.add(caller);
+      return answer;
+    });
+    write(channel, "credential-helper/1 get 5 tty=/dev/pts/3\nreg/x");
+    assertFalse(callers.get(0).gone().toCompletableFuture().isDone());
+    channel.pipeline().fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
+    channel.runPendingTasks();
+    assertTrue(callers.get(0).gone().toCompletableFuture().isDone(), "the prompt made for it ends");
+    assertTrue(channel.isOpen());
+    answer.complete(RelayReply.line(0, "done"));
+    channel.runPendingTasks();
+    assertEquals("0 5\ndone\n", reply(channel));
+  }
+
   @Test
   void bytesBeyondTheDeclaredLengthAreAnErrorNeverASecondCall() {
     EmbeddedChannel channel = recording();

@@ -178,6 +178,97 @@ class PamIT {
     }
   }
 
+  /**
+   * Issue 30, item 2: lock_on_close locked the vault at ANY session's close: a second ssh login
+   * that ended locked it under the desktop session still open. It locks at the last one's close;
+   * a session whose program died without closing (kill -9) holds nothing open. Real PAM sessions,
+   * each held open by a small libpam program until told to close.
+   */
+  @Test
+  void lockOnCloseLocksWhenTheUsersLastSessionClosesNotAtEach() throws Exception {
+    assumeHostileSetup();
+    try (AgentEnvironment agent = new AgentEnvironment()) {
+      Path dir = rootOnlyDirectory();
+      try {
+        addUser(agent);
+        Path holder = sessionHolder(dir);
+        Path program = Files.createDirectories(dir.resolve("bin")).resolve("credagent");
+        Files.writeString(program, "#!/bin/sh\necho \"$*\" >> \"$HOME/calls\"\n");
+        Files.setPosixFilePermissions(program, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.writeString(SERVICE, "session optional " + module() + " credagent=" + program + " lock_on_close\n");
+        Path calls = userHome().resolve("calls");
+
+        Process desktop = openSession(holder);
+        Process ssh = openSession(holder);
+        closeSession(ssh);
+        Process crashed = openSession(holder);
+        crashed.destroyForcibly(); // its marker stays, its process does not
+        assertTrue(crashed.waitFor(10, java.util.concurrent.TimeUnit.SECONDS));
+        closeSession(desktop);
+        assertTrue(eventually(() -> Files.exists(calls) && Files.readString(calls).contains("lock")),
+            "the last session's close locked");
+        assertEquals(List.of("lock"), Files.readAllLines(calls), "one lock, at the last close; not at the ssh session's");
+
+        Path sessions = Path.of("/run/credagent-sessions");
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(sessions)));
+        assertEquals("root", Files.getOwner(sessions).getName(), "the user can neither add nor remove a session");
+        String uid = agent.run(List.of("id", "-u", USER), "").stdout().strip();
+        try (var markers = Files.list(sessions)) {
+          assertEquals(List.of(), markers.filter(m -> m.getFileName().toString().startsWith(uid + ".")).toList(),
+              "no marker of the user's left, the crashed session's included");
+        }
+      } finally {
+        cleanUp(agent, dir);
+      }
+    }
+  }
+
+  /** A libpam program: opens a session of USER in SERVICE, says OPEN, closes it when a line comes on stdin. */
+  private static Path sessionHolder(Path dir) throws Exception {
+    Path source = dir.resolve("holder.c");
+    Files.writeString(source, """
+        #include <security/pam_appl.h>
+        #include <stdio.h>
+        static int conv(int n, const struct pam_message **m, struct pam_response **r, void *d) {
+          (void)n; (void)m; (void)r; (void)d;
+          return PAM_CONV_ERR;
+        }
+        int main(int argc, char **argv) {
+          (void)argc;
+          struct pam_conv c = {conv, NULL};
+          pam_handle_t *h;
+          char line[16];
+          if (pam_start(argv[1], argv[2], &c, &h) != PAM_SUCCESS || pam_open_session(h, 0) != PAM_SUCCESS) return 1;
+          printf("OPEN\\n");
+          fflush(stdout);
+          if (fgets(line, sizeof(line), stdin) == NULL) return 2;
+          pam_close_session(h, 0);
+          pam_end(h, PAM_SUCCESS);
+          printf("CLOSED\\n");
+          return 0;
+        }
+        """);
+    Path binary = dir.resolve("holder");
+    Process cc = new ProcessBuilder("cc", "-o", binary.toString(), source.toString(), "-lpam").redirectErrorStream(true).start();
+    String out = new String(cc.getInputStream().readAllBytes());
+    assertTrue(cc.waitFor(60, java.util.concurrent.TimeUnit.SECONDS) && cc.exitValue() == 0, out);
+    return binary;
+  }
+
+  private static Process openSession(Path holder) throws Exception {
+    Process session = new ProcessBuilder(holder.toString(), SERVICE.getFileName().toString(), USER).start();
+    byte[] open = session.getInputStream().readNBytes(5);
+    assertEquals("OPEN\n", new String(open), "the session opened");
+    return session;
+  }
+
+  private static void closeSession(Process session) throws Exception {
+    session.getOutputStream().write('\n');
+    session.getOutputStream().flush();
+    assertTrue(session.waitFor(30, java.util.concurrent.TimeUnit.SECONDS));
+    assertEquals(0, session.exitValue());
+  }
+
   private static void assumeHostileSetup() {
     assumeTrue("root".equals(System.getProperty("user.name")), "needs root: a user, a PAM service file");
     assumeTrue(Files.isExecutable(Path.of("/usr/bin/pamtester")), "needs pamtester");

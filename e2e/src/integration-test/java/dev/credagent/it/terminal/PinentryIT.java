@@ -107,6 +107,53 @@ class PinentryIT {
     }
   }
 
+  /**
+   * Issue 30, item 3: Ctrl-C at the prompt killed the client, but the daemon's pinentry-tty kept the
+   * terminal for up to its minute with echo off, and the next command typed vanished into it (read
+   * as a passphrase). Now the closed connection ends the prompt: the pinentry is gone within a
+   * second, the terminal has echo on, and the next line typed is the shell's. The pane runs dash,
+   * which (unlike bash) does not restore the terminal's modes itself after a job killed by a signal.
+   */
+  @Test
+  void ctrlCAtThePromptGivesTheTerminalBackWithEchoOn() throws Exception {
+    assumeTrue(Files.isExecutable(TMUX) && Files.isExecutable(PINENTRY), "needs tmux and pinentry-tty");
+    try (AgentEnvironment agent = new AgentEnvironment()) {
+      Path helper = HelperInstall.into(agent);
+      agent.unlock("the passphrase");
+      agent.credagent("s3cret\n", "store", "reg.example:5000", "-u", "alice").requireSuccess();
+      agent.credagent("", "lock").requireSuccess();
+      String socket = "-S" + agent.root().resolve("tmux.sock");
+      try {
+        tmux(socket, "new-session", "-d", "-s", "c", "-x", "160", "-y", "30", env(agent) + " PS1='$ ' /bin/sh -i");
+        tmux(socket, "send-keys", "-t", "c", "echo reg.example:5000 | " + helper + " get; echo GOT-$?", "Enter");
+        waitFor(socket, "c", "Passphrase for credagent:");
+        List<ProcessHandle> pinentries = ProcessHandle.of(agent.daemonPid()).orElseThrow().descendants()
+            .filter(p -> p.info().command().orElse("").endsWith("pinentry-tty")).toList();
+        assertEquals(1, pinentries.size(), "one pinentry-tty runs for the prompt");
+
+        long pressed = System.nanoTime();
+        tmux(socket, "send-keys", "-t", "c", "C-c");
+        for (ProcessHandle pinentry : pinentries) {
+          pinentry.onExit().get(5, TimeUnit.SECONDS);
+        }
+        long goneMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - pressed);
+        System.out.println("pinentry gone " + goneMillis + " ms after Ctrl-C");
+        assertTrue(goneMillis < 1500, "the pinentry outlived its client by " + goneMillis + " ms");
+
+        tmux(socket, "send-keys", "-t", "c", "stty -a | tr ' ;' '\\n\\n' | grep -x -e echo -e -echo | sed 's/^/MO''DE:/'", "Enter"); // MO''DE: the typed line never matches
+        String modes;
+        waitFor(socket, "c", "MODE:");
+        modes = capture(socket, "c");
+        assertTrue(modes.contains("MODE:echo") && !modes.contains("MODE:-echo"), "the terminal's echo is on:\n" + modes);
+        tmux(socket, "send-keys", "-t", "c", "echo NEXT-$((20+22))", "Enter");
+        waitFor(socket, "c", "NEXT-42");
+        assertTrue(agent.credagent("", "status").requireSuccess().stdout().contains("vault:   locked"), "nothing was unlocked");
+      } finally {
+        new ProcessBuilder(TMUX.toString(), socket, "kill-server").start().waitFor(10, TimeUnit.SECONDS);
+      }
+    }
+  }
+
   private static String title(String socket) throws Exception {
     Process tmux = new ProcessBuilder(TMUX.toString(), socket, "display-message", "-p", "-t", "a", "#{pane_title}").start();
     String title = new String(tmux.getInputStream().readAllBytes()).strip();

@@ -1,4 +1,4 @@
-package dev.credagent.transport;
+package dev.credagent.audit;
 
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -10,14 +10,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * logged; past them only the 10th, 100th, 1000th... of the daemon's life, each with the count, as
  * the connection cap logs one refusal per thousand.
  */
-final class ClientWarnings {
+public final class ClientWarnings {
   static final int FIRST = 100;
-  static final ClientWarnings SHARED = new ClientWarnings();
+  public static final ClientWarnings SHARED = new ClientWarnings();
 
   private final AtomicLong count = new AtomicLong();
 
   /** {@code message} as the next warning should say it, or null when this one is counted only. */
-  String next(String message) {
+  public String next(String message) {
     long n = count.incrementAndGet();
     if (n <= FIRST) {
       return message;
