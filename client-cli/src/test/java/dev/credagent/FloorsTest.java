@@ -37,7 +37,7 @@ class FloorsTest {
 
   /** Bottom to top. A new package must be placed here and in docs/design.md before it compiles in. */
   static final List<List<String>> FLOORS = List.of(
-      List.of("failure", "files", "version"), // 0: what every floor may say: failures, paths, the build
+      List.of("failure", "files", "version", "process"), // 0: what every floor may say: failures, paths, the build, process groups
       List.of("vault", "config"),             // 1: the encrypted store; the settings file
       List.of("prompt", "registry", "source"), // 2: pinentry; the registry client; credential sources
       List.of("protocol", "caller"),          // 3: the wire's words (Op, Request, Response); who asked

@@ -293,7 +293,7 @@ public final class ProtocolCodec implements RequestHandler {
 
   private CompletableFuture<Response> get(Caller caller, Request request) throws ProtocolException {
     String server = request.require("server");
-    return service.get(Fields.promptPlaces(request, caller), server).thenApply(credential -> Response.ok()
+    return service.get(PromptPlaces.of(request, caller), server).thenApply(credential -> Response.ok()
         .with("server", server)
         .with("username", credential.username())
         .with("secret", credential.secret()));
@@ -345,7 +345,7 @@ public final class ProtocolCodec implements RequestHandler {
     List<String> scopes = Fields.scopes(request);
     // A repository's path (ghcr.io/team/app), for path patterns; Hub's own names' /v1/ is none.
     String lookup = registry.key() + (ServerNames.isHub(reference) ? "" : reference.repositoryPath());
-    return service.tokens().get(Fields.promptPlaces(request, caller), registry, lookup, scopes)
+    return service.tokens().get(PromptPlaces.of(request, caller), registry, lookup, scopes)
         .thenApply(token -> Response.ok()
         .with("server", registry.key())
         .with("token", token.token())

@@ -20,22 +20,37 @@ public final class HomeLock implements AutoCloseable {
   /** The file is a pid and a path: anything longer is not one we wrote. */
   private static final int MAX_BYTES = 8192;
 
+  private final DirectoryLock directory;
   private final LockFile lock;
 
-  private HomeLock(LockFile lock) {
+  private HomeLock(DirectoryLock directory, LockFile lock) {
+    this.directory = directory;
     this.lock = lock;
   }
 
   /** Takes the home's lock within {@code wait} and records {@code socket}; refuses while another daemon holds it. */
   public static HomeLock acquire(Path home, Path socket, Duration wait) throws IOException {
+    // The home itself first: a daemon.lock deleted by hand (or by a tidy-up script) left the next
+    // daemon a new file to lock, beside the first daemon, on the same vault.
+    DirectoryLock directory = DirectoryLock.acquire(home, wait);
+    if (directory == null) {
+      throw new HomeInUseException(home, read(home));
+    }
     Path file = home.resolve(FILE_NAME);
-    LockFile lock = LockFile.acquire(file, wait);
+    LockFile lock;
+    try {
+      lock = LockFile.acquire(file, wait);
+    } catch (IOException | RuntimeException e) {
+      directory.close();
+      throw e;
+    }
     if (lock == null) {
+      directory.close();
       Holder holder = read(home);
       throw new HomeInUseException(home, holder);
     }
     lock.write(ProcessHandle.current().pid() + "\n" + socket.toAbsolutePath() + "\n");
-    return new HomeLock(lock);
+    return new HomeLock(directory, lock);
   }
 
   /** Who holds (or last held) a home: a pid and the socket it serves. */
@@ -64,7 +79,11 @@ public final class HomeLock implements AutoCloseable {
 
   @Override
   public void close() throws IOException {
-    lock.close();
+    try {
+      lock.close();
+    } finally {
+      directory.close();
+    }
   }
 
   /** Another daemon serves this home: which, and on which socket. */

@@ -1,6 +1,6 @@
 package dev.credagent.prompt;
 
-import dev.credagent.source.ProcessGroup;
+import dev.credagent.process.ProcessGroup;
 import dev.credagent.vault.Secret;
 import java.io.IOException;
 import java.io.InputStream;

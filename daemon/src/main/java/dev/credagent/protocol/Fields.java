@@ -25,40 +25,13 @@ public final class Fields {
    * The optional fields where a locked get or token may ask for the passphrase (protocol 1, as
    * the native frames' header attributes): the requester's terminal and display environment.
    */
-  static final List<String> PROMPT_PLACES = List.of("tty", "display", "wayland_display", "xauthority", "session_type", "dbus");
+  public static final List<String> PROMPT_PLACES = List.of("tty", "display", "wayland_display", "xauthority", "session_type", "dbus");
 
   /** {@code fields} and the prompt places: an op's optional fields. */
   static List<String> withPromptPlaces(String... fields) {
     List<String> all = new java.util.ArrayList<>(List.of(fields));
     all.addAll(PROMPT_PLACES);
     return List.copyOf(all);
-  }
-
-  /**
-   * {@code caller} with the prompt places the request names (checked again where a prompt is
-   * made); {@code caller} itself where it names none. A {@code tty} is a path under /dev; every
-   * value at most 4096 characters, without control characters.
-   */
-  public static dev.credagent.caller.Caller promptPlaces(Request request, dev.credagent.caller.Caller caller)
-      throws ProtocolException {
-    String[] values = new String[PROMPT_PLACES.size()];
-    boolean any = false;
-    for (int i = 0; i < values.length; i++) {
-      String value = request.optional(PROMPT_PLACES.get(i), "");
-      if (value.length() > 4096 || value.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
-        throw bad("'" + PROMPT_PLACES.get(i) + "' must be at most 4096 characters, without control characters");
-      }
-      values[i] = value.isEmpty() ? null : value;
-      any |= values[i] != null;
-    }
-    if (!any) {
-      return caller;
-    }
-    if (values[0] != null && !values[0].matches("/dev/[\\x21-\\x7e]{1,200}")) {
-      throw bad("'tty' must be a terminal's path under /dev");
-    }
-    return caller.withPromptPlaces(values[0],
-        new dev.credagent.prompt.DisplaySession(values[1], values[2], values[3], values[4], values[5]), caller.gone());
   }
 
   /** {@code "true"} or not there (or anything else): false. */

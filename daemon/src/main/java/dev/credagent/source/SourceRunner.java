@@ -1,5 +1,6 @@
 package dev.credagent.source;
 
+import dev.credagent.process.ProcessGroup;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import dev.credagent.vault.Credential;

@@ -1,4 +1,4 @@
-package dev.credagent.source;
+package dev.credagent.process;
 
 import java.io.File;
 import java.lang.foreign.FunctionDescriptor;
@@ -40,7 +40,7 @@ public final class ProcessGroup {
    * The program {@code name} names: itself when it has a slash, else the first executable of that
    * name on {@code path} (the daemon's PATH); empty when there is none.
    */
-  static Optional<Path> resolve(String name, String path) {
+  public static Optional<Path> resolve(String name, String path) {
     if (name.contains("/")) {
       return Files.isExecutable(Path.of(name)) ? Optional.of(Path.of(name)) : Optional.empty();
     }
