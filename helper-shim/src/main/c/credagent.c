@@ -44,7 +44,7 @@
 #define INPUT_LIMIT (1024 * 1024 + 1)      /* a byte past the commands' limit, so that they say so */
 #define OUTPUT_LIMIT (16 * 1024 * 1024)    /* what we accept back */
 #define MAX_REPLY_HEADER 64
-#define FIRST_ANSWER_SECONDS 10            /* the daemon answers before it runs anything: past this, the JVM CLI takes over */
+#define FIRST_ANSWER_SECONDS 10            /* the daemon answers before it runs anything: past this it is stopped or hung */
 #define IO_TIMEOUT_SECONDS 120             /* a login or a token may wait on a registry; the JVM CLI waits as long */
 #define RELAY_ONLY_SECONDS 2             /* a completion waits no longer on a stalled daemon */
 #define JVM_LAUNCHER "/../lib/credagent/credagent-jvm"
@@ -58,6 +58,13 @@ static void fail(const char *message) {
    start a JVM (a third of a second at every Tab) nor, through it, a daemon: where the daemon cannot
    answer, it leaves at once, quietly, with nothing. */
 static int relay_only;
+
+/* fail(), with a socket's path and a number in the message. */
+static void fail_with_path(const char *format, const char *path, int seconds) {
+  char message[PATH_MAX + 512];
+  snprintf(message, sizeof(message), format, path, seconds);
+  fail(message);
+}
 
 /* Runs the JVM CLI with our arguments, standard input untouched; it never returns. */
 static void run_jvm(char **argv) {
@@ -221,10 +228,18 @@ int main(int argc, char **argv) {
   char line[MAX_REPLY_HEADER + 1];
   struct answer answer = {.fd = fd, .have = 0};
   /* Until the first answer nothing has run, so the JVM CLI can still take over: a daemon that went
-     away, one from before this relay (which does not speak it), or a socket that nobody serves
-     yet (systemd's, while it starts the daemon). */
-  if (sent != 0 || next_line(&answer, line) != 0
-      || (strcmp(line, "run") != 0 && strcmp(line, "stdin line") != 0 && strcmp(line, "stdin all") != 0)) {
+     away, or one from before this relay (which does not speak it). Not a daemon that is merely
+     slow to answer: it has the command, and would run it beside the JVM CLI's copy. */
+  errno = 0;
+  int no_answer = sent != 0 || next_line(&answer, line) != 0;
+  if (no_answer && sent == 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && !relay_only) {
+    /* A daemon that took the command and is stopped or hung: it runs it when it resumes, so the
+       JVM CLI must not send it again (a share opened twice, an erase run twice). */
+    fail_with_path("the credagent daemon on %s took the command but did not answer within %d s (it is stopped or hung); "
+                   "it may still run the command if it resumes: check before running it again",
+                   path, first_answer_seconds);
+  }
+  if (no_answer || (strcmp(line, "run") != 0 && strcmp(line, "stdin line") != 0 && strcmp(line, "stdin all") != 0)) {
     close(fd);
     run_jvm(argv);
   }

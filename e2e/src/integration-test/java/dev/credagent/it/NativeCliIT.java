@@ -150,6 +150,31 @@ class NativeCliIT {
     relayed("pw\n", "unlock", "--passphrase-stdin").requireSuccess(); // the passphrase is as it was
   }
 
+  /**
+   * A daemon stopped (SIGSTOP) after it took a relayed command: the relay handed the command to the
+   * JVM CLI after 10 s, which sent it again, and the daemon ran both once it resumed (two shares
+   * opened, an erase run twice; found by the adversarial pass). Now the relay says so and stops.
+   */
+  @Test
+  void aDaemonThatTookTheCommandAndStalledRunsItOnceAndTheUserIsTold() throws Exception {
+    agent.unlock("pw");
+    relayed("x\n", "store", "stall.example", "-u", "alice").requireSuccess();
+    long pid = agent.daemonPid();
+    new ProcessBuilder("kill", "-STOP", Long.toString(pid)).start().waitFor();
+    Run erase;
+    try {
+      erase = relayed("", "erase", "stall.example");
+    } finally {
+      new ProcessBuilder("kill", "-CONT", Long.toString(pid)).start().waitFor();
+    }
+    assertEquals(1, erase.exitCode(), erase.stdout() + erase.stderr());
+    assertTrue(erase.stderr().contains("took the command but did not answer within 10 s (it is stopped or hung)"), erase.stderr());
+    relayed("", "status").requireSuccess(); // the daemon has resumed, and answered the erase before this
+    long erases = Files.readAllLines(agent.home().resolve("audit.log")).stream()
+        .filter(line -> line.contains("\"op\":\"erase\"")).count();
+    assertTrue(erases <= 1, "the erase ran at most once (the daemon may drop a command whose client left), never again through the JVM CLI");
+  }
+
   @Test
   void theLockedVaultAndItsUnlockThroughStandardInputAreRelayedToo() throws Exception {
     agent.unlock("pw");
