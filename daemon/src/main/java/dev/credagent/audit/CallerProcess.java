@@ -42,9 +42,9 @@ public record CallerProcess(long pid, String exe, long parentPid, String parentE
       Optional<ProcessHandle> parent = process.flatMap(ProcessHandle::parent);
       return new CallerProcess(caller.pid(), command(process), parent.map(ProcessHandle::pid).orElse(-1L), command(parent));
     }
-    // Linux: one read of stat for the parent, one readlink per executable. ProcessHandle's info()
-    // read stat four times, the cmdline, and /etc/passwd for the user's name, which we do not use:
-    // ~35 system calls, about half of what a helper's whole connection cost the daemon.
+    // Linux: one read of stat for the parent, one readlink per executable (ProcFiles: libc's, not
+    // java.nio's). ProcessHandle's info() read stat four times, the cmdline, and /etc/passwd for
+    // the user's name, which we do not use: ~35 system calls per connection.
     long parentPid = parentPid(proc, caller.pid());
     return new CallerProcess(caller.pid(), exe(proc, caller.pid()), parentPid,
         parentPid > 0 ? exe(proc, parentPid) : UNKNOWN);
@@ -57,12 +57,8 @@ public record CallerProcess(long pid, String exe, long parentPid, String parentE
   /** Field 4 of /proc/PID/stat, counted after the comm field's last ')' (comm may hold spaces and parens); -1 where gone. */
   static long parentPid(Path proc, long pid) {
     byte[] stat = new byte[STAT_BYTES];
-    int length;
-    try (java.io.InputStream in = Files.newInputStream(proc.resolve(Long.toString(pid)).resolve("stat"))) {
-      length = in.readNBytes(stat, 0, stat.length);
-    } catch (IOException | RuntimeException gone) {
-      return -1;
-    }
+    String file = proc.resolve(Long.toString(pid)).resolve("stat").toString();
+    int length = ProcFiles.LINUX != null ? ProcFiles.LINUX.read(file, stat) : readByNio(Path.of(file), stat);
     int at = length - 1;
     while (at >= 0 && stat[at] != ')') {
       at--;
@@ -76,6 +72,14 @@ public record CallerProcess(long pid, String exe, long parentPid, String parentE
     return digits > 0 ? parent : -1;
   }
 
+  private static int readByNio(Path file, byte[] into) {
+    try (java.io.InputStream in = Files.newInputStream(file)) {
+      return in.readNBytes(into, 0, into.length);
+    } catch (IOException | RuntimeException gone) {
+      return -1;
+    }
+  }
+
   /**
    * Its executable as the kernel says (/proc/PID/exe); where that says nothing useful (a rootless
    * buildah in its own user and mount namespaces reads as "/") or cannot be read, the first word
@@ -83,13 +87,17 @@ public record CallerProcess(long pid, String exe, long parentPid, String parentE
    */
   private static String exe(Path proc, long pid) {
     Path dir = proc.resolve(Long.toString(pid));
-    String exe;
-    try {
-      exe = Files.readSymbolicLink(dir.resolve("exe")).toString();
-    } catch (IOException | RuntimeException unreadable) {
-      exe = UNKNOWN;
-    }
+    String exe = ProcFiles.LINUX != null ? ProcFiles.LINUX.readlink(dir.resolve("exe").toString()) : readlinkByNio(dir.resolve("exe"));
+    exe = exe != null ? exe : UNKNOWN;
     return exe.equals("/") || exe.equals(UNKNOWN) ? argv0(dir).orElse(exe) : exe;
+  }
+
+  private static String readlinkByNio(Path link) {
+    try {
+      return Files.readSymbolicLink(link).toString();
+    } catch (IOException | RuntimeException unreadable) {
+      return null;
+    }
   }
 
   /** As {@link #exe} where only ProcessHandle knows (macOS). */

@@ -48,6 +48,7 @@ class CallerProcessTest {
 
   @Test
   void thisJvmReadsAsTheJdkSaysIt() {
+    org.junit.jupiter.api.Assertions.assertNotNull(ProcFiles.LINUX, "libc reached through the foreign function API");
     long self = ProcessHandle.current().pid();
     CallerProcess who = CallerProcess.of(new Caller(1000, self));
     assertEquals(ProcessHandle.current().info().command().orElseThrow(), who.exe());
