@@ -37,7 +37,7 @@ public record CallerProcess(long pid, String exe, long parentPid, String parentE
     if (caller.pid() <= 0) {
       return new CallerProcess(caller.pid(), UNKNOWN, -1, UNKNOWN);
     }
-    if (!Files.isDirectory(proc)) { // macOS: the JDK asks the kernel (proc_pidpath)
+    if (ProcFiles.LINUX == null && !Files.isDirectory(proc)) { // macOS: the JDK asks the kernel (proc_pidpath)
       Optional<ProcessHandle> process = ProcessHandle.of(caller.pid());
       Optional<ProcessHandle> parent = process.flatMap(ProcessHandle::parent);
       return new CallerProcess(caller.pid(), command(process), parent.map(ProcessHandle::pid).orElse(-1L), command(parent));
