@@ -258,8 +258,8 @@ static int start_and_connect(const char *argv0, const char *path) {
 #define SHARE_GONE "the credagent share closed the connection before answering: has it ended (its TTL, or " \
   "credagent share --stop), or its forwarding?"
 
-static void write_all(int fd, const char *data, size_t length) {
-  if (agent_write_all(fd, data, length) != 0) {
+static void write_both(int fd, const char *header, size_t header_length, const char *body, size_t body_length) {
+  if (agent_write_both(fd, header, header_length, body, body_length) != 0) {
     if (!may_start) {
       fail(SHARE_GONE);
     }
@@ -395,8 +395,7 @@ int main(int argc, char **argv) {
   char header[512];
   int header_length = snprintf(header, sizeof(header), "credential-helper/1 %s %zu%s\n",
                                *action ? action : "-", length, terminal);
-  write_all(fd, header, (size_t)header_length);
-  write_all(fd, input, length);
+  write_both(fd, header, (size_t)header_length, input, length); /* one segment: one read in the daemon */
   if (terminal[0] != '\0') {
     /* The daemon may ask for the passphrase on that terminal first (three tries of a minute at
        most): wait for a person, not only for the daemon. */
