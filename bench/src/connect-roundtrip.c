@@ -3,9 +3,12 @@
  * connect, send one request, read the answer to EOF, close. Prints one figure per batch: the
  * median microseconds of a round trip in it.
  *
- *   connect-roundtrip agent SOCKET HOST N      the daemon: "credential-helper/1 get LEN\nHOST"
+ *   connect-roundtrip agent SOCKET HOST N [GAP_US]   the daemon: "credential-helper/1 get LEN\nHOST"
  *   connect-roundtrip git SOCKET HOST N        git credential-cache--daemon: action=get, timeout,
  *                                              protocol, host, a blank line, shutdown(SHUT_WR)
+ *
+ * GAP_US: microseconds slept between round trips (untimed), as real helper calls come apart: a
+ * server that sleeps between them answers from cold caches.
  *
  * Exits 1 where an answer is not what a stored credential gives (so a bench never times refusals).
  */
@@ -51,13 +54,15 @@ static int roundtrip(const char *path, const char *request, size_t length, int h
 }
 
 int main(int argc, char **argv) {
-  if (argc != 5 || (strcmp(argv[1], "agent") && strcmp(argv[1], "git"))) {
-    fprintf(stderr, "usage: connect-roundtrip agent|git SOCKET HOST N\n");
+  if ((argc != 5 && argc != 6) || (strcmp(argv[1], "agent") && strcmp(argv[1], "git"))) {
+    fprintf(stderr, "usage: connect-roundtrip agent|git SOCKET HOST N [GAP_US]\n");
     return 2;
   }
   int git = !strcmp(argv[1], "git");
   const char *path = argv[2], *host = argv[3];
   int n = atoi(argv[4]);
+  int gap = argc == 6 ? atoi(argv[5]) : 0;
+  if (gap < 0 || gap > 1000000) { fprintf(stderr, "connect-roundtrip: GAP_US must be 0..1000000\n"); return 2; }
   if (n <= 0 || n > 1000000) { fprintf(stderr, "connect-roundtrip: N must be 1..1000000\n"); return 2; }
   char request[512];
   int length = git
@@ -71,6 +76,7 @@ int main(int argc, char **argv) {
     long long start = now_ns();
     int got = roundtrip(path, request, (size_t)length, git, answer, sizeof answer);
     took[i] = now_ns() - start;
+    if (gap > 0) usleep((useconds_t)gap);
     /* A stored credential: the daemon answers "0 LEN\n{...Secret...}", git "...password=...". */
     if (got <= 0 || (git ? !memmem(answer, (size_t)got, "password=", 9)
                          : (answer[0] != '0' || !memmem(answer, (size_t)got, "Secret", 6)))) {
