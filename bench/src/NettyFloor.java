@@ -1,6 +1,8 @@
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
@@ -25,7 +27,11 @@ import java.util.List;
  * every request line with a fixed ok line and keeping the daemon's order (a fixed audit line per
  * request; a turn's lines written with one write, then that turn's answers flushed). No JSON, no
  * vault, no service: what the daemon's runtime and transport cost before the daemon does anything.
- * Launched as a source file: java -cp NETTY-JARS NettyFloor.java SOCKET AUDIT-FILE
+ * Launched as a source file: java -cp NETTY-JARS NettyFloor.java SOCKET AUDIT-FILE [close]
+ *
+ * <p>With {@code close} (bench/connect-roundtrip): one request per connection, as the native
+ * helper makes it; the first line is answered as the daemon answers a helper frame, then the
+ * connection closes. What a connection costs Netty and this JVM with nothing of the daemon's in it.
  */
 public final class NettyFloor {
   private static final byte[] ANSWER = ("{\"v\":1,\"ok\":true,\"server\":\"registry-0500.example.com\","
@@ -34,6 +40,9 @@ public final class NettyFloor {
       + "\"server\":\"registry-0500.example.com\",\"pid\":13429,\"exe\":\"/tmp/tmp.ToG1QajCZu/driver\",\"ppid\":13292,"
       + "\"parentExe\":\"/usr/bin/bash\",\"key\":\"registry-0500.example.com\",\"outcome\":\"ok\"}\n")
       .getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] RELAY_ANSWER = ("0 70\n{\"ServerURL\":\"reg.example\",\"Username\":\"bench\","
+      + "\"Secret\":\"s3cret-token\"}").getBytes(StandardCharsets.US_ASCII);
+  private static boolean closing;
   private static final long AUDIT_MAX = 4 << 20;
 
   // All on the one event loop, as the daemon's AnswerFlush is.
@@ -44,6 +53,7 @@ public final class NettyFloor {
   private static boolean scheduled;
 
   public static void main(String[] args) throws Exception {
+    closing = args.length > 2 && args[2].equals("close");
     audit = FileChannel.open(Path.of(args[1]), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
         StandardOpenOption.APPEND);
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
@@ -58,7 +68,11 @@ public final class NettyFloor {
                   writeLines(); // still before any answer of the turn
                 }
                 lines.put(AUDIT_LINE);
-                ctx.write(ctx.alloc().directBuffer(ANSWER.length).writeBytes(ANSWER));
+                byte[] answer = closing ? RELAY_ANSWER : ANSWER;
+                ChannelFuture sent = ctx.write(ctx.alloc().directBuffer(answer.length).writeBytes(answer));
+                if (closing) {
+                  sent.addListener(ChannelFutureListener.CLOSE);
+                }
                 dirty.add(ctx);
                 if (!scheduled) {
                   scheduled = true;

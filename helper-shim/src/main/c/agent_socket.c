@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/stat.h>
 #ifdef __linux__
 #include <sys/sysmacros.h>
@@ -293,6 +294,23 @@ int agent_write_all(int fd, const char *data, size_t length) {
     length -= (size_t)n;
   }
   return 0;
+}
+
+int agent_write_both(int fd, const char *first, size_t first_length, const char *second, size_t second_length) {
+  struct iovec parts[2] = {{(void *)first, first_length}, {(void *)second, second_length}};
+  ssize_t n;
+  do {
+    n = writev(fd, parts, 2);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0 || (n == 0 && first_length + second_length > 0)) {
+    return -1;
+  }
+  size_t sent = (size_t)n;
+  if (sent < first_length) { /* a full socket took part of the first: the rest one write at a time */
+    return agent_write_all(fd, first + sent, first_length - sent) != 0 ? -1 : agent_write_all(fd, second, second_length);
+  }
+  sent -= first_length;
+  return agent_write_all(fd, second + sent, second_length - sent);
 }
 
 long agent_read_some(int fd, char *data, size_t length) {

@@ -53,6 +53,9 @@ int agent_check_peer(int fd, const char *path, char *why);
 
 /* Writes all of data; 0, or -1 when the connection failed (errno set). EINTR is retried. */
 int agent_write_all(int fd, const char *data, size_t length);
+/* Writes first, then second, with one writev(2) where the socket takes both (a request's header
+   and its body in one segment: the daemon reads them in one turn, not two); -1 on failure. */
+int agent_write_both(int fd, const char *first, size_t first_length, const char *second, size_t second_length);
 
 /* One read of at least a byte; 0 at a close, -1 on a timeout or an error (errno set). */
 long agent_read_some(int fd, char *data, size_t length);

@@ -258,8 +258,8 @@ static int start_and_connect(const char *argv0, const char *path) {
 #define SHARE_GONE "the credagent share closed the connection before answering: has it ended (its TTL, or " \
   "credagent share --stop), or its forwarding?"
 
-static void write_all(int fd, const char *data, size_t length) {
-  if (agent_write_all(fd, data, length) != 0) {
+static void write_both(int fd, const char *header, size_t header_length, const char *body, size_t body_length) {
+  if (agent_write_both(fd, header, header_length, body, body_length) != 0) {
     if (!may_start) {
       fail(SHARE_GONE);
     }
@@ -335,8 +335,7 @@ static int from_an_older_daemon(const char *output, size_t length) {
    output (malloc'ed, NUL-terminated; the caller wipes and frees it). The input stays the caller's. */
 static char *relay(int fd, const char *header, size_t header_used, const char *input, size_t length, int may_prompt,
                    int *exit_code_out, size_t *output_length_out) {
-  write_all(fd, header, header_used);
-  write_all(fd, input, length);
+  write_both(fd, header, header_used, input, length); /* one segment: one read in the daemon */
   if (may_prompt) {
     /* The daemon may ask for the passphrase on that terminal first (three tries of a minute at
        most): wait for a person, not only for the daemon. */

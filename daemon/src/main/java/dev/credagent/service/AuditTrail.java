@@ -1,7 +1,5 @@
 package dev.credagent.service;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.credagent.audit.AuditLog;
 import dev.credagent.audit.CallerProcess;
 import dev.credagent.caller.Caller;
@@ -15,18 +13,12 @@ import java.util.function.Function;
 /**
  * The service's record of who asked for what and how it ended: the audit log's lines, and the
  * requests refused while locked that {@code status} shows. Who is behind a connection is read from
- * /proc once per connection, not per request: the read costs ~90 us, which capped gets at ~5,500/s.
+ * /proc once per connection, not per request ({@link KnownCallers}).
  */
 final class AuditTrail {
   private final AuditLog log;
   private final Clock clock;
-  /**
-   * Keyed by the connection's own Caller object (weak keys compare by identity), so a reused pid is
-   * read anew. Its upkeep runs on the thread that asked (the event loop), a few entries at a time:
-   * on Caffeine's default executor, every few reads woke a thread of the common pool.
-   */
-  private final Cache<Caller, CallerProcess> callers = Caffeine.newBuilder().weakKeys().maximumSize(1024)
-      .executor(Runnable::run).build();
+  private final KnownCallers callers = new KnownCallers(CallerProcess::of);
   private final LockedRefusals refusedWhileLocked = new LockedRefusals();
 
   AuditTrail(AuditLog log, Clock clock) {
@@ -36,7 +28,7 @@ final class AuditTrail {
 
   /** The program behind {@code caller}, read once per connection. */
   CallerProcess who(Caller caller) {
-    return callers.get(caller, CallerProcess::of);
+    return callers.who(caller);
   }
 
   LockedRefusals.Seen refusedWhileLocked() {

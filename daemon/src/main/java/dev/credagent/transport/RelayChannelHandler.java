@@ -8,7 +8,9 @@ import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Future;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -51,13 +53,21 @@ final class RelayChannelHandler extends SimpleChannelInboundHandler<RelayFrameDe
     } catch (RuntimeException | Error e) {
       reply = CompletableFuture.failedFuture(e);
     }
-    reply.whenCompleteAsync((answer, failure) -> {
-      if (failure != null) {
-        LOG.log(Level.SEVERE, "a relayed call failed inside the daemon", failure);
-        answer = RelayReply.line(1, "docker-credential-agent: credagent failed internally; its daemon log has details");
-      }
-      send(ctx, answer);
-    }, ctx.executor());
+    if (reply.isDone() && ctx.executor().inEventLoop()) { // a get, mostly: answered now, without a task for it
+      Future.State state = reply.state();
+      answer(ctx, state == Future.State.SUCCESS ? reply.resultNow() : null,
+          state == Future.State.FAILED ? reply.exceptionNow() : state == Future.State.SUCCESS ? null : new CancellationException());
+      return;
+    }
+    reply.whenCompleteAsync((answer, failure) -> answer(ctx, answer, failure), ctx.executor());
+  }
+
+  private void answer(ChannelHandlerContext ctx, RelayReply answer, Throwable failure) {
+    if (failure != null || answer == null) {
+      LOG.log(Level.SEVERE, "a relayed call failed inside the daemon", failure);
+      answer = RelayReply.line(1, "docker-credential-agent: credagent failed internally; its daemon log has details");
+    }
+    send(ctx, answer);
   }
 
   @Override

@@ -1,0 +1,64 @@
+package dev.credagent.audit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.credagent.caller.Caller;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CallerProcessTest {
+  @TempDir Path proc;
+
+  @Test
+  void aHelpersCallerIsItsParentReadFromStatAndExe() throws Exception {
+    process(4242, "docker-credenti", 77, "/usr/bin/docker-credential-agent");
+    process(77, "docker", 1, "/usr/bin/docker");
+    CallerProcess who = CallerProcess.of(new Caller(1000, 4242), proc);
+    assertEquals(new CallerProcess(4242, "/usr/bin/docker-credential-agent", 77, "/usr/bin/docker"), who);
+    assertEquals("/usr/bin/docker", who.program());
+    assertEquals(77, who.programPid());
+  }
+
+  @Test
+  void aCommFieldThatMimicsTheRestOfTheLineDoesNotMoveTheParent() throws Exception {
+    process(4242, "evil) S 1 1 1 ) R 9", 77, "/tmp/evil");
+    process(77, "sshd", 1, "/usr/sbin/sshd");
+    assertEquals(77, CallerProcess.of(new Caller(1000, 4242), proc).parentPid());
+  }
+
+  @Test
+  void anExecutableTheKernelCallsSlashIsNamedByItsArgvZero() throws Exception {
+    process(4242, "buildah", 77, "/");
+    Files.write(proc.resolve("4242/cmdline"), "buildah\0push\0x\0".getBytes(StandardCharsets.UTF_8));
+    process(77, "bash", 1, "/usr/bin/bash");
+    assertEquals("buildah", CallerProcess.of(new Caller(1000, 4242), proc).exe());
+  }
+
+  @Test
+  void aProcessGoneBeforeItWasReadIsUnknownNotAFailure() throws Exception {
+    assertEquals(new CallerProcess(4242, CallerProcess.UNKNOWN, -1, CallerProcess.UNKNOWN),
+        CallerProcess.of(new Caller(1000, 4242), proc));
+    Files.createDirectories(proc.resolve("4243"));
+    Files.writeString(proc.resolve("4243/stat"), "4243 (trunc"); // cut short: no parent to be had
+    assertEquals(-1, CallerProcess.of(new Caller(1000, 4243), proc).parentPid());
+  }
+
+  @Test
+  void thisJvmReadsAsTheJdkSaysIt() {
+    org.junit.jupiter.api.Assertions.assertNotNull(ProcFiles.LINUX, "libc reached through the foreign function API");
+    long self = ProcessHandle.current().pid();
+    CallerProcess who = CallerProcess.of(new Caller(1000, self));
+    assertEquals(ProcessHandle.current().info().command().orElseThrow(), who.exe());
+    assertEquals(ProcessHandle.current().parent().orElseThrow().pid(), who.parentPid());
+    assertEquals(ProcessHandle.current().parent().orElseThrow().info().command().orElseThrow(), who.parentExe());
+  }
+
+  private void process(long pid, String comm, long parent, String exe) throws Exception {
+    Path dir = Files.createDirectories(proc.resolve(Long.toString(pid)));
+    Files.writeString(dir.resolve("stat"), pid + " (" + comm + ") S " + parent + " " + pid + " 1 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 123456\n");
+    Files.createSymbolicLink(dir.resolve("exe"), Path.of(exe));
+  }
+}
