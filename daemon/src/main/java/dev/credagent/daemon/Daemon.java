@@ -125,7 +125,7 @@ public final class Daemon {
         removeStaleSocket(paths.socket());
       }
       Clock clock = Clock.systemUTC(); // the one time source: the service, logins, tokens, the audit log
-      Daemon daemon = new Daemon(instanceLock, homeLock, new Vault(paths.vault(), Daemon::calibratedKdf), new ConfigReloader(configFile, initial),
+      Daemon daemon = new Daemon(instanceLock, homeLock, new Vault(paths.vault(), Daemon::calibratedKdf), new ConfigReloader(configFile, initial, clock),
           new AuditLog(paths.home().resolve(AuditLog.FILE_NAME), initial.auditMaxBytes(), clock,
               AuditBudget.forFiles(initial.auditMaxBytes())), clock);
       DaemonInfo info = new DaemonInfo(paths.socket(), paths.home(), ProcessHandle.current().pid(), daemon.service.clock().instant());

@@ -43,14 +43,15 @@ class PamIT {
     assumeTrue(Files.isExecutable(Path.of("/usr/bin/pamtester")), "needs pamtester");
     assumeTrue(Files.exists(AgentEnvironment.dist().resolve("lib/credagent/pam_credagent.so")), "needs pam_credagent.so (libpam0g-dev to build it)");
     assumeTrue(Files.isRegularFile(PASSWD) && Files.isExecutable(Path.of("/usr/bin/passwd")), "needs passwd and its PAM file");
-    Path repository = Path.of("..").toAbsolutePath().normalize();
     byte[] passwdBefore = Files.readAllBytes(PASSWD);
     try (AgentEnvironment agent = new AgentEnvironment()) {
       Path shared = rootOnlyDirectory();
       try {
         Path prefix = shared.resolve("prefix");
-        agent.run(List.of(repository.resolve("install.sh").toString(), "--no-build", "--no-setup", "--small", "--prefix",
-            prefix.toString()), "").requireSuccess();
+        // The installed tree the install tests share (install.sh --no-build --no-setup, by root), copied
+        // under /run, whose every ancestor only root may write, as the module's path must be. It ran an
+        // install.sh --small of its own before: a jlink'd runtime made once more, for nothing the test needs.
+        agent.run(List.of("cp", "-a", SharedInstall.prefix().toString(), prefix.toString()), "").requireSuccess();
         Path module = prefix.resolve("lib/credagent/pam_credagent.so");
         removeUser(agent); // one an earlier test or run could not remove
         agent.run(List.of("useradd", "-m", "-s", "/bin/bash", USER), "").requireSuccess();
