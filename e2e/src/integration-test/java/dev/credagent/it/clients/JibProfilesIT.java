@@ -107,6 +107,13 @@ class JibProfilesIT {
     assertTrue(fromMine.stream().allMatch(get -> get.path("key").asText().equals(registry.host())
         && !get.path("profile").asText().equals("work")), "and was answered with the default profile's login: " + fromMine);
 
+    // Maven's -f does not move the JVM, which runs the helper where it was started: the README says so.
+    int beforeF = helperGets(registry.host()).size();
+    Run withF = jibBuild(mine, "acme/app:2", "-f", work.resolve("pom.xml").toString());
+    assertNotEquals(0, withF.exitCode(), "mvn -f from elsewhere is answered there, with the user's login");
+    List<JsonNode> fromF = helperGets(registry.host()).subList(beforeF, helperGets(registry.host()).size());
+    assertTrue(!fromF.isEmpty() && fromF.stream().allMatch(get -> get.path("key").asText().equals(registry.host())), fromF.toString());
+
     String audit = Files.readString(agent.home().resolve("audit.log"));
     assertFalse(audit.contains(MY_PASSWORD) || audit.contains(BOT_PASSWORD), "never a secret in the audit log");
   }
@@ -124,9 +131,10 @@ class JibProfilesIT {
     return gets;
   }
 
-  /** {@code mvn jib:build} in {@code project}, as a user runs it there. */
-  private Run jibBuild(Path project, String target) throws Exception {
+  /** {@code mvn jib:build} run in {@code dir}, as a user runs it there (the project: dir's, unless -f names another). */
+  private Run jibBuild(Path dir, String target, String... mavenOptions) throws Exception {
     List<String> command = new ArrayList<>(List.of(mvn().toString(), "-B", "-q"));
+    command.addAll(List.of(mavenOptions));
     String repo = System.getProperty("credagent.maven.repo", "");
     if (!repo.isEmpty()) {
       command.add("-Dmaven.repo.local=" + repo); // this build's, where Jib was fetched to: nothing written into the worktree
@@ -139,8 +147,8 @@ class JibProfilesIT {
         "-Djib.to.image=" + registry.host() + "/" + target,
         "-Djib.container.entrypoint=/hello", // no main class to find: the project has no code
         "-Djib.baseImageCache=" + agent.root().resolve("jib-cache/base"),
-        "-Djib.applicationCache=" + project.resolve("target/jib-cache")));
-    return agent.runIn(project, command, "", BUILD_TIMEOUT);
+        "-Djib.applicationCache=" + dir.resolve("target/jib-cache")));
+    return agent.runIn(dir, command, "", BUILD_TIMEOUT);
   }
 
   /** Skips, saying why, where this Maven cannot get Jib (offline with no copy, or no way to Maven Central). */
