@@ -258,12 +258,16 @@ static int start_and_connect(const char *argv0, const char *path) {
 #define SHARE_GONE "the credagent share closed the connection before answering: has it ended (its TTL, or " \
   "credagent share --stop), or its forwarding?"
 
+static void sending_failed(void) {
+  if (!may_start) {
+    fail(SHARE_GONE);
+  }
+  fail("lost the connection to the credagent daemon while sending: %s", strerror(errno));
+}
+
 static void write_all(int fd, const char *data, size_t length) {
   if (agent_write_all(fd, data, length) != 0) {
-    if (!may_start) {
-      fail(SHARE_GONE);
-    }
-    fail("lost the connection to the credagent daemon while sending: %s", strerror(errno));
+    sending_failed();
   }
 }
 
@@ -336,7 +340,13 @@ static int from_an_older_daemon(const char *output, size_t length) {
 static char *relay(int fd, const char *header, size_t header_used, const char *input, size_t length, int may_prompt,
                    int *exit_code_out, size_t *output_length_out) {
   write_all(fd, header, header_used);
-  write_all(fd, input, length);
+  /* A daemon that refuses the header (one older than profiles refuses cwd=) answers and closes
+     without reading the input: sending it then breaks the pipe, by timing or because the input
+     outgrew the socket's buffer, while the answer waits to be read. So a closed peer here is not
+     yet a failure; the read below says whether an answer came. */
+  if (agent_write_all(fd, input, length) != 0 && errno != EPIPE && errno != ECONNRESET) {
+    sending_failed();
+  }
   if (may_prompt) {
     /* The daemon may ask for the passphrase on that terminal first (three tries of a minute at
        most): wait for a person, not only for the daemon. */
