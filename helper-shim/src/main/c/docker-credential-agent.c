@@ -258,13 +258,11 @@ static int start_and_connect(const char *argv0, const char *path) {
 #define SHARE_GONE "the credagent share closed the connection before answering: has it ended (its TTL, or " \
   "credagent share --stop), or its forwarding?"
 
-static void write_both(int fd, const char *header, size_t header_length, const char *body, size_t body_length) {
-  if (agent_write_both(fd, header, header_length, body, body_length) != 0) {
-    if (!may_start) {
-      fail(SHARE_GONE);
-    }
-    fail("lost the connection to the credagent daemon while sending: %s", strerror(errno));
+static void sending_failed(void) {
+  if (!may_start) {
+    fail(SHARE_GONE);
   }
+  fail("lost the connection to the credagent daemon while sending: %s", strerror(errno));
 }
 
 /* One read of at least a byte and at most length; fails on a timeout or an early close. */
@@ -335,7 +333,13 @@ static int from_an_older_daemon(const char *output, size_t length) {
    output (malloc'ed, NUL-terminated; the caller wipes and frees it). The input stays the caller's. */
 static char *relay(int fd, const char *header, size_t header_used, const char *input, size_t length, int may_prompt,
                    int *exit_code_out, size_t *output_length_out) {
-  write_both(fd, header, header_used, input, length); /* one segment: one read in the daemon */
+  /* One segment: one read in the daemon. A daemon that refuses the header (one older than
+     profiles refuses cwd=) answers and closes without reading the input: sending it then breaks
+     the pipe, by timing or because the input outgrew the socket's buffer, while the answer waits
+     to be read. So a closed peer here is not yet a failure; the read below says whether an answer came. */
+  if (agent_write_both(fd, header, header_used, input, length) != 0 && errno != EPIPE && errno != ECONNRESET) {
+    sending_failed();
+  }
   if (may_prompt) {
     /* The daemon may ask for the passphrase on that terminal first (three tries of a minute at
        most): wait for a person, not only for the daemon. */

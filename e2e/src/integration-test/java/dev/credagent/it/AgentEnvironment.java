@@ -100,6 +100,11 @@ public final class AgentEnvironment implements AutoCloseable {
     return runIn(dir, command, stdin == null ? new byte[0] : stdin.getBytes(StandardCharsets.UTF_8), COMMAND_TIMEOUT);
   }
 
+  /** The same, bounded by {@code timeout}: for a build tool (Maven and Jib) run from a project directory. */
+  public Run runIn(Path dir, List<String> command, String stdin, Duration timeout) throws IOException, InterruptedException {
+    return runIn(dir, command, stdin == null ? new byte[0] : stdin.getBytes(StandardCharsets.UTF_8), timeout);
+  }
+
   private Run runIn(Path dir, List<String> command, byte[] stdin, Duration timeout) throws IOException, InterruptedException {
     ProcessBuilder builder = new ProcessBuilder(command);
     builder.environment().putAll(env);

@@ -12,5 +12,11 @@ public final class SystemResources {
    */
   public static final String MACHINE = "credagent.machine";
 
+  /**
+   * podman: run as root, it keeps a pause process and state of its own beside each test's storage,
+   * so the classes that run it (PodmanIT, ProfilesIT's podman test) take turns.
+   */
+  public static final String PODMAN = "credagent.podman";
+
   private SystemResources() {}
 }

@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.credagent.it.AgentEnvironment;
 import dev.credagent.it.HelperInstall;
 import dev.credagent.it.Run;
+import dev.credagent.it.SystemResources;
 import dev.credagent.it.registry.Registry;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,6 +24,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.parallel.Execution;
 import org.junit.jupiter.api.parallel.ExecutionMode;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
  * Debian's real podman and buildah (vfs storage) against docker-registry, after `credagent
@@ -30,6 +32,7 @@ import org.junit.jupiter.api.parallel.ExecutionMode;
  * logout erases it; the plaintext podman had written before is moved into the vault.
  */
 @Execution(ExecutionMode.SAME_THREAD) // podman as root keeps a pause process of its own; one podman test at a time
+@ResourceLock(SystemResources.PODMAN) // and none in another class meanwhile
 class PodmanIT {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String USER = "alice";
@@ -83,7 +86,7 @@ class PodmanIT {
   }
 
   /** The catatonit processes whose environment names a path under {@code root}. */
-  private static List<Long> pauseProcessesOf(Path root) {
+  static List<Long> pauseProcessesOf(Path root) {
     return ProcessHandle.allProcesses().filter(p -> p.info().command().orElse("").endsWith("catatonit")).filter(p -> {
       try {
         return new String(Files.readAllBytes(Path.of("/proc", Long.toString(p.pid()), "environ")),
