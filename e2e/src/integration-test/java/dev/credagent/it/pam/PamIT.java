@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.credagent.it.AgentEnvironment;
 import dev.credagent.it.Run;
 import dev.credagent.it.SystemResources;
+import dev.credagent.it.install.SharedInstall;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
