@@ -185,7 +185,10 @@ int main(int argc, char **argv) {
   /* Started by systemd's socket unit (LISTEN_FDS): the daemon we would ask is the one being
      started. No socket we may use, or nobody answering: the JVM CLI starts a daemon, or says why
      it will not, in its own words. */
-  if (getenv("LISTEN_FDS") != NULL || agent_refuse_another_users_home(why) != 0
+  /* `daemon` and `start` start a daemon: never sent to whatever listens on the socket (systemd's
+     socket while it starts the service, a daemon that is stopped), which the JVM CLI judges. */
+  int starts_a_daemon = argc > 1 && (strcmp(argv[1], "daemon") == 0 || strcmp(argv[1], "start") == 0);
+  if (starts_a_daemon || getenv("LISTEN_FDS") != NULL || agent_refuse_another_users_home(why) != 0
       || agent_socket_path(path, sizeof(path)) != 0) {
     run_jvm(argv);
   }

@@ -14,7 +14,7 @@ public final class DaemonMain {
   private DaemonMain() {}
 
   public static void main(String[] args) throws Exception {
-    Main.refuseRootInAnotherUsersHome();
+    RootHome.refuseAnotherUsersHome();
     List<String> line = List.of(args);
     if (line.equals(List.of("daemon")) || line.equals(List.of("daemon", "--detached"))
         || line.equals(List.of("daemon", "--detached", "--log-after-start"))) {

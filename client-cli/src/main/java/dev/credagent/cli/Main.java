@@ -1,8 +1,6 @@
 package dev.credagent.cli;
 
 import dev.credagent.failure.ErrorCode;
-import dev.credagent.files.CurrentUser;
-import dev.credagent.files.PrivateDirectory;
 import dev.credagent.version.AgentVersion;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -43,18 +41,8 @@ public final class Main implements Runnable, Relayable {
   CommandSpec spec;
 
   public static void main(String[] args) {
-    refuseRootInAnotherUsersHome();
+    RootHome.refuseAnotherUsersHome();
     System.exit(run(new LocalSession(), args));
-  }
-
-  /** Root with a user's HOME is told to run as that user before any command makes a file there. */
-  static void refuseRootInAnotherUsersHome() {
-    try {
-      PrivateDirectory.refuseAnotherUsersHome(System.getenv(), CurrentUser.uid());
-    } catch (Exception e) {
-      System.err.println("credagent: " + TerminalText.escape(Failure.message(e)));
-      System.exit(Failure.exitCode(e));
-    }
   }
 
   /** Runs one command line in {@code session}: the JVM's own, or one the native credagent relayed. */

@@ -31,7 +31,10 @@ public final class ReferenceDocs {
       throw new IOException("picocli's man page generator failed (" + written + ")");
     }
     try (var pages = Files.list(man)) {
-      for (Path page : pages.filter(p -> p.toString().endsWith(".adoc")).toList()) {
+      // Only the pages the generator wrote (credagent*.adoc): docker-credential-agent's is written by
+      // hand in AsciiDoc and sits in the same directory; passed through again at each build, it
+      // nested pass:c[...] once per build.
+      for (Path page : pages.filter(p -> p.getFileName().toString().matches("credagent.*\\.adoc")).toList()) {
         Files.writeString(page, ManPageSource.ofGenerated(Files.readString(page)));
       }
     }

@@ -29,7 +29,8 @@ class ReinstallIT {
       agent.run(List.of("cp", "-a", SharedInstall.prefix().toString(), agent.root().resolve("prefix").toString()), "")
           .requireSuccess();
       agent.unlock("pw"); // a daemon of this very build, and a vault
-      Run again = agent.run(install, "").requireSuccess();
+      // Bounded as the other installs are: a jlink'd runtime is made again, minutes on a loaded machine.
+      Run again = agent.run(install, "", java.time.Duration.ofMinutes(5)).requireSuccess();
       assertFalse(again.stdout().contains("still runs the old version"), again.stdout());
       assertFalse(again.stdout().contains("creates your vault"), again.stdout());
       assertTrue(again.stdout().contains("your vault in " + agent.home() + " is kept"), again.stdout());
