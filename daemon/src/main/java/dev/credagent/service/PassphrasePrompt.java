@@ -46,7 +46,7 @@ final class PassphrasePrompt {
   private final Settings config;
   private final AuditTrail trail;
   private final Clock clock;
-  /** Terminal -> the instant it may be asked again; in insertion order, so the oldest goes first. */
+  /** Terminal or display (its {@link Pinentry.Place#key}) -> the instant it may be asked again; oldest first. */
   private final Map<String, Instant> quietUntil = new LinkedHashMap<>();
   private CompletableFuture<Void> inFlight;
 
@@ -179,7 +179,7 @@ final class PassphrasePrompt {
       quietUntil.remove(quietUntil.keySet().iterator().next());
     }
     quietUntil.put(tty, clock.instant().plus(QUIET_AFTER_NO_ANSWER));
-    LOG.info("the passphrase prompt on " + tty + " got no passphrase: that terminal is not asked again for "
+    LOG.info("the passphrase prompt on " + tty + " got no passphrase: it is not asked there again for "
         + QUIET_AFTER_NO_ANSWER.toSeconds() + " s");
   }
 
