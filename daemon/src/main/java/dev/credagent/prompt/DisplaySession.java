@@ -6,6 +6,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -41,7 +42,25 @@ public record DisplaySession(String display, String waylandDisplay, String xauth
     return blank(display) && blank(waylandDisplay);
   }
 
-  /** What quiet times and logs call this display by (not a secret; never a cookie). */
+  /**
+   * Which display this is, for the quiet time after a cancel: the Wayland socket's path (a name
+   * resolved in {@code runtimeDir}), else the X display's number; {@code :96.0}, {@code unix:96}
+   * and {@code :096} are one display and one quiet time.
+   */
+  public String key(Path runtimeDir) {
+    if (!blank(waylandDisplay)) {
+      Path socket = waylandDisplay.startsWith("/") || runtimeDir == null ? Path.of(waylandDisplay)
+          : runtimeDir.resolve(waylandDisplay);
+      return "wayland " + socket.normalize();
+    }
+    if (blank(display)) {
+      return "no display";
+    }
+    Matcher local = LOCAL_X.matcher(display);
+    return local.matches() ? "X display " + Integer.parseInt(local.group(1)) : "display " + display;
+  }
+
+  /** What logs call this display by (not a secret; never a cookie). */
   public String name() {
     return !blank(waylandDisplay) ? "wayland " + waylandDisplay : "display " + display;
   }
@@ -52,6 +71,14 @@ public record DisplaySession(String display, String waylandDisplay, String xauth
    * {@code home}: the user's home (its .Xauthority where XAUTHORITY was not given).
    */
   public String whyNot(int uid, Path runtimeDir, Path home, Path x11Sockets) {
+    return whyNot(uid, runtimeDir, home, x11Sockets, AbstractSocketPeer.SYSTEM);
+  }
+
+  /**
+   * As {@link #whyNot(int, Path, Path, Path)}, with {@code listeners} telling who listens on an
+   * abstract socket name (tests: a listener of another uid's without binding one).
+   */
+  public String whyNot(int uid, Path runtimeDir, Path home, Path x11Sockets, AbstractSocketPeer.Lookup listeners) {
     if (isEmpty()) {
       return "no display was named";
     }
@@ -75,12 +102,24 @@ public record DisplaySession(String display, String waylandDisplay, String xauth
         if (!local.matches()) {
           return "DISPLAY " + display + " is not a local display (:N); a display over TCP is not asked on";
         }
-        Path socket = x11Sockets.resolve("X" + Integer.parseInt(local.group(1)));
+        int number = Integer.parseInt(local.group(1));
+        Path socket = x11Sockets.resolve("X" + number);
+        // libxcb tries the abstract name first: whoever listens there gets the typed passphrase.
+        OptionalInt abstractListener;
+        try {
+          abstractListener = listeners.uidOf(socket.toString());
+        } catch (IOException unknown) {
+          return "DISPLAY " + display + ": " + unknown.getMessage();
+        }
+        if (abstractListener.isPresent() && abstractListener.getAsInt() != uid && abstractListener.getAsInt() != 0) {
+          return "DISPLAY " + display + ": the abstract socket @" + socket + " is listened on by uid "
+              + abstractListener.getAsInt() + ", not by the requesting uid " + uid + " or root";
+        }
         String why = ownSocket(socket, uid, true);
         if (why != null) {
           return "DISPLAY " + display + ": " + why;
         }
-        boolean serverIsOwn = owner(socket) == uid;
+        boolean serverIsOwn = owner(socket) == uid && (abstractListener.isEmpty() || abstractListener.getAsInt() == uid);
         Path cookie = cookieFile(home);
         if (cookie == null || !Files.exists(cookie, LinkOption.NOFOLLOW_LINKS)) {
           if (!blank(xauthority)) {
@@ -88,7 +127,13 @@ public record DisplaySession(String display, String waylandDisplay, String xauth
           }
           return serverIsOwn ? null : "DISPLAY " + display + " is root's server and there is no XAUTHORITY of the user's";
         }
-        return ownCookie(cookie, uid);
+        String notOwn = ownCookie(cookie, uid);
+        if (notOwn != null || serverIsOwn) {
+          return notOwn;
+        }
+        // Root's server: any cookie file of the user's is not enough; it must hold this display's cookie.
+        return Xauthority.hasEntryFor(cookie, number) ? null
+            : "DISPLAY " + display + " is root's server and XAUTHORITY " + cookie + " has no cookie for display " + number;
       }
       return null;
     } catch (IOException | RuntimeException unreadable) {

@@ -51,9 +51,17 @@ public final class Pinentry {
       return new Place(tty, DisplaySession.NONE, null);
     }
 
-    /** What quiet times and logs call it. */
+    /** What logs call it. */
     public String name() {
       return display.isEmpty() ? tty : display.name();
+    }
+
+    /**
+     * What its quiet time is kept under: the terminal, or the display as {@link DisplaySession#key}
+     * says (one display however its DISPLAY is spelled), its Wayland name resolved in {@code runtimeDir}.
+     */
+    public String key(Path runtimeDir) {
+      return display.isEmpty() ? tty : display.key(runtimeDir);
     }
   }
   private static final int MAX_LINE = 4096;
@@ -68,6 +76,11 @@ public final class Pinentry {
   private Pinentry(Path program, Duration answerWithin) {
     this.program = program;
     this.answerWithin = answerWithin;
+  }
+
+  /** The program that is run (which one "auto" found). */
+  public Path program() {
+    return program;
   }
 
   /** The same program with another bound on a question (tests: a bound that is not a minute). */

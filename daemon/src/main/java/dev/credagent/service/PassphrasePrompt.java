@@ -46,7 +46,7 @@ final class PassphrasePrompt {
   private final Settings config;
   private final AuditTrail trail;
   private final Clock clock;
-  /** Terminal -> the instant it may be asked again; in insertion order, so the oldest goes first. */
+  /** Terminal or display (its {@link Pinentry.Place#key}) -> the instant it may be asked again; oldest first. */
   private final Map<String, Instant> quietUntil = new LinkedHashMap<>();
   private CompletableFuture<Void> inFlight;
 
@@ -60,8 +60,8 @@ final class PassphrasePrompt {
 
   /**
    * The prompt for {@code caller} where the config allows one, a share is not asking, and the
-   * place is the caller's own: on its display (a graphical pinentry) where it named one that
-   * passes {@link DisplaySession#whyNot}, else on its terminal where that is its own. Completes
+   * place is the caller's own: on its terminal where that is its own, else on its display (a
+   * graphical pinentry) where it named one that passes {@link DisplaySession#whyNot}. Completes
    * when it has ended (see {@link #unlockFor}); null where none is made.
    */
   CompletableFuture<Void> askFor(Caller caller, String wanted) {
@@ -69,6 +69,23 @@ final class PassphrasePrompt {
       return null; // never through a share: its far side's display or terminal is not the user's here
     }
     String tty = caller.terminal() != null && Pinentry.usableTerminal(caller.terminal(), caller.uid()) ? caller.terminal() : null;
+    Optional<Choice> choice;
+    try {
+      choice = choose(tty, () -> checkedDisplay(caller), config.current().pinentry(), System.getenv("PATH"));
+    } catch (ConfigException unusable) {
+      return null;
+    }
+    if (choice.isEmpty()) {
+      return null;
+    }
+    CallerProcess who = trail.who(caller);
+    String program = who.program().substring(who.program().lastIndexOf('/') + 1);
+    return unlockFor(caller, choice.get().pinentry(), new Pinentry.Place(tty, choice.get().display(), caller.gone()),
+        program + " (pid " + who.programPid() + ") wants " + wanted);
+  }
+
+  /** The caller's display where it passes {@link DisplaySession#whyNot}; NONE (and a bounded warning) where not. */
+  private static DisplaySession checkedDisplay(Caller caller) {
     DisplaySession display = caller.display();
     if (!display.isEmpty()) {
       String whyNot = display.whyNot(caller.uid(), runtimeDirectory(), Path.of(System.getProperty("user.home")));
@@ -81,24 +98,33 @@ final class PassphrasePrompt {
         display = DisplaySession.NONE;
       }
     }
-    Optional<Pinentry> pinentry;
-    try {
-      String setting = config.current().pinentry();
-      pinentry = display.isEmpty() ? Optional.empty() : Pinentry.of(setting, System.getenv("PATH"), true);
-      if (pinentry.isEmpty()) {
-        display = DisplaySession.NONE; // no graphical pinentry here: the terminal, if there is one
-        pinentry = tty == null ? Optional.empty() : Pinentry.of(setting, System.getenv("PATH"), false);
+    return display;
+  }
+
+  /** Which pinentry asks, and on which display ({@link DisplaySession#NONE}: on the terminal). */
+  record Choice(Pinentry pinentry, DisplaySession display) {}
+
+  /**
+   * The requester's own terminal ({@code tty}, checked) where it has one and a terminal pinentry
+   * is there; else its display ({@code display}, checked; NONE for none) with a graphical one.
+   * The terminal first: a DISPLAY left over in tmux or screen may name a display that is now
+   * someone else's session, while the terminal is where the person who asked is.
+   */
+  static Optional<Choice> choose(String tty, java.util.function.Supplier<DisplaySession> checkedDisplay, String setting, String path) {
+    if (tty != null) {
+      Optional<Pinentry> terminal = Pinentry.of(setting, path, false);
+      if (terminal.isPresent()) {
+        return Optional.of(new Choice(terminal.get(), DisplaySession.NONE));
       }
-    } catch (ConfigException unusable) {
-      return null;
     }
-    if (pinentry.isEmpty()) {
-      return null;
+    DisplaySession display = checkedDisplay.get(); // checked only when asked on: no stale DISPLAY is probed
+    if (!display.isEmpty()) {
+      Optional<Pinentry> graphical = Pinentry.of(setting, path, true);
+      if (graphical.isPresent()) {
+        return Optional.of(new Choice(graphical.get(), display));
+      }
     }
-    CallerProcess who = trail.who(caller);
-    String program = who.program().substring(who.program().lastIndexOf('/') + 1);
-    return unlockFor(caller, pinentry.get(), new Pinentry.Place(tty, display, caller.gone()),
-        program + " (pid " + who.programPid() + ") wants " + wanted);
+    return Optional.empty();
   }
 
   /** The user's XDG_RUNTIME_DIR (a Wayland display's name is a socket there), as the daemon's own. */
@@ -120,7 +146,7 @@ final class PassphrasePrompt {
    */
   synchronized CompletableFuture<Void> unlockFor(Caller caller, Pinentry pinentry, Pinentry.Place place, String description) {
     if (inFlight == null || inFlight.isDone()) {
-      String where = place.name();
+      String where = place.key(runtimeDirectory());
       if (quiet(where)) {
         return null;
       }
@@ -130,7 +156,7 @@ final class PassphrasePrompt {
         try {
           ask(caller, pinentry, place, description);
         } catch (Exception e) {
-          LOG.warning("the passphrase prompt on " + where + " failed: " + e.getMessage());
+          LOG.warning("the passphrase prompt on " + place.name() + " failed: " + e.getMessage());
           leaveQuiet(where);
         } finally {
           prompt.complete(null);
@@ -153,7 +179,7 @@ final class PassphrasePrompt {
       quietUntil.remove(quietUntil.keySet().iterator().next());
     }
     quietUntil.put(tty, clock.instant().plus(QUIET_AFTER_NO_ANSWER));
-    LOG.info("the passphrase prompt on " + tty + " got no passphrase: that terminal is not asked again for "
+    LOG.info("the passphrase prompt on " + tty + " got no passphrase: it is not asked there again for "
         + QUIET_AFTER_NO_ANSWER.toSeconds() + " s");
   }
 
@@ -167,7 +193,7 @@ final class PassphrasePrompt {
           return;
         }
         LOG.info("the passphrase prompt on " + place.name() + " was cancelled or not answered in time");
-        leaveQuiet(place.name());
+        leaveQuiet(place.key(runtimeDirectory()));
         return;
       }
       try {

@@ -8,8 +8,11 @@ import dev.credagent.audit.AuditLog;
 import dev.credagent.caller.Caller;
 import dev.credagent.config.AgentConfig;
 import dev.credagent.prompt.AssuanScript;
+import dev.credagent.prompt.DisplaySession;
 import dev.credagent.prompt.Pinentry;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -50,6 +53,58 @@ class PassphrasePromptTest {
     clock.advance(Duration.ofSeconds(1));
     ask(first, cancelling);
     assertEquals(3, AssuanScript.asked(dir), "asked again once the quiet time is over");
+  }
+
+  /**
+   * Adversarial pass, F3: a helper sends both its terminal and its DISPLAY; the display won, so a
+   * DISPLAY left over in tmux put the window on whatever that number means now. The requester's
+   * own terminal is asked on; its display is not even looked at.
+   */
+  @Test
+  void aRequesterWithATerminalAndADisplayIsAskedOnItsTerminal(@TempDir Path bin) throws Exception {
+    for (String name : new String[] {"pinentry-tty", "pinentry-gtk-2"}) {
+      Files.writeString(bin.resolve(name), "#!/bin/sh\n");
+      Files.setPosixFilePermissions(bin.resolve(name), PosixFilePermissions.fromString("rwx------"));
+    }
+    DisplaySession display = new DisplaySession(":5", null, null, "x11", null);
+    PassphrasePrompt.Choice both = PassphrasePrompt.choose("/dev/pts/7", () -> {
+      throw new AssertionError("the display was checked though the terminal is asked on");
+    }, "auto", bin.toString()).orElseThrow();
+    assertEquals(DisplaySession.NONE, both.display());
+    assertEquals(bin.resolve("pinentry-tty"), both.pinentry().program());
+
+    PassphrasePrompt.Choice launcher = PassphrasePrompt.choose(null, () -> display, "auto", bin.toString()).orElseThrow();
+    assertEquals(display, launcher.display(), "no terminal: the display");
+    assertEquals(bin.resolve("pinentry-gtk-2"), launcher.pinentry().program());
+
+    Files.delete(bin.resolve("pinentry-tty"));
+    assertEquals(display, PassphrasePrompt.choose("/dev/pts/7", () -> display, "auto", bin.toString()).orElseThrow().display(),
+        "no terminal pinentry here: the display");
+    assertEquals(java.util.Optional.empty(), PassphrasePrompt.choose(null, () -> DisplaySession.NONE, "auto", bin.toString()));
+  }
+
+  /** Adversarial pass, F4: the quiet time was keyed by the DISPLAY string; each spelling opened a new window. */
+  @Test
+  void aDisplayThatCancelledIsQuietHoweverItsNameIsSpelled(@TempDir Path dir) throws Exception {
+    Pinentry cancelling = AssuanScript.cancelling(dir);
+    Caller caller = new Caller(1000, 11, null, null);
+    askOn(caller, cancelling, ":96");
+    assertEquals(1, AssuanScript.asked(dir));
+    for (String same : new String[] {":96.0", "unix:96", ":096", "unix:0096.1"}) {
+      assertNull(prompt.unlockFor(caller, cancelling, place(same), "d"), same + " raised another prompt");
+    }
+    askOn(caller, cancelling, ":97");
+    assertEquals(2, AssuanScript.asked(dir), "another display is asked");
+  }
+
+  private static Pinentry.Place place(String display) {
+    return new Pinentry.Place(null, new DisplaySession(display, null, null, "x11", null), null);
+  }
+
+  private void askOn(Caller caller, Pinentry pinentry, String display) throws Exception {
+    CompletableFuture<Void> asked = prompt.unlockFor(caller, pinentry, place(display), "d");
+    assertNotNull(asked, "a prompt on " + display);
+    asked.get(30, TimeUnit.SECONDS);
   }
 
   private void ask(Caller caller, Pinentry pinentry) throws Exception {

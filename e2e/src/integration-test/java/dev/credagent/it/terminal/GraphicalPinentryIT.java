@@ -139,6 +139,56 @@ class GraphicalPinentryIT {
     }
   }
 
+  /**
+   * Adversarial pass, F1: pinentry's libxcb connects to the abstract {@code @/tmp/.X11-unix/XN}
+   * before the file socket, and any uid may bind that name (the user's server runs with
+   * {@code -nolisten local}, or died and left its file). Here the file socket is the user's own and
+   * uid 65534 listens on the abstract name: no pinentry, the get answers locked.
+   */
+  @Test
+  void anAbstractXSocketOfAnotherUidGetsNoPrompt() throws Exception {
+    Path setpriv = Path.of("/usr/bin/setpriv");
+    Path socat = Path.of("/usr/bin/socat");
+    assumeTrue(Files.isExecutable(setpriv) && Files.isExecutable(socat)
+        && "root".equals(System.getProperty("user.name")), "a listener of another uid's needs root, setpriv and socat");
+    try (AgentEnvironment agent = lockedAgentWithALogin()) {
+      Path cookie = ownCookie(agent);
+      Path sockets = Path.of("/tmp/.X11-unix");
+      int number = 950 + (int) (ProcessHandle.current().pid() % 40);
+      while (Files.exists(sockets.resolve("X" + number)) || Files.exists(Path.of("/tmp/.X" + number + "-lock"))
+          || listening("@" + sockets.resolve("X" + number))) {
+        number++;
+      }
+      Path socket = sockets.resolve("X" + number);
+      Process theirs = null;
+      try (ServerSocketChannel own = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+        own.bind(UnixDomainSocketAddress.of(socket)); // the file socket: the user's (root's here) own
+        theirs = new ProcessBuilder(setpriv.toString(), "--reuid=" + NOBODY, "--regid=" + NOBODY, "--clear-groups",
+            socat.toString(), "ABSTRACT-LISTEN:" + socket + ",fork", "EXEC:/bin/cat")
+            .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!listening("@" + socket) && System.nanoTime() < deadline) {
+          Thread.sleep(25); // socat binding its name
+        }
+        assertTrue(listening("@" + socket), "socat never listened on @" + socket);
+        assertLockedWithoutAWindow(agent, Map.of("DISPLAY", ":" + number, "XAUTHORITY", cookie.toString()));
+        assertTrue(agent.readLog().contains("the abstract socket @" + socket + " is listened on by uid " + NOBODY), agent.readLog());
+        assertFalse(agent.readLog().contains("prompt on display :" + number), "a pinentry was started on :" + number
+            + " (it connected to uid " + NOBODY + "'s listener):\n" + agent.readLog());
+      } finally {
+        if (theirs != null) {
+          theirs.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+        Files.deleteIfExists(socket);
+      }
+    }
+  }
+
+  /** Whether a unix socket of this name ({@code @} for an abstract one) listens, as /proc/net/unix lists it. */
+  private static boolean listening(String name) throws IOException {
+    return Files.readAllLines(Path.of("/proc/net/unix")).stream().anyMatch(line -> line.endsWith(" " + name));
+  }
+
   @Test
   void throughAShareNoPromptOnAnyDisplay() throws Exception {
     try (AgentEnvironment agent = lockedAgentWithALogin()) {
