@@ -70,11 +70,11 @@ final class ProfileCommand implements Runnable, Relayable {
           return path.toString();
         }
         if (session.cwd() == null) {
-          throw new CliException(ExitCode.ERROR, "credagent: give --dir as an absolute path (the working directory is not known here)");
+          throw new CliException(ExitCode.ERROR, "give --dir as an absolute path (the working directory is not known here)");
         }
         return Path.of(session.cwd()).resolve(path).toString();
       } catch (InvalidPathException e) {
-        throw new CliException(ExitCode.ERROR, "credagent: --dir " + TerminalText.escape(dir) + " is not a path");
+        throw new CliException(ExitCode.ERROR, "--dir " + TerminalText.escape(dir) + " is not a path");
       }
     }
   }
