@@ -155,6 +155,8 @@ public final class ProfileTable {
       real = realPaths.real(sent);
     } catch (InvalidPathException e) {
       return fallBack("the working directory sent is not a path");
+    } catch (RealPathCache.StalledPathException e) {
+      return fallBack("the working directory " + printable(cwd) + " " + e.getMessage());
     } catch (IOException e) {
       return fallBack("the working directory " + printable(cwd) + " cannot be resolved (missing, or not searchable)");
     }
