@@ -202,4 +202,25 @@ class ProfilesTest {
         && line.contains("\"profile\":\"default (the working directory sent is not an absolute path)\"")), String.join("\n", lines));
     assertFalse(String.join("\n", lines).contains("bot-secret"));
   }
+
+  @Test
+  void aDirectoryWithALineBreakIsRefusedAndBindsNothingElse() throws Exception {
+    Path other = Files.createDirectories(home.resolve("other")).toRealPath();
+    // It exists: bound, its two lines would have bound HOME/x and, on the next line, OTHER.
+    Files.createDirectories(Path.of(home + "/x\n" + other));
+    for (String dir : List.of(home + "/x\n" + other, other + "\r", other + "/\u001b]0;t\u0007")) {
+      CompletionException refused = assertThrows(CompletionException.class,
+          () -> service.profiles().add(ME, "evil", List.of(dir)).join());
+      assertInstanceOf(InvalidRequestException.class, Async.cause(refused));
+      assertEquals(ProfileTable.CONTROL_CHARACTER, Async.cause(refused).getMessage());
+    }
+    // A plain name that is a symlink to a directory named with a line break: its real path is refused too.
+    Path broken = Files.createDirectories(home.resolve("a\n" + other));
+    Path link = Files.createSymbolicLink(home.resolve("link"), broken);
+    CompletionException viaLink = assertThrows(CompletionException.class,
+        () -> service.profiles().add(ME, "evil", List.of(link.toString())).join());
+    assertEquals(ProfileTable.CONTROL_CHARACTER, Async.cause(viaLink).getMessage());
+    assertFalse(service.profiles().table().has("evil"));
+    assertEquals("default", service.profiles().table().choose(other.toString(), null).name(), "nothing bound " + other);
+  }
 }

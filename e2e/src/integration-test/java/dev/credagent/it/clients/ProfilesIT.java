@@ -129,6 +129,21 @@ class ProfilesIT {
   }
 
   @Test
+  void aDirWithALineBreakIsRefusedInOneLineAndBindsNothing() throws Exception {
+    Path other = Files.createDirectories(agent.root().resolve("other")).toRealPath();
+    String jvm = AgentEnvironment.dist().resolve("lib/credagent/credagent-jvm").toAbsolutePath().toString();
+    for (String cli : List.of(jvm, AgentEnvironment.launcher().toAbsolutePath().toString())) {
+      Run add = agent.run(List.of(cli, "profile", "add", "evil", "--dir", mine + "\n" + other), "");
+      assertNotEquals(0, add.exitCode(), cli);
+      assertEquals(1, add.stderr().strip().lines().count(), cli + ": " + add.stderr());
+      assertTrue(add.stderr().startsWith("credagent: --dir ") && add.stderr().contains("\\x0a")
+          && add.stderr().contains("has a control character"), cli + ": " + add.stderr());
+    }
+    assertFalse(agent.credagent("", "profile", "list").requireSuccess().stdout().contains("evil"));
+    assertEquals("default", credagentIn(other, "profile", "which").requireSuccess().stdout().split(" ")[0]);
+  }
+
+  @Test
   void dockerLogsInAsTheBotInTheWorkCheckoutAndAsTheUserElsewhereAndLogoutErasesOnlyTheOne() throws Exception {
     assumeTrue(Clients.docker() != null, "needs the docker CLI");
     Clients.dockerConfig(agent, "{\"credsStore\":\"agent\"}");
