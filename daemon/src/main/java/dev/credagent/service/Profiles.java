@@ -68,7 +68,12 @@ public final class Profiles {
    */
   public ProfileTable.Choice choose(Caller caller) throws VaultLockedException, UnknownProfileException {
     if (caller.share() != null) {
-      return table().named(caller.share().profile(), "share " + caller.share().name());
+      ProfileTable table = table();
+      if (!table.has(caller.share().profile())) {
+        // Not the table's refusal, which lists every profile: a share's client learns none of them.
+        throw UnknownProfileException.ofShare();
+      }
+      return table.named(caller.share().profile(), "share " + caller.share().name());
     }
     return table().choose(caller.cwd(), caller.profile(), realPaths);
   }

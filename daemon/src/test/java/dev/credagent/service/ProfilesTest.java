@@ -223,4 +223,17 @@ class ProfilesTest {
     assertFalse(service.profiles().table().has("evil"));
     assertEquals("default", service.profiles().table().choose(other.toString(), null).name(), "nothing bound " + other);
   }
+
+  @Test
+  void aShareWhoseProfileWasRemovedSaysSoAndNamesNoProfile() throws Exception {
+    Path sp = Files.createDirectories(home.resolve("sp")).toRealPath();
+    service.profiles().add(ME, "sp", List.of(sp.toString())).join();
+    Caller through = new Caller(1000, 1, new ShareScope("s", List.of(RegistryPattern.parse("ghcr.io")), "sp")).at(null, null);
+    service.profiles().remove(ME, "sp", false, service.erasure()).join();
+    Throwable refused = assertThrows(Throwable.class, () -> service.get(through, "ghcr.io").join());
+    Throwable cause = refused instanceof CompletionException ? Async.cause(refused) : refused;
+    assertInstanceOf(UnknownProfileException.class, cause);
+    assertEquals("the profile this share answers in was removed; ask its owner for a new share", cause.getMessage());
+    assertFalse(cause.getMessage().contains("work") || cause.getMessage().contains("default"));
+  }
 }
