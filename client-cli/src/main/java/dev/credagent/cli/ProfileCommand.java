@@ -63,6 +63,11 @@ final class ProfileCommand implements Runnable, Relayable {
 
     /** {@code dir} as an absolute path: ~ is the home directory, a relative path is read from here. */
     private String absolute(String dir) throws CliException {
+      if (dir.codePoints().anyMatch(Character::isISOControl)) {
+        // The daemon refuses it too (a line break in one bound other directories); said here first.
+        throw new CliException(ExitCode.ERROR, "--dir " + TerminalText.escape(dir)
+            + " has a control character (a line break, a tab, an escape) in its name: rename it, or bind its parent");
+      }
       String expanded = dir.equals("~") || dir.startsWith("~/") ? System.getProperty("user.home") + dir.substring(1) : dir;
       try {
         Path path = Path.of(expanded);
@@ -70,11 +75,11 @@ final class ProfileCommand implements Runnable, Relayable {
           return path.toString();
         }
         if (session.cwd() == null) {
-          throw new CliException(ExitCode.ERROR, "credagent: give --dir as an absolute path (the working directory is not known here)");
+          throw new CliException(ExitCode.ERROR, "give --dir as an absolute path (the working directory is not known here)");
         }
         return Path.of(session.cwd()).resolve(path).toString();
       } catch (InvalidPathException e) {
-        throw new CliException(ExitCode.ERROR, "credagent: --dir " + TerminalText.escape(dir) + " is not a path");
+        throw new CliException(ExitCode.ERROR, "--dir " + TerminalText.escape(dir) + " is not a path");
       }
     }
   }

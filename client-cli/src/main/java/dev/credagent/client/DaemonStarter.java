@@ -14,6 +14,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -75,7 +76,9 @@ public final class DaemonStarter {
       return; // started by whoever held the lock before us
     }
     createOwnerOnly(paths.log());
-    Process daemon = new ProcessBuilder(command())
+    ProcessBuilder builder = new ProcessBuilder(command());
+    utf8FileNames(builder.environment(), System.getProperty("sun.jnu.encoding"), System.getProperty("os.name"));
+    Process daemon = builder
         .directory(paths.home().toFile())
         .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
         .redirectOutput(ProcessBuilder.Redirect.appendTo(paths.log().toFile()))
@@ -93,6 +96,28 @@ public final class DaemonStarter {
     }
     throw new IOException("the credagent daemon did not answer on " + paths.socket() + " within "
         + WAIT.toSeconds() + " s; see " + paths.log());
+  }
+
+  /** The locale categories a LC_ALL stood for, besides the character type. */
+  private static final List<String> OTHER_CATEGORIES =
+      List.of("LC_COLLATE", "LC_MESSAGES", "LC_MONETARY", "LC_NUMERIC", "LC_TIME");
+
+  /**
+   * Makes the daemon read file names as UTF-8, as credagent-jvm does for every JVM it starts: Java
+   * takes its file-name charset (sun.jnu.encoding) from the locale and no option sets it, so under
+   * the POSIX locale a request's working directory named in UTF-8 was "not a path" and answered in
+   * the default profile. Here for a CLI run without that launcher; a no-op when names are UTF-8.
+   */
+  static void utf8FileNames(Map<String, String> env, String fileNameCharset, String os) {
+    if ("UTF-8".equalsIgnoreCase(fileNameCharset) || (os != null && os.startsWith("Mac"))) {
+      return; // macOS's Java reads names as UTF-8 in any locale
+    }
+    String all = env.remove("LC_ALL");
+    if (all != null && !all.isEmpty()) {
+      env.put("LANG", all); // what LC_ALL said for the other categories, it still says
+      OTHER_CATEGORIES.forEach(env::remove);
+    }
+    env.put("LC_CTYPE", "C.UTF-8");
   }
 
   private static boolean answers(AgentPaths paths) throws IOException {

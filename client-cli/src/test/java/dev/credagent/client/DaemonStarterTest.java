@@ -91,4 +91,19 @@ class DaemonStarterTest {
     assertEquals(Path.of("/run/user/1000/credagent/agent.sock.start"),
         DaemonStarter.startLock(Path.of("/run/user/1000/credagent/agent.sock")));
   }
+
+  @Test
+  void theDaemonReadsFileNamesAsUtf8WhereTheLocaleWouldNotAndKeepsTheOtherCategories() {
+    java.util.Map<String, String> env = new java.util.HashMap<>(java.util.Map.of("LC_ALL", "C", "LC_TIME", "de_DE"));
+    DaemonStarter.utf8FileNames(env, "ANSI_X3.4-1968", "Linux");
+    assertEquals(java.util.Map.of("LANG", "C", "LC_CTYPE", "C.UTF-8"), env);
+
+    java.util.Map<String, String> none = new java.util.HashMap<>();
+    DaemonStarter.utf8FileNames(none, "ANSI_X3.4-1968", "Linux");
+    assertEquals(java.util.Map.of("LC_CTYPE", "C.UTF-8"), none, "no LANG at all: the POSIX locale");
+
+    java.util.Map<String, String> utf8 = new java.util.HashMap<>(java.util.Map.of("LC_ALL", "C"));
+    DaemonStarter.utf8FileNames(utf8, "UTF-8", "Linux");
+    assertEquals(java.util.Map.of("LC_ALL", "C"), utf8, "names are UTF-8 already: left alone");
+  }
 }

@@ -155,6 +155,8 @@ public final class ProfileTable {
       real = realPaths.real(sent);
     } catch (InvalidPathException e) {
       return fallBack("the working directory sent is not a path");
+    } catch (RealPathCache.StalledPathException e) {
+      return fallBack("the working directory " + printable(cwd) + " " + e.getMessage());
     } catch (IOException e) {
       return fallBack("the working directory " + printable(cwd) + " cannot be resolved (missing, or not searchable)");
     }
@@ -176,6 +178,18 @@ public final class ProfileTable {
 
   private static Choice fallBack(String why) {
     return new Choice(ProfileKeys.DEFAULT, why, false);
+  }
+
+  /**
+   * Refusal of a directory holding a control character: the bindings are kept one a line, so a
+   * line break in one bound other directories, and a terminal escape in one would reach the log
+   * and {@code profile list}. No directory worth binding needs one.
+   */
+  static final String CONTROL_CHARACTER =
+      "a profile's directory has a control character (a line break, a tab, an escape) in its name: rename it, or bind its parent";
+
+  static boolean hasControlCharacter(String path) {
+    return path.codePoints().anyMatch(Character::isISOControl);
   }
 
   /** A path as the audit line and a terminal may show it: control characters as '?'. */
@@ -202,6 +216,9 @@ public final class ProfileTable {
     }
     List<Path> merged = new ArrayList<>(dirs.getOrDefault(name, List.of()));
     for (Path dir : add) {
+      if (hasControlCharacter(dir.toString())) {
+        throw new IllegalArgumentException(CONTROL_CHARACTER); // a real path can gain one through a symlink
+      }
       for (Map.Entry<String, List<Path>> other : dirs.entrySet()) {
         if (!other.getKey().equals(name) && other.getValue().contains(dir)) {
           throw new IllegalArgumentException(dir + " is bound to profile " + other.getKey()

@@ -1,6 +1,7 @@
 package dev.credagent.service;
 
 import dev.credagent.caller.Caller;
+import dev.credagent.prompt.TerminalText;
 import dev.credagent.protocol.Op;
 import dev.credagent.registry.RegistryReference;
 import dev.credagent.vault.CredentialNotFoundException;
@@ -67,7 +68,12 @@ public final class Profiles {
    */
   public ProfileTable.Choice choose(Caller caller) throws VaultLockedException, UnknownProfileException {
     if (caller.share() != null) {
-      return table().named(caller.share().profile(), "share " + caller.share().name());
+      ProfileTable table = table();
+      if (!table.has(caller.share().profile())) {
+        // Not the table's refusal, which lists every profile: a share's client learns none of them.
+        throw UnknownProfileException.ofShare();
+      }
+      return table.named(caller.share().profile(), "share " + caller.share().name());
     }
     return table().choose(caller.cwd(), caller.profile(), realPaths);
   }
@@ -132,12 +138,17 @@ public final class Profiles {
         throw new InvalidRequestException(refused.getMessage());
       }
       vault.putSource(ProfileKeys.bindings(name), ProfileTable.encode(next.all().get(name)));
-      LOG.info("profile " + name + " bound to " + real + " (" + caller + ")");
+      // Escaped as every name from a client in the log: a directory bound before control characters
+      // were refused may still hold one.
+      LOG.info("profile " + name + " bound to " + TerminalText.escape(real.toString()) + " (" + caller + ")");
       return next.all().get(name);
     });
   }
 
   private static Path realDirectory(String dir) throws InvalidRequestException {
+    if (ProfileTable.hasControlCharacter(dir)) {
+      throw new InvalidRequestException(ProfileTable.CONTROL_CHARACTER);
+    }
     try {
       Path path = Path.of(dir);
       if (!path.isAbsolute()) {

@@ -17,6 +17,15 @@ public final class UnknownProfileException extends Exception implements AgentFai
         + "; the profiles are " + String.join(", ", known) + " (credagent profile add NAME --dir DIR makes one)");
   }
 
+  private UnknownProfileException(String message) {
+    super(message);
+  }
+
+  /** For a share whose profile was removed since: its client is told that much, and no profile's name. */
+  static UnknownProfileException ofShare() {
+    return new UnknownProfileException("the profile this share answers in was removed; ask its owner for a new share");
+  }
+
   @Override
   public ErrorCode code() {
     return ErrorCode.BAD_REQUEST;

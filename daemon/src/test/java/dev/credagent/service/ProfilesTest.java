@@ -202,4 +202,38 @@ class ProfilesTest {
         && line.contains("\"profile\":\"default (the working directory sent is not an absolute path)\"")), String.join("\n", lines));
     assertFalse(String.join("\n", lines).contains("bot-secret"));
   }
+
+  @Test
+  void aDirectoryWithALineBreakIsRefusedAndBindsNothingElse() throws Exception {
+    Path other = Files.createDirectories(home.resolve("other")).toRealPath();
+    // It exists: bound, its two lines would have bound HOME/x and, on the next line, OTHER.
+    Files.createDirectories(Path.of(home + "/x\n" + other));
+    for (String dir : List.of(home + "/x\n" + other, other + "\r", other + "/\u001b]0;t\u0007")) {
+      CompletionException refused = assertThrows(CompletionException.class,
+          () -> service.profiles().add(ME, "evil", List.of(dir)).join());
+      assertInstanceOf(InvalidRequestException.class, Async.cause(refused));
+      assertEquals(ProfileTable.CONTROL_CHARACTER, Async.cause(refused).getMessage());
+    }
+    // A plain name that is a symlink to a directory named with a line break: its real path is refused too.
+    Path broken = Files.createDirectories(home.resolve("a\n" + other));
+    Path link = Files.createSymbolicLink(home.resolve("link"), broken);
+    CompletionException viaLink = assertThrows(CompletionException.class,
+        () -> service.profiles().add(ME, "evil", List.of(link.toString())).join());
+    assertEquals(ProfileTable.CONTROL_CHARACTER, Async.cause(viaLink).getMessage());
+    assertFalse(service.profiles().table().has("evil"));
+    assertEquals("default", service.profiles().table().choose(other.toString(), null).name(), "nothing bound " + other);
+  }
+
+  @Test
+  void aShareWhoseProfileWasRemovedSaysSoAndNamesNoProfile() throws Exception {
+    Path sp = Files.createDirectories(home.resolve("sp")).toRealPath();
+    service.profiles().add(ME, "sp", List.of(sp.toString())).join();
+    Caller through = new Caller(1000, 1, new ShareScope("s", List.of(RegistryPattern.parse("ghcr.io")), "sp")).at(null, null);
+    service.profiles().remove(ME, "sp", false, service.erasure()).join();
+    Throwable refused = assertThrows(Throwable.class, () -> service.get(through, "ghcr.io").join());
+    Throwable cause = refused instanceof CompletionException ? Async.cause(refused) : refused;
+    assertInstanceOf(UnknownProfileException.class, cause);
+    assertEquals("the profile this share answers in was removed; ask its owner for a new share", cause.getMessage());
+    assertFalse(cause.getMessage().contains("work") || cause.getMessage().contains("default"));
+  }
 }

@@ -45,6 +45,8 @@ class ProfilesIT {
   void setUp() throws Exception {
     assumeTrue(Registry.available(), "needs Debian's docker-registry and apache2-utils (htpasswd)");
     agent = new AgentEnvironment();
+    // The POSIX locale, as CI and a user without LANG run: LC_ALL wins over whatever LANG we inherit.
+    agent.env().put("LC_ALL", "C");
     HelperInstall.into(agent);
     agent.unlock("pw");
     registry = Registry.withTwoUsers(Files.createDirectories(agent.root().resolve("registry")), ME, MY_PASSWORD,
@@ -84,6 +86,61 @@ class ProfilesIT {
   private String helperGet(Path dir) throws Exception {
     Run get = in(dir, registry.host(), HelperInstall.installed(agent).toString(), "get");
     return get.exitCode() == 0 ? JSON.readTree(get.stdout()).path("Username").asText() : "(none: " + get.stdout().strip() + ")";
+  }
+
+  /** {@code "$1"/NAME}, NAME given as octal escapes: no argument of ours holds a non-ASCII character the test's own JVM would have to encode. */
+  private static String under1(String octal) {
+    return "\"$1\"/$(printf '" + octal + "')";
+  }
+
+  @Test
+  void aChildDirectoryNamedInUtf8IsInItsProfileInThePosixLocaleAndAnEraseThereSparesTheDefault() throws Exception {
+    String helper = HelperInstall.installed(agent).toString();
+    in(mine, "{\"ServerURL\":\"" + registry.host() + "\",\"Username\":\"" + ME + "\",\"Secret\":\"m\"}", helper, "store")
+        .requireSuccess();
+    in(work, "{\"ServerURL\":\"" + registry.host() + "\",\"Username\":\"" + BOT + "\",\"Secret\":\"b\"}", helper, "store")
+        .requireSuccess();
+    String cafe = under1("caf\\303\\251"); // work/café
+    Run get = agent.run(List.of("/bin/sh", "-c", "mkdir " + cafe + " && cd " + cafe + " && exec \"$2\" get", "sh",
+        work.toString(), helper), registry.host());
+    assertEquals(0, get.exitCode(), get.stdout() + get.stderr());
+    assertEquals(BOT, JSON.readTree(get.stdout()).path("Username").asText(), "café, in the work checkout, is in profile work");
+
+    Run erase = agent.run(List.of("/bin/sh", "-c", "cd " + cafe + " && exec \"$2\" erase", "sh", work.toString(), helper),
+        registry.host());
+    assertEquals(0, erase.exitCode(), erase.stdout() + erase.stderr());
+    assertEquals(ME, helperGet(mine), "the erase in café took the work login, not the default one");
+    assertEquals(ME, helperGet(work));
+  }
+
+  @Test
+  void profileAddTakesADirectoryNamedInUtf8InThePosixLocale() throws Exception {
+    String jvm = AgentEnvironment.dist().resolve("lib/credagent/credagent-jvm").toAbsolutePath().toString();
+    for (String cli : List.of(jvm, AgentEnvironment.launcher().toAbsolutePath().toString())) {
+      String name = cli.equals(jvm) ? "mueller" : "muller";
+      String dir = under1(cli.equals(jvm) ? "m\\303\\274ller" : "m\\303\\274\\303\\274ller"); // müller, müüller
+      Run add = agent.run(List.of("/bin/sh", "-c", "mkdir " + dir + " && exec \"$2\" profile add " + name + " --dir " + dir,
+          "sh", agent.root().toString(), cli), "");
+      assertEquals(0, add.exitCode(), cli + ": " + add.stdout() + add.stderr());
+      Run which = agent.run(List.of("/bin/sh", "-c", "cd " + dir + " && exec \"$2\" profile which", "sh",
+          agent.root().toString(), cli), "");
+      assertEquals(name, which.requireSuccess().stdout().split(" ")[0], cli + ": " + which.stdout());
+    }
+  }
+
+  @Test
+  void aDirWithALineBreakIsRefusedInOneLineAndBindsNothing() throws Exception {
+    Path other = Files.createDirectories(agent.root().resolve("other")).toRealPath();
+    String jvm = AgentEnvironment.dist().resolve("lib/credagent/credagent-jvm").toAbsolutePath().toString();
+    for (String cli : List.of(jvm, AgentEnvironment.launcher().toAbsolutePath().toString())) {
+      Run add = agent.run(List.of(cli, "profile", "add", "evil", "--dir", mine + "\n" + other), "");
+      assertNotEquals(0, add.exitCode(), cli);
+      assertEquals(1, add.stderr().strip().lines().count(), cli + ": " + add.stderr());
+      assertTrue(add.stderr().startsWith("credagent: --dir ") && add.stderr().contains("\\x0a")
+          && add.stderr().contains("has a control character"), cli + ": " + add.stderr());
+    }
+    assertFalse(agent.credagent("", "profile", "list").requireSuccess().stdout().contains("evil"));
+    assertEquals("default", credagentIn(other, "profile", "which").requireSuccess().stdout().split(" ")[0]);
   }
 
   @Test
