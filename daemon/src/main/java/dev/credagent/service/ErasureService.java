@@ -1,5 +1,6 @@
 package dev.credagent.service;
 
+import dev.credagent.audit.AuditLog;
 import dev.credagent.audit.CallerProcess;
 import dev.credagent.caller.Caller;
 import dev.credagent.config.ConfigException;
@@ -59,7 +60,7 @@ public final class ErasureService {
    * that only resolves to them.
    */
   public CompletableFuture<Void> erase(Caller caller, String server, boolean purge) {
-    return gate.run(caller, Op.ERASE, purge ? "purge" : "erase", server, writes, () -> {
+    return gate.run(caller, Op.ERASE, purge ? "purge" : "erase", server, placeOf(caller), writes, () -> {
       CallerProcess who = trail.who(caller);
       List<String> keys = profiles.own(profiles.choose(caller).name()).erasable(server);
       if (keys.isEmpty()) {
@@ -108,6 +109,19 @@ public final class ErasureService {
    * and the answer names it (its username: {@link Restored#replaced}), the audit line says
    * "replaced".
    */
+  /**
+   * The profile a write is made in, for its audit line ("work", or "default (why)"): an erase in
+   * a profile's directory looked exactly like one in the default profile. Nothing where it cannot
+   * be told yet (locked, an unknown profile): the request itself fails and says so.
+   */
+  private AuditLog.Served placeOf(Caller caller) {
+    try {
+      return AuditLog.Served.NOTHING.in(CredentialService.described(profiles.choose(caller), null));
+    } catch (Exception notYet) {
+      return AuditLog.Served.NOTHING;
+    }
+  }
+
   public CompletableFuture<Restored> restore(Caller caller, String server) {
     CompletableFuture<Restored> refused = gate.refusal(caller, Op.RESTORE, server);
     if (refused != null) {
@@ -124,7 +138,8 @@ public final class ErasureService {
           + " (" + caller + ")");
       return new Restored(restore.key(), restore.replaced());
     });
-    return trail.auditedSaying(caller, "restore", server, restored, done -> done.replaced() == null ? "ok" : "replaced");
+    return trail.auditedSaying(caller, "restore", server, placeOf(caller), restored,
+        done -> done.replaced() == null ? "ok" : "replaced");
   }
 
   /** How many refresh tokens a key's rotations keep, newest first. */

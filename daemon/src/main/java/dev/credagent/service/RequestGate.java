@@ -1,5 +1,7 @@
 package dev.credagent.service;
 
+import dev.credagent.audit.AuditLog;
+
 import dev.credagent.caller.Caller;
 import dev.credagent.protocol.Op;
 import dev.credagent.vault.Secret;
@@ -30,12 +32,18 @@ final class RequestGate {
    */
   <T> CompletableFuture<T> run(Caller caller, Op op, String audited, String server, Executor executor, Async.Work<T> work,
       Secret... owned) {
+    return run(caller, op, audited, server, AuditLog.Served.NOTHING, executor, work, owned);
+  }
+
+  /** The same, its audit line saying what served it ({@code served}: the profile, for one). */
+  <T> CompletableFuture<T> run(Caller caller, Op op, String audited, String server, AuditLog.Served served,
+      Executor executor, Async.Work<T> work, Secret... owned) {
     CompletableFuture<T> refused = refusal(caller, op, server, owned);
     if (refused != null) {
       return refused;
     }
     used.run();
-    return trail.audited(caller, audited, server, Async.on(executor, work));
+    return trail.audited(caller, audited, server, served, Async.on(executor, work));
   }
 
   /**

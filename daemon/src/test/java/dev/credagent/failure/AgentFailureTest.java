@@ -28,7 +28,10 @@ class AgentFailureTest {
       "dev.credagent.vault.Secret$DestroyedSecretException",
       // A file read whole (config.toml, config.json) that is no regular file or too large: the daemon
       // answers it as the config's own ConfigException, the CLI prints it as its one line.
-      "dev.credagent.files.SmallFile$NotASmallFileException");
+      "dev.credagent.files.SmallFile$NotASmallFileException",
+      // A working directory on a hung mount: caught where the profile is chosen, which answers in
+      // the default profile and says why in the audit line; it never reaches a client.
+      "dev.credagent.service.RealPathCache$StalledPathException");
 
   @Test
   void everyExceptionTypeOfTheDaemonCarriesItsCodeOrIsListedAsInternal() throws Exception {

@@ -203,6 +203,20 @@ class ProfilesTest {
     assertFalse(String.join("\n", lines).contains("bot-secret"));
   }
 
+  /** An erase or a restore in a profile's directory looked exactly like one in the default profile. */
+  @Test
+  void anEraseAndARestoreSayWhichProfileTheyWereMadeIn() throws Exception {
+    store(in(work), "ghcr.io", "bot");
+    service.erasure().erase(in(work), "ghcr.io", false).join();
+    service.erasure().restore(in(work), "ghcr.io").join();
+    service.beforeAnswersLeave();
+    List<String> lines = Files.readAllLines(home.resolve("audit.log"));
+    for (String op : List.of("erase", "restore")) {
+      assertTrue(lines.stream().anyMatch(line -> line.contains("\"op\":\"" + op + "\"") && line.contains("\"profile\":\"work\"")),
+          op + ": " + String.join("\n", lines));
+    }
+  }
+
   @Test
   void aDirectoryWithALineBreakIsRefusedAndBindsNothingElse() throws Exception {
     Path other = Files.createDirectories(home.resolve("other")).toRealPath();
