@@ -450,7 +450,13 @@ int agent_header_attribute(char *header, size_t size, size_t *length, const char
   return 0;
 }
 
-int agent_prompt_attributes(char *header, size_t size, size_t *length) {
+int agent_terminal_attribute(char *header, size_t size, size_t *length) {
+  char terminal[64];
+  return agent_controlling_terminal(terminal, sizeof(terminal)) == 0
+      && agent_header_attribute(header, size, length, "tty", terminal) == 0;
+}
+
+int agent_display_attributes(char *header, size_t size, size_t *length) {
   /* gpg-agent's session environment (gnupg common/session-env.c), the part a pinentry needs to open
      a window on the requester's display. The daemon checks each is the user's own before it does. */
   static const char *const display_variables[][2] = {
@@ -460,22 +466,22 @@ int agent_prompt_attributes(char *header, size_t size, size_t *length) {
     {"XDG_SESSION_TYPE", "session-type"},
     {"DBUS_SESSION_BUS_ADDRESS", "dbus"},
   };
-  int places = 0;
-  char terminal[64];
-  if (agent_controlling_terminal(terminal, sizeof(terminal)) == 0
-      && agent_header_attribute(header, size, length, "tty", terminal) == 0) {
-    places = 1;
-  }
+  int display = 0;
   for (size_t i = 0; i < sizeof(display_variables) / sizeof(display_variables[0]); i++) {
     const char *value = getenv(display_variables[i][0]);
     /* One that does not fit is left out (the daemon then finds no display, or refuses it): never a
        frame cut short. */
     if (value != NULL && *value != '\0' && agent_header_attribute(header, size, length, display_variables[i][1], value) == 0
         && i < 2) {
-      places = 1;
+      display = 1;
     }
   }
-  return places;
+  return display;
+}
+
+int agent_prompt_attributes(char *header, size_t size, size_t *length) {
+  int terminal = agent_terminal_attribute(header, size, length);
+  return agent_display_attributes(header, size, length) || terminal;
 }
 
 /* Whether text is well-formed UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing past

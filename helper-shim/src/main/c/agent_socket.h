@@ -79,6 +79,11 @@ int agent_header_attribute(char *header, size_t size, size_t *length, const char
    DBUS_SESSION_BUS_ADDRESS). 1 when a terminal or a display was appended, else 0. */
 int agent_prompt_attributes(char *header, size_t size, size_t *length);
 
+/* The two halves of agent_prompt_attributes: the terminal (tty=), 1 when appended; the display's
+   environment, 1 when DISPLAY or WAYLAND_DISPLAY was appended. */
+int agent_terminal_attribute(char *header, size_t size, size_t *length);
+int agent_display_attributes(char *header, size_t size, size_t *length);
+
 
 /* Appends where the requester runs, for the daemon's choice of profile: its working directory
    (cwd=, from getcwd) and CREDAGENT_PROFILE (profile=) where set and not empty. How many were

@@ -468,14 +468,16 @@ int main(int argc, char **argv) {
   static char header[AGENT_HEADER_SIZE];
   int header_length = snprintf(header, sizeof(header), "credential-helper/1 %s %zu", *action ? action : "-", length);
   size_t header_used = (size_t)header_length;
-  int may_prompt = agent_prompt_attributes(header, sizeof(header) - 1, &header_used);
-  size_t prompt_only = header_used;
-  int placed = agent_place_attributes(header, sizeof(header) - 1, &header_used);
+  int may_prompt = agent_terminal_attribute(header, sizeof(header) - 1, &header_used);
+  size_t tty_only = header_used; /* all that a daemon from before the header attributes reads */
+  int display = agent_display_attributes(header, sizeof(header) - 1, &header_used);
+  agent_place_attributes(header, sizeof(header) - 1, &header_used);
+  int beyond_tty = header_used > tty_only;
   header[header_used++] = '\n';
   int exit_code;
   size_t output_length;
-  char *output = relay(fd, header, header_used, input, length, may_prompt, &exit_code, &output_length);
-  if (placed && exit_code == 1 && from_an_older_daemon(output, output_length)) {
+  char *output = relay(fd, header, header_used, input, length, may_prompt || display, &exit_code, &output_length);
+  if (beyond_tty && exit_code == 1 && from_an_older_daemon(output, output_length)) {
     /* A daemon started before this helper was installed (an upgrade; it runs until it is
        restarted) refuses any attribute but tty=: asked again as it expects, it answers as it
        always did, in its only profile. Only its exact refusals lead here, never a newer daemon's. */
@@ -492,8 +494,8 @@ int main(int argc, char **argv) {
     if (fd < 0 || agent_check_peer(fd, path, why) != 0) {
       fail("cannot reach the credagent daemon on %s again", path);
     }
-    header[prompt_only] = '\n';
-    output = relay(fd, header, prompt_only + 1, input, length, may_prompt, &exit_code, &output_length);
+    header[tty_only] = '\n';
+    output = relay(fd, header, tty_only + 1, input, length, may_prompt, &exit_code, &output_length);
   }
   memset(input, 0, length); /* it may hold a secret */
   free(input);

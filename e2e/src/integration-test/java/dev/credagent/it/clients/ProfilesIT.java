@@ -356,6 +356,13 @@ class ProfilesIT {
       Run large = in(work, "r.example\n" + " ".repeat(512 * 1024), HelperInstall.installed(agent).toString(), "get");
       assertEquals(0, large.exitCode(), large.stdout() + large.stderr());
       assertTrue(large.stdout().contains("\"Username\":\"old\""), large.stdout());
+      // A desktop session's DISPLAY: asked again, the display's attributes went too, and were
+      // refused again; the old daemon reads tty= alone.
+      agent.env().put("DISPLAY", ":0");
+      Run desktop = in(work, "r.example", HelperInstall.installed(agent).toString(), "get");
+      agent.env().remove("DISPLAY");
+      assertEquals(0, desktop.exitCode(), desktop.stdout() + desktop.stderr() + headers);
+      assertTrue(desktop.stdout().contains("\"Username\":\"old\""), desktop.stdout());
 
       agent.env().put("CREDAGENT_PROFILE", "work");
       Run named = in(work, "r.example", HelperInstall.installed(agent).toString(), "get");
