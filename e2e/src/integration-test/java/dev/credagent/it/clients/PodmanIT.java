@@ -49,6 +49,17 @@ class PodmanIT {
     assumeTrue(Registry.available(), "needs Debian's docker-registry and apache2-utils (htpasswd)");
     agent = new AgentEnvironment();
     HelperInstall.into(agent);
+    Path runtime = ownPodman(agent);
+    runtimeAuth = runtime.resolve("containers/auth.json");
+    agent.unlock("pw");
+    registry = Registry.withHtpasswd(Files.createDirectories(agent.root().resolve("registry")), USER, PASSWORD);
+  }
+
+  /**
+   * A rootless podman of {@code agent}'s own: its runtime dir, vfs storage, HOME and configs all
+   * under the agent's root, and no REGISTRY_AUTH_FILE from the build's environment. The runtime dir.
+   */
+  static Path ownPodman(AgentEnvironment agent) throws java.io.IOException {
     Path root = agent.root();
     Path runtime = Files.createDirectories(root.resolve("xdg-runtime"));
     Files.setPosixFilePermissions(runtime, PosixFilePermissions.fromString("rwx------"));
@@ -64,9 +75,7 @@ class PodmanIT {
     agent.env().put("DOCKER_CONFIG", root.resolve("docker").toString());
     agent.env().put("CONTAINERS_STORAGE_CONF", storageConf.toString());
     agent.env().remove("REGISTRY_AUTH_FILE");
-    runtimeAuth = runtime.resolve("containers/auth.json");
-    agent.unlock("pw");
-    registry = Registry.withHtpasswd(Files.createDirectories(root.resolve("registry")), USER, PASSWORD);
+    return runtime;
   }
 
   @AfterEach
@@ -75,14 +84,22 @@ class PodmanIT {
       registry.close();
     }
     if (agent != null) {
-      // Rootless podman leaves its pause process (catatonit -P) running for the next command:
-      // `podman system migrate` stops it. Then no process started with this test's runtime dir lives on.
-      podman("", "system", "migrate");
-      List<Long> left = pauseProcessesOf(agent.root());
-      left.forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
+      List<Long> left = stopPauseProcesses(agent);
       agent.close();
       assertEquals(List.of(), left, "podman's pause processes outlived the test");
     }
+  }
+
+  /**
+   * Rootless podman leaves its pause process (catatonit -P) running for the next command: `podman
+   * system migrate` stops it, and any that lives on is killed. The pids that outlived the migrate
+   * (a test asserts there are none).
+   */
+  static List<Long> stopPauseProcesses(AgentEnvironment agent) throws Exception {
+    agent.run(List.of("/usr/bin/podman", "system", "migrate"), "");
+    List<Long> left = pauseProcessesOf(agent.root());
+    left.forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
+    return left;
   }
 
   /** The catatonit processes whose environment names a path under {@code root}. */

@@ -63,10 +63,8 @@ class ProfilesIT {
     }
     if (agent != null) {
       List<Long> left = List.of();
-      if (ranPodman) { // as PodmanIT: stop podman's pause process, and any that outlived that
-        agent.run(List.of(PODMAN.toString(), "system", "migrate"), "");
-        left = PodmanIT.pauseProcessesOf(agent.root());
-        left.forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
+      if (ranPodman) {
+        left = PodmanIT.stopPauseProcesses(agent);
       }
       agent.close();
       assertEquals(List.of(), left, "podman's pause processes outlived the test");
@@ -238,20 +236,7 @@ class ProfilesIT {
   void podmanThroughSetupsDropInLogsInReadsAndLogsOutPerDirectory() throws Exception {
     assumeTrue(Files.isExecutable(PODMAN), "needs Debian's podman");
     Path root = agent.root();
-    Path runtime = Files.createDirectories(root.resolve("xdg-runtime"));
-    Files.setPosixFilePermissions(runtime, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
-    Path storageConf = Files.writeString(root.resolve("storage.conf"), """
-        [storage]
-        driver = "vfs"
-        runroot = "%s"
-        graphroot = "%s"
-        """.formatted(root.resolve("storage-run"), root.resolve("storage")));
-    agent.env().put("HOME", Files.createDirectories(root.resolve("user-home")).toString());
-    agent.env().put("XDG_RUNTIME_DIR", runtime.toString());
-    agent.env().put("XDG_CONFIG_HOME", root.resolve("user-home/.config").toString());
-    agent.env().put("DOCKER_CONFIG", root.resolve("docker").toString());
-    agent.env().put("CONTAINERS_STORAGE_CONF", storageConf.toString());
-    agent.env().remove("REGISTRY_AUTH_FILE");
+    Path runtime = PodmanIT.ownPodman(agent);
     ranPodman = true;
     Run setup = agent.credagent("", "setup", "--yes").requireSuccess();
     assertTrue(setup.stdout().contains("registries.conf.d/50-credagent.conf"), setup.stdout());

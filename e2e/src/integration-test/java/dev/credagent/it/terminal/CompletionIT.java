@@ -14,7 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -154,7 +153,7 @@ class CompletionIT {
       tmux(socket, "send-keys", "-t", "z", "C-u", "credagent get gh", "Tab");
       waitFor(socket, "z", "credagent get ghcr.io");
     } finally {
-      new ProcessBuilder(TMUX.toString(), socket, "kill-server").start().waitFor(10, TimeUnit.SECONDS);
+      PinentryIT.killServer(socket);
     }
     assertFalse(Files.exists(javaRan), "completion ran java");
   }
@@ -178,7 +177,7 @@ class CompletionIT {
       tmux(socket, "send-keys", "-t", "tab", "gh", "Tab");
       waitFor(socket, "tab", "credagent get ghcr.io");
     } finally {
-      new ProcessBuilder(TMUX.toString(), socket, "kill-server").start().waitFor(10, TimeUnit.SECONDS);
+      PinentryIT.killServer(socket);
     }
     assertFalse(Files.exists(javaRan), "completion ran java");
   }

@@ -11,7 +11,6 @@ import dev.credagent.it.AgentEnvironment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -62,7 +61,7 @@ class KeyslotPromptIT {
         // The slot opens with what was typed: passwd --login checks it as the current password.
         agent.credagent(TYPED + "\nnew-login-pw\n", "passwd", "--login", "--passphrase-stdin").requireSuccess();
       } finally {
-        new ProcessBuilder(TMUX.toString(), socket, "kill-server").start().waitFor(10, TimeUnit.SECONDS);
+        PinentryIT.killServer(socket);
       }
     }
   }

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.credagent.it.AgentEnvironment;
 import java.nio.file.Files;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -40,7 +39,7 @@ class PasswdPromptIT {
         assertFalse(screen.contains("Repeat the new passphrase"), "asked to repeat an empty passphrase:\n" + screen);
         waitFor(socket, "empty", "the new passphrase must not be empty");
       } finally {
-        new ProcessBuilder(TMUX.toString(), socket, "kill-server").start().waitFor(10, TimeUnit.SECONDS);
+        PinentryIT.killServer(socket);
       }
     }
   }

@@ -29,10 +29,7 @@ class PinentryIT {
   void aLockedGetFromATerminalAsksThereAndBothWaitingPanesAreAnsweredAfterOnePrompt() throws Exception {
     assumeTrue(Files.isExecutable(TMUX) && Files.isExecutable(PINENTRY), "needs tmux and pinentry-tty");
     try (AgentEnvironment agent = new AgentEnvironment()) {
-      Path helper = HelperInstall.into(agent);
-      agent.unlock("the passphrase");
-      agent.credagent("s3cret\n", "store", "reg.example:5000", "-u", "alice").requireSuccess();
-      agent.credagent("", "lock").requireSuccess();
+      Path helper = lockedWithAlice(agent);
       String socket = "-S" + agent.root().resolve("tmux.sock");
       String env = env(agent);
       String ask = env + " sh -c 'echo reg.example:5000 | " + helper + "; echo; echo DONE; sleep 120'";
@@ -64,7 +61,7 @@ class PinentryIT {
         }
         assertTrue(agent.credagent("", "status").requireSuccess().stdout().contains("vault:   unlocked"));
       } finally {
-        new ProcessBuilder(TMUX.toString(), socket, "kill-server").start().waitFor(10, TimeUnit.SECONDS);
+        killServer(socket);
       }
     }
   }
@@ -79,10 +76,7 @@ class PinentryIT {
   void aHostileProgramNameIsShownEscapedAndACancelledTerminalIsNotAskedAgain() throws Exception {
     assumeTrue(Files.isExecutable(TMUX) && Files.isExecutable(PINENTRY), "needs tmux and pinentry-tty");
     try (AgentEnvironment agent = new AgentEnvironment()) {
-      Path helper = HelperInstall.into(agent);
-      agent.unlock("the passphrase");
-      agent.credagent("s3cret\n", "store", "reg.example:5000", "-u", "alice").requireSuccess();
-      agent.credagent("", "lock").requireSuccess();
+      Path helper = lockedWithAlice(agent);
       Path hostile = agent.root().resolve("sh\u001b]2;PWNED\u0007\u001b[2J");
       Files.copy(Path.of("/bin/sh"), hostile);
       Files.setPosixFilePermissions(hostile, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
@@ -102,7 +96,7 @@ class PinentryIT {
         assertTrue(afterFirst.contains("the credagent vault is locked"), "the next get answered locked: " + done);
         assertFalse(afterFirst.contains("Passphrase for credagent:"), "no second prompt on that terminal: " + done);
       } finally {
-        new ProcessBuilder(TMUX.toString(), socket, "kill-server").start().waitFor(10, TimeUnit.SECONDS);
+        killServer(socket);
       }
     }
   }
@@ -118,10 +112,7 @@ class PinentryIT {
   void ctrlCAtThePromptGivesTheTerminalBackWithEchoOn() throws Exception {
     assumeTrue(Files.isExecutable(TMUX) && Files.isExecutable(PINENTRY), "needs tmux and pinentry-tty");
     try (AgentEnvironment agent = new AgentEnvironment()) {
-      Path helper = HelperInstall.into(agent);
-      agent.unlock("the passphrase");
-      agent.credagent("s3cret\n", "store", "reg.example:5000", "-u", "alice").requireSuccess();
-      agent.credagent("", "lock").requireSuccess();
+      Path helper = lockedWithAlice(agent);
       String socket = "-S" + agent.root().resolve("tmux.sock");
       try {
         tmux(socket, "new-session", "-d", "-s", "c", "-x", "160", "-y", "30", env(agent) + " PS1='$ ' /bin/sh -i");
@@ -149,7 +140,7 @@ class PinentryIT {
         waitFor(socket, "c", "NEXT-42");
         assertTrue(agent.credagent("", "status").requireSuccess().stdout().contains("vault:   locked"), "nothing was unlocked");
       } finally {
-        new ProcessBuilder(TMUX.toString(), socket, "kill-server").start().waitFor(10, TimeUnit.SECONDS);
+        killServer(socket);
       }
     }
   }
@@ -196,4 +187,19 @@ class PinentryIT {
     assertTrue(screen.contains(text), pane + " never showed '" + text + "':\n" + screen);
     return screen;
   }
+
+  /** The helper installed beside a vault locked with "the passphrase", holding alice's login to reg.example:5000. */
+  private static Path lockedWithAlice(AgentEnvironment agent) throws Exception {
+    Path helper = HelperInstall.into(agent);
+    agent.unlock("the passphrase");
+    agent.credagent("s3cret\n", "store", "reg.example:5000", "-u", "alice").requireSuccess();
+    agent.credagent("", "lock").requireSuccess();
+    return helper;
+  }
+
+  /** Ends the tmux server on {@code socket} ("-S PATH") and every pane in it, bounded. */
+  static void killServer(String socket) throws Exception {
+    new ProcessBuilder(TMUX.toString(), socket, "kill-server").start().waitFor(10, TimeUnit.SECONDS);
+  }
+
 }
