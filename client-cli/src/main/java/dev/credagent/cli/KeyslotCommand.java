@@ -50,7 +50,10 @@ final class KeyslotCommand implements Runnable, Relayable {
   }
 
   @Command(name = "add", mixinStandardHelpOptions = true, header = "Adds a login password's or a recovery key's slot.",
-      description = "The vault must be unlocked. A recovery key is printed once: write it down, it is not kept anywhere else.")
+      description = {
+        "The vault must be unlocked, and the vault's passphrase is asked first, as keyslot remove and passwd ask it:",
+        "a slot outlives a passphrase change. A recovery key is printed once: write it down, it is not kept anywhere else."
+      })
   static final class Add implements Callable<Integer>, Relayable {
     private final Session session;
 
@@ -62,20 +65,40 @@ final class KeyslotCommand implements Runnable, Relayable {
     Kind kind;
 
     static final class Kind {
-      @Option(names = "--login", description = "The login password's slot: the password is asked twice on the terminal, or read from standard input, one line.")
+      @Option(names = "--login", description = "The login password's slot: the password is asked twice on the terminal, with echo off.")
       boolean login;
 
       @Option(names = "--recovery", description = "A recovery key's slot: credagent makes the key and prints it once.")
       boolean recovery;
     }
 
+    @Option(names = "--passphrase-stdin", description = "Read the vault's passphrase from standard input, one line; with --login, the login password on the next line.")
+    boolean fromStdin;
+
     @Override
     public Integer call() throws Exception {
       ClientRequest request = ClientRequest.op(Op.KEYSLOT_ADD).with("kind", kind.login ? "login" : "recovery");
-      if (kind.login) {
-        request.withSecret("secret", loginPassword());
+      char[] passphrase;
+      if (fromStdin) {
+        passphrase = StdinSecret.readLine(session.in());
+        if (kind.login) {
+          request.withSecret("secret", pipedLoginPassword(passphrase));
+        }
+      } else {
+        Console console = session.terminal().orElseThrow(() -> new CliException(ExitCode.ERROR,
+            "no terminal to ask for the passphrase; pipe it in with `credagent keyslot add --passphrase-stdin`"
+                + " (with --login, the login password on the next line)"));
+        passphrase = UnlockCommand.read(console, "Passphrase: ");
+        if (kind.login) {
+          try {
+            request.withSecret("secret", loginPassword(console));
+          } catch (CliException refused) {
+            java.util.Arrays.fill(passphrase, '\0');
+            throw refused;
+          }
+        }
       }
-      JsonNode answer = session.call(request);
+      JsonNode answer = session.call(request.withSecret("passphrase", passphrase));
       if (kind.recovery) {
         session.out().println("recovery key (printed this once; it opens the vault as the passphrase does):");
         session.out().println("  " + answer.path("recovery_key").asText());
@@ -85,25 +108,28 @@ final class KeyslotCommand implements Runnable, Relayable {
       return ExitCode.OK;
     }
 
+    /** The line after the passphrase: a missing one is said here, before anything is sent. */
+    private char[] pipedLoginPassword(char[] passphrase) throws Exception {
+      char[] password = StdinSecret.readLine(session.in());
+      if (password.length == 0) {
+        java.util.Arrays.fill(passphrase, '\0');
+        throw new CliException(ExitCode.ERROR, "pipe the vault's passphrase and the login password in, a line each:"
+            + " printf '%s\\n%s\\n' \"$PASSPHRASE\" \"$PASSWORD\" | credagent keyslot add --login --passphrase-stdin");
+      }
+      return password;
+    }
+
     /**
      * On a terminal, asked with echo off, twice, as passwd asks a new passphrase: before, the
      * password was read as a line of standard input, echoed as it was typed, with no prompt
-     * (issue 30, item 4). Piped, it is standard input's first line, as before.
+     * (issue 30, item 4).
      */
-    private char[] loginPassword() throws Exception {
-      java.util.Optional<java.io.Console> terminal = session.terminal();
-      if (terminal.isEmpty()) {
-        char[] password = StdinSecret.readLine(session.in());
-        if (password.length == 0) {
-          throw new CliException(ExitCode.ERROR, "pipe the login password in: printf '%s\\n' \"$PASSWORD\" | credagent keyslot add --login");
-        }
-        return password;
-      }
-      char[] password = UnlockCommand.read(terminal.get(), "Login password: ");
+    private char[] loginPassword(Console terminal) throws Exception {
+      char[] password = UnlockCommand.read(terminal, "Login password: ");
       if (password.length == 0) { // said now, not after it was typed twice
         throw new CliException(ExitCode.ERROR, "the login password must not be empty; no key slot was added");
       }
-      char[] again = UnlockCommand.read(terminal.get(), "Repeat the login password: ");
+      char[] again = UnlockCommand.read(terminal, "Repeat the login password: ");
       byte[] first = utf8(password);
       byte[] second = utf8(again);
       boolean same = java.security.MessageDigest.isEqual(first, second); // constant time
@@ -128,8 +154,11 @@ final class KeyslotCommand implements Runnable, Relayable {
 
     @Override
     public CommandRelay.Input relayInput() {
-      // The native relay hands a terminal's standard input back to the JVM CLI, which asks above.
-      return CommandRelay.Input.LINE;
+      // Asked on the terminal: by the JVM CLI, with echo off. Piped: the passphrase's line, and the login password's.
+      if (!fromStdin) {
+        return CommandRelay.Input.HAND_BACK;
+      }
+      return kind != null && kind.login ? CommandRelay.Input.ALL : CommandRelay.Input.LINE;
     }
   }
 

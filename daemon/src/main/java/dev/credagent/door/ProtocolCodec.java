@@ -178,12 +178,16 @@ public final class ProtocolCodec implements RequestHandler {
     service.beforeAnswersLeave();
   }
 
-  /** {@code kind}: login (with {@code secret}) or recovery (answered with {@code recovery_key}, once). */
+  /**
+   * {@code kind}: login (with {@code secret}) or recovery (answered with {@code recovery_key},
+   * once); {@code passphrase}, the vault's, as keyslot_remove needs it.
+   */
   private CompletableFuture<Response> keySlotAdd(Caller caller, Request request) throws ProtocolException {
     String kind = request.require("kind");
+    request.requireSecret("passphrase"); // there before any secret is taken: none is left unwiped
     Secret secret = request.fields().containsKey("secret") || request.secrets().containsKey("secret")
         ? request.takeSecret("secret") : null;
-    return service.keySlots().add(caller, kind, secret).thenApply(recovery -> recovery == null ? Response.ok()
+    return service.keySlots().add(caller, kind, secret, request.takeSecret("passphrase")).thenApply(recovery -> recovery == null ? Response.ok()
         : Response.ok().with("recovery_key", recovery));
   }
 

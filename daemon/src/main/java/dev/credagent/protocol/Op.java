@@ -40,7 +40,7 @@ public enum Op {
   SHARE_STOP("share_stop", List.of("socket"), List.of(), true),
   PASSWD("passwd", List.of("slot", "reseal"), List.of("passphrase", "new_passphrase"), true), // key derivations
   KEYSLOT_LIST("keyslot_list", List.of(), List.of(), true), // reads the slots file
-  KEYSLOT_ADD("keyslot_add", List.of("kind"), List.of("secret"), true),
+  KEYSLOT_ADD("keyslot_add", List.of("kind"), List.of("secret", "passphrase"), true), // passphrase: the vault's, as remove's
   KEYSLOT_REMOVE("keyslot_remove", List.of("index"), List.of("passphrase"), true), // a key derivation
   PROFILE_ADD("profile_add", List.of("name", "dirs"), List.of(), true), // dirs: absolute paths, one per line
   PROFILE_LIST("profile_list", List.of(), List.of(), false),

@@ -103,23 +103,35 @@ public final class KeySlotService {
   /**
    * Adds a key slot to the unlocked vault: {@code login} opened by {@code secret} (the login
    * password, for PAM), or {@code recovery}, whose random key this makes and returns once (the
-   * caller wipes it; {@code secret} is then null).
+   * caller wipes it; {@code secret} is then null). As {@link #remove} does, it needs {@code
+   * passphrase}, the vault's passphrase (a slot outlives a passwd: whoever briefly holds the
+   * unlocked socket must not plant a lasting way in); a wrong one is throttled as a wrong unlock
+   * is. Takes ownership of both secrets.
    */
-  public CompletableFuture<Secret> add(Caller caller, String kind, Secret secret) {
+  public CompletableFuture<Secret> add(Caller caller, String kind, Secret secret, Secret passphrase) {
     return gate.run(caller, Op.KEYSLOT_ADD, "keyslot_add", null, unlocks, () -> {
-      Secret opens = "recovery".equals(kind) ? RecoveryKey.fresh() : secret;
+      Secret opens = null;
       try {
+        if (passphrase == null || passphrase.isEmpty()) {
+          throw new InvalidRequestException("adding a key slot needs the vault's passphrase, as removing one does");
+        }
+        opens = "recovery".equals(kind) ? RecoveryKey.fresh() : secret;
         if (opens == null || opens.isEmpty()) {
           throw new InvalidRequestException("a " + kind + " key slot needs its secret");
         }
+        Secret wrapped = opens;
         Async.deriving(() -> {
-          vault.addKeySlot(kind, opens);
+          vault.addKeySlot(kind, wrapped, passphrase);
           return null;
         });
         LOG.info("a " + kind + " key slot was added (" + caller + ")");
         return "recovery".equals(kind) ? opens.copy() : null;
       } catch (IllegalArgumentException badKind) {
         throw new InvalidRequestException(badKind.getMessage());
+      } catch (WrongPassphraseException e) {
+        Duration delay = throttle.failed();
+        Thread.sleep(delay); // as a wrong unlock: guesses cost the same through every door
+        throw e;
       } finally {
         if (opens != null) {
           opens.destroy();
@@ -127,8 +139,11 @@ public final class KeySlotService {
         if (secret != null) {
           secret.destroy();
         }
+        if (passphrase != null) {
+          passphrase.destroy();
+        }
       }
-    }, secret);
+    }, secret, passphrase);
   }
 
   /**

@@ -798,9 +798,15 @@ public final class Vault {
     return ways;
   }
 
-  /** Adds a slot of {@code kind} ("login", "recovery", "passphrase") that {@code secret} opens; the vault must be unlocked. */
-  public synchronized void addKeySlot(String kind, Secret secret) throws VaultException, IOException {
+  /**
+   * Adds a slot of {@code kind} ("login", "recovery", "passphrase") that {@code secret} opens. As
+   * {@link #removeKeySlot} does, it needs the vault unlocked and {@code passphrase} its passphrase:
+   * a slot outlives a passwd, so whoever briefly holds the unlocked socket must not plant one.
+   */
+  public synchronized void addKeySlot(String kind, Secret secret, Secret passphrase) throws VaultException, IOException {
     Session open = requireUnlocked();
+    KeySlots.Kind wanted = kind(kind); // a bad kind is said before the passphrase is derived
+    requirePassphrase(open, passphrase);
     List<KeySlots.Slot> slots = new ArrayList<>(readSlots());
     if (slots.size() >= KeySlots.MAX_SLOTS) {
       throw new IllegalArgumentException("the vault has " + KeySlots.MAX_SLOTS + " key slots already; remove one first");
@@ -808,12 +814,32 @@ public final class Vault {
     byte[] key = open.key().copy();
     byte[] utf8 = secret.toUtf8();
     try {
-      slots.add(KeySlots.Slot.wrap(kind(kind), paramsForNewVault.get(), utf8, key, random));
+      slots.add(KeySlots.Slot.wrap(wanted, paramsForNewVault.get(), utf8, key, random));
     } finally {
       Arrays.fill(key, (byte) 0);
       Arrays.fill(utf8, (byte) 0);
     }
     DurableFile.replace(slotsFile, KeySlots.encode(slots));
+  }
+
+  /**
+   * {@link WrongPassphraseException} unless {@code passphrase} opens the open vault's key as its
+   * passphrase (a passphrase slot, or the header where there is none): never a login or recovery slot.
+   */
+  private void requirePassphrase(Session open, Secret passphrase) throws VaultException, IOException {
+    byte[] utf8 = passphrase.toUtf8();
+    byte[] candidate = null;
+    try {
+      candidate = passphraseKey(open.keySpec(), readIfThere(slotsFile), utf8, keyCheck(open));
+      if (candidate == null || !open.key().matches(candidate)) {
+        throw new WrongPassphraseException();
+      }
+    } finally {
+      Arrays.fill(utf8, (byte) 0);
+      if (candidate != null) {
+        Arrays.fill(candidate, (byte) 0);
+      }
+    }
   }
 
   /**
@@ -824,18 +850,9 @@ public final class Vault {
    */
   public synchronized void removeKeySlot(int index, Secret passphrase) throws VaultException, IOException {
     Session open = requireUnlocked();
+    requirePassphrase(open, passphrase);
     byte[] utf8 = passphrase.toUtf8();
     try {
-      byte[] candidate = passphraseKey(open.keySpec(), readIfThere(slotsFile), utf8, keyCheck(open));
-      try {
-        if (candidate == null || !open.key().matches(candidate)) {
-          throw new WrongPassphraseException();
-        }
-      } finally {
-        if (candidate != null) {
-          Arrays.fill(candidate, (byte) 0);
-        }
-      }
       removeSlot(index, utf8, keyCheck(open));
     } finally {
       Arrays.fill(utf8, (byte) 0);

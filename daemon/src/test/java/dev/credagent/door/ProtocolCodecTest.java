@@ -63,11 +63,34 @@ class ProtocolCodecTest {
     return text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
   }
 
+  /**
+   * keyslot_add, at the socket: a slot outlives a passwd, so whoever briefly holds the unlocked
+   * socket must not plant a lasting way in. Without the vault's passphrase, or with a wrong one or
+   * the login password, it is refused and no slot is added; the passphrase is never echoed.
+   */
+  @Test
+  void keyslotAddNeedsTheVaultsPassphrase() throws Exception {
+    call("{\"v\":1,\"op\":\"unlock\",\"passphrase\":\"pw\"}");
+    JsonNode absent = call("{\"v\":1,\"op\":\"keyslot_add\",\"kind\":\"recovery\"}");
+    assertEquals("bad_request", code(absent));
+    assertTrue(absent.path("error").path("message").asText().contains("'passphrase'"), absent.toString());
+    assertEquals("bad_request", code(call("{\"v\":1,\"op\":\"keyslot_add\",\"kind\":\"login\",\"secret\":\"login pw\"}")));
+    JsonNode wrong = call("{\"v\":1,\"op\":\"keyslot_add\",\"kind\":\"login\",\"secret\":\"login pw\",\"passphrase\":\"guess-42\"}");
+    assertEquals("unauthorized", code(wrong));
+    assertFalse(wrong.toString().contains("guess-42"), wrong.toString());
+    assertEquals(1, call("{\"v\":1,\"op\":\"keyslot_list\"}").path("slots").size(), "no slot was added");
+    assertTrue(call("{\"v\":1,\"op\":\"keyslot_add\",\"kind\":\"login\",\"secret\":\"login pw\",\"passphrase\":\"pw\"}")
+        .path("ok").asBoolean());
+    // A login slot's password is no passphrase: it adds nothing either.
+    assertEquals("unauthorized", code(call("{\"v\":1,\"op\":\"keyslot_add\",\"kind\":\"recovery\",\"passphrase\":\"login pw\"}")));
+    assertEquals(2, call("{\"v\":1,\"op\":\"keyslot_list\"}").path("slots").size());
+  }
+
   /** keyslot_remove, at the socket: never while locked, never without the vault's passphrase. */
   @Test
   void keyslotRemoveNeedsTheVaultUnlockedAndItsPassphrase() throws Exception {
     call("{\"v\":1,\"op\":\"unlock\",\"passphrase\":\"pw\"}");
-    assertTrue(call("{\"v\":1,\"op\":\"keyslot_add\",\"kind\":\"recovery\"}").path("ok").asBoolean());
+    assertTrue(call("{\"v\":1,\"op\":\"keyslot_add\",\"kind\":\"recovery\",\"passphrase\":\"pw\"}").path("ok").asBoolean());
     call("{\"v\":1,\"op\":\"lock\"}");
     assertEquals("bad_request", code(call("{\"v\":1,\"op\":\"keyslot_remove\",\"index\":\"1\"}")));
     assertEquals("locked", code(call("{\"v\":1,\"op\":\"keyslot_remove\",\"index\":\"1\",\"passphrase\":\"pw\"}")));

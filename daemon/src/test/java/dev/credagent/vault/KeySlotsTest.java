@@ -51,8 +51,8 @@ class KeySlotsTest {
 
   @Test
   void aRecoveryKeyAndALoginPasswordOpenItTooAndSlotsAreListedAndRemoved() throws Exception {
-    vault.addKeySlot("recovery", TestKdf.secret("RECOVERY-KEY"));
-    vault.addKeySlot("login", TestKdf.secret("login pw"));
+    vault.addKeySlot("recovery", TestKdf.secret("RECOVERY-KEY"), TestKdf.secret("old pass"));
+    vault.addKeySlot("login", TestKdf.secret("login pw"), TestKdf.secret("old pass"));
     assertEquals(1, reopen("RECOVERY-KEY").size());
     assertEquals(1, reopen("login pw").size());
     assertEquals(1, reopen("old pass").size(), "the passphrase's slot, made with the vault");
@@ -82,7 +82,7 @@ class KeySlotsTest {
   @Test
   void aFlippedBitInTheSlotsFileOrTheVaultHeaderIsDamageNotAWrongPassphrase() throws Exception {
     vault.rewrap("passphrase", TestKdf.secret("old pass"), TestKdf.secret("new pass"));
-    vault.addKeySlot("recovery", TestKdf.secret("RECOVERY-KEY"));
+    vault.addKeySlot("recovery", TestKdf.secret("RECOVERY-KEY"), TestKdf.secret("new pass"));
     vault.lock();
     Path slots = KeySlots.pathFor(file);
     List<String> wrong = new java.util.ArrayList<>();
@@ -124,7 +124,7 @@ class KeySlotsTest {
   @Test
   void removingASlotNeedsTheVaultUnlockedAndItsPassphrase() throws Exception {
     vault.rewrap("passphrase", TestKdf.secret("old pass"), TestKdf.secret("new pass"));
-    vault.addKeySlot("login", TestKdf.secret("login pw"));
+    vault.addKeySlot("login", TestKdf.secret("login pw"), TestKdf.secret("new pass"));
     byte[] slots = Files.readAllBytes(KeySlots.pathFor(file));
     vault.lock();
     assertThrows(VaultLockedException.class, () -> vault.removeKeySlot(1, TestKdf.secret("new pass")));
@@ -203,7 +203,7 @@ class KeySlotsTest {
    */
   @Test
   void rekeyLeavesABackupsSlotsAndTheOldPassphraseOpeningNothingNow() throws Exception {
-    vault.addKeySlot("recovery", TestKdf.secret("RECOVERY-KEY"));
+    vault.addKeySlot("recovery", TestKdf.secret("RECOVERY-KEY"), TestKdf.secret("old pass"));
     byte[] slotsBackup = Files.readAllBytes(KeySlots.pathFor(file));
     vault.rekey(TestKdf.secret("old pass"), TestKdf.secret("new pass"));
     vault.store("after.example", new Credential("bob", TestKdf.secret("after rekey")));

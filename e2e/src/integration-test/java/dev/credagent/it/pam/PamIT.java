@@ -59,7 +59,7 @@ class PamIT {
         agent.run(List.of("chpasswd"), USER + ":first-Login-pw1\n").requireSuccess();
         String path = "export PATH=" + prefix.resolve("bin") + ":$PATH; ";
         asUser(agent, path + "printf 'vault pass\\n' | credagent unlock --passphrase-stdin"
-            + " && printf 'first-Login-pw1\\n' | credagent keyslot add --login && credagent stop").requireSuccess();
+            + " && printf 'vault pass\\nfirst-Login-pw1\\n' | credagent keyslot add --login --passphrase-stdin && credagent stop").requireSuccess();
         Files.writeString(SERVICE, String.join("\n", "auth required pam_unix.so", "auth optional " + module,
             "account required pam_unix.so", "session optional " + module, "password required pam_unix.so",
             "password optional " + module, ""));

@@ -3,11 +3,13 @@ package dev.credagent.it.terminal;
 import static dev.credagent.it.terminal.PinentryIT.TMUX;
 import static dev.credagent.it.terminal.PinentryIT.tmux;
 import static dev.credagent.it.terminal.PinentryIT.waitFor;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.credagent.it.AgentEnvironment;
+import dev.credagent.it.Run;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -18,9 +20,12 @@ import org.junit.jupiter.api.Test;
  * item 4: it showed no prompt and echoed the password as it was typed (the native credagent sent
  * the terminal's line to the daemon; the JVM CLI read it as a line of standard input). Now both
  * ask with echo off, twice, and two entries that differ add nothing. Piped, it is relayed as before.
+ * Either way it asks the vault's passphrase first, as `keyslot remove` does: a slot outlives a
+ * passwd, so whoever briefly holds the unlocked socket must not plant one.
  */
 class KeyslotPromptIT {
   private static final String TYPED = "typed-login-pw-7";
+  private static final String PASSPHRASE = "the passphrase";
 
   @Test
   void theNativeCliAsksTwiceWithEchoOff() throws Exception {
@@ -35,11 +40,13 @@ class KeyslotPromptIT {
   private static void asksTwiceWithEchoOff(Path cli) throws Exception {
     assumeTrue(Files.isExecutable(TMUX), "needs tmux");
     try (AgentEnvironment agent = new AgentEnvironment()) {
-      agent.unlock("the passphrase");
+      agent.unlock(PASSPHRASE);
       String socket = "-S" + agent.root().resolve("tmux.sock");
       String command = PinentryIT.env(agent) + " sh -c '" + cli + " keyslot add --login; echo EXIT=$?; sleep 60'";
       try {
         tmux(socket, "new-session", "-d", "-s", "differ", "-x", "160", "-y", "20", command);
+        waitFor(socket, "differ", "Passphrase:");
+        tmux(socket, "send-keys", "-t", "differ", PASSPHRASE, "Enter");
         waitFor(socket, "differ", "Login password:");
         tmux(socket, "send-keys", "-t", "differ", TYPED, "Enter");
         waitFor(socket, "differ", "Repeat the login password:");
@@ -50,6 +57,8 @@ class KeyslotPromptIT {
         assertFalse(loginSlots(agent), "two entries that differ added a slot");
 
         tmux(socket, "new-session", "-d", "-s", "same", "-x", "160", "-y", "20", command);
+        waitFor(socket, "same", "Passphrase:");
+        tmux(socket, "send-keys", "-t", "same", PASSPHRASE, "Enter");
         waitFor(socket, "same", "Login password:");
         tmux(socket, "send-keys", "-t", "same", TYPED, "Enter");
         waitFor(socket, "same", "Repeat the login password:");
@@ -57,6 +66,7 @@ class KeyslotPromptIT {
         screen = waitFor(socket, "same", "EXIT=0");
         assertTrue(screen.contains("added a login password slot"), screen);
         assertFalse(screen.contains(TYPED), "the password was echoed:\n" + screen);
+        assertFalse(screen.contains(PASSPHRASE), "the passphrase was echoed:\n" + screen);
         assertTrue(loginSlots(agent), "no login slot after two equal entries");
         // The slot opens with what was typed: passwd --login checks it as the current password.
         agent.credagent(TYPED + "\nnew-login-pw\n", "passwd", "--login", "--passphrase-stdin").requireSuccess();
@@ -69,11 +79,34 @@ class KeyslotPromptIT {
   @Test
   void pipedTheNativeCliStillRelaysIt() throws Exception {
     try (AgentEnvironment agent = new AgentEnvironment()) {
-      agent.unlock("the passphrase");
+      agent.unlock(PASSPHRASE);
       // No java to run: a hand-back to the JVM CLI would fail, so success says the daemon ran it.
       agent.run(List.of("env", "JAVA_HOME=/nonexistent", "PATH=/nonexistent", AgentEnvironment.launcher().toString(),
-          "keyslot", "add", "--login"), TYPED + "\n").requireSuccess();
+          "keyslot", "add", "--login", "--passphrase-stdin"), PASSPHRASE + "\n" + TYPED + "\n").requireSuccess();
       assertTrue(loginSlots(agent));
+    }
+  }
+
+  /**
+   * Piped without the vault's passphrase (the one line of before), or with a wrong one: refused
+   * in one line that names the fix or says "wrong passphrase", and no slot is added. Before, the
+   * login password alone planted a slot.
+   */
+  @Test
+  void pipedWithoutOrWithAWrongPassphraseAddsNoSlot() throws Exception {
+    try (AgentEnvironment agent = new AgentEnvironment()) {
+      agent.unlock(PASSPHRASE);
+      Run bare = agent.credagent(TYPED + "\n", "keyslot", "add", "--login");
+      assertEquals(1, bare.exitCode(), bare.stdout() + bare.stderr());
+      assertTrue(bare.stderr().contains("--passphrase-stdin"), bare.stderr());
+      Run wrong = agent.credagent("not it\n" + TYPED + "\n", "keyslot", "add", "--login", "--passphrase-stdin");
+      assertEquals(5, wrong.exitCode(), wrong.stdout() + wrong.stderr());
+      assertTrue(wrong.stderr().contains("wrong passphrase"), wrong.stderr());
+      assertFalse(wrong.stderr().contains("not it") || wrong.stderr().contains(TYPED), wrong.stderr());
+      Run recovery = agent.credagent("", "keyslot", "add", "--recovery", "--passphrase-stdin");
+      assertEquals(1, recovery.exitCode(), recovery.stdout() + recovery.stderr());
+      assertFalse(loginSlots(agent), "no login slot");
+      assertEquals(2, agent.credagent("", "keyslot", "list").requireSuccess().stdout().lines().count(), "the passphrase's slot alone");
     }
   }
 

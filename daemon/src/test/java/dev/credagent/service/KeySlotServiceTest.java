@@ -1,0 +1,79 @@
+package dev.credagent.service;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.credagent.audit.AuditLog;
+import dev.credagent.caller.Caller;
+import dev.credagent.vault.Secret;
+import dev.credagent.vault.TestKdf;
+import dev.credagent.vault.Vault;
+import dev.credagent.vault.WrongPassphraseException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CompletionException;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code keyslot add} needs the vault's passphrase, as {@code keyslot remove} and {@code passwd}
+ * do: a key slot outlives a passwd, so a moment's hold of the unlocked socket (a stolen session, a
+ * process that outlived a passwd) must not plant a lasting way in.
+ */
+class KeySlotServiceTest {
+  private static final Caller ME = new Caller(1000, 4242);
+  @TempDir Path home;
+  private Vault vault;
+  private final UnlockThrottle throttle = new UnlockThrottle();
+  private KeySlotService keySlots;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    vault = new Vault(home.resolve("vault"), TestKdf.CHEAP);
+    vault.unlock(TestKdf.secret("pw"));
+    TestClock clock = new TestClock();
+    AuditTrail trail = new AuditTrail(AuditLog.NONE, clock);
+    keySlots = new KeySlotService(vault, Runnable::run, throttle, new RequestGate(trail, () -> { }), trail);
+  }
+
+  @Test
+  void addingASlotWithoutThePassphraseIsRefusedAndAddsNothing() throws Exception {
+    Secret login = TestKdf.secret("login pw");
+    CompletionException refused = assertThrows(CompletionException.class,
+        () -> keySlots.add(ME, "login", login, null).join());
+    InvalidRequestException said = assertInstanceOf(InvalidRequestException.class, Async.cause(refused));
+    assertTrue(said.getMessage().contains("passphrase"), said.getMessage());
+    assertTrue(login.isDestroyed(), "the login password is wiped all the same");
+    assertEquals(1, vault.keySlots().size(), "no slot was added");
+  }
+
+  @Test
+  void aWrongPassphraseOrTheLoginPasswordIsThrottledAsAWrongUnlockAndAddsNothing() throws Exception {
+    keySlots.add(ME, "login", TestKdf.secret("login pw"), TestKdf.secret("pw")).join();
+    assertEquals(2, vault.keySlots().size());
+    for (String wrong : new String[] {"guess", "login pw"}) {
+      Secret passphrase = TestKdf.secret(wrong);
+      Secret recovery = TestKdf.secret("unused");
+      CompletionException refused = assertThrows(CompletionException.class,
+          () -> keySlots.add(ME, "recovery", recovery, passphrase).join(), wrong);
+      assertInstanceOf(WrongPassphraseException.class, Async.cause(refused), wrong);
+      assertTrue(passphrase.isDestroyed() && recovery.isDestroyed(), "both secrets are wiped");
+    }
+    assertEquals(2, vault.keySlots().size(), "no recovery slot was added");
+    // Two wrong guesses counted: the next one waits as the third wrong unlock would.
+    assertEquals(Duration.ofMillis(300), throttle.failed());
+  }
+
+  @Test
+  void theRightPassphraseAddsTheSlotAndIsWiped() throws Exception {
+    Secret passphrase = TestKdf.secret("pw");
+    try (Secret key = keySlots.add(ME, "recovery", null, passphrase).join()) {
+      assertTrue(key.length() > 0);
+    }
+    assertTrue(passphrase.isDestroyed());
+    assertEquals(2, vault.keySlots().size());
+  }
+}
