@@ -2,8 +2,13 @@ package dev.credagent.vault;
 
 import dev.credagent.files.DurableFile;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.security.SecureRandom;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -98,6 +103,30 @@ final class VaultFiles {
       if (plaintext != null) {
         Arrays.fill(plaintext, (byte) 0);
       }
+    }
+  }
+
+  /** The file's bytes, or null where there is none; refused at once where it is no regular file. */
+  static byte[] readIfThere(Path path) throws IOException {
+    try {
+      // A FIFO would block the read (and the unlock thread behind it) forever; a device or a
+      // directory is no vault file either. A symlink to a regular file is read as that file.
+      if (!Files.readAttributes(path, BasicFileAttributes.class).isRegularFile()) {
+        throw new IOException(path + " is not a regular file (a FIFO, a device or a directory): move it aside and"
+            + " restore the file from a backup");
+      }
+      return Files.readAllBytes(path);
+    } catch (NoSuchFileException absent) {
+      return null;
+    }
+  }
+
+  /** Moves {@code path}, if it is there, to {@code PATH.WHY-TIME} beside it, and says so in the log. */
+  static void keepAside(Path path, String why) throws IOException {
+    if (Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+      Path aside = path.resolveSibling(path.getFileName() + "." + why + "-" + Instant.now().toString().replace(":", ""));
+      Files.move(path, aside);
+      java.util.logging.Logger.getLogger(Vault.class.getName()).warning(path + " had no vault file beside it; kept as " + aside);
     }
   }
 }
