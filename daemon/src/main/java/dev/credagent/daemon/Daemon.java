@@ -15,6 +15,7 @@ import dev.credagent.helper.CredentialHelper;
 import dev.credagent.registry.RegistryHttp;
 import dev.credagent.registry.RegistryLogin;
 import dev.credagent.service.CredentialService;
+import dev.credagent.service.ServiceParts;
 import dev.credagent.share.Shares;
 import dev.credagent.transport.AgentServer;
 import dev.credagent.transport.CommandRelay;
@@ -86,8 +87,10 @@ public final class Daemon {
     this.vaultThread = Executors.newSingleThreadExecutor(Thread.ofPlatform().name("credagent-vault").daemon().factory());
     this.unlockThread = Executors.newSingleThreadExecutor(Thread.ofPlatform().name("credagent-unlock").daemon().factory());
     this.network = new NetworkThreads("credagent-network-");
-    this.service = new CredentialService(vault, clock, vaultThread, unlockThread, network,
-        new RegistryLogin(RegistryHttp.fromEnvironment(System.getenv()), clock), config, audit);
+    // The composition root: the threads, the registry client, the settings and the audit log are
+    // chosen here, and the service's parts wired from them once; the service builds none.
+    this.service = new CredentialService(vault, clock, ServiceParts.wire(vault, clock, vaultThread, unlockThread, network,
+        new RegistryLogin(RegistryHttp.fromEnvironment(System.getenv()), clock), config, audit));
     // Every server this daemon runs (its socket, its shares) flushes answers through AnswerFlush,
     // which has the service write the audit lines first: one write per event-loop turn.
     audit.deferWrites();

@@ -173,10 +173,20 @@ final class CredentialResolver {
     return another == null || another.source() ? List.of() : List.of(another.key());
   }
 
-  /** The keys (full vault keys, this profile's) stored under another of Docker Hub's names than docker's own. */
-  List<String> hubAliases() throws VaultLockedException {
-    return index().aliasesOf(ServerNames.HUB_KEY).stream().filter(alias -> !alias.equals(ServerNames.HUB_KEY))
-        .map(alias -> prefix + alias).toList();
+  /** Where a store goes: the key (a full vault key, this profile's), and the keys it displaces besides. */
+  record Placement(String key, List<String> displaced) {}
+
+  /**
+   * Where a store of {@code server} goes in this profile: under its own key; for one of Docker
+   * Hub's names, one login under all of them, stored under docker's key, the keys stored under
+   * Hub's other names displaced. A plain server's placement reads nothing of the vault.
+   */
+  Placement placement(String server) throws VaultLockedException {
+    if (!ServerNames.isHub(server)) {
+      return new Placement(prefix + server, List.of());
+    }
+    return new Placement(prefix + ServerNames.HUB_KEY, index().aliasesOf(ServerNames.HUB_KEY).stream()
+        .filter(alias -> !alias.equals(ServerNames.HUB_KEY)).map(alias -> prefix + alias).toList());
   }
 
   private PatternIndex index() throws VaultLockedException {

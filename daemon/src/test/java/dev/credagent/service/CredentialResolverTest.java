@@ -146,4 +146,23 @@ class CredentialResolverTest {
     assertThrows(VaultLockedException.class, () -> resolve("ghcr.io"));
     assertNull(resolver.keyFor("ghcr.io"));
   }
+
+  /**
+   * The Hub-alias policy of a store, the resolver's now: one Docker Hub login under all its names,
+   * placed under docker's key, the keys stored under Hub's other names displaced; a plain server is
+   * placed under its own key and reads nothing of the vault, so a store of it is refused as locked by the
+   * write, not here.
+   */
+  @Test
+  void aStoreOfAHubNameIsPlacedUnderDockersKeyAndDisplacesHubsOtherNames() throws Exception {
+    store("docker.io");
+    store("registry-1.docker.io");
+    store("ghcr.io");
+    CredentialResolver.Placement hub = resolver.placement("index.docker.io");
+    assertEquals(ServerNames.HUB_KEY, hub.key());
+    assertEquals(List.of("docker.io", "registry-1.docker.io"), hub.displaced().stream().sorted().toList());
+    assertEquals(new CredentialResolver.Placement("ghcr.io", List.of()), resolver.placement("ghcr.io"));
+    vault.lock();
+    assertEquals("reg.example", resolver.placement("reg.example").key());
+  }
 }
