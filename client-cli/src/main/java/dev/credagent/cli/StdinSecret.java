@@ -1,6 +1,6 @@
 package dev.credagent.cli;
 
-import java.io.ByteArrayOutputStream;
+import dev.credagent.vault.WipeableBuffer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -35,23 +35,30 @@ final class StdinSecret {
     return decode(trimmed);
   }
 
+  /** What stdin holds, up to EOF or (with {@code stopAtNewline}) its first line; every copy made on the way is wiped. */
   private static byte[] read(InputStream in, boolean stopAtNewline) throws IOException, CliException {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(64);
-    int b;
-    while ((b = in.read()) != -1) {
-      if (stopAtNewline && b == '\n') {
-        break;
+    WipeableBuffer out = new WipeableBuffer(64);
+    try {
+      int b;
+      while ((b = in.read()) != -1) {
+        if (stopAtNewline && b == '\n') {
+          break;
+        }
+        out.write(b);
+        if (out.size() > MAX_BYTES) {
+          throw new CliException(ExitCode.ERROR, "standard input holds more than " + MAX_BYTES + " bytes");
+        }
       }
-      out.write(b);
-      if (out.size() > MAX_BYTES) {
-        throw new CliException(ExitCode.ERROR, "standard input holds more than " + MAX_BYTES + " bytes");
+      byte[] bytes = out.toByteArrayAndWipe();
+      if (stopAtNewline && bytes.length > 0 && bytes[bytes.length - 1] == '\r') {
+        byte[] trimmed = Arrays.copyOf(bytes, bytes.length - 1);
+        Arrays.fill(bytes, (byte) 0);
+        bytes = trimmed;
       }
+      return bytes;
+    } finally {
+      out.wipe();
     }
-    byte[] bytes = out.toByteArray();
-    if (stopAtNewline && bytes.length > 0 && bytes[bytes.length - 1] == '\r') {
-      bytes = Arrays.copyOf(bytes, bytes.length - 1);
-    }
-    return bytes;
   }
 
   private static char[] decode(byte[] bytes) throws CliException {

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import dev.credagent.protocol.Op;
 import dev.credagent.protocol.Request;
 import dev.credagent.vault.SecretSafeJson;
-import java.io.ByteArrayOutputStream;
+import dev.credagent.vault.WipeableBuffer;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -67,9 +67,13 @@ public final class ClientRequest implements AutoCloseable {
     return this;
   }
 
-  /** The request line, with its newline; the caller wipes it once sent. */
+  /**
+   * The request line, with its newline; the caller wipes it once sent. Nothing else keeps a copy
+   * of its secrets: the generator pools no buffers, and the line is built in a buffer that wipes
+   * what it outgrows.
+   */
   public byte[] toLine() throws IOException {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+    WipeableBuffer out = new WipeableBuffer(256);
     try (JsonGenerator json = JSON.createGenerator(out)) {
       json.writeStartObject();
       json.writeNumberField("v", Request.VERSION);
@@ -84,7 +88,7 @@ public final class ClientRequest implements AutoCloseable {
       json.writeEndObject();
     }
     out.write('\n');
-    return out.toByteArray();
+    return out.toByteArrayAndWipe();
   }
 
   @Override

@@ -18,7 +18,7 @@ final class JournalRecord {
 
   /** The caller wipes the bytes. */
   static byte[] encode(List<? extends Vault.Change> changes) {
-    VaultBody.WipeableBuffer out = new VaultBody.WipeableBuffer(256 * changes.size());
+    WipeableBuffer out = new WipeableBuffer(256 * changes.size());
     try (JsonGenerator json = SecretSafeJson.FACTORY.createGenerator(out)) {
       json.writeStartArray();
       for (Vault.Change change : changes) {

@@ -4,9 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.util.Arrays;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -107,19 +105,6 @@ final class VaultBody {
   private static void expect(boolean condition) throws CorruptVaultException {
     if (!condition) {
       throw new CorruptVaultException("its decrypted body does not have the expected shape");
-    }
-  }
-
-  /** A byte buffer whose backing array we can zero once its copy has been taken. */
-  static final class WipeableBuffer extends ByteArrayOutputStream {
-    WipeableBuffer(int size) {
-      super(size);
-    }
-
-    byte[] toByteArrayAndWipe() {
-      byte[] copy = toByteArray();
-      Arrays.fill(buf, (byte) 0);
-      return copy;
     }
   }
 }
