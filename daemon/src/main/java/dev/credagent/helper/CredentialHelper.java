@@ -4,6 +4,7 @@ import dev.credagent.caller.Caller;
 import dev.credagent.failure.AgentFailure;
 import dev.credagent.files.IoFailure;
 import dev.credagent.registry.RegistryPattern;
+import dev.credagent.registry.RegistryReference;
 import dev.credagent.service.Async;
 import dev.credagent.service.CredentialService;
 import dev.credagent.transport.RelayHandler;
@@ -71,7 +72,7 @@ public final class CredentialHelper implements RelayHandler {
 
   private CompletableFuture<RelayReply> get(Caller caller, byte[] input) throws HelperException {
     String serverUrl = requireServerUrl(HelperRequest.parseServerUrl(input));
-    return service.get(caller, serverUrl).thenApply(credential -> {
+    return service.get(caller, RegistryReference.parse(serverUrl)).thenApply(credential -> {
       try {
         return new RelayReply(0, HelperResponse.credential(serverUrl, credential));
       } finally {
