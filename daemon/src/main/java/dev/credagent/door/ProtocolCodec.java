@@ -174,11 +174,6 @@ public final class ProtocolCodec implements RequestHandler {
         .whenComplete((response, failure) -> request.close());
   }
 
-  @Override
-  public void beforeAnswersLeave() {
-    service.beforeAnswersLeave();
-  }
-
   /** {@code kind}: login (with {@code secret}) or recovery (answered with {@code recovery_key}, once). */
   private CompletableFuture<Response> keySlotAdd(Caller caller, Request request) throws ProtocolException {
     String kind = request.require("kind");

@@ -45,11 +45,6 @@ public final class CredentialHelper implements RelayHandler {
   }
 
   @Override
-  public void beforeAnswersLeave() {
-    service.beforeAnswersLeave();
-  }
-
-  @Override
   public CompletableFuture<RelayReply> handle(Caller caller, String action, byte[] input) {
     CompletableFuture<RelayReply> reply;
     try {
