@@ -23,7 +23,7 @@ import java.util.Set;
 import java.util.logging.Logger;
 
 /**
- * The daemon's shares: extra sockets, as gpg-agent's extra socket, that serve get and token only,
+ * The daemon's shares: extra sockets, as gpg-agent's extra socket, that serve get, token and list only,
  * for the registries their patterns allow, until their TTL runs out or they are stopped: for
  * {@code ssh -R} and for a container's bind mount. Each is 0600 in a 0700 directory and checks
  * every peer as the daemon's own socket does; what it may hand out is the service's to enforce

@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.function.Function;
 
 /**
@@ -89,7 +90,7 @@ public final class Door {
   }
 
   boolean samePrefix(Door other) {
-    return java.util.Arrays.equals(prefix, other.prefix);
+    return Arrays.equals(prefix, other.prefix);
   }
 
   @Override
