@@ -4,14 +4,13 @@ import dev.credagent.registry.RegistryPattern;
 import dev.credagent.registry.RegistryReference;
 import dev.credagent.registry.ServerNames;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
- * What a share may hand out: the registries its patterns match (all, with none), for get and
- * token only. The service checks it on every request that came through the share; a registry
- * outside it is answered as one with no credentials, so a share tells nothing of the others.
+ * What a share may hand out: the registries its patterns match (all, with none), through the ops
+ * whose {@link dev.credagent.protocol.Op.Share} column says it serves them. The service asks
+ * {@link #permits} of every answer that leaves through the share; a registry outside it is
+ * answered as one with no credentials, so a share tells nothing of the others.
  *
  * @param name the share's name, in the audit log and in {@code credagent status}
  * @param patterns HOST[:PORT][/PATH] patterns ({@link RegistryPattern}); a plain host is one too
@@ -34,49 +33,55 @@ public record ShareScope(String name, List<RegistryPattern> patterns, String pro
     this(name, patterns, ProfileName.DEFAULT);
   }
 
-  public boolean allows(String server) {
-    return allows(RegistryReference.parse(server));
-  }
-
-  /** Whether a request for {@code server} may be answered through this share at all. */
-  public boolean allows(RegistryReference server) {
-    return patterns.isEmpty() || patterns.stream().anyMatch(pattern -> pattern.matches(server));
-  }
-
   /**
-   * Whether the credential stored under {@code key} may leave the daemon through this share: only
-   * when what the key answers ({@link ServerNames#servedBy}: its effective scope, not its text) lies
-   * inside one of the share's patterns. A host-wide login is not inside a share for one of its
-   * organisations, though a repository of that organisation is ({@link #allows}); nor is a login
-   * stored under {@code https://ghcr.io/org-c/deploy}, which docker's rule makes host-wide. The one
-   * predicate every credential that leaves through a share passes (a get, the helper's list).
+   * The one question every answer through this share is asked before it leaves (as ssh-agent's
+   * {@code identity_permitted} is of every key use): may {@code asked} be answered with what is
+   * stored under {@code servedKey}? Each part that is given must lie inside the share:
+   *
+   * <ul>
+   *   <li>{@code asked}, what the client named (a get's server; a token's repository, one per
+   *       scope), must match one of the patterns; null where the client named nothing of its own
+   *       (the helper's list, whose entries are judged by their keys);
+   *   <li>{@code servedKey}, the key of the credential that would leave as itself, must lie inside
+   *       one by what it answers ({@link ServerNames#servedBy}: its effective scope, not its text):
+   *       a host-wide login is not inside a share for one of its organisations, though a
+   *       repository of that organisation is; nor is a login stored under {@code
+   *       https://ghcr.io/org-c/deploy}, which docker's rule makes host-wide. Null where no
+   *       credential leaves (a token, minted for {@code asked} only, whatever login mints it).
+   * </ul>
+   *
+   * A share of every registry permits everything. A request with neither part (a token scope
+   * that names no repository, {@code registry:catalog:*}) names nothing inside any pattern, and
+   * only such a share permits it.
    */
-  public boolean covers(String key) {
+  public boolean permits(RegistryReference asked, String servedKey) {
     if (patterns.isEmpty()) {
       return true;
     }
-    return ServerNames.servedBy(key).stream()
-        .anyMatch(served -> patterns.stream().anyMatch(pattern -> pattern.contains(served)));
-  }
-
-  /**
-   * Whether a token for {@code scope} (the token spec's {@code repository:NAME:ACTIONS}) of the
-   * registry {@code host} may be minted through this share: only a repository scope whose
-   * repository the share's patterns allow. Any other scope ({@code registry:catalog:*}) is refused.
-   */
-  public boolean allowsScope(String host, String scope) {
-    if (patterns.isEmpty()) {
-      return true;
-    }
-    if (!scope.chars().allMatch(ShareScope::scopeTokenChar)) {
+    if (asked == null && servedKey == null) {
       return false;
+    }
+    return (asked == null || patterns.stream().anyMatch(pattern -> pattern.matches(asked)))
+        && (servedKey == null || ServerNames.servedBy(servedKey).stream()
+            .anyMatch(served -> patterns.stream().anyMatch(pattern -> pattern.contains(served))));
+  }
+
+  /**
+   * The repository a token scope (the token spec's {@code repository:NAME:ACTIONS}) of the
+   * registry {@code host} asks for, as {@link #permits} reads it; null for any other scope ({@code
+   * registry:catalog:*}), for one with characters outside RFC 6749's scope tokens, and for a name
+   * with {@code ..} in it.
+   */
+  public static RegistryReference tokenScope(String host, String scope) {
+    if (!scope.chars().allMatch(ShareScope::scopeTokenChar)) {
+      return null;
     }
     String[] parts = scope.split(":", -1);
     if (parts.length < 3 || !parts[0].equals("repository") || parts[1].isEmpty()) {
-      return false;
+      return null;
     }
     String repository = String.join(":", Arrays.asList(parts).subList(1, parts.length - 1));
-    return !repository.contains("..") && allows(host + "/" + repository);
+    return repository.contains("..") ? null : RegistryReference.parse(host + "/" + repository);
   }
 
   /**
@@ -86,17 +91,6 @@ public record ShareScope(String name, List<RegistryPattern> patterns, String pro
    */
   private static boolean scopeTokenChar(int c) {
     return c == 0x21 || c >= 0x23 && c <= 0x5b || c >= 0x5d && c <= 0x7e;
-  }
-
-  /** What of {@code all} (server to username) this share may name: the servers it covers, in their order. */
-  public Map<String, String> within(Map<String, String> all) {
-    Map<String, String> allowed = new LinkedHashMap<>();
-    all.forEach((server, username) -> {
-      if (covers(server)) {
-        allowed.put(server, username);
-      }
-    });
-    return allowed;
   }
 
   /** The patterns as given, for status: "every registry" when there are none. */

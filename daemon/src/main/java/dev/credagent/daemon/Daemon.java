@@ -20,6 +20,8 @@ import dev.credagent.share.Shares;
 import dev.credagent.transport.AgentServer;
 import dev.credagent.transport.CommandRelay;
 import dev.credagent.transport.DaemonAlreadyRunningException;
+import dev.credagent.transport.Door;
+import dev.credagent.transport.Doors;
 import dev.credagent.transport.InheritedSocket;
 import dev.credagent.transport.InstanceLock;
 import dev.credagent.transport.RequestHandler;
@@ -37,6 +39,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.OptionalInt;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -137,11 +140,15 @@ public final class Daemon {
       daemon.shares = new Shares(paths.socket().getParent(), uid, daemon.service.clock());
       ProtocolCodec operations = new ProtocolCodec(daemon.service, info, stopFromRequest, daemon.shares);
       CredentialHelper helper = new CredentialHelper(daemon.service);
-      daemon.shares.serveWith(operations, helper);
-      CommandRelay relayed = commands.apply(operations);
+      // The audit's lines are written once per turn of each server, whichever doors answered in it.
+      Runnable beforeAnswersLeave = daemon.service::beforeAnswersLeave;
+      daemon.shares.serveWith(new Doors(List.of(Door.jsonLines(operations), Door.helperRelay(helper),
+          Door.commands(CommandRelay.HAND_EVERYTHING_BACK)), beforeAnswersLeave));
+      Doors doors = new Doors(List.of(Door.jsonLines(operations), Door.helperRelay(helper),
+          Door.commands(commands.apply(operations))), beforeAnswersLeave);
       daemon.server = inherited.isPresent()
-          ? AgentServer.adopt(inherited.getAsInt(), paths.socket(), uid, ServerLimits.DEFAULT, operations, helper, relayed)
-          : AgentServer.bind(paths.socket(), uid, ServerLimits.DEFAULT, operations, helper, relayed);
+          ? AgentServer.adopt(inherited.getAsInt(), paths.socket(), uid, ServerLimits.DEFAULT, doors)
+          : AgentServer.bind(paths.socket(), uid, ServerLimits.DEFAULT, doors);
       daemon.housekeeping.scheduleWithFixedDelay(new IdleCollector(daemon.server::activity, System::gc),
           IDLE_CHECK.toSeconds(), IDLE_CHECK.toSeconds(), TimeUnit.SECONDS);
       daemon.housekeeping.scheduleWithFixedDelay(daemon::tick,

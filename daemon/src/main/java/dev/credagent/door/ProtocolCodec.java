@@ -101,10 +101,11 @@ public final class ProtocolCodec implements RequestHandler {
     // its connection said (the native credagent's header, for the commands it relays).
     Caller caller = op.profiled() && peer.share() == null
         ? peer.at(request.optional("cwd", peer.cwd()), request.optional("profile", peer.profile())) : peer;
-    if (caller.share() != null && !op.shared()) { // answered before its fields are read; the service checks again
+    try {
+      service.admit(caller, op); // the gate's share column, before a field is read
+    } catch (ShareForbiddenException refused) {
       request.close();
-      return CompletableFuture.completedFuture(Response.error(ErrorCode.FORBIDDEN,
-          new ShareForbiddenException("'" + op.wire() + "'").getMessage()));
+      return CompletableFuture.completedFuture(error(op, refused));
     }
     CompletableFuture<Response> answer;
     try {
@@ -173,11 +174,6 @@ public final class ProtocolCodec implements RequestHandler {
         .whenComplete((response, failure) -> request.close());
   }
 
-  @Override
-  public void beforeAnswersLeave() {
-    service.beforeAnswersLeave();
-  }
-
   /**
    * {@code kind}: login (with {@code secret}) or recovery (answered with {@code recovery_key},
    * once); {@code passphrase}, the vault's, as keyslot_remove needs it.
@@ -219,8 +215,9 @@ public final class ProtocolCodec implements RequestHandler {
       if (Fields.flag(r, "erased")) {
         return Response.ok().with("erased", erased(caller));
       }
-      String named = r.optional("profile", "");
-      String profile = named.isEmpty() ? "default" : service.profiles().table().named(named, "--profile").name();
+      String named = caller.share() != null ? "" : r.optional("profile", ""); // a share's profile is its own
+      String profile = caller.share() != null ? caller.share().profile()
+          : named.isEmpty() ? "default" : service.profiles().table().named(named, "--profile").name();
       Response response = Response.ok().with("profile", profile).with("credentials", service.list(caller, profile));
       if (Fields.flag(r, "all_profiles") && caller.share() == null) {
         List<Map<String, String>> all = new java.util.ArrayList<>();
@@ -297,7 +294,7 @@ public final class ProtocolCodec implements RequestHandler {
 
   private CompletableFuture<Response> get(Caller caller, Request request) throws ProtocolException {
     String server = request.require("server");
-    return service.get(PromptPlaces.of(request, caller), server).thenApply(credential -> Response.ok()
+    return service.get(PromptPlaces.of(request, caller), RegistryReference.parse(server)).thenApply(credential -> Response.ok()
         .with("server", server)
         .with("username", credential.username())
         .with("secret", credential.secret()));
@@ -348,7 +345,7 @@ public final class ProtocolCodec implements RequestHandler {
     RegistryAddress registry = Fields.registry(reference, request);
     List<String> scopes = Fields.scopes(request);
     // A repository's path (ghcr.io/team/app), for path patterns; Hub's own names' /v1/ is none.
-    String lookup = registry.key() + (ServerNames.isHub(reference) ? "" : reference.repositoryPath());
+    RegistryReference lookup = RegistryReference.parse(registry.key() + (ServerNames.isHub(reference) ? "" : reference.repositoryPath()));
     return service.tokens().get(PromptPlaces.of(request, caller), registry, lookup, scopes)
         .thenApply(token -> Response.ok()
         .with("server", registry.key())

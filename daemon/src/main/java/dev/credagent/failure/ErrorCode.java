@@ -22,7 +22,7 @@ public enum ErrorCode {
   NO_TOKEN("no_token", 1),
   /** A credential source failed (its exit code, a timeout); the message names it and its stderr's first line. */
   SOURCE_FAILED("source_failed", 1),
-  /** The request came through a share, which serves get and token only. */
+  /** The request came through a share, which never serves this op (Op.Share.NEVER). */
   FORBIDDEN("forbidden", 1),
   /** The request is not valid JSON, or lacks a field, or a field has the wrong type. */
   BAD_REQUEST("bad_request", 1),

@@ -4,6 +4,7 @@ import dev.credagent.caller.Caller;
 import dev.credagent.failure.AgentFailure;
 import dev.credagent.files.IoFailure;
 import dev.credagent.registry.RegistryPattern;
+import dev.credagent.registry.RegistryReference;
 import dev.credagent.service.Async;
 import dev.credagent.service.CredentialService;
 import dev.credagent.transport.RelayHandler;
@@ -44,11 +45,6 @@ public final class CredentialHelper implements RelayHandler {
   }
 
   @Override
-  public void beforeAnswersLeave() {
-    service.beforeAnswersLeave();
-  }
-
-  @Override
   public CompletableFuture<RelayReply> handle(Caller caller, String action, byte[] input) {
     CompletableFuture<RelayReply> reply;
     try {
@@ -71,7 +67,7 @@ public final class CredentialHelper implements RelayHandler {
 
   private CompletableFuture<RelayReply> get(Caller caller, byte[] input) throws HelperException {
     String serverUrl = requireServerUrl(HelperRequest.parseServerUrl(input));
-    return service.get(caller, serverUrl).thenApply(credential -> {
+    return service.get(caller, RegistryReference.parse(serverUrl)).thenApply(credential -> {
       try {
         return new RelayReply(0, HelperResponse.credential(serverUrl, credential));
       } finally {

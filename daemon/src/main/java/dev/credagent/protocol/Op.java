@@ -17,22 +17,22 @@ import java.util.stream.Stream;
  * @param secretFields the fields that carry a secret
  * @param blocking whether it may wait (key derivation, fsync, a registry, a source's run); the
  *     others are answered at once, on the event loop, which {@code ProtocolCodecTest} checks
- * @param shared whether a share serves it (what it hands out is then bounded by the share's
- *     patterns); the service refuses every other op that came through a share, whichever door
+ * @param share whether and how a share serves it ({@link Share}); the service's gate refuses the
+ *     others that came through a share, whichever door, before their fields are read
  */
 public enum Op {
-  PING("ping", List.of(), List.of(), false, true),
+  PING("ping", List.of(), List.of(), false, Share.SCOPED), // hands out nothing but the version
   STATUS("status", List.of(), List.of(), false),
   UNLOCK("unlock", List.of("ttl", "idle_ttl", "slot"), List.of("passphrase"), true),
   LOCK("lock", List.of(), List.of(), false),
   STOP("stop", List.of(), List.of(), false),
   STORE("store", placed("server", "username", "pattern"), List.of("secret"), true),
-  GET("get", placed(Fields.withPromptPlaces("server")), List.of(), true, true), // from memory at once, but a source may have to run
+  GET("get", placed(Fields.withPromptPlaces("server")), List.of(), true, Share.SCOPED), // from memory at once, but a source may have to run
   ERASE("erase", placed("server", "purge", "all"), List.of(), true),
   RESTORE("restore", placed("server"), List.of(), true),
-  LIST("list", placed("erased", "all_profiles"), List.of(), false),
+  LIST("list", placed("erased", "all_profiles"), List.of(), false, Share.FILTERED), // the helper's list too
   LOGIN("login", placed("registry", "username", "insecure", "as"), List.of("password"), true),
-  TOKEN("token", placed(Fields.withPromptPlaces("registry", "scope", "insecure")), List.of(), true, true),
+  TOKEN("token", placed(Fields.withPromptPlaces("registry", "scope", "insecure")), List.of(), true, Share.SCOPED),
   SOURCE_ADD("source_add", placed("registry", "exec", "helper", "username", "ttl", "env", "pattern"), List.of(), true),
   SOURCE_LIST("source_list", List.of(), List.of(), false),
   SOURCE_REMOVE("source_remove", placed("registry"), List.of(), true),
@@ -76,22 +76,37 @@ public enum Op {
   private final List<String> fields;
   private final List<String> secretFields;
   private final boolean blocking;
-  private final boolean shared;
+  private final Share share;
 
-  Op(String wire, List<String> fields, List<String> secretFields, boolean blocking) {
-    this(wire, fields, secretFields, blocking, false);
+  /**
+   * What a share does with an op (as ssh-agent's destination constraints: one table, one check).
+   * The gate refuses {@link #NEVER} through a share; the service asks the share's {@code permits}
+   * of each answer of the other two.
+   */
+  public enum Share {
+    /** Never through a share: a write, the vault's key, the daemon itself, another share. */
+    NEVER,
+    /** Served, for what the share's patterns hold: the one registry or repository asked. */
+    SCOPED,
+    /** Served, its answer filtered to the entries the share's patterns hold. */
+    FILTERED
   }
 
-  Op(String wire, List<String> fields, List<String> secretFields, boolean blocking, boolean shared) {
+  Op(String wire, List<String> fields, List<String> secretFields, boolean blocking) {
+    this(wire, fields, secretFields, blocking, Share.NEVER);
+  }
+
+  Op(String wire, List<String> fields, List<String> secretFields, boolean blocking, Share share) {
     this.wire = wire;
     this.fields = fields;
     this.secretFields = secretFields;
     this.blocking = blocking;
-    this.shared = shared;
+    this.share = share;
   }
 
-  public boolean shared() {
-    return shared;
+  /** Whether and how a share serves this op. */
+  public Share share() {
+    return share;
   }
 
   public String wire() {

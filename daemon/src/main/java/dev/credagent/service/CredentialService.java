@@ -163,10 +163,11 @@ public final class CredentialService {
   /**
    * A copy of the credential, which the caller owns and wipes: from memory at once, or, for a
    * registry whose secret comes from a source, from the source's cache (a run when it has none).
-   * Through a share, only a credential whose key lies inside the share ({@link ShareScope#covers})
-   * is served: asking for a repository inside the share never hands out a wider login.
+   * Through a share, only what the share {@link ShareScope#permits} is served: asking for a
+   * repository inside the share never hands out a wider login.
    */
-  public CompletableFuture<Credential> get(Caller caller, String server) {
+  public CompletableFuture<Credential> get(Caller caller, RegistryReference reference) {
+    String server = reference.written();
     CompletableFuture<Credential> refused = parts.gate().refusal(caller, Op.GET, server);
     if (refused != null) {
       return refused;
@@ -175,10 +176,9 @@ public final class CredentialService {
       CompletableFuture<Void> asked = parts.unlocking().prompt().askFor(caller, "the login for " + server);
       if (asked != null) {
         Caller answered = caller.withoutPrompt();
-        return asked.thenCompose(done -> get(answered, server));
+        return asked.thenCompose(done -> get(answered, reference));
       }
     }
-    RegistryReference reference = RegistryReference.parse(server); // once: the share's gate and the lookup read the same parts
     CredentialResolver.Resolved resolved;
     ProfileTable.Choice profile = null;
     try {
@@ -192,11 +192,18 @@ public final class CredentialService {
     }
     AuditLog.Served served = new AuditLog.Served(ProfileKeys.shown(resolved.key()), List.of())
         .in(described(profile, resolved.key()));
-    if (caller.share() != null && (!caller.share().allows(reference)
-        || !caller.share().covers(ProfileKeys.serverOf(resolved.key())))) {
+    if (caller.share() != null && !caller.share().permits(reference, ProfileKeys.serverOf(resolved.key()))) {
       return parts.trail().audited(caller, "get", server, served, CompletableFuture.failedFuture(new CredentialNotFoundException(server)));
     }
     return parts.trail().audited(caller, "get", server, served, parts.fetcher().fetch(resolved));
+  }
+
+  /**
+   * The gate's share column ({@link Op#share}) for {@code op}, before a door reads its fields:
+   * throws the share's refusal, audited. The one check of an op through a share, whichever door.
+   */
+  public void admit(Caller caller, Op op) {
+    parts.gate().check(caller, op);
   }
 
   /** Server to username, in server order: the default profile's own credentials. */
@@ -206,13 +213,13 @@ public final class CredentialService {
 
   /**
    * What a get by {@code caller} can be answered from, server to username: its profile's own
-   * credentials over the default profile's (a share: what it covers of its profile's). The
-   * credential helper's {@code list}.
+   * credentials over the default profile's (a share: what its gets would serve). The credential
+   * helper's {@code list}.
    */
   public Map<String, String> visible(Caller caller) throws VaultLockedException, UnknownProfileException {
     usable();
     String profile = parts.profiles().choose(caller).name();
-    if (ProfileKeys.DEFAULT.equals(profile)) {
+    if (ProfileKeys.DEFAULT.equals(profile) || caller.share() != null) {
       return list(caller, profile);
     }
     Map<String, String> merged = new java.util.TreeMap<>(list(caller, ProfileKeys.DEFAULT));
@@ -221,20 +228,45 @@ public final class CredentialService {
   }
 
   /**
-   * Server to username, in server order, of {@code profile}'s own credentials (a share: only those
-   * of its own profile that it covers).
+   * Server to username, in server order, of {@code profile}'s own credentials. Through a share
+   * (whose profile is its own, whatever {@code profile} says): what a get through it would serve,
+   * each entry as itself ({@link #servedThrough}).
    */
   public Map<String, String> list(Caller caller, String profile) throws VaultLockedException {
-    usable(); // through a share (the helper's list), only what the share covers
+    usable();
+    parts.gate().check(caller, Op.LIST);
     try {
-      Map<String, String> live = parts.profiles().own(caller.share() != null ? caller.share().profile() : profile).live();
-      Map<String, String> listed = caller.share() == null ? live : caller.share().within(live);
+      Map<String, String> listed = caller.share() == null ? parts.profiles().own(profile).live() : servedThrough(caller.share());
       parts.trail().record(caller, "list", null, "ok");
       return listed;
     } catch (VaultLockedException e) {
       parts.trail().record(caller, "list", null, AuditTrail.outcome(e));
       throw e;
     }
+  }
+
+  /**
+   * What {@code share}'s list names: of its profile's credentials and those it inherits from the
+   * default profile, each one a get of its own server would be served through the share (the same
+   * lookup, then {@link ShareScope#permits}), so that the list and get never disagree.
+   */
+  private Map<String, String> servedThrough(ShareScope share) throws VaultLockedException {
+    Map<String, String> candidates = new java.util.TreeMap<>(parts.profiles().own(ProfileKeys.DEFAULT).live());
+    if (!ProfileKeys.DEFAULT.equals(share.profile())) {
+      candidates.putAll(parts.profiles().own(share.profile()).live());
+    }
+    Map<String, String> listed = new java.util.TreeMap<>();
+    for (Map.Entry<String, String> entry : candidates.entrySet()) {
+      try {
+        String served = ProfileKeys.serverOf(parts.profiles().resolve(share.profile(), RegistryReference.parse(entry.getKey())).key());
+        if (served.equals(entry.getKey()) && share.permits(null, served)) {
+          listed.put(entry.getKey(), entry.getValue());
+        }
+      } catch (CredentialNotFoundException servedByNone) {
+        // Not listed: a get of it would find nothing.
+      }
+    }
+    return listed;
   }
 
   /**

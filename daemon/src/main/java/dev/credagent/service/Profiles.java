@@ -100,10 +100,10 @@ public final class Profiles {
     }
   }
 
-  /** The key that would serve {@code server} in {@code profile} now, for the audit line; null when none would. */
-  String keyFor(String profile, String server) {
+  /** The key that would serve {@code reference} in {@code profile} now, for the audit line; null when none would. */
+  String keyFor(String profile, RegistryReference reference) {
     try {
-      return resolve(profile, RegistryReference.parse(server)).key();
+      return resolve(profile, reference).key();
     } catch (VaultLockedException | CredentialNotFoundException none) {
       return null;
     }

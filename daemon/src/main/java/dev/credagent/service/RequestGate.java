@@ -11,7 +11,7 @@ import java.util.concurrent.Executor;
 /**
  * Where every request stops before it starts, whichever front door it came through (as ssh-agent's
  * one check before dispatch): a registry name past the limits ({@link RequestLimits}), then an op
- * no share serves ({@link Op#shared}) asked through a share. A refusal is audited, and the secrets
+ * no share serves ({@link Op#share}: never) asked through a share. A refusal is audited, and the secrets
  * the request carried are wiped, since the service owns them from the call on.
  */
 final class RequestGate {
@@ -80,7 +80,7 @@ final class RequestGate {
   }
 
   private static ShareForbiddenException unshared(Caller caller, Op op) {
-    return caller.share() != null && !op.shared() ? new ShareForbiddenException("'" + op.wire() + "'") : null;
+    return caller.share() != null && op.share() == Op.Share.NEVER ? new ShareForbiddenException("'" + op.wire() + "'") : null;
   }
 
   private static void wipe(Secret... owned) {

@@ -2,9 +2,11 @@ package dev.credagent.service;
 
 import dev.credagent.audit.AuditLog;
 import dev.credagent.caller.Caller;
+import dev.credagent.caller.ShareScope;
 import dev.credagent.protocol.Op;
 import dev.credagent.registry.LoginFailedException;
 import dev.credagent.registry.RegistryAddress;
+import dev.credagent.registry.RegistryReference;
 import dev.credagent.registry.auth.TokenCache;
 import dev.credagent.vault.CredentialNotFoundException;
 import dev.credagent.vault.VaultLockedException;
@@ -43,13 +45,14 @@ public final class TokenService {
 
   /**
    * A token {@code registry} accepts now for {@code scopes}, with the stored login looked up by
-   * {@code lookup}: the registry's key, or that and a repository's path ({@code ghcr.io/my-org/app}),
+   * {@code asked}: the registry's key, or that and a repository's path ({@code ghcr.io/my-org/app}),
    * which path patterns match. Through a share, a token is minted only for repository scopes the
    * share allows: the login behind it may be wider than the share (a host-wide one). The token is
    * a copy the caller wipes.
    */
-  public CompletableFuture<TokenCache.Token> get(Caller caller, RegistryAddress registry, String lookup,
+  public CompletableFuture<TokenCache.Token> get(Caller caller, RegistryAddress registry, RegistryReference asked,
       List<String> scopes) {
+    String lookup = asked.written();
     CompletableFuture<TokenCache.Token> refused = gate.refusal(caller, Op.TOKEN, lookup);
     if (refused != null) {
       return refused;
@@ -58,15 +61,16 @@ public final class TokenService {
       return gate.invalid(caller, Op.TOKEN, lookup, new InvalidRequestException(
           "the scopes asked are longer than " + RequestLimits.MAX_SERVER_CHARS * 4 + " characters"));
     }
-    AuditLog.Served asked = new AuditLog.Served(null, scopes);
+    AuditLog.Served scoped = new AuditLog.Served(null, scopes);
     if (caller.share() != null) {
-      if (!caller.share().allows(lookup)) {
-        return trail.audited(caller, "token", lookup, asked, CompletableFuture.failedFuture(new CredentialNotFoundException(lookup)));
+      if (!caller.share().permits(asked, null)) {
+        return trail.audited(caller, "token", lookup, scoped, CompletableFuture.failedFuture(new CredentialNotFoundException(lookup)));
       }
+      // No credential leaves, only a token: each repository it is for must lie inside the share.
       String host = registry.key(); // HOST[:PORT], or Docker Hub's key
-      if (scopes.isEmpty() ? !caller.share().allows(host)
-          : !scopes.stream().allMatch(scope -> caller.share().allowsScope(host, scope))) {
-        return trail.audited(caller, "token", lookup, asked,
+      if (scopes.isEmpty() ? !caller.share().permits(RegistryReference.parse(host), null)
+          : !scopes.stream().allMatch(scope -> caller.share().permits(ShareScope.tokenScope(host, scope), null))) {
+        return trail.audited(caller, "token", lookup, scoped,
             CompletableFuture.failedFuture(new ShareForbiddenException("a token for scopes outside it")));
       }
     }
@@ -76,11 +80,11 @@ public final class TokenService {
       CompletableFuture<Void> prompt = ask.apply(caller, "a token for " + registry.key());
       if (prompt != null) {
         Caller answered = caller.withoutPrompt();
-        return prompt.thenCompose(done -> get(answered, registry, lookup, scopes));
+        return prompt.thenCompose(done -> get(answered, registry, asked, scopes));
       }
     }
     if (!usable.getAsBoolean()) {
-      return trail.audited(caller, "token", registry.key(), asked, CompletableFuture.failedFuture(new VaultLockedException()));
+      return trail.audited(caller, "token", registry.key(), scoped, CompletableFuture.failedFuture(new VaultLockedException()));
     }
     if (tokens == null) {
       return CompletableFuture.failedFuture(new LoginFailedException("this daemon makes no logins"));
@@ -89,11 +93,11 @@ public final class TokenService {
     try {
       profile = profiles.choose(caller);
     } catch (VaultLockedException | UnknownProfileException failure) {
-      return trail.audited(caller, "token", lookup, asked, CompletableFuture.failedFuture(failure));
+      return trail.audited(caller, "token", lookup, scoped, CompletableFuture.failedFuture(failure));
     }
     // The profile goes into the cache's key (and so to the minter's lookup): each profile's tokens are its own.
     String inProfile = ProfileKeys.prefix(profile.name()) + lookup;
-    String key = profiles.keyFor(profile.name(), lookup);
+    String key = profiles.keyFor(profile.name(), asked);
     AuditLog.Served served = new AuditLog.Served(key == null ? null : ProfileKeys.shown(key), scopes)
         .in(CredentialService.described(profile, key));
     return trail.audited(caller, "token", lookup, served, tokens.get(new TokenCache.Key(registry, inProfile, new TreeSet<>(scopes)))

@@ -4,8 +4,7 @@ import dev.credagent.caller.ShareScope;
 import dev.credagent.files.PrivateDirectory;
 import dev.credagent.registry.RegistryPattern;
 import dev.credagent.transport.AgentServer;
-import dev.credagent.transport.RelayHandler;
-import dev.credagent.transport.RequestHandler;
+import dev.credagent.transport.Doors;
 import dev.credagent.transport.ServerLimits;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -24,7 +23,7 @@ import java.util.Set;
 import java.util.logging.Logger;
 
 /**
- * The daemon's shares: extra sockets, as gpg-agent's extra socket, that serve get and token only,
+ * The daemon's shares: extra sockets, as gpg-agent's extra socket, that serve get, token and list only,
  * for the registries their patterns allow, until their TTL runs out or they are stopped: for
  * {@code ssh -R} and for a container's bind mount. Each is 0600 in a 0700 directory and checks
  * every peer as the daemon's own socket does; what it may hand out is the service's to enforce
@@ -43,8 +42,7 @@ public final class Shares implements AutoCloseable {
   private final int uid;
   private final Clock clock;
   private final Map<Path, Share> open = new LinkedHashMap<>();
-  private RequestHandler requests;
-  private RelayHandler relay;
+  private Doors doors;
 
   /** {@code directory}: where shares go when no path is given (the daemon's socket directory). */
   public Shares(Path directory, int uid, Clock clock) {
@@ -67,10 +65,9 @@ public final class Shares implements AutoCloseable {
     return name;
   }
 
-  /** The handlers a share hands its requests to: the daemon's own, made after this. */
-  public synchronized void serveWith(RequestHandler requests, RelayHandler relay) {
-    this.requests = requests;
-    this.relay = relay;
+  /** The doors a share serves through: the daemon's own, made after this (its commands all handed back). */
+  public synchronized void serveWith(Doors doors) {
+    this.doors = doors;
   }
 
   /**
@@ -100,7 +97,7 @@ public final class Shares implements AutoCloseable {
     PrivateDirectory.ensure(path.getParent(), uid);
     String name = uniqueName(path.getFileName().toString().replaceFirst("\\.sock$", ""));
     ShareScope scope = new ShareScope(name, parsed, profile);
-    AgentServer server = AgentServer.bindShare(path, uid, ServerLimits.DEFAULT, requests, relay, scope);
+    AgentServer server = AgentServer.bindShare(path, uid, ServerLimits.DEFAULT, doors, scope);
     try {
       ShareMarker.write(path, name); // kept when the share ends: its path is then answered as a share gone
     } catch (IOException e) {

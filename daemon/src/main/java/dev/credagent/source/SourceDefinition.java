@@ -17,20 +17,51 @@ import java.util.Map;
 /**
  * Where the secret for a registry comes from when credagent does not hold it: a command whose
  * output is the password ({@code aws ecr get-login-password} with username {@code AWS}), or
- * another credential helper ({@code docker-credential-gcloud get}). Kept in the vault.
- *
- * @param argv the command, split into words when it was added (no shell runs it)
- * @param helper for a helper source, its name (argv is then {@code docker-credential-NAME get})
- * @param username for a command source, the username that goes with its output
+ * another credential helper ({@code docker-credential-gcloud get}). Kept in the vault. Sealed: a
+ * new kind of source is one more record here, and every switch over the kinds (the runner, {@code
+ * describe}, the stored form) fails to compile until it says what the new one does.
  */
-public record SourceDefinition(List<String> argv, String helper, String username, Duration ttl, Map<String, String> env) {
-  public static final Duration DEFAULT_TTL = Duration.ofHours(1);
-  public static final Duration MIN_TTL = Duration.ofSeconds(10);
-  public static final Duration MAX_TTL = Duration.ofDays(7);
+public sealed interface SourceDefinition permits SourceDefinition.Exec, SourceDefinition.Helper {
+  Duration DEFAULT_TTL = Duration.ofHours(1);
+  Duration MIN_TTL = Duration.ofSeconds(10);
+  Duration MAX_TTL = Duration.ofDays(7);
 
-  public SourceDefinition {
-    argv = List.copyOf(argv);
-    env = Map.copyOf(env);
+  /** The command, split into words when it was added (no shell runs it). */
+  List<String> argv();
+
+  /** How long its answer is kept. */
+  Duration ttl();
+
+  /** What its environment gets beside the daemon's. */
+  Map<String, String> env();
+
+  /**
+   * A command whose output is the password.
+   *
+   * @param username the username that goes with its output
+   */
+  record Exec(List<String> argv, String username, Duration ttl, Map<String, String> env) implements SourceDefinition {
+    public Exec {
+      argv = List.copyOf(argv);
+      env = Map.copyOf(env);
+      check(argv, ttl);
+    }
+  }
+
+  /**
+   * Another credential helper, asked {@code get} with the registry on its standard input.
+   *
+   * @param name its name (argv is then {@code docker-credential-NAME get})
+   */
+  record Helper(String name, List<String> argv, Duration ttl, Map<String, String> env) implements SourceDefinition {
+    public Helper {
+      argv = List.copyOf(argv);
+      env = Map.copyOf(env);
+      check(argv, ttl);
+    }
+  }
+
+  private static void check(List<String> argv, Duration ttl) {
     if (argv.isEmpty()) {
       throw new IllegalArgumentException("a source needs a command");
     }
@@ -50,18 +81,14 @@ public record SourceDefinition(List<String> argv, String helper, String username
           + " would look for in its own directory, not yours: give its absolute path (e.g. \"$PWD/"
           + argv.getFirst().replaceFirst("^\\./", "") + "\"), or a name on PATH");
     }
-    return new SourceDefinition(argv, null, username, ttl, env);
+    return new Exec(argv, username, ttl, env);
   }
 
   public static SourceDefinition helper(String name, Duration ttl, Map<String, String> env) {
     if (name == null || !name.matches("[A-Za-z0-9._-]+")) {
       throw new IllegalArgumentException("a helper's name is the part after docker-credential-, e.g. gcloud");
     }
-    return new SourceDefinition(List.of("docker-credential-" + name, "get"), name, null, ttl, env);
-  }
-
-  public boolean isHelper() {
-    return helper != null;
+    return new Helper(name, List.of("docker-credential-" + name, "get"), ttl, env);
   }
 
   /**
@@ -69,8 +96,8 @@ public record SourceDefinition(List<String> argv, String helper, String username
    * {@code path}, the daemon's PATH); else what to tell whoever adds it: a warning, since it may be
    * installed later.
    */
-  public String missingProgram(String path) {
-    String program = argv.getFirst();
+  default String missingProgram(String path) {
+    String program = argv().getFirst();
     if (ProcessGroup.resolve(program, path).isPresent()) {
       return null;
     }
@@ -82,10 +109,12 @@ public record SourceDefinition(List<String> argv, String helper, String username
    * How `source list` shows it: the command as a shell would take it back (a word with a space or
    * a quote is quoted, so {@code sh -c 'echo pw'} reads as it was given); never the environment's values.
    */
-  public String describe() {
-    return (isHelper() ? "helper " + helper
-        : "exec " + String.join(" ", argv.stream().map(SourceDefinition::quoted).toList()) + " (username " + username + ")")
-        + ", ttl " + ttl.toSeconds() + " s" + (env.isEmpty() ? "" : ", env " + String.join(",", env.keySet()));
+  default String describe() {
+    return switch (this) {
+      case Helper helper -> "helper " + helper.name();
+      case Exec exec -> "exec " + String.join(" ", exec.argv().stream().map(SourceDefinition::quoted).toList())
+          + " (username " + exec.username() + ")";
+    } + ", ttl " + ttl().toSeconds() + " s" + (env().isEmpty() ? "" : ", env " + String.join(",", env().keySet()));
   }
 
   private static String quoted(String word) {
@@ -95,24 +124,26 @@ public record SourceDefinition(List<String> argv, String helper, String username
     return "'" + word.replace("'", "'\\''") + "'";
   }
 
-  String encode() {
+  default String encode() {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     try (JsonGenerator json = SecretSafeJson.FACTORY.createGenerator(out)) {
       json.writeStartObject();
       json.writeArrayFieldStart("argv");
-      for (String word : argv) {
+      for (String word : argv()) {
         json.writeString(word);
       }
       json.writeEndArray();
-      if (helper != null) {
-        json.writeStringField("helper", helper);
+      switch (this) {
+        case Helper helper -> json.writeStringField("helper", helper.name());
+        case Exec exec -> {
+          if (exec.username() != null) {
+            json.writeStringField("username", exec.username());
+          }
+        }
       }
-      if (username != null) {
-        json.writeStringField("username", username);
-      }
-      json.writeNumberField("ttl", ttl.toSeconds());
+      json.writeNumberField("ttl", ttl().toSeconds());
       json.writeObjectFieldStart("env");
-      for (Map.Entry<String, String> variable : env.entrySet()) {
+      for (Map.Entry<String, String> variable : env().entrySet()) {
         json.writeStringField(variable.getKey(), variable.getValue());
       }
       json.writeEndObject();
@@ -154,6 +185,7 @@ public record SourceDefinition(List<String> argv, String helper, String username
         }
       }
     }
-    return new SourceDefinition(argv, helper, username, Duration.ofSeconds(ttl), env);
+    return helper != null ? new Helper(helper, argv, Duration.ofSeconds(ttl), env)
+        : new Exec(argv, username, Duration.ofSeconds(ttl), env);
   }
 }

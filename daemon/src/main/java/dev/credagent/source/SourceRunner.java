@@ -52,7 +52,7 @@ public final class SourceRunner {
     // systemd's socket-activation variables are ours, not the source's.
     builder.environment().keySet().removeAll(List.of("LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES"));
     builder.environment().putAll(source.env());
-    if (!source.isHelper()) {
+    if (source instanceof SourceDefinition.Exec) { // a helper reads the registry on its standard input
       builder.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
     }
     Process process;
@@ -63,7 +63,7 @@ public final class SourceRunner {
     }
     Capture out = Capture.of(process.getInputStream());
     Capture err = Capture.of(process.getErrorStream());
-    if (source.isHelper()) {
+    if (source instanceof SourceDefinition.Helper) {
       try (OutputStream in = process.getOutputStream()) {
         in.write((registry + "\n").getBytes(StandardCharsets.UTF_8));
       } catch (IOException ignored) {
@@ -87,7 +87,7 @@ public final class SourceRunner {
       if (process.exitValue() != 0) {
         // A credential helper says what went wrong on stdout (the helper protocol's rule); a command on stderr.
         byte[] said = stderr;
-        if (source.isHelper() && firstLine(said).isEmpty()) {
+        if (source instanceof SourceDefinition.Helper && firstLine(said).isEmpty()) {
           said = stdout;
         }
         throw new SourceFailedException(name + " exited with " + process.exitValue() + firstLine(said));
@@ -95,7 +95,10 @@ public final class SourceRunner {
       if (stdout.length > MAX_OUTPUT) {
         throw new SourceFailedException(name + " printed more than " + MAX_OUTPUT / 1024 + " KiB");
       }
-      return source.isHelper() ? helperAnswer(name, stdout) : new Credential(source.username(), secret(name, stdout));
+      return switch (source) {
+        case SourceDefinition.Helper helper -> helperAnswer(name, stdout);
+        case SourceDefinition.Exec exec -> new Credential(exec.username(), secret(name, stdout));
+      };
     } finally {
       process.destroyForcibly();
       if (stdout != null) {

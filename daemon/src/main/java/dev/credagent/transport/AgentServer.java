@@ -47,24 +47,22 @@ public final class AgentServer implements AutoCloseable {
   }
 
   /**
-   * Binds {@code socket} (which must not exist) 0600 and serves {@code allowedUid} only: JSON
-   * lines to {@code requests}, the native helper's frames to {@code relay}, the native credagent's
-   * command lines to {@code commands}.
+   * Binds {@code socket} (which must not exist) 0600 and serves {@code allowedUid} only, through
+   * {@code doors}.
    */
-  public static AgentServer bind(Path socket, int allowedUid, ServerLimits limits, RequestHandler requests,
-      RelayHandler relay, CommandRelay commands) throws IOException {
+  public static AgentServer bind(Path socket, int allowedUid, ServerLimits limits, Doors doors) throws IOException {
     requireShortEnough(socket);
-    return serve(socket, -1, allowedUid, limits, requests, relay, commands, null);
+    return serve(socket, -1, allowedUid, limits, doors, null);
   }
 
   /**
-   * Binds a share's {@code socket}: the same handlers, each caller on it carrying {@code share},
-   * which the service holds it to; the native credagent's commands are all handed back.
+   * Binds a share's {@code socket}: each caller on it carries {@code share}, which the service
+   * holds it to.
    */
-  public static AgentServer bindShare(Path socket, int allowedUid, ServerLimits limits, RequestHandler requests,
-      RelayHandler relay, ShareScope share) throws IOException {
+  public static AgentServer bindShare(Path socket, int allowedUid, ServerLimits limits, Doors doors, ShareScope share)
+      throws IOException {
     requireShortEnough(socket);
-    return serve(socket, -1, allowedUid, limits, requests, relay, CommandRelay.HAND_EVERYTHING_BACK, share);
+    return serve(socket, -1, allowedUid, limits, doors, share);
   }
 
   /**
@@ -72,22 +70,20 @@ public final class AgentServer implements AutoCloseable {
    * its file stays systemd's (never removed here). A socket bound anywhere else is refused: the
    * clients look for {@code socket}.
    */
-  public static AgentServer adopt(int fd, Path socket, int allowedUid, ServerLimits limits, RequestHandler requests,
-      RelayHandler relay, CommandRelay commands) throws IOException {
-    return serve(socket, fd, allowedUid, limits, requests, relay, commands, null);
+  public static AgentServer adopt(int fd, Path socket, int allowedUid, ServerLimits limits, Doors doors) throws IOException {
+    return serve(socket, fd, allowedUid, limits, doors, null);
   }
 
-  private static AgentServer serve(Path socket, int inheritedFd, int allowedUid, ServerLimits limits,
-      RequestHandler requests, RelayHandler relay, CommandRelay commands, ShareScope share) throws IOException {
+  private static AgentServer serve(Path socket, int inheritedFd, int allowedUid, ServerLimits limits, Doors doors,
+      ShareScope share) throws IOException {
     NativeTransport transport = NativeTransport.forThisOs();
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, transport.ioHandlerFactory());
     InputBudget budget = new InputBudget(limits.inputBudgetBytes());
     ConnectionLimit connections = new ConnectionLimit(limits.maxConnections());
-    // One for the server's one event loop: the answers of a turn leave together, after the audit.
-    AnswerFlush flush = new AnswerFlush(() -> {
-      requests.beforeAnswersLeave();
-      relay.beforeAnswersLeave();
-    });
+    // One for the server's one event loop: the answers of a turn leave together, after the audit,
+    // which is written once for the turn whichever doors answered in it.
+    AnswerFlush flush = new AnswerFlush(doors.beforeAnswersLeave());
+    Door.Parts parts = new Door.Parts(limits, budget, connections, flush);
     try {
       ServerBootstrap bootstrap = new ServerBootstrap()
           .group(group)
@@ -97,7 +93,7 @@ public final class AgentServer implements AutoCloseable {
             @Override
             protected void initChannel(Channel child) {
               child.pipeline().addLast(new PeerCheck(transport, allowedUid, share), connections,
-                  new ProtocolSniffer(requests, relay, commands, limits, budget, connections, flush));
+                  new ProtocolSniffer(doors.doors(), parts));
             }
           });
       // We bind and listen ourselves, then hand Netty the descriptor as systemd's would be: a

@@ -17,6 +17,12 @@ final class AnswerFlush {
   private final AnswerBuffers buffers = new AnswerBuffers();
   private List<ChannelHandlerContext> dirty = new ArrayList<>();
   private boolean scheduled;
+  /**
+   * No answer was written since {@code beforeAnswers} last ran: a flush now needs no new run. A
+   * connection closed when answered runs it at once ({@link #now}), and the end of the same turn
+   * would run it a second time for nothing.
+   */
+  private boolean synced = true;
 
   AnswerFlush(Runnable beforeAnswers) {
     this.beforeAnswers = beforeAnswers;
@@ -35,6 +41,7 @@ final class AnswerFlush {
   /** Writes {@code answer} into {@code ctx} now; it leaves at the end of this turn, after {@code beforeAnswers}. */
   ChannelFuture write(ChannelHandlerContext ctx, Object answer) {
     ChannelFuture written = ctx.write(answer);
+    synced = false;
     soon(ctx);
     return written;
   }
@@ -50,7 +57,7 @@ final class AnswerFlush {
 
   /** Flushes {@code ctx} now, after {@code beforeAnswers}: before the channel is closed, which drops what is unflushed. */
   void now(ChannelHandlerContext ctx) {
-    beforeAnswers.run();
+    sync();
     ctx.flush();
   }
 
@@ -58,9 +65,16 @@ final class AnswerFlush {
     scheduled = false;
     List<ChannelHandlerContext> flushing = dirty;
     dirty = new ArrayList<>();
-    beforeAnswers.run();
+    sync();
     for (ChannelHandlerContext ctx : flushing) {
       ctx.flush();
+    }
+  }
+
+  private void sync() {
+    if (!synced) {
+      beforeAnswers.run();
+      synced = true;
     }
   }
 }

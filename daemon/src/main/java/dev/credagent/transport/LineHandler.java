@@ -46,7 +46,7 @@ final class LineHandler extends SimpleChannelInboundHandler<byte[]> {
   private final AnswerFlush flush;
 
   LineHandler(RequestHandler requests, ServerLimits limits) {
-    this(requests, limits, new AnswerFlush(requests::beforeAnswersLeave));
+    this(requests, limits, new AnswerFlush(() -> {}));
   }
 
   LineHandler(RequestHandler requests, ServerLimits limits, AnswerFlush flush) {

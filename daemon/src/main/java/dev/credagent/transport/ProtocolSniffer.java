@@ -7,29 +7,18 @@ import io.netty.handler.codec.ByteToMessageDecoder;
 import java.util.List;
 
 /**
- * One socket, three framings: JSON lines (which start with '{' or blank space), the native
- * helper's relay frame (which starts with "credential-helper/") and the native credagent's
- * command frame ("credagent/"). The first bytes decide, then this handler steps aside.
+ * One socket, several framings ({@link Door}s: JSON lines, the native helper's relay frame, the
+ * native credagent's command frame): the first bytes choose a door, whose decoder and handler take
+ * the sniffer's place, then it steps aside.
  */
 final class ProtocolSniffer extends ByteToMessageDecoder {
-  private static final int DISTINCT_PREFIX = 5;
-  private final RequestHandler requests;
-  private final RelayHandler relay;
-  private final CommandRelay commands;
-  private final ServerLimits limits;
-  private final InputBudget budget;
-  private final ConnectionLimit connections;
-  private final AnswerFlush flush;
+  private final List<Door> doors;
+  private final Door.Parts parts;
 
-  ProtocolSniffer(RequestHandler requests, RelayHandler relay, CommandRelay commands, ServerLimits limits,
-      InputBudget budget, ConnectionLimit connections, AnswerFlush flush) {
-    this.flush = flush;
-    this.requests = requests;
-    this.relay = relay;
-    this.commands = commands;
-    this.limits = limits;
-    this.budget = budget;
-    this.connections = connections;
+  /** {@code doors}: longest prefix first ({@link Doors} sorts them). */
+  ProtocolSniffer(List<Door> doors, Door.Parts parts) {
+    this.doors = doors;
+    this.parts = parts;
   }
 
   @Override
@@ -37,23 +26,23 @@ final class ProtocolSniffer extends ByteToMessageDecoder {
     if (!in.isReadable()) {
       return;
     }
-    if (in.getByte(in.readerIndex()) == RelayFrameDecoder.MAGIC.charAt(0)) {
-      // "credential-helper/" and "credagent/" part at their fifth byte.
-      if (in.readableBytes() < DISTINCT_PREFIX) {
-        return;
+    for (Door door : doors) {
+      switch (door.sniff(in)) {
+        case CHOSEN -> {
+          door.open(ctx, parts);
+          ctx.pipeline().remove(this);
+          return;
+        }
+        case UNDECIDED -> {
+          return; // it may yet be this door: wait for more bytes
+        }
+        case NOT_THIS -> {
+          // the next door
+        }
       }
-      if (in.getByte(in.readerIndex() + DISTINCT_PREFIX - 1) == CommandFrameDecoder.MAGIC.charAt(DISTINCT_PREFIX - 1)) {
-        ctx.pipeline().addAfter(ctx.name(), null, new CommandChannelHandler(commands, flush));
-        ctx.pipeline().addAfter(ctx.name(), null, new CommandFrameDecoder(budget, limits, connections));
-      } else {
-        ctx.pipeline().addAfter(ctx.name(), null, new RelayChannelHandler(relay, flush));
-        ctx.pipeline().addAfter(ctx.name(), null, new RelayFrameDecoder(budget, limits, connections));
-      }
-    } else {
-      ctx.pipeline().addAfter(ctx.name(), null, new LineHandler(requests, limits, flush));
-      ctx.pipeline().addAfter(ctx.name(), null, new RequestLineDecoder(budget, limits, connections));
     }
-    ctx.pipeline().remove(this);
+    // No door's prefix: there is always one, the JSON lines' empty prefix, unless a server was made without it.
+    ctx.close();
   }
 
   @Override

@@ -30,7 +30,7 @@ final class RelayChannelHandler extends SimpleChannelInboundHandler<RelayFrameDe
   private final AnswerFlush flush;
 
   RelayChannelHandler(RelayHandler relay) {
-    this(relay, new AnswerFlush(relay::beforeAnswersLeave));
+    this(relay, new AnswerFlush(() -> {}));
   }
 
   RelayChannelHandler(RelayHandler relay, AnswerFlush flush) {

@@ -7,7 +7,4 @@ import java.util.concurrent.CompletableFuture;
 @FunctionalInterface
 public interface RelayHandler {
   CompletableFuture<RelayReply> handle(Caller caller, String action, byte[] input);
-
-  /** As {@link RequestHandler#beforeAnswersLeave}. */
-  default void beforeAnswersLeave() {}
 }

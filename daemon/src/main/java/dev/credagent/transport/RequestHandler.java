@@ -46,10 +46,4 @@ public interface RequestHandler {
       return answer.apply(caller);
     }
   }
-
-  /**
-   * Called before the answers of an event-loop turn leave (see {@link AnswerFlush}): what must be
-   * on disk before a client sees an answer (the audit log's lines) is written now.
-   */
-  default void beforeAnswersLeave() {}
 }

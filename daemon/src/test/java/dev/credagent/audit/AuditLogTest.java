@@ -1,5 +1,6 @@
 package dev.credagent.audit;
 
+import dev.credagent.registry.RegistryReference;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -30,11 +31,11 @@ class AuditLogTest {
         Runnable::run, Runnable::run, Runnable::run, null, () -> AgentConfig.DEFAULTS,
         new AuditLog(file, 1 << 20, new TestClock()));
     Caller me = new Caller(1000, ProcessHandle.current().pid()); // this JVM: its executable is known
-    service.get(me, "r.example").exceptionally(e -> null).join(); // locked
+    service.get(me, RegistryReference.parse("r.example")).exceptionally(e -> null).join(); // locked
     service.unlock(me, TestKdf.secret("pw")).join();
     service.store(me, "r.example", new Credential("alice", TestKdf.secret("hunter2-SECRET"))).join();
-    service.get(me, "r.example").join().secret().destroy();
-    service.get(me, "absent.example").exceptionally(e -> null).join();
+    service.get(me, RegistryReference.parse("r.example")).join().secret().destroy();
+    service.get(me, RegistryReference.parse("absent.example")).exceptionally(e -> null).join();
     service.lock(me);
 
     String text = Files.readString(file);

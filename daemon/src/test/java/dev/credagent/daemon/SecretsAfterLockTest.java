@@ -135,8 +135,11 @@ class SecretsAfterLockTest {
     CredentialService service = new CredentialService(vault, new TestClock(), vaultThread, unlockThread);
     ProtocolCodec operations = new ProtocolCodec(service, info, () -> {});
     CredentialHelper helper = new CredentialHelper(service);
-    AgentServer server = AgentServer.bind(socket, dev.credagent.files.CurrentUser.uid(), ServerLimits.DEFAULT, operations, helper,
-        dev.credagent.transport.CommandRelay.HAND_EVERYTHING_BACK);
+    AgentServer server = AgentServer.bind(socket, dev.credagent.files.CurrentUser.uid(), ServerLimits.DEFAULT,
+        new dev.credagent.transport.Doors(java.util.List.of(dev.credagent.transport.Door.jsonLines(operations),
+            dev.credagent.transport.Door.helperRelay(helper),
+            dev.credagent.transport.Door.commands(dev.credagent.transport.CommandRelay.HAND_EVERYTHING_BACK)),
+            service::beforeAnswersLeave));
     Path dump = dir.resolve("heap.hprof");
     try {
       assertTrue(exchange(socket, concat(ascii("{\"v\":1,\"op\":\"unlock\",\"passphrase\":\""), unmask(passphrase), ascii("\"}\n"),

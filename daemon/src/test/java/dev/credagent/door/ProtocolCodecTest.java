@@ -10,6 +10,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.credagent.protocol.Response;
 import dev.credagent.caller.Caller;
+import dev.credagent.caller.ShareScope;
+import dev.credagent.registry.RegistryPattern;
+import java.util.List;
 import dev.credagent.service.CredentialService;
 import java.time.Clock;
 import dev.credagent.vault.TestKdf;
@@ -39,7 +42,11 @@ class ProtocolCodecTest {
   }
 
   private JsonNode call(String line) throws Exception {
-    Response response = operations.handle(ME, line.getBytes(StandardCharsets.UTF_8)).join();
+    return call(ME, line);
+  }
+
+  private JsonNode call(Caller caller, String line) throws Exception {
+    Response response = operations.handle(caller, line.getBytes(StandardCharsets.UTF_8)).join();
     JsonNode answer = JSON.readTree(response.toLine());
     response.afterSent().run();
     return answer;
@@ -105,6 +112,27 @@ class ProtocolCodecTest {
     JsonNode answer = call("{\"v\":1,\"op\":\"get\",\"server\":\"r\"}");
     assertEquals("locked", code(answer));
     assertTrue(answer.path("error").path("message").asText().contains("credagent unlock"));
+  }
+
+  /**
+   * Through a share the gate's column decides before a field is read (an op it never serves is
+   * forbidden, not a bad request naming the fields it lacks), and `list`, which it serves filtered,
+   * names what its gets would serve and nothing of the profiles.
+   */
+  @Test
+  void aShareIsRefusedWhatItNeverServesBeforeAFieldIsReadAndListedWhatItWouldGet() throws Exception {
+    call("{\"v\":1,\"op\":\"unlock\",\"passphrase\":\"pw\"}");
+    call("{\"v\":1,\"op\":\"store\",\"server\":\"ghcr.io\",\"username\":\"PERSONAL\",\"secret\":\"s\"}");
+    call("{\"v\":1,\"op\":\"store\",\"server\":\"ghcr.io/org-c/\",\"username\":\"ORG-C\",\"secret\":\"s\"}");
+    Caller share = new Caller(1000, 4242, new ShareScope("s", List.of(RegistryPattern.parse("ghcr.io/org-c/"))));
+    assertEquals("bad_request", code(call(ME, "{\"v\":1,\"op\":\"store\"}")), "the owner is told what is missing");
+    for (String op : List.of("store", "stop", "share_stop", "status", "unlock")) {
+      assertEquals("forbidden", code(call(share, "{\"v\":1,\"op\":\"" + op + "\"}")), op);
+    }
+    assertFalse(stopped.get(), "a share stops nothing");
+    JsonNode listed = call(share, "{\"v\":1,\"op\":\"list\",\"profile\":\"no-such-profile\"}");
+    assertEquals("{\"ghcr.io/org-c/\":\"ORG-C\"}", listed.path("credentials").toString(), listed.toString());
+    assertFalse(listed.has("profile_credentials"));
   }
 
   @Test

@@ -2,8 +2,13 @@ package dev.credagent.helper;
 
 import dev.credagent.service.TestClock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.credagent.caller.Caller;
+import dev.credagent.caller.ShareScope;
+import dev.credagent.registry.RegistryPattern;
+import java.nio.file.Files;
+import java.util.List;
 import dev.credagent.service.CredentialService;
 import dev.credagent.transport.RelayReply;
 import java.time.Clock;
@@ -18,17 +23,23 @@ import org.junit.jupiter.api.io.TempDir;
 class CredentialHelperTest {
   @TempDir Path home;
   private Vault vault;
+  private CredentialService service;
   private CredentialHelper helper;
 
   @BeforeEach
   void unlocked() throws Exception {
     vault = new Vault(home.resolve("vault"), TestKdf.CHEAP);
     vault.unlock(TestKdf.secret("pw"));
-    helper = new CredentialHelper(new CredentialService(vault, new TestClock(), Runnable::run, Runnable::run));
+    service = new CredentialService(vault, new TestClock(), Runnable::run, Runnable::run);
+    helper = new CredentialHelper(service);
   }
 
   private String call(String action, String input) {
-    RelayReply reply = helper.handle(new Caller(1000, 4242), action, input.getBytes(StandardCharsets.UTF_8)).join();
+    return call(new Caller(1000, 4242), action, input);
+  }
+
+  private String call(Caller caller, String action, String input) {
+    RelayReply reply = helper.handle(caller, action, input.getBytes(StandardCharsets.UTF_8)).join();
     return reply.exitCode() + ":" + new String(reply.output(), StandardCharsets.UTF_8);
   }
 
@@ -109,5 +120,25 @@ class CredentialHelperTest {
         "{\"ServerURL\":\"r\",\"Username\":\"u\",\"Secret\":hunter2hunter2}".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
     org.junit.jupiter.api.Assertions.assertFalse(echo.getMessage().contains("hunter2"), echo.getMessage());
     org.junit.jupiter.api.Assertions.assertTrue(echo.getMessage().startsWith("invalid JSON: "), echo.getMessage());
+  }
+
+  /**
+   * At the helper's door, through a share fixed to a profile: its list names the logins its get
+   * serves, those the profile inherits from the default one too, and none outside the share.
+   */
+  @Test
+  void throughAShareOfAProfileTheHelpersListNamesWhatItsGetServes() throws Exception {
+    Caller owner = new Caller(1000, 4242);
+    Path work = Files.createDirectories(home.resolve("work")).toRealPath();
+    service.profiles().add(owner, "work", List.of(work.toString())).join();
+    assertEquals("0:", call(owner, "store", "{\"ServerURL\":\"quay.io\",\"Username\":\"INHERITED\",\"Secret\":\"s\"}"));
+    assertEquals("0:", call(owner, "store", "{\"ServerURL\":\"elsewhere.example\",\"Username\":\"OUT\",\"Secret\":\"s\"}"));
+    assertEquals("0:", call(owner.at(work.toString(), null), "store",
+        "{\"ServerURL\":\"ghcr.io\",\"Username\":\"BOT\",\"Secret\":\"s\"}"));
+    Caller share = new Caller(1000, 4242, new ShareScope("w", List.of(RegistryPattern.parse("ghcr.io"),
+        RegistryPattern.parse("quay.io")), "work"));
+    assertEquals("0:{\"ghcr.io\":\"BOT\",\"quay.io\":\"INHERITED\"}\n", call(share, "list", ""));
+    assertTrue(call(share, "get", "quay.io").contains("\"Username\":\"INHERITED\""));
+    assertEquals("1:credentials not found in native keychain\n", call(share, "get", "elsewhere.example"));
   }
 }

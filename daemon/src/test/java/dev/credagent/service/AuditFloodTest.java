@@ -1,5 +1,6 @@
 package dev.credagent.service;
 
+import dev.credagent.registry.RegistryReference;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -57,18 +58,18 @@ class AuditFloodTest {
         service.unlock(ME, TestKdf.secret("pw")).join();
         owners.add(clock.instant() + " unlock -");
       }
-      service.get(ME, "ghcr.io/org-c/app").join().secret().destroy();
+      service.get(ME, RegistryReference.parse("ghcr.io/org-c/app")).join().secret().destroy();
       owners.add(clock.instant() + " get ghcr.io/org-c/app");
       for (int i = 0; i < 200; i++, flood++) {
-        service.get(SHARE, "ghcr.io/org-c/n" + flood).exceptionally(e -> null).join(); // not_found, each name new
-        service.get(ME, "x".repeat(RequestLimits.MAX_SERVER_CHARS + 1 + i)).exceptionally(e -> null).join(); // junk
+        service.get(SHARE, RegistryReference.parse("ghcr.io/org-c/n" + flood)).exceptionally(e -> null).join(); // not_found, each name new
+        service.get(ME, RegistryReference.parse("x".repeat(RequestLimits.MAX_SERVER_CHARS + 1 + i))).exceptionally(e -> null).join(); // junk
       }
       clock.advance(Duration.ofHours(1));
     }
     for (int i = 0; i < 40_000; i++, flood++) { // and the flood of the report, at once
-      service.get(SHARE, "ghcr.io/org-c/n" + flood).exceptionally(e -> null).join();
+      service.get(SHARE, RegistryReference.parse("ghcr.io/org-c/n" + flood)).exceptionally(e -> null).join();
     }
-    service.get(ME, "ghcr.io/org-c/app").join().secret().destroy();
+    service.get(ME, RegistryReference.parse("ghcr.io/org-c/app")).join().secret().destroy();
     owners.add(clock.instant() + " get ghcr.io/org-c/app");
     log.close();
 

@@ -1,5 +1,6 @@
 package dev.credagent.service;
 
+import dev.credagent.registry.RegistryReference;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -63,7 +64,7 @@ class AutoLockServiceTest {
     CredentialService service = service();
     for (int i = 0; i < 15; i++) { // a read every 30 minutes, for 7.5 hours
       clock.advance(Duration.ofMinutes(30));
-      service.get(ME, "r.example").join().secret().destroy();
+      service.get(ME, RegistryReference.parse("r.example")).join().secret().destroy();
     }
     clock.advance(Duration.ofMinutes(29));
     service.expireIfDue();
@@ -118,7 +119,7 @@ class AutoLockServiceTest {
     assertEquals(Duration.ofMinutes(30), service.autoLockRemaining().max());
     assertEquals(Duration.ofHours(1), service.autoLockRemaining().idle());
     clock.advance(Duration.ofMinutes(20));
-    service.get(ME, "r.example").join().secret().destroy();
+    service.get(ME, RegistryReference.parse("r.example")).join().secret().destroy();
     assertEquals(Duration.ofMinutes(10), service.autoLockRemaining().max());
     assertEquals(Duration.ofHours(1), service.autoLockRemaining().idle(), "the read restarted the idle TTL");
     clock.advance(Duration.ofMinutes(10));
@@ -147,7 +148,7 @@ class AutoLockServiceTest {
   }
 
   private static void assertLocked(CredentialService service) {
-    CompletionException e = assertThrows(CompletionException.class, () -> service.get(ME, "r.example").join());
+    CompletionException e = assertThrows(CompletionException.class, () -> service.get(ME, RegistryReference.parse("r.example")).join());
     assertInstanceOf(VaultLockedException.class, Async.cause(e));
     assertFalse(service.status().unlocked());
   }

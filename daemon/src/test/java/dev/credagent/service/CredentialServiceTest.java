@@ -1,5 +1,6 @@
 package dev.credagent.service;
 
+import dev.credagent.registry.RegistryReference;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -44,7 +45,7 @@ class CredentialServiceTest {
   void statusCountsEveryRequestRefusedWhileLockedListsToo() {
     service.unlock(ME, TestKdf.secret("pw")).join();
     service.lock(ME);
-    assertThrows(CompletionException.class, () -> service.get(ME, "r.example").join());
+    assertThrows(CompletionException.class, () -> service.get(ME, RegistryReference.parse("r.example")).join());
     assertThrows(VaultLockedException.class, () -> service.list(ME)); // a helper's list: it said 2 after these 3
     assertThrows(CompletionException.class, () -> service.store(ME, "r.example", new Credential("u", TestKdf.secret("s"))).join());
     assertEquals(3, service.refusedWhileLocked().count());

@@ -1,5 +1,6 @@
 package dev.credagent.service;
 
+import dev.credagent.registry.RegistryReference;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -91,7 +92,7 @@ class LoginServiceTest {
   }
 
   private String secretOf(String server) {
-    Credential credential = service.get(ME, server).join();
+    Credential credential = service.get(ME, RegistryReference.parse(server)).join();
     try {
       return credential.username() + ":" + new String(credential.secret().toChars());
     } finally {
@@ -114,7 +115,7 @@ class LoginServiceTest {
     assertInstanceOf(LoginFailedException.class, refused);
     assertTrue(refused.getMessage().contains("the username or password is wrong"), refused.getMessage());
     assertFalse(refused.getMessage().contains("wrong\""), "the password is not echoed");
-    assertInstanceOf(CredentialNotFoundException.class, failure(service.get(ME, address.key())));
+    assertInstanceOf(CredentialNotFoundException.class, failure(service.get(ME, RegistryReference.parse(address.key()))));
 
     login(ME, "alice", TestKdf.secret("right")).join();
     failure(login(ME, "alice", TestKdf.secret("wrong")));

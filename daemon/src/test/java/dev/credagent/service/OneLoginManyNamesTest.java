@@ -1,5 +1,6 @@
 package dev.credagent.service;
 
+import dev.credagent.registry.RegistryReference;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -44,7 +45,7 @@ class OneLoginManyNamesTest {
   }
 
   private String usernameFor(String server) {
-    return service.get(ME, server).join().username();
+    return service.get(ME, RegistryReference.parse(server)).join().username();
   }
 
   private static Throwable failure(java.util.concurrent.CompletableFuture<?> future) {
@@ -62,7 +63,7 @@ class OneLoginManyNamesTest {
     store("https://index.docker.io/v1/", "docker-user"); // docker login
     assertEquals("docker-user", usernameFor("registry-1.docker.io"));
     service.erasure().erase(ME, "registry.hub.docker.com", false).join();
-    assertInstanceOf(CredentialNotFoundException.class, failure(service.get(ME, "docker.io")));
+    assertInstanceOf(CredentialNotFoundException.class, failure(service.get(ME, RegistryReference.parse("docker.io"))));
   }
 
   @Test
@@ -80,7 +81,7 @@ class OneLoginManyNamesTest {
   void theDeviceCodeLoginsKeysStayExact() {
     store("https://index.docker.io/v1/access-token", "at");
     store("https://index.docker.io/v1/refresh-token", "rt");
-    assertInstanceOf(CredentialNotFoundException.class, failure(service.get(ME, "docker.io")));
+    assertInstanceOf(CredentialNotFoundException.class, failure(service.get(ME, RegistryReference.parse("docker.io"))));
     assertEquals("at", usernameFor("https://index.docker.io/v1/access-token"));
   }
 
@@ -107,9 +108,9 @@ class OneLoginManyNamesTest {
     assertEquals("typed-v2", usernameFor("reg.example:5000"));
     assertEquals("typed-slash", usernameFor("plain.example"));
     store("ghcr.io/org-c/", "org-pattern"); // any other path is still a path pattern
-    assertInstanceOf(CredentialNotFoundException.class, failure(service.get(ME, "ghcr.io")));
+    assertInstanceOf(CredentialNotFoundException.class, failure(service.get(ME, RegistryReference.parse("ghcr.io"))));
     service.erasure().erase(ME, "127.0.0.1:5000", false).join();
-    assertInstanceOf(CredentialNotFoundException.class, failure(service.get(ME, "127.0.0.1:5000")));
+    assertInstanceOf(CredentialNotFoundException.class, failure(service.get(ME, RegistryReference.parse("127.0.0.1:5000"))));
   }
 
   @Test
@@ -119,7 +120,7 @@ class OneLoginManyNamesTest {
     service.unlock(ME, TestKdf.secret("pw")).join();
     store("r.example", "alice");
     service.erasure().erase(ME, "r.example", false).join();
-    assertInstanceOf(CredentialNotFoundException.class, failure(service.get(ME, "r.example")));
+    assertInstanceOf(CredentialNotFoundException.class, failure(service.get(ME, RegistryReference.parse("r.example"))));
     assertEquals(Map.of(), service.list(ME), "never listed as a credential");
     List<ErasedCredential> erased = service.erasure().list(ME);
     assertEquals(1, erased.size());
@@ -151,7 +152,7 @@ class OneLoginManyNamesTest {
     service.lock(ME);
     service.unlock(ME, TestKdf.secret("pw")).join();
     for (String name : List.of("https://index.docker.io/v1/", "docker.io", "index.docker.io")) {
-      assertInstanceOf(CredentialNotFoundException.class, failure(service.get(ME, name)), name);
+      assertInstanceOf(CredentialNotFoundException.class, failure(service.get(ME, RegistryReference.parse(name))), name);
     }
     service.erasure().restore(ME, "registry-1.docker.io").join();
     assertEquals("hub", usernameFor("docker.io"));

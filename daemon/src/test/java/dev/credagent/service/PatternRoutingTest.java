@@ -1,5 +1,6 @@
 package dev.credagent.service;
 
+import dev.credagent.registry.RegistryReference;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -34,7 +35,7 @@ class PatternRoutingTest {
   }
 
   private String usernameFor(String server) {
-    return service.get(ME, server).join().username();
+    return service.get(ME, RegistryReference.parse(server)).join().username();
   }
 
   @Test

@@ -1,5 +1,6 @@
 package dev.credagent.service;
 
+import dev.credagent.registry.RegistryReference;
 import dev.credagent.caller.ShareScope;
 import dev.credagent.caller.Caller;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -57,7 +58,7 @@ class ProfilesTest {
   }
 
   private String user(Caller caller, String server) {
-    return service.get(caller, server).join().username();
+    return service.get(caller, RegistryReference.parse(server)).join().username();
   }
 
   @Test
@@ -109,7 +110,7 @@ class ProfilesTest {
         () -> service.store(ME.at(work.toString(), "wrok"), "ghcr.io", new Credential("x", TestKdf.secret("x"))).join());
     assertInstanceOf(UnknownProfileException.class, Async.cause(unknown));
     assertTrue(Async.cause(unknown).getMessage().contains("default, work"), Async.cause(unknown).getMessage());
-    assertThrows(CompletionException.class, () -> service.get(ME.at(null, "wrok"), "ghcr.io").join());
+    assertThrows(CompletionException.class, () -> service.get(ME.at(null, "wrok"), RegistryReference.parse("ghcr.io")).join());
     assertEquals(Map.of("ghcr.io", "bot"), Map.copyOf(service.list(ME, "work")), "nothing stored anywhere");
     assertTrue(service.list(ME, "default").isEmpty());
   }
@@ -138,7 +139,7 @@ class ProfilesTest {
         Runnable::run, Runnable::run);
     opened.unlock(ME, TestKdf.secret("pw")).join();
     assertEquals(List.of("default"), opened.profiles().table().names());
-    assertEquals("me", opened.get(in(work), "ghcr.io").join().username());
+    assertEquals("me", opened.get(in(work), RegistryReference.parse("ghcr.io")).join().username());
     assertEquals(Map.of("ghcr.io", "me"), Map.copyOf(opened.list(ME)));
     assertEquals(List.of("quay.io"), List.copyOf(opened.sources().list(ME).keySet()));
   }
@@ -153,7 +154,7 @@ class ProfilesTest {
     assertEquals(List.of("default"), service.profiles().table().names());
     assertTrue(service.list(ME, "work").isEmpty());
     assertEquals("work", service.erasure().list(ME).getFirst().profile());
-    assertThrows(CompletionException.class, () -> service.get(in(work), "ghcr.io").join(), "nothing left to serve");
+    assertThrows(CompletionException.class, () -> service.get(in(work), RegistryReference.parse("ghcr.io")).join(), "nothing left to serve");
     assertThrows(CompletionException.class, () -> service.profiles().remove(ME, "default", true, service.erasure()).join());
   }
 
@@ -161,7 +162,7 @@ class ProfilesTest {
   void noClientCanNameAnotherProfilesKeyAsAServer() throws Exception {
     store(in(work), "ghcr.io", "bot");
     String forged = "\u0003work\u0003ghcr.io";
-    assertThrows(CompletionException.class, () -> service.get(ME, forged).join());
+    assertThrows(CompletionException.class, () -> service.get(ME, RegistryReference.parse(forged)).join());
     assertThrows(CompletionException.class, () -> service.erasure().erase(ME, forged, false).join());
     assertThrows(CompletionException.class, () -> store(ME, forged, "mallory"));
     assertEquals("bot", user(in(work), "ghcr.io"));
@@ -189,11 +190,28 @@ class ProfilesTest {
     assertEquals(Map.of("ghcr.io", "bot"), Map.copyOf(service.list(throughWork, "default")));
   }
 
+  /**
+   * A share fixed to a profile serves, by get, the default profile's logins that profile inherits;
+   * its helper's list named only the profile's own, so a client that lists before it asks (podman
+   * login's check, a credential manager's picker) saw nothing where get served a login.
+   */
+  @Test
+  void aSharesListNamesWhatItsGetServesInheritedLoginsToo() throws Exception {
+    store(ME, "quay.io", "me"); // the default's only: inherited by work
+    store(ME, "registry.example.com", "outside"); // inherited, but outside the share
+    store(in(work), "ghcr.io", "bot");
+    Caller through = new Caller(1000, 1, new ShareScope("w", List.of(RegistryPattern.parse("ghcr.io"),
+        RegistryPattern.parse("quay.io")), "work"));
+    assertEquals("me", user(through, "quay.io"), "get serves the inherited login");
+    assertEquals(Map.of("ghcr.io", "bot", "quay.io", "me"), Map.copyOf(service.visible(through)),
+        "the list names what get serves, and no more");
+  }
+
   @Test
   void theAuditLineNamesTheProfileAndWhyACwdWasNotJudged() throws Exception {
     store(in(work), "ghcr.io", "bot");
-    service.get(in(work), "ghcr.io").join();
-    service.get(ME.at("relative", null), "quay.io").exceptionally(none -> null).join();
+    service.get(in(work), RegistryReference.parse("ghcr.io")).join();
+    service.get(ME.at("relative", null), RegistryReference.parse("quay.io")).exceptionally(none -> null).join();
     service.beforeAnswersLeave();
     List<String> lines = Files.readAllLines(home.resolve("audit.log"));
     assertTrue(lines.stream().anyMatch(line -> line.contains("\"op\":\"get\"") && line.contains("\"key\":\"work:ghcr.io\"")
@@ -244,7 +262,7 @@ class ProfilesTest {
     service.profiles().add(ME, "sp", List.of(sp.toString())).join();
     Caller through = new Caller(1000, 1, new ShareScope("s", List.of(RegistryPattern.parse("ghcr.io")), "sp")).at(null, null);
     service.profiles().remove(ME, "sp", false, service.erasure()).join();
-    Throwable refused = assertThrows(Throwable.class, () -> service.get(through, "ghcr.io").join());
+    Throwable refused = assertThrows(Throwable.class, () -> service.get(through, RegistryReference.parse("ghcr.io")).join());
     Throwable cause = refused instanceof CompletionException ? Async.cause(refused) : refused;
     assertInstanceOf(UnknownProfileException.class, cause);
     assertEquals("the profile this share answers in was removed; ask its owner for a new share", cause.getMessage());

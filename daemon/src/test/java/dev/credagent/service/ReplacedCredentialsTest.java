@@ -1,5 +1,6 @@
 package dev.credagent.service;
 
+import dev.credagent.registry.RegistryReference;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -52,7 +53,7 @@ class ReplacedCredentialsTest {
   }
 
   private String secretFor(String server) {
-    Credential credential = service.get(ME, server).join();
+    Credential credential = service.get(ME, RegistryReference.parse(server)).join();
     return credential.username() + ":" + new String(credential.secret().toChars());
   }
 
@@ -145,7 +146,7 @@ class ReplacedCredentialsTest {
     clock.advance(Duration.ofSeconds(3));
     assertEquals(List.of(), erased(), "not listed after erased-ttl");
     assertInstanceOf(CredentialNotFoundException.class, failure(service.erasure().restore(ME, "r.example")));
-    assertInstanceOf(CredentialNotFoundException.class, failure(service.get(ME, "r.example")));
+    assertInstanceOf(CredentialNotFoundException.class, failure(service.get(ME, RegistryReference.parse("r.example"))));
   }
 
   @Test

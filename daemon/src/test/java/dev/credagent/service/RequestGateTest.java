@@ -106,14 +106,14 @@ class RequestGateTest {
   @Test
   void anOpAnsweredAtOnceIsRefusedToAShareByThrowingRecorded() throws Exception {
     for (Op op : Op.values()) {
-      if (op.shared()) {
+      if (op.share() != Op.Share.NEVER) {
         gate.check(SHARED, op);
       } else {
         assertThrows(ShareForbiddenException.class, () -> gate.check(SHARED, op), op.wire());
       }
       gate.check(OWNER, op); // the owner is refused nothing here
     }
-    long unshared = Arrays.stream(Op.values()).filter(op -> !op.shared()).count();
+    long unshared = Arrays.stream(Op.values()).filter(op -> op.share() == Op.Share.NEVER).count();
     assertEquals(unshared, audit().size());
   }
 

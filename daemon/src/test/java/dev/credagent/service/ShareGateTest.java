@@ -1,5 +1,6 @@
 package dev.credagent.service;
 
+import dev.credagent.registry.RegistryReference;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -63,9 +64,9 @@ class ShareGateTest {
   void aHostWideLoginNeverLeavesThroughAShareForOneOrganisation() {
     store("ghcr.io", "PERSONAL");
     Caller share = through("ghcr.io/org-c/");
-    assertInstanceOf(CredentialNotFoundException.class, failure(service.get(share, "ghcr.io/org-c/app")));
-    assertInstanceOf(CredentialNotFoundException.class, failure(service.get(share, "ghcr.io")));
-    assertEquals("PERSONAL", service.get(ME, "ghcr.io/org-c/app").join().username(), "the user's own socket still finds it");
+    assertInstanceOf(CredentialNotFoundException.class, failure(service.get(share, RegistryReference.parse("ghcr.io/org-c/app"))));
+    assertInstanceOf(CredentialNotFoundException.class, failure(service.get(share, RegistryReference.parse("ghcr.io"))));
+    assertEquals("PERSONAL", service.get(ME, RegistryReference.parse("ghcr.io/org-c/app")).join().username(), "the user's own socket still finds it");
   }
 
   @Test
@@ -74,8 +75,8 @@ class ShareGateTest {
     store("ghcr.io/org-c/", "ORG-C");
     store("ghcr.io/org-b/", "ORG-B");
     Caller share = through("ghcr.io/org-c/");
-    assertEquals("ORG-C", service.get(share, "ghcr.io/org-c/app").join().username());
-    assertInstanceOf(CredentialNotFoundException.class, failure(service.get(share, "ghcr.io/org-b/app")));
+    assertEquals("ORG-C", service.get(share, RegistryReference.parse("ghcr.io/org-c/app")).join().username());
+    assertInstanceOf(CredentialNotFoundException.class, failure(service.get(share, RegistryReference.parse("ghcr.io/org-b/app"))));
     assertEquals(List.of("ghcr.io/org-c/"), List.copyOf(service.list(share).keySet()));
   }
 
@@ -83,8 +84,8 @@ class ShareGateTest {
   void aWildcardLoginIsInsideOnlyAShareAsWideAsIt() throws Exception {
     store("*.example.com", "WILD");
     assertInstanceOf(CredentialNotFoundException.class,
-        failure(service.get(through("a.example.com"), "a.example.com")));
-    assertEquals("WILD", service.get(through("*.example.com"), "a.example.com").join().username());
+        failure(service.get(through("a.example.com"), RegistryReference.parse("a.example.com"))));
+    assertEquals("WILD", service.get(through("*.example.com"), RegistryReference.parse("a.example.com")).join().username());
     assertTrue(service.list(through("a.example.com")).isEmpty());
   }
 
@@ -96,7 +97,7 @@ class ShareGateTest {
     for (List<String> scopes : List.<List<String>>of(List.of("repository:org-b/secret:pull,push"), List.of("registry:catalog:*"),
         List.of("repository:org-c/app:pull", "repository:org-b/x:pull"), List.of())) {
       assertInstanceOf(ShareForbiddenException.class,
-          failure(service.tokens().get(share, registry, "127.0.0.1:5000/org-c/x", scopes)), scopes.toString());
+          failure(service.tokens().get(share, registry, RegistryReference.parse("127.0.0.1:5000/org-c/x"), scopes)), scopes.toString());
     }
     String audit = Files.readString(auditFile);
     assertTrue(audit.contains("\"scope\":\"repository:org-b/secret:pull,push\""), audit);
@@ -115,14 +116,14 @@ class ShareGateTest {
     for (String gap : List.of("\t", "\n", "\r", "\u000b", "\u000c", "\u00a0", "\u0085", "\u2028", "\u3000")) {
       String scope = "repository:org-c/app:pull" + gap + "repository:org-b/secret:pull,push";
       assertInstanceOf(ShareForbiddenException.class,
-          failure(service.tokens().get(share, registry, "127.0.0.1:5000/org-c/x", List.of(scope))), scope);
+          failure(service.tokens().get(share, registry, RegistryReference.parse("127.0.0.1:5000/org-c/x"), List.of(scope))), scope);
     }
   }
 
   @Test
   void theAuditLineNamesTheKeyThatServed() throws Exception {
     store("ghcr.io/org-c/", "ORG-C");
-    service.get(through("ghcr.io/org-c/"), "ghcr.io/org-c/app").join();
+    service.get(through("ghcr.io/org-c/"), RegistryReference.parse("ghcr.io/org-c/app")).join();
     String line = Files.readAllLines(auditFile).getLast();
     assertTrue(line.contains("\"server\":\"ghcr.io/org-c/app\"") && line.contains("\"key\":\"ghcr.io/org-c/\""), line);
   }
@@ -150,24 +151,24 @@ class ShareGateTest {
   @Test
   void aKeyWrittenAsAUrlWithAPathIsHostWideAndStaysOutOfAShareForOneOrganisation() throws Exception {
     store("https://ghcr.io/org-c/deploy", "DEPLOY"); // docker's rule: the host, path and all dropped
-    assertEquals("DEPLOY", service.get(ME, "ghcr.io").join().username(), "the owner's socket answers the host with it");
+    assertEquals("DEPLOY", service.get(ME, RegistryReference.parse("ghcr.io")).join().username(), "the owner's socket answers the host with it");
     for (String pattern : List.of("ghcr.io/org-c/", "ghcr.io/org-c/deploy")) {
       Caller share = through(pattern);
       for (String asked : List.of("ghcr.io/org-c/deploy", "ghcr.io/org-c/app", "https://ghcr.io/org-c/deploy")) {
-        assertInstanceOf(CredentialNotFoundException.class, failure(service.get(share, asked)), pattern + " " + asked);
+        assertInstanceOf(CredentialNotFoundException.class, failure(service.get(share, RegistryReference.parse(asked))), pattern + " " + asked);
       }
       assertTrue(service.list(share).isEmpty(), pattern);
     }
-    assertEquals("DEPLOY", service.get(through("ghcr.io"), "ghcr.io/org-c/app").join().username(),
+    assertEquals("DEPLOY", service.get(through("ghcr.io"), RegistryReference.parse("ghcr.io/org-c/app")).join().username(),
         "a share of the whole host serves it");
   }
 
   @Test
   void aKeyWithARegistryPathAndNoSchemeIsTheHostToAShareToo() throws Exception {
     store("127.0.0.1:5000/v1/", "TYPED"); // docker 20.10 keeps a login key as typed
-    assertEquals("TYPED", service.get(through("127.0.0.1:5000"), "127.0.0.1:5000").join().username());
+    assertEquals("TYPED", service.get(through("127.0.0.1:5000"), RegistryReference.parse("127.0.0.1:5000")).join().username());
     Caller share = through("127.0.0.1:5000/v1/");
-    assertInstanceOf(CredentialNotFoundException.class, failure(service.get(share, "127.0.0.1:5000/v1/app")));
+    assertInstanceOf(CredentialNotFoundException.class, failure(service.get(share, RegistryReference.parse("127.0.0.1:5000/v1/app"))));
     assertTrue(service.list(share).isEmpty());
   }
 
@@ -190,9 +191,26 @@ class ShareGateTest {
     };
     for (String[] row : table) {
       ShareScope share = new ShareScope("s", List.of(RegistryPattern.parse(row[1])));
-      assertEquals(Boolean.parseBoolean(row[2]), share.covers(row[0]), row[0] + " in " + row[1]);
+      assertEquals(Boolean.parseBoolean(row[2]), share.permits(null, row[0]), row[0] + " in " + row[1]);
     }
-    assertTrue(new ShareScope("all", List.of()).covers("not a key"));
+    assertTrue(new ShareScope("all", List.of()).permits(null, "not a key"));
+  }
+
+  /**
+   * One predicate for every answer: what was asked, and the key that would serve it, each inside
+   * the share. A repository asked inside it is not enough when the key is wider (a get), and a
+   * key inside it is not enough when the name asked lies outside.
+   */
+  @Test
+  void permitsJudgesBothWhatWasAskedAndTheKeyThatServes() {
+    ShareScope share = new ShareScope("s", List.of(RegistryPattern.parse("ghcr.io/org-c/")));
+    RegistryReference inside = RegistryReference.parse("ghcr.io/org-c/app");
+    RegistryReference outside = RegistryReference.parse("ghcr.io/org-b/app");
+    assertTrue(share.permits(inside, "ghcr.io/org-c/"));
+    assertTrue(share.permits(inside, null), "a token for it: no credential leaves");
+    assertFalse(share.permits(inside, "ghcr.io"), "the host-wide login stays in");
+    assertFalse(share.permits(outside, "ghcr.io/org-c/"));
+    assertFalse(share.permits(outside, null));
   }
 
   @Test
@@ -206,9 +224,11 @@ class ShareGateTest {
     assertFalse(RegistryPattern.parse("app*.example.com").contains(RegistryPattern.parse("*.example.com")));
     assertFalse(RegistryPattern.parse("r.example.com:5000").contains(RegistryPattern.parse("r.example.com/x")));
     ShareScope share = new ShareScope("s", List.of(RegistryPattern.parse("ghcr.io/org-c/")));
-    assertFalse(share.covers("ghcr.io"));
-    assertTrue(share.allowsScope("ghcr.io", "repository:org-c/app:pull"));
-    assertFalse(share.allowsScope("ghcr.io", "repository:org-c/../org-b/x:pull"));
-    assertFalse(share.allowsScope("ghcr.io", "repository::pull"));
+    assertFalse(share.permits(null, "ghcr.io"));
+    assertTrue(share.permits(ShareScope.tokenScope("ghcr.io", "repository:org-c/app:pull"), null));
+    assertFalse(share.permits(ShareScope.tokenScope("ghcr.io", "repository:org-c/../org-b/x:pull"), null));
+    assertFalse(share.permits(ShareScope.tokenScope("ghcr.io", "repository::pull"), null));
+    assertFalse(share.permits(null, null), "a request that names nothing inside it");
+    assertTrue(new ShareScope("all", List.of()).permits(null, null), "but a share of everything permits it");
   }
 }

@@ -1,5 +1,6 @@
 package dev.credagent.service;
 
+import dev.credagent.registry.RegistryReference;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -58,7 +59,7 @@ class SourceServiceTest {
   }
 
   private String secretOf(String server) {
-    Credential credential = service.get(ME, server).join();
+    Credential credential = service.get(ME, RegistryReference.parse(server)).join();
     try {
       return new String(credential.secret().toChars());
     } finally {
@@ -84,7 +85,7 @@ class SourceServiceTest {
     service.sources().add(ME, "ecr.example", printing("one.sh", "token-1", Map.of())).join();
     assertEquals("token-1", secretOf("ecr.example"));
     service.sources().remove(ME, "ecr.example").join();
-    assertInstanceOf(CredentialNotFoundException.class, failure(service.get(ME, "ecr.example")));
+    assertInstanceOf(CredentialNotFoundException.class, failure(service.get(ME, RegistryReference.parse("ecr.example"))));
     assertEquals(Map.of(), service.sources().list(ME));
   }
 
@@ -92,7 +93,7 @@ class SourceServiceTest {
   void aSourceForAPatternServesTheNamesItMatches() throws Exception {
     service.sources().add(ME, "*.ecr.example", printing("p.sh", "pattern-token", Map.of())).join();
     assertEquals("pattern-token", secretOf("123.ecr.example"), "the resolver was told of the new pattern");
-    assertInstanceOf(CredentialNotFoundException.class, failure(service.get(ME, "ecr.example.evil")));
+    assertInstanceOf(CredentialNotFoundException.class, failure(service.get(ME, RegistryReference.parse("ecr.example.evil"))));
   }
 
   @Test

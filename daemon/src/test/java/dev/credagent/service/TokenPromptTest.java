@@ -1,5 +1,6 @@
 package dev.credagent.service;
 
+import dev.credagent.registry.RegistryReference;
 import dev.credagent.caller.Caller;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -78,7 +79,7 @@ class TokenPromptTest {
     AuditTrail trail = new AuditTrail(AuditLog.NONE, new TestClock());
     Caller fromTerminal = new Caller(1000, 11, null, "/dev/pts/7");
     // Past the lock: this daemon makes no logins, so the mint itself is refused, after the prompt.
-    assertInstanceOf(LoginFailedException.class, failure(tokens(vault, trail, true).get(fromTerminal, REGISTRY, "127.0.0.1:5000", List.of())));
+    assertInstanceOf(LoginFailedException.class, failure(tokens(vault, trail, true).get(fromTerminal, REGISTRY, RegistryReference.parse("127.0.0.1:5000"), List.of())));
     assertEquals(List.of("a token for 127.0.0.1:5000 on /dev/pts/7"), asked);
   }
 
@@ -87,7 +88,7 @@ class TokenPromptTest {
     Vault vault = lockedVault();
     AuditTrail trail = new AuditTrail(AuditLog.NONE, new TestClock());
     Caller fromDisplay = new Caller(1000, 11, null, null).withPromptPlaces(null, new DisplaySession(":0", null, null, null, null), null);
-    assertInstanceOf(VaultLockedException.class, failure(tokens(vault, trail, false).get(fromDisplay, REGISTRY, "127.0.0.1:5000", List.of())));
+    assertInstanceOf(VaultLockedException.class, failure(tokens(vault, trail, false).get(fromDisplay, REGISTRY, RegistryReference.parse("127.0.0.1:5000"), List.of())));
     assertEquals(1, asked.size(), "asked once: " + asked);
   }
 
@@ -95,7 +96,7 @@ class TokenPromptTest {
   void withNowhereToAskItAnswersLockedAtOnce() {
     Vault vault = lockedVault();
     AuditTrail trail = new AuditTrail(AuditLog.NONE, new TestClock());
-    assertInstanceOf(VaultLockedException.class, failure(tokens(vault, trail, true).get(new Caller(1000, 11), REGISTRY, "127.0.0.1:5000", List.of())));
+    assertInstanceOf(VaultLockedException.class, failure(tokens(vault, trail, true).get(new Caller(1000, 11), REGISTRY, RegistryReference.parse("127.0.0.1:5000"), List.of())));
     assertTrue(asked.isEmpty());
   }
 }

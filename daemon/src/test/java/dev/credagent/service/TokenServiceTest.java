@@ -1,5 +1,6 @@
 package dev.credagent.service;
 
+import dev.credagent.registry.RegistryReference;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -60,17 +61,17 @@ class TokenServiceTest {
 
   @Test
   void aRequestThatPassesEveryCheckGoesOnToBeMinted() {
-    Throwable minting = failure(service.tokens().get(ME, REGISTRY, "127.0.0.1:5000", List.of("repository:a/b:pull")));
+    Throwable minting = failure(service.tokens().get(ME, REGISTRY, RegistryReference.parse("127.0.0.1:5000"), List.of("repository:a/b:pull")));
     assertInstanceOf(LoginFailedException.class, minting);
     assertEquals("this daemon makes no logins", minting.getMessage());
-    Throwable shared = failure(service.tokens().get(through("127.0.0.1:5000/org-c/"), REGISTRY, "127.0.0.1:5000/org-c/app",
+    Throwable shared = failure(service.tokens().get(through("127.0.0.1:5000/org-c/"), REGISTRY, RegistryReference.parse("127.0.0.1:5000/org-c/app"),
         List.of("repository:org-c/app:pull")));
     assertInstanceOf(LoginFailedException.class, shared, "a scope inside the share passes");
   }
 
   @Test
   void aNameOutsideTheShareIsAnsweredAsNothingStored() throws Exception {
-    Throwable outside = failure(service.tokens().get(through("127.0.0.1:5000/org-c/"), REGISTRY, "127.0.0.1:5000/org-b/app",
+    Throwable outside = failure(service.tokens().get(through("127.0.0.1:5000/org-c/"), REGISTRY, RegistryReference.parse("127.0.0.1:5000/org-b/app"),
         List.of("repository:org-b/app:pull")));
     assertInstanceOf(CredentialNotFoundException.class, outside, "not forbidden: the share learns nothing of what exists");
     assertTrue(Files.readString(auditFile).contains("org-b/app"), "audited all the same");
@@ -79,23 +80,23 @@ class TokenServiceTest {
   @Test
   void scopesLongerThanAnyRegistryNeedsAreRefusedBeforeAnythingElse() {
     List<String> many = Collections.nCopies(200, "repository:org/app:pull");
-    Throwable tooLong = failure(service.tokens().get(ME, REGISTRY, "127.0.0.1:5000", many));
+    Throwable tooLong = failure(service.tokens().get(ME, REGISTRY, RegistryReference.parse("127.0.0.1:5000"), many));
     assertInstanceOf(InvalidRequestException.class, tooLong);
     assertTrue(tooLong.getMessage().contains("2048"), tooLong.getMessage());
-    assertInstanceOf(LoginFailedException.class, failure(service.tokens().get(ME, REGISTRY, "127.0.0.1:5000",
+    assertInstanceOf(LoginFailedException.class, failure(service.tokens().get(ME, REGISTRY, RegistryReference.parse("127.0.0.1:5000"),
         List.of("x".repeat(2048)))), "the limit itself passes");
   }
 
   @Test
   void aLookupWithAControlCharacterIsRefused() {
     assertInstanceOf(InvalidRequestException.class,
-        failure(service.tokens().get(ME, REGISTRY, "127.0.0.1:5000\r\nX-Forged: 1", List.of())));
+        failure(service.tokens().get(ME, REGISTRY, RegistryReference.parse("127.0.0.1:5000\r\nX-Forged: 1"), List.of())));
   }
 
   @Test
   void aLockedVaultMintsNothing() {
     service.lock(ME);
     assertInstanceOf(VaultLockedException.class,
-        failure(service.tokens().get(ME, REGISTRY, "127.0.0.1:5000", List.of("repository:a/b:pull"))));
+        failure(service.tokens().get(ME, REGISTRY, RegistryReference.parse("127.0.0.1:5000"), List.of("repository:a/b:pull"))));
   }
 }

@@ -10,6 +10,9 @@ import dev.credagent.caller.Caller;
 import dev.credagent.files.CurrentUser;
 import dev.credagent.files.InsecureDirectoryException;
 import dev.credagent.protocol.Response;
+import dev.credagent.transport.CommandRelay;
+import dev.credagent.transport.Door;
+import dev.credagent.transport.Doors;
 import dev.credagent.transport.RelayReply;
 import java.io.IOException;
 import java.net.UnixDomainSocketAddress;
@@ -73,10 +76,11 @@ class SharesTest {
     Path sockets = home.resolve("run");
     Files.createDirectory(sockets, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
     shares = new Shares(sockets, CurrentUser.uid(), clock);
-    shares.serveWith((caller, line) -> {
+    shares.serveWith(new Doors(List.of(Door.jsonLines((caller, line) -> {
       callers.add(caller);
       return CompletableFuture.completedFuture(Response.ok());
-    }, (caller, action, input) -> CompletableFuture.completedFuture(RelayReply.line(0, "relayed")));
+    }), Door.helperRelay((caller, action, input) -> CompletableFuture.completedFuture(RelayReply.line(0, "relayed"))),
+        Door.commands(CommandRelay.HAND_EVERYTHING_BACK)), () -> {}));
   }
 
   @AfterEach

@@ -47,4 +47,23 @@ class SourceDefinitionTest {
   void aHelperNameCannotClimbOutOfItsPrefix() {
     assertThrows(IllegalArgumentException.class, () -> SourceDefinition.helper("../../bin/sh", Duration.ofHours(1), Map.of()));
   }
+
+  /**
+   * The vault keeps each source as this JSON: its bytes are the vault's, so each kind's stays as
+   * it was written before the kinds were records of their own, and reads back as the same kind.
+   */
+  @Test
+  void eachKindIsStoredAsBeforeAndReadBackAsItself() throws Exception {
+    SourceDefinition exec = SourceDefinition.exec("aws ecr get-login-password", "AWS", Duration.ofHours(2),
+        Map.of("AWS_PROFILE", "ci"));
+    SourceDefinition helper = SourceDefinition.helper("gcloud", Duration.ofMinutes(30), Map.of());
+    assertEquals("{\"argv\":[\"aws\",\"ecr\",\"get-login-password\"],\"username\":\"AWS\",\"ttl\":7200,"
+        + "\"env\":{\"AWS_PROFILE\":\"ci\"}}", exec.encode());
+    assertEquals("{\"argv\":[\"docker-credential-gcloud\",\"get\"],\"helper\":\"gcloud\",\"ttl\":1800,\"env\":{}}",
+        helper.encode());
+    assertEquals(exec, SourceDefinition.decode(exec.encode()));
+    assertEquals(helper, SourceDefinition.decode(helper.encode()));
+    assertEquals("helper gcloud, ttl 1800 s", helper.describe());
+    assertEquals("exec aws ecr get-login-password (username AWS), ttl 7200 s, env AWS_PROFILE", exec.describe());
+  }
 }

@@ -15,7 +15,7 @@ class SourceRunnerTest {
   private final SourceRunner runner = new SourceRunner(Duration.ofMillis(1500));
 
   private static SourceDefinition sh(String script) {
-    return new SourceDefinition(List.of("sh", "-c", script), null, "AWS", Duration.ofHours(1), Map.of("GREETING", "hi"));
+    return new SourceDefinition.Exec(List.of("sh", "-c", script), "AWS", Duration.ofHours(1), Map.of("GREETING", "hi"));
   }
 
   @Test
@@ -74,23 +74,23 @@ class SourceRunnerTest {
         .getMessage().contains("more than 64 KiB"));
     assertTrue(assertThrows(SourceFailedException.class, () -> runner.run("r", sh("true"))).getMessage().contains("printed nothing"));
     assertTrue(assertThrows(SourceFailedException.class,
-        () -> runner.run("r", new SourceDefinition(List.of("/nonexistent/cmd"), null, "u", Duration.ofHours(1), Map.of())))
+        () -> runner.run("r", new SourceDefinition.Exec(List.of("/nonexistent/cmd"), "u", Duration.ofHours(1), Map.of())))
         .getMessage().startsWith("cannot run the source for r"));
   }
 
   @Test
   void aFailingHelperSaysWhyOnStdoutAsTheHelperProtocolHasIt() {
-    SourceDefinition helper = new SourceDefinition(List.of("sh", "-c", "echo 'gcloud: not logged in'; exit 1"), "fake",
-        null, Duration.ofHours(1), Map.of());
+    SourceDefinition helper = new SourceDefinition.Helper("fake", List.of("sh", "-c", "echo 'gcloud: not logged in'; exit 1"),
+        Duration.ofHours(1), Map.of());
     SourceFailedException e = assertThrows(SourceFailedException.class, () -> runner.run("gcr.io", helper));
     assertEquals("the source for gcr.io (sh) exited with 1: gcloud: not logged in", e.getMessage());
   }
 
   @Test
   void aHelperSourceIsAskedAsDockerAsksAHelper() throws Exception {
-    SourceDefinition helper = new SourceDefinition(List.of("sh", "-c",
+    SourceDefinition helper = new SourceDefinition.Helper("fake", List.of("sh", "-c",
         "read server; printf '{\"ServerURL\":\"%s\",\"Username\":\"oauth2accesstoken\",\"Secret\":\"ya29.x\"}' \"$server\""),
-        "fake", null, Duration.ofHours(1), Map.of());
+        Duration.ofHours(1), Map.of());
     Credential credential = runner.run("gcr.io", helper);
     assertEquals("oauth2accesstoken", credential.username());
     assertEquals("ya29.x", new String(credential.secret().toChars()));

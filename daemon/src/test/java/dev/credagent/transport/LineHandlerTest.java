@@ -97,19 +97,13 @@ class LineHandlerTest {
   @Test
   void noAnswerLeavesBeforeWhatMustBeWrittenBeforeItIsWritten() {
     java.util.List<String> events = new java.util.ArrayList<>();
-    RequestHandler requests = new RequestHandler() {
-      @Override
-      public CompletableFuture<Response> handle(dev.credagent.caller.Caller caller, byte[] line) {
-        events.add("handled");
-        return CompletableFuture.completedFuture(Response.ok());
-      }
-
-      @Override
-      public void beforeAnswersLeave() {
-        events.add("audit");
-      }
+    RequestHandler requests = (caller, line) -> {
+      events.add("handled");
+      return CompletableFuture.completedFuture(Response.ok());
     };
-    EmbeddedChannel channel = channel(requests);
+    EmbeddedChannel channel = new EmbeddedChannel();
+    channel.pipeline().addLast(new RequestLineDecoder(new InputBudget(LIMITS.inputBudgetBytes()), LIMITS,
+        new ConnectionLimit(8)), new LineHandler(requests, LIMITS, new AnswerFlush(() -> events.add("audit"))));
     channel.pipeline().addFirst(new io.netty.channel.ChannelOutboundHandlerAdapter() {
       @Override
       public void flush(io.netty.channel.ChannelHandlerContext ctx) {
