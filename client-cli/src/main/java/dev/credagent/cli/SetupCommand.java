@@ -18,6 +18,7 @@ import dev.credagent.setup.JsonFiles;
 import dev.credagent.setup.ServiceManager;
 import dev.credagent.setup.SetupState;
 import java.io.Console;
+import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -56,11 +57,22 @@ final class SetupCommand implements Callable<Integer> {
   Boolean containers;
 
   private final List<String> done = new ArrayList<>();
+  private final Map<String, String> env;
+  private final PrintStream out;
+
+  SetupCommand() {
+    this(System.getenv(), System.out);
+  }
+
+  /** The environment it reads (DOCKER_CONFIG, HOME, CREDAGENT_HOME...) and where it reports: a test's. */
+  SetupCommand(Map<String, String> env, PrintStream out) {
+    this.env = env;
+    this.out = out;
+  }
 
   @Override
   public Integer call() throws Exception {
-    Map<String, String> env = System.getenv();
-    AgentPaths paths = Agent.paths();
+    AgentPaths paths = AgentPaths.fromEnvironment(env, CurrentUser.uid());
     Path config = DockerConfig.file(env);
     ObjectNode root = AuthFile.read(config); // a malformed file stops here, naming the place
     if (undo) {
@@ -70,9 +82,9 @@ final class SetupCommand implements Callable<Integer> {
     }
     String prefix = dryRun ? "would " : "";
     if (done.stream().allMatch(line -> line.startsWith("note:"))) {
-      System.out.println(undo ? "nothing to undo" : "nothing to do: docker already uses credagent");
+      out.println(undo ? "nothing to undo" : "nothing to do: docker already uses credagent");
     }
-    done.forEach(line -> System.out.println(line.startsWith("note:") ? line : prefix + line));
+    done.forEach(line -> out.println(line.startsWith("note:") ? line : prefix + line));
     return ExitCode.OK;
   }
 
@@ -174,7 +186,7 @@ final class SetupCommand implements Callable<Integer> {
   /** Imports what config.json holds; the servers whose plaintext the user agrees to remove now that the vault holds them. */
   private List<String> importAndAsk(Path config, Harvest harvest) throws Exception {
     List<Importer.Line> report;
-    try (AgentClient agent = AgentClient.connectOrStart(Agent.paths())) {
+    try (AgentClient agent = AgentClient.connectOrStart(AgentPaths.fromEnvironment(env, CurrentUser.uid()))) {
       report = new Importer(agent, false, false).apply(harvest);
     }
     ImportCommand.print(config.toString(), report, false);
