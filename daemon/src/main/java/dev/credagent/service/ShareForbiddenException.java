@@ -5,8 +5,8 @@ import dev.credagent.failure.ErrorCode;
 
 /**
  * A request through a share for what shares never do ({@code Op.Share.NEVER}): store, erase,
- * unlock, lock, status. Its text is what clients have matched since shares served get and token
- * only, so it stays as it was now that list is served too (filtered).
+ * unlock, lock, status. Clients act on its code ({@code forbidden}); its text names what a share
+ * does serve, list included since the gate serves it filtered.
  */
 public final class ShareForbiddenException extends RuntimeException implements AgentFailure {
   @Override
@@ -15,6 +15,6 @@ public final class ShareForbiddenException extends RuntimeException implements A
   }
 
   public ShareForbiddenException(String what) {
-    super("this is a credagent share: it serves get and token only, never " + what, null, false, false);
+    super("this is a credagent share: it serves get, token and list only, never " + what, null, false, false);
   }
 }

@@ -156,10 +156,10 @@ class ShareIT {
     Run store = onTheRemoteSide(List.of(helperBinary.toString(), "store"),
         "{\"ServerURL\":\"x.example\",\"Username\":\"u\",\"Secret\":\"s\"}");
     assertEquals(1, store.exitCode());
-    assertTrue(store.stdout().contains("it serves get and token only"), store.stdout());
+    assertTrue(store.stdout().contains("it serves get, token and list only"), store.stdout());
     Run unlock = onTheRemoteSide(List.of(AgentEnvironment.dist().resolve("lib/credagent/credagent-jvm").toString(),
         "lock"), "");
-    assertTrue(unlock.stderr().contains("forbidden") || unlock.stderr().contains("serves get and token only"), unlock.stderr());
+    assertTrue(unlock.stderr().contains("forbidden") || unlock.stderr().contains("serves get, token and list only"), unlock.stderr());
     assertEquals(4, agent.credagent("", "get", "x.example").exitCode(), "nothing was stored through the share");
     assertTrue(agent.credagent("", "status").requireSuccess().stdout().contains("unlocked"), "and nothing locked");
 
