@@ -57,7 +57,7 @@ public final class DaemonMain {
     try {
       cli = Class.forName(CLI_MAIN);
     } catch (ClassNotFoundException noCli) {
-      System.err.println("credagent: this daemon runs `daemon`, `daemon --detached` only; the CLI (credagent-jvm) says the rest");
+      System.err.println("credagent: the command tree (credagent-commands's jar) is not on the class path: only `daemon` and `daemon --detached` run without it");
       System.exit(ErrorCode.USAGE);
       return;
     }
