@@ -142,8 +142,8 @@ readable_by_all() {
 }
 
 if [ -n "$deb" ]; then
-  version=$(sed -n 's/^version=//p' "$here/daemon/target/classes/dev/credagent/version/version.properties")
-  commit=$(sed -n 's/^commit=//p' "$here/daemon/target/classes/dev/credagent/version/commit.properties")
+  version=$(sed -n 's/^version=//p' "$here/common/target/classes/dev/credagent/version/version.properties")
+  commit=$(sed -n 's/^commit=//p' "$here/common/target/classes/dev/credagent/version/commit.properties")
   arch=$(dpkg --print-architecture)
   mkdir -p "$deb"
   deb=$(cd "$deb" && pwd -P)

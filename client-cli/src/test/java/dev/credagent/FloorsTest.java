@@ -27,11 +27,15 @@ import org.junit.jupiter.api.Test;
  * lower floors, never one on its own floor or above. An upward arrow is how a small change in a
  * door (the codec, a command) comes to rebuild, and to be able to break, the vault; and a cycle is
  * a package that cannot be read, tested or moved alone. ArchUnit reads the arrows from the
- * compiled classes of both modules (daemon and client-cli), so an import that only javadoc uses
- * does not count, and one that the code uses cannot hide.
+ * compiled classes of every Java module (common, daemon and client-cli; the daemon is on this
+ * module's test class path only), so an import that only javadoc uses does not count, and one that
+ * the code uses cannot hide. A floor is a package, whichever module holds its classes.
  *
- * <p>A class name written as a string (a class to start by name) is an arrow the bytecode does
- * not show; there are none, and {@code DaemonStarter} is handed its main class for that reason.
+ * <p>A class named as a string is an arrow the bytecode does not show. There are three, each
+ * between the daemon's module and the CLI's, which do not compile against each other, and each
+ * pinned by a test: the daemon's entry point ({@code DaemonStarter.ENTRY_POINT}, DaemonMainTest),
+ * the CLI's for what the daemon does not run ({@code DaemonMain.CLI_MAIN}), and the services each
+ * finds through ServiceLoader ({@code CommandRelayProvider}, {@code VaultInspector}).
  */
 class FloorsTest {
 

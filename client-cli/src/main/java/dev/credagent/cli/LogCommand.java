@@ -1,7 +1,7 @@
 package dev.credagent.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.credagent.audit.AuditLog;
+import dev.credagent.audit.AuditFiles;
 import dev.credagent.client.JsonTrees;
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -41,7 +41,7 @@ final class LogCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Path file = Agent.paths().home().resolve(AuditLog.FILE_NAME);
+    Path file = Agent.paths().home().resolve(AuditFiles.FILE_NAME);
     List<String> history = new ArrayList<>();
     long position = keptLines(file, history);
     print(follow ? history.subList(Math.max(0, history.size() - FOLLOW_HISTORY_LINES), history.size()) : history);
@@ -70,8 +70,8 @@ final class LogCommand implements Callable<Integer> {
    * memory, a FIFO hung it, and audit.log.2 to .4 were never shown.
    */
   long keptLines(Path file, List<String> shown) throws IOException {
-    for (int n = AuditLog.KEPT; n >= 1; n--) {
-      byte[] rotated = tail(file.resolveSibling(AuditLog.FILE_NAME + "." + n), new long[1]);
+    for (int n = AuditFiles.KEPT; n >= 1; n--) {
+      byte[] rotated = tail(file.resolveSibling(AuditFiles.FILE_NAME + "." + n), new long[1]);
       shown.addAll(shown(new String(rotated, 0, complete(rotated, rotated.length), StandardCharsets.UTF_8)));
     }
     long[] start = new long[1];

@@ -26,7 +26,7 @@ final class StartCommand implements Callable<Integer> {
     return run(startLockHeld);
   }
 
-  /** Starts the daemon unless one answers; {@link DaemonMain} calls this without building the command tree. */
+  /** Starts the daemon unless one answers; {@link StartMain} calls this without building the command tree. */
   static int run(boolean startLockHeld) throws Exception {
     AgentPaths paths = Agent.paths();
     boolean started = false;

@@ -156,12 +156,7 @@ public final class AgentClient implements AutoCloseable {
 
   /** The daemon's answer line as the CLI takes it: the object, or its error as an {@link AgentErrorException}. */
   public static JsonNode reply(String answer) throws IOException {
-    JsonNode reply = JsonTrees.read(answer);
-    if (!reply.path("ok").asBoolean(false)) {
-      JsonNode error = reply.path("error");
-      throw new AgentErrorException(error.path("code").asText("internal"), error.path("message").asText("no message"));
-    }
-    return reply;
+    return AgentReply.read(answer);
   }
 
   @Override

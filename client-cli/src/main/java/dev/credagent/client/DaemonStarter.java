@@ -38,7 +38,7 @@ public final class DaemonStarter {
    * line's word, not an import, so the client (a floor below the command tree) does not depend on
    * it. DaemonMainTest pins it to the class, so a rename fails a test rather than the autostart.
    */
-  public static final String ENTRY_POINT = "dev.credagent.cli.DaemonMain";
+  public static final String ENTRY_POINT = "dev.credagent.daemon.DaemonMain";
 
   private DaemonStarter() {}
 

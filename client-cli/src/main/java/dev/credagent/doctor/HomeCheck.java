@@ -1,13 +1,15 @@
 package dev.credagent.doctor;
 
 import dev.credagent.files.PrivateDirectory;
-import dev.credagent.vault.Vault;
+import dev.credagent.vault.VaultInspector;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.ServiceLoader;
 
 /**
  * The vault home: the user's alone (0700; one an earlier version made 0755 is repaired and said so),
@@ -31,9 +33,15 @@ public record HomeCheck(Path home, Path vault, int uid) implements Check {
       } else {
         findings.add(Finding.ok("home: " + home + " is yours alone (0700)"));
       }
-      String damage = Vault.inspect(vault);
-      if (damage != null) {
-        findings.add(Finding.fault("vault: " + damage));
+      // The vault format is the daemon's to read: found on the class path, as the daemon finds the commands.
+      Optional<VaultInspector> inspector = ServiceLoader.load(VaultInspector.class).findFirst();
+      if (inspector.isEmpty()) {
+        findings.add(Finding.fault("vault: not checked: the daemon's jar (credagent-daemon) is not on the class path"));
+      } else {
+        String damage = inspector.get().inspect(vault);
+        if (damage != null) {
+          findings.add(Finding.fault("vault: " + damage));
+        }
       }
     } catch (IOException e) {
       findings.add(Finding.fault("home: " + e.getMessage()));

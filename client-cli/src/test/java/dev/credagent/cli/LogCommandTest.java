@@ -3,7 +3,7 @@ package dev.credagent.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
-import dev.credagent.audit.AuditLog;
+import dev.credagent.audit.AuditFiles;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.io.RandomAccessFile;
@@ -31,7 +31,7 @@ class LogCommandTest {
     ByteArrayOutputStream printed = new ByteArrayOutputStream();
     System.setOut(new PrintStream(printed, true, StandardCharsets.UTF_8));
     try {
-      assertTimeoutPreemptively(Duration.ofSeconds(20), () -> log.printKept(home.resolve(AuditLog.FILE_NAME)));
+      assertTimeoutPreemptively(Duration.ofSeconds(20), () -> log.printKept(home.resolve(AuditFiles.FILE_NAME)));
     } finally {
       System.setOut(out);
     }
@@ -41,10 +41,10 @@ class LogCommandTest {
 
   @Test
   void everyKeptFileIsShownOldestFirst() throws Exception {
-    for (int n = AuditLog.KEPT; n >= 1; n--) {
-      Files.writeString(home.resolve(AuditLog.FILE_NAME + "." + n), line("op" + n));
+    for (int n = AuditFiles.KEPT; n >= 1; n--) {
+      Files.writeString(home.resolve(AuditFiles.FILE_NAME + "." + n), line("op" + n));
     }
-    Files.writeString(home.resolve(AuditLog.FILE_NAME), line("current"));
+    Files.writeString(home.resolve(AuditFiles.FILE_NAME), line("current"));
     assertEquals(List.of("op4", "op3", "op2", "op1", "current"), shown());
   }
 
@@ -53,14 +53,14 @@ class LogCommandTest {
     byte[] damaged = (line("before") + line("broken") + line("after")).getBytes(StandardCharsets.UTF_8);
     int at = new String(damaged, StandardCharsets.UTF_8).indexOf("broken");
     damaged[at] = (byte) 0xff;
-    Files.write(home.resolve(AuditLog.FILE_NAME + ".1"), damaged);
-    Files.writeString(home.resolve(AuditLog.FILE_NAME), line("current"));
+    Files.write(home.resolve(AuditFiles.FILE_NAME + ".1"), damaged);
+    Files.writeString(home.resolve(AuditFiles.FILE_NAME), line("current"));
     assertEquals(List.of("before", "\uFFFDroken", "after", "current"), shown());
   }
 
   @Test
   void aHugeSparseLogShowsItsTailInsteadOfRunningOutOfMemory() throws Exception {
-    try (RandomAccessFile file = new RandomAccessFile(home.resolve(AuditLog.FILE_NAME).toFile(), "rw")) {
+    try (RandomAccessFile file = new RandomAccessFile(home.resolve(AuditFiles.FILE_NAME).toFile(), "rw")) {
       file.write(line("first").getBytes(StandardCharsets.UTF_8));
       file.seek(3L << 30);
       file.write(("\n" + line("last")).getBytes(StandardCharsets.UTF_8));
@@ -70,8 +70,8 @@ class LogCommandTest {
 
   @Test
   void aFifoAsTheLogIsSkippedNotWaitedOn() throws Exception {
-    Files.writeString(home.resolve(AuditLog.FILE_NAME + ".1"), line("rotated"));
-    Process mkfifo = new ProcessBuilder("mkfifo", home.resolve(AuditLog.FILE_NAME).toString()).start();
+    Files.writeString(home.resolve(AuditFiles.FILE_NAME + ".1"), line("rotated"));
+    Process mkfifo = new ProcessBuilder("mkfifo", home.resolve(AuditFiles.FILE_NAME).toString()).start();
     assertEquals(0, mkfifo.waitFor());
     assertEquals(List.of("rotated"), shown());
   }

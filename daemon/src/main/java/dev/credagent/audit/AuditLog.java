@@ -38,7 +38,7 @@ import java.util.logging.Logger;
  */
 public final class AuditLog implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(AuditLog.class.getName());
-  public static final String FILE_NAME = "audit.log";
+  public static final String FILE_NAME = AuditFiles.FILE_NAME;
   /** Writes nothing: tests of other things, and a daemon whose home is read-only. */
   public static final AuditLog NONE = new AuditLog(null, 0, Clock.systemUTC());
 
@@ -49,7 +49,7 @@ public final class AuditLog implements AutoCloseable {
   /** jackson-core's generator, not databind's ObjectMapper: making a mapper cost 0.2 s of the daemon's start. */
   private static final JsonFactory JSON = new JsonFactory();
   /** Rotated files kept beside the current one. */
-  public static final int KEPT = 4;
+  public static final int KEPT = AuditFiles.KEPT;
   private FileChannel out;
   private long size;
   private boolean failing;

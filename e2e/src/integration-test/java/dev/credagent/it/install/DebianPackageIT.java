@@ -97,9 +97,9 @@ class DebianPackageIT {
     }
   }
 
-  /** What daemon/pom.xml's stamp-commit wrote for this build. */
+  /** What common/pom.xml's stamp-commit wrote for this build. */
   private static String builtCommit(Path repository) throws Exception {
-    Path stamp = repository.resolve("daemon/target/classes/dev/credagent/version/commit.properties");
+    Path stamp = repository.resolve("common/target/classes/dev/credagent/version/commit.properties");
     return Files.readString(stamp).strip().replaceFirst("^commit=", "");
   }
 

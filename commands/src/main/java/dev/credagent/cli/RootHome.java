@@ -5,7 +5,7 @@ import dev.credagent.files.PrivateDirectory;
 
 /**
  * Root with a user's HOME (sudo -E, su without -) is told to run as that user before any command
- * makes a file there. A class of its own, without picocli: {@link DaemonMain} calls it before the
+ * makes a file there. A class of its own, without picocli: {@link StartMain} calls it before the
  * daemon starts, and loading {@link Main} there would load the command tree it exists to avoid.
  */
 final class RootHome {

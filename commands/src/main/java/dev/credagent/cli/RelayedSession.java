@@ -1,7 +1,7 @@
 package dev.credagent.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.credagent.client.AgentClient;
+import dev.credagent.client.AgentReply;
 import dev.credagent.client.ClientRequest;
 import dev.credagent.files.AgentPaths;
 import dev.credagent.protocol.Response;
@@ -83,7 +83,7 @@ final class RelayedSession implements Session {
       Response response = requests.handle(caller, request.toLine()).get(ANSWER_WAIT.toMillis(), TimeUnit.MILLISECONDS);
       byte[] line = response.toLine();
       try {
-        return AgentClient.reply(new String(line, StandardCharsets.UTF_8));
+        return AgentReply.read(new String(line, StandardCharsets.UTF_8));
       } finally {
         Arrays.fill(line, (byte) 0);
         response.close();

@@ -16,7 +16,7 @@ import java.util.Optional;
  * handler called in-process for that caller. A command written against this runs the same either
  * way, which is what lets the native credagent relay it.
  */
-interface Session {
+public interface Session {
   InputStream in();
 
   PrintStream out();

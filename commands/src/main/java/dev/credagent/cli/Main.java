@@ -4,6 +4,8 @@ import dev.credagent.failure.ErrorCode;
 import dev.credagent.version.AgentVersion;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
+import java.util.ServiceLoader;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -17,11 +19,8 @@ import picocli.CommandLine.Spec;
     description = "Keeps container-registry credentials in a per-user daemon, encrypted on disk under a passphrase.",
     subcommands = {
       UnlockCommand.class, LockCommand.class, PasswdCommand.class, KeyslotCommand.class, StatusCommand.class, ListCommand.class,
-      StoreCommand.class, GetCommand.class, EraseCommand.class, RestoreCommand.class, LoginCommand.class, LogoutCommand.class, TokenCommand.class, SourceCommand.class, ShareCommand.class, ProfileCommand.class,
-      StartCommand.class, StopCommand.class, ConfigCommand.class, LogCommand.class, ImportCommand.class, SetupCommand.class, DoctorCommand.class,
-      DaemonCommand.class,
-      CommandLine.HelpCommand.class,
-      CompleteCommand.class
+      StoreCommand.class, GetCommand.class, EraseCommand.class, RestoreCommand.class, LoginCommand.class, LogoutCommand.class, TokenCommand.class, SourceCommand.class, ShareCommand.class, ProfileCommand.class
+      // then the local commands (LocalCommands, from client-cli), help and complete: commandLine() adds them
     },
     exitCodeListHeading = "%nExit codes:%n", // the list: ErrorCode.exitCodes(), set in commandLine()
     footerHeading = "%nEnvironment:%n",
@@ -42,7 +41,11 @@ public final class Main implements Runnable, Relayable {
 
   public static void main(String[] args) {
     RootHome.refuseAnotherUsersHome();
-    System.exit(run(new LocalSession(), args));
+    if (Local.COMMANDS.isEmpty()) {
+      System.err.println("credagent: the JVM CLI's own part (credagent-cli's jar) is not on the class path");
+      System.exit(ExitCode.ERROR);
+    }
+    System.exit(run(Local.COMMANDS.get().session(), args));
   }
 
   /** Runs one command line in {@code session}: the JVM's own, or one the native credagent relayed. */
@@ -56,6 +59,11 @@ public final class Main implements Runnable, Relayable {
    */
   static CommandLine commandLine(Session session) {
     CommandLine cli = new CommandLine(new Main(), new SessionFactory(session));
+    // The local commands, where this runs beside the CLI's module (always, in an installation): in
+    // the daemon they are parsed, so that they are handed back and --help lists them, never run.
+    Local.COMMANDS.ifPresent(local -> local.commands().forEach(cli::addSubcommand));
+    cli.addSubcommand(CommandLine.HelpCommand.class);
+    cli.addSubcommand(CompleteCommand.class);
     // No @file expansion: `credagent @audit.log` printed the file in an error, and in the daemon a
     // file read twice could turn a relayable command line into `stop` between the two reads.
     cli.setExpandAtFiles(false);
@@ -86,6 +94,12 @@ public final class Main implements Runnable, Relayable {
         return CommandLine.defaultFactory().create(type);
       }
     }
+  }
+
+  /** Found once: the JVM CLI's module, through ServiceLoader (META-INF/services); empty in a daemon without it. */
+  private static final class Local {
+    static final Optional<LocalCommands> COMMANDS =
+        ServiceLoader.load(LocalCommands.class, Main.class.getClassLoader()).findFirst();
   }
 
   static final class Version implements CommandLine.IVersionProvider {
