@@ -48,8 +48,13 @@ public final class AgentClient implements AutoCloseable {
    * daemon must never answer for.
    */
   public static AgentClient connect(AgentPaths paths) throws IOException {
+    return connect(paths, CONNECT_WITHIN_MILLIS);
+  }
+
+  /** {@link #connect(AgentPaths)} with another bound on the daemon's accept: tests, which need not wait 10 s for it. */
+  static AgentClient connect(AgentPaths paths, int connectWithinMillis) throws IOException {
     try {
-      return connect(paths.socket());
+      return connect(paths.socket(), connectWithinMillis);
     } catch (AgentUnavailableException none) {
       if (ShareMarker.marks(paths.socket())) {
         throw new AgentUnavailableException(paths.socket(), ShareMarker.endedMessage(paths.socket()));
@@ -60,7 +65,7 @@ public final class AgentClient implements AutoCloseable {
         throw none;
       }
       try {
-        return connect(recorded);
+        return connect(recorded, connectWithinMillis);
       } catch (AgentUnavailableException alsoNone) {
         throw none; // a stale record: say what our own socket said
       }
@@ -95,15 +100,15 @@ public final class AgentClient implements AutoCloseable {
   /** How long a daemon may take to accept a connection: a live one takes none of it. */
   static final int CONNECT_WITHIN_MILLIS = 10_000;
 
-  private static AgentClient connect(Path path) throws IOException {
+  private static AgentClient connect(Path path, int connectWithinMillis) throws IOException {
     SocketCheck.check(path, CurrentUser.uid());
     AFUNIXSocket socket = AFUNIXSocket.newInstance();
     AgentPaths paths = new AgentPaths(null, path);
     try {
       // Bounded before connect: a stopped or hung daemon's full backlog made connect() wait for an
       // accept that never came (junixsocket's timeout argument does not bound a blocking connect).
-      socket.setSoTimeout(CONNECT_WITHIN_MILLIS);
-      socket.connect(AFUNIXSocketAddress.of(paths.socket().toFile()), CONNECT_WITHIN_MILLIS);
+      socket.setSoTimeout(connectWithinMillis);
+      socket.connect(AFUNIXSocketAddress.of(paths.socket().toFile()), connectWithinMillis);
       AFUNIXSocketCredentials peer = socket.getPeerCredentials();
       if (peer == null || peer.getUid() != CurrentUser.uid()) {
         throw new IOException("refusing the daemon on " + paths.socket() + ": it runs as uid "
@@ -115,7 +120,7 @@ public final class AgentClient implements AutoCloseable {
     } catch (SocketTimeoutException stalled) {
       socket.close(); // a daemon is there, stalled: not "unavailable", so nothing is started over it
       throw new IOException("the credagent daemon on " + paths.socket() + " did not take the connection within "
-          + CONNECT_WITHIN_MILLIS / 1000 + " s (it is stopped or hung); nothing was sent. Stop it, then try again");
+          + (connectWithinMillis % 1000 == 0 ? connectWithinMillis / 1000 + " s" : connectWithinMillis + " ms") + " (it is stopped or hung); nothing was sent. Stop it, then try again");
     } catch (SocketException e) {
       socket.close();
       throw new AgentUnavailableException(paths.socket(), e.getMessage());

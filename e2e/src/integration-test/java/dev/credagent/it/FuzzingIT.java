@@ -19,8 +19,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The bounded fuzzing run of the test command (docs/security.md, "Fuzzing"): every
- * {@code *FuzzTest} class of the daemon, each fuzzed for its {@code maxDuration} (10 s) in a JVM of
- * its own, as surefire fuzzed them in the daemon's test phase before. It runs here, one fuzzer at a
+ * {@code *FuzzTest} class of the daemon, each fuzzed for {@code fuzz.duration} (5 s, from the
+ * committed corpus) in a JVM of its own, as surefire fuzzed them in the daemon's test phase before. It runs here, one fuzzer at a
  * time beside the end-to-end tests, because the fuzzers are pure CPU and the end-to-end tests
  * spend most of their time waiting on processes they started: in the daemon's test phase the
  * fuzzing held the whole build for 90 s on two cores; here it fills the idle core. The classes are
@@ -37,6 +37,14 @@ class FuzzingIT {
    * on a 2-core machine at load 30, which a 4-minute bound failed.
    */
   private static final Duration TIMEOUT = Duration.ofMinutes(15);
+  /**
+   * How long each fuzzer runs (Jazzer's {@code max_duration}, over the tests' {@code maxDuration}):
+   * e2e's {@code fuzz.duration}. Shorter than the tests' 10 s because each starts from the committed
+   * corpus ({@link #seedCorpus}), which took longer runs to reach, not from nothing.
+   */
+  private static final String DURATION = System.getProperty("credagent.fuzz.duration", "5s");
+  /** The committed corpus, one directory per class and method, as Jazzer keeps its own in .cifuzz-corpus. */
+  private static final Path CORPUS = DAEMON.resolve("src/test/fuzz-corpus");
 
   static Stream<String> fuzzTests() throws IOException {
     Path classes = DAEMON.resolve("target/test-classes");
@@ -61,11 +69,18 @@ class FuzzingIT {
         + Files.readString(DAEMON.resolve("target/fuzz.classpath")).strip();
     Path reports = Files.createDirectories(Path.of("target", "fuzz-reports").toAbsolutePath());
     Path log = reports.resolve(testClass + ".log");
+    seedCorpus(testClass);
     List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "--enable-native-access=ALL-UNNAMED",
         // Jazzer attaches its agent to this JVM at run time: allowed up front, it attaches in-process
         // instead of starting another JVM to attach from.
         "-XX:+EnableDynamicAgentLoading", "-Djdk.attach.allowAttachSelf=true",
+        "-Djazzer.max_duration=" + DURATION,
+        // Not java.util.regex's own classes: retransforming them for RegexRoadblocks (guidance through
+        // a regex, no sanitizer) is ~3.7 CPU-s of each fuzzer's ~10 s start-up, more than a 5 s run
+        // gains from it when it starts from a corpus grown with that guidance on. Longer runs
+        // through surefire (docs/security.md) keep it.
+        "-Djazzer.additional_classes_excludes=java.util.regex.**",
         "-cp", classpath, "dev.credagent.fuzzing.FuzzOne", testClass);
     ProcessBuilder builder = new ProcessBuilder(command).directory(DAEMON.toFile()) // .cifuzz-corpus and crash files where they were
         .redirectErrorStream(true).redirectOutput(log.toFile())
@@ -78,6 +93,28 @@ class FuzzingIT {
     }
     assertFalse(process.exitValue() != 0,
         () -> testClass + " failed (exit " + process.exitValue() + "); its output: " + log + "\n" + tail(log));
+  }
+
+  /**
+   * Copies the committed corpus of {@code testClass} into the directory Jazzer reads and grows its
+   * corpus in, {@code daemon/.cifuzz-corpus/CLASS/METHOD}, leaving what is there already: a fresh
+   * clone's fuzzers start where longer runs got to (docs/security.md, "Fuzzing").
+   */
+  static void seedCorpus(String testClass) throws IOException {
+    Path committed = CORPUS.resolve(testClass);
+    if (!Files.isDirectory(committed)) {
+      return;
+    }
+    Path grown = DAEMON.resolve(".cifuzz-corpus").resolve(testClass);
+    try (Stream<Path> files = Files.walk(committed)) {
+      for (Path file : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
+        Path target = grown.resolve(committed.relativize(file).toString());
+        if (!Files.exists(target)) {
+          Files.createDirectories(target.getParent());
+          Files.copy(file, target);
+        }
+      }
+    }
   }
 
   private static String tail(Path log) {

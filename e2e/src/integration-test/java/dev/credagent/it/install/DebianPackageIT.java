@@ -31,6 +31,12 @@ class DebianPackageIT {
   private static final String USER = "credagent-deb-it";
   /** install.sh makes a runtime; apt-get's postinst trains an AOT cache: minutes on a loaded machine. */
   private static final Duration INSTALL_TIMEOUT = Duration.ofMinutes(5);
+  /**
+   * apt-get waits up to 2 minutes for dpkg's lock instead of failing at once (exit 100): on a
+   * machine shared with other builds, another apt-get held it and failed a whole run. Bounded, and
+   * within INSTALL_TIMEOUT.
+   */
+  private static final String APT_LOCK_WAIT = "DPkg::Lock::Timeout=120";
 
   @Test
   void aPackageThatAptInstallsServesANormalUserAndItsRemovalKeepsTheVault() throws Exception {
@@ -53,7 +59,7 @@ class DebianPackageIT {
         assertTrue(lintian.stdout().lines().noneMatch(line -> line.startsWith("E: ")), lintian.stdout());
       }
       try {
-        Run installed = agent.run(List.of("apt-get", "install", "-y", "-q", deb.toString()), "", INSTALL_TIMEOUT).requireSuccess();
+        Run installed = agent.run(List.of("apt-get", "-o", APT_LOCK_WAIT, "install", "-y", "-q", deb.toString()), "", INSTALL_TIMEOUT).requireSuccess();
         // A package user is told to run setup, or docker keeps its own helper.
         assertTrue(installed.stdout().contains("credagent setup    points docker"), installed.stdout());
         agent.run(List.of("useradd", "-m", "-s", "/bin/bash", USER), "").requireSuccess();
@@ -80,7 +86,7 @@ class DebianPackageIT {
         byte[] vault = Files.readAllBytes(home.resolve("vault"));
         byte[] journal = Files.readAllBytes(home.resolve("vault.journal"));
 
-        Run removed = agent.run(List.of("apt-get", "remove", "--purge", "-y", "-q", "credagent"), "").requireSuccess();
+        Run removed = agent.run(List.of("apt-get", "-o", APT_LOCK_WAIT, "remove", "--purge", "-y", "-q", "credagent"), "").requireSuccess();
         // The user ran setup and not setup --undo: the removal says so, naming them, and changes nothing of theirs.
         String said = removed.stdout() + removed.stderr(); // apt passes a maintainer script's stderr on either
         assertTrue(said.matches("(?s).*configs still name credagent:[a-z0-9 -]* " + USER + "\\b.*"), said);
@@ -91,7 +97,7 @@ class DebianPackageIT {
         org.junit.jupiter.api.Assertions.assertArrayEquals(vault, Files.readAllBytes(home.resolve("vault")));
         org.junit.jupiter.api.Assertions.assertArrayEquals(journal, Files.readAllBytes(home.resolve("vault.journal")));
       } finally {
-        agent.run(List.of("apt-get", "remove", "--purge", "-y", "-q", "credagent"), "");
+        agent.run(List.of("apt-get", "-o", APT_LOCK_WAIT, "remove", "--purge", "-y", "-q", "credagent"), "");
         agent.run(List.of("userdel", "-r", USER), "");
       }
     }
