@@ -110,6 +110,28 @@ class KeyslotPromptIT {
     }
   }
 
+  /**
+   * Standard input closed ({@code <&-}, as a cron line or a service may leave it): the JVM took the
+   * first file it opened, its own {@code lib/modules}, as descriptor 0, and the JVM CLI read the
+   * JDK's image as the vault's passphrase ("standard input is not valid UTF-8"). It reads nothing
+   * now, as from /dev/null, and says the passphrase is missing; the native CLI says it cannot read.
+   */
+  @Test
+  void withStandardInputClosedNeitherCliReadsAFileAsThePassphrase() throws Exception {
+    try (AgentEnvironment agent = new AgentEnvironment()) {
+      agent.unlock(PASSPHRASE);
+      for (Path cli : List.of(AgentEnvironment.dist().resolve("lib/credagent/credagent-jvm"), AgentEnvironment.launcher())) {
+        Run closed = agent.run(List.of("sh", "-c", "exec \"$0\" keyslot add --recovery --passphrase-stdin <&-", cli.toString()), "");
+        assertEquals(1, closed.exitCode(), cli + ": " + closed.stdout() + closed.stderr());
+        assertFalse(closed.stderr().contains("UTF-8"), cli + " read a file as standard input: " + closed.stderr());
+        assertTrue(closed.stderr().contains("passphrase") || closed.stderr().contains("cannot read standard input"),
+            cli + ": " + closed.stderr());
+        assertEquals(1, closed.stderr().lines().count(), cli + ": one line: " + closed.stderr());
+      }
+      assertEquals(2, agent.credagent("", "keyslot", "list").requireSuccess().stdout().lines().count(), "no slot was added");
+    }
+  }
+
   private static boolean loginSlots(AgentEnvironment agent) throws Exception {
     return agent.credagent("", "keyslot", "list").requireSuccess().stdout().lines().anyMatch(l -> l.contains("login"));
   }
