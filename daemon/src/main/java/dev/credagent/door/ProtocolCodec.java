@@ -103,8 +103,11 @@ public final class ProtocolCodec implements RequestHandler {
         ? peer.at(request.optional("cwd", peer.cwd()), request.optional("profile", peer.profile())) : peer;
     if (caller.share() != null && !op.shared()) { // answered before its fields are read; the service checks again
       request.close();
-      return CompletableFuture.completedFuture(Response.error(ErrorCode.FORBIDDEN,
-          new ShareForbiddenException("'" + op.wire() + "'").getMessage()));
+      try {
+        service.checkShared(caller, op); // throws, and records the refusal in the audit log, as the service's gate does
+      } catch (ShareForbiddenException forbidden) {
+        return CompletableFuture.completedFuture(Response.error(ErrorCode.FORBIDDEN, forbidden.getMessage()));
+      }
     }
     CompletableFuture<Response> answer;
     try {

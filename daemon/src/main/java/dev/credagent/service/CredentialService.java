@@ -146,6 +146,15 @@ public final class CredentialService {
     return unlock(caller, passphrase, Ttl.CONFIGURED);
   }
 
+  /**
+   * Throws the refusal of {@code op} through a share ({@link ShareForbiddenException}), recorded
+   * in the audit log, where {@code caller} came through one that does not serve it: for a door
+   * that answers such a request before it reads its fields.
+   */
+  public void checkShared(Caller caller, Op op) {
+    parts.gate().check(caller, op);
+  }
+
   /** Wipes the key and every secret at once, ahead of anything queued. */
   public void lock(Caller caller) {
     parts.unlocking().lock(caller);
