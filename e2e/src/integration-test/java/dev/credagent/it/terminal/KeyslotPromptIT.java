@@ -132,6 +132,23 @@ class KeyslotPromptIT {
     }
   }
 
+  /**
+   * The recovery key is printed once: where standard output cannot take it (a full disk,
+   * /dev/full), the slot is added all the same, and the JVM CLI said nothing and exited 0, so the
+   * owner believed a key was written down that nobody has. Both CLIs now fail.
+   */
+  @Test
+  void aRecoveryKeyThatCannotBePrintedIsAFailureNotASuccess() throws Exception {
+    try (AgentEnvironment agent = new AgentEnvironment()) {
+      agent.unlock(PASSPHRASE);
+      for (Path cli : List.of(AgentEnvironment.dist().resolve("lib/credagent/credagent-jvm"), AgentEnvironment.launcher())) {
+        Run full = agent.run(List.of("sh", "-c", "exec \"$0\" keyslot add --recovery --passphrase-stdin >/dev/full",
+            cli.toString()), PASSPHRASE + "\n");
+        assertTrue(full.exitCode() != 0, cli + " exited 0 with the key printed nowhere: " + full.stderr());
+      }
+    }
+  }
+
   private static boolean loginSlots(AgentEnvironment agent) throws Exception {
     return agent.credagent("", "keyslot", "list").requireSuccess().stdout().lines().anyMatch(l -> l.contains("login"));
   }
