@@ -31,6 +31,7 @@
 #include "agent_socket.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -174,7 +175,24 @@ static int connect_recorded(char *path, size_t size, int timeout_seconds, char *
   return fd < 0 ? -1 : fd;
 }
 
+/*
+ * A standard descriptor closed by whoever ran us (<&-, >&-) is /dev/null: else the daemon's socket,
+ * the next descriptor opened, took its number, and `keyslot add --passphrase-stdin <&-` read its
+ * "standard input" from the socket it was to send it on, both sides waiting until the timeout.
+ */
+static void open_closed_standard_descriptors(void) {
+  for (int fd = STDIN_FILENO; fd <= STDERR_FILENO; fd++) {
+    if (fcntl(fd, F_GETFD) == -1 && errno == EBADF) {
+      int null = open("/dev/null", fd == STDIN_FILENO ? O_RDONLY : O_WRONLY);
+      if (null != fd) { /* the lowest free number: fd itself, as the lower ones are open */
+        exit(1);
+      }
+    }
+  }
+}
+
 int main(int argc, char **argv) {
+  open_closed_standard_descriptors();
   signal(SIGPIPE, SIG_IGN);
   const char *only = getenv("CREDAGENT_RELAY_ONLY");
   relay_only = only != NULL && strcmp(only, "1") == 0;

@@ -102,6 +102,11 @@ final class KeyslotCommand implements Runnable, Relayable {
       if (kind.recovery) {
         session.out().println("recovery key (printed this once; it opens the vault as the passphrase does):");
         session.out().println("  " + answer.path("recovery_key").asText());
+        session.out().flush();
+        if (session.out().checkError()) { // a PrintStream says nothing of a failed write: the key went nowhere
+          throw new CliException(ExitCode.ERROR, "the recovery key could not be written to standard output, so nobody"
+              + " has it: remove its slot (the last recovery slot credagent keyslot list shows) and add another");
+        }
       } else {
         session.out().println("added a login password slot: PAM can now unlock the vault at login");
       }

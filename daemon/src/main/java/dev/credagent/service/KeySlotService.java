@@ -112,6 +112,12 @@ public final class KeySlotService {
     return gate.run(caller, Op.KEYSLOT_ADD, "keyslot_add", null, unlocks, () -> {
       Secret opens = null;
       try {
+        if (!"login".equals(kind) && !"recovery".equals(kind)) {
+          // The vault takes a passphrase slot too, and any spelling; the protocol does not: a second
+          // passphrase slot outlives a passwd, and a "Recovery" slot would open by a secret the client chose.
+          throw new InvalidRequestException("a key slot added is a login password's (login) or a recovery key's"
+              + " (recovery); change the passphrase with credagent passwd");
+        }
         if (passphrase == null || passphrase.isEmpty()) {
           throw new InvalidRequestException("adding a key slot needs the vault's passphrase, as removing one does");
         }

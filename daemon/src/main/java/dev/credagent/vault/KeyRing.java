@@ -76,8 +76,7 @@ final class KeyRing {
   WayIn dataKey(VaultFormat.KeySpec header, byte[] slotsBytes, byte[] secret, KeySlots.Kind only, byte[] check)
       throws VaultException {
     if (slotsBytes == null && !header.headerWayIn()) {
-      throw new CorruptVaultException(slotsFile + " is missing, and only its key slots open " + vaultFile
-          + ": restore it from a backup made since the last passwd or keyslot change");
+      throw missing();
     }
     if (only != null && slotsBytes == null) {
       throw new WrongPassphraseException();
@@ -100,6 +99,11 @@ final class KeyRing {
       }
     }
     return new WayIn(header.params().deriveKey(secret, header.salt()), true);
+  }
+
+  private CorruptVaultException missing() {
+    return new CorruptVaultException(slotsFile + " is missing, and only its key slots open " + vaultFile
+        + ": restore it from a backup made since the last passwd or keyslot change");
   }
 
   /**
@@ -127,10 +131,15 @@ final class KeyRing {
    * slot. What adding or removing a slot, and a rekey, ask of whoever holds the unlocked socket.
    */
   void requirePassphrase(VaultFormat.KeySpec header, VaultKey key, Secret passphrase) throws VaultException, IOException {
+    byte[] slotsBytes = bytes();
+    if (slotsBytes == null && !header.headerWayIn()) {
+      // Gone while the vault is open: said as damage, as unlock says it, not as a wrong (throttled) passphrase.
+      throw missing();
+    }
     byte[] utf8 = passphrase.toUtf8();
     byte[] candidate = null;
     try {
-      candidate = passphraseKey(header, bytes(), utf8, keyCheck(key));
+      candidate = passphraseKey(header, slotsBytes, utf8, keyCheck(key));
       if (candidate == null || !key.matches(candidate)) {
         throw new WrongPassphraseException();
       }

@@ -18,6 +18,7 @@ import java.time.Clock;
 import dev.credagent.vault.TestKdf;
 import dev.credagent.vault.Vault;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -91,6 +92,40 @@ class ProtocolCodecTest {
     // A login slot's password is no passphrase: it adds nothing either.
     assertEquals("unauthorized", code(call("{\"v\":1,\"op\":\"keyslot_add\",\"kind\":\"recovery\",\"passphrase\":\"login pw\"}")));
     assertEquals(2, call("{\"v\":1,\"op\":\"keyslot_list\"}").path("slots").size());
+  }
+
+  /**
+   * A share client that tries the ops that change the ways into the vault (keyslot_add,
+   * keyslot_remove, passwd) is refused, and the refusal is in the audit log, as every refusal of
+   * an op through a share is: the codec answered these before the service's gate, which records
+   * them, so a share's probing of the key slots left no trace.
+   */
+  @Test
+  void aSharesKeyslotAndPasswdRequestsAreRefusedAndAudited() throws Exception {
+    Path auditFile = home.resolve("audit.log");
+    Vault vault = new Vault(home.resolve("audited-vault"), TestKdf.CHEAP);
+    dev.credagent.service.CredentialService service = new dev.credagent.service.CredentialService(vault,
+        new TestClock(), Runnable::run, Runnable::run, Runnable::run, null, () -> dev.credagent.config.AgentConfig.DEFAULTS,
+        new dev.credagent.audit.AuditLog(auditFile, 1 << 20, new TestClock()));
+    service.unlock(ME, TestKdf.secret("pw")).join();
+    ProtocolCodec audited = new ProtocolCodec(service, new DaemonInfo(home.resolve("agent.sock"), home, 1234, Instant.now()),
+        () -> { });
+    Caller share = new Caller(1000, 4242, new dev.credagent.caller.ShareScope("s",
+        java.util.List.of(dev.credagent.registry.RegistryPattern.parse("ghcr.io"))));
+    for (String line : java.util.List.of("{\"v\":1,\"op\":\"keyslot_add\",\"kind\":\"recovery\",\"passphrase\":\"pw\"}",
+        "{\"v\":1,\"op\":\"keyslot_remove\",\"index\":\"0\",\"passphrase\":\"pw\"}",
+        "{\"v\":1,\"op\":\"passwd\",\"passphrase\":\"pw\",\"new_passphrase\":\"mine\"}")) {
+      Response response = audited.handle(share, bytes(line)).join();
+      JsonNode answer = JSON.readTree(response.toLine());
+      assertEquals("forbidden", code(answer), line);
+      service.beforeAnswersLeave();
+      String op = JSON.readTree(line).path("op").asText();
+      String log = Files.exists(auditFile) ? Files.readString(auditFile) : "";
+      assertTrue(log.lines().anyMatch(l -> l.contains("\"op\":\"" + op + "\"") && l.contains("\"outcome\":\"forbidden\"")),
+          op + " through a share left no audit line:\n" + log);
+      assertFalse(log.contains("mine"), log);
+    }
+    assertEquals(1, vault.keySlots().size(), "no slot was added or removed");
   }
 
   /** keyslot_remove, at the socket: never while locked, never without the vault's passphrase. */

@@ -67,6 +67,26 @@ class KeySlotServiceTest {
     assertEquals(Duration.ofMillis(300), throttle.failed());
   }
 
+  /**
+   * The protocol adds a login or a recovery slot, nothing else: "passphrase" planted a second
+   * passphrase slot that a later passwd leaves working, and "Recovery" (any other spelling) a
+   * "recovery key" the client chose, one letter long if it liked, in place of the random one.
+   */
+  @Test
+  void onlyTheLoginAndRecoveryKindsAreAddedNeitherAPassphraseNorAChosenRecoveryKey() throws Exception {
+    for (String kind : new String[] {"passphrase", "Recovery", "RECOVERY", "Login", "bogus"}) {
+      Secret chosen = TestKdf.secret("x");
+      Secret passphrase = TestKdf.secret("pw");
+      CompletionException refused = assertThrows(CompletionException.class,
+          () -> keySlots.add(ME, kind, chosen, passphrase).join(), kind);
+      InvalidRequestException said = assertInstanceOf(InvalidRequestException.class, Async.cause(refused), kind);
+      assertTrue(said.getMessage().contains("login") && said.getMessage().contains("recovery"), said.getMessage());
+      assertTrue(chosen.isDestroyed() && passphrase.isDestroyed(), "both secrets are wiped: " + kind);
+    }
+    assertEquals(1, vault.keySlots().size(), "no slot was added");
+    assertEquals(Duration.ofMillis(100), throttle.failed(), "no guess was counted: the kind is said first");
+  }
+
   @Test
   void theRightPassphraseAddsTheSlotAndIsWiped() throws Exception {
     Secret passphrase = TestKdf.secret("pw");

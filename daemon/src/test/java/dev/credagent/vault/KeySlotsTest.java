@@ -110,6 +110,25 @@ class KeySlotsTest {
     assertEquals(List.of(), wrong);
   }
 
+  /**
+   * The slots file gone while the vault is open (a restore that forgot it, a sync tool): adding or
+   * removing a slot with the right passphrase was answered "wrong passphrase" and throttled, so the
+   * owner retyped a right passphrase into a growing delay and never heard which file to restore.
+   */
+  @Test
+  void aSlotsFileGoneWhileUnlockedIsDamageNotAWrongPassphraseForAddOrRemove() throws Exception {
+    vault.addKeySlot("login", TestKdf.secret("login pw"), TestKdf.secret("old pass"));
+    Path slots = KeySlots.pathFor(file);
+    Files.delete(slots);
+    CorruptVaultException add = assertThrows(CorruptVaultException.class,
+        () -> vault.addKeySlot("recovery", TestKdf.secret("RECOVERY-KEY"), TestKdf.secret("old pass")));
+    assertTrue(add.getMessage().contains(slots + " is missing"), add.getMessage());
+    CorruptVaultException remove = assertThrows(CorruptVaultException.class,
+        () -> vault.removeKeySlot(1, TestKdf.secret("old pass")));
+    assertTrue(remove.getMessage().contains(slots + " is missing"), remove.getMessage());
+    assertTrue(Files.notExists(slots), "nothing was written in its place");
+  }
+
   @Test
   void aSlotsFileOfTheFormerFormatWithoutADigestStillOpens() throws Exception {
     vault.rewrap("passphrase", TestKdf.secret("old pass"), TestKdf.secret("new pass"));

@@ -110,6 +110,45 @@ class KeyslotPromptIT {
     }
   }
 
+  /**
+   * Standard input closed ({@code <&-}, as a cron line or a service may leave it): the JVM took the
+   * first file it opened, its own {@code lib/modules}, as descriptor 0, and the JVM CLI read the
+   * JDK's image as the vault's passphrase ("standard input is not valid UTF-8"). It reads nothing
+   * now, as from /dev/null, and says the passphrase is missing; the native CLI says it cannot read.
+   */
+  @Test
+  void withStandardInputClosedNeitherCliReadsAFileAsThePassphrase() throws Exception {
+    try (AgentEnvironment agent = new AgentEnvironment()) {
+      agent.unlock(PASSPHRASE);
+      for (Path cli : List.of(AgentEnvironment.dist().resolve("lib/credagent/credagent-jvm"), AgentEnvironment.launcher())) {
+        Run closed = agent.run(List.of("sh", "-c", "exec \"$0\" keyslot add --recovery --passphrase-stdin <&-", cli.toString()), "");
+        assertEquals(1, closed.exitCode(), cli + ": " + closed.stdout() + closed.stderr());
+        assertFalse(closed.stderr().contains("UTF-8"), cli + " read a file as standard input: " + closed.stderr());
+        assertTrue(closed.stderr().contains("passphrase") || closed.stderr().contains("cannot read standard input"),
+            cli + ": " + closed.stderr());
+        assertEquals(1, closed.stderr().lines().count(), cli + ": one line: " + closed.stderr());
+      }
+      assertEquals(2, agent.credagent("", "keyslot", "list").requireSuccess().stdout().lines().count(), "no slot was added");
+    }
+  }
+
+  /**
+   * The recovery key is printed once: where standard output cannot take it (a full disk,
+   * /dev/full), the slot is added all the same, and the JVM CLI said nothing and exited 0, so the
+   * owner believed a key was written down that nobody has. Both CLIs now fail.
+   */
+  @Test
+  void aRecoveryKeyThatCannotBePrintedIsAFailureNotASuccess() throws Exception {
+    try (AgentEnvironment agent = new AgentEnvironment()) {
+      agent.unlock(PASSPHRASE);
+      for (Path cli : List.of(AgentEnvironment.dist().resolve("lib/credagent/credagent-jvm"), AgentEnvironment.launcher())) {
+        Run full = agent.run(List.of("sh", "-c", "exec \"$0\" keyslot add --recovery --passphrase-stdin >/dev/full",
+            cli.toString()), PASSPHRASE + "\n");
+        assertTrue(full.exitCode() != 0, cli + " exited 0 with the key printed nowhere: " + full.stderr());
+      }
+    }
+  }
+
   private static boolean loginSlots(AgentEnvironment agent) throws Exception {
     return agent.credagent("", "keyslot", "list").requireSuccess().stdout().lines().anyMatch(l -> l.contains("login"));
   }
