@@ -61,9 +61,24 @@ public record ShareScope(String name, List<RegistryPattern> patterns, String pro
     if (asked == null && servedKey == null) {
       return false;
     }
-    return (asked == null || patterns.stream().anyMatch(pattern -> pattern.matches(asked)))
+    return (asked == null || asks(asked))
         && (servedKey == null || ServerNames.servedBy(servedKey).stream()
             .anyMatch(served -> patterns.stream().anyMatch(pattern -> pattern.contains(served))));
+  }
+
+  /**
+   * Whether {@code asked} names a registry or repository inside one of the patterns. Docker Hub,
+   * asked by any of its names ({@code https://index.docker.io/v1/}, docker's own, or {@code
+   * docker.io}), is all of Hub's hosts, as a Hub login served is ({@link ServerNames#servedBy}):
+   * matched by its text, the name docker asks by was outside a share of {@code docker.io} whose
+   * list named Hub's login.
+   */
+  private boolean asks(RegistryReference asked) {
+    if (ServerNames.isHub(asked)) {
+      return ServerNames.servedBy(ServerNames.HUB_KEY).stream()
+          .anyMatch(hub -> patterns.stream().anyMatch(pattern -> pattern.contains(hub)));
+    }
+    return patterns.stream().anyMatch(pattern -> pattern.matches(asked));
   }
 
   /**

@@ -213,6 +213,29 @@ class ShareGateTest {
     assertFalse(share.permits(outside, null));
   }
 
+  /**
+   * docker asks its helper for Docker Hub by docker's key, {@code https://index.docker.io/v1/}:
+   * through a share of {@code docker.io} the list named that key while a get of it was not_found
+   * (the name asked was matched by its text, index.docker.io, while the login served was judged by
+   * all of Hub's hosts), so {@code docker pull} through the share had no login. Each of Hub's names
+   * asked is Hub; a share of one of Hub's repositories still serves none of them.
+   */
+  @Test
+  void aShareOfOneOfHubsHostsServesEachNameOfHubItsListNames() throws Exception {
+    store("https://index.docker.io/v1/", "HUB");
+    Caller share = through("docker.io");
+    assertEquals(List.of("https://index.docker.io/v1/"), List.copyOf(service.list(share).keySet()));
+    for (String name : List.of("https://index.docker.io/v1/", "docker.io", "index.docker.io", "registry-1.docker.io",
+        "https://registry-1.docker.io/v2/")) {
+      assertEquals("HUB", service.get(share, RegistryReference.parse(name)).join().username(), name);
+    }
+    Caller repository = through("docker.io/library/");
+    assertTrue(service.list(repository).isEmpty());
+    for (String name : List.of("https://index.docker.io/v1/", "docker.io", "docker.io/library/alpine")) {
+      assertInstanceOf(CredentialNotFoundException.class, failure(service.get(repository, RegistryReference.parse(name))), name);
+    }
+  }
+
   @Test
   void containmentOfPatterns() {
     RegistryPattern org = RegistryPattern.parse("ghcr.io/org-c/");
