@@ -163,4 +163,17 @@ class CredentialHelperTest {
     assertEquals(3, erases.size(), String.join("\n", erases));
     assertTrue(erases.stream().allMatch(line -> line.contains("\"share\":\"s\"") && line.contains("forbidden")), String.join("\n", erases));
   }
+  /**
+   * At the helper's door as at the JSON one, a share's store is forbidden before its input is read:
+   * a store without its fields, or not JSON at all, was answered with what it lacked (so a share
+   * client learnt the fields and the owner's log had no line of it).
+   */
+  @Test
+  void throughAShareTheHelpersStoreIsForbiddenBeforeItsInputIsRead() {
+    Caller share = new Caller(1000, 4242, new ShareScope("s", List.of(RegistryPattern.parse("ghcr.io"))));
+    for (String input : List.of("{\"ServerURL\":\"ghcr.io\"}", "not json", "{\"ServerURL\":\"ghcr.io\",\"Username\":\"U\",\"Secret\":\"s\"}")) {
+      String answer = call(share, "store", input);
+      assertTrue(answer.startsWith("1:") && answer.contains("never 'store'"), input + ": " + answer);
+    }
+  }
 }
