@@ -11,6 +11,7 @@ import dev.credagent.audit.AuditLog;
 import dev.credagent.caller.Caller;
 import dev.credagent.caller.ShareScope;
 import dev.credagent.config.AgentConfig;
+import dev.credagent.registry.LoginFailedException;
 import dev.credagent.registry.RegistryAddress;
 import dev.credagent.registry.RegistryPattern;
 import dev.credagent.vault.Credential;
@@ -234,6 +235,27 @@ class ShareGateTest {
     for (String name : List.of("https://index.docker.io/v1/", "docker.io", "docker.io/library/alpine")) {
       assertInstanceOf(CredentialNotFoundException.class, failure(service.get(repository, RegistryReference.parse(name))), name);
     }
+  }
+
+  /**
+   * A token for a Docker Hub repository through a share of Hub (or of one of its organisations):
+   * the scope's repository was read under docker's key for Hub, a URL
+   * ({@code https://index.docker.io/v1//library/alpine}), which no pattern of Hub's hosts matches,
+   * so every Hub token was refused through such a share. Past the share's checks this test's
+   * service makes no logins: that failure, not a share's, is the token being let through.
+   */
+  @Test
+  void aShareOfHubMintsTokensForHubRepositoriesInsideItOnly() {
+    store("https://index.docker.io/v1/", "HUB");
+    RegistryAddress hub = RegistryAddress.of("docker.io", false);
+    RegistryReference lookup = RegistryReference.parse("https://index.docker.io/v1/");
+    List<String> alpine = List.of("repository:library/alpine:pull");
+    assertInstanceOf(LoginFailedException.class, failure(service.tokens().get(through("docker.io"), hub, lookup, alpine)));
+    assertInstanceOf(LoginFailedException.class, failure(service.tokens().get(through("docker.io/library/"), hub,
+        RegistryReference.parse("https://index.docker.io/v1//library/alpine"), alpine)));
+    assertInstanceOf(ShareForbiddenException.class, failure(service.tokens().get(through("docker.io/library/"), hub,
+        RegistryReference.parse("https://index.docker.io/v1//library/alpine"), List.of("repository:someone/x:pull"))));
+    assertInstanceOf(CredentialNotFoundException.class, failure(service.tokens().get(through("ghcr.io"), hub, lookup, alpine)));
   }
 
   @Test
