@@ -61,9 +61,48 @@ public record ShareScope(String name, List<RegistryPattern> patterns, String pro
     if (asked == null && servedKey == null) {
       return false;
     }
-    return (asked == null || patterns.stream().anyMatch(pattern -> pattern.matches(asked)))
+    return (asked == null || asks(asked))
         && (servedKey == null || ServerNames.servedBy(servedKey).stream()
             .anyMatch(served -> patterns.stream().anyMatch(pattern -> pattern.contains(served))));
+  }
+
+  /**
+   * Whether {@code asked} names a registry or repository inside one of the patterns. Docker Hub,
+   * asked by any of its names ({@code https://index.docker.io/v1/}, docker's own, or {@code
+   * docker.io}), is all of Hub's hosts, as a Hub login served is ({@link ServerNames#servedBy}):
+   * matched by its text, the name docker asks by was outside a share of {@code docker.io} whose
+   * list named Hub's login.
+   */
+  private boolean asks(RegistryReference asked) {
+    if (ServerNames.isHub(asked)) {
+      return ServerNames.servedBy(ServerNames.HUB_KEY).stream()
+          .anyMatch(hub -> patterns.stream().anyMatch(pattern -> pattern.contains(hub)));
+    }
+    String onHub = hubRepository(asked);
+    if (onHub != null) { // a repository on Hub, under any of Hub's hosts
+      return ServerNames.servedBy(ServerNames.HUB_KEY).stream().anyMatch(hub -> patterns.stream()
+          .anyMatch(pattern -> pattern.matches(RegistryReference.parse(hub.text() + "/" + onHub))));
+    }
+    return patterns.stream().anyMatch(pattern -> pattern.matches(asked));
+  }
+
+  /**
+   * The repository {@code asked} names on Docker Hub, or null where it names none there: under
+   * docker's key for Hub, a URL ({@code https://index.docker.io/v1/library/alpine}, as a token's
+   * lookup is built), its {@code v1}/{@code v2} segment is the API's, not the repository's.
+   */
+  private static String hubRepository(RegistryReference asked) {
+    if (!ServerNames.isHub(asked.withoutPath())) {
+      return null;
+    }
+    String path = asked.path();
+    if (asked.isUrl() && (path.startsWith("v1/") || path.startsWith("v2/"))) {
+      path = path.substring(3);
+    }
+    while (path.startsWith("/")) {
+      path = path.substring(1);
+    }
+    return path.isEmpty() ? null : path;
   }
 
   /**
@@ -81,7 +120,9 @@ public record ShareScope(String name, List<RegistryPattern> patterns, String pro
       return null;
     }
     String repository = String.join(":", Arrays.asList(parts).subList(1, parts.length - 1));
-    return repository.contains("..") ? null : RegistryReference.parse(host + "/" + repository);
+    // Docker Hub's key is a URL (https://index.docker.io/v1/): its host names the repository, not the URL.
+    String registry = ServerNames.isHub(host) ? RegistryReference.parse(host).authority() : host;
+    return repository.contains("..") ? null : RegistryReference.parse(registry + "/" + repository);
   }
 
   /**

@@ -218,7 +218,10 @@ public final class ProtocolCodec implements RequestHandler {
       String named = caller.share() != null ? "" : r.optional("profile", ""); // a share's profile is its own
       String profile = caller.share() != null ? caller.share().profile()
           : named.isEmpty() ? "default" : service.profiles().table().named(named, "--profile").name();
-      Response response = Response.ok().with("profile", profile).with("credentials", service.list(caller, profile));
+      Response response = caller.share() != null
+          ? Response.ok() // a share's profile is its maker's to know: its clients are told its credentials only
+          : Response.ok().with("profile", profile);
+      response.with("credentials", service.list(caller, profile));
       if (Fields.flag(r, "all_profiles") && caller.share() == null) {
         List<Map<String, String>> all = new java.util.ArrayList<>();
         for (String each : service.profiles().table().names()) {

@@ -3,6 +3,7 @@ package dev.credagent.helper;
 import dev.credagent.caller.Caller;
 import dev.credagent.failure.AgentFailure;
 import dev.credagent.files.IoFailure;
+import dev.credagent.protocol.Op;
 import dev.credagent.registry.RegistryPattern;
 import dev.credagent.registry.RegistryReference;
 import dev.credagent.service.Async;
@@ -77,6 +78,7 @@ public final class CredentialHelper implements RelayHandler {
   }
 
   private CompletableFuture<Void> store(Caller caller, byte[] input) throws HelperException {
+    service.admit(caller, Op.STORE); // a share's store: forbidden before its input (a secret) is read
     HelperRequest request = HelperRequest.parseStore(input);
     try {
       requireServerUrl(request.serverUrl());
@@ -122,6 +124,9 @@ public final class CredentialHelper implements RelayHandler {
    * logout is unchanged (PodmanIT and RealClientsIT run both).
    */
   private CompletableFuture<RelayReply> erase(Caller caller, String server) {
+    // The gate first: a share never erases, and the pattern's "done" below must not answer one
+    // as if it could (it did, unaudited, while a stored server was forbidden).
+    service.admit(caller, Op.ERASE, server);
     if (RegistryPattern.isPattern(server)) {
       return CompletableFuture.completedFuture(DONE);
     }

@@ -206,6 +206,11 @@ public final class CredentialService {
     parts.gate().check(caller, op);
   }
 
+  /** The same, for a door that has read the server already: the refusal's audit line names it. */
+  public void admit(Caller caller, Op op, String server) {
+    parts.gate().check(caller, op, server);
+  }
+
   /** Server to username, in server order: the default profile's own credentials. */
   public Map<String, String> list(Caller caller) throws VaultLockedException {
     return list(caller, ProfileKeys.DEFAULT);

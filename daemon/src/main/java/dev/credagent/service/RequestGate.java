@@ -66,9 +66,16 @@ final class RequestGate {
 
   /** The same for an op answered at once: throws the share's refusal, recorded. */
   void check(Caller caller, Op op) {
+    check(caller, op, null);
+  }
+
+  /** The same, the refusal's audit line naming {@code server} (null: none). */
+  void check(Caller caller, Op op, String server) {
     ShareForbiddenException forbidden = unshared(caller, op);
     if (forbidden != null) {
-      trail.record(caller, op.wire(), null, AuditTrail.outcome(forbidden));
+      // A name past the limits (its length, a control character) is not written into the log.
+      String named = server == null || RequestLimits.checkServer(server) != null ? null : server;
+      trail.record(caller, op.wire(), named, AuditTrail.outcome(forbidden));
       throw forbidden;
     }
   }

@@ -101,6 +101,14 @@ abstract class BoundedDecoder extends ByteToMessageDecoder {
     return failed;
   }
 
+  /**
+   * Whether a frame's header has been read and consumed and its payload is still awaited: the
+   * request is unfinished though no byte of it is held, and its deadline runs.
+   */
+  protected boolean awaitingPayload() {
+    return false;
+  }
+
   /** Subclasses call this for each whole request they emit: the deadline starts again. */
   protected final void progressed() {
     progressed = true;
@@ -129,11 +137,14 @@ abstract class BoundedDecoder extends ByteToMessageDecoder {
       reject(ctx, ErrorCode.BUSY, "the daemon holds too much unfinished input from all its connections; send the request again");
       return;
     }
-    if (now == 0 || progressed) {
+    // Unfinished: bytes held, or a header consumed whose payload has not come (nothing is held
+    // then, and a header alone waited without end).
+    boolean unfinished = now > 0 || awaitingPayload();
+    if (!unfinished || progressed) {
       cancelDeadline();
     }
     progressed = false;
-    if (now > 0 && deadline == null) {
+    if (unfinished && deadline == null) {
       long nanos = limits.requestDeadline().toNanos();
       deadline = ctx.executor().schedule(() -> reject(ctx, ErrorCode.TIMEOUT,
           "the request did not arrive in full within " + limits.requestDeadline().toSeconds() + " s"),

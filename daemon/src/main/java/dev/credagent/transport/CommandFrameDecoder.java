@@ -73,6 +73,11 @@ final class CommandFrameDecoder extends BoundedDecoder {
   }
 
   @Override
+  protected boolean awaitingPayload() {
+    return length >= 0 && !failed();
+  }
+
+  @Override
   protected void decodeLast(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
     decode(ctx, in, out);
     if (!failed() && (length >= 0 || in.isReadable())) {

@@ -45,6 +45,26 @@ final class ProtocolSniffer extends ByteToMessageDecoder {
     ctx.close();
   }
 
+  /**
+   * End of input while the bytes still agree with a door's longer prefix ({@code c}, {@code cred}):
+   * that door, the longest, takes them, and its decoder answers the frame that ended early in its
+   * own framing, rather than a close with no answer.
+   */
+  @Override
+  protected void decodeLast(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+    decode(ctx, in, out);
+    if (!in.isReadable() || ctx.isRemoved()) {
+      return;
+    }
+    for (Door door : doors) {
+      if (door.sniff(in) == Door.Sniff.UNDECIDED) {
+        door.open(ctx, parts);
+        ctx.pipeline().remove(this);
+        return;
+      }
+    }
+  }
+
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
     super.userEventTriggered(ctx, event);

@@ -63,6 +63,11 @@ final class RelayFrameDecoder extends BoundedDecoder {
   }
 
   @Override
+  protected boolean awaitingPayload() {
+    return length >= 0 && !done && !failed();
+  }
+
+  @Override
   protected void decodeLast(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
     decode(ctx, in, out);
     if (!done && !failed() && (length >= 0 || in.isReadable())) {

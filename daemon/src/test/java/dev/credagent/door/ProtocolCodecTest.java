@@ -170,6 +170,23 @@ class ProtocolCodecTest {
     assertFalse(listed.has("profile_credentials"));
   }
 
+  /**
+   * A share's JSON list answers its credentials and nothing of the profiles, not even the name of
+   * the one it was made in: it answered {@code "profile": "client-acme"}, a name its maker chose
+   * for themselves, to every share client.
+   */
+  @Test
+  void aSharesListDoesNotNameTheProfileItWasMadeIn() throws Exception {
+    call("{\"v\":1,\"op\":\"unlock\",\"passphrase\":\"pw\"}");
+    JsonNode added = call("{\"v\":1,\"op\":\"profile_add\",\"name\":\"client-acme\",\"dirs\":\"" + home.toRealPath() + "\"}");
+    assertTrue(added.path("ok").asBoolean(), added.toString());
+    call("{\"v\":1,\"op\":\"store\",\"server\":\"ghcr.io\",\"username\":\"BOT\",\"secret\":\"s\",\"profile\":\"client-acme\"}");
+    Caller share = new Caller(1000, 4242, new ShareScope("s", List.of(RegistryPattern.parse("ghcr.io")), "client-acme"));
+    JsonNode listed = call(share, "{\"v\":1,\"op\":\"list\"}");
+    assertEquals("{\"ghcr.io\":\"BOT\"}", listed.path("credentials").toString(), listed.toString());
+    assertFalse(listed.toString().contains("client-acme"), listed.toString());
+  }
+
   @Test
   void storeGetListEraseRoundTrip() throws Exception {
     assertTrue(call("{\"v\":1,\"op\":\"unlock\",\"passphrase\":\"pw\"}").path("created").asBoolean());

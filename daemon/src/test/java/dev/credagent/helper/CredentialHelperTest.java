@@ -141,4 +141,39 @@ class CredentialHelperTest {
     assertTrue(call(share, "get", "quay.io").contains("\"Username\":\"INHERITED\""));
     assertEquals("1:credentials not found in native keychain\n", call(share, "get", "elsewhere.example"));
   }
+  /**
+   * A share never erases, whatever it names: a pattern's key, or a name never stored, was answered
+   * done ("0:") through a share, before the gate and with no audit line, while a stored server was
+   * forbidden. Now each is forbidden and audited, the pattern left as it was.
+   */
+  @Test
+  void throughAShareTheHelpersEraseIsForbiddenAndAuditedForAPatternAndANameNeverStoredToo() throws Exception {
+    Path audit = home.resolve("audit.log");
+    service = new CredentialService(vault, new TestClock(), Runnable::run, Runnable::run, Runnable::run, null,
+        () -> dev.credagent.config.AgentConfig.DEFAULTS, new dev.credagent.audit.AuditLog(audit, 1 << 20, new TestClock()));
+    helper = new CredentialHelper(service);
+    assertEquals("0:", call("store", "{\"ServerURL\":\"ghcr.io/org-c/\",\"Username\":\"ORG-C\",\"Secret\":\"s\"}"));
+    Caller share = new Caller(1000, 4242, new ShareScope("s", List.of(RegistryPattern.parse("ghcr.io/org-c/"))));
+    for (String server : List.of("ghcr.io/org-c/", "ghcr.io/org-c/app", "nothing-stored.example")) {
+      String answer = call(share, "erase", server);
+      assertTrue(answer.startsWith("1:") && answer.contains("never 'erase'"), server + ": " + answer);
+    }
+    assertTrue(call(share, "get", "ghcr.io/org-c/app").contains("\"Username\":\"ORG-C\""), "nothing was erased");
+    List<String> erases = Files.readAllLines(audit).stream().filter(line -> line.contains("\"op\":\"erase\"")).toList();
+    assertEquals(3, erases.size(), String.join("\n", erases));
+    assertTrue(erases.stream().allMatch(line -> line.contains("\"share\":\"s\"") && line.contains("forbidden")), String.join("\n", erases));
+  }
+  /**
+   * At the helper's door as at the JSON one, a share's store is forbidden before its input is read:
+   * a store without its fields, or not JSON at all, was answered with what it lacked (so a share
+   * client learnt the fields and the owner's log had no line of it).
+   */
+  @Test
+  void throughAShareTheHelpersStoreIsForbiddenBeforeItsInputIsRead() {
+    Caller share = new Caller(1000, 4242, new ShareScope("s", List.of(RegistryPattern.parse("ghcr.io"))));
+    for (String input : List.of("{\"ServerURL\":\"ghcr.io\"}", "not json", "{\"ServerURL\":\"ghcr.io\",\"Username\":\"U\",\"Secret\":\"s\"}")) {
+      String answer = call(share, "store", input);
+      assertTrue(answer.startsWith("1:") && answer.contains("never 'store'"), input + ": " + answer);
+    }
+  }
 }

@@ -11,6 +11,7 @@ import dev.credagent.audit.AuditLog;
 import dev.credagent.caller.Caller;
 import dev.credagent.caller.ShareScope;
 import dev.credagent.config.AgentConfig;
+import dev.credagent.registry.LoginFailedException;
 import dev.credagent.registry.RegistryAddress;
 import dev.credagent.registry.RegistryPattern;
 import dev.credagent.vault.Credential;
@@ -211,6 +212,50 @@ class ShareGateTest {
     assertFalse(share.permits(inside, "ghcr.io"), "the host-wide login stays in");
     assertFalse(share.permits(outside, "ghcr.io/org-c/"));
     assertFalse(share.permits(outside, null));
+  }
+
+  /**
+   * docker asks its helper for Docker Hub by docker's key, {@code https://index.docker.io/v1/}:
+   * through a share of {@code docker.io} the list named that key while a get of it was not_found
+   * (the name asked was matched by its text, index.docker.io, while the login served was judged by
+   * all of Hub's hosts), so {@code docker pull} through the share had no login. Each of Hub's names
+   * asked is Hub; a share of one of Hub's repositories still serves none of them.
+   */
+  @Test
+  void aShareOfOneOfHubsHostsServesEachNameOfHubItsListNames() throws Exception {
+    store("https://index.docker.io/v1/", "HUB");
+    Caller share = through("docker.io");
+    assertEquals(List.of("https://index.docker.io/v1/"), List.copyOf(service.list(share).keySet()));
+    for (String name : List.of("https://index.docker.io/v1/", "docker.io", "index.docker.io", "registry-1.docker.io",
+        "https://registry-1.docker.io/v2/")) {
+      assertEquals("HUB", service.get(share, RegistryReference.parse(name)).join().username(), name);
+    }
+    Caller repository = through("docker.io/library/");
+    assertTrue(service.list(repository).isEmpty());
+    for (String name : List.of("https://index.docker.io/v1/", "docker.io", "docker.io/library/alpine")) {
+      assertInstanceOf(CredentialNotFoundException.class, failure(service.get(repository, RegistryReference.parse(name))), name);
+    }
+  }
+
+  /**
+   * A token for a Docker Hub repository through a share of Hub (or of one of its organisations):
+   * the scope's repository was read under docker's key for Hub, a URL
+   * ({@code https://index.docker.io/v1//library/alpine}), which no pattern of Hub's hosts matches,
+   * so every Hub token was refused through such a share. Past the share's checks this test's
+   * service makes no logins: that failure, not a share's, is the token being let through.
+   */
+  @Test
+  void aShareOfHubMintsTokensForHubRepositoriesInsideItOnly() {
+    store("https://index.docker.io/v1/", "HUB");
+    RegistryAddress hub = RegistryAddress.of("docker.io", false);
+    RegistryReference lookup = RegistryReference.parse("https://index.docker.io/v1/");
+    List<String> alpine = List.of("repository:library/alpine:pull");
+    assertInstanceOf(LoginFailedException.class, failure(service.tokens().get(through("docker.io"), hub, lookup, alpine)));
+    assertInstanceOf(LoginFailedException.class, failure(service.tokens().get(through("docker.io/library/"), hub,
+        RegistryReference.parse("https://index.docker.io/v1//library/alpine"), alpine)));
+    assertInstanceOf(ShareForbiddenException.class, failure(service.tokens().get(through("docker.io/library/"), hub,
+        RegistryReference.parse("https://index.docker.io/v1//library/alpine"), List.of("repository:someone/x:pull"))));
+    assertInstanceOf(CredentialNotFoundException.class, failure(service.tokens().get(through("ghcr.io"), hub, lookup, alpine)));
   }
 
   @Test

@@ -66,6 +66,20 @@ class CommandFrameTest {
     return sent.poll();
   }
 
+  /** A command header and then nothing: no byte held, and no deadline ran (RelayFrameDecoderTest#aHeaderAloneIsAnErrorAfterTheDeadline). */
+  @Test
+  void aHeaderAloneIsAnErrorAfterTheDeadline() {
+    EmbeddedChannel channel = channel();
+    write(channel, "credagent/1 11\n");
+    channel.advanceTimeBy(31, java.util.concurrent.TimeUnit.SECONDS);
+    channel.runScheduledPendingTasks();
+    channel.runPendingTasks();
+    assertEquals(List.of(), runs);
+    String answer = reply(channel);
+    assertTrue(answer != null && answer.contains("did not arrive in full"), String.valueOf(answer));
+    assertFalse(channel.isOpen());
+  }
+
   @Test
   void aCommandThatReadsNothingRunsAtOnce() {
     EmbeddedChannel channel = channel();

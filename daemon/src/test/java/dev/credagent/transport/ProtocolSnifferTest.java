@@ -66,6 +66,30 @@ class ProtocolSnifferTest {
     assertNotNull(channel.pipeline().get(CommandChannelHandler.class));
   }
 
+  /**
+   * A prefix that no door has taken yet ({@code c}, {@code cred}) and then end of input: the
+   * connection was closed with no answer at all, while {@code credagent/} (past the command door's
+   * prefix) was told the frame ended early. The door the bytes still agree with, the longest,
+   * answers it in its own framing.
+   */
+  @Test
+  void aPrefixThenEndOfInputIsAnsweredByTheDoorItStillAgreesWith() {
+    EmbeddedChannel relay = channel(false);
+    write(relay, "c");
+    relay.pipeline().fireUserEventTriggered(io.netty.channel.socket.ChannelInputShutdownEvent.INSTANCE);
+    relay.runPendingTasks();
+    io.netty.buffer.ByteBuf out = relay.readOutbound();
+    assertNotNull(out, "no answer to \"c\" and end of input");
+    out.release();
+    EmbeddedChannel commands = channel(true);
+    write(commands, "cred");
+    commands.pipeline().fireUserEventTriggered(io.netty.channel.socket.ChannelInputShutdownEvent.INSTANCE);
+    commands.runPendingTasks();
+    out = commands.readOutbound();
+    assertNotNull(out, "no answer to \"cred\" and end of input");
+    out.release();
+  }
+
   @Test
   void twoDoorsWithOnePrefixAreRefusedWhenTheServerIsMade() {
     assertThrows(IllegalArgumentException.class,

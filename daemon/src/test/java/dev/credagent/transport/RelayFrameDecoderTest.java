@@ -208,6 +208,30 @@ class RelayFrameDecoderTest {
     assertFalse(channel.isOpen());
   }
 
+  /**
+   * A header and then nothing: the header is consumed as soon as its newline comes, so nothing was
+   * left buffered and no deadline ever started; the connection waited for its payload without end
+   * (a real daemon, 40 s and more, no answer). The deadline runs from the first byte until the
+   * frame is whole.
+   */
+  @Test
+  void aHeaderAloneIsAnErrorAfterTheDeadline() {
+    EmbeddedChannel channel = recording();
+    write(channel, "credential-helper/1 store 50\n");
+    channel.advanceTimeBy(31, TimeUnit.SECONDS);
+    channel.runScheduledPendingTasks();
+    channel.runPendingTasks();
+    assertEquals(List.of(), calls);
+    ByteBuf out = channel.readOutbound();
+    assertTrue(out != null, "no answer after the deadline");
+    try {
+      assertTrue(out.toString(StandardCharsets.UTF_8).contains("did not arrive in full"));
+    } finally {
+      out.release();
+    }
+    assertFalse(channel.isOpen());
+  }
+
   @Test
   void aRelayThatFailsWithAnErrorStillAnswers() {
     EmbeddedChannel channel = channel((caller, action, input) -> CompletableFuture.failedFuture(new OutOfMemoryError()));
