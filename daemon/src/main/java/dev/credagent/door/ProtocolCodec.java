@@ -102,7 +102,7 @@ public final class ProtocolCodec implements RequestHandler {
     Caller caller = op.profiled() && peer.share() == null
         ? peer.at(request.optional("cwd", peer.cwd()), request.optional("profile", peer.profile())) : peer;
     try {
-      service.admit(caller, op); // the gate's share column, before a field is read
+      service.admit(caller, op, null); // the gate's share column, before a field is read
     } catch (ShareForbiddenException refused) {
       request.close();
       return CompletableFuture.completedFuture(error(op, refused));

@@ -78,7 +78,7 @@ public final class CredentialHelper implements RelayHandler {
   }
 
   private CompletableFuture<Void> store(Caller caller, byte[] input) throws HelperException {
-    service.admit(caller, Op.STORE); // a share's store: forbidden before its input (a secret) is read
+    service.admit(caller, Op.STORE, null); // a share's store: forbidden before its input (a secret) is read
     HelperRequest request = HelperRequest.parseStore(input);
     try {
       requireServerUrl(request.serverUrl());

@@ -17,6 +17,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 
@@ -200,13 +201,9 @@ public final class CredentialService {
 
   /**
    * The gate's share column ({@link Op#share}) for {@code op}, before a door reads its fields:
-   * throws the share's refusal, audited. The one check of an op through a share, whichever door.
+   * throws the share's refusal, audited (naming {@code server} where the door has read it, else
+   * null). The one check of an op through a share, whichever door.
    */
-  public void admit(Caller caller, Op op) {
-    parts.gate().check(caller, op);
-  }
-
-  /** The same, for a door that has read the server already: the refusal's audit line names it. */
   public void admit(Caller caller, Op op, String server) {
     parts.gate().check(caller, op, server);
   }
@@ -227,7 +224,7 @@ public final class CredentialService {
     if (ProfileKeys.DEFAULT.equals(profile) || caller.share() != null) {
       return list(caller, profile);
     }
-    Map<String, String> merged = new java.util.TreeMap<>(list(caller, ProfileKeys.DEFAULT));
+    Map<String, String> merged = new TreeMap<>(list(caller, ProfileKeys.DEFAULT));
     merged.putAll(list(caller, profile));
     return merged;
   }
@@ -241,37 +238,13 @@ public final class CredentialService {
     usable();
     parts.gate().check(caller, Op.LIST);
     try {
-      Map<String, String> listed = caller.share() == null ? parts.profiles().own(profile).live() : servedThrough(caller.share());
+      Map<String, String> listed = caller.share() == null ? parts.profiles().own(profile).live() : parts.profiles().servedThrough(caller.share());
       parts.trail().record(caller, "list", null, "ok");
       return listed;
     } catch (VaultLockedException e) {
       parts.trail().record(caller, "list", null, AuditTrail.outcome(e));
       throw e;
     }
-  }
-
-  /**
-   * What {@code share}'s list names: of its profile's credentials and those it inherits from the
-   * default profile, each one a get of its own server would be served through the share (the same
-   * lookup, then {@link ShareScope#permits}), so that the list and get never disagree.
-   */
-  private Map<String, String> servedThrough(ShareScope share) throws VaultLockedException {
-    Map<String, String> candidates = new java.util.TreeMap<>(parts.profiles().own(ProfileKeys.DEFAULT).live());
-    if (!ProfileKeys.DEFAULT.equals(share.profile())) {
-      candidates.putAll(parts.profiles().own(share.profile()).live());
-    }
-    Map<String, String> listed = new java.util.TreeMap<>();
-    for (Map.Entry<String, String> entry : candidates.entrySet()) {
-      try {
-        String served = ProfileKeys.serverOf(parts.profiles().resolve(share.profile(), RegistryReference.parse(entry.getKey())).key());
-        if (served.equals(entry.getKey()) && share.permits(null, served)) {
-          listed.put(entry.getKey(), entry.getValue());
-        }
-      } catch (CredentialNotFoundException servedByNone) {
-        // Not listed: a get of it would find nothing.
-      }
-    }
-    return listed;
   }
 
   /**

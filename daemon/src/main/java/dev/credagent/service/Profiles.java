@@ -1,6 +1,7 @@
 package dev.credagent.service;
 
 import dev.credagent.caller.Caller;
+import dev.credagent.caller.ShareScope;
 import dev.credagent.prompt.TerminalText;
 import dev.credagent.protocol.Op;
 import dev.credagent.registry.RegistryReference;
@@ -15,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
@@ -207,5 +209,29 @@ public final class Profiles {
   public SortedMap<String, List<Path>> list(Caller caller) throws VaultLockedException {
     gate.check(caller, Op.PROFILE_LIST);
     return table().all();
+  }
+
+  /**
+   * What {@code share}'s list names: of its profile's credentials and those it inherits from the
+   * default profile, each one a get of its own server would be served through the share (the same
+   * lookup, then {@link ShareScope#permits}), so that the list and get never disagree.
+   */
+  Map<String, String> servedThrough(ShareScope share) throws VaultLockedException {
+    Map<String, String> candidates = new TreeMap<>(own(ProfileKeys.DEFAULT).live());
+    if (!ProfileKeys.DEFAULT.equals(share.profile())) {
+      candidates.putAll(own(share.profile()).live());
+    }
+    Map<String, String> listed = new TreeMap<>();
+    for (Map.Entry<String, String> entry : candidates.entrySet()) {
+      try {
+        String served = ProfileKeys.serverOf(resolve(share.profile(), RegistryReference.parse(entry.getKey())).key());
+        if (served.equals(entry.getKey()) && share.permits(null, served)) {
+          listed.put(entry.getKey(), entry.getValue());
+        }
+      } catch (CredentialNotFoundException servedByNone) {
+        // Not listed: a get of it would find nothing.
+      }
+    }
+    return listed;
   }
 }
