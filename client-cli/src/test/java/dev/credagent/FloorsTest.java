@@ -151,6 +151,25 @@ class FloorsTest {
   }
 
   /** docs/design.md draws the same floors, top to bottom, one "floor N | packages | what" line each. */
+  /**
+   * The command tree's two halves: the relayed commands (cli, the commands module, which the daemon
+   * also loads) never name a local one (cli.local, client-cli: setup, doctor, import, log...); the
+   * tree finds those through ServiceLoader, so the daemon never carries them.
+   */
+  @Test
+  void theRelayedCommandsNeverNameALocalOne() {
+    List<String> arrows = new ArrayList<>();
+    classes.stream().filter(type -> type.getPackageName().equals(ROOT + "cli")).forEach(type -> {
+      for (Dependency dependency : type.getDirectDependenciesFromSelf()) {
+        if (dependency.getTargetClass().getPackageName().startsWith(ROOT + "cli.local")) {
+          arrows.add(dependency.getDescription());
+        }
+      }
+    });
+    assertTrue(classes.stream().anyMatch(type -> type.getPackageName().equals(ROOT + "cli.local")), "cli.local was read");
+    assertEquals(List.of(), arrows);
+  }
+
   @Test
   void theDesignDocDrawsTheseFloors() throws IOException {
     Pattern line = Pattern.compile("^\\s*floor\\s+(\\d+)\\s*\\|\\s*([a-z, ]+?)\\s*\\|.*$");

@@ -3,6 +3,7 @@ package dev.credagent.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.credagent.cli.local.StartMain;
 import dev.credagent.client.DaemonStarter;
 import dev.credagent.daemon.DaemonMain;
 import java.io.IOException;

@@ -3,6 +3,7 @@ package dev.credagent.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.credagent.cli.local.LocalSession;
 import dev.credagent.client.AgentErrorException;
 import dev.credagent.failure.ErrorCode;
 import java.io.PrintWriter;
@@ -13,8 +14,8 @@ import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import picocli.CommandLine;
 import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
 
 class FailureTest {
   @Test

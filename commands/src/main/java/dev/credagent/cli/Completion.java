@@ -15,7 +15,7 @@ import picocli.CommandLine.Model.ArgSpec;
  * {@code --profile NAME} option of profiles takes {@link Profiles}; its lookup is the hook left
  * for them (it answers nothing until profiles exist).
  */
-final class Completion {
+public final class Completion {
   private Completion() {}
 
   /** A kind whose names come from the daemon at completion time. */
@@ -27,7 +27,7 @@ final class Completion {
   }
 
   /** The servers the vault holds credentials for (never their secrets, nor their usernames). */
-  static final class Servers extends Dynamic {}
+  public static final class Servers extends Dynamic {}
 
   /** The servers whose erased credentials are kept, for restore. */
   static final class Erased extends Dynamic {}
@@ -42,10 +42,10 @@ final class Completion {
   static final class Profiles extends Dynamic {}
 
   /** A path on this machine: the shell's own file completion. */
-  static final class Files extends Dynamic {}
+  public static final class Files extends Dynamic {}
 
   /** The kind's word in the script and in {@code __complete KIND}, or null where the parameter completes nothing. */
-  static String kindOf(ArgSpec arg) {
+  public static String kindOf(ArgSpec arg) {
     Iterable<String> candidates = arg.completionCandidates();
     if (candidates instanceof Dynamic) {
       return candidates.getClass().getSimpleName().toLowerCase(java.util.Locale.ROOT);

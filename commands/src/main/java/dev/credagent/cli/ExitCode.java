@@ -6,13 +6,13 @@ import dev.credagent.failure.ErrorCode;
  * The exit codes scripts can rely on, named for the commands: each is an {@link ErrorCode}'s, the
  * one table that the README and {@code credagent --help} are made from.
  */
-final class ExitCode {
-  static final int OK = ErrorCode.OK;
-  static final int ERROR = ErrorCode.ERROR;
-  static final int USAGE = ErrorCode.USAGE;
-  static final int LOCKED = ErrorCode.LOCKED.exitCode();
-  static final int NOT_FOUND = ErrorCode.NOT_FOUND.exitCode();
-  static final int WRONG_PASSPHRASE = ErrorCode.UNAUTHORIZED.exitCode();
+public final class ExitCode {
+  public static final int OK = ErrorCode.OK;
+  public static final int ERROR = ErrorCode.ERROR;
+  public static final int USAGE = ErrorCode.USAGE;
+  public static final int LOCKED = ErrorCode.LOCKED.exitCode();
+  public static final int NOT_FOUND = ErrorCode.NOT_FOUND.exitCode();
+  public static final int WRONG_PASSPHRASE = ErrorCode.UNAUTHORIZED.exitCode();
 
   private ExitCode() {}
 }

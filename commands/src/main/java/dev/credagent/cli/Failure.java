@@ -6,10 +6,10 @@ import dev.credagent.failure.ErrorCode;
 import java.io.IOException;
 
 /** How a failed command is told to the person who ran it: one line and an exit code, no trace. */
-final class Failure {
+public final class Failure {
   private Failure() {}
 
-  static int exitCode(Exception e) {
+  public static int exitCode(Exception e) {
     if (e instanceof CliException cli) {
       return cli.exitCode();
     }
@@ -19,7 +19,7 @@ final class Failure {
     return ExitCode.ERROR;
   }
 
-  static String message(Exception e) {
+  public static String message(Exception e) {
     String message = e.getMessage();
     if (e instanceof CliException || e instanceof IOException
         || e instanceof ConfigException) {

@@ -57,7 +57,7 @@ public final class Main implements Runnable, Relayable {
    * The command tree, each command made with {@code session} (see {@link Session}), without
    * colours: help reads the same relayed or not, on a terminal or in a pipe.
    */
-  static CommandLine commandLine(Session session) {
+  public static CommandLine commandLine(Session session) {
     CommandLine cli = new CommandLine(new Main(), new SessionFactory(session));
     // The local commands, where this runs beside the CLI's module (always, in an installation): in
     // the daemon they are parsed, so that they are handed back and --help lists them, never run.

@@ -8,10 +8,10 @@ import dev.credagent.files.PrivateDirectory;
  * makes a file there. A class of its own, without picocli: {@link StartMain} calls it before the
  * daemon starts, and loading {@link Main} there would load the command tree it exists to avoid.
  */
-final class RootHome {
+public final class RootHome {
   private RootHome() {}
 
-  static void refuseAnotherUsersHome() {
+  public static void refuseAnotherUsersHome() {
     try {
       PrivateDirectory.refuseAnotherUsersHome(System.getenv(), CurrentUser.uid());
     } catch (Exception e) {

@@ -16,10 +16,10 @@ import picocli.CommandLine.Option;
       "Unlocks the vault with its passphrase, read from the terminal without echo.",
       "Where there is no vault yet, creates one with that passphrase (asked twice)."
     })
-final class UnlockCommand implements Callable<Integer>, Relayable {
+public final class UnlockCommand implements Callable<Integer>, Relayable {
   private final Session session;
 
-  UnlockCommand(Session session) {
+  public UnlockCommand(Session session) {
     this.session = session;
   }
 

@@ -1,7 +1,10 @@
-package dev.credagent.cli;
+package dev.credagent.cli.local;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.credagent.audit.AuditFiles;
+import dev.credagent.cli.Completion;
+import dev.credagent.cli.ExitCode;
+import dev.credagent.cli.TerminalText;
 import dev.credagent.client.JsonTrees;
 import java.io.IOException;
 import java.io.RandomAccessFile;

@@ -1,5 +1,6 @@
-package dev.credagent.cli;
+package dev.credagent.cli.local;
 
+import dev.credagent.cli.ExitCode;
 import dev.credagent.config.AgentConfig;
 import dev.credagent.doctor.Check;
 import dev.credagent.doctor.ConfigCheck;

@@ -1,6 +1,7 @@
-package dev.credagent.cli;
+package dev.credagent.cli.local;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.credagent.cli.ExitCode;
 import dev.credagent.client.AgentClient;
 import dev.credagent.client.AgentUnavailableException;
 import dev.credagent.client.ClientRequest;

@@ -1,5 +1,8 @@
-package dev.credagent.cli;
+package dev.credagent.cli.local;
 
+import dev.credagent.cli.CliException;
+import dev.credagent.cli.Completion;
+import dev.credagent.cli.ExitCode;
 import dev.credagent.client.AgentClient;
 import dev.credagent.imports.AuthFile;
 import dev.credagent.imports.DockerConfig;

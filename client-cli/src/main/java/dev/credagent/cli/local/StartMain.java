@@ -1,5 +1,9 @@
-package dev.credagent.cli;
+package dev.credagent.cli.local;
 
+import dev.credagent.cli.Failure;
+import dev.credagent.cli.Main;
+import dev.credagent.cli.RootHome;
+import dev.credagent.cli.TerminalText;
 import java.util.List;
 
 /**

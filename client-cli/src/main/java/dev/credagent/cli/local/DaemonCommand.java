@@ -1,5 +1,6 @@
-package dev.credagent.cli;
+package dev.credagent.cli.local;
 
+import dev.credagent.cli.Main;
 import dev.credagent.client.DaemonStarter;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;

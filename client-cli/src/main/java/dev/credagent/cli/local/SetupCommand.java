@@ -1,7 +1,9 @@
-package dev.credagent.cli;
+package dev.credagent.cli.local;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.credagent.cli.ExitCode;
+import dev.credagent.cli.UnlockCommand;
 import dev.credagent.client.AgentClient;
 import dev.credagent.client.ClientRequest;
 import dev.credagent.files.AgentPaths;

@@ -1,5 +1,6 @@
-package dev.credagent.cli;
+package dev.credagent.cli.local;
 
+import dev.credagent.cli.Main;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,7 +14,7 @@ import picocli.codegen.docgen.manpage.ManPageGenerator;
  * with asciidoctor), {@code DIR/bash-completion/completions/credagent} and
  * {@code DIR/zsh/vendor-completions/_credagent}. Not part of the installed CLI.
  *
- * <pre>java -cp … dev.credagent.cli.ReferenceDocs DIR</pre>
+ * <pre>java -cp … dev.credagent.cli.local.ReferenceDocs DIR</pre>
  */
 public final class ReferenceDocs {
   private ReferenceDocs() {}

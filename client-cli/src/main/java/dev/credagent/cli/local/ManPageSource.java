@@ -1,4 +1,4 @@
-package dev.credagent.cli;
+package dev.credagent.cli.local;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,4 +1,4 @@
-package dev.credagent.cli;
+package dev.credagent.cli.local;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.credagent.client.AgentClient;

@@ -1,11 +1,12 @@
-package dev.credagent.cli;
+package dev.credagent.cli.local;
 
+import dev.credagent.cli.Completion;
 import java.util.ArrayList;
 import java.util.List;
-import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Model.PositionalParamSpec;
+import picocli.CommandLine;
 
 /**
  * The bash completion script (zsh runs it through bashcompinit), generated from the command tree
@@ -88,7 +89,7 @@ final class CompletionScript {
 
   private static final String HEADER = """
       # credagent completion for bash, and zsh through bashcompinit. Generated from the command tree
-      # (dev.credagent.cli.CompletionScript): edit that, not this. Sourced, never run.
+      # (dev.credagent.cli.local.CompletionScript): edit that, not this. Sourced, never run.
       #
       # The names of stored servers, erased ones, sources and shares come from a running daemon,
       # through the native credagent with CREDAGENT_RELAY_ONLY=1: it never starts a JVM nor a

@@ -1,4 +1,4 @@
-package dev.credagent.cli;
+package dev.credagent.cli.local;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;

@@ -1,10 +1,12 @@
-package dev.credagent.cli;
+package dev.credagent.cli.local;
 
+import dev.credagent.cli.CliException;
+import dev.credagent.cli.ExitCode;
 import dev.credagent.client.AgentClient;
 import dev.credagent.client.AgentUnavailableException;
 import dev.credagent.client.ClientRequest;
-import dev.credagent.protocol.Op;
 import dev.credagent.files.AgentPaths;
+import dev.credagent.protocol.Op;
 import java.nio.file.Files;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;

@@ -1,5 +1,7 @@
-package dev.credagent.cli;
+package dev.credagent.cli.local;
 
+import dev.credagent.cli.LocalCommands;
+import dev.credagent.cli.Session;
 import java.util.List;
 
 /** This module's part of the command tree ({@link LocalCommands}), which the tree finds through ServiceLoader. */

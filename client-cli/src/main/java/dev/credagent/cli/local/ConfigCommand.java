@@ -1,5 +1,6 @@
-package dev.credagent.cli;
+package dev.credagent.cli.local;
 
+import dev.credagent.cli.ExitCode;
 import dev.credagent.config.AgentConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;

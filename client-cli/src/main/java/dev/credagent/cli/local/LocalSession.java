@@ -1,6 +1,7 @@
-package dev.credagent.cli;
+package dev.credagent.cli.local;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.credagent.cli.Session;
 import dev.credagent.client.AgentClient;
 import dev.credagent.client.ClientRequest;
 import dev.credagent.files.AgentPaths;
@@ -11,7 +12,7 @@ import java.io.PrintStream;
 import java.util.Optional;
 
 /** A command run by the JVM CLI: this process's streams and terminal, the daemon over its socket. */
-final class LocalSession implements Session {
+public final class LocalSession implements Session {
   @Override
   public InputStream in() {
     return System.in;
