@@ -347,13 +347,26 @@ public final class ProtocolCodec implements RequestHandler {
     RegistryReference reference = Fields.reference(request);
     RegistryAddress registry = Fields.registry(reference, request);
     List<String> scopes = Fields.scopes(request);
-    // A repository's path (ghcr.io/team/app), for path patterns; Hub's own names' /v1/ is none.
-    RegistryReference lookup = RegistryReference.parse(registry.key() + (ServerNames.isHub(reference) ? "" : reference.repositoryPath()));
-    return service.tokens().get(PromptPlaces.of(request, caller), registry, lookup, scopes)
+    return service.tokens().get(PromptPlaces.of(request, caller), registry, tokenLookup(reference, registry.key()), scopes)
         .thenApply(token -> Response.ok()
         .with("server", registry.key())
         .with("token", token.token())
         .with("expires_at", token.expiresAt().toString()));
+  }
+
+  /**
+   * The name whose login mints the token: the registry's key with the repository's path
+   * ({@code ghcr.io/team/app}), for path patterns. Docker Hub's key is a URL that takes no path
+   * ({@code https://index.docker.io/v1//library/alpine} named no login), so a Hub repository is
+   * looked up under the host it was asked by ({@code docker.io/library/alpine}): its patterns
+   * first, then Hub's login.
+   */
+  public static RegistryReference tokenLookup(RegistryReference reference, String registryKey) {
+    if (ServerNames.isHub(reference)) {
+      return RegistryReference.parse(registryKey);
+    }
+    String base = registryKey.equals(ServerNames.HUB_KEY) ? reference.authority() : registryKey;
+    return RegistryReference.parse(base + reference.repositoryPath());
   }
 
   private CompletableFuture<Void> store(Caller caller, Request request) throws ProtocolException {

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.credagent.door.ProtocolCodec;
+import dev.credagent.registry.RegistryReference;
 import dev.credagent.registry.ServerNames;
 import dev.credagent.service.CredentialResolver.Resolved;
 import dev.credagent.vault.Credential;
@@ -72,6 +74,19 @@ class CredentialResolverTest {
     assertEquals("reg.example:5000", resolve("https://reg.example:5000/v1/").key(), "docker's URL form of a host key");
     store("https://other.example");
     assertEquals("https://other.example", resolve("other.example").key(), "a key written as a URL serves its host");
+  }
+
+  /** What a token for a Hub repository is minted from (ProtocolCodec.tokenLookup): Hub's login, or a Hub path pattern first. */
+  @Test
+  void aHubRepositorysTokenIsMintedFromHubsLoginOrItsPattern() throws Exception {
+    store(ServerNames.HUB_KEY);
+    for (String asked : List.of("docker.io/library/alpine", "index.docker.io/library/alpine", "registry-1.docker.io/my-org/app")) {
+      RegistryReference lookup = ProtocolCodec.tokenLookup(RegistryReference.parse(asked), ServerNames.HUB_KEY);
+      assertEquals(ServerNames.HUB_KEY, resolver.resolve(lookup).key(), asked);
+    }
+    store("docker.io/my-org");
+    RegistryReference mine = ProtocolCodec.tokenLookup(RegistryReference.parse("docker.io/my-org/app"), ServerNames.HUB_KEY);
+    assertEquals("docker.io/my-org", resolver.resolve(mine).key(), "a Hub path pattern before Hub's login");
   }
 
   @Test
