@@ -1,0 +1,49 @@
+package dev.credagent.it.install;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.credagent.it.AgentEnvironment;
+import dev.credagent.it.Run;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A credagent.aot the JVM cannot use (damaged, or left from another runtime or class path after an
+ * upgrade): the JVM says so and runs without it. What it says goes to standard error, never into
+ * standard output, which scripts parse (`credagent get`, `list --json`): HotSpot's log writes its
+ * warnings and errors to standard output unless told otherwise.
+ */
+class DamagedAotCacheIT {
+  private AgentEnvironment agent;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    agent = new AgentEnvironment();
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    agent.close();
+  }
+
+  @Test
+  void aCacheTheJvmCannotUseIsReportedOnStandardErrorNotMixedIntoStandardOutput() throws Exception {
+    Path dist = AgentEnvironment.dist().resolve("lib/credagent").toAbsolutePath();
+    Path lib = Files.createDirectories(agent.root().resolve("prefix/lib/credagent"));
+    Files.copy(dist.resolve("credagent-jvm"), lib.resolve("credagent-jvm"), java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+    Files.copy(dist.resolve("daemon.jvmoptions"), lib.resolve("daemon.jvmoptions"));
+    Files.createSymbolicLink(lib.resolve("jars"), dist.resolve("jars"));
+    Files.writeString(lib.resolve("credagent.aot"), "not an AOT cache\n");
+
+    Run version = agent.run(List.of(lib.resolve("credagent-jvm").toString(), "--version"), "").requireSuccess();
+
+    assertTrue(version.stdout().matches("credagent \\S+ \\(commit \\S+\\)\\R"), "stdout: " + version.stdout());
+    assertTrue(version.stderr().contains("AOT cache"), "the JVM's word on the cache stays visible: " + version.stderr());
+    assertEquals(1, version.stdout().lines().count());
+  }
+}
