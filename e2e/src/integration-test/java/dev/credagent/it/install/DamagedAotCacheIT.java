@@ -35,7 +35,8 @@ class DamagedAotCacheIT {
   void aCacheTheJvmCannotUseIsReportedOnStandardErrorNotMixedIntoStandardOutput() throws Exception {
     Path dist = AgentEnvironment.dist().resolve("lib/credagent").toAbsolutePath();
     Path lib = Files.createDirectories(agent.root().resolve("prefix/lib/credagent"));
-    Files.copy(dist.resolve("credagent-jvm"), lib.resolve("credagent-jvm"), java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+    // cp, not Files.copy: a file this JVM has open for writing is busy to exec in a child forked meanwhile.
+    agent.run(List.of("cp", "-p", dist.resolve("credagent-jvm").toString(), lib.toString()), "").requireSuccess();
     Files.copy(dist.resolve("daemon.jvmoptions"), lib.resolve("daemon.jvmoptions"));
     Files.createSymbolicLink(lib.resolve("jars"), dist.resolve("jars"));
     Files.writeString(lib.resolve("credagent.aot"), "not an AOT cache\n");
@@ -45,5 +46,25 @@ class DamagedAotCacheIT {
     assertTrue(version.stdout().matches("credagent \\S+ \\(commit \\S+\\)\\R"), "stdout: " + version.stdout());
     assertTrue(version.stderr().contains("AOT cache"), "the JVM's word on the cache stays visible: " + version.stderr());
     assertEquals(1, version.stdout().lines().count());
+  }
+
+  @Test
+  void aCacheOlderThanAJarIsNotUsed() throws Exception {
+    // A cache trained before a jar was replaced: JDK 25 does not notice a changed jar of the class
+    // path, and served the old jar's classes from the cache (by hand: the daemon ran the old
+    // DaemonMain; a CLI failed with IllegalAccessError between an old and a new class).
+    Path dist = AgentEnvironment.dist().resolve("lib/credagent").toAbsolutePath();
+    Path lib = Files.createDirectories(agent.root().resolve("prefix/lib/credagent"));
+    // cp, not Files.copy: a file this JVM has open for writing is busy to exec in a child forked meanwhile.
+    agent.run(List.of("cp", "-p", dist.resolve("credagent-jvm").toString(), lib.toString()), "").requireSuccess();
+    Files.copy(dist.resolve("daemon.jvmoptions"), lib.resolve("daemon.jvmoptions"));
+    Files.createSymbolicLink(lib.resolve("jars"), dist.resolve("jars"));
+    Path cache = Files.writeString(lib.resolve("credagent.aot"), "not an AOT cache\n");
+    Files.setLastModifiedTime(cache, java.nio.file.attribute.FileTime.fromMillis(0)); // before every jar
+
+    Run version = agent.run(List.of(lib.resolve("credagent-jvm").toString(), "--version"), "").requireSuccess();
+
+    assertTrue(version.stdout().startsWith("credagent "), version.stdout());
+    assertTrue(!version.stderr().contains("AOT cache"), "the cache was passed to the JVM: " + version.stderr());
   }
 }

@@ -7,7 +7,6 @@ import dev.credagent.it.AgentEnvironment;
 import dev.credagent.it.Run;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -28,7 +27,8 @@ class LauncherPathIT {
     agent = new AgentEnvironment();
     Path dist = AgentEnvironment.dist().resolve("lib/credagent").toAbsolutePath();
     Path lib = Files.createDirectories(agent.root().resolve("Jane Doe/.local/lib/credagent"));
-    Files.copy(dist.resolve("credagent-jvm"), lib.resolve("credagent-jvm"), StandardCopyOption.COPY_ATTRIBUTES);
+    // cp, not Files.copy: a file this JVM has open for writing is busy to exec in a child forked meanwhile.
+    agent.run(List.of("cp", "-p", dist.resolve("credagent-jvm").toString(), lib.toString()), "").requireSuccess();
     Files.copy(dist.resolve("daemon.jvmoptions"), lib.resolve("daemon.jvmoptions"));
     Files.createSymbolicLink(lib.resolve("jars"), dist.resolve("jars"));
     // Any file there is passed to the JVM as -XX:AOTCache=PATH; one it cannot use it runs without.

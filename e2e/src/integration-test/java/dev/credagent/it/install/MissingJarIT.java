@@ -9,7 +9,6 @@ import dev.credagent.it.AgentEnvironment;
 import dev.credagent.it.Run;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -31,7 +30,8 @@ class MissingJarIT {
     agent = new AgentEnvironment();
     Path dist = AgentEnvironment.dist().resolve("lib/credagent").toAbsolutePath();
     lib = Files.createDirectories(agent.root().resolve("prefix/lib/credagent"));
-    Files.copy(dist.resolve("credagent-jvm"), lib.resolve("credagent-jvm"), StandardCopyOption.COPY_ATTRIBUTES);
+    // cp, not Files.copy: a file this JVM has open for writing is busy to exec in a child forked meanwhile.
+    agent.run(List.of("cp", "-p", dist.resolve("credagent-jvm").toString(), lib.toString()), "").requireSuccess();
     Files.copy(dist.resolve("daemon.jvmoptions"), lib.resolve("daemon.jvmoptions"));
     Path jars = Files.createDirectories(lib.resolve("jars"));
     try (Stream<Path> all = Files.list(dist.resolve("jars"))) {
