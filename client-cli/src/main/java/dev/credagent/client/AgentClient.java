@@ -159,6 +159,27 @@ public final class AgentClient implements AutoCloseable {
     return reply(answer);
   }
 
+  /**
+   * {@link #call}, its answer awaited at most {@code within}: for a request a running daemon answers
+   * at once (status), never one that may wait on a prompt. A stopped or hung daemon's socket still
+   * takes connections into its backlog, so connecting said nothing about it.
+   */
+  public JsonNode callWithin(ClientRequest request, java.time.Duration within) throws IOException {
+    int before = socket.getSoTimeout();
+    socket.setSoTimeout(Math.toIntExact(Math.max(1, within.toMillis())));
+    try {
+      return call(request);
+    } catch (SocketTimeoutException stalled) {
+      throw new IOException("the credagent daemon on " + path + " took the connection but did not answer within "
+          + (within.toMillis() % 1000 == 0 ? within.toSeconds() + " s" : within.toMillis() + " ms")
+          + " (it is stopped or hung); stop it (kill -CONT or kill it), then try again");
+    } finally {
+      if (!socket.isClosed()) {
+        socket.setSoTimeout(before);
+      }
+    }
+  }
+
   /** The daemon's answer line as the CLI takes it: the object, or its error as an {@link AgentErrorException}. */
   public static JsonNode reply(String answer) throws IOException {
     return AgentReply.read(answer);

@@ -7,15 +7,18 @@ import dev.credagent.files.PrivateDirectory;
 import dev.credagent.share.ShareMarker;
 import java.io.File;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 /**
  * Starts the daemon on demand: the same JVM and class path as this CLI, with the daemon's own
@@ -150,9 +153,29 @@ public final class DaemonStarter {
     return command;
   }
 
-  /** install.sh's AOT cache beside the options, which halves the daemon's start; absent in a build tree. */
-  private static Optional<Path> aotCache(Path options) {
-    return Optional.of(options.resolveSibling("credagent.aot")).filter(Files::isRegularFile);
+  /**
+   * install.sh's AOT cache beside the options, which halves the daemon's start; absent in a build
+   * tree. Only one trained after every jar was put in place, as credagent-jvm takes it: Java 25
+   * does not notice a replaced jar and serves its old classes from the cache.
+   */
+  static Optional<Path> aotCache(Path options) {
+    Path cache = options.resolveSibling("credagent.aot");
+    try (Stream<Path> jars = Files.list(options.resolveSibling("jars"))) {
+      FileTime trained = Files.getLastModifiedTime(cache);
+      boolean current = jars.filter(jar -> jar.getFileName().toString().endsWith(".jar"))
+          .allMatch(jar -> modified(jar).compareTo(trained) <= 0);
+      return current ? Optional.of(cache) : Optional.empty();
+    } catch (IOException | UncheckedIOException noCacheOrNoJars) {
+      return Optional.empty();
+    }
+  }
+
+  private static FileTime modified(Path jar) {
+    try {
+      return Files.getLastModifiedTime(jar);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   /** {@code @.../lib/credagent/daemon.jvmoptions}: the installed layout has our jar in lib/credagent/jars. */

@@ -106,4 +106,19 @@ class DaemonStarterTest {
     DaemonStarter.utf8FileNames(utf8, "UTF-8", "Linux");
     assertEquals(java.util.Map.of("LC_ALL", "C"), utf8, "names are UTF-8 already: left alone");
   }
+
+  @Test
+  void anAotCacheOlderThanAJarIsNotPassedToTheDaemon(@TempDir Path lib) throws Exception {
+    // Java 25 serves a replaced jar's old classes from a cache trained before: the autostart, as
+    // credagent-jvm, takes the cache only when it is newer than every jar.
+    Path options = Files.writeString(lib.resolve("daemon.jvmoptions"), "-Xss512k\n");
+    Path jar = Files.writeString(Files.createDirectory(lib.resolve("jars")).resolve("credagent-daemon-0.2.0.jar"), "jar");
+    Path cache = Files.writeString(lib.resolve("credagent.aot"), "cache");
+    Files.setLastModifiedTime(jar, java.nio.file.attribute.FileTime.fromMillis(1_000_000));
+    Files.setLastModifiedTime(cache, java.nio.file.attribute.FileTime.fromMillis(2_000_000));
+    assertTrue(DaemonStarter.aotCache(options).isPresent(), "a cache trained after the jars is taken");
+
+    Files.setLastModifiedTime(jar, java.nio.file.attribute.FileTime.fromMillis(3_000_000));
+    assertFalse(DaemonStarter.aotCache(options).isPresent(), "a jar replaced after the cache was trained");
+  }
 }

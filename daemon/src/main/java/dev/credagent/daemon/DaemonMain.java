@@ -13,8 +13,10 @@ import java.io.IOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
+import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 import java.util.logging.ConsoleHandler;
 import java.util.logging.Handler;
@@ -97,7 +99,7 @@ public final class DaemonMain {
     }
     AgentPaths paths = AgentPaths.fromEnvironment();
     // The native credagent's command lines run here, through the same command tree as the JVM CLI's.
-    Optional<CommandRelayProvider> commands = ServiceLoader.load(CommandRelayProvider.class).findFirst();
+    Optional<CommandRelayProvider> commands = commandTree(DaemonMain.class.getClassLoader());
     Daemon daemon = Daemon.start(paths, CurrentUser.uid(), AgentConfig.file(System.getenv()),
         requests -> commands.map(provider -> provider.relay(requests, paths)).orElse(CommandRelay.HAND_EVERYTHING_BACK));
     if (start != null) {
@@ -113,6 +115,28 @@ public final class DaemonMain {
     daemon.awaitStopped();
     return ErrorCode.OK;
   }
+
+  /**
+   * The command tree on {@code loader}'s class path, if there is one (the commands module's jar).
+   * A provider that cannot be loaded (a services file naming a class that is not there, in a stale
+   * or damaged jar) is skipped with a log line: the daemon without the tree still serves every
+   * request, where ServiceConfigurationError ended its start and left the helper no daemon.
+   */
+  static Optional<CommandRelayProvider> commandTree(ClassLoader loader) {
+    Iterator<CommandRelayProvider> providers = ServiceLoader.load(CommandRelayProvider.class, loader).iterator();
+    for (int tried = 0; tried < MAX_BROKEN_PROVIDERS; tried++) {
+      try {
+        return providers.hasNext() ? Optional.of(providers.next()) : Optional.empty();
+      } catch (ServiceConfigurationError broken) {
+        Logger.getLogger(DaemonMain.class.getName()).warning("skipped a provider of the command tree: "
+            + broken.getMessage() + "; reinstall credagent if commands are handed back to the JVM CLI");
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** ServiceLoader's iterator recovers from a broken entry by best effort: a bound, not a loop without end. */
+  private static final int MAX_BROKEN_PROVIDERS = 16;
 
   /**
    * The log lines of the start, kept while they go to the starter's pipe, and written into the log

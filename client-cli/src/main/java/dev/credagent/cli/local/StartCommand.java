@@ -8,6 +8,7 @@ import dev.credagent.client.ClientRequest;
 import dev.credagent.client.DaemonStarter;
 import dev.credagent.files.AgentPaths;
 import dev.credagent.protocol.Op;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -29,7 +30,13 @@ final class StartCommand implements Callable<Integer> {
 
   /** Starts the daemon unless one answers; {@link StartMain} calls this without building the command tree. */
   static int run(boolean startLockHeld) throws Exception {
-    AgentPaths paths = Agent.paths();
+    return run(Agent.paths(), startLockHeld, STATUS_WITHIN);
+  }
+
+  /** A running daemon answers status at once; one that is stopped (SIGSTOP) or hung never does. */
+  static final Duration STATUS_WITHIN = Duration.ofSeconds(10);
+
+  static int run(AgentPaths paths, boolean startLockHeld, Duration statusWithin) throws Exception {
     boolean started = false;
     try {
       AgentClient.connect(paths).close();
@@ -39,7 +46,7 @@ final class StartCommand implements Callable<Integer> {
     }
     // Says what it did, as ssh-agent and gpgconf --launch users expect to read it.
     try (AgentClient client = AgentClient.connect(paths)) {
-      JsonNode status = client.call(ClientRequest.op(Op.STATUS));
+      JsonNode status = client.callWithin(ClientRequest.op(Op.STATUS), statusWithin);
       System.out.println((started ? "started" : "already running") + ", pid " + status.path("pid").asLong() + ", on "
           + status.path("socket").asText());
     }
