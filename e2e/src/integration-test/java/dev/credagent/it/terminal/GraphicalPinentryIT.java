@@ -69,8 +69,7 @@ class GraphicalPinentryIT {
       Process get = helperGetWithoutTerminal(agent, Map.of("DISPLAY", display, "XAUTHORITY", cookie.toString()));
       String window = waitForWindow(30);
       assertFalse(window.isEmpty(), "no pinentry window appeared on " + display + "; daemon log:\n" + agent.readLog());
-      xdotool("type", "--delay", "30", "the passphrase");
-      xdotool("key", "Return");
+      typeInto(window, "the passphrase");
       assertTrue(get.waitFor(30, TimeUnit.SECONDS), "the get never ended");
       String out = new String(get.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       assertEquals(0, get.exitValue(), out);
@@ -90,9 +89,9 @@ class GraphicalPinentryIT {
       Path cookie = ownCookie(agent);
       Process get = withoutTerminal(agent, Map.of("DISPLAY", display, "XAUTHORITY", cookie.toString()),
           AgentEnvironment.dist().resolve(program).toString(), "get", "reg.example:5000");
-      assertFalse(waitForWindow(30).isEmpty(), "no pinentry window appeared; daemon log:\n" + agent.readLog());
-      xdotool("type", "--delay", "30", "the passphrase");
-      xdotool("key", "Return");
+      String window = waitForWindow(30);
+      assertFalse(window.isEmpty(), "no pinentry window appeared; daemon log:\n" + agent.readLog());
+      typeInto(window, "the passphrase");
       assertTrue(get.waitFor(30, TimeUnit.SECONDS), "the get never ended");
       String out = new String(get.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       assertEquals(0, get.exitValue(), out);
@@ -263,6 +262,22 @@ class GraphicalPinentryIT {
       Thread.sleep(100);
     } while (System.nanoTime() < deadline);
     return "";
+  }
+
+  /**
+   * Types {@code text} and Return into {@code window} once it has the keyboard's focus: xdotool
+   * types into whichever window has it, and a window just mapped on a loaded machine may not have
+   * it yet (the keystrokes went nowhere, and the get waited out its bound). No window manager runs
+   * on Xvfb, so the focus is set here, and read back until it holds (10 s at most).
+   */
+  private void typeInto(String window, String text) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (!xdotool("getwindowfocus").strip().equals(window) && System.nanoTime() < deadline) {
+      xdotool("windowfocus", window);
+      Thread.sleep(100);
+    }
+    xdotool("type", "--delay", "30", text);
+    xdotool("key", "Return");
   }
 
   private String xdotool(String... args) throws Exception {
