@@ -17,7 +17,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 
@@ -216,35 +215,39 @@ public final class CredentialService {
   /**
    * What a get by {@code caller} can be answered from, server to username: its profile's own
    * credentials over the default profile's (a share: what its gets would serve). The credential
-   * helper's {@code list}.
+   * helper's {@code list}: one request, so one gate check and one audit line.
    */
   public Map<String, String> visible(Caller caller) throws VaultLockedException, UnknownProfileException {
     usable();
     String profile = parts.profiles().choose(caller).name();
-    if (ProfileKeys.DEFAULT.equals(profile) || caller.share() != null) {
-      return list(caller, profile);
-    }
-    Map<String, String> merged = new TreeMap<>(list(caller, ProfileKeys.DEFAULT));
-    merged.putAll(list(caller, profile));
-    return merged;
+    return listed(caller, () -> parts.profiles().withInherited(profile));
   }
 
   /**
    * Server to username, in server order, of {@code profile}'s own credentials. Through a share
    * (whose profile is its own, whatever {@code profile} says): what a get through it would serve,
-   * each entry as itself ({@link #servedThrough}).
+   * each entry as itself ({@link Profiles#servedThrough}).
    */
   public Map<String, String> list(Caller caller, String profile) throws VaultLockedException {
     usable();
+    return listed(caller, () -> parts.profiles().own(profile).live());
+  }
+
+  /** A list's gate check, its listing ({@code own}; a share's instead, whatever was asked) and its audit line. */
+  private Map<String, String> listed(Caller caller, Listing own) throws VaultLockedException {
     parts.gate().check(caller, Op.LIST);
     try {
-      Map<String, String> listed = caller.share() == null ? parts.profiles().own(profile).live() : parts.profiles().servedThrough(caller.share());
+      Map<String, String> listed = caller.share() == null ? own.get() : parts.profiles().servedThrough(caller.share());
       parts.trail().record(caller, "list", null, "ok");
       return listed;
     } catch (VaultLockedException e) {
       parts.trail().record(caller, "list", null, AuditTrail.outcome(e));
       throw e;
     }
+  }
+
+  private interface Listing {
+    Map<String, String> get() throws VaultLockedException;
   }
 
   /**

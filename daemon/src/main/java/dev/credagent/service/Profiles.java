@@ -211,16 +211,22 @@ public final class Profiles {
     return table().all();
   }
 
+  /** {@code profile}'s own credentials over the default profile's, server to username, in server order. */
+  Map<String, String> withInherited(String profile) throws VaultLockedException {
+    Map<String, String> merged = new TreeMap<>(own(ProfileKeys.DEFAULT).live());
+    if (!ProfileKeys.DEFAULT.equals(profile)) {
+      merged.putAll(own(profile).live());
+    }
+    return merged;
+  }
+
   /**
    * What {@code share}'s list names: of its profile's credentials and those it inherits from the
    * default profile, each one a get of its own server would be served through the share (the same
    * lookup, then {@link ShareScope#permits}), so that the list and get never disagree.
    */
   Map<String, String> servedThrough(ShareScope share) throws VaultLockedException {
-    Map<String, String> candidates = new TreeMap<>(own(ProfileKeys.DEFAULT).live());
-    if (!ProfileKeys.DEFAULT.equals(share.profile())) {
-      candidates.putAll(own(share.profile()).live());
-    }
+    Map<String, String> candidates = withInherited(share.profile());
     Map<String, String> listed = new TreeMap<>();
     for (Map.Entry<String, String> entry : candidates.entrySet()) {
       try {

@@ -207,6 +207,19 @@ class ProfilesTest {
         "the list names what get serves, and no more");
   }
 
+  /** The helper's list in a profile is one request: it read the default's list and the profile's, two audit lines. */
+  @Test
+  void theHelpersListInAProfileIsOneAuditLineNamingBothProfilesLogins() throws Exception {
+    store(ME, "quay.io", "me");
+    store(in(work), "ghcr.io", "bot");
+    service.beforeAnswersLeave();
+    long before = Files.readAllLines(home.resolve("audit.log")).stream().filter(line -> line.contains("\"op\":\"list\"")).count();
+    assertEquals(Map.of("ghcr.io", "bot", "quay.io", "me"), Map.copyOf(service.visible(in(work))));
+    service.beforeAnswersLeave();
+    long after = Files.readAllLines(home.resolve("audit.log")).stream().filter(line -> line.contains("\"op\":\"list\"")).count();
+    assertEquals(1, after - before, "one list, one audit line");
+  }
+
   @Test
   void theAuditLineNamesTheProfileAndWhyACwdWasNotJudged() throws Exception {
     store(in(work), "ghcr.io", "bot");
