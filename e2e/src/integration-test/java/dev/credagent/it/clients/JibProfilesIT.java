@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.credagent.it.AgentEnvironment;
+import dev.credagent.it.Closing;
 import dev.credagent.it.HelperInstall;
 import dev.credagent.it.Run;
 import dev.credagent.it.registry.Registry;
@@ -76,12 +77,7 @@ class JibProfilesIT {
 
   @AfterEach
   void tearDown() throws Exception {
-    if (registry != null) {
-      registry.close();
-    }
-    if (agent != null) {
-      agent.close();
-    }
+    Closing.inOrder(registry, agent);
   }
 
   @Test

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.credagent.it.AgentEnvironment;
+import dev.credagent.it.Closing;
 import dev.credagent.it.HelperInstall;
 import dev.credagent.it.Run;
 import dev.credagent.it.registry.Registry;
@@ -39,12 +40,7 @@ class RealClientsIT {
 
   @AfterEach
   void tearDown() throws Exception {
-    if (registry != null) {
-      registry.close();
-    }
-    if (agent != null) {
-      agent.close();
-    }
+    Closing.inOrder(registry, agent);
   }
 
   @Test
