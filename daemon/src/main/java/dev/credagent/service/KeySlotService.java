@@ -5,7 +5,6 @@ import dev.credagent.protocol.Op;
 import dev.credagent.vault.Secret;
 import dev.credagent.vault.Vault;
 import dev.credagent.vault.WrongPassphraseException;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -67,8 +66,7 @@ public final class KeySlotService {
       } catch (IllegalArgumentException badKind) {
         throw new InvalidRequestException(badKind.getMessage());
       } catch (WrongPassphraseException e) {
-        Duration delay = throttle.failed();
-        Thread.sleep(delay); // as a wrong unlock: guesses cost the same through either door
+        throttle.penalize(caller, rekey ? "rekey" : "passwd"); // guesses cost the same through every door
         throw e;
       }
     }));
@@ -135,8 +133,7 @@ public final class KeySlotService {
       } catch (IllegalArgumentException badKind) {
         throw new InvalidRequestException(badKind.getMessage());
       } catch (WrongPassphraseException e) {
-        Duration delay = throttle.failed();
-        Thread.sleep(delay); // as a wrong unlock: guesses cost the same through every door
+        throttle.penalize(caller, "keyslot add"); // guesses cost the same through every door
         throw e;
       } finally {
         if (opens != null) {
@@ -171,8 +168,7 @@ public final class KeySlotService {
       } catch (IllegalArgumentException refusedThere) {
         throw new InvalidRequestException(refusedThere.getMessage());
       } catch (WrongPassphraseException e) {
-        Duration delay = throttle.failed();
-        Thread.sleep(delay); // as a wrong unlock: guesses cost the same through every door
+        throttle.penalize(caller, "keyslot remove"); // guesses cost the same through every door
         throw e;
       }
       LOG.info("key slot " + index + " was removed (" + caller + ")");

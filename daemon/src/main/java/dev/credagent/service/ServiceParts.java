@@ -33,11 +33,21 @@ public record ServiceParts(AuditTrail trail, LockState locks, RequestGate gate, 
    */
   public static ServiceParts wire(Vault vault, Clock clock, Executor writes, Executor unlocks, Executor network,
       RegistryLogin registries, Settings config, AuditLog audit) {
+    return wire(vault, clock, writes, unlocks, network, registries, config, audit, UnlockThrottle.Pause.SLEEP);
+  }
+
+  /**
+   * The same, with the throttle's delays waited out by {@code pause}: a test records them instead
+   * of sleeping.
+   */
+  static ServiceParts wire(Vault vault, Clock clock, Executor writes, Executor unlocks, Executor network,
+      RegistryLogin registries, Settings config, AuditLog audit, UnlockThrottle.Pause pause) {
     AuditTrail trail = new AuditTrail(audit, clock);
     LockState locks = new LockState(vault, clock, trail);
     RequestGate gate = new RequestGate(trail, locks::usable);
     Profiles profiles = new Profiles(vault, new CredentialResolver(vault), writes, gate, clock);
-    UnlockService unlocking = new UnlockService(vault, unlocks, config, trail, gate, locks, profiles, clock);
+    UnlockService unlocking = new UnlockService(vault, unlocks, config, trail, gate, locks, profiles, clock,
+        new UnlockThrottle(pause));
     Sources sources = new Sources(new SourceRunner(SourceRunner.DEFAULT_TIMEOUT), network, clock);
     Fetcher fetcher = new Fetcher(vault, sources);
     ErasureService erasure = new ErasureService(vault, profiles, writes, clock, config, gate, trail, locks::usable);

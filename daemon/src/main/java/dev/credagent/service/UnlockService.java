@@ -8,7 +8,6 @@ import dev.credagent.vault.Secret;
 import dev.credagent.vault.Vault;
 import dev.credagent.vault.WrongPassphraseException;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.logging.Logger;
@@ -28,15 +27,16 @@ public final class UnlockService {
   private final RequestGate gate;
   private final LockState locks;
   private final Profiles profiles;
-  private final UnlockThrottle throttle = new UnlockThrottle();
+  private final UnlockThrottle throttle;
   private final PassphrasePrompt prompt;
 
   /**
    * @param unlocks one thread: key derivations and the throttle's delay
    * @param config the settings, read again at each unlock (a file a user edits)
+   * @param throttle the delay after a wrong secret, shared with the key slots' doors
    */
   UnlockService(Vault vault, Executor unlocks, Settings config, AuditTrail trail, RequestGate gate, LockState locks,
-      Profiles profiles, Clock clock) {
+      Profiles profiles, Clock clock, UnlockThrottle throttle) {
     this.vault = vault;
     this.unlocks = unlocks;
     this.config = config;
@@ -44,6 +44,7 @@ public final class UnlockService {
     this.gate = gate;
     this.locks = locks;
     this.profiles = profiles;
+    this.throttle = throttle;
     this.prompt = new PassphrasePrompt((caller, passphrase) -> unlock(caller, passphrase, CredentialService.Ttl.CONFIGURED, null),
         config, trail, clock);
   }
@@ -92,11 +93,7 @@ public final class UnlockService {
         });
         return outcome;
       } catch (WrongPassphraseException e) {
-        Duration delay = throttle.failed();
-        LOG.warning("wrong passphrase (" + throttle.failures() + " in a row, " + caller + "); answering in "
-            + delay.toMillis() + " ms");
-        // On the unlock thread on purpose: attempts on other connections wait their turn too.
-        Thread.sleep(delay);
+        throttle.penalize(caller, "unlock");
         throw e;
       }
     }));

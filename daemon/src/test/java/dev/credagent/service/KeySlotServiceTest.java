@@ -1,6 +1,7 @@
 package dev.credagent.service;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -13,7 +14,13 @@ import dev.credagent.vault.Vault;
 import dev.credagent.vault.WrongPassphraseException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletionException;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,7 +34,8 @@ class KeySlotServiceTest {
   private static final Caller ME = new Caller(1000, 4242);
   @TempDir Path home;
   private Vault vault;
-  private final UnlockThrottle throttle = new UnlockThrottle();
+  private final List<Duration> waits = new ArrayList<>();
+  private final UnlockThrottle throttle = new UnlockThrottle(waits::add);
   private KeySlotService keySlots;
 
   @BeforeEach
@@ -95,5 +103,50 @@ class KeySlotServiceTest {
     }
     assertTrue(passphrase.isDestroyed());
     assertEquals(2, vault.keySlots().size());
+  }
+
+  /**
+   * A wrong guess through passwd, keyslot add or keyslot remove was in audit.log only, while a
+   * wrong unlock also wrote "wrong passphrase (N in a row, caller); answering in X ms" in the
+   * daemon log: a guesser at the key-slot doors left no trace where the owner looks. Each door's
+   * guess is a warning there now, naming the caller and the wait, never the guess.
+   */
+  @Test
+  void everyDoorsWrongGuessIsAWarningInTheDaemonLogThatNamesNoSecret() throws Exception {
+    keySlots.add(ME, "recovery", null, TestKdf.secret("pw")).join().close();
+    List<LogRecord> said = new ArrayList<>();
+    Handler capture = new Handler() {
+      @Override
+      public void publish(LogRecord record) {
+        said.add(record);
+      }
+
+      @Override
+      public void flush() {}
+
+      @Override
+      public void close() {}
+    };
+    Logger service = Logger.getLogger("dev.credagent.service"); // the daemon log's handler is the root's
+    service.addHandler(capture);
+    try {
+      assertThrows(CompletionException.class,
+          () -> keySlots.passwd(ME, "passphrase", false, TestKdf.secret("guess-1"), TestKdf.secret("new")).join());
+      assertThrows(CompletionException.class,
+          () -> keySlots.add(ME, "login", TestKdf.secret("login"), TestKdf.secret("guess-2")).join());
+      assertThrows(CompletionException.class, () -> keySlots.remove(ME, 1, TestKdf.secret("guess-3")).join());
+    } finally {
+      service.removeHandler(capture);
+    }
+    List<String> warnings = said.stream().filter(r -> r.getLevel() == Level.WARNING).map(LogRecord::getMessage).toList();
+    assertEquals(3, warnings.size(), warnings.toString());
+    for (int i = 0; i < 3; i++) {
+      String line = warnings.get(i);
+      assertTrue(line.startsWith("wrong passphrase (") && line.contains((i + 1) + " in a row") && line.contains(ME.toString())
+          && line.endsWith("answering in " + (i + 1) * 100 + " ms"), line);
+      assertFalse(line.contains("guess"), line);
+    }
+    assertTrue(warnings.get(0).contains("passwd") && warnings.get(1).contains("keyslot add")
+        && warnings.get(2).contains("keyslot remove"), "each line names its door: " + warnings);
   }
 }

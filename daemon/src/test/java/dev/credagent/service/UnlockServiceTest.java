@@ -14,6 +14,8 @@ import dev.credagent.vault.Vault;
 import dev.credagent.vault.WrongPassphraseException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeEach;
@@ -30,12 +32,13 @@ class UnlockServiceTest {
   private final TestClock clock = new TestClock();
   private Vault vault;
   private ServiceParts parts;
+  private final List<Duration> waits = new ArrayList<>();
 
   @BeforeEach
   void setUp() {
     vault = new Vault(home.resolve("vault"), TestKdf.CHEAP);
     parts = ServiceParts.wire(vault, clock, Runnable::run, Runnable::run, Runnable::run, null,
-        () -> AgentConfig.DEFAULTS, AuditLog.NONE);
+        () -> AgentConfig.DEFAULTS, AuditLog.NONE, waits::add);
   }
 
   @Test
@@ -56,6 +59,7 @@ class UnlockServiceTest {
     assertInstanceOf(WrongPassphraseException.class, Async.cause(wrong));
     assertThrows(CompletionException.class, () -> parts.keySlots().remove(ME, 0, TestKdf.secret("guess")).join());
     assertEquals(2, parts.unlocking().throttle().failures());
+    assertEquals(List.of(Duration.ofMillis(100), Duration.ofMillis(200)), waits, "the second door's guess waits longer");
     parts.unlocking().unlock(ME, TestKdf.secret("pw"), CredentialService.Ttl.CONFIGURED, null).join();
     assertEquals(0, parts.unlocking().throttle().failures(), "a right passphrase starts over");
   }
@@ -68,5 +72,25 @@ class UnlockServiceTest {
     parts.unlocking().lock(ME);
     assertFalse(vault.isUnlocked());
     assertEquals(1, told.get());
+  }
+
+  /**
+   * Wrong guesses through every door (unlock, passwd, keyslot add and remove) ask the injected
+   * pause for the growing delays, one after the other on the unlock thread, instead of each door
+   * sleeping on its own: twelve guesses here would have slept 7.8 s.
+   */
+  @Test
+  void wrongGuessesAtEveryDoorAskForTheGrowingDelaysWithoutSleeping() {
+    parts.unlocking().unlock(ME, TestKdf.secret("pw"), CredentialService.Ttl.CONFIGURED, null).join();
+    for (int round = 0; round < 3; round++) {
+      assertThrows(CompletionException.class,
+          () -> parts.unlocking().unlock(ME, TestKdf.secret("guess"), CredentialService.Ttl.CONFIGURED, null).join());
+      assertThrows(CompletionException.class,
+          () -> parts.keySlots().passwd(ME, "passphrase", false, TestKdf.secret("guess"), TestKdf.secret("new")).join());
+      assertThrows(CompletionException.class,
+          () -> parts.keySlots().add(ME, "recovery", null, TestKdf.secret("guess")).join());
+      assertThrows(CompletionException.class, () -> parts.keySlots().remove(ME, 0, TestKdf.secret("guess")).join());
+    }
+    assertEquals(java.util.stream.IntStream.rangeClosed(1, 12).mapToObj(n -> Duration.ofMillis(100L * n)).toList(), waits);
   }
 }
