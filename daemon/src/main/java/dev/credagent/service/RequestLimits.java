@@ -43,9 +43,9 @@ public final class RequestLimits {
     return null;
   }
 
-  /** How the audit log names a server it refused: by its length, never its content. */
+  /** How the audit log names a server it refused: by its length, never its content; null for an op on no server. */
   public static String described(String server) {
-    return checkServer(server) == null ? server : "(refused: " + server.length() + " characters)";
+    return server == null || checkServer(server) == null ? server : "(refused: " + server.length() + " characters)";
   }
 
   /** C0 controls, DEL and C1 controls: what a terminal would act on. */

@@ -128,6 +128,21 @@ class ProtocolCodecTest {
     assertEquals(1, vault.keySlots().size(), "no slot was added or removed");
   }
 
+  /**
+   * passwd with an empty new passphrase, at the socket: the service's refusal audits the op on no
+   * server, and the audit's "server by its length" read the null server's length, so the request
+   * ended in a NullPointerException in place of its bad_request answer (the CLI refuses an empty
+   * one first, so only another client reached it).
+   */
+  @Test
+  void passwdWithAnEmptyNewPassphraseIsABadRequest() throws Exception {
+    call("{\"v\":1,\"op\":\"unlock\",\"passphrase\":\"pw\"}");
+    JsonNode answer = call("{\"v\":1,\"op\":\"passwd\",\"passphrase\":\"pw\",\"new_passphrase\":\"\"}");
+    assertEquals("bad_request", code(answer), answer.toString());
+    assertTrue(answer.path("error").path("message").asText().contains("must not be empty"), answer.toString());
+    assertTrue(call("{\"v\":1,\"op\":\"unlock\",\"passphrase\":\"pw\"}").path("ok").asBoolean(), "unchanged");
+  }
+
   /** keyslot_remove, at the socket: never while locked, never without the vault's passphrase. */
   @Test
   void keyslotRemoveNeedsTheVaultUnlockedAndItsPassphrase() throws Exception {
