@@ -46,6 +46,12 @@ public final class KeySlotService {
       return gate.invalid(caller, Op.PASSWD, null, new InvalidRequestException("the new passphrase must not be empty"),
           old, replacement);
     }
+    if (old.isEmpty()) {
+      // No slot opens with nothing (neither unlock nor passwd sets an empty secret): a slip, not a
+      // guess, so said at once, as keyslot add says it, and not counted by the throttle.
+      return gate.invalid(caller, Op.PASSWD, null, new InvalidRequestException("the current "
+          + ("login".equals(slot) ? "login password" : "passphrase") + " must not be empty"), old, replacement);
+    }
     if (rekey && !"passphrase".equals(slot)) {
       return gate.invalid(caller, Op.PASSWD, null, new InvalidRequestException("--rekey changes the passphrase, not the "
           + slot + " slot, which it removes: add that slot again after it"), old, replacement);
@@ -158,6 +164,10 @@ public final class KeySlotService {
     CompletableFuture<Void> refused = gate.refusal(caller, Op.KEYSLOT_REMOVE, null, passphrase);
     if (refused != null) {
       return refused;
+    }
+    if (passphrase.isEmpty()) { // a slip, not a guess: said at once, as keyslot add says it, and not throttled
+      return gate.invalid(caller, Op.KEYSLOT_REMOVE, null,
+          new InvalidRequestException("removing a key slot needs the vault's passphrase, as adding one does"), passphrase);
     }
     return trail.audited(caller, "keyslot_remove", null, Async.on(unlocks, () -> {
       try (passphrase) {

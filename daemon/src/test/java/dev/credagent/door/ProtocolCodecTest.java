@@ -143,6 +143,27 @@ class ProtocolCodecTest {
     assertTrue(call("{\"v\":1,\"op\":\"unlock\",\"passphrase\":\"pw\"}").path("ok").asBoolean(), "unchanged");
   }
 
+  /**
+   * An empty passphrase at the socket: keyslot_remove and passwd answered "unauthorized" after the
+   * throttle's wait, counted as a guess, where keyslot_add answered bad_request at once. Each
+   * answers bad_request now, and nothing changes.
+   */
+  @Test
+  void anEmptyPassphraseIsABadRequestForKeyslotRemoveAndPasswdAsForKeyslotAdd() throws Exception {
+    call("{\"v\":1,\"op\":\"unlock\",\"passphrase\":\"pw\"}");
+    assertTrue(call("{\"v\":1,\"op\":\"keyslot_add\",\"kind\":\"recovery\",\"passphrase\":\"pw\"}").path("ok").asBoolean());
+    for (String line : java.util.List.of("{\"v\":1,\"op\":\"keyslot_add\",\"kind\":\"recovery\",\"passphrase\":\"\"}",
+        "{\"v\":1,\"op\":\"keyslot_remove\",\"index\":\"1\",\"passphrase\":\"\"}",
+        "{\"v\":1,\"op\":\"passwd\",\"passphrase\":\"\",\"new_passphrase\":\"mine\"}",
+        "{\"v\":1,\"op\":\"passwd\",\"slot\":\"login\",\"passphrase\":\"\",\"new_passphrase\":\"mine\"}")) {
+      JsonNode answer = call(line);
+      assertEquals("bad_request", code(answer), line + " -> " + answer);
+      assertFalse(answer.toString().contains("mine"), answer.toString());
+    }
+    assertEquals(2, call("{\"v\":1,\"op\":\"keyslot_list\"}").path("slots").size(), "no slot was removed");
+    assertTrue(call("{\"v\":1,\"op\":\"unlock\",\"passphrase\":\"pw\"}").path("ok").asBoolean(), "the passphrase is unchanged");
+  }
+
   /** keyslot_remove, at the socket: never while locked, never without the vault's passphrase. */
   @Test
   void keyslotRemoveNeedsTheVaultUnlockedAndItsPassphrase() throws Exception {

@@ -149,4 +149,30 @@ class KeySlotServiceTest {
     assertTrue(warnings.get(0).contains("passwd") && warnings.get(1).contains("keyslot add")
         && warnings.get(2).contains("keyslot remove"), "each line names its door: " + warnings);
   }
+
+  /**
+   * An empty passphrase is no guess (no slot opens with one: unlock and passwd refuse to set it):
+   * keyslot remove and passwd answered it as a wrong one, throttled and counted, while keyslot
+   * add answered bad_request at once. All three now refuse it as a bad request, count nothing and
+   * leave the slots as they were.
+   */
+  @Test
+  void anEmptyPassphraseIsABadRequestAtEveryDoorAndCountsNoGuess() throws Exception {
+    keySlots.add(ME, "recovery", null, TestKdf.secret("pw")).join().close();
+    Secret removing = TestKdf.secret("");
+    CompletionException remove = assertThrows(CompletionException.class, () -> keySlots.remove(ME, 1, removing).join());
+    assertInstanceOf(InvalidRequestException.class, Async.cause(remove));
+    assertTrue(removing.isDestroyed(), "wiped all the same");
+    for (String slot : new String[] {"passphrase", "login"}) {
+      Secret old = TestKdf.secret("");
+      Secret replacement = TestKdf.secret("new");
+      CompletionException passwd = assertThrows(CompletionException.class,
+          () -> keySlots.passwd(ME, slot, false, old, replacement).join(), slot);
+      assertInstanceOf(InvalidRequestException.class, Async.cause(passwd), slot);
+      assertTrue(old.isDestroyed() && replacement.isDestroyed(), "both wiped: " + slot);
+    }
+    assertEquals(0, throttle.failures(), "no guess was counted");
+    assertEquals(List.of(), waits, "and none waited for");
+    assertEquals(2, vault.keySlots().size(), "the recovery slot is still there");
+  }
 }
