@@ -90,6 +90,8 @@ final class KeyslotCommand implements Runnable, Relayable {
                 + " (with --login, the login password on the next line)"));
         passphrase = UnlockCommand.read(console, "Passphrase: ");
         if (kind.login) {
+          // Checked now: a wrong one was said only after the login password had been typed twice.
+          CurrentPassphraseCheck.before(session, "passphrase", passphrase);
           try {
             request.withSecret("secret", loginPassword(console));
           } catch (CliException refused) {

@@ -46,7 +46,7 @@ final class PasswdCommand implements Callable<Integer>, Relayable {
       Console console = session.terminal().orElseThrow(() -> new CliException(ExitCode.ERROR,
           "no terminal to ask for the passphrases; pipe them in with `credagent passwd --passphrase-stdin`"));
       old = read(console, login ? "Current login password: " : "Current passphrase: ");
-      checkFirst(old);
+      CurrentPassphraseCheck.before(session, login ? "login" : "passphrase", old);
       replacement = read(console, "New passphrase: ");
       if (replacement.length == 0) { // said now, not after it was typed twice
         Arrays.fill(old, '\0');
@@ -81,26 +81,6 @@ final class PasswdCommand implements Callable<Integer>, Relayable {
   @Override
   public CommandRelay.Input relayInput() {
     return fromStdin ? CommandRelay.Input.ALL : CommandRelay.Input.HAND_BACK;
-  }
-
-  /**
-   * On a terminal, the current passphrase is checked before the new one is asked (a typo found
-   * after typing the new one twice cost both): where the vault is unlocked, an unlock through that
-   * slot checks it, as {@code credagent unlock} on an unlocked vault does, throttled as any. A
-   * locked vault is checked by the change itself, at the end, as before: unlocking it here would
-   * leave it open as a side effect.
-   */
-  private void checkFirst(char[] old) throws Exception {
-    if (session.call(ClientRequest.op(Op.STATUS)).path("locked").asBoolean(true)) {
-      return;
-    }
-    try {
-      session.call(ClientRequest.op(Op.UNLOCK).with("slot", login ? "login" : "passphrase")
-          .withSecret("passphrase", Arrays.copyOf(old, old.length)));
-    } catch (Exception wrong) {
-      Arrays.fill(old, '\0');
-      throw wrong;
-    }
   }
 
   private static char[] read(Console console, String prompt) throws CliException {

@@ -76,6 +76,34 @@ class KeyslotPromptIT {
     }
   }
 
+  /**
+   * A wrong passphrase is said right after it is typed: it was learnt only from the add's answer,
+   * after the login password had been typed twice. Now the passphrase is checked first, as passwd
+   * checks the current one, and nothing more is asked; the same one-line error and exit code (5).
+   */
+  @Test
+  void aWrongPassphraseIsSaidBeforeTheLoginPasswordIsAsked() throws Exception {
+    assumeTrue(Files.isExecutable(TMUX), "needs tmux");
+    try (AgentEnvironment agent = new AgentEnvironment()) {
+      agent.unlock(PASSPHRASE);
+      String socket = "-S" + agent.root().resolve("tmux.sock");
+      String command = PinentryIT.env(agent) + " sh -c '" + AgentEnvironment.launcher()
+          + " keyslot add --login; echo EXIT=$?; sleep 60'";
+      try {
+        tmux(socket, "new-session", "-d", "-s", "wrong", "-x", "160", "-y", "20", command);
+        waitFor(socket, "wrong", "Passphrase:");
+        tmux(socket, "send-keys", "-t", "wrong", "not-it-42", "Enter");
+        String screen = waitFor(socket, "wrong", "EXIT=5");
+        assertFalse(screen.contains("Login password:"), "asked for the login password after a wrong passphrase:\n" + screen);
+        assertTrue(screen.contains("wrong passphrase"), screen);
+        assertFalse(screen.contains("not-it-42"), "the passphrase was echoed:\n" + screen);
+        assertFalse(loginSlots(agent), "a slot was added");
+      } finally {
+        PinentryIT.killServer(socket);
+      }
+    }
+  }
+
   @Test
   void pipedTheNativeCliStillRelaysIt() throws Exception {
     try (AgentEnvironment agent = new AgentEnvironment()) {
