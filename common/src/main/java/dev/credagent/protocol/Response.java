@@ -26,6 +26,7 @@ public final class Response implements AutoCloseable {
   private final String message;
   private final Map<String, Object> fields = new LinkedHashMap<>();
   private Runnable afterSent = () -> {};
+  private Runnable undelivered = () -> {};
 
   private Response(ErrorCode error, String message) {
     this.error = error;
@@ -57,6 +58,19 @@ public final class Response implements AutoCloseable {
 
   public Runnable afterSent() {
     return afterSent;
+  }
+
+  /**
+   * Something to do where the answer could not be written because its client went away: an
+   * answer that carried what nobody else has (a new recovery key) is then said lost.
+   */
+  public Response ifUndelivered(Runnable action) {
+    this.undelivered = action;
+    return this;
+  }
+
+  public Runnable undelivered() {
+    return undelivered;
   }
 
   public boolean isOk() {

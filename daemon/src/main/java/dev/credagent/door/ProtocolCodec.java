@@ -183,8 +183,10 @@ public final class ProtocolCodec implements RequestHandler {
     request.requireSecret("passphrase"); // there before any secret is taken: none is left unwiped
     Secret secret = request.fields().containsKey("secret") || request.secrets().containsKey("secret")
         ? request.takeSecret("secret") : null;
-    return service.keySlots().add(caller, kind, secret, request.takeSecret("passphrase")).thenApply(recovery -> recovery == null ? Response.ok()
-        : Response.ok().with("recovery_key", recovery));
+    return service.keySlots().add(caller, kind, secret, request.takeSecret("passphrase")).thenApply(added -> added.recoveryKey() == null
+        ? Response.ok()
+        : Response.ok().with("recovery_key", added.recoveryKey())
+            .ifUndelivered(() -> service.keySlots().undelivered(caller, added.slot())));
   }
 
   /** {@code server}, or with {@code "purge": "true"} and {@code "all": "true"} every erased credential. */

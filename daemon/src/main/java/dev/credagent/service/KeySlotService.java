@@ -112,7 +112,7 @@ public final class KeySlotService {
    * unlocked socket must not plant a lasting way in); a wrong one is throttled as a wrong unlock
    * is. Takes ownership of both secrets.
    */
-  public CompletableFuture<Secret> add(Caller caller, String kind, Secret secret, Secret passphrase) {
+  public CompletableFuture<Added> add(Caller caller, String kind, Secret secret, Secret passphrase) {
     return gate.run(caller, Op.KEYSLOT_ADD, "keyslot_add", null, unlocks, () -> {
       Secret opens = null;
       try {
@@ -130,12 +130,9 @@ public final class KeySlotService {
           throw new InvalidRequestException("a " + kind + " key slot needs its secret");
         }
         Secret wrapped = opens;
-        Async.deriving(() -> {
-          vault.addKeySlot(kind, wrapped, passphrase);
-          return null;
-        });
-        LOG.info("a " + kind + " key slot was added (" + caller + ")");
-        return "recovery".equals(kind) ? opens.copy() : null;
+        int index = Async.deriving(() -> vault.addKeySlot(kind, wrapped, passphrase));
+        LOG.info("a " + kind + " key slot was added as slot " + index + " (" + caller + ")");
+        return new Added(index, "recovery".equals(kind) ? opens.copy() : null);
       } catch (IllegalArgumentException badKind) {
         throw new InvalidRequestException(badKind.getMessage());
       } catch (WrongPassphraseException e) {
@@ -153,6 +150,30 @@ public final class KeySlotService {
         }
       }
     }, secret, passphrase);
+  }
+
+  /**
+   * A slot added: its index, and for a recovery slot its key, made here and shown nowhere else
+   * (the caller wipes it); null for a login slot.
+   */
+  public record Added(int slot, Secret recoveryKey) implements AutoCloseable {
+    @Override
+    public void close() {
+      if (recoveryKey != null) {
+        recoveryKey.destroy();
+      }
+    }
+  }
+
+  /**
+   * The answer that carried the recovery key of slot {@code slot} never left: its client went
+   * away first (a Ctrl-C while the key was derived). Nobody has that key, yet it opens the vault:
+   * said in the daemon log and the audit log, with the remedy, since nothing else would tell.
+   */
+  public void undelivered(Caller caller, int slot) {
+    LOG.warning("a recovery key slot was added but its answer was not delivered (" + caller + "); nobody has its key:"
+        + " remove slot " + slot + " (credagent keyslot list, then credagent keyslot remove " + slot + ") and add another");
+    trail.record(caller, "keyslot_add", null, "undelivered");
   }
 
   /**

@@ -221,6 +221,9 @@ final class LineHandler extends SimpleChannelInboundHandler<byte[]> {
         line.setZero(0, length); // all this answer wrote: the rest never held it
       }
       buffers.giveBack(line);
+      if (!written.isSuccess()) { // the client went away first (a Ctrl-C while the key was derived)
+        response.undelivered().run();
+      }
       response.afterSent().run();
     });
   }

@@ -200,8 +200,8 @@ final class KeyRing {
     return ways;
   }
 
-  /** Adds a slot of {@code kind} that {@code secret} opens, wrapping {@code key}. */
-  void add(KeySlots.Kind kind, Secret secret, VaultKey key) throws VaultException, IOException {
+  /** Adds a slot of {@code kind} that {@code secret} opens, wrapping {@code key}; returns its index. */
+  int add(KeySlots.Kind kind, Secret secret, VaultKey key) throws VaultException, IOException {
     List<KeySlots.Slot> slots = new ArrayList<>(read());
     if (slots.size() >= KeySlots.MAX_SLOTS) {
       throw new IllegalArgumentException("the vault has " + KeySlots.MAX_SLOTS + " key slots already; remove one first");
@@ -215,6 +215,7 @@ final class KeyRing {
       Arrays.fill(utf8, (byte) 0);
     }
     write(slots);
+    return slots.size() - 1;
   }
 
   /**

@@ -433,12 +433,13 @@ public final class Vault {
    * Adds a slot of {@code kind} ("login", "recovery", "passphrase") that {@code secret} opens. As
    * {@link #removeKeySlot} does, it needs the vault unlocked and {@code passphrase} its passphrase:
    * a slot outlives a passwd, so whoever briefly holds the unlocked socket must not plant one.
+   * Returns the new slot's index (as {@link #keySlots} lists it).
    */
-  public synchronized void addKeySlot(String kind, Secret secret, Secret passphrase) throws VaultException, IOException {
+  public synchronized int addKeySlot(String kind, Secret secret, Secret passphrase) throws VaultException, IOException {
     VaultSession open = requireUnlocked();
     KeySlots.Kind wanted = KeyRing.kind(kind); // a bad kind is said before the passphrase is derived
     ring.requirePassphrase(open.keySpec(), open.key(), passphrase);
-    ring.add(wanted, secret, open.key());
+    return ring.add(wanted, secret, open.key());
   }
 
   /**

@@ -164,6 +164,66 @@ class ProtocolCodecTest {
     assertTrue(call("{\"v\":1,\"op\":\"unlock\",\"passphrase\":\"pw\"}").path("ok").asBoolean(), "the passphrase is unchanged");
   }
 
+  /**
+   * The answer of a keyslot_add --recovery that its client never got (it went away while the key
+   * was derived) left a recovery slot whose key nobody saw, and no trace of it. Its undelivered
+   * action (the transport runs it where the answer could not be written) now says so in the
+   * daemon log, naming the slot to remove and never the key, and in the audit log; a login slot's
+   * answer carries nothing lost.
+   */
+  @Test
+  void aRecoveryKeysUndeliveredAnswerNamesItsSlotInTheDaemonAndAuditLogs() throws Exception {
+    Path auditFile = home.resolve("audit.log");
+    Vault vault = new Vault(home.resolve("audited-vault"), TestKdf.CHEAP);
+    dev.credagent.service.CredentialService service = new dev.credagent.service.CredentialService(vault,
+        new TestClock(), Runnable::run, Runnable::run, Runnable::run, null, () -> dev.credagent.config.AgentConfig.DEFAULTS,
+        new dev.credagent.audit.AuditLog(auditFile, 1 << 20, new TestClock()));
+    service.unlock(ME, TestKdf.secret("pw")).join();
+    ProtocolCodec codec = new ProtocolCodec(service, new DaemonInfo(home.resolve("agent.sock"), home, 1234, Instant.now()),
+        () -> { });
+    java.util.List<String> warnings = new java.util.ArrayList<>();
+    java.util.logging.Handler capture = new java.util.logging.Handler() {
+      @Override
+      public void publish(java.util.logging.LogRecord record) {
+        if (record.getLevel() == java.util.logging.Level.WARNING) {
+          warnings.add(record.getMessage());
+        }
+      }
+
+      @Override
+      public void flush() {}
+
+      @Override
+      public void close() {}
+    };
+    java.util.logging.Logger log = java.util.logging.Logger.getLogger("dev.credagent");
+    log.addHandler(capture);
+    try {
+      Response login = codec.handle(ME, bytes("{\"v\":1,\"op\":\"keyslot_add\",\"kind\":\"login\",\"secret\":\"l\","
+          + "\"passphrase\":\"pw\"}")).join();
+      login.undelivered().run();
+      assertEquals(java.util.List.of(), warnings, "a login slot's answer carries nothing lost");
+      Response recovery = codec.handle(ME, bytes("{\"v\":1,\"op\":\"keyslot_add\",\"kind\":\"recovery\",\"passphrase\":\"pw\"}"))
+          .join();
+      String key = JSON.readTree(recovery.toLine()).path("recovery_key").asText();
+      assertFalse(key.isEmpty());
+      recovery.close();
+      recovery.undelivered().run(); // as the transport does where the line could not be written
+      service.beforeAnswersLeave();
+      assertEquals(1, warnings.size(), warnings.toString());
+      assertTrue(warnings.getFirst().contains("not delivered") && warnings.getFirst().contains("remove slot 2"),
+          warnings.getFirst());
+      assertFalse(warnings.getFirst().contains(key), "the key is in the daemon log: " + warnings.getFirst());
+      String audit = Files.readString(auditFile);
+      assertTrue(audit.lines().anyMatch(l -> l.contains("\"op\":\"keyslot_add\"") && l.contains("\"outcome\":\"undelivered\"")),
+          audit);
+      assertFalse(audit.contains(key), audit);
+      assertEquals("recovery", vault.keySlots().get(2).kind(), "slot 2 is the one to remove");
+    } finally {
+      log.removeHandler(capture);
+    }
+  }
+
   /** keyslot_remove, at the socket: never while locked, never without the vault's passphrase. */
   @Test
   void keyslotRemoveNeedsTheVaultUnlockedAndItsPassphrase() throws Exception {

@@ -98,7 +98,7 @@ class KeySlotServiceTest {
   @Test
   void theRightPassphraseAddsTheSlotAndIsWiped() throws Exception {
     Secret passphrase = TestKdf.secret("pw");
-    try (Secret key = keySlots.add(ME, "recovery", null, passphrase).join()) {
+    try (Secret key = keySlots.add(ME, "recovery", null, passphrase).join().recoveryKey()) {
       assertTrue(key.length() > 0);
     }
     assertTrue(passphrase.isDestroyed());

@@ -56,7 +56,7 @@ class RecoveryKeyTest {
     CredentialService service = new CredentialService(vault, new TestClock(), Runnable::run, Runnable::run);
     service.unlock(ME, TestKdf.secret("pw")).join();
     String key;
-    try (Secret made = service.keySlots().add(ME, "recovery", null, TestKdf.secret("pw")).join()) {
+    try (Secret made = service.keySlots().add(ME, "recovery", null, TestKdf.secret("pw")).join().recoveryKey()) {
       key = new String(made.toChars());
     }
     for (String typed : new String[] {"  " + key.toLowerCase() + "\n", key.replace("-", ""), key.replace("-", " ")}) {
@@ -95,7 +95,7 @@ class RecoveryKeyTest {
     CredentialService service = new CredentialService(vault, new TestClock(), Runnable::run, Runnable::run);
     service.unlock(ME, TestKdf.secret("forgotten")).join();
     String key;
-    try (Secret made = service.keySlots().add(ME, "recovery", null, TestKdf.secret("forgotten")).join()) {
+    try (Secret made = service.keySlots().add(ME, "recovery", null, TestKdf.secret("forgotten")).join().recoveryKey()) {
       key = new String(made.toChars());
     }
     service.lock(ME);

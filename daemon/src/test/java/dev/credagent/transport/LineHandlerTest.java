@@ -306,4 +306,31 @@ class LineHandlerTest {
     channel.runPendingTasks();
     assertTrue(channel.config().isAutoRead());
   }
+
+  /**
+   * A client that goes away before its answer is made (a Ctrl-C during the key derivation of a
+   * keyslot add --recovery): the answer cannot be written, and its undelivered action runs, so the
+   * daemon can say that a recovery key nobody saw now opens the vault. An answer that is written
+   * runs no such action.
+   */
+  @Test
+  void anAnswerWhoseClientWentAwayRunsItsUndeliveredActionAndOneWrittenDoesNot() {
+    for (boolean goneFirst : new boolean[] {true, false}) {
+      CompletableFuture<Response> later = new CompletableFuture<>();
+      java.util.concurrent.atomic.AtomicInteger lost = new java.util.concurrent.atomic.AtomicInteger();
+      java.util.concurrent.atomic.AtomicInteger afterSent = new java.util.concurrent.atomic.AtomicInteger();
+      EmbeddedChannel channel = channel((caller, line) -> later);
+      write(channel, "keyslot_add\n");
+      if (goneFirst) {
+        channel.close();
+      }
+      later.complete(Response.ok().with("recovery_key", dev.credagent.vault.Secret.adopt("KEY-KEY-KEY".toCharArray()))
+          .ifUndelivered(lost::incrementAndGet).afterSent(afterSent::incrementAndGet));
+      channel.runPendingTasks();
+      assertEquals(goneFirst ? 1 : 0, lost.get(), goneFirst ? "the client went away first" : "the answer was written");
+      assertEquals(1, afterSent.get(), "after-sent runs either way, as before");
+      assertEquals(goneFirst ? 0 : 1, channel.outboundMessages().size(), "the line was written (and zeroed once sent)");
+      channel.finishAndReleaseAll();
+    }
+  }
 }
