@@ -120,4 +120,25 @@ class CommandTreeTest {
     String answer = run("get");
     assertTrue(answer.startsWith("2:Missing required parameter: 'SERVER'"), answer);
   }
+
+  /**
+   * A relayed `keyslot add --recovery --passphrase-stdin` prints the key into the reply: the
+   * daemon's answer's undelivered action (a recovery slot nobody saw the key of) goes with the
+   * reply, for the transport to run where the reply cannot be written. It was dropped with the
+   * answer, so a native credagent gone before the reply left no trace of the slot.
+   */
+  @Test
+  void aRelayedCommandsReplyCarriesTheUndeliveredActionsOfTheAnswersItPrinted() {
+    List<String> said = new ArrayList<>();
+    RequestHandler adding = (caller, line) -> CompletableFuture.completedFuture(Response.ok()
+        .with("recovery_key", dev.credagent.vault.Secret.adopt("ABCD-EFGH".toCharArray()))
+        .ifUndelivered(() -> said.add("slot 2 lost")));
+    RelayedSession session = new RelayedSession(adding, Caller.self(),
+        new AgentPaths(Path.of("/home/x"), Path.of("/run/x/agent.sock")), "pw\n".getBytes(StandardCharsets.UTF_8));
+    assertEquals(0, tree.run(session, "keyslot", "add", "--recovery", "--passphrase-stdin"));
+    assertTrue(new String(session.output(), StandardCharsets.UTF_8).contains("ABCD-EFGH"));
+    assertEquals(List.of(), said, "nothing is said while the reply may still leave");
+    session.undelivered();
+    assertEquals(List.of("slot 2 lost"), said);
+  }
 }

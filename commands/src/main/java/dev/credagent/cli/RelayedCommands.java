@@ -57,7 +57,7 @@ final class RelayedCommands implements CommandRelay {
         RelayedSession session = new RelayedSession(requests, caller, paths, stdin);
         try {
           int exitCode = tree().runRelayed(session, args);
-          return new CommandReply(exitCode, session.output(), session.errors());
+          return new CommandReply(exitCode, session.output(), session.errors(), session::undelivered);
         } finally {
           Arrays.fill(stdin, (byte) 0);
         }

@@ -15,7 +15,9 @@ import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -39,6 +41,8 @@ final class RelayedSession implements Session {
   private final WipedBytes errBytes = new WipedBytes();
   private final PrintStream out = new PrintStream(outBytes, true, StandardCharsets.UTF_8);
   private final PrintStream err = new PrintStream(errBytes, true, StandardCharsets.UTF_8);
+  /** The undelivered actions of the answers the command got: they reach the client only in its reply. */
+  private final List<Runnable> lost = new ArrayList<>();
 
   RelayedSession(RequestHandler requests, Caller caller, AgentPaths paths, byte[] stdin) {
     this.requests = requests;
@@ -88,6 +92,7 @@ final class RelayedSession implements Session {
         Arrays.fill(line, (byte) 0);
         response.close();
         response.afterSent().run();
+        lost.add(response.undelivered());
       }
     } catch (TimeoutException e) {
       throw new IOException("the daemon did not answer within " + ANSWER_WAIT.toSeconds() + " s");
@@ -102,6 +107,11 @@ final class RelayedSession implements Session {
   @Override
   public JsonNode callRunning(ClientRequest request) throws IOException {
     return call(request); // we are the running daemon
+  }
+
+  /** The reply, and with it what the daemon's answers carried, never reached the client: said as each answer says it. */
+  void undelivered() {
+    lost.forEach(Runnable::run);
   }
 
   /** What the command printed, as the reply carries it (standard output may hold a secret: the buffer is wiped). */

@@ -168,6 +168,9 @@ final class CommandChannelHandler extends SimpleChannelInboundHandler<CommandFra
     Arrays.fill(reply.out(), (byte) 0); // `credagent get` prints a secret
     out.retain(); // kept past the write, to be zeroed
     flush.write(ctx, out).addListener(written -> { // at the end of this turn, after the audit's write
+      if (!written.isSuccess()) { // the native credagent went away first (a Ctrl-C while the command ran)
+        reply.undelivered().run();
+      }
       out.setZero(0, out.capacity());
       out.release();
       ctx.close();

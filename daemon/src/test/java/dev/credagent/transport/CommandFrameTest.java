@@ -240,4 +240,43 @@ class CommandFrameTest {
     assertTrue(running.isOpen(), "the command being run keeps its place");
     assertFalse(newcomer.isOpen(), "every place is busy with work: the new client is turned away");
   }
+
+  /**
+   * The native credagent gone before its relayed command's reply (a Ctrl-C while `keyslot add
+   * --recovery --passphrase-stdin` derived the key): the reply cannot be written, and its
+   * undelivered action runs, so the daemon can say that a recovery key nobody saw opens the vault.
+   * A reply that is written runs none.
+   */
+  @Test
+  void aReplyWhoseClientWentAwayRunsItsUndeliveredActionAndOneWrittenDoesNot() {
+    for (boolean goneFirst : new boolean[] {true, false}) {
+      CompletableFuture<CommandReply> later = new CompletableFuture<>();
+      java.util.concurrent.atomic.AtomicInteger lost = new java.util.concurrent.atomic.AtomicInteger();
+      CommandRelay slow = new CommandRelay() {
+        @Override
+        public CompletableFuture<Input> input(List<String> args) {
+          return CompletableFuture.completedFuture(Input.NONE);
+        }
+
+        @Override
+        public CompletableFuture<CommandReply> run(dev.credagent.caller.Caller caller, List<String> args, byte[] stdin) {
+          return later;
+        }
+      };
+      EmbeddedChannel channel = new EmbeddedChannel();
+      channel.pipeline().addLast(
+          new CommandFrameDecoder(new InputBudget(ServerLimits.DEFAULT.inputBudgetBytes()), ServerLimits.DEFAULT, new ConnectionLimit(8)),
+          new CommandChannelHandler(slow));
+      write(channel, "credagent/1 8\nkeyslot\0");
+      ByteBuf run = channel.readOutbound();
+      run.release();
+      if (goneFirst) {
+        channel.close();
+      }
+      later.complete(new CommandReply(0, "KEY\n".getBytes(StandardCharsets.UTF_8), new byte[0], lost::incrementAndGet));
+      channel.runPendingTasks();
+      assertEquals(goneFirst ? 1 : 0, lost.get(), goneFirst ? "the client went away first" : "the reply was written");
+      channel.finishAndReleaseAll();
+    }
+  }
 }
