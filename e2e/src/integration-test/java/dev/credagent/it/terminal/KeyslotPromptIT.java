@@ -9,9 +9,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.credagent.it.AgentEnvironment;
+import dev.credagent.it.RawConnection;
 import dev.credagent.it.Run;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -174,6 +177,44 @@ class KeyslotPromptIT {
             cli.toString()), PASSPHRASE + "\n");
         assertTrue(full.exitCode() != 0, cli + " exited 0 with the key printed nowhere: " + full.stderr());
       }
+    }
+  }
+
+  /**
+   * A client gone before the answer of keyslot_add --recovery (a Ctrl-C while the key was
+   * derived): the slot is added and its key was shown to nobody. The daemon log says so, naming
+   * the slot to remove (never the key), and audit.log has the add's "undelivered" line. The add
+   * is held behind a wrong guess's throttle on the unlock thread, so its client has surely closed
+   * before its answer is written.
+   */
+  @Test
+  void aRecoveryKeysAnswerThatNeverLeftIsSaidInTheDaemonLogWithTheSlotToRemove() throws Exception {
+    try (AgentEnvironment agent = new AgentEnvironment()) {
+      agent.unlock(PASSPHRASE);
+      String wrong = "{\"v\":1,\"op\":\"unlock\",\"passphrase\":\"not-it-42\"}";
+      try (RawConnection guesses = new RawConnection(agent.socket())) {
+        guesses.request(wrong);
+        guesses.request(wrong);
+        guesses.send((wrong + "\n").getBytes(StandardCharsets.UTF_8)); // its 300 ms wait holds the unlock thread
+        try (RawConnection gone = new RawConnection(agent.socket())) {
+          gone.send(("{\"v\":1,\"op\":\"keyslot_add\",\"kind\":\"recovery\",\"passphrase\":\"" + PASSPHRASE + "\"}\n")
+              .getBytes(StandardCharsets.UTF_8));
+        }
+        assertTrue(guesses.readLine().contains("unauthorized"));
+      }
+      long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+      while (!agent.readLog().contains("not delivered") && System.nanoTime() < deadline) {
+        Thread.sleep(100); // a real daemon's log, polled with a bound as waitFor polls a pane
+      }
+      String log = agent.readLog();
+      assertTrue(log.contains("a recovery key slot was added but its answer was not delivered") && log.contains("remove slot 1"),
+          log);
+      assertFalse(log.contains(PASSPHRASE) || log.contains("not-it-42"), log);
+      assertTrue(agent.credagent("", "keyslot", "list").requireSuccess().stdout().lines()
+          .anyMatch(l -> l.startsWith("1 ") && l.contains("recovery")), "slot 1 is the recovery slot named");
+      String audit = Files.readString(agent.home().resolve("audit.log"));
+      assertTrue(audit.lines().anyMatch(l -> l.contains("\"op\":\"keyslot_add\"") && l.contains("\"outcome\":\"undelivered\"")),
+          audit);
     }
   }
 
