@@ -134,6 +134,10 @@ class KeyslotPromptIT {
       assertEquals(5, wrong.exitCode(), wrong.stdout() + wrong.stderr());
       assertTrue(wrong.stderr().contains("wrong passphrase"), wrong.stderr());
       assertFalse(wrong.stderr().contains("not it") || wrong.stderr().contains(TYPED), wrong.stderr());
+      // In the daemon log as a wrong unlock is (it was in audit.log only), never with what was typed.
+      String log = agent.readLog();
+      assertTrue(log.contains("wrong passphrase (keyslot add, 1 in a row, "), log);
+      assertFalse(log.contains("not it") || log.contains(TYPED), log);
       Run recovery = agent.credagent("", "keyslot", "add", "--recovery", "--passphrase-stdin");
       assertEquals(1, recovery.exitCode(), recovery.stdout() + recovery.stderr());
       assertFalse(loginSlots(agent), "no login slot");
