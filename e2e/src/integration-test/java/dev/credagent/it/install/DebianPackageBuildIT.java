@@ -7,6 +7,7 @@ import dev.credagent.it.AgentEnvironment;
 import dev.credagent.it.Run;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -17,6 +18,8 @@ import org.junit.jupiter.api.Test;
  */
 @Order(1) // after FuzzingIT, the longest lane, and before the rest: DebianPackageIT waits for its package
 class DebianPackageBuildIT {
+  private static final Duration LINTIAN_TIMEOUT = Duration.ofMinutes(5);
+
   @Test
   void theDebianPackageHasNoLintianError() throws Exception {
     for (String tool : List.of("/usr/bin/dpkg-deb", "/usr/bin/asciidoctor", "/usr/bin/lintian")) {
@@ -24,7 +27,8 @@ class DebianPackageBuildIT {
     }
     Path deb = SharedDeb.deb();
     try (AgentEnvironment agent = new AgentEnvironment()) {
-      Run lintian = agent.run(List.of("/usr/bin/lintian", deb.toString()), "");
+      // Perl reading 50 MiB: 30 s on an idle machine, over a minute beside the other tests.
+      Run lintian = agent.run(List.of("/usr/bin/lintian", deb.toString()), "", LINTIAN_TIMEOUT);
       assertTrue(lintian.stdout().lines().noneMatch(line -> line.startsWith("E: ")), lintian.stdout());
     }
   }
