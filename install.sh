@@ -94,8 +94,22 @@ assemble_lib() {
   cp -R "$dist/lib/credagent/jars" "$lib/jars"
   cp "$dist/lib/credagent/daemon.jvmoptions" "$lib/daemon.jvmoptions"
   install -m 755 "$dist/lib/credagent/credagent-jvm" "$lib/credagent-jvm"
-  echo "making a trimmed Java runtime for credagent (jlink) ..."
-  "$here/.mvn/make-runtime" "$jdk" "$lib"
+  # The runtime this build made for an install before (dist/target/runtime-cache), when the JDK,
+  # the jars and make-runtime are the same: a jlink saved. Kept only in a tree we own: root's
+  # files in another user's tree would stop their next clean build.
+  local cache=$dist/../runtime-cache key=
+  if [ "$(id -u)" = "$tree_owner" ] && [ -w "$dist/.." ]; then
+    key=$("$here/.mvn/runtime-cache" key "$jdk" "$lib" 2>/dev/null) || key=
+  fi
+  if [ -n "$key" ] && "$here/.mvn/runtime-cache" get "$cache" "$key" "$lib"; then
+    echo "reusing the trimmed Java runtime made for this build and JDK before"
+  else
+    echo "making a trimmed Java runtime for credagent (jlink) ..."
+    "$here/.mvn/make-runtime" "$jdk" "$lib"
+    if [ -n "$key" ]; then
+      "$here/.mvn/runtime-cache" put "$cache" "$key" "$lib" || echo "note: the runtime could not be kept for the next install" >&2
+    fi
+  fi
   # Unlock at login (README, "Unlock at login"): where PAM's headers were there to build it.
   if [ -f "$dist/lib/credagent/pam_credagent.so" ]; then
     install -m 644 -s "$dist/lib/credagent/pam_credagent.so" "$lib/pam_credagent.so"
@@ -168,7 +182,9 @@ if [ -n "$deb" ]; then
   "$here/packaging/deb/make-control" "$root" "$version" "$commit" "$arch" "$here"
   readable_by_all "$root/usr"
   out=$deb/credagent_${version}_${arch}.deb
-  dpkg-deb --root-owner-group -Zxz --build "$root" "$out" >/dev/null
+  # xz, as Debian's own packages are; DPKG_DEB_COMPRESSOR_TYPE=gzip (dpkg-deb's own variable) trades
+  # 14% more bytes for a build 8 times faster: the end-to-end tests' package is installed, not shipped.
+  dpkg-deb --root-owner-group -Z"${DPKG_DEB_COMPRESSOR_TYPE:-xz}" --build "$root" "$out" >/dev/null
   echo "wrote $out"
   exit 0
 fi

@@ -10,9 +10,11 @@ import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 
 /** An acknowledged store survives kill -9 of the daemon at any moment, and the vault stays whole. */
+@Order(2) // among the longest classes: started first, not left to hold the run's end
 class DurabilityIT {
   private static final ObjectMapper JSON = new ObjectMapper();
 

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.Test;
  * same command lines give the same standard output, standard error and exit code, whether the
  * daemon ran them or the JVM did.
  */
+@Order(2) // among the longest classes: started first, not left to hold the run's end
 class NativeCliIT {
   private static final ObjectMapper JSON = new ObjectMapper();
   private AgentEnvironment agent;

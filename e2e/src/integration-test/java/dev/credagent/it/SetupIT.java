@@ -13,9 +13,11 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 
 /** setup, import, doctor, config and log on real files, through the real launcher and daemon. */
+@Order(2) // among the longest classes: started first, not left to hold the run's end
 class SetupIT {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String SECRET = "s3cret-" + "never-printed";

@@ -21,9 +21,11 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 
 /** docker-credential-agent as docker and skopeo spawn it: one process per action, stdin in, stdout out. */
+@Order(2) // among the longest classes: started first, not left to hold the run's end
 class HelperBinaryIT {
   private static final ObjectMapper JSON = new ObjectMapper();
   private AgentEnvironment agent;

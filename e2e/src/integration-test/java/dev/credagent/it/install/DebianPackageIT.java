@@ -12,13 +12,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.parallel.Isolated;
 import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
- * `./install.sh --deb` makes a package that apt installs, lintian passes, serves a user who logs
+ * `./install.sh --deb` makes a package that apt installs (DebianPackageBuildIT: lintian passes), serves a user who logs
  * in after the install (programs on PATH, man pages, completion, a helper get with the credsStore
  * setup writes), and whose removal leaves that user's vault as it was.
  */
@@ -29,7 +28,7 @@ import org.junit.jupiter.api.parallel.ResourceLock;
 @Isolated
 class DebianPackageIT {
   private static final String USER = "credagent-deb-it";
-  /** install.sh makes a runtime; apt-get's postinst trains an AOT cache: minutes on a loaded machine. */
+  /** apt-get's postinst trains an AOT cache: minutes on a loaded machine. */
   private static final Duration INSTALL_TIMEOUT = Duration.ofMinutes(5);
   /**
    * apt-get waits up to 2 minutes for dpkg's lock instead of failing at once (exit 100): on a
@@ -47,17 +46,8 @@ class DebianPackageIT {
     assumeTrue(Files.notExists(Path.of("/usr/bin/credagent")), "a credagent is installed system-wide already");
     Path repository = Path.of("..").toAbsolutePath().normalize();
     try (AgentEnvironment agent = new AgentEnvironment()) {
-      Path out = Files.createDirectories(agent.root().resolve("deb"));
-      agent.run(List.of(repository.resolve("install.sh").toString(), "--deb", out.toString(), "--no-build"), "", INSTALL_TIMEOUT)
-          .requireSuccess();
-      Path deb;
-      try (Stream<Path> files = Files.list(out)) {
-        deb = files.filter(p -> p.getFileName().toString().matches("credagent_[0-9.]+_[a-z0-9]+\\.deb")).findFirst().orElseThrow();
-      }
-      if (Files.isExecutable(Path.of("/usr/bin/lintian"))) {
-        Run lintian = agent.run(List.of("/usr/bin/lintian", deb.toString()), "");
-        assertTrue(lintian.stdout().lines().noneMatch(line -> line.startsWith("E: ")), lintian.stdout());
-      }
+      // Built beside the other tests (DebianPackageBuildIT, which also runs lintian on it), or now.
+      Path deb = SharedDeb.deb();
       try {
         Run installed = agent.run(List.of("apt-get", "-o", APT_LOCK_WAIT, "install", "-y", "-q", deb.toString()), "", INSTALL_TIMEOUT).requireSuccess();
         // A package user is told to run setup, or docker keeps its own helper.

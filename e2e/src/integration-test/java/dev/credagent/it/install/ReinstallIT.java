@@ -29,8 +29,12 @@ class ReinstallIT {
       agent.run(List.of("cp", "-a", SharedInstall.prefix().toString(), agent.root().resolve("prefix").toString()), "")
           .requireSuccess();
       agent.unlock("pw"); // a daemon of this very build, and a vault
-      // Bounded as the other installs are: a jlink'd runtime is made again, minutes on a loaded machine.
+      // Bounded as the other installs are: a jlink, should the runtime kept in the build tree be gone, takes minutes on a loaded machine.
       Run again = agent.run(install, "", java.time.Duration.ofMinutes(5)).requireSuccess();
+      // The shared install made this build's runtime with this JDK: kept (.mvn/runtime-cache), it is copied, not made again.
+      assertTrue(again.stdout().contains("reusing the trimmed Java runtime made for this build"), again.stdout());
+      assertTrue(agent.run(List.of(agent.root().resolve("prefix/lib/credagent/runtime/bin/java").toString(), "-version"), "")
+          .requireSuccess().stderr().contains("25"));
       assertFalse(again.stdout().contains("still runs the old version"), again.stdout());
       assertFalse(again.stdout().contains("creates your vault"), again.stdout());
       assertTrue(again.stdout().contains("your vault in " + agent.home() + " is kept"), again.stdout());

@@ -23,6 +23,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -32,6 +33,7 @@ import org.junit.jupiter.api.Test;
  * password written there. The share serves what its patterns allow, refuses the rest, and stops
  * answering when its TTL ends.
  */
+@Order(2) // among the longest classes: started first, not left to hold the run's end
 class ShareIT {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String USER = "alice";

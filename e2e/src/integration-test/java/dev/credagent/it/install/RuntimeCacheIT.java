@@ -1,0 +1,136 @@
+package dev.credagent.it.install;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.credagent.it.AgentEnvironment;
+import dev.credagent.it.Run;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * install.sh keeps the runtime make-runtime made in the build tree (.mvn/runtime-cache) and copies
+ * it into the next install of the same build and JDK. What it copies is what was kept, whole, or
+ * nothing: an entry damaged since, or one an install left half-written, is never installed. A
+ * runtime here is a few small files standing for the real one (the real round trip is
+ * ReinstallIT's), so that these cases cost no jlink.
+ */
+class RuntimeCacheIT {
+  private static final Path SCRIPT = Path.of("..", ".mvn", "runtime-cache").toAbsolutePath().normalize();
+  private static final String JDK = System.getProperty("java.home");
+
+  private AgentEnvironment agent;
+  private Path made;
+  private Path cache;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    agent = new AgentEnvironment();
+    made = lib("made");
+    Files.createDirectories(made.resolve("runtime/bin"));
+    Files.writeString(made.resolve("runtime/bin/java"), "the runtime's java\n");
+    Files.writeString(made.resolve("runtime/release"), "JAVA_VERSION=\"25\"\n");
+    cache = agent.root().resolve("runtime-cache");
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    agent.close();
+  }
+
+  @Test
+  void aKeptRuntimeIsCopiedWholeIntoTheNextInstall() throws Exception {
+    String key = key(made);
+    script("put", cache.toString(), key, made.toString()).requireSuccess();
+    Path next = lib("next");
+
+    script("get", cache.toString(), key, next.toString()).requireSuccess();
+
+    assertEquals("the runtime's java\n", Files.readString(next.resolve("runtime/bin/java")));
+    assertEquals("JAVA_VERSION=\"25\"\n", Files.readString(next.resolve("runtime/release")));
+    assertEquals(Files.readString(made.resolve("jars/credagent-daemon.jar")), Files.readString(next.resolve("jars/credagent-daemon.jar")));
+  }
+
+  @Test
+  void anotherJarIsAnotherKeyAndItsEntryReplacesTheOld() throws Exception {
+    String key = key(made);
+    script("put", cache.toString(), key, made.toString()).requireSuccess();
+    Path rebuilt = lib("rebuilt");
+    Files.writeString(rebuilt.resolve("jars/credagent-daemon.jar"), "a changed build\n");
+
+    String other = key(rebuilt);
+    assertNotEquals(key, other);
+    assertNotEquals(0, script("get", cache.toString(), other, rebuilt.toString()).exitCode());
+    script("put", cache.toString(), other, made.toString()).requireSuccess();
+    try (Stream<Path> entries = Files.list(cache)) {
+      assertEquals(List.of(other), entries.map(p -> p.getFileName().toString()).toList(), "one entry, the newest");
+    }
+  }
+
+  @Test
+  void aDamagedEntryIsRemovedAndNeverCopied() throws Exception {
+    String key = key(made);
+    script("put", cache.toString(), key, made.toString()).requireSuccess();
+    Files.writeString(cache.resolve(key).resolve("runtime/bin/java"), "changed since\n");
+    Path next = lib("next");
+
+    Run get = script("get", cache.toString(), key, next.toString());
+
+    assertNotEquals(0, get.exitCode());
+    assertTrue(get.stderr().contains("damaged"), get.stderr());
+    assertTrue(Files.notExists(next.resolve("runtime")), "nothing of it was copied");
+    assertTrue(Files.notExists(cache.resolve(key)), "and it is gone: the install makes its runtime again and keeps that");
+  }
+
+  @Test
+  void anEntryMissingAFileOrWithAnExtraOneIsDamagedToo() throws Exception {
+    String key = key(made);
+    for (String change : List.of("rm runtime/release", "touch runtime/planted")) {
+      script("put", cache.toString(), key, made.toString()).requireSuccess();
+      agent.run(List.of("sh", "-c", "cd \"$0\" && " + change, cache.resolve(key).toString()), "").requireSuccess();
+
+      assertNotEquals(0, script("get", cache.toString(), key, lib("next-" + change.length()).toString()).exitCode(), change);
+      assertTrue(Files.notExists(cache.resolve(key)), change);
+    }
+  }
+
+  @Test
+  void anEntryThatAnInstallLeftHalfWrittenIsNeverAsked() throws Exception {
+    String key = key(made);
+    // What a killed put leaves: its entry under a temporary name, never renamed to the key.
+    Path partial = Files.createDirectories(cache.resolve(".entry.abc123/runtime/bin"));
+    Files.writeString(partial.resolve("java"), "half\n");
+
+    assertNotEquals(0, script("get", cache.toString(), key, lib("next").toString()).exitCode());
+    script("put", cache.toString(), key, made.toString()).requireSuccess();
+    assertTrue(Files.exists(cache.resolve(".entry.abc123")), "another install's entry in the making is left alone");
+  }
+
+  @Test
+  void aWrongUseIsAUsageError() throws Exception {
+    Run run = script("get", cache.toString());
+    assertEquals(2, run.exitCode());
+    assertTrue(run.stderr().startsWith("usage: runtime-cache"), run.stderr());
+  }
+
+  /** A LIB as install.sh has it when make-runtime is due: jars/ only. */
+  private Path lib(String name) throws Exception {
+    Path lib = Files.createDirectories(agent.root().resolve(name).resolve("jars"));
+    Files.writeString(lib.resolve("credagent-daemon.jar"), "the daemon's jar\n");
+    return lib.getParent();
+  }
+
+  private String key(Path lib) throws Exception {
+    return script("key", JDK, lib.toString()).requireSuccess().stdout().strip();
+  }
+
+  private Run script(String... args) throws Exception {
+    return agent.run(Stream.concat(Stream.of(SCRIPT.toString()), Stream.of(args)).toList(), "");
+  }
+}
