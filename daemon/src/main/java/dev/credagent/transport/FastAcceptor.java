@@ -178,8 +178,7 @@ final class FastAcceptor implements AutoCloseable {
       }
       Arrays.fill(read, (byte) 0);
       RelayChannelHandler handler = new RelayChannelHandler(relayDoor.relay(), parts.flush()); // as the door's own
-      CompletableFuture<RelayReply> reply = handler.ask(caller, frame);
-      Arrays.fill(frame.input(), (byte) 0);
+      CompletableFuture<RelayReply> reply = handler.ask(caller, frame); // the input is the relay's now, as from the decoder
       if (!reply.isDone()) {
         handedOn = true;
         handOff.awaiting(fd, caller, handler.awaiting(reply));

@@ -45,6 +45,8 @@ class FastAcceptorTest {
   private final LinkedBlockingQueue<CompletableFuture<RelayReply>> replies = new LinkedBlockingQueue<>();
   private volatile Runnable beforeAnswersLeave = () -> {};
   private volatile boolean pending;
+  /** Each answer's output array, as the relay made it. */
+  private final List<byte[]> outputs = new CopyOnWriteArrayList<>();
   private final java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
   private final java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
 
@@ -70,7 +72,9 @@ class FastAcceptorTest {
     if (action.equals("big")) {
       return CompletableFuture.completedFuture(new RelayReply(0, "x".repeat(4 << 20).getBytes(StandardCharsets.US_ASCII)));
     }
-    return CompletableFuture.completedFuture(RelayReply.line(0, "{\"Username\":\"u\",\"Secret\":\"s\"}"));
+    RelayReply reply = RelayReply.line(0, "{\"Username\":\"u\",\"Secret\":\"s\"}");
+    outputs.add(reply.output());
+    return CompletableFuture.completedFuture(reply);
   };
 
   private void start(int allowedUid) throws IOException {
@@ -107,6 +111,8 @@ class FastAcceptorTest {
       assertEquals(List.of(0, 0), heldAtSync, "one audit write per answer, before any byte of it left");
     }
     assertEquals("credagent-accept get reg.example", calls.getLast(), "answered off Netty, on the acceptor");
+    assertTrue(outputs.stream().allMatch(output -> java.util.Arrays.equals(output, new byte[output.length])),
+        "the answers' output, with its secret, is zeroed once sent");
     assertEquals(ProcessHandle.current().pid(), callers.getLast().pid(), "the peer the kernel named");
   }
 
@@ -181,6 +187,15 @@ class FastAcceptorTest {
     String answer = exchange("credential-helper/1 big 1\nx");
     assertEquals("0 " + (4 << 20) + "\n", answer.substring(0, answer.indexOf('\n') + 1));
     assertEquals(answer.indexOf('\n') + 1 + (4 << 20), answer.length());
+  }
+
+  @Test
+  void aFrameBiggerThanTheAcceptorsBufferIsServedByNetty() throws Exception {
+    start(CurrentUser.uid());
+    String body = "r".repeat(FastAcceptor.BUFFER_BYTES * 2);
+    assertEquals("0 30\n{\"Username\":\"u\",\"Secret\":\"s\"}\n", exchange("credential-helper/1 get " + body.length() + "\n" + body));
+    assertEquals(1, calls.size());
+    assertTrue(calls.getFirst().endsWith(" get " + body) && !calls.getFirst().startsWith("credagent-accept"), "Netty's decoder read it");
   }
 
   @Test
