@@ -45,6 +45,8 @@ class FastAcceptorTest {
   private final LinkedBlockingQueue<CompletableFuture<RelayReply>> replies = new LinkedBlockingQueue<>();
   private volatile Runnable beforeAnswersLeave = () -> {};
   private volatile boolean pending;
+  /** The input of each call not answered at once, as the relay got it. */
+  private final List<byte[]> inputs = new CopyOnWriteArrayList<>();
   /** Each answer's output array, as the relay made it. */
   private final List<byte[]> outputs = new CopyOnWriteArrayList<>();
   private final java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
@@ -58,6 +60,7 @@ class FastAcceptorTest {
     calls.add(Thread.currentThread().getName() + " " + action + " " + new String(input, StandardCharsets.UTF_8));
     callers.add(caller);
     if (pending) {
+      inputs.add(input);
       CompletableFuture<RelayReply> reply = new CompletableFuture<>();
       replies.add(reply);
       return reply;
@@ -163,14 +166,18 @@ class FastAcceptorTest {
   @Test
   void aReplyNotReadyIsAnsweredWhenItIsAndItsPromptEndsWhenTheClientHangsUp() throws Exception {
     start(CurrentUser.uid());
-    pending = true; // a locked vault: the get waits for a passphrase
-    try (SocketChannel client = connect()) {
+    try (SocketChannel holding = holdTheAcceptor(); SocketChannel client = connect()) {
       client.write(ByteBuffer.wrap("credential-helper/1 get 11\nreg.example".getBytes(StandardCharsets.US_ASCII)));
+      pending = true; // a locked vault: the get waits for a passphrase
+      release.countDown(); // the acceptor reads the whole frame and asks
       CompletableFuture<RelayReply> reply = replies.poll(10, TimeUnit.SECONDS);
       assertNotNull(reply);
+      // Until it completes, the input is the relay's (a store queued for the vault's thread reads it later).
+      assertEquals("reg.example", new String(inputs.getFirst(), StandardCharsets.US_ASCII));
       reply.complete(RelayReply.line(0, "late"));
       assertEquals("0 5\nlate\n", readToEnd(client));
     }
+    assertTrue(calls.getLast().startsWith("credagent-accept get"), "asked on the acceptor, answered by Netty: " + calls);
     try (SocketChannel client = connect()) {
       client.write(ByteBuffer.wrap("credential-helper/1 get 11\nreg.example".getBytes(StandardCharsets.US_ASCII)));
       assertNotNull(replies.poll(10, TimeUnit.SECONDS));
