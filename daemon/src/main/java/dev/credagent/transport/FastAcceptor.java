@@ -122,22 +122,31 @@ final class FastAcceptor implements AutoCloseable {
       memory.pollfds.set(ValueLayout.JAVA_INT, POLLFD_BYTES, wake);
       memory.pollfds.set(ValueLayout.JAVA_SHORT, POLLFD_BYTES + 4, LinuxSockets.POLLIN);
       while (!stopping) {
-        memory.pollfds.set(ValueLayout.JAVA_SHORT, 6, (short) 0);
-        memory.pollfds.set(ValueLayout.JAVA_SHORT, POLLFD_BYTES + 6, (short) 0);
-        if (sockets.poll(memory.errno, memory.pollfds, 2, -1) < 0 || stopping) {
-          continue; // EINTR, or woken to stop
-        }
-        int fd = sockets.accept(memory.errno, listening);
-        if (fd < 0) {
-          backOff(memory, LinuxSockets.errno(memory.errno));
-          continue;
-        }
-        served++; // one writer: this thread
-        serve(fd, memory);
+        next(memory);
       }
     } catch (RuntimeException | Error e) {
       LOG.log(Level.SEVERE, "the socket's acceptor stopped; the daemon no longer takes connections", e);
     }
+  }
+
+  /**
+   * Waits for the next connection and serves it. A method of its own, not the loop's body: the JIT
+   * compiles a method after a few thousand calls, but a loop that runs once per connection only
+   * after tens of thousands (on-stack replacement), and until then the loop ran interpreted.
+   */
+  private void next(Native memory) {
+    memory.pollfds.set(ValueLayout.JAVA_SHORT, 6, (short) 0);
+    memory.pollfds.set(ValueLayout.JAVA_SHORT, POLLFD_BYTES + 6, (short) 0);
+    if (sockets.poll(memory.errno, memory.pollfds, 2, -1) < 0 || stopping) {
+      return; // EINTR, or woken to stop
+    }
+    int fd = sockets.accept(memory.errno, listening);
+    if (fd < 0) {
+      backOff(memory, LinuxSockets.errno(memory.errno));
+      return;
+    }
+    served++; // one writer: this thread
+    serve(fd, memory);
   }
 
   /** After a failed accept4: a connection gone before it was taken is nothing; running out of descriptors waits a little. */
