@@ -137,8 +137,12 @@ final class FastAcceptor implements AutoCloseable {
   private void next(Native memory) {
     memory.pollfds.set(ValueLayout.JAVA_SHORT, 6, (short) 0);
     memory.pollfds.set(ValueLayout.JAVA_SHORT, POLLFD_BYTES + 6, (short) 0);
-    if (sockets.poll(memory.errno, memory.pollfds, 2, -1) < 0 || stopping) {
-      return; // EINTR, or woken to stop
+    if (sockets.poll(memory.errno, memory.pollfds, 2, -1) < 0) {
+      backOff(memory, LinuxSockets.errno(memory.errno)); // EINTR: at once; anything else: not a busy loop
+      return;
+    }
+    if (stopping) {
+      return;
     }
     int fd = sockets.accept(memory.errno, listening);
     if (fd < 0) {
@@ -154,7 +158,7 @@ final class FastAcceptor implements AutoCloseable {
     if (errno == LinuxSockets.EAGAIN || errno == LinuxSockets.EINTR || errno == ECONNABORTED) {
       return;
     }
-    LOG.warning("cannot accept a connection (errno " + errno + "); trying again in " + BACK_OFF.toMillis() + " ms");
+    LOG.warning("cannot wait for or accept a connection (errno " + errno + "); trying again in " + BACK_OFF.toMillis() + " ms");
     sockets.poll(memory.errno, memory.pollfds.asSlice(POLLFD_BYTES, POLLFD_BYTES), 1, (int) BACK_OFF.toMillis());
   }
 
@@ -181,16 +185,16 @@ final class FastAcceptor implements AutoCloseable {
       // A full buffer may have more behind it (a bigger frame, or bytes after this one): Netty's to judge.
       RelayFrameDecoder.Frame frame = got == BUFFER_BYTES ? null : wholeRelayFrame(read);
       if (frame == null) {
-        handedOn = true;
         handOff.unread(fd, caller, read);
+        handedOn = true;
         return;
       }
       Arrays.fill(read, (byte) 0);
       RelayChannelHandler handler = new RelayChannelHandler(relayDoor.relay(), parts.flush()); // as the door's own
       CompletableFuture<RelayReply> reply = handler.ask(caller, frame); // the input is the relay's now, as from the decoder
       if (!reply.isDone()) {
-        handedOn = true;
         handOff.awaiting(fd, caller, handler.awaiting(reply));
+        handedOn = true;
         return;
       }
       handedOn = answer(fd, caller, RelayChannelHandler.outcome(reply), memory);
@@ -275,10 +279,13 @@ final class FastAcceptor implements AutoCloseable {
         sent = 0;
       }
       boolean whole = sent < 0 || sent == length; // < 0: the client is gone (EPIPE), nothing more to send
-      if (!whole) {
-        handOff.rest(fd, caller, out.asSlice(sent).toArray(ValueLayout.JAVA_BYTE));
+      try {
+        if (!whole) {
+          handOff.rest(fd, caller, out.asSlice(sent).toArray(ValueLayout.JAVA_BYTE));
+        }
+      } finally {
+        out.fill((byte) 0);
       }
-      out.fill((byte) 0);
       return !whole;
     }
   }

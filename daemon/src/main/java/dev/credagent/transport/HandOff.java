@@ -10,6 +10,8 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.epoll.EpollDomainSocketChannel;
 import java.util.Arrays;
 import java.util.function.Supplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * Gives a connection that {@link FastAcceptor} accepted and checked, but cannot finish itself, to
@@ -19,6 +21,7 @@ import java.util.function.Supplier;
  * reply it is waiting for, or the rest of an answer the socket would not take at once.
  */
 final class HandOff {
+  private static final Logger LOG = Logger.getLogger(HandOff.class.getName());
   private final EventLoopGroup group;
   private final ConnectionLimit connections;
   private final Supplier<ChannelHandler> sniffer;
@@ -52,13 +55,23 @@ final class HandOff {
     register(fd, caller, new Rest(rest));
   }
 
+  /**
+   * Once the channel over {@code fd} exists it owns the descriptor, and this returns normally
+   * whatever happens next (a failure closes the channel); before that, a failure is thrown and
+   * {@code fd} is still the caller's to close.
+   */
   private void register(int fd, Caller caller, ChannelHandler... handlers) {
     EpollDomainSocketChannel channel = new EpollDomainSocketChannel(fd, true); // connected: active at once, no SO_ERROR asked
-    // As the server's own children: a client may shut its sending side and still read.
-    channel.config().setAllowHalfClosure(true);
-    PeerCheck.identified(channel, caller);
-    channel.pipeline().addLast(connections).addLast(handlers);
-    group.register(channel); // a loop shutting down refuses it, and Netty then closes it
+    try {
+      // As the server's own children: a client may shut its sending side and still read.
+      channel.config().setAllowHalfClosure(true);
+      PeerCheck.identified(channel, caller);
+      channel.pipeline().addLast(connections).addLast(handlers);
+      group.register(channel); // a loop shutting down refuses it, and Netty then closes it
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, "could not hand a connection to the event loop; it is closed", e);
+      channel.unsafe().closeForcibly();
+    }
   }
 
   /** Passes the bytes the acceptor read on as the connection's first read, once the cap let it in. */
