@@ -169,6 +169,9 @@ public final class AgentServer implements AutoCloseable {
     } else {
       channel.close().syncUninterruptibly();
     }
+    // Every connection is closed here, on its loop, after the hand-offs already queued to it: the
+    // loop's shutdown left some open, their descriptors with them (FastAcceptorTest#closeLeavesNoThreadAndNoDescriptor).
+    group.submit(connections::closeAll).syncUninterruptibly();
     group.shutdownGracefully(0, 500, TimeUnit.MILLISECONDS).syncUninterruptibly();
     flush.close(); // its loop has stopped: nothing uses its buffers any more
     if (boundFile != null && stillReachable()) { // never remove the file of the socket that replaced ours
