@@ -81,9 +81,13 @@ class FastAcceptorTest {
   };
 
   private void start(int allowedUid) throws IOException {
+    start(allowedUid, ServerLimits.DEFAULT);
+  }
+
+  private void start(int allowedUid, ServerLimits limits) throws IOException {
     socket = Files.createDirectories(dir.resolve("run")).resolve("agent.sock");
     RequestHandler requests = (caller, line) -> CompletableFuture.completedFuture(Response.ok());
-    server = AgentServer.bind(socket, allowedUid, ServerLimits.DEFAULT, new Doors(List.of(Door.jsonLines(requests),
+    server = AgentServer.bind(socket, allowedUid, limits, new Doors(List.of(Door.jsonLines(requests),
         Door.helperRelay(relay), Door.commands(CommandRelay.HAND_EVERYTHING_BACK)), () -> beforeAnswersLeave.run()));
   }
 
@@ -216,6 +220,19 @@ class FastAcceptorTest {
     assertFalse(calls.getFirst().startsWith("credagent-accept"), "Netty served it: " + calls);
     assertEquals(scope, callers.getFirst().share());
     assertFalse(Thread.getAllStackTraces().keySet().stream().anyMatch(t -> t.getName().equals("credagent-accept")));
+  }
+
+  @Test
+  void connectionsHandedToNettyCountAgainstTheCap() throws Exception {
+    ServerLimits d = ServerLimits.DEFAULT;
+    start(CurrentUser.uid(), new ServerLimits(d.maxLineBytes(), d.inputBudgetBytes(), 2, d.requestDeadline(),
+        d.maxPendingPerConnection()));
+    try (SocketChannel first = connect(); SocketChannel second = connect(); SocketChannel third = connect()) {
+      // Three that send nothing go to Netty; at the cap of two the longest idle, the first, makes room.
+      assertEquals("0 30\n{\"Username\":\"u\",\"Secret\":\"s\"}\n", exchange("credential-helper/1 get 1\nx"));
+      assertEquals(-1, first.read(ByteBuffer.allocate(1)), "closed by the server to make room");
+      assertTrue(second.isOpen() && third.isOpen());
+    }
   }
 
   @Test
