@@ -28,7 +28,10 @@ public final class AgentServer implements AutoCloseable {
   static final int MAX_SOCKET_PATH_BYTES = 103;
 
   private final EventLoopGroup group;
+  /** Netty's listening channel; null where {@link #acceptor} owns the listening socket instead. */
   private final Channel channel;
+  /** The Linux fast path ({@link FastAcceptor}); null where Netty accepts. */
+  private final FastAcceptor acceptor;
   private final Path socket;
   private final ConnectionLimit connections;
   private final AnswerFlush flush;
@@ -38,9 +41,15 @@ public final class AgentServer implements AutoCloseable {
 
   private AgentServer(EventLoopGroup group, Channel channel, Path socket, ConnectionLimit connections, Object boundFile,
       AnswerFlush flush) {
+    this(group, channel, null, socket, connections, boundFile, flush);
+  }
+
+  private AgentServer(EventLoopGroup group, Channel channel, FastAcceptor acceptor, Path socket,
+      ConnectionLimit connections, Object boundFile, AnswerFlush flush) {
     this.group = group;
     this.flush = flush;
     this.channel = channel;
+    this.acceptor = acceptor;
     this.socket = socket;
     this.connections = connections;
     this.boundFile = boundFile;
@@ -110,15 +119,19 @@ public final class AgentServer implements AutoCloseable {
       }
       int fd = inheritedFd >= 0 ? inheritedFd : listen(socket);
       Object boundFile = inheritedFd >= 0 ? null : inode(socket);
+      if (share == null) { // the daemon's own socket: the helper's connections are served off Netty where they can be
+        if (inheritedFd >= 0) {
+          requireBoundAt(socket, boundAddress(fd), () -> closeDescriptor(fd));
+        }
+        HandOff handOff = new HandOff(group, connections, () -> new ProtocolSniffer(doors.doors(), parts));
+        FastAcceptor acceptor = FastAcceptor.start(fd, allowedUid, doors, parts, handOff);
+        if (acceptor != null) {
+          return new AgentServer(group, null, acceptor, socket, connections, boundFile, flush);
+        }
+      }
       Channel channel = bootstrap.channelFactory(() -> transport.adopt(fd)).register().syncUninterruptibly().channel();
       if (inheritedFd >= 0) {
-        DomainSocketAddress address = boundAddress(channel);
-        String bound = address == null ? "an address that is not a path" : address.path();
-        if (address == null || !Path.of(address.path()).toAbsolutePath().equals(socket)) {
-          channel.close().syncUninterruptibly();
-          throw new IOException("systemd handed over a socket bound at " + bound + ", but credagent's socket is "
-              + socket + ": make ListenStream= in credagent.socket and CREDAGENT_SOCKET agree");
-        }
+        requireBoundAt(socket, boundAddress(channel), () -> channel.close().syncUninterruptibly());
       }
       return new AgentServer(group, channel, socket, connections, boundFile, flush);
     } catch (RuntimeException | IOException e) {
@@ -133,7 +146,7 @@ public final class AgentServer implements AutoCloseable {
 
   /** A count that grows with every read on every connection: how busy the daemon has been. */
   public long activity() {
-    return connections.activity();
+    return connections.activity() + (acceptor == null ? 0 : acceptor.served());
   }
 
   /**
@@ -151,7 +164,14 @@ public final class AgentServer implements AutoCloseable {
   /** Stops accepting, closes every connection and removes the socket file, if it is still ours. */
   @Override
   public void close() {
-    channel.close().syncUninterruptibly();
+    if (acceptor != null) {
+      acceptor.close(); // first: no connection is handed to the loop that stops next
+    } else {
+      channel.close().syncUninterruptibly();
+    }
+    // Every connection is closed here, on its loop, after the hand-offs already queued to it: the
+    // loop's shutdown left some open, their descriptors with them (FastAcceptorTest#closeLeavesNoThreadAndNoDescriptor).
+    group.submit(connections::closeAll).syncUninterruptibly();
     group.shutdownGracefully(0, 500, TimeUnit.MILLISECONDS).syncUninterruptibly();
     flush.close(); // its loop has stopped: nothing uses its buffers any more
     if (boundFile != null && stillReachable()) { // never remove the file of the socket that replaced ours
@@ -183,6 +203,33 @@ public final class AgentServer implements AutoCloseable {
       return ((Socket) ((UnixChannel) channel).fd()).localDomainSocketAddress();
     } catch (RuntimeException notADomainSocket) {
       return null;
+    }
+  }
+
+  /** Where the listening socket {@code fd} is bound (getsockname), or null. */
+  private static DomainSocketAddress boundAddress(int fd) {
+    try {
+      return new Socket(fd).localDomainSocketAddress(); // a view of fd: nothing to close
+    } catch (RuntimeException notADomainSocket) {
+      return null;
+    }
+  }
+
+  private static void closeDescriptor(int fd) {
+    try {
+      new Socket(fd).close();
+    } catch (IOException ignored) {
+      // Closed already: the handed-over socket is refused either way.
+    }
+  }
+
+  /** Refuses a socket systemd handed over that is not bound at {@code socket}, after {@code release}. */
+  private static void requireBoundAt(Path socket, DomainSocketAddress address, Runnable release) throws IOException {
+    String bound = address == null ? "an address that is not a path" : address.path();
+    if (address == null || !Path.of(address.path()).toAbsolutePath().equals(socket)) {
+      release.run();
+      throw new IOException("systemd handed over a socket bound at " + bound + ", but credagent's socket is "
+          + socket + ": make ListenStream= in credagent.socket and CREDAGENT_SOCKET agree");
     }
   }
 

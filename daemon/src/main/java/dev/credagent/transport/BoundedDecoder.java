@@ -52,14 +52,23 @@ abstract class BoundedDecoder extends ByteToMessageDecoder {
 
   /** A header's LENGTH: digits, at most {@code limit}; else the {@code what} frame of {@code payload} fails. */
   protected final int declaredLength(ByteBuf in, String text, int limit, String what, String payload) {
+    try {
+      return parseLength(text, limit, what, payload);
+    } catch (IllegalArgumentException refused) {
+      throw fail(in, refused.getMessage());
+    }
+  }
+
+  /** {@link #declaredLength}'s rule alone: an {@link IllegalArgumentException} says why {@code text} is refused. */
+  static int parseLength(String text, int limit, String what, String payload) {
     long declared;
     try {
       declared = Long.parseLong(text);
     } catch (NumberFormatException e) {
-      throw fail(in, what + " header without a length");
+      throw new IllegalArgumentException(what + " header without a length");
     }
     if (declared < 0 || declared > limit) {
-      throw fail(in, payload + " of " + declared + " bytes; the limit is " + limit);
+      throw new IllegalArgumentException(payload + " of " + declared + " bytes; the limit is " + limit);
     }
     return (int) declared;
   }

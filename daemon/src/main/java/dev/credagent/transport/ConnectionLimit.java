@@ -84,6 +84,13 @@ final class ConnectionLimit extends ChannelInboundHandlerAdapter {
     ctx.fireChannelActive();
   }
 
+  /** Closes every connection: the server is closing. On the event loop. */
+  void closeAll() {
+    for (Channel channel : java.util.List.copyOf(open)) {
+      channel.close();
+    }
+  }
+
   private boolean closeLongestIdle() {
     Channel oldest = null;
     for (Channel channel : open) {

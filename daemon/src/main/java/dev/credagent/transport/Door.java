@@ -36,12 +36,20 @@ public final class Door {
   private final byte[] prefix;
   private final Function<Parts, ChannelHandler> decoder;
   private final Function<Parts, ChannelHandler> handler;
+  /** The helper relay's handler, which the Linux fast path ({@link FastAcceptor}) calls itself; null for other doors. */
+  private final RelayHandler relay;
 
   private Door(String name, String prefix, Function<Parts, ChannelHandler> decoder, Function<Parts, ChannelHandler> handler) {
+    this(name, prefix, decoder, handler, null);
+  }
+
+  private Door(String name, String prefix, Function<Parts, ChannelHandler> decoder, Function<Parts, ChannelHandler> handler,
+      RelayHandler relay) {
     this.name = name;
     this.prefix = prefix.getBytes(StandardCharsets.US_ASCII);
     this.decoder = decoder;
     this.handler = handler;
+    this.relay = relay;
   }
 
   /** JSON lines, protocol version 1 ({@code docs/protocol.md}): whatever no other door's prefix starts. */
@@ -54,7 +62,7 @@ public final class Door {
   public static Door helperRelay(RelayHandler relay) {
     // "c": "credential-helper/" and "credagent/" part at their fifth byte, which the command door's prefix holds.
     return new Door("helper-relay", "c", parts -> new RelayFrameDecoder(parts.budget(), parts.limits(), parts.connections()),
-        parts -> new RelayChannelHandler(relay, parts.flush()));
+        parts -> new RelayChannelHandler(relay, parts.flush()), relay);
   }
 
   /** The native {@code credagent}'s command frames ({@code credagent/1 LENGTH}). */
@@ -66,6 +74,11 @@ public final class Door {
 
   public String name() {
     return name;
+  }
+
+  /** The relay this door answers through, or null where it is not the helper relay's door. */
+  RelayHandler relay() {
+    return relay;
   }
 
   int prefixLength() {

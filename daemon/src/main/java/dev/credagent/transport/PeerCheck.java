@@ -24,6 +24,21 @@ final class PeerCheck extends ChannelInboundHandlerAdapter {
     return caller != null ? caller : new Caller(-1, Caller.UNKNOWN_PID);
   }
 
+  /** Records {@code caller} as who is on the other end of {@code channel}: its peer was checked before Netty had it. */
+  static void identified(Channel channel, Caller caller) {
+    channel.attr(CALLER).set(caller);
+  }
+
+  /** The warning for a connection whose peer the kernel would not name: one text whichever path closed it. */
+  static void unidentified(String why) {
+    LOG.warning("closed a connection whose peer could not be identified: " + why);
+  }
+
+  /** The warning for a connection from another uid: one text whichever path refused it. */
+  static void refused(int uid, int allowedUid) {
+    LOG.warning("refused a connection from uid " + uid + " (this daemon serves uid " + allowedUid + " only)");
+  }
+
   private final NativeTransport transport;
   private final int allowedUid;
   private final ShareScope share;
@@ -43,12 +58,12 @@ final class PeerCheck extends ChannelInboundHandlerAdapter {
       uid = peer.uid();
       ctx.channel().attr(CALLER).set(new Caller(uid, peer.pid() > 0 ? peer.pid() : Caller.UNKNOWN_PID, share));
     } catch (IOException e) {
-      LOG.warning("closed a connection whose peer could not be identified: " + e.getMessage());
+      unidentified(e.getMessage());
       ctx.close();
       return;
     }
     if (uid != allowedUid) {
-      LOG.warning("refused a connection from uid " + uid + " (this daemon serves uid " + allowedUid + " only)");
+      refused(uid, allowedUid);
       ctx.close();
       return;
     }

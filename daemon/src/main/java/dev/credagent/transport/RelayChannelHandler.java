@@ -1,6 +1,7 @@
 package dev.credagent.transport;
 
 import dev.credagent.audit.ClientWarnings;
+import dev.credagent.caller.Caller;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -28,6 +29,8 @@ final class RelayChannelHandler extends SimpleChannelInboundHandler<RelayFrameDe
   private final java.util.concurrent.CompletableFuture<Void> gone = new java.util.concurrent.CompletableFuture<>();
 
   private final AnswerFlush flush;
+  /** The reply this handler answers once active, asked before its connection reached Netty; null when Netty read the frame. */
+  private CompletableFuture<RelayReply> awaited;
 
   RelayChannelHandler(RelayHandler relay) {
     this(relay, new AnswerFlush(() -> {}));
@@ -44,30 +47,77 @@ final class RelayChannelHandler extends SimpleChannelInboundHandler<RelayFrameDe
     // Work in progress until the answer leaves (the connection then closes): at the cap, a helper
     // waiting on a slow source, a token fetch or a prompt is not the idle connection a new one evicts.
     ConnectionState.of(ctx.channel()).pending(1);
-    CompletableFuture<RelayReply> reply;
+    settle(ctx, ask(PeerCheck.caller(ctx.channel()), frame));
+  }
+
+  /**
+   * Asks the relay for {@code frame}'s answer, for {@code caller}: where its program says it may be
+   * asked for a passphrase (until this connection is gone), where docker (skopeo, Jib...) runs, and
+   * its CREDAGENT_PROFILE, the profile this call is answered in. A relay that throws is a failed
+   * answer. The Linux fast path asks through this too, off the event loop: see {@link #awaiting}.
+   */
+  CompletableFuture<RelayReply> ask(Caller caller, RelayFrameDecoder.Frame frame) {
     try {
-      // Where docker (skopeo, Jib...) runs, and its CREDAGENT_PROFILE: the profile this call is answered in.
-      reply = relay.handle(frame.attributes().promptPlaces(PeerCheck.caller(ctx.channel()), gone)
+      return relay.handle(frame.attributes().promptPlaces(caller, gone)
           .at(frame.attributes().get(HeaderAttributes.Key.CWD), frame.attributes().get(HeaderAttributes.Key.PROFILE)),
           frame.action(), frame.input());
     } catch (RuntimeException | Error e) {
-      reply = CompletableFuture.failedFuture(e);
+      return CompletableFuture.failedFuture(e);
     }
-    if (reply.isDone() && ctx.executor().inEventLoop()) { // a get, mostly: answered now, without a task for it
-      Future.State state = reply.state();
-      answer(ctx, state == Future.State.SUCCESS ? reply.resultNow() : null,
-          state == Future.State.FAILED ? reply.exceptionNow() : state == Future.State.SUCCESS ? null : new CancellationException());
-      return;
-    }
-    reply.whenCompleteAsync((answer, failure) -> answer(ctx, answer, failure), ctx.executor());
   }
 
-  private void answer(ChannelHandlerContext ctx, RelayReply answer, Throwable failure) {
+  /**
+   * Makes this handler answer {@code reply}, asked by {@link #ask} before its connection reached
+   * Netty (the fast path's call that was not answered at once: a locked vault's prompt, a token
+   * fetch), once it is the connection's handler and the connection is active.
+   */
+  RelayChannelHandler awaiting(CompletableFuture<RelayReply> reply) {
+    awaited = reply;
+    return this;
+  }
+
+  @Override
+  public void channelActive(ChannelHandlerContext ctx) throws Exception {
+    if (awaited != null) {
+      answering = true;
+      ConnectionState.of(ctx.channel()).pending(1);
+      settle(ctx, awaited);
+    }
+    super.channelActive(ctx);
+  }
+
+  /** The client sends nothing after its one frame; what comes anyway is zeroed and dropped (the decoder's part, where there is one). */
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+    if (msg instanceof ByteBuf stray) {
+      stray.setZero(stray.readerIndex(), stray.readableBytes());
+      stray.release();
+      return;
+    }
+    super.channelRead(ctx, msg);
+  }
+
+  private void settle(ChannelHandlerContext ctx, CompletableFuture<RelayReply> reply) {
+    if (reply.isDone() && ctx.executor().inEventLoop()) { // a get, mostly: answered now, without a task for it
+      send(ctx, outcome(reply));
+      return;
+    }
+    reply.whenCompleteAsync((answer, failure) -> send(ctx, outcome(answer, failure)), ctx.executor());
+  }
+
+  /** What a done {@code reply} tells the client. */
+  static RelayReply outcome(CompletableFuture<RelayReply> reply) {
+    Future.State state = reply.state();
+    return outcome(state == Future.State.SUCCESS ? reply.resultNow() : null,
+        state == Future.State.FAILED ? reply.exceptionNow() : state == Future.State.SUCCESS ? null : new CancellationException());
+  }
+
+  private static RelayReply outcome(RelayReply answer, Throwable failure) {
     if (failure != null || answer == null) {
       LOG.log(Level.SEVERE, "a relayed call failed inside the daemon", failure);
-      answer = RelayReply.line(1, "docker-credential-agent: credagent failed internally; its daemon log has details");
+      return RelayReply.line(1, "docker-credential-agent: credagent failed internally; its daemon log has details");
     }
-    send(ctx, answer);
+    return answer;
   }
 
   @Override
@@ -106,8 +156,13 @@ final class RelayChannelHandler extends SimpleChannelInboundHandler<RelayFrameDe
     }
   }
 
+  /** What precedes a reply's output on the wire, {@code EXIT LENGTH\n}: the one place it is made. */
+  static byte[] header(RelayReply reply) {
+    return (reply.exitCode() + " " + reply.output().length + "\n").getBytes(StandardCharsets.US_ASCII);
+  }
+
   private void send(ChannelHandlerContext ctx, RelayReply reply) {
-    byte[] header = (reply.exitCode() + " " + reply.output().length + "\n").getBytes(StandardCharsets.US_ASCII);
+    byte[] header = header(reply);
     ByteBuf out = ctx.alloc().buffer(header.length + reply.output().length);
     out.writeBytes(header).writeBytes(reply.output());
     Arrays.fill(reply.output(), (byte) 0);

@@ -11,8 +11,8 @@ import java.util.List;
  * error, never a wait.
  */
 final class RelayFrameDecoder extends BoundedDecoder {
-  static final String MAGIC = "credential-helper/1 ";
-  static final int MAX_INPUT_BYTES = 1024 * 1024;
+  static final String MAGIC = RelayHeader.MAGIC;
+  static final int MAX_INPUT_BYTES = RelayHeader.MAX_INPUT_BYTES;
 
   /** One relayed call; {@code attributes}: what its header said of the requester (its terminal, display). */
   record Frame(String action, byte[] input, HeaderAttributes attributes) {
@@ -77,12 +77,14 @@ final class RelayFrameDecoder extends BoundedDecoder {
   }
 
   private void parseHeader(ByteBuf in, String header) {
-    String[] parts = header.split(" ", -1); // -1: a trailing or doubled space is an empty field, refused
-    if (!header.startsWith(MAGIC) || parts.length < 3) {
-      throw fail(in, "not a relay header");
+    RelayHeader parsed;
+    try {
+      parsed = RelayHeader.parse(header);
+    } catch (IllegalArgumentException refused) {
+      throw fail(in, refused.getMessage());
     }
-    attributes = attributes(in, java.util.Arrays.asList(parts).subList(3, parts.length), "relay");
-    length = declaredLength(in, parts[2], MAX_INPUT_BYTES, "relay", "relayed input");
-    action = parts[1];
+    attributes = parsed.attributes();
+    length = parsed.length();
+    action = parsed.action();
   }
 }

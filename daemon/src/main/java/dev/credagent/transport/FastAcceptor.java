@@ -1,0 +1,317 @@
+package dev.credagent.transport;
+
+import dev.credagent.caller.Caller;
+import io.netty.buffer.Unpooled;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The Linux fast path of the daemon's own socket (issue 32): one platform thread owns the listening
+ * descriptor and, for each connection, does what {@code bench/src/relay-floor.c} does in C:
+ * accept4, the peer check (SO_PEERCRED), one non-blocking recv, and, when those bytes are one
+ * whole helper relay frame whose answer is ready at once (a get, mostly), the audit's write and
+ * the answer, then close. Netty's channel setup per connection (getsockname, getpeername,
+ * epoll_ctl, the pipeline, two wake-ups of its loop) cost the helper's round trip more than all
+ * the daemon's own work.
+ *
+ * <p>Everything else goes to Netty through {@link HandOff}, with what was already done: bytes of
+ * another door, a frame not whole in the first read (or with bytes after it, or a header Netty's
+ * decoder refuses and answers), a reply not ready (a locked vault's prompt, a token fetch), an
+ * answer the socket would not take whole. The acceptor never waits for a client: its socket is
+ * non-blocking and it reads once, so a client that connects and stalls costs one recv.
+ */
+final class FastAcceptor implements AutoCloseable {
+  private static final Logger LOG = Logger.getLogger(FastAcceptor.class.getName());
+  /** The one read's room: a helper's frame with its cwd and display attributes fits many times over; a bigger one goes to Netty. */
+  static final int BUFFER_BYTES = 8192;
+  private static final int ECONNABORTED = 103;
+  /** How long the acceptor stops taking connections after accept4 fails otherwise (no descriptor left): not a busy loop. */
+  private static final Duration BACK_OFF = Duration.ofMillis(100);
+  private static final long POLLFD_BYTES = 8; // struct pollfd: int fd, short events, short revents
+
+  private final LinuxSockets sockets;
+  private final int listening;
+  private final int wake;
+  private final int allowedUid;
+  private final List<Door> doors;
+  private final Door relayDoor;
+  private final Door.Parts parts;
+  private final Runnable beforeAnswersLeave;
+  private final HandOff handOff;
+  private final Thread thread;
+  private volatile boolean stopping;
+  private volatile long served;
+
+  private FastAcceptor(LinuxSockets sockets, int listening, int wake, int allowedUid, Doors doors, Door relayDoor,
+      Door.Parts parts, HandOff handOff) {
+    this.sockets = sockets;
+    this.listening = listening;
+    this.wake = wake;
+    this.allowedUid = allowedUid;
+    this.doors = doors.doors();
+    this.relayDoor = relayDoor;
+    this.parts = parts;
+    this.beforeAnswersLeave = doors.beforeAnswersLeave();
+    this.handOff = handOff;
+    this.thread = Thread.ofPlatform().name("credagent-accept").daemon().unstarted(this::run);
+  }
+
+  /**
+   * Starts accepting on {@code listening} (made non-blocking here); null where the fast path cannot
+   * serve these doors here (libc not linked, no helper relay door, no eventfd), and the caller
+   * serves through Netty alone. Closing it closes {@code listening}.
+   */
+  static FastAcceptor start(int listening, int allowedUid, Doors doors, Door.Parts parts, HandOff handOff) {
+    LinuxSockets sockets = LinuxSockets.LINUX;
+    Door relayDoor = doors.doors().stream().filter(door -> door.relay() != null).findFirst().orElse(null);
+    if (sockets == null || relayDoor == null || !sockets.nonBlocking(listening)) {
+      return null;
+    }
+    int wake = sockets.eventfd();
+    if (wake < 0) {
+      return null;
+    }
+    FastAcceptor acceptor = new FastAcceptor(sockets, listening, wake, allowedUid, doors, relayDoor, parts, handOff);
+    acceptor.thread.start();
+    return acceptor;
+  }
+
+  /** Connections accepted so far: activity, for the daemon's idle collection. */
+  long served() {
+    return served;
+  }
+
+  /** Stops accepting (the thread wakes from its poll and ends), then closes the listening socket. */
+  @Override
+  public void close() {
+    stopping = true;
+    try (Arena arena = Arena.ofConfined()) {
+      sockets.signal(wake, arena);
+    }
+    boolean interrupted = false;
+    while (thread.isAlive()) {
+      try {
+        thread.join(Duration.ofSeconds(5)); // it is between connections within one connection's work
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+      if (thread.isAlive()) {
+        LOG.warning("the acceptor thread has not stopped after 5 s; waiting on");
+      }
+    }
+    sockets.close(listening);
+    sockets.close(wake);
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private void run() {
+    try (Arena arena = Arena.ofConfined()) {
+      Native memory = new Native(arena);
+      memory.pollfds.set(ValueLayout.JAVA_INT, 0, listening);
+      memory.pollfds.set(ValueLayout.JAVA_SHORT, 4, LinuxSockets.POLLIN);
+      memory.pollfds.set(ValueLayout.JAVA_INT, POLLFD_BYTES, wake);
+      memory.pollfds.set(ValueLayout.JAVA_SHORT, POLLFD_BYTES + 4, LinuxSockets.POLLIN);
+      while (!stopping) {
+        next(memory);
+      }
+    } catch (RuntimeException | Error e) {
+      LOG.log(Level.SEVERE, "the socket's acceptor stopped; the daemon no longer takes connections", e);
+    }
+  }
+
+  /**
+   * Waits for the next connection and serves it. A method of its own, not the loop's body: the JIT
+   * compiles a method after a few thousand calls, but a loop that runs once per connection only
+   * after tens of thousands (on-stack replacement), and until then the loop ran interpreted.
+   */
+  private void next(Native memory) {
+    memory.pollfds.set(ValueLayout.JAVA_SHORT, 6, (short) 0);
+    memory.pollfds.set(ValueLayout.JAVA_SHORT, POLLFD_BYTES + 6, (short) 0);
+    if (sockets.poll(memory.errno, memory.pollfds, 2, -1) < 0) {
+      backOff(memory, LinuxSockets.errno(memory.errno)); // EINTR: at once; anything else: not a busy loop
+      return;
+    }
+    if (stopping) {
+      return;
+    }
+    int fd = sockets.accept(memory.errno, listening);
+    if (fd < 0) {
+      backOff(memory, LinuxSockets.errno(memory.errno));
+      return;
+    }
+    served++; // one writer: this thread
+    serve(fd, memory);
+  }
+
+  /** After a failed accept4: a connection gone before it was taken is nothing; running out of descriptors waits a little. */
+  private void backOff(Native memory, int errno) {
+    if (errno == LinuxSockets.EAGAIN || errno == LinuxSockets.EINTR || errno == ECONNABORTED) {
+      return;
+    }
+    LOG.warning("cannot wait for or accept a connection (errno " + errno + "); trying again in " + BACK_OFF.toMillis() + " ms");
+    sockets.poll(memory.errno, memory.pollfds.asSlice(POLLFD_BYTES, POLLFD_BYTES), 1, (int) BACK_OFF.toMillis());
+  }
+
+  /** One connection, from its peer check to its answer or to Netty. It owns {@code fd} until handed on or closed. */
+  private void serve(int fd, Native memory) {
+    boolean handedOn = false;
+    try {
+      if (!sockets.peerCredentials(fd, memory.ucred, memory.ucredLength)) {
+        PeerCheck.unidentified("SO_PEERCRED failed");
+        return;
+      }
+      int pid = memory.ucred.get(ValueLayout.JAVA_INT, 0);
+      int uid = memory.ucred.get(ValueLayout.JAVA_INT, 4);
+      if (uid != allowedUid) {
+        PeerCheck.refused(uid, allowedUid);
+        return;
+      }
+      Caller caller = new Caller(uid, pid > 0 ? pid : Caller.UNKNOWN_PID, null);
+      long got = sockets.recv(fd, memory.buffer);
+      if (got == 0) {
+        return; // gone before sending a byte: nothing to answer (the sniffer closes such a one too)
+      }
+      byte[] read = got < 0 ? new byte[0] : memory.take(got); // < 0: nothing yet (EAGAIN); Netty waits for it
+      // A full buffer may have more behind it (a bigger frame, or bytes after this one): Netty's to judge.
+      RelayFrameDecoder.Frame frame = got == BUFFER_BYTES ? null : wholeRelayFrame(read);
+      if (frame == null) {
+        handOff.unread(fd, caller, read);
+        handedOn = true;
+        return;
+      }
+      Arrays.fill(read, (byte) 0);
+      RelayChannelHandler handler = new RelayChannelHandler(relayDoor.relay(), parts.flush()); // as the door's own
+      CompletableFuture<RelayReply> reply = handler.ask(caller, frame); // the input is the relay's now, as from the decoder
+      if (!reply.isDone()) {
+        handOff.awaiting(fd, caller, handler.awaiting(reply));
+        handedOn = true;
+        return;
+      }
+      handedOn = answer(fd, caller, RelayChannelHandler.outcome(reply), memory);
+    } catch (RuntimeException e) {
+      LOG.log(Level.SEVERE, "a connection failed in the acceptor; it is closed", e);
+    } finally {
+      if (!handedOn) {
+        sockets.close(fd);
+      }
+    }
+  }
+
+  /**
+   * {@code read} as one whole relay frame, exactly: the bytes choose the helper relay's door, the
+   * header parses ({@link RelayHeader}, the decoder's rules) and the payload is its declared length
+   * with nothing after it. Null for anything else, which Netty's decoders serve as they always did,
+   * errors included.
+   */
+  private RelayFrameDecoder.Frame wholeRelayFrame(byte[] read) {
+    if (read.length == 0 || chosenDoor(read) != relayDoor) {
+      return null;
+    }
+    int newline = -1;
+    for (int i = 0; i < Math.min(read.length, HeaderAttributes.MAX_HEADER_BYTES); i++) {
+      if (read[i] == '\n') {
+        newline = i;
+        break;
+      }
+    }
+    if (newline < 0) {
+      return null;
+    }
+    RelayHeader header;
+    try {
+      header = RelayHeader.parse(new String(read, 0, newline, StandardCharsets.US_ASCII));
+    } catch (IllegalArgumentException refused) {
+      return null; // the decoder refuses it too, and answers the error in the relay's framing
+    }
+    if (read.length - newline - 1 != header.length()) {
+      return null;
+    }
+    return new RelayFrameDecoder.Frame(header.action(), Arrays.copyOfRange(read, newline + 1, read.length),
+        header.attributes());
+  }
+
+  /** The door {@link ProtocolSniffer} would choose for {@code read}, or null while undecided. */
+  private Door chosenDoor(byte[] read) {
+    var bytes = Unpooled.wrappedBuffer(read);
+    for (Door door : doors) {
+      switch (door.sniff(bytes)) {
+        case CHOSEN -> {
+          return door;
+        }
+        case UNDECIDED -> {
+          return null;
+        }
+        case NOT_THIS -> {
+          // the next door
+        }
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Writes the audit's lines, then sends {@code reply} as {@link RelayChannelHandler} does and
+   * zeroes it (the output and the native bytes that held it); true when the socket did not take it
+   * whole and Netty sends the rest.
+   */
+  private boolean answer(int fd, Caller caller, RelayReply reply, Native memory) {
+    beforeAnswersLeave.run(); // the audit line is in the file before the answer can reach the client
+    byte[] header = RelayChannelHandler.header(reply);
+    byte[] output = reply.output();
+    int length = header.length + output.length;
+    try (Arena big = length > BUFFER_BYTES ? Arena.ofConfined() : null) {
+      MemorySegment out = big == null ? memory.buffer.asSlice(0, length) : big.allocate(length);
+      MemorySegment.copy(header, 0, out, ValueLayout.JAVA_BYTE, 0, header.length);
+      MemorySegment.copy(output, 0, out, ValueLayout.JAVA_BYTE, header.length, output.length);
+      Arrays.fill(output, (byte) 0);
+      long sent = sockets.send(memory.errno, fd, out);
+      if (sent < 0 && LinuxSockets.errno(memory.errno) == LinuxSockets.EAGAIN) {
+        sent = 0;
+      }
+      boolean whole = sent < 0 || sent == length; // < 0: the client is gone (EPIPE), nothing more to send
+      try {
+        if (!whole) {
+          handOff.rest(fd, caller, out.asSlice(sent).toArray(ValueLayout.JAVA_BYTE));
+        }
+      } finally {
+        out.fill((byte) 0);
+      }
+      return !whole;
+    }
+  }
+
+  /** The acceptor's native memory, for its life: made and freed on its thread. */
+  private static final class Native {
+    final MemorySegment errno;
+    final MemorySegment pollfds;
+    final MemorySegment buffer;
+    final MemorySegment ucred;
+    final MemorySegment ucredLength;
+
+    Native(Arena arena) {
+      errno = LinuxSockets.errnoState(arena);
+      pollfds = arena.allocate(2 * POLLFD_BYTES);
+      buffer = arena.allocate(BUFFER_BYTES);
+      ucred = arena.allocate(12);
+      ucredLength = arena.allocate(4);
+    }
+
+    /** The first {@code got} bytes of the buffer, copied out; zeroed where they were (they may be a secret). */
+    byte[] take(long got) {
+      MemorySegment read = buffer.asSlice(0, got);
+      byte[] bytes = read.toArray(ValueLayout.JAVA_BYTE);
+      read.fill((byte) 0);
+      return bytes;
+    }
+  }
+}
