@@ -1,27 +1,33 @@
 package dev.credagent.door;
 
-import dev.credagent.service.TestClock;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.credagent.protocol.Response;
+import dev.credagent.audit.AuditLog;
 import dev.credagent.caller.Caller;
 import dev.credagent.caller.ShareScope;
+import dev.credagent.config.AgentConfig;
+import dev.credagent.protocol.Response;
 import dev.credagent.registry.RegistryPattern;
-import java.util.List;
 import dev.credagent.service.CredentialService;
-import java.time.Clock;
+import dev.credagent.service.TestClock;
 import dev.credagent.vault.TestKdf;
 import dev.credagent.vault.Vault;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -61,7 +67,7 @@ class ProtocolCodecTest {
   void storesAndErasesAreTheOnlyOpsThatOverlapWrites() {
     assertTrue(operations.read(bytes("{\"v\":1,\"secret\":\"s\",\"op\":\"store\",\"server\":\"r\"}")).overlapsWrites());
     assertTrue(operations.read(bytes("{\"op\":\"erase\",\"v\":1,\"server\":\"r\"}")).overlapsWrites());
-    for (String other : java.util.List.of("{\"v\":1,\"op\":\"get\",\"server\":\"r\"}", "{\"v\":1,\"op\":\"login\"}",
+    for (String other : List.of("{\"v\":1,\"op\":\"get\",\"server\":\"r\"}", "{\"v\":1,\"op\":\"login\"}",
         "{\"v\":1,\"op\":\"unlock\",\"passphrase\":\"p\"}", "{\"op\":{\"x\":\"store\"}}", "not json", "[\"store\"]", "")) {
       assertFalse(operations.read(bytes(other)).overlapsWrites(), other);
     }
@@ -104,15 +110,12 @@ class ProtocolCodecTest {
   void aSharesKeyslotAndPasswdRequestsAreRefusedAndAudited() throws Exception {
     Path auditFile = home.resolve("audit.log");
     Vault vault = new Vault(home.resolve("audited-vault"), TestKdf.CHEAP);
-    dev.credagent.service.CredentialService service = new dev.credagent.service.CredentialService(vault,
-        new TestClock(), Runnable::run, Runnable::run, Runnable::run, null, () -> dev.credagent.config.AgentConfig.DEFAULTS,
-        new dev.credagent.audit.AuditLog(auditFile, 1 << 20, new TestClock()));
-    service.unlock(ME, TestKdf.secret("pw")).join();
+    CredentialService service = unlockedServiceAuditingTo(vault, auditFile);
     ProtocolCodec audited = new ProtocolCodec(service, new DaemonInfo(home.resolve("agent.sock"), home, 1234, Instant.now()),
         () -> { });
-    Caller share = new Caller(1000, 4242, new dev.credagent.caller.ShareScope("s",
-        java.util.List.of(dev.credagent.registry.RegistryPattern.parse("ghcr.io"))));
-    for (String line : java.util.List.of("{\"v\":1,\"op\":\"keyslot_add\",\"kind\":\"recovery\",\"passphrase\":\"pw\"}",
+    Caller share = new Caller(1000, 4242, new ShareScope("s",
+        List.of(RegistryPattern.parse("ghcr.io"))));
+    for (String line : List.of("{\"v\":1,\"op\":\"keyslot_add\",\"kind\":\"recovery\",\"passphrase\":\"pw\"}",
         "{\"v\":1,\"op\":\"keyslot_remove\",\"index\":\"0\",\"passphrase\":\"pw\"}",
         "{\"v\":1,\"op\":\"passwd\",\"passphrase\":\"pw\",\"new_passphrase\":\"mine\"}")) {
       Response response = audited.handle(share, bytes(line)).join();
@@ -152,7 +155,7 @@ class ProtocolCodecTest {
   void anEmptyPassphraseIsABadRequestForKeyslotRemoveAndPasswdAsForKeyslotAdd() throws Exception {
     call("{\"v\":1,\"op\":\"unlock\",\"passphrase\":\"pw\"}");
     assertTrue(call("{\"v\":1,\"op\":\"keyslot_add\",\"kind\":\"recovery\",\"passphrase\":\"pw\"}").path("ok").asBoolean());
-    for (String line : java.util.List.of("{\"v\":1,\"op\":\"keyslot_add\",\"kind\":\"recovery\",\"passphrase\":\"\"}",
+    for (String line : List.of("{\"v\":1,\"op\":\"keyslot_add\",\"kind\":\"recovery\",\"passphrase\":\"\"}",
         "{\"v\":1,\"op\":\"keyslot_remove\",\"index\":\"1\",\"passphrase\":\"\"}",
         "{\"v\":1,\"op\":\"passwd\",\"passphrase\":\"\",\"new_passphrase\":\"mine\"}",
         "{\"v\":1,\"op\":\"passwd\",\"slot\":\"login\",\"passphrase\":\"\",\"new_passphrase\":\"mine\"}")) {
@@ -175,17 +178,14 @@ class ProtocolCodecTest {
   void aRecoveryKeysUndeliveredAnswerNamesItsSlotInTheDaemonAndAuditLogs() throws Exception {
     Path auditFile = home.resolve("audit.log");
     Vault vault = new Vault(home.resolve("audited-vault"), TestKdf.CHEAP);
-    dev.credagent.service.CredentialService service = new dev.credagent.service.CredentialService(vault,
-        new TestClock(), Runnable::run, Runnable::run, Runnable::run, null, () -> dev.credagent.config.AgentConfig.DEFAULTS,
-        new dev.credagent.audit.AuditLog(auditFile, 1 << 20, new TestClock()));
-    service.unlock(ME, TestKdf.secret("pw")).join();
+    CredentialService service = unlockedServiceAuditingTo(vault, auditFile);
     ProtocolCodec codec = new ProtocolCodec(service, new DaemonInfo(home.resolve("agent.sock"), home, 1234, Instant.now()),
         () -> { });
-    java.util.List<String> warnings = new java.util.ArrayList<>();
-    java.util.logging.Handler capture = new java.util.logging.Handler() {
+    List<String> warnings = new ArrayList<>();
+    Handler capture = new Handler() {
       @Override
-      public void publish(java.util.logging.LogRecord record) {
-        if (record.getLevel() == java.util.logging.Level.WARNING) {
+      public void publish(LogRecord record) {
+        if (record.getLevel() == Level.WARNING) {
           warnings.add(record.getMessage());
         }
       }
@@ -196,13 +196,13 @@ class ProtocolCodecTest {
       @Override
       public void close() {}
     };
-    java.util.logging.Logger log = java.util.logging.Logger.getLogger("dev.credagent");
+    Logger log = Logger.getLogger("dev.credagent");
     log.addHandler(capture);
     try {
       Response login = codec.handle(ME, bytes("{\"v\":1,\"op\":\"keyslot_add\",\"kind\":\"login\",\"secret\":\"l\","
           + "\"passphrase\":\"pw\"}")).join();
       login.undelivered().run();
-      assertEquals(java.util.List.of(), warnings, "a login slot's answer carries nothing lost");
+      assertEquals(List.of(), warnings, "a login slot's answer carries nothing lost");
       Response recovery = codec.handle(ME, bytes("{\"v\":1,\"op\":\"keyslot_add\",\"kind\":\"recovery\",\"passphrase\":\"pw\"}"))
           .join();
       String key = JSON.readTree(recovery.toLine()).path("recovery_key").asText();
@@ -413,5 +413,13 @@ class ProtocolCodecTest {
     assertEquals("bad_request", code(call("{\"v\":1,\"op\":\"profile_remove\",\"name\":\"work\"}")), "it holds a login");
     assertEquals(1, call("{\"v\":1,\"op\":\"profile_remove\",\"name\":\"work\",\"erase\":\"true\"}").path("erased").asInt());
     assertEquals(0, call("{\"v\":1,\"op\":\"profile_list\"}").path("profiles").size());
+  }
+
+  /** A service over {@code vault}, unlocked, whose audit log is {@code auditFile}. */
+  private static CredentialService unlockedServiceAuditingTo(Vault vault, Path auditFile) throws Exception {
+    CredentialService service = new CredentialService(vault, new TestClock(), Runnable::run, Runnable::run, Runnable::run,
+        null, () -> AgentConfig.DEFAULTS, new AuditLog(auditFile, 1 << 20, new TestClock()));
+    service.unlock(ME, TestKdf.secret("pw")).join();
+    return service;
   }
 }
