@@ -109,7 +109,8 @@ class RuntimeCacheIT {
   void anEntryWithALinkIsDamagedAndTheLinkNeverCopied() throws Exception {
     Files.writeString(agent.root().resolve("outside"), "not the runtime's\n");
     String key = key(made);
-    for (String change : List.of("ln -s \"$1/outside\" runtime/bin/planted", "ln -s \"$1\" runtime/conf")) {
+    for (String change : List.of("ln -s \"$1/outside\" runtime/bin/planted", "ln -s \"$1\" runtime/conf",
+        "ln -s ../../../../outside runtime/bin/relative", "ln -s ../bin runtime/conf")) {
       script("put", cache.toString(), key, made.toString()).requireSuccess();
       agent.run(List.of("sh", "-c", "cd \"$0\" && " + change, cache.resolve(key).toString(), agent.root().toString()), "")
           .requireSuccess();
@@ -120,6 +121,22 @@ class RuntimeCacheIT {
       assertTrue(Files.exists(next.resolve("jars/credagent-daemon.jar")), "the install's own jars stay, for make-runtime");
       assertTrue(Files.notExists(cache.resolve(key)), change);
     }
+  }
+
+  /** The links jlink makes (one legal notice for every module) are kept as links, as a fresh runtime has them. */
+  @Test
+  void aRuntimesOwnLinksAreCopiedAsLinks() throws Exception {
+    Files.createDirectories(made.resolve("runtime/legal/java.base"));
+    Files.writeString(made.resolve("runtime/legal/java.base/LICENSE"), "the licence\n");
+    Files.createDirectories(made.resolve("runtime/legal/java.logging"));
+    Files.createSymbolicLink(made.resolve("runtime/legal/java.logging/LICENSE"), Path.of("../java.base/LICENSE"));
+    String key = key(made);
+    script("put", cache.toString(), key, made.toString()).requireSuccess();
+    Path next = lib("next");
+
+    script("get", cache.toString(), key, next.toString()).requireSuccess();
+    assertEquals(Path.of("../java.base/LICENSE"), Files.readSymbolicLink(next.resolve("runtime/legal/java.logging/LICENSE")));
+    assertEquals("the licence\n", Files.readString(next.resolve("runtime/legal/java.logging/LICENSE")));
   }
 
   /**
