@@ -158,6 +158,11 @@ final class CommandChannelHandler extends SimpleChannelInboundHandler<CommandFra
 
   private void reply(ChannelHandlerContext ctx, CommandReply reply) {
     if (answered) {
+      // An error went out in its place (bytes past the standard input while the command ran) and
+      // the connection closed: this reply never leaves, as if its client had gone away. It may
+      // hold a secret (a new recovery key, whose slot must then be said), so it is wiped too.
+      Arrays.fill(reply.out(), (byte) 0);
+      reply.undelivered().run();
       return;
     }
     answered = true;

@@ -279,4 +279,51 @@ class CommandFrameTest {
       channel.finishAndReleaseAll();
     }
   }
+
+  /**
+   * A client that writes past its standard input while the command runs (a byte after the {@code
+   * stdin} frame) is answered with an error at once, and the connection closes: the command's own
+   * reply, which may carry a new recovery key, then never leaves. It must be treated as a reply
+   * that could not be written: its undelivered action runs (the slot to remove is said) and its
+   * output is zeroed, not left on the heap. Before, the reply was dropped silently and unwiped.
+   */
+  @Test
+  void aReplyPreemptedByAnErrorForBytesPastTheStandardInputIsUndeliveredAndWiped() {
+    CompletableFuture<CommandReply> later = new CompletableFuture<>();
+    java.util.concurrent.atomic.AtomicInteger lost = new java.util.concurrent.atomic.AtomicInteger();
+    CommandRelay slow = new CommandRelay() {
+      @Override
+      public CompletableFuture<Input> input(List<String> args) {
+        return CompletableFuture.completedFuture(Input.LINE);
+      }
+
+      @Override
+      public CompletableFuture<CommandReply> run(dev.credagent.caller.Caller caller, List<String> args, byte[] stdin) {
+        return later;
+      }
+    };
+    EmbeddedChannel channel = new EmbeddedChannel();
+    channel.pipeline().addLast(new io.netty.channel.ChannelOutboundHandlerAdapter() {
+      @Override
+      public void write(io.netty.channel.ChannelHandlerContext ctx, Object msg, io.netty.channel.ChannelPromise promise) {
+        sent.add(((ByteBuf) msg).toString(StandardCharsets.UTF_8));
+        ctx.write(msg, promise);
+      }
+    });
+    channel.pipeline().addLast(
+        new CommandFrameDecoder(new InputBudget(ServerLimits.DEFAULT.inputBudgetBytes()), ServerLimits.DEFAULT, new ConnectionLimit(8)),
+        new CommandChannelHandler(slow));
+    write(channel, "credagent/1 23\nkeyslot\0add\0--recovery\0");
+    assertEquals("stdin line\n", sent.poll());
+    write(channel, "stdin 3\npw\n");
+    write(channel, "x"); // past the standard input, while the key is derived
+    String refused = sent.poll();
+    assertTrue(refused != null && refused.startsWith("exit 1 "), refused);
+    byte[] key = "KEY-1234\n".getBytes(StandardCharsets.UTF_8);
+    later.complete(new CommandReply(0, key, new byte[0], lost::incrementAndGet));
+    channel.runPendingTasks();
+    assertEquals(1, lost.get(), "the command's reply never left: its undelivered action runs");
+    assertTrue(java.util.Arrays.equals(new byte[key.length], key), "the reply that never left is zeroed");
+    channel.finishAndReleaseAll();
+  }
 }

@@ -100,6 +100,87 @@ class RuntimeCacheIT {
     }
   }
 
+  /**
+   * A link in an entry was copied as a link by cp -R, to wherever it points (here a file and a
+   * directory outside the cache), and counted by neither the manifest, whose check follows links,
+   * nor the count of files: an install, or a package built from it, would have carried it.
+   */
+  @Test
+  void anEntryWithALinkIsDamagedAndTheLinkNeverCopied() throws Exception {
+    Files.writeString(agent.root().resolve("outside"), "not the runtime's\n");
+    String key = key(made);
+    for (String change : List.of("ln -s \"$1/outside\" runtime/bin/planted", "ln -s \"$1\" runtime/conf",
+        "ln -s ../../../../outside runtime/bin/relative", "ln -s ../bin runtime/conf")) {
+      script("put", cache.toString(), key, made.toString()).requireSuccess();
+      agent.run(List.of("sh", "-c", "cd \"$0\" && " + change, cache.resolve(key).toString(), agent.root().toString()), "")
+          .requireSuccess();
+      Path next = lib("next-" + change.length());
+
+      assertNotEquals(0, script("get", cache.toString(), key, next.toString()).exitCode(), change);
+      assertTrue(Files.notExists(next.resolve("runtime"), java.nio.file.LinkOption.NOFOLLOW_LINKS), change);
+      assertTrue(Files.exists(next.resolve("jars/credagent-daemon.jar")), "the install's own jars stay, for make-runtime");
+      assertTrue(Files.notExists(cache.resolve(key)), change);
+    }
+  }
+
+  /** The links jlink makes (one legal notice for every module) are kept as links, as a fresh runtime has them. */
+  @Test
+  void aRuntimesOwnLinksAreCopiedAsLinks() throws Exception {
+    Files.createDirectories(made.resolve("runtime/legal/java.base"));
+    Files.writeString(made.resolve("runtime/legal/java.base/LICENSE"), "the licence\n");
+    Files.createDirectories(made.resolve("runtime/legal/java.logging"));
+    Files.createSymbolicLink(made.resolve("runtime/legal/java.logging/LICENSE"), Path.of("../java.base/LICENSE"));
+    String key = key(made);
+    script("put", cache.toString(), key, made.toString()).requireSuccess();
+    Path next = lib("next");
+
+    script("get", cache.toString(), key, next.toString()).requireSuccess();
+    assertEquals(Path.of("../java.base/LICENSE"), Files.readSymbolicLink(next.resolve("runtime/legal/java.logging/LICENSE")));
+    assertEquals("the licence\n", Files.readString(next.resolve("runtime/legal/java.logging/LICENSE")));
+  }
+
+  /**
+   * What another user may have written is not installed, though its checksums hold: they could
+   * have written the manifest too, or change a file between the check and the copy. A file others
+   * may write stands for it here (the tests' user may not be able to give a file away).
+   */
+  @Test
+  void anEntryOthersMayWriteIsNeverCopied() throws Exception {
+    String key = key(made);
+    script("put", cache.toString(), key, made.toString()).requireSuccess();
+    agent.run(List.of("chmod", "o+w", cache.resolve(key).resolve("runtime/bin/java").toString()), "").requireSuccess();
+    Path next = lib("next");
+
+    assertNotEquals(0, script("get", cache.toString(), key, next.toString()).exitCode());
+    assertTrue(Files.notExists(next.resolve("runtime")), "nothing of it was copied");
+  }
+
+  /** Root, which can: an entry another user owns is not installed either. */
+  @Test
+  void anEntryAnotherUserOwnsIsNeverCopied() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "only root can give a file away");
+    String key = key(made);
+    script("put", cache.toString(), key, made.toString()).requireSuccess();
+    agent.run(List.of("chown", "-R", "65534", cache.resolve(key).toString()), "").requireSuccess();
+    Path next = lib("next");
+
+    assertNotEquals(0, script("get", cache.toString(), key, next.toString()).exitCode());
+    assertTrue(Files.notExists(next.resolve("runtime")), "nothing of it was copied");
+  }
+
+  /** A user whose umask lets their group write still has a cache: what is kept is theirs alone. */
+  @Test
+  void aRuntimeKeptUnderAGroupWritableUmaskIsStillCopied() throws Exception {
+    agent.run(List.of("chmod", "-R", "g+w", made.toString()), "").requireSuccess();
+    String key = key(made);
+    agent.run(List.of("sh", "-c", "umask 002 && exec \"$0\" put \"$1\" \"$2\" \"$3\"", SCRIPT.toString(), cache.toString(), key,
+        made.toString()), "").requireSuccess();
+    Path next = lib("next");
+
+    script("get", cache.toString(), key, next.toString()).requireSuccess();
+    assertEquals("the runtime's java\n", Files.readString(next.resolve("runtime/bin/java")));
+  }
+
   @Test
   void anEntryThatAnInstallLeftHalfWrittenIsNeverAsked() throws Exception {
     String key = key(made);
