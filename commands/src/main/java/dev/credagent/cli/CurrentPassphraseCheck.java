@@ -1,6 +1,8 @@
 package dev.credagent.cli;
 
+import dev.credagent.client.AgentErrorException;
 import dev.credagent.client.ClientRequest;
+import dev.credagent.failure.ErrorCode;
 import dev.credagent.protocol.Op;
 import java.util.Arrays;
 
@@ -24,7 +26,15 @@ final class CurrentPassphraseCheck {
       return;
     }
     try {
-      session.call(ClientRequest.op(Op.UNLOCK).with("slot", slot).withSecret("passphrase", Arrays.copyOf(typed, typed.length)));
+      // "check": an unlock that opens nothing, should the vault have locked since the status.
+      session.call(ClientRequest.op(Op.UNLOCK).with("slot", slot).with("check", "true")
+          .withSecret("passphrase", Arrays.copyOf(typed, typed.length)));
+    } catch (AgentErrorException locked) {
+      if (ErrorCode.fromWire(locked.code()) == ErrorCode.LOCKED) {
+        return; // locked since the status: the change itself checks it, at the end, as for a locked vault
+      }
+      Arrays.fill(typed, '\0');
+      throw locked;
     } catch (Exception wrong) {
       Arrays.fill(typed, '\0');
       throw wrong;

@@ -23,7 +23,7 @@ import java.util.stream.Stream;
 public enum Op {
   PING("ping", List.of(), List.of(), false, Share.SCOPED), // hands out nothing but the version
   STATUS("status", List.of(), List.of(), false),
-  UNLOCK("unlock", List.of("ttl", "idle_ttl", "slot"), List.of("passphrase"), true),
+  UNLOCK("unlock", List.of("ttl", "idle_ttl", "slot", "check"), List.of("passphrase"), true),
   LOCK("lock", List.of(), List.of(), false),
   STOP("stop", List.of(), List.of(), false),
   STORE("store", placed("server", "username", "pattern"), List.of("secret"), true),

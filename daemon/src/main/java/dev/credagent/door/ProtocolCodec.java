@@ -320,7 +320,9 @@ public final class ProtocolCodec implements RequestHandler {
       passphrase.destroy();
       throw e;
     }
-    return service.unlock(caller, passphrase, ttl, slot).thenApply(outcome -> Response.ok()
+    CompletableFuture<Vault.Unlocked> unlocked = Fields.flag(request, "check")
+        ? service.checkPassphrase(caller, passphrase, slot) : service.unlock(caller, passphrase, ttl, slot);
+    return unlocked.thenApply(outcome -> Response.ok()
         .with("created", outcome == Vault.Unlocked.CREATED)
         .with("alreadyUnlocked", outcome == Vault.Unlocked.ALREADY));
   }

@@ -133,7 +133,12 @@ public final class CredentialService {
    * is not null; then no vault is ever created.
    */
   public CompletableFuture<Vault.Unlocked> unlock(Caller caller, Secret passphrase, Ttl ttl, String only) {
-    return parts.unlocking().unlock(caller, passphrase, ttl, only);
+    return parts.unlocking().unlock(caller, passphrase, ttl, only, false);
+  }
+
+  /** The secret checked against the unlocked vault, which it never opens: {@link UnlockService#unlock} with checkOnly. */
+  public CompletableFuture<Vault.Unlocked> checkPassphrase(Caller caller, Secret passphrase, String only) {
+    return parts.unlocking().unlock(caller, passphrase, new Ttl(null, null), only, true);
   }
 
   /** An unlock's own TTLs ({@code credagent unlock --ttl 30m}); null takes the config's. */

@@ -6,6 +6,7 @@ import dev.credagent.config.Settings;
 import dev.credagent.protocol.Op;
 import dev.credagent.vault.Secret;
 import dev.credagent.vault.Vault;
+import dev.credagent.vault.VaultLockedException;
 import dev.credagent.vault.WrongPassphraseException;
 import java.time.Clock;
 import java.util.concurrent.CompletableFuture;
@@ -66,6 +67,18 @@ public final class UnlockService {
    * its turn.
    */
   public CompletableFuture<Vault.Unlocked> unlock(Caller caller, Secret passphrase, CredentialService.Ttl ttl, String only) {
+    return unlock(caller, passphrase, ttl, only, false);
+  }
+
+  /**
+   * The same; with {@code checkOnly}, a locked vault is answered {@link VaultLockedException} and
+   * stays locked, and an unlocked one has the secret checked against it ({@code ALREADY}, or a
+   * throttled wrong guess). What passwd and keyslot add --login check the typed secret with
+   * before asking for more: their status, then an unlock, opened a vault that locked between the
+   * two.
+   */
+  public CompletableFuture<Vault.Unlocked> unlock(Caller caller, Secret passphrase, CredentialService.Ttl ttl, String only,
+      boolean checkOnly) {
     CompletableFuture<Vault.Unlocked> refused = gate.refusal(caller, Op.UNLOCK, null, passphrase);
     if (refused != null) {
       return refused;
@@ -73,6 +86,10 @@ public final class UnlockService {
     long locksSeen = vault.lockCount();
     return trail.audited(caller, "unlock", null, Async.on(unlocks, () -> {
       try (passphrase) {
+        // Locked now stays locked: a lock after this (locksSeen) wins over the check's unlock anyway.
+        if (checkOnly && !vault.isUnlocked()) {
+          throw new VaultLockedException("the vault is locked: a check of its passphrase opens nothing; unlock it first");
+        }
         // First: a file that cannot be used refuses the unlock, before any key is derived or installed.
         AgentConfig settings = config.current();
         Vault.Unlocked outcome = Async.deriving(() -> open(passphrase, locksSeen, only));

@@ -304,6 +304,25 @@ class ProtocolCodecTest {
     assertEquals(true, call("{\"v\":1,\"op\":\"status\"}").path("locked").asBoolean());
   }
 
+  /**
+   * An unlock with {@code check} (what passwd and keyslot add --login check the typed secret
+   * with) never opens a locked vault: their status, then a plain unlock, opened one that locked
+   * between the two. On an unlocked vault it checks the secret as a second unlock does.
+   */
+  @Test
+  void aCheckingUnlockLeavesALockedVaultLockedAndChecksAnOpenOne() throws Exception {
+    call("{\"v\":1,\"op\":\"unlock\",\"passphrase\":\"pw\"}");
+    call("{\"v\":1,\"op\":\"lock\"}");
+
+    assertEquals("locked", code(call("{\"v\":1,\"op\":\"unlock\",\"check\":\"true\",\"passphrase\":\"pw\"}")));
+    assertEquals(true, call("{\"v\":1,\"op\":\"status\"}").path("locked").asBoolean(), "the check opened nothing");
+
+    call("{\"v\":1,\"op\":\"unlock\",\"passphrase\":\"pw\"}");
+    assertEquals(true, call("{\"v\":1,\"op\":\"unlock\",\"check\":\"true\",\"passphrase\":\"pw\"}").path("alreadyUnlocked").asBoolean());
+    assertEquals("unauthorized", code(call("{\"v\":1,\"op\":\"unlock\",\"check\":\"true\",\"passphrase\":\"nope\"}")));
+    assertEquals(false, call("{\"v\":1,\"op\":\"status\"}").path("locked").asBoolean(), "a wrong check locks nothing either");
+  }
+
   @Test
   void storeRefusesAnEmptyUsernameOrServer() throws Exception {
     call("{\"v\":1,\"op\":\"unlock\",\"passphrase\":\"pw\"}");
