@@ -183,7 +183,8 @@ final class FastAcceptor implements AutoCloseable {
       }
       byte[] read = got < 0 ? new byte[0] : memory.take(got); // < 0: nothing yet (EAGAIN); Netty waits for it
       // A full buffer may have more behind it (a bigger frame, or bytes after this one): Netty's to judge.
-      RelayFrameDecoder.Frame frame = got == BUFFER_BYTES ? null : wholeRelayFrame(read);
+      // At the cap, Netty's too: it makes room or turns the connection away before its request is acted on.
+      RelayFrameDecoder.Frame frame = got == BUFFER_BYTES || parts.connections().atCap() ? null : wholeRelayFrame(read);
       if (frame == null) {
         handOff.unread(fd, caller, read);
         handedOn = true;
