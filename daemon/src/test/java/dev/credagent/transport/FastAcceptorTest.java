@@ -271,6 +271,37 @@ class FastAcceptorTest {
   }
 
   @Test
+  void anotherUidsFloodOfConnectionsLeavesABoundedTraceInTheDaemonLog() throws Exception {
+    start(CurrentUser.uid() + 1);
+    java.util.logging.Logger log = java.util.logging.Logger.getLogger(PeerCheck.class.getName());
+    java.util.concurrent.atomic.AtomicInteger warnings = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.logging.Handler counting = new java.util.logging.Handler() {
+      @Override
+      public void publish(java.util.logging.LogRecord record) {
+        warnings.incrementAndGet();
+      }
+
+      @Override
+      public void flush() {}
+
+      @Override
+      public void close() {}
+    };
+    log.addHandler(counting);
+    try {
+      for (int i = 0; i < 500; i++) { // the daemon log is never rotated: one line each is the disk's end, later
+        assertEquals("", exchange("credential-helper/1 get 1\nx"));
+      }
+      // Each refusal is logged before its connection is closed, so before exchange() saw the end.
+      assertTrue(warnings.get() > 0, "the first refusal is said");
+      assertTrue(warnings.get() <= 100 + 3, "at most the first 100 and each 10th, 100th...: " + warnings.get());
+    } finally {
+      log.removeHandler(counting);
+    }
+    assertEquals(List.of(), calls);
+  }
+
+  @Test
   void closeLeavesNoThreadAndNoDescriptor() throws Exception {
     serveAndClose(); // once first: what the JVM opens for good on first use (a jar, the selector) is not the server's
     List<String> descriptors = descriptors();
