@@ -302,6 +302,91 @@ class FastAcceptorTest {
   }
 
   @Test
+  void anErrorWhileServingOneConnectionLeavesTheAcceptorTakingTheNext() throws Exception {
+    start(CurrentUser.uid());
+    java.util.concurrent.atomic.AtomicBoolean once = new java.util.concurrent.atomic.AtomicBoolean();
+    beforeAnswersLeave = () -> {
+      if (once.compareAndSet(false, true)) {
+        throw new OutOfMemoryError("simulated: the audit's write could not allocate"); // Netty's loop lives on after one
+      }
+    };
+    String first = exchange("credential-helper/1 get 1\nx");
+    assertTrue(first.isEmpty() || first.startsWith("0 "), first); // unanswered if the acceptor took it: its line is not written
+    assertTrue(once.get());
+    // The acceptor is the only taker of the daemon's connections: had it ended, this one would wait for ever.
+    assertEquals("0 30\n{\"Username\":\"u\",\"Secret\":\"s\"}\n", exchange("credential-helper/1 get 1\nx"));
+  }
+
+  @Test
+  void withNoDescriptorLeftTheAcceptorBacksOffSaysSoOnceAndRecovers() throws Throwable {
+    start(CurrentUser.uid());
+    FastAcceptor acceptor = (FastAcceptor) field(server, "acceptor");
+    java.util.logging.Logger log = java.util.logging.Logger.getLogger(FastAcceptor.class.getName());
+    java.util.concurrent.atomic.AtomicInteger warnings = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.logging.Handler counting = new java.util.logging.Handler() {
+      @Override
+      public void publish(java.util.logging.LogRecord record) {
+        if (record.getLevel().intValue() >= java.util.logging.Level.WARNING.intValue()) {
+          warnings.incrementAndGet();
+        }
+      }
+
+      @Override
+      public void flush() {}
+
+      @Override
+      public void close() {}
+    };
+    log.addHandler(counting);
+    exchange("credential-helper/1 get 1\nx"); // everything the exchange loads is loaded before descriptors run out
+    // And a log record's formatting: with no descriptor, its first use cannot read tzdb.dat, which breaks every
+    // log line of this JVM for good (the daemon formats one at its start).
+    new java.util.logging.SimpleFormatter().format(new java.util.logging.LogRecord(java.util.logging.Level.INFO, "warm"));
+    SocketChannel client = SocketChannel.open(StandardProtocolFamily.UNIX); // its descriptor, before there are none
+    ByteBuffer frame = ByteBuffer.wrap("credential-helper/1 get 1\nx".getBytes(StandardCharsets.US_ASCII));
+    java.lang.foreign.MemorySegment limits = java.lang.foreign.Arena.ofAuto().allocate(16);
+    java.lang.invoke.MethodHandle getrlimit = libcCall("getrlimit", 2);
+    java.lang.invoke.MethodHandle setrlimit = libcCall("setrlimit", 2);
+    int ignored = (int) getrlimit.invokeExact(7, limits); // RLIMIT_NOFILE
+    long soft = limits.get(java.lang.foreign.ValueLayout.JAVA_LONG, 0);
+    long before = acceptor.backedOff();
+    try {
+      int free = (int) libcCall("dup", 1).invokeExact(0); // the descriptor the next open would get
+      ignored = (int) libcCall("close", 1).invokeExact(free);
+      limits.set(java.lang.foreign.ValueLayout.JAVA_LONG, 0, free); // from here no open succeeds: accept4 fails, EMFILE
+      ignored = (int) setrlimit.invokeExact(7, limits);
+      client.connect(UnixDomainSocketAddress.of(socket)); // queued; no descriptor of ours needed
+      client.write(frame);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+      while (acceptor.backedOff() - before < 5 && System.nanoTime() < deadline) {
+        Thread.onSpinWait(); // five failed accepts, 100 ms apart: no busy loop, and ...
+      }
+      assertEquals(5, Math.min(5, acceptor.backedOff() - before), "accept4 failed and the acceptor backed off");
+    } finally {
+      limits.set(java.lang.foreign.ValueLayout.JAVA_LONG, 0, soft);
+      ignored = (int) setrlimit.invokeExact(7, limits);
+    }
+    try (client) {
+      // ... once a descriptor is free again the queued client is served.
+      assertEquals("0 30\n{\"Username\":\"u\",\"Secret\":\"s\"}\n", readToEnd(client));
+    } finally {
+      log.removeHandler(counting);
+    }
+    // The daemon log is never rotated: one line per failure was ten a second for as long as it lasted.
+    assertEquals(1, warnings.get(), "one warning for the whole outage");
+  }
+
+  /** {@code name}(int) or {@code name}(int, pointer), returning int. */
+  private static java.lang.invoke.MethodHandle libcCall(String name, int arguments) {
+    java.lang.foreign.Linker linker = java.lang.foreign.Linker.nativeLinker();
+    java.lang.foreign.FunctionDescriptor descriptor = arguments == 1
+        ? java.lang.foreign.FunctionDescriptor.of(java.lang.foreign.ValueLayout.JAVA_INT, java.lang.foreign.ValueLayout.JAVA_INT)
+        : java.lang.foreign.FunctionDescriptor.of(java.lang.foreign.ValueLayout.JAVA_INT, java.lang.foreign.ValueLayout.JAVA_INT,
+            java.lang.foreign.ValueLayout.ADDRESS);
+    return linker.downcallHandle(linker.defaultLookup().find(name).orElseThrow(), descriptor);
+  }
+
+  @Test
   void closeLeavesNoThreadAndNoDescriptor() throws Exception {
     serveAndClose(); // once first: what the JVM opens for good on first use (a jar, the selector) is not the server's
     List<String> descriptors = descriptors();
