@@ -310,7 +310,12 @@ final class FastAcceptor implements AutoCloseable {
    * whole and Netty sends the rest.
    */
   private boolean answer(int fd, Caller caller, RelayReply reply, Native memory) {
-    beforeAnswersLeave.run(); // the audit line is in the file before the answer can reach the client
+    try {
+      beforeAnswersLeave.run(); // the audit line is in the file before the answer can reach the client
+    } catch (RuntimeException | Error e) { // never sent, as its line was not written: its secret goes now
+      Arrays.fill(reply.output(), (byte) 0);
+      throw e;
+    }
     byte[] header = RelayChannelHandler.header(reply);
     byte[] output = reply.output();
     int length = header.length + output.length;

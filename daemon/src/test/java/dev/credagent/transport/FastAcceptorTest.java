@@ -315,6 +315,8 @@ class FastAcceptorTest {
     assertTrue(once.get());
     // The acceptor is the only taker of the daemon's connections: had it ended, this one would wait for ever.
     assertEquals("0 30\n{\"Username\":\"u\",\"Secret\":\"s\"}\n", exchange("credential-helper/1 get 1\nx"));
+    assertTrue(outputs.stream().allMatch(output -> java.util.Arrays.equals(output, new byte[output.length])),
+        "the unsent answer's output, with its secret, is zeroed too");
   }
 
   @Test
