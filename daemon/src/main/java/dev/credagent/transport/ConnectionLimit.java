@@ -33,6 +33,8 @@ final class ConnectionLimit extends ChannelInboundHandlerAdapter {
   private final int max;
   private final LongSupplier nanoTime;
   private final Set<Channel> open = new LinkedHashSet<>();
+  /** {@link #open}'s size, for the Linux fast path's acceptor thread, which must not touch the set. */
+  private volatile int openCount;
   private volatile long sequence;
   private long refused;
 
@@ -67,9 +69,22 @@ final class ConnectionLimit extends ChannelInboundHandlerAdapter {
     return open.size();
   }
 
+  /**
+   * Whether every place is taken (any thread): the Linux fast path then acts on no request itself
+   * and leaves the connection to this cap unread, as Netty's path does, since a request acted on
+   * and then turned away here is a store done but never answered. The count may lag a hand-off
+   * or two not yet active; those are let in over the cap ({@link #channelActive}).
+   */
+  boolean atCap() {
+    return openCount >= max;
+  }
+
   @Override
   public void channelActive(ChannelHandlerContext ctx) throws Exception {
-    if (open.size() >= max && !closeLongestIdle() && !closeLongestStalled()) {
+    // A connection the fast path handed over with its request already acted on (an answer pending
+    // or still leaving) is let in over the cap, up to twice it: turning it away loses that answer.
+    boolean carriesWork = !ConnectionState.of(ctx.channel()).isIdle();
+    if (open.size() >= max && !closeLongestIdle() && !closeLongestStalled() && !(carriesWork && open.size() < 2 * max)) {
       if (refused++ % 1000 == 0) { // under a flood, one line per thousand, not one each
         LOG.warning("refused a connection: all " + max + " connections are busy (" + refused + " refused so far)");
       }
@@ -78,10 +93,16 @@ final class ConnectionLimit extends ChannelInboundHandlerAdapter {
     }
     Channel channel = ctx.channel();
     open.add(channel);
+    openCount = open.size();
     touch(channel);
-    channel.closeFuture().addListener(closed -> open.remove(channel));
+    channel.closeFuture().addListener(closed -> forget(channel));
     ctx.pipeline().remove(this);
     ctx.fireChannelActive();
+  }
+
+  private void forget(Channel channel) {
+    open.remove(channel);
+    openCount = open.size();
   }
 
   /** Closes every connection: the server is closing. On the event loop. */
@@ -102,7 +123,7 @@ final class ConnectionLimit extends ChannelInboundHandlerAdapter {
     if (oldest == null) {
       return false;
     }
-    open.remove(oldest);
+    forget(oldest);
     oldest.close();
     LOG.fine("closed the longest-idle connection to make room (cap " + max + ")");
     return true;
@@ -126,7 +147,7 @@ final class ConnectionLimit extends ChannelInboundHandlerAdapter {
     if (oldest == null) {
       return false;
     }
-    open.remove(oldest);
+    forget(oldest);
     oldest.pipeline().fireUserEventTriggered(Stalled.INSTANCE);
     return true;
   }

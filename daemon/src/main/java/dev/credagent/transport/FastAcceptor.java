@@ -49,6 +49,10 @@ final class FastAcceptor implements AutoCloseable {
   private final Thread thread;
   private volatile boolean stopping;
   private volatile long served;
+  /** accept4 or poll calls that failed and made the acceptor back off, over its life: one writer, this thread. */
+  private volatile long backedOff;
+  /** {@link #backedOff} when the present run of failures began, or -1 while accepting works: this thread's. */
+  private long failingSince = -1;
 
   private FastAcceptor(LinuxSockets sockets, int listening, int wake, int allowedUid, Doors doors, Door relayDoor,
       Door.Parts parts, HandOff handOff) {
@@ -82,6 +86,11 @@ final class FastAcceptor implements AutoCloseable {
     FastAcceptor acceptor = new FastAcceptor(sockets, listening, wake, allowedUid, doors, relayDoor, parts, handOff);
     acceptor.thread.start();
     return acceptor;
+  }
+
+  /** How many times the acceptor backed off after a failed accept4 or poll (no descriptor left). */
+  long backedOff() {
+    return backedOff;
   }
 
   /** Connections accepted so far: activity, for the daemon's idle collection. */
@@ -122,10 +131,17 @@ final class FastAcceptor implements AutoCloseable {
       memory.pollfds.set(ValueLayout.JAVA_INT, POLLFD_BYTES, wake);
       memory.pollfds.set(ValueLayout.JAVA_SHORT, POLLFD_BYTES + 4, LinuxSockets.POLLIN);
       while (!stopping) {
-        next(memory);
+        try {
+          next(memory);
+        } catch (RuntimeException | Error e) {
+          // One connection's failure (an OutOfMemoryError, a class that cannot load with no descriptor
+          // left) must not end this thread: nothing else takes the daemon's connections, and the daemon
+          // lived on unreachable. Its descriptor is closed already (serve's finally).
+          failed(memory, "a connection failed in the acceptor", e);
+        }
       }
     } catch (RuntimeException | Error e) {
-      LOG.log(Level.SEVERE, "the socket's acceptor stopped; the daemon no longer takes connections", e);
+      say(Level.SEVERE, "the socket's acceptor stopped; the daemon no longer takes connections", e);
     }
   }
 
@@ -150,6 +166,10 @@ final class FastAcceptor implements AutoCloseable {
       return;
     }
     served++; // one writer: this thread
+    if (failingSince >= 0) {
+      say(Level.INFO, "accepting connections again after " + (backedOff - failingSince) + " failed attempts", null);
+      failingSince = -1;
+    }
     serve(fd, memory);
   }
 
@@ -158,8 +178,32 @@ final class FastAcceptor implements AutoCloseable {
     if (errno == LinuxSockets.EAGAIN || errno == LinuxSockets.EINTR || errno == ECONNABORTED) {
       return;
     }
-    LOG.warning("cannot wait for or accept a connection (errno " + errno + "); trying again in " + BACK_OFF.toMillis() + " ms");
+    backedOff++;
+    failed(memory, "cannot wait for or accept a connection (errno " + errno + ")", null);
+  }
+
+  /**
+   * Backs off {@link #BACK_OFF} (woken by close()), saying so for the first failure of a run only:
+   * the daemon log is never rotated, and a run of them (no descriptor left) was ten lines a second
+   * for as long as it lasted. The next accepted connection says the run ended.
+   */
+  private void failed(Native memory, String what, Throwable cause) {
+    if (failingSince < 0) {
+      failingSince = backedOff;
+      say(cause != null ? Level.SEVERE : Level.WARNING, what + "; trying again every " + BACK_OFF.toMillis()
+          + " ms, said once until a connection is accepted again", cause);
+    }
+    backedOff++;
     sockets.poll(memory.errno, memory.pollfds.asSlice(POLLFD_BYTES, POLLFD_BYTES), 1, (int) BACK_OFF.toMillis());
+  }
+
+  /** Logs, unless logging itself fails (a class or file it needs cannot be opened with no descriptor left): the loop goes on. */
+  private static void say(Level level, String message, Throwable cause) {
+    try {
+      LOG.log(level, message, cause);
+    } catch (RuntimeException | Error unsaid) {
+      // Nothing else to tell it with.
+    }
   }
 
   /** One connection, from its peer check to its answer or to Netty. It owns {@code fd} until handed on or closed. */
@@ -183,7 +227,8 @@ final class FastAcceptor implements AutoCloseable {
       }
       byte[] read = got < 0 ? new byte[0] : memory.take(got); // < 0: nothing yet (EAGAIN); Netty waits for it
       // A full buffer may have more behind it (a bigger frame, or bytes after this one): Netty's to judge.
-      RelayFrameDecoder.Frame frame = got == BUFFER_BYTES ? null : wholeRelayFrame(read);
+      // At the cap, Netty's too: it makes room or turns the connection away before its request is acted on.
+      RelayFrameDecoder.Frame frame = got == BUFFER_BYTES || parts.connections().atCap() ? null : wholeRelayFrame(read);
       if (frame == null) {
         handOff.unread(fd, caller, read);
         handedOn = true;
@@ -265,7 +310,12 @@ final class FastAcceptor implements AutoCloseable {
    * whole and Netty sends the rest.
    */
   private boolean answer(int fd, Caller caller, RelayReply reply, Native memory) {
-    beforeAnswersLeave.run(); // the audit line is in the file before the answer can reach the client
+    try {
+      beforeAnswersLeave.run(); // the audit line is in the file before the answer can reach the client
+    } catch (RuntimeException | Error e) { // never sent, as its line was not written: its secret goes now
+      Arrays.fill(reply.output(), (byte) 0);
+      throw e;
+    }
     byte[] header = RelayChannelHandler.header(reply);
     byte[] output = reply.output();
     int length = header.length + output.length;

@@ -47,12 +47,12 @@ final class HandOff {
 
   /** Netty answers {@code reply} when it completes; {@code handler} asked for it ({@link RelayChannelHandler#awaiting}). */
   void awaiting(int fd, Caller caller, RelayChannelHandler handler) {
-    register(fd, caller, handler);
+    registerWithWork(fd, caller, handler);
   }
 
   /** Netty writes {@code rest} (zeroed once copied), the part of an answer the socket did not take yet, and closes. */
   void rest(int fd, Caller caller, byte[] rest) {
-    register(fd, caller, new Rest(rest));
+    registerWithWork(fd, caller, new Rest(rest));
   }
 
   /**
@@ -61,7 +61,19 @@ final class HandOff {
    * {@code fd} is still the caller's to close.
    */
   private void register(int fd, Caller caller, ChannelHandler... handlers) {
+    register(fd, caller, false, handlers);
+  }
+
+  /** As {@link #register}, for a connection whose request was acted on: the cap lets it in ({@link ConnectionLimit#channelActive}). */
+  private void registerWithWork(int fd, Caller caller, ChannelHandler... handlers) {
+    register(fd, caller, true, handlers);
+  }
+
+  private void register(int fd, Caller caller, boolean carriesWork, ChannelHandler... handlers) {
     EpollDomainSocketChannel channel = new EpollDomainSocketChannel(fd, true); // connected: active at once, no SO_ERROR asked
+    if (carriesWork) {
+      ConnectionState.of(channel).pending(1); // before the loop sees it: the register's task publishes it
+    }
     try {
       // As the server's own children: a client may shut its sending side and still read.
       channel.config().setAllowHalfClosure(true);

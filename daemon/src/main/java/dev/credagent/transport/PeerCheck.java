@@ -1,5 +1,6 @@
 package dev.credagent.transport;
 
+import dev.credagent.audit.ClientWarnings;
 import dev.credagent.caller.Caller;
 import dev.credagent.caller.ShareScope;
 import io.netty.channel.Channel;
@@ -34,9 +35,19 @@ final class PeerCheck extends ChannelInboundHandlerAdapter {
     LOG.warning("closed a connection whose peer could not be identified: " + why);
   }
 
+  /**
+   * Refusals said so far, bounded as clients' bad input is: the daemon log is never rotated, and
+   * another uid let in by a loosened mode connects as fast as it likes (500 connections were 500
+   * lines). A count of its own, so that a flood of bad frames never hides the first refusal.
+   */
+  private static final ClientWarnings REFUSALS = new ClientWarnings();
+
   /** The warning for a connection from another uid: one text whichever path refused it. */
   static void refused(int uid, int allowedUid) {
-    LOG.warning("refused a connection from uid " + uid + " (this daemon serves uid " + allowedUid + " only)");
+    String said = REFUSALS.next("refused a connection from uid " + uid + " (this daemon serves uid " + allowedUid + " only)");
+    if (said != null) {
+      LOG.warning(said);
+    }
   }
 
   private final NativeTransport transport;
