@@ -5,6 +5,7 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.List;
 import java.util.function.Function;
 
 /**
@@ -94,6 +95,29 @@ public final class Door {
       }
     }
     return known == prefix.length ? Sniff.CHOSEN : Sniff.UNDECIDED;
+  }
+
+  /**
+   * The door among {@code doors} (longest prefix first, as {@link Doors} sorts them) whose prefix
+   * {@code in}'s readable bytes start with; null while none does: they agree with a longer prefix
+   * than they hold (more may come), or with none. The sniffer chooses so, and the Linux fast path
+   * with it, which must take only what the sniffer would give the helper relay's door.
+   */
+  static Door chosen(List<Door> doors, ByteBuf in) {
+    for (Door door : doors) {
+      switch (door.sniff(in)) {
+        case CHOSEN -> {
+          return door;
+        }
+        case UNDECIDED -> {
+          return null; // it may yet be this door: wait for more bytes
+        }
+        case NOT_THIS -> {
+          // the next door
+        }
+      }
+    }
+    return null;
   }
 
   /** Puts this door's decoder and then its handler right after {@code ctx}, the sniffer's place. */

@@ -259,7 +259,7 @@ final class FastAcceptor implements AutoCloseable {
    * errors included.
    */
   private RelayFrameDecoder.Frame wholeRelayFrame(byte[] read) {
-    if (read.length == 0 || chosenDoor(read) != relayDoor) {
+    if (read.length == 0 || Door.chosen(doors, Unpooled.wrappedBuffer(read)) != relayDoor) {
       return null;
     }
     int newline = -1;
@@ -283,25 +283,6 @@ final class FastAcceptor implements AutoCloseable {
     }
     return new RelayFrameDecoder.Frame(header.action(), Arrays.copyOfRange(read, newline + 1, read.length),
         header.attributes());
-  }
-
-  /** The door {@link ProtocolSniffer} would choose for {@code read}, or null while undecided. */
-  private Door chosenDoor(byte[] read) {
-    var bytes = Unpooled.wrappedBuffer(read);
-    for (Door door : doors) {
-      switch (door.sniff(bytes)) {
-        case CHOSEN -> {
-          return door;
-        }
-        case UNDECIDED -> {
-          return null;
-        }
-        case NOT_THIS -> {
-          // the next door
-        }
-      }
-    }
-    return null;
   }
 
   /**

@@ -26,23 +26,16 @@ final class ProtocolSniffer extends ByteToMessageDecoder {
     if (!in.isReadable()) {
       return;
     }
-    for (Door door : doors) {
-      switch (door.sniff(in)) {
-        case CHOSEN -> {
-          door.open(ctx, parts);
-          ctx.pipeline().remove(this);
-          return;
-        }
-        case UNDECIDED -> {
-          return; // it may yet be this door: wait for more bytes
-        }
-        case NOT_THIS -> {
-          // the next door
-        }
-      }
+    Door door = Door.chosen(doors, in);
+    if (door != null) {
+      door.open(ctx, parts);
+      ctx.pipeline().remove(this);
+      return;
     }
     // No door's prefix: there is always one, the JSON lines' empty prefix, unless a server was made without it.
-    ctx.close();
+    if (doors.stream().allMatch(other -> other.sniff(in) == Door.Sniff.NOT_THIS)) {
+      ctx.close();
+    }
   }
 
   /**
