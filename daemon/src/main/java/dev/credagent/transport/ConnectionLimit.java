@@ -6,6 +6,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import java.time.Duration;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.function.LongSupplier;
 import java.util.logging.Logger;
@@ -107,7 +108,7 @@ final class ConnectionLimit extends ChannelInboundHandlerAdapter {
 
   /** Closes every connection: the server is closing. On the event loop. */
   void closeAll() {
-    for (Channel channel : java.util.List.copyOf(open)) {
+    for (Channel channel : List.copyOf(open)) {
       channel.close();
     }
   }
