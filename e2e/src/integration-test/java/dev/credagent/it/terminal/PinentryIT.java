@@ -130,6 +130,11 @@ class PinentryIT {
         long goneMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - pressed);
         System.out.println("pinentry gone " + goneMillis + " ms after Ctrl-C");
         assertTrue(goneMillis < 1500, "the pinentry outlived its client by " + goneMillis + " ms");
+        // The daemon puts the modes back once it has reaped the pinentry, a moment after this test saw
+        // it go: typed at once, the stty below ran before that on a loaded machine (a fresh-clone CI
+        // run failed so). A person types slower; the test waits, bounded, for the modes themselves.
+        assertTrue(echoOnWithin(paneTty(socket, "c"), pressed + TimeUnit.SECONDS.toNanos(3)),
+            "the terminal's echo stayed off 3 s after Ctrl-C");
 
         tmux(socket, "send-keys", "-t", "c", "stty -a | tr ' ;' '\\n\\n' | grep -x -e echo -e -echo | sed 's/^/MO''DE:/'", "Enter"); // MO''DE: the typed line never matches
         String modes;
@@ -150,6 +155,27 @@ class PinentryIT {
     String title = new String(tmux.getInputStream().readAllBytes()).strip();
     tmux.waitFor(10, TimeUnit.SECONDS);
     return title;
+  }
+
+  private static String paneTty(String socket, String pane) throws Exception {
+    Process tmux = new ProcessBuilder(TMUX.toString(), socket, "display-message", "-p", "-t", pane, "#{pane_tty}").start();
+    String tty = new String(tmux.getInputStream().readAllBytes()).strip();
+    tmux.waitFor(10, TimeUnit.SECONDS);
+    return tty;
+  }
+
+  /** True once {@code tty} has echo on (read with stty, not typed into the pane), false at the deadline. */
+  private static boolean echoOnWithin(String tty, long deadlineNanos) throws Exception {
+    do {
+      Process stty = new ProcessBuilder("stty", "-F", tty, "-a").redirectErrorStream(true).start();
+      String modes = new String(stty.getInputStream().readAllBytes());
+      stty.waitFor(10, TimeUnit.SECONDS);
+      if (List.of(modes.split("[\\s;]+")).contains("echo")) {
+        return true;
+      }
+      Thread.sleep(50);
+    } while (System.nanoTime() < deadlineNanos);
+    return false;
   }
 
   /** {@code env NAME='VALUE' ...}: the agent's environment, as a command a tmux pane runs starts with. */
