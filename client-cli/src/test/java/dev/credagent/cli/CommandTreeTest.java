@@ -26,6 +26,10 @@ class CommandTreeTest {
   private final CommandTree tree = new CommandTree();
 
   private String run(String... args) {
+    return run(tree, args);
+  }
+
+  private String run(CommandTree tree, String... args) {
     RelayedSession session = new RelayedSession(daemon, Caller.self(),
         new AgentPaths(Path.of("/home/x"), Path.of("/run/x/agent.sock")), new byte[0]);
     int code = tree.run(session, args);
@@ -99,6 +103,39 @@ class CommandTreeTest {
       }
       assertTrue(summary.endsWith("."), command.getCommandName() + ": " + summary);
       assertTrue(summary.chars().allMatch(c -> c < 0x7f), command.getCommandName() + ": " + summary);
+    }
+  }
+
+  /**
+   * A command line that starts with a command's name runs in a tree of that command alone (picocli
+   * then reads one command's annotations, not thirty): it must parse, refuse and print exactly as
+   * the whole tree does, for every command and subcommand, and hand back or relay alike.
+   */
+  @Test
+  void aTreeOfOneCommandAnswersEveryLineAsTheWholeTreeDoes() {
+    CommandTree whole = CommandTree.wholeOnly();
+    List<List<String>> lines = new ArrayList<>();
+    for (var top : Main.commandLine(null).getSubcommands().entrySet()) {
+      String name = top.getKey();
+      lines.add(List.of(name, "--help"));
+      lines.add(List.of(name, "--no-such-option"));
+      lines.add(List.of(name, "-Z"));
+      lines.add(List.of(name, "lst", "x", "y", "z", "w"));
+      for (String sub : top.getValue().getSubcommands().keySet()) {
+        lines.add(List.of(name, sub, "--help"));
+        lines.add(List.of(name, sub, "--no-such-option"));
+      }
+    }
+    lines.addAll(List.of(List.of("status"), List.of("list", "--json"), List.of("store", "r", "-u", "alice"), List.of("unlock"),
+        List.of("unlock", "--passphrase-stdin"), List.of("stop"), List.of("config"), List.of("get"), List.of("--help"),
+        List.of("help", "status"), List.of("stat"), List.of("lst"), List.of("--version"), List.of()));
+    assertTrue(lines.size() > 100, "the lines cover the tree: " + lines.size());
+    for (List<String> line : lines) {
+      String[] args = line.toArray(String[]::new);
+      assertEquals(whole.relayInput(line), tree.relayInput(line), String.join(" ", line));
+      if (tree.relayInput(line) == CommandRelay.Input.NONE) { // what runs without a prompt or the user's files
+        assertEquals(run(whole, args), run(tree, args), String.join(" ", line));
+      }
     }
   }
 

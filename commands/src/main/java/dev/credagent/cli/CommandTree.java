@@ -9,7 +9,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import picocli.CommandLine;
 import picocli.CommandLine.ParseResult;
@@ -19,14 +21,57 @@ import picocli.CommandLine.ParseResult;
  * option to its initial value before each parse, and the commands reach whichever {@link Session}
  * runs now. Building the tree (picocli reading every command's annotations) costs more than
  * running most commands, so the daemon keeps one per thread that runs relayed commands; the JVM
- * CLI builds one for its one command line. Not for two threads at once: a parse fills its objects.
+ * CLI builds one for its one command line. Built as far as a command line needs: a line that
+ * starts with a command's name gets a tree of that command alone. Not for two threads at once: a
+ * parse fills its objects.
  */
 final class CommandTree {
   private final SessionSwitch session = new SessionSwitch();
-  private final CommandLine cli = Main.commandLine(session);
+  private final boolean wholeOnly;
+  /** The whole tree, made when a command line first needs it (help, completion, a mistake). */
+  private CommandLine whole;
+  /**
+   * A tree per command that started a command line here, holding that command alone: keyed only by
+   * the names of commands, so at most one per command, whatever the command lines said.
+   */
+  private final Map<String, CommandLine> single = new HashMap<>();
+
+  CommandTree() {
+    this(false);
+  }
+
+  private CommandTree(boolean wholeOnly) {
+    this.wholeOnly = wholeOnly;
+  }
+
+  /** A tree that always uses the whole tree, as every command line did before: what tests compare with. */
+  static CommandTree wholeOnly() {
+    return new CommandTree(true);
+  }
+
+  /** The tree for {@code args}: the one of the command it starts with, else the whole tree. */
+  private CommandLine cli(String... args) {
+    if (args.length > 0 && !wholeOnly) {
+      CommandLine one = single.get(args[0]);
+      if (one == null) {
+        one = Main.commandLine(session, args[0]).orElse(null);
+        if (one != null) {
+          single.put(args[0], one);
+        }
+      }
+      if (one != null) {
+        return one;
+      }
+    }
+    if (whole == null) {
+      whole = Main.commandLine(session);
+    }
+    return whole;
+  }
 
   /** Runs {@code args} in {@code current} and returns the exit code; everything it printed is flushed. */
   int run(Session current, String... args) {
+    CommandLine cli = cli(args);
     session.current = current;
     PrintWriter out = new PrintWriter(current.out(), true);
     PrintWriter err = new PrintWriter(current.err(), true);
@@ -63,7 +108,8 @@ final class CommandTree {
   CommandRelay.Input relayInput(List<String> args) {
     ParseResult parsed;
     try {
-      parsed = cli.parseArgs(args.toArray(String[]::new));
+      String[] line = args.toArray(String[]::new);
+      parsed = cli(line).parseArgs(line);
     } catch (CommandLine.ParameterException wrong) {
       return CommandRelay.Input.NONE;
     }

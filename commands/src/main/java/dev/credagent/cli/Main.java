@@ -2,7 +2,10 @@ package dev.credagent.cli;
 
 import dev.credagent.failure.ErrorCode;
 import dev.credagent.version.AgentVersion;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.ServiceLoader;
@@ -17,11 +20,8 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "Keeps container-registry credentials in a per-user daemon, encrypted on disk under a passphrase.",
-    subcommands = {
-      UnlockCommand.class, LockCommand.class, PasswdCommand.class, KeyslotCommand.class, StatusCommand.class, ListCommand.class,
-      StoreCommand.class, GetCommand.class, EraseCommand.class, RestoreCommand.class, LoginCommand.class, LogoutCommand.class, TokenCommand.class, SourceCommand.class, ShareCommand.class, ProfileCommand.class
-      // then the local commands (LocalCommands, from client-cli), help and complete: commandLine() adds them
-    },
+    // The commands are Main.RELAYED, then the local ones (LocalCommands, from client-cli), help and
+    // complete: commandLine() adds them, all of them or the one a command line names.
     exitCodeListHeading = "%nExit codes:%n", // the list: ErrorCode.exitCodes(), set in commandLine()
     footerHeading = "%nEnvironment:%n",
     footer = {
@@ -53,17 +53,47 @@ public final class Main implements Runnable, Relayable {
     return new CommandTree().run(session, args);
   }
 
+  /** The commands the daemon can run, in the order {@code --help} lists them. */
+  private static final List<Class<?>> RELAYED = List.of(
+      UnlockCommand.class, LockCommand.class, PasswdCommand.class, KeyslotCommand.class, StatusCommand.class, ListCommand.class,
+      StoreCommand.class, GetCommand.class, EraseCommand.class, RestoreCommand.class, LoginCommand.class, LogoutCommand.class,
+      TokenCommand.class, SourceCommand.class, ShareCommand.class, ProfileCommand.class);
+
   /**
    * The command tree, each command made with {@code session} (see {@link Session}), without
    * colours: help reads the same relayed or not, on a terminal or in a pipe.
    */
   public static CommandLine commandLine(Session session) {
     CommandLine cli = new CommandLine(new Main(), new SessionFactory(session));
+    RELAYED.forEach(cli::addSubcommand);
     // The local commands, where this runs beside the CLI's module (always, in an installation): in
     // the daemon they are parsed, so that they are handed back and --help lists them, never run.
     Local.COMMANDS.ifPresent(local -> local.commands().forEach(cli::addSubcommand));
     cli.addSubcommand(CommandLine.HelpCommand.class);
     cli.addSubcommand(CompleteCommand.class);
+    return configured(cli);
+  }
+
+  /**
+   * The tree with only the command {@code name} under the root, or empty where {@code name} is no
+   * command's name (an option, {@code help}, {@code __complete}, a mistake: those need the whole
+   * tree). A command line that starts with a command's name parses and prints the same with this
+   * tree as with the whole one (CommandTreeTest compares them), and picocli reads one command's
+   * annotations instead of some thirty: the JVM CLI and a daemon's first relayed command each spent
+   * ~0.2 s of CPU more building the whole tree than running their command (docs/design.md).
+   */
+  static Optional<CommandLine> commandLine(Session session, String name) {
+    Class<?> command = Names.COMMANDS.get(name);
+    if (command == null) {
+      return Optional.empty();
+    }
+    CommandLine cli = new CommandLine(new Main(), new SessionFactory(session));
+    cli.addSubcommand(command);
+    return Optional.of(configured(cli));
+  }
+
+  /** What every tree gets once its commands are in: picocli applies these to the commands there now. */
+  private static CommandLine configured(CommandLine cli) {
     // No @file expansion: `credagent @audit.log` printed the file in an error, and in the daemon a
     // file read twice could turn a relayable command line into `stop` between the two reads.
     cli.setExpandAtFiles(false);
@@ -93,6 +123,25 @@ public final class Main implements Runnable, Relayable {
       } catch (NoSuchMethodException noSession) {
         return CommandLine.defaultFactory().create(type);
       }
+    }
+  }
+
+  /** Each top-level command by its names (name and aliases, from its annotation), help and complete aside. */
+  private static final class Names {
+    static final Map<String, Class<?>> COMMANDS = byName();
+
+    private static Map<String, Class<?>> byName() {
+      List<Class<?>> commands = new ArrayList<>(RELAYED);
+      Local.COMMANDS.ifPresent(local -> commands.addAll(local.commands()));
+      Map<String, Class<?>> byName = new HashMap<>();
+      for (Class<?> command : commands) {
+        Command annotation = command.getAnnotation(Command.class);
+        byName.put(annotation.name(), command);
+        for (String alias : annotation.aliases()) {
+          byName.put(alias, command);
+        }
+      }
+      return Map.copyOf(byName);
     }
   }
 
