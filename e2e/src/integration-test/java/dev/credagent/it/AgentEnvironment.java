@@ -124,6 +124,13 @@ public final class AgentEnvironment implements AutoCloseable {
     if (!Files.exists(vault())) {
       seedVault(passphrase);
     }
+    if (!RawConnection.answers(socket)) {
+      // The daemon started as docker-credential-agent starts it, not by the JVM CLI that a native
+      // `credagent unlock` with no daemon runs: that JVM cost ~0.5 s of CPU per test, on two cores,
+      // in some hundred tests. The CLI's own start has tests of its own (LifecycleIT, SetupIT,
+      // unlockCreating); the unlock itself is relayed, as a user's is once a daemon runs.
+      startForegroundDaemon();
+    }
     credagent(passphrase + "\n", "unlock", "--passphrase-stdin").requireSuccess();
   }
 
