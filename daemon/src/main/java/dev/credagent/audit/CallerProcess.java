@@ -53,24 +53,45 @@ public record CallerProcess(long pid, String exe, long parentPid, String parentE
 
   private static final Path PROC = Path.of("/proc");
   /** /proc/PID/stat is one line well under this (its comm field is at most 64 bytes). */
-  private static final int STAT_BYTES = 2048;
+  static final int STAT_BYTES = 2048;
 
   /** Field 4 of /proc/PID/stat, counted after the comm field's last ')' (comm may hold spaces and parens); -1 where gone. */
   static long parentPid(Path proc, long pid) {
     byte[] stat = new byte[STAT_BYTES];
+    return statField(stat, readStat(proc, pid, stat), 1);
+  }
+
+  /** The first bytes of /proc/PID/stat into {@code stat}; their count, or -1 where gone. */
+  static int readStat(Path proc, long pid, byte[] stat) {
     String file = proc.resolve(Long.toString(pid)).resolve("stat").toString();
-    int length = ProcFiles.LINUX != null ? ProcFiles.LINUX.read(file, stat) : readByNio(Path.of(file), stat);
+    return ProcFiles.LINUX != null ? ProcFiles.LINUX.read(file, stat) : readByNio(Path.of(file), stat);
+  }
+
+  /**
+   * The number {@code after} fields after the state (field 3) of a stat line: 1 is the parent's
+   * pid, 19 the start time. Counted from comm's last ')', since comm may hold spaces and parens;
+   * -1 where the line is cut short or the field is not a number.
+   */
+  static long statField(byte[] stat, int length, int after) {
     int at = length - 1;
     while (at >= 0 && stat[at] != ')') {
       at--;
     }
-    at += 4; // ") S " : the state, then the parent's pid
-    long parent = 0;
-    int digits = 0;
-    for (; at >= 4 && at < length && stat[at] >= '0' && stat[at] <= '9' && digits < 18; at++, digits++) {
-      parent = parent * 10 + (stat[at] - '0');
+    if (at < 0) {
+      return -1;
     }
-    return digits > 0 ? parent : -1;
+    at += 2; // ") " : then the state
+    for (int skipped = 0; skipped < after && at < length; at++) {
+      if (stat[at] == ' ') {
+        skipped++;
+      }
+    }
+    long value = 0;
+    int digits = 0;
+    for (; at < length && stat[at] >= '0' && stat[at] <= '9' && digits < 18; at++, digits++) {
+      value = value * 10 + (stat[at] - '0');
+    }
+    return digits > 0 ? value : -1;
   }
 
   private static int readByNio(Path file, byte[] into) {
