@@ -21,12 +21,17 @@ public record CallerProcess(long pid, String exe, long parentPid, String parentE
    * is docker-credential-agent, else the caller itself.
    */
   public String program() {
-    return exe.endsWith("/docker-credential-agent") || exe.endsWith("/docker-credential-agent-static") ? parentExe : exe;
+    return isHelper(exe) ? parentExe : exe;
   }
 
   /** The pid of {@link #program()}. */
   public long programPid() {
-    return exe.endsWith("/docker-credential-agent") || exe.endsWith("/docker-credential-agent-static") ? parentPid : pid;
+    return isHelper(exe) ? parentPid : pid;
+  }
+
+  /** Whether {@code exe} is our credential helper, which asks for another program (its parent). */
+  static boolean isHelper(String exe) {
+    return exe.endsWith("/docker-credential-agent") || exe.endsWith("/docker-credential-agent-static");
   }
 
   public static CallerProcess of(Caller caller) {
@@ -107,7 +112,7 @@ public record CallerProcess(long pid, String exe, long parentPid, String parentE
    * buildah in its own user and mount namespaces reads as "/") or cannot be read, the first word
    * of its command line, which is what the program says it is rather than what the kernel knows.
    */
-  private static String exe(Path proc, long pid) {
+  static String exe(Path proc, long pid) {
     Path dir = proc.resolve(Long.toString(pid));
     String exe = ProcFiles.LINUX != null ? ProcFiles.LINUX.readlink(dir.resolve("exe").toString()) : readlinkByNio(dir.resolve("exe"));
     exe = exe != null ? exe : UNKNOWN;

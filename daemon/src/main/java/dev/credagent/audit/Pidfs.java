@@ -9,91 +9,88 @@ import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 
 /**
- * A process's identity from pidfs (Linux 6.9+): the inode of a pidfd for it is a 64-bit number
- * the kernel gives each process once and never again, so a process that later gets the same pid
- * has another. Three system calls (pidfd_open, fstat, close) into one native buffer, no path, no
- * allocation; cheaper than reading /proc/PID/stat for its start time (measured: see
- * docs/design.md, issue 32). Null where there is no pidfs: older kernels give every pidfd the
- * same anonymous inode, which would make every process one.
+ * A hold on a process by a pidfd (pidfd_open, Linux 5.3+), kept open while the process is kept.
+ * A pidfd becomes readable when its process exits; until then its pid cannot name another process,
+ * so one {@code poll} with no wait tells that a kept pid is still the process read. That is one
+ * cheap system call per look-up; opening a pidfd and closing it (pidfs allocates a file and a
+ * dentry for it) cost the daemon 8% of its CPU per connection when done on every one (perf, see
+ * docs/design.md, issue 32), more than the /proc reads it would have saved. Null where libc has
+ * no pidfd_open (glibc before 2.36) or the kernel refuses it.
  */
 final class Pidfs implements ProcessIdentity {
-  /** statfs's f_type of pidfs (include/uapi/linux/magic.h). */
-  private static final long PIDFS_MAGIC = 0x50494446L;
-  /** struct stat's st_ino: after the 8-byte st_dev, on x86_64 and on the generic layout (arm64). */
-  private static final long ST_INO_OFFSET = 8;
-  private static final int STAT_BYTES = 256; // struct stat is 144 bytes on x86_64, 128 on arm64
+  private static final short POLLIN = 0x1;
   static final Pidfs LINUX = create();
 
   private final MethodHandle pidfdOpen;
-  private final MethodHandle fstat;
+  private final MethodHandle poll;
   private final MethodHandle close;
-  private final MemorySegment stat;
+  /** One struct pollfd ({int fd; short events; short revents;}) for the daemon's life. */
+  private final MemorySegment pollfd;
 
-  private Pidfs(MethodHandle pidfdOpen, MethodHandle fstat, MethodHandle close) {
+  private Pidfs(MethodHandle pidfdOpen, MethodHandle poll, MethodHandle close) {
     this.pidfdOpen = pidfdOpen;
-    this.fstat = fstat;
+    this.poll = poll;
     this.close = close;
-    this.stat = Arena.global().allocate(STAT_BYTES, 8); // one buffer for the daemon's life
+    this.pollfd = Arena.global().allocate(8, 8);
   }
 
   private static Pidfs create() {
-    if (ProcFiles.LINUX == null) { // not Linux, or no native access: no pidfs either
+    if (ProcFiles.LINUX == null) { // not Linux, or no native access: no pidfd either
       return null;
     }
     try {
       Linker linker = Linker.nativeLinker();
       SymbolLookup libc = linker.defaultLookup();
-      MethodHandle close = linker.downcallHandle(libc.find("close").orElseThrow(),
-          FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
       Pidfs pidfs = new Pidfs(
           linker.downcallHandle(libc.find("pidfd_open").orElseThrow(),
               FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT)),
-          linker.downcallHandle(libc.find("fstat").orElseThrow(),
-              FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS)),
-          close);
-      return pidfs.isPidfs(linker, libc) ? pidfs : null;
-    } catch (RuntimeException | Error unavailable) { // glibc before 2.36 has no pidfd_open
+          linker.downcallHandle(libc.find("poll").orElseThrow(),
+              FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT)),
+          linker.downcallHandle(libc.find("close").orElseThrow(),
+              FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT)));
+      long self = pidfs.open(ProcessHandle.current().pid()); // the kernel may lack it (before 5.3)
+      if (self == UNKNOWN) {
+        return null;
+      }
+      pidfs.close(self);
+      return pidfs;
+    } catch (RuntimeException | Error unavailable) {
       return null;
     }
   }
 
-  /** Whether this kernel's pidfds live on pidfs, asked once of this process's own. */
-  private boolean isPidfs(Linker linker, SymbolLookup libc) throws Error {
-    try (Arena arena = Arena.ofConfined()) {
-      MethodHandle fstatfs = linker.downcallHandle(libc.find("fstatfs").orElseThrow(),
-          FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
-      MemorySegment statfs = arena.allocate(256, 8); // struct statfs: f_type is its first word
-      int fd = (int) pidfdOpen.invokeExact((int) ProcessHandle.current().pid(), 0);
-      if (fd < 0) {
-        return false;
-      }
-      try {
-        return (int) fstatfs.invokeExact(fd, statfs) == 0 && statfs.get(ValueLayout.JAVA_LONG, 0) == PIDFS_MAGIC;
-      } finally {
-        int ignored = (int) close.invokeExact(fd);
-      }
-    } catch (Throwable unavailable) {
+  @Override
+  public synchronized long open(long pid) {
+    if (pid <= 0 || pid > Integer.MAX_VALUE) {
+      return UNKNOWN;
+    }
+    try {
+      int fd = (int) pidfdOpen.invokeExact((int) pid, 0); // close-on-exec, always
+      return fd < 0 ? UNKNOWN : fd; // gone (ESRCH), or out of descriptors: read, not kept
+    } catch (Throwable e) {
+      return UNKNOWN;
+    }
+  }
+
+  @Override
+  public synchronized boolean holds(long pid, long hold) {
+    try {
+      pollfd.set(ValueLayout.JAVA_INT, 0, (int) hold);
+      pollfd.set(ValueLayout.JAVA_SHORT, 4, POLLIN);
+      pollfd.set(ValueLayout.JAVA_SHORT, 6, (short) 0);
+      int ready = (int) poll.invokeExact(pollfd, 1L, 0);
+      return ready == 0; // not readable: not exited. 1 (exited) or -1 (EINTR, ...): read anew
+    } catch (Throwable e) {
       return false;
     }
   }
 
   @Override
-  public synchronized long of(long pid) {
-    if (pid <= 0 || pid > Integer.MAX_VALUE) {
-      return UNKNOWN;
-    }
+  public synchronized void close(long hold) {
     try {
-      int fd = (int) pidfdOpen.invokeExact((int) pid, 0);
-      if (fd < 0) {
-        return UNKNOWN; // gone (ESRCH), or out of descriptors: read, not cached
-      }
-      try {
-        return (int) fstat.invokeExact(fd, stat) == 0 ? stat.get(ValueLayout.JAVA_LONG, ST_INO_OFFSET) : UNKNOWN;
-      } finally {
-        int ignored = (int) close.invokeExact(fd);
-      }
+      int ignored = (int) close.invokeExact((int) hold);
     } catch (Throwable e) {
-      return UNKNOWN;
+      // nothing to do: the descriptor is gone either way
     }
   }
 }

@@ -3,9 +3,9 @@ package dev.credagent.audit;
 import java.nio.file.Path;
 
 /**
- * A process's identity where there is no pidfs: its start time, field 22 of /proc/PID/stat, in
- * clock ticks since boot. With the pid (the cache's other half of the key) it names one process:
- * a later one given the same pid started later, unless the pids wrapped around within one tick.
+ * A hold on a process where there is no pidfd: its start time, field 22 of /proc/PID/stat, in
+ * clock ticks since boot. With the pid it names one process: a later one given the same pid
+ * started later, unless the pids wrapped around within one tick. Every look-up reads stat.
  */
 final class StartTime implements ProcessIdentity {
   static final StartTime LINUX = new StartTime(Path.of("/proc"));
@@ -19,13 +19,22 @@ final class StartTime implements ProcessIdentity {
   }
 
   @Override
-  public long of(long pid) {
+  public long open(long pid) {
     if (pid <= 0) {
       return UNKNOWN;
     }
     byte[] stat = new byte[CallerProcess.STAT_BYTES];
     int length = CallerProcess.readStat(proc, pid, stat);
-    long ticks = CallerProcess.statField(stat, length, FIELDS_AFTER_STATE);
-    return ticks < 0 ? UNKNOWN : ticks + 1; // + 1: a start at tick 0 (the first processes) is not UNKNOWN
+    return CallerProcess.statField(stat, length, FIELDS_AFTER_STATE); // -1 (UNKNOWN) where gone or cut short
+  }
+
+  @Override
+  public boolean holds(long pid, long hold) {
+    return hold != UNKNOWN && open(pid) == hold;
+  }
+
+  @Override
+  public void close(long hold) {
+    // a number, nothing held
   }
 }
