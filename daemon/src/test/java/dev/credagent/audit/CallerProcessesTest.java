@@ -215,6 +215,47 @@ class CallerProcessesTest {
     }
   }
 
+  /**
+   * The kernel itself gives a kept process's pid to another: a sleep is kept, exits, and the next
+   * process is made to get its pid (ns_last_pid: root only, so skipped where it cannot be written;
+   * CI runs as root). The new one must be read, not served the sleep's facts.
+   */
+  @Test
+  void aPidTheKernelGivesAgainIsReadAsTheNewProcess() throws Exception {
+    Path lastPid = Path.of("/proc/sys/kernel/ns_last_pid");
+    org.junit.jupiter.api.Assumptions.assumeTrue(Files.isWritable(lastPid), "needs root to choose the next pid");
+    CallerProcesses real = CallerProcesses.forThisSystem();
+    Process first = new ProcessBuilder("sleep", "30").start();
+    long pid = first.pid();
+    String sleep = real.of(new Caller(1000, pid)).exe();
+    assertTrue(sleep.endsWith("sleep"), sleep);
+    first.destroy();
+    assertTrue(first.waitFor(10, TimeUnit.SECONDS));
+    Process second = null;
+    for (int attempt = 0; attempt < 50 && second == null; attempt++) { // others fork too: bounded retries
+      try {
+        Files.writeString(lastPid, Long.toString(pid - 1));
+      } catch (java.io.IOException refused) {
+        org.junit.jupiter.api.Assumptions.abort("ns_last_pid refused: " + refused.getMessage());
+      }
+      Process candidate = new ProcessBuilder("cat").start(); // waits on its stdin
+      if (candidate.pid() == pid) {
+        second = candidate;
+      } else {
+        candidate.destroy();
+        candidate.waitFor(10, TimeUnit.SECONDS);
+      }
+    }
+    org.junit.jupiter.api.Assumptions.assumeTrue(second != null, "pid " + pid + " not given again in 50 tries");
+    try {
+      String exe = real.of(new Caller(1000, pid)).exe();
+      assertTrue(exe.endsWith("cat"), "the reused pid is read anew, not served the sleep's facts: " + exe);
+    } finally {
+      second.destroy();
+      second.waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+
   @Test
   void thisJvmAndItsParentReadAsTheJdkSaysThem() {
     CallerProcesses real = CallerProcesses.forThisSystem();
