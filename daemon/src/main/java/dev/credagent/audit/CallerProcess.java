@@ -21,12 +21,17 @@ public record CallerProcess(long pid, String exe, long parentPid, String parentE
    * is docker-credential-agent, else the caller itself.
    */
   public String program() {
-    return exe.endsWith("/docker-credential-agent") || exe.endsWith("/docker-credential-agent-static") ? parentExe : exe;
+    return isHelper(exe) ? parentExe : exe;
   }
 
   /** The pid of {@link #program()}. */
   public long programPid() {
-    return exe.endsWith("/docker-credential-agent") || exe.endsWith("/docker-credential-agent-static") ? parentPid : pid;
+    return isHelper(exe) ? parentPid : pid;
+  }
+
+  /** Whether {@code exe} is our credential helper, which asks for another program (its parent). */
+  static boolean isHelper(String exe) {
+    return exe.endsWith("/docker-credential-agent") || exe.endsWith("/docker-credential-agent-static");
   }
 
   public static CallerProcess of(Caller caller) {
@@ -53,24 +58,45 @@ public record CallerProcess(long pid, String exe, long parentPid, String parentE
 
   private static final Path PROC = Path.of("/proc");
   /** /proc/PID/stat is one line well under this (its comm field is at most 64 bytes). */
-  private static final int STAT_BYTES = 2048;
+  static final int STAT_BYTES = 2048;
 
   /** Field 4 of /proc/PID/stat, counted after the comm field's last ')' (comm may hold spaces and parens); -1 where gone. */
   static long parentPid(Path proc, long pid) {
     byte[] stat = new byte[STAT_BYTES];
+    return statField(stat, readStat(proc, pid, stat), 1);
+  }
+
+  /** The first bytes of /proc/PID/stat into {@code stat}; their count, or -1 where gone. */
+  static int readStat(Path proc, long pid, byte[] stat) {
     String file = proc.resolve(Long.toString(pid)).resolve("stat").toString();
-    int length = ProcFiles.LINUX != null ? ProcFiles.LINUX.read(file, stat) : readByNio(Path.of(file), stat);
+    return ProcFiles.LINUX != null ? ProcFiles.LINUX.read(file, stat) : readByNio(Path.of(file), stat);
+  }
+
+  /**
+   * The number {@code after} fields after the state (field 3) of a stat line: 1 is the parent's
+   * pid, 19 the start time. Counted from comm's last ')', since comm may hold spaces and parens;
+   * -1 where the line is cut short or the field is not a number.
+   */
+  static long statField(byte[] stat, int length, int after) {
     int at = length - 1;
     while (at >= 0 && stat[at] != ')') {
       at--;
     }
-    at += 4; // ") S " : the state, then the parent's pid
-    long parent = 0;
-    int digits = 0;
-    for (; at >= 4 && at < length && stat[at] >= '0' && stat[at] <= '9' && digits < 18; at++, digits++) {
-      parent = parent * 10 + (stat[at] - '0');
+    if (at < 0) {
+      return -1;
     }
-    return digits > 0 ? parent : -1;
+    at += 2; // ") " : then the state
+    for (int skipped = 0; skipped < after && at < length; at++) {
+      if (stat[at] == ' ') {
+        skipped++;
+      }
+    }
+    long value = 0;
+    int digits = 0;
+    for (; at < length && stat[at] >= '0' && stat[at] <= '9' && digits < 18; at++, digits++) {
+      value = value * 10 + (stat[at] - '0');
+    }
+    return digits > 0 ? value : -1;
   }
 
   private static int readByNio(Path file, byte[] into) {
@@ -86,7 +112,7 @@ public record CallerProcess(long pid, String exe, long parentPid, String parentE
    * buildah in its own user and mount namespaces reads as "/") or cannot be read, the first word
    * of its command line, which is what the program says it is rather than what the kernel knows.
    */
-  private static String exe(Path proc, long pid) {
+  static String exe(Path proc, long pid) {
     Path dir = proc.resolve(Long.toString(pid));
     String exe = ProcFiles.LINUX != null ? ProcFiles.LINUX.readlink(dir.resolve("exe").toString()) : readlinkByNio(dir.resolve("exe"));
     exe = exe != null ? exe : UNKNOWN;

@@ -2,6 +2,7 @@ package dev.credagent.service;
 
 import dev.credagent.audit.AuditLog;
 import dev.credagent.audit.CallerProcess;
+import dev.credagent.audit.CallerProcesses;
 import dev.credagent.caller.Caller;
 import dev.credagent.failure.AgentFailure;
 import dev.credagent.failure.ErrorCode;
@@ -13,12 +14,13 @@ import java.util.function.Function;
 /**
  * The service's record of who asked for what and how it ended: the audit log's lines, and the
  * requests refused while locked that {@code status} shows. Who is behind a connection is read from
- * /proc once per connection, not per request ({@link KnownCallers}).
+ * /proc once per connection, not per request ({@link KnownCallers}), and once per process where
+ * its identity can be told ({@link CallerProcesses}).
  */
 final class AuditTrail {
   private final AuditLog log;
   private final Clock clock;
-  private final KnownCallers callers = new KnownCallers(CallerProcess::of);
+  private final KnownCallers callers = new KnownCallers(CallerProcesses.forThisSystem()::of);
   private final LockedRefusals refusedWhileLocked = new LockedRefusals();
 
   AuditTrail(AuditLog log, Clock clock) {

@@ -52,6 +52,71 @@ class AuditLogTest {
     assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
   }
 
+  /**
+   * The line's bytes are exactly what a fresh Jackson generator writes for the same fields, line
+   * after line (the log reuses one generator: no separator crept in between lines, no state left
+   * from the line before), for names with quotes, backslashes, control characters, U+2028,
+   * characters outside the BMP, a lone surrogate and the replacement character that invalid UTF-8
+   * in a /proc link becomes; and each parses back to what was recorded.
+   */
+  @Test
+  void linesAreJacksonsBytesForHostileNamesAndParseBack() throws Exception {
+    Path file = home.resolve(AuditLog.FILE_NAME);
+    List<String> names = List.of("/usr/bin/docker", "/tmp/a\"b\\c", "/tmp/\u0000\u0001\n\r\t\u001f\u007f",
+        "/tmp/\u2028\u2029</script>", "/tmp/\uD83D\uDE00-\u00e9", "/tmp/lone\uD800", "/tmp/\uFFFD\uFFFD.bin", "");
+    List<String> expected = new java.util.ArrayList<>();
+    try (AuditLog log = new AuditLog(file, 1 << 20, new TestClock())) {
+      for (String name : names) {
+        CallerProcess caller = new CallerProcess(42, name, 7, name + "-parent");
+        log.record("get", name + ".example", caller, "ok");
+        log.record("store", null, caller, "share\"1", new AuditLog.Served(name, List.of("pull", name), name), "locked");
+        expected.add(fresh("get", name + ".example", caller, null, AuditLog.Served.NOTHING, "ok"));
+        expected.add(fresh("store", null, caller, "share\"1", new AuditLog.Served(name, List.of("pull", name), name),
+            "locked"));
+      }
+    }
+    assertEquals(String.join("", expected), Files.readString(file));
+    List<JsonNode> lines = Files.readString(file).lines().map(AuditLogTest::json).toList();
+    for (int i = 0; i < names.size(); i++) {
+      assertEquals(names.get(i), lines.get(2 * i).path("exe").asText());
+      assertEquals(names.get(i) + ".example", lines.get(2 * i).path("server").asText());
+      assertEquals(names.get(i), lines.get(2 * i + 1).path("key").asText());
+    }
+  }
+
+  /** A line as a generator made for it alone writes it: what AuditLog wrote before it reused one. */
+  private static String fresh(String op, String server, CallerProcess caller, String share, AuditLog.Served served,
+      String outcome) throws Exception {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    try (com.fasterxml.jackson.core.JsonGenerator line = new com.fasterxml.jackson.core.JsonFactory().createGenerator(out)) {
+      line.writeStartObject();
+      line.writeStringField("time", "2026-11-23T09:00:00Z");
+      line.writeStringField("op", op);
+      if (server != null) {
+        line.writeStringField("server", server);
+      }
+      line.writeNumberField("pid", caller.pid());
+      line.writeStringField("exe", caller.exe());
+      line.writeNumberField("ppid", caller.parentPid());
+      line.writeStringField("parentExe", caller.parentExe());
+      if (share != null) {
+        line.writeStringField("share", share);
+      }
+      if (served.key() != null) {
+        line.writeStringField("key", served.key());
+      }
+      if (!served.scopes().isEmpty()) {
+        line.writeStringField("scope", String.join(" ", served.scopes()));
+      }
+      if (served.profile() != null) {
+        line.writeStringField("profile", served.profile());
+      }
+      line.writeStringField("outcome", outcome);
+      line.writeEndObject();
+    }
+    return out.toString(java.nio.charset.StandardCharsets.UTF_8) + "\n";
+  }
+
   @Test
   void aFullLogIsRotatedKeepingSeveralOldFiles() throws Exception {
     Path file = home.resolve(AuditLog.FILE_NAME);

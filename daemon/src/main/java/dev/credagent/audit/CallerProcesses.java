@@ -1,0 +1,186 @@
+package dev.credagent.audit;
+
+import dev.credagent.caller.Caller;
+import java.nio.file.Path;
+import java.util.function.Function;
+
+/**
+ * The programs behind connections, kept while their processes live: a client that connects again
+ * and again (a CI job's loop, an IDE) has its executable and parent read from /proc once, and a
+ * helper's parent (docker, a shell, a build tool spawning many helpers) has its executable read
+ * once for all its helpers. A kept process is held by a {@link ProcessIdentity} (a pidfd), which
+ * says when it has exited, so its pid, once given to another process, is read anew. Only what
+ * cannot change within a process is kept (docs/design.md, issue 32, says why that is enough):
+ * the uid, cwd, terminal and display come with each connection and are never kept here.
+ *
+ * <p>A helper is never kept itself: it makes one connection in its life, and keeping it would
+ * cost a pidfd's open and close on every helper call. Any other caller is kept from its first
+ * connection, read a second time under its hold (so the facts kept are the held process's, even
+ * if its pid was reused between the two reads). At most {@link #SLOTS} processes are kept (a
+ * two-way table: eviction closes the oldest of a pair), so any number of callers holds at most
+ * that many pidfds.
+ */
+public final class CallerProcesses {
+  static final int SLOTS = 64;
+  private static final long NOT_READ = -2;
+
+  /** What is read of a process from /proc: its parent's pid and its executable. */
+  interface Reader {
+    long parentPid(long pid);
+
+    String exe(long pid);
+  }
+
+  private static final class Entry {
+    final long pid;
+    final long hold;
+    final String exe;
+    long parentPid;
+
+    Entry(long pid, long hold, String exe, long parentPid) {
+      this.pid = pid;
+      this.hold = hold;
+      this.exe = exe;
+      this.parentPid = parentPid;
+    }
+  }
+
+  private final Entry[] table = new Entry[SLOTS];
+  private final ProcessIdentity identity;
+  private final Reader read;
+  /** Where there is no /proc (macOS): the JDK asks the kernel, every time. */
+  private final Function<Caller, CallerProcess> elsewhere;
+
+  CallerProcesses(ProcessIdentity identity, Reader read) {
+    this(identity, read, null);
+  }
+
+  private CallerProcesses(ProcessIdentity identity, Reader read, Function<Caller, CallerProcess> elsewhere) {
+    this.identity = identity;
+    this.read = read;
+    this.elsewhere = elsewhere;
+  }
+
+  /** From {@code proc} (tests give a fake one), held by {@code identity}. */
+  static CallerProcesses reading(Path proc, ProcessIdentity identity) {
+    return new CallerProcesses(identity, new Reader() {
+      @Override
+      public long parentPid(long pid) {
+        return CallerProcess.parentPid(proc, pid);
+      }
+
+      @Override
+      public String exe(long pid) {
+        return CallerProcess.exe(proc, pid);
+      }
+    });
+  }
+
+  /** This system's: /proc with pidfds where Linux has them; the JDK's look-up elsewhere. */
+  public static CallerProcesses forThisSystem() {
+    if (ProcFiles.LINUX == null) {
+      return new CallerProcesses(ProcessIdentity.NONE, null, CallerProcess::of);
+    }
+    return reading(Path.of("/proc"), ProcessIdentity.best());
+  }
+
+  /** The program behind {@code caller} and its parent: as kept where their processes were read before, else read now. */
+  public synchronized CallerProcess of(Caller caller) {
+    if (elsewhere != null) {
+      return elsewhere.apply(caller);
+    }
+    long pid = caller.pid();
+    if (pid <= 0) {
+      return new CallerProcess(pid, CallerProcess.UNKNOWN, -1, CallerProcess.UNKNOWN);
+    }
+    Entry self = kept(pid);
+    String exe;
+    long parentPid;
+    if (self != null) {
+      exe = self.exe;
+      parentPid = self.parentPid != NOT_READ ? self.parentPid : parentRead(self);
+    } else {
+      parentPid = read.parentPid(pid);
+      exe = read.exe(pid);
+      if (!exe.equals(CallerProcess.UNKNOWN) && !CallerProcess.isHelper(exe)) {
+        Entry held = keep(pid, true); // read again under its hold: what is kept is the held process's
+        if (held != null) {
+          exe = held.exe;
+          parentPid = held.parentPid;
+        }
+      }
+    }
+    return new CallerProcess(pid, exe, parentPid, parentPid > 0 ? parentExe(parentPid) : CallerProcess.UNKNOWN);
+  }
+
+  /** A kept parent's executable, else read and kept: a helper's parent calls again and again. */
+  private String parentExe(long pid) {
+    Entry parent = kept(pid);
+    if (parent != null) {
+      return parent.exe;
+    }
+    Entry held = keep(pid, false);
+    return held != null ? held.exe : read.exe(pid);
+  }
+
+  /** The parent of a process first kept as a parent, read now that it calls itself; kept if it still lives. */
+  private long parentRead(Entry entry) {
+    long parentPid = read.parentPid(entry.pid);
+    if (identity.holds(entry.pid, entry.hold)) {
+      entry.parentPid = parentPid;
+    }
+    return parentPid;
+  }
+
+  /** The entry kept for {@code pid} while its process lives; a dead one's is let go. */
+  private Entry kept(long pid) {
+    int first = slot(pid);
+    for (int at = first; at < first + 2; at++) {
+      Entry entry = table[at];
+      if (entry != null && entry.pid == pid) {
+        if (identity.holds(pid, entry.hold)) {
+          return entry;
+        }
+        identity.close(entry.hold); // exited: its pid may be another's now
+        table[at] = null;
+      }
+    }
+    return null;
+  }
+
+  /** Holds {@code pid}'s process, reads it, and keeps it if it lived through the read; null where not. */
+  private Entry keep(long pid, boolean withParent) {
+    long hold = identity.open(pid);
+    if (hold == ProcessIdentity.UNKNOWN) {
+      return null;
+    }
+    String exe = read.exe(pid);
+    long parentPid = withParent ? read.parentPid(pid) : NOT_READ;
+    if (exe.equals(CallerProcess.UNKNOWN) || !identity.holds(pid, hold)) {
+      identity.close(hold); // vanished mid-way: what was read may be another's; not kept
+      return null;
+    }
+    int first = slot(pid);
+    if (table[first + 1] != null) {
+      identity.close(table[first + 1].hold); // the older of the pair makes room
+    }
+    table[first + 1] = table[first];
+    Entry entry = new Entry(pid, hold, exe, parentPid);
+    table[first] = entry;
+    return entry;
+  }
+
+  /** How many processes are kept (and held) now: never more than {@link #SLOTS}. */
+  synchronized int kept() {
+    int kept = 0;
+    for (Entry entry : table) {
+      kept += entry != null ? 1 : 0;
+    }
+    return kept;
+  }
+
+  private static int slot(long pid) {
+    int hash = Long.hashCode(pid);
+    return ((hash ^ (hash >>> 16)) & (SLOTS / 2 - 1)) * 2;
+  }
+}

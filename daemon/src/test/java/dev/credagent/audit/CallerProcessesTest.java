@@ -1,0 +1,281 @@
+package dev.credagent.audit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.credagent.caller.Caller;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CallerProcessesTest {
+  @TempDir Path proc;
+
+  /** A kernel as the test sets it: which process (a generation) has each pid now, and what it is. */
+  private final Map<Long, Integer> generation = new HashMap<>();
+  private final Map<Long, String> exes = new HashMap<>();
+  private final Map<Long, Long> parents = new HashMap<>();
+  private final Set<Long> open = new HashSet<>();
+  private int reads;
+  private long nextHold = 100;
+  private final Map<Long, long[]> holds = new HashMap<>(); // hold -> {pid, generation}
+
+  private final ProcessIdentity fakeIdentity = new ProcessIdentity() {
+    @Override
+    public long open(long pid) {
+      if (!generation.containsKey(pid)) {
+        return UNKNOWN;
+      }
+      long hold = nextHold++;
+      holds.put(hold, new long[] {pid, generation.get(pid)});
+      open.add(hold);
+      return hold;
+    }
+
+    @Override
+    public boolean holds(long pid, long hold) {
+      long[] held = holds.get(hold);
+      return open.contains(hold) && held[0] == pid && generation.getOrDefault(pid, -1) == held[1];
+    }
+
+    @Override
+    public void close(long hold) {
+      assertTrue(open.remove(hold), "closed once");
+    }
+  };
+
+  private final CallerProcesses processes = new CallerProcesses(fakeIdentity, new CallerProcesses.Reader() {
+    @Override
+    public long parentPid(long pid) {
+      return parents.getOrDefault(pid, -1L);
+    }
+
+    @Override
+    public String exe(long pid) {
+      reads++;
+      return exes.getOrDefault(pid, CallerProcess.UNKNOWN);
+    }
+  });
+
+  private void process(long pid, String exe, long parent) {
+    generation.merge(pid, 1, Integer::sum); // a new process, even where the pid was had before
+    exes.put(pid, exe);
+    parents.put(pid, parent);
+  }
+
+  @Test
+  void aProcessThatConnectsAgainAndItsParentAreReadOnce() {
+    process(42, "/usr/bin/ci-loop", 7);
+    process(7, "/usr/bin/bash", 1);
+    CallerProcess first = processes.of(new Caller(1000, 42));
+    assertEquals(new CallerProcess(42, "/usr/bin/ci-loop", 7, "/usr/bin/bash"), first);
+    int afterFirst = reads;
+    for (int i = 0; i < 100; i++) {
+      assertEquals(first, processes.of(new Caller(1000, 42))); // a new connection each time
+    }
+    assertEquals(afterFirst, reads);
+  }
+
+  @Test
+  void aHelperIsNotKeptButItsParentIs() {
+    process(7, "/usr/bin/docker", 1);
+    for (long helper = 100; helper < 110; helper++) {
+      process(helper, "/usr/libexec/docker-credential-agent", 7);
+      CallerProcess who = processes.of(new Caller(1000, helper));
+      assertEquals("/usr/bin/docker", who.program());
+      assertEquals(helper, who.pid());
+    }
+    assertEquals(10 + 1, reads); // each helper's exe once, docker's once
+    assertEquals(1, processes.kept());
+    assertEquals(1, open.size());
+  }
+
+  @Test
+  void aReusedPidIsAnotherProcessAndIsReadAnew() {
+    process(42, "/usr/bin/ci-loop", 7);
+    process(7, "/usr/bin/docker", 1);
+    processes.of(new Caller(1000, 42));
+    process(42, "/tmp/evil", 8); // the first exited; another process was given pid 42
+    process(7, "/usr/bin/sleep", 1); // and docker's pid went to another as well
+    process(8, "/usr/bin/sh", 1);
+    assertEquals(new CallerProcess(42, "/tmp/evil", 8, "/usr/bin/sh"), processes.of(new Caller(1000, 42)));
+    assertEquals("/usr/bin/sleep", processes.of(new Caller(1000, 7)).exe());
+    assertEquals(processes.kept(), open.size(), "every hold of an exited process let go");
+  }
+
+  @Test
+  void aPidReusedBetweenTheTwoReadsKeepsTheHeldProcesssFacts() {
+    process(42, "/usr/bin/first", 7);
+    process(7, "/usr/bin/bash", 1);
+    CallerProcesses racing = new CallerProcesses(fakeIdentity, new CallerProcesses.Reader() {
+      @Override
+      public long parentPid(long pid) {
+        return parents.getOrDefault(pid, -1L);
+      }
+
+      @Override
+      public String exe(long pid) {
+        String exe = exes.getOrDefault(pid, CallerProcess.UNKNOWN);
+        if (pid == 42 && exe.equals("/usr/bin/first")) {
+          process(42, "/usr/bin/second", 7); // exits right after its first read; 42 is reused
+        }
+        return exe;
+      }
+    });
+    assertEquals("/usr/bin/second", racing.of(new Caller(1000, 42)).exe()); // the read under the hold
+    assertEquals("/usr/bin/second", racing.of(new Caller(1000, 42)).exe());
+  }
+
+  @Test
+  void aCallerThatVanishedMidWayIsNotKept() {
+    process(7, "/usr/bin/bash", 1);
+    generation.put(42L, 1); // it had a pid when held, and no /proc left by the time it was read
+    assertEquals(CallerProcess.UNKNOWN, processes.of(new Caller(1000, 42)).exe());
+    assertEquals(0, processes.kept());
+    assertTrue(open.isEmpty());
+    process(42, "/usr/bin/skopeo", 7); // another process with that pid: read, and kept
+    assertEquals("/usr/bin/skopeo", processes.of(new Caller(1000, 42)).exe());
+    assertEquals(2, processes.kept());
+  }
+
+  @Test
+  void aProcessGoneBeforeItsHoldIsReadEveryTimeAndNeverKept() {
+    exes.put(42L, "/usr/bin/gone"); // readable, but no hold to be had (exited, no pidfd)
+    processes.of(new Caller(1000, 42));
+    processes.of(new Caller(1000, 42));
+    processes.of(new Caller(1000, Caller.UNKNOWN_PID));
+    assertEquals(2, reads); // its exe on each call; no parent (-1) and no pid read nothing
+    assertEquals(0, processes.kept());
+  }
+
+  @Test
+  void manyDistinctCallersHoldAtMostTheBound() {
+    for (long pid = 2; pid < 2 + 50L * CallerProcesses.SLOTS; pid++) {
+      process(pid, "/usr/bin/client-" + pid, 1);
+      processes.of(new Caller(1000, pid));
+    }
+    assertTrue(processes.kept() <= CallerProcesses.SLOTS, processes.kept() + " kept");
+    assertEquals(processes.kept(), open.size(), "every evicted hold closed");
+    int before = reads;
+    assertEquals("/usr/bin/client-2", processes.of(new Caller(1000, 2)).exe()); // long evicted: read again
+    assertTrue(reads > before);
+  }
+
+  @Test
+  void startTimesTellAReusedPidFromTheProcessBefore() throws Exception {
+    CallerProcesses fromProc = CallerProcesses.reading(proc, new StartTime(proc));
+    onDisk(4242, 77, 100, "/usr/bin/ci-loop");
+    onDisk(77, 1, 50, "/usr/bin/bash");
+    assertEquals("/usr/bin/ci-loop", fromProc.of(new Caller(1000, 4242)).exe());
+    onDisk(4242, 78, 100, "/usr/bin/other"); // the same start time: the same process, kept
+    assertEquals("/usr/bin/ci-loop", fromProc.of(new Caller(1000, 4242)).exe());
+    onDisk(4242, 78, 5000, "/tmp/evil"); // pid 4242 again, started later: another process
+    onDisk(78, 1, 60, "/usr/bin/sh");
+    assertEquals(new CallerProcess(4242, "/tmp/evil", 78, "/usr/bin/sh"), fromProc.of(new Caller(1000, 4242)));
+  }
+
+  @Test
+  void aStartTimeIsCountedAfterTheLastParenOfComm() throws Exception {
+    Path dir = Files.createDirectories(proc.resolve("4242"));
+    Files.writeString(dir.resolve("stat"), "4242 (x) S 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 999) S 77 4242 1 0 -1 "
+        + "4194560 0 0 0 0 0 0 0 0 20 0 1 0 123456 10000 100\n");
+    assertEquals(123456, new StartTime(proc).open(4242));
+    Files.writeString(dir.resolve("stat"), "4242 (cut) S 77 4242 1 0"); // cut short
+    assertEquals(ProcessIdentity.UNKNOWN, new StartTime(proc).open(4242));
+    assertEquals(ProcessIdentity.UNKNOWN, new StartTime(proc).open(4243)); // gone
+  }
+
+  @Test
+  void aPidfdHoldsItsProcessUntilItExits() throws Exception {
+    assertNotNull(Pidfs.LINUX, "pidfd_open reached through the foreign function API");
+    long self = ProcessHandle.current().pid();
+    long hold = Pidfs.LINUX.open(self);
+    assertNotEquals(ProcessIdentity.UNKNOWN, hold);
+    assertTrue(Pidfs.LINUX.holds(self, hold));
+    Pidfs.LINUX.close(hold);
+    Process child = new ProcessBuilder("sleep", "30").start();
+    long childHold = Pidfs.LINUX.open(child.pid());
+    try {
+      assertTrue(Pidfs.LINUX.holds(child.pid(), childHold));
+      child.destroy();
+      assertTrue(child.waitFor(10, TimeUnit.SECONDS));
+      assertFalse(Pidfs.LINUX.holds(child.pid(), childHold)); // exited: its pid may be given again
+      assertEquals(ProcessIdentity.UNKNOWN, Pidfs.LINUX.open(child.pid())); // reaped: nothing to hold
+    } finally {
+      Pidfs.LINUX.close(childHold);
+    }
+  }
+
+  /**
+   * The kernel itself gives a kept process's pid to another: a sleep is kept, exits, and the next
+   * process is made to get its pid (ns_last_pid: root only, so skipped where it cannot be written;
+   * CI runs as root). The new one must be read, not served the sleep's facts.
+   */
+  @Test
+  void aPidTheKernelGivesAgainIsReadAsTheNewProcess() throws Exception {
+    Path lastPid = Path.of("/proc/sys/kernel/ns_last_pid");
+    org.junit.jupiter.api.Assumptions.assumeTrue(Files.isWritable(lastPid), "needs root to choose the next pid");
+    CallerProcesses real = CallerProcesses.forThisSystem();
+    Process first = new ProcessBuilder("sleep", "30").start();
+    long pid = first.pid();
+    String sleep = real.of(new Caller(1000, pid)).exe();
+    assertTrue(sleep.endsWith("sleep"), sleep);
+    first.destroy();
+    assertTrue(first.waitFor(10, TimeUnit.SECONDS));
+    Process second = null;
+    for (int attempt = 0; attempt < 50 && second == null; attempt++) { // others fork too: bounded retries
+      try {
+        Files.writeString(lastPid, Long.toString(pid - 1));
+      } catch (java.io.IOException refused) {
+        org.junit.jupiter.api.Assumptions.abort("ns_last_pid refused: " + refused.getMessage());
+      }
+      Process candidate = new ProcessBuilder("cat").start(); // waits on its stdin
+      if (candidate.pid() == pid) {
+        second = candidate;
+      } else {
+        candidate.destroy();
+        candidate.waitFor(10, TimeUnit.SECONDS);
+      }
+    }
+    org.junit.jupiter.api.Assumptions.assumeTrue(second != null, "pid " + pid + " not given again in 50 tries");
+    try {
+      String exe = real.of(new Caller(1000, pid)).exe();
+      assertTrue(exe.endsWith("cat"), "the reused pid is read anew, not served the sleep's facts: " + exe);
+    } finally {
+      second.destroy();
+      second.waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void thisJvmAndItsParentReadAsTheJdkSaysThem() {
+    CallerProcesses real = CallerProcesses.forThisSystem();
+    long self = ProcessHandle.current().pid();
+    ProcessHandle parent = ProcessHandle.current().parent().orElseThrow();
+    for (int i = 0; i < 3; i++) { // read, then kept
+      CallerProcess who = real.of(new Caller(1000, self));
+      assertEquals(ProcessHandle.current().info().command().orElseThrow(), who.exe());
+      assertEquals(parent.pid(), who.parentPid());
+      assertEquals(parent.info().command().orElseThrow(), who.parentExe());
+    }
+    assertEquals(2, real.kept());
+  }
+
+  private void onDisk(long pid, long parent, long startTicks, String exe) throws Exception {
+    Path dir = Files.createDirectories(proc.resolve(Long.toString(pid)));
+    Files.writeString(dir.resolve("stat"), pid + " (p) S " + parent + " " + pid
+        + " 1 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 " + startTicks + " 10000 100\n");
+    Path link = dir.resolve("exe");
+    Files.deleteIfExists(link);
+    Files.createSymbolicLink(link, Path.of(exe));
+  }
+}
