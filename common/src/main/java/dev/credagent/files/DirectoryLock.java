@@ -24,12 +24,16 @@ final class DirectoryLock implements AutoCloseable {
   private static final int LOCK_EX = 2;
   private static final int LOCK_NB = 4;
   private static final Linker LINKER = Linker.nativeLinker();
-  private static final MethodHandle OPEN = LINKER.downcallHandle(LINKER.defaultLookup().find("open").orElseThrow(),
-      FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
-  private static final MethodHandle FLOCK = LINKER.downcallHandle(LINKER.defaultLookup().find("flock").orElseThrow(),
-      FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
-  private static final MethodHandle CLOSE = LINKER.downcallHandle(LINKER.defaultLookup().find("close").orElseThrow(),
-      FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+  /**
+   * Every libc call of the daemon's has this one shape, five longs in and a long out (an int, a
+   * pointer's address), whatever the C prototype: the FFM linker spins a stub class and its method
+   * handles' forms per shape, never per function, and keeps them (docs/design.md, "One call shape").
+   */
+  private static final FunctionDescriptor ONE_SHAPE = FunctionDescriptor.of(ValueLayout.JAVA_LONG,
+      ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG);
+  private static final MethodHandle OPEN = LINKER.downcallHandle(LINKER.defaultLookup().find("open").orElseThrow(), ONE_SHAPE);
+  private static final MethodHandle FLOCK = LINKER.downcallHandle(LINKER.defaultLookup().find("flock").orElseThrow(), ONE_SHAPE);
+  private static final MethodHandle CLOSE = LINKER.downcallHandle(LINKER.defaultLookup().find("close").orElseThrow(), ONE_SHAPE);
 
   private int fd;
 
@@ -42,7 +46,7 @@ final class DirectoryLock implements AutoCloseable {
     int fd;
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment path = arena.allocateFrom(dir.toAbsolutePath().toString());
-      fd = (int) OPEN.invokeExact(path, O_RDONLY);
+      fd = (int) (long) OPEN.invokeExact(path.address(), (long) O_RDONLY, 0L, 0L, 0L);
     } catch (Throwable e) {
       throw new IOException("cannot open " + dir + " to lock it", e);
     }
@@ -52,7 +56,7 @@ final class DirectoryLock implements AutoCloseable {
     long deadline = System.nanoTime() + wait.toNanos();
     try {
       while (true) {
-        if ((int) FLOCK.invokeExact(fd, LOCK_EX | LOCK_NB) == 0) {
+        if ((int) (long) FLOCK.invokeExact((long) fd, (long) (LOCK_EX | LOCK_NB), 0L, 0L, 0L) == 0) {
           return new DirectoryLock(fd);
         }
         if (System.nanoTime() >= deadline) {
@@ -81,7 +85,7 @@ final class DirectoryLock implements AutoCloseable {
 
   private static void closeFd(int fd) {
     try {
-      int ignored = (int) CLOSE.invokeExact(fd);
+      long ignored = (long) CLOSE.invokeExact((long) fd, 0L, 0L, 0L, 0L);
     } catch (Throwable unlikely) {
       // the process ends soon after, and its descriptors with it
     }

@@ -35,18 +35,14 @@ public final class ProcessHardening {
     SymbolLookup libc = linker.defaultLookup();
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment noCore = arena.allocate(ValueLayout.JAVA_LONG, 2); // struct rlimit {cur, max}: zeros
-      int result = (int) function(linker, libc, "setrlimit",
-          FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS))
-          .invokeExact(RLIMIT_CORE, noCore);
+      int result = (int) (long) function(linker, libc, "setrlimit")
+          .invokeExact((long) RLIMIT_CORE, noCore.address(), 0L, 0L, 0L);
       require(result == 0, "setrlimit(RLIMIT_CORE, 0)");
-      if (isLinux()) {
-        MethodHandle prctl = linker.downcallHandle(libc.find("prctl").orElseThrow(),
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG),
-            Linker.Option.firstVariadicArg(1));
-        require((int) prctl.invokeExact(PR_SET_DUMPABLE, 0L) == 0, "prctl(PR_SET_DUMPABLE, 0)");
+      if (isLinux()) { // prctl is variadic; on Linux its arguments go where fixed ones do
+        require((int) (long) function(linker, libc, "prctl").invokeExact((long) PR_SET_DUMPABLE, 0L, 0L, 0L, 0L) == 0,
+            "prctl(PR_SET_DUMPABLE, 0)");
       }
-      int ignoredPrevious = (int) function(linker, libc, "umask",
-          FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT)).invokeExact(0077);
+      long ignoredPrevious = (long) function(linker, libc, "umask").invokeExact(0077L, 0L, 0L, 0L, 0L);
     } catch (IllegalStateException e) {
       throw e;
     } catch (Throwable e) {
@@ -54,8 +50,13 @@ public final class ProcessHardening {
     }
   }
 
-  private static MethodHandle function(Linker linker, SymbolLookup libc, String name, FunctionDescriptor descriptor) {
-    return linker.downcallHandle(libc.find(name).orElseThrow(), descriptor);
+  /**
+   * In the one shape of every libc call of the daemon's (five longs in, a long out; see
+   * files.DirectoryLock): a shape of their own would spin a stub and forms that stay for good.
+   */
+  private static MethodHandle function(Linker linker, SymbolLookup libc, String name) {
+    return linker.downcallHandle(libc.find(name).orElseThrow(), FunctionDescriptor.of(ValueLayout.JAVA_LONG,
+        ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG));
   }
 
   private static boolean isLinux() {
