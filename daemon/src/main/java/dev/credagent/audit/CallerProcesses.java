@@ -11,7 +11,10 @@ import java.util.function.Function;
  * once for all its helpers. A kept process is held by a {@link ProcessIdentity} (a pidfd), which
  * says when it has exited, so its pid, once given to another process, is read anew. Only what
  * cannot change within a process is kept (docs/design.md, issue 32, says why that is enough):
- * the uid, cwd, terminal and display come with each connection and are never kept here.
+ * the uid, cwd, terminal and display come with each connection and are never kept here. The
+ * parent pid can change (when the parent exits the child goes to init or a subreaper, and the old
+ * pid to anyone), so a kept process's parent is trusted only while that parent's own hold says
+ * it lives, and read again otherwise.
  *
  * <p>A helper is never kept itself: it makes one connection in its life, and keeping it would
  * cost a pidfd's open and close on every helper call. Any other caller is kept from its first
@@ -36,6 +39,11 @@ public final class CallerProcesses {
     final long hold;
     final String exe;
     long parentPid;
+    /**
+     * The kept entry of the process that was its parent when linked: while that one lives the
+     * parent pid cannot have changed (a process is reparented only when its parent exits).
+     */
+    Entry parent;
 
     Entry(long pid, long hold, String exe, long parentPid) {
       this.pid = pid;
@@ -98,29 +106,59 @@ public final class CallerProcesses {
     long parentPid;
     if (self != null) {
       exe = self.exe;
-      parentPid = self.parentPid != NOT_READ ? self.parentPid : parentRead(self);
+      if (self.parentPid != NOT_READ && alive(self.parent)) {
+        return new CallerProcess(pid, exe, self.parentPid, self.parent.exe);
+      }
+      // Its parent was never linked, was let go, or exited: then it was given to init or a
+      // subreaper, and the old parent's pid may be any other program's now. Read it again.
+      parentPid = parentRead(self);
     } else {
       parentPid = read.parentPid(pid);
       exe = read.exe(pid);
       if (!exe.equals(CallerProcess.UNKNOWN) && !CallerProcess.isHelper(exe)) {
-        Entry held = keep(pid, true); // read again under its hold: what is kept is the held process's
-        if (held != null) {
-          exe = held.exe;
-          parentPid = held.parentPid;
+        self = keep(pid, true); // read again under its hold: what is kept is the held process's
+        if (self != null) {
+          exe = self.exe;
+          parentPid = self.parentPid;
         }
       }
     }
-    return new CallerProcess(pid, exe, parentPid, parentPid > 0 ? parentExe(parentPid) : CallerProcess.UNKNOWN);
+    if (parentPid <= 0) {
+      return new CallerProcess(pid, exe, parentPid, CallerProcess.UNKNOWN);
+    }
+    Entry parent = parent(parentPid);
+    if (self != null && parent != null) {
+      link(self, parent);
+    }
+    return new CallerProcess(pid, exe, parentPid, parent != null ? parent.exe : read.exe(parentPid));
   }
 
-  /** A kept parent's executable, else read and kept: a helper's parent calls again and again. */
-  private String parentExe(long pid) {
+  /** A kept parent, else read and kept (a helper's parent calls again and again); null where it cannot be held. */
+  private Entry parent(long pid) {
     Entry parent = kept(pid);
-    if (parent != null) {
-      return parent.exe;
+    return parent != null ? parent : keep(pid, false);
+  }
+
+  /**
+   * Links {@code child} to the held {@code parent} only where the child's parent pid, read after
+   * that hold was checked, is still the parent's: else the parent's pid was given to another
+   * process between the reads, and the child is read again on its next call instead.
+   */
+  private void link(Entry child, Entry parent) {
+    if (read.parentPid(child.pid) == parent.pid && identity.holds(parent.pid, parent.hold)
+        && identity.holds(child.pid, child.hold)) {
+      child.parent = parent;
     }
-    Entry held = keep(pid, false);
-    return held != null ? held.exe : read.exe(pid);
+  }
+
+  /** Whether {@code entry} is still kept (its hold open) and its process has not exited. */
+  private boolean alive(Entry entry) {
+    if (entry == null) {
+      return false;
+    }
+    int first = slot(entry.pid);
+    boolean held = table[first] == entry || table[first + 1] == entry; // a let-go entry's hold is closed
+    return held && identity.holds(entry.pid, entry.hold);
   }
 
   /** The parent of a process first kept as a parent, read now that it calls itself; kept if it still lives. */

@@ -112,6 +112,47 @@ class CallerProcessesTest {
     assertEquals(processes.kept(), open.size(), "every hold of an exited process let go");
   }
 
+  /**
+   * A kept process's parent is not fixed for its life: when the parent exits, the kernel gives the
+   * child to init (or a subreaper), and the parent's pid may go to any other process. The kept
+   * child's line must then name its new parent, not whatever now has the old parent's pid.
+   */
+  @Test
+  void aKeptProcessWhoseParentExitedNamesItsNewParentNotThePidsNextOwner() {
+    process(1, "/sbin/init", 0);
+    process(42, "/usr/bin/ci-loop", 7);
+    process(7, "/usr/bin/bash", 1);
+    assertEquals(new CallerProcess(42, "/usr/bin/ci-loop", 7, "/usr/bin/bash"), processes.of(new Caller(1000, 42)));
+    parents.put(42L, 1L); // bash exited: ci-loop was reparented to init
+    process(7, "/tmp/evil", 1); // and bash's pid went to another program
+    assertEquals(new CallerProcess(42, "/usr/bin/ci-loop", 1, "/sbin/init"), processes.of(new Caller(1000, 42)));
+  }
+
+  /** The same, where the parent's pid went to another process between the child's read and the parent's hold. */
+  @Test
+  void aParentReplacedBeforeItsHoldIsNotLinkedToTheKeptChild() {
+    process(1, "/sbin/init", 0);
+    process(42, "/usr/bin/ci-loop", 7);
+    process(7, "/usr/bin/bash", 1);
+    CallerProcesses racing = new CallerProcesses(fakeIdentity, new CallerProcesses.Reader() {
+      @Override
+      public long parentPid(long pid) {
+        return parents.getOrDefault(pid, -1L);
+      }
+
+      @Override
+      public String exe(long pid) {
+        if (pid == 7 && exes.get(7L).equals("/usr/bin/bash")) { // bash exits as it is read
+          parents.put(42L, 1L);
+          process(7, "/tmp/evil", 1);
+        }
+        return exes.getOrDefault(pid, CallerProcess.UNKNOWN);
+      }
+    });
+    racing.of(new Caller(1000, 42)); // this one line may name either: the read raced the exit
+    assertEquals(new CallerProcess(42, "/usr/bin/ci-loop", 1, "/sbin/init"), racing.of(new Caller(1000, 42)));
+  }
+
   @Test
   void aPidReusedBetweenTheTwoReadsKeepsTheHeldProcesssFacts() {
     process(42, "/usr/bin/first", 7);
