@@ -304,7 +304,9 @@ public final class AuditLog implements AutoCloseable {
       }
       line.writeEndObject();
       line.flush(); // into scratch: the generator keeps nothing between lines
-    } catch (IOException | RuntimeException e) {
+    } catch (IOException | RuntimeException | Error e) {
+      // An Error too (the heap or the stack exhausted mid-line): kept, the generator would still
+      // be inside this line's object and refuse the next line, which was then lost.
       lineWriter = null;
       bytes.reset();
       throw e;

@@ -2,6 +2,7 @@ package dev.credagent.audit;
 
 import dev.credagent.registry.RegistryReference;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -18,6 +19,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -82,6 +87,49 @@ class AuditLogTest {
       assertEquals(names.get(i) + ".example", lines.get(2 * i).path("server").asText());
       assertEquals(names.get(i), lines.get(2 * i + 1).path("key").asText());
     }
+  }
+
+  /**
+   * A line cut short by an Error (the heap or the stack exhausted by whatever else the daemon was
+   * doing) must not leave the reused generator inside the half-written object: the
+   * next request's line was refused by it ("expecting field name"), lost, and the file closed.
+   */
+  @Test
+  void aLineCutShortByAnErrorLeavesTheNextLineWhole() throws Exception {
+    Path file = home.resolve(AuditLog.FILE_NAME);
+    boolean[] failMidLine = {false};
+    Clock clock = new Clock() {
+      @Override
+      public Instant instant() {
+        boolean fromLine = StackWalker.getInstance().walk(frames -> frames.skip(1).findFirst()
+            .map(frame -> frame.getMethodName().equals("line")).orElse(false));
+        if (failMidLine[0] && fromLine) { // the line's own time: its object is open by then
+          failMidLine[0] = false;
+          throw new OutOfMemoryError("Java heap space");
+        }
+        return Instant.parse("2026-11-23T09:00:00Z");
+      }
+
+      @Override
+      public ZoneId getZone() {
+        return ZoneOffset.UTC;
+      }
+
+      @Override
+      public Clock withZone(ZoneId zone) {
+        return this;
+      }
+    };
+    CallerProcess caller = new CallerProcess(42, "/usr/bin/docker", 7, "/usr/bin/bash");
+    try (AuditLog log = new AuditLog(file, 1 << 20, clock)) {
+      log.record("get", "a.example", caller, "ok");
+      failMidLine[0] = true;
+      assertThrows(OutOfMemoryError.class, () -> log.record("get", "b.example", caller, "ok"));
+      log.record("get", "c.example", caller, "ok");
+      log.record("get", "d.example", caller, "ok");
+    }
+    List<JsonNode> lines = Files.readString(file).lines().map(AuditLogTest::json).toList();
+    assertEquals(List.of("a.example", "c.example", "d.example"), lines.stream().map(l -> l.path("server").asText()).toList());
   }
 
   /** A line as a generator made for it alone writes it: what AuditLog wrote before it reused one. */
