@@ -165,6 +165,27 @@ class AuditLogTest {
     return out.toString(java.nio.charset.StandardCharsets.UTF_8) + "\n";
   }
 
+  /**
+   * A full disk cuts a line short (the write takes what fits, then fails; by hand on a 400 KiB
+   * tmpfs), as a kill -9 mid-write can: the file then ends mid-line, and the first line written
+   * once there is room again was appended to that half, the two one unreadable line that
+   * {@code credagent log} skipped: an answered request with no line to show. A line starts a line.
+   */
+  @Test
+  void aLineWrittenAfterAHalfWrittenOneStartsALineOfItsOwn() throws Exception {
+    Path file = home.resolve(AuditLog.FILE_NAME);
+    Files.writeString(file, "{\"time\":\"2026-11-23T08:59:59Z\",\"op\":\"get\",\"server\":\"re");
+    CallerProcess caller = new CallerProcess(42, "/usr/bin/docker", 7, "/usr/bin/bash");
+    try (AuditLog log = new AuditLog(file, 1 << 20, new TestClock())) {
+      log.record("get", "a.example", caller, "ok");
+      log.record("get", "b.example", caller, "ok");
+    }
+    List<String> lines = Files.readString(file).lines().toList();
+    assertEquals(3, lines.size(), Files.readString(file));
+    assertEquals(List.of("a.example", "b.example"),
+        lines.subList(1, 3).stream().map(AuditLogTest::json).map(l -> l.path("server").asText()).toList());
+  }
+
   @Test
   void aFullLogIsRotatedKeepingSeveralOldFiles() throws Exception {
     Path file = home.resolve(AuditLog.FILE_NAME);
