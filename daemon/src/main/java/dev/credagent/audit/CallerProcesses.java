@@ -54,6 +54,9 @@ public final class CallerProcesses {
   }
 
   private final Entry[] table = new Entry[SLOTS];
+  /** The holds asked about by {@link #letGoOfExited}, and which of them exited. */
+  private final long[] sweptHolds = new long[SLOTS];
+  private final boolean[] sweptGone = new boolean[SLOTS];
   private final ProcessIdentity identity;
   private final Reader read;
   /** Where there is no /proc (macOS): the JDK asks the kernel, every time. */
@@ -145,8 +148,7 @@ public final class CallerProcesses {
    * process between the reads, and the child is read again on its next call instead.
    */
   private void link(Entry child, Entry parent) {
-    if (read.parentPid(child.pid) == parent.pid && identity.holds(parent.pid, parent.hold)
-        && identity.holds(child.pid, child.hold)) {
+    if (read.parentPid(child.pid) == parent.pid && alive(parent) && alive(child)) {
       child.parent = parent;
     }
   }
@@ -198,6 +200,7 @@ public final class CallerProcesses {
       identity.close(hold); // vanished mid-way: what was read may be another's; not kept
       return null;
     }
+    letGoOfExited();
     int first = slot(pid);
     if (table[first + 1] != null) {
       identity.close(table[first + 1].hold); // the older of the pair makes room
@@ -206,6 +209,35 @@ public final class CallerProcesses {
     Entry entry = new Entry(pid, hold, exe, parentPid);
     table[first] = entry;
     return entry;
+  }
+
+  /**
+   * Lets go of every kept process that has exited, with one poll for all of them where pidfds
+   * hold them: short-lived clients (a loop of `credagent list`) are never asked about again, and
+   * their pidfds stayed open until pushed out, 64 descriptors of processes long gone (by hand: 64
+   * of a daemon's 125 under prlimit, and accept ran out). Done when a process is kept, which
+   * costs a pidfd and /proc reads already; never on a look-up that finds its process kept.
+   */
+  private void letGoOfExited() {
+    int count = 0;
+    for (Entry entry : table) {
+      if (entry != null) {
+        sweptHolds[count++] = entry.hold;
+      }
+    }
+    if (count == 0 || !identity.exited(sweptHolds, count, sweptGone)) {
+      return;
+    }
+    int asked = 0;
+    for (int at = 0; at < SLOTS; at++) {
+      if (table[at] != null) {
+        if (sweptGone[asked]) {
+          identity.close(table[at].hold);
+          table[at] = null;
+        }
+        asked++;
+      }
+    }
   }
 
   /** How many processes are kept (and held) now: never more than {@link #SLOTS}. */

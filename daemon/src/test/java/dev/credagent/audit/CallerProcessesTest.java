@@ -51,6 +51,15 @@ class CallerProcessesTest {
     public void close(long hold) {
       assertTrue(open.remove(hold), "closed once");
     }
+
+    @Override
+    public boolean exited(long[] held, int count, boolean[] gone) {
+      for (int i = 0; i < count; i++) {
+        assertTrue(open.contains(held[i]), "only open holds are asked about");
+        gone[i] = !holds(holds.get(held[i])[0], held[i]);
+      }
+      return true;
+    }
   };
 
   private final CallerProcesses processes = new CallerProcesses(fakeIdentity, new CallerProcesses.Reader() {
@@ -211,6 +220,25 @@ class CallerProcessesTest {
     assertTrue(reads > before);
   }
 
+  /**
+   * Short-lived clients (a loop running `credagent list`) each exit before the next connects. Their
+   * holds were let go only when looked up again or pushed out, so the table kept 64 pidfds of
+   * processes long gone: by hand, 64 of a daemon's 125 descriptors (prlimit), and accept ran out.
+   * Keeping a process lets go of every kept one that has exited, so what is held is what lives.
+   */
+  @Test
+  void exitedProcessesAreLetGoWhenAnotherIsKept() {
+    process(1, "/sbin/init", 0);
+    for (long pid = 100; pid < 100 + 3L * CallerProcesses.SLOTS; pid++) {
+      process(pid, "/usr/bin/credagent", 1);
+      processes.of(new Caller(1000, pid));
+      generation.remove(pid); // it exits; nobody asks with its pid again
+    }
+    // init, and the last client: it exited after the last process was kept
+    assertEquals(2, open.size(), "held: " + open.size());
+    assertEquals(2, processes.kept());
+  }
+
   @Test
   void startTimesTellAReusedPidFromTheProcessBefore() throws Exception {
     CallerProcesses fromProc = CallerProcesses.reading(proc, new StartTime(proc));
@@ -253,6 +281,26 @@ class CallerProcessesTest {
       assertEquals(ProcessIdentity.UNKNOWN, Pidfs.LINUX.open(child.pid())); // reaped: nothing to hold
     } finally {
       Pidfs.LINUX.close(childHold);
+    }
+  }
+
+  @Test
+  void onePollTellsWhichHeldProcessesHaveExited() throws Exception {
+    assertNotNull(Pidfs.LINUX, "pidfd_open reached through the foreign function API");
+    Process child = new ProcessBuilder("sleep", "30").start();
+    long[] held = {Pidfs.LINUX.open(ProcessHandle.current().pid()), Pidfs.LINUX.open(child.pid())};
+    try {
+      boolean[] gone = new boolean[2];
+      assertTrue(Pidfs.LINUX.exited(held, 2, gone));
+      assertFalse(gone[0] || gone[1]);
+      child.destroy();
+      assertTrue(child.waitFor(10, TimeUnit.SECONDS));
+      assertTrue(Pidfs.LINUX.exited(held, 2, gone));
+      assertFalse(gone[0], "this JVM lives");
+      assertTrue(gone[1], "the sleep exited");
+    } finally {
+      Pidfs.LINUX.close(held[0]);
+      Pidfs.LINUX.close(held[1]);
     }
   }
 
