@@ -21,7 +21,8 @@ import java.util.function.Function;
  * connection, read a second time under its hold (so the facts kept are the held process's, even
  * if its pid was reused between the two reads). At most {@link #SLOTS} processes are kept (a
  * two-way table: eviction closes the oldest of a pair), so any number of callers holds at most
- * that many pidfds.
+ * that many pidfds; and keeping one lets go of those that have exited, so what is held is mostly
+ * what still lives.
  */
 public final class CallerProcesses {
   static final int SLOTS = 64;
