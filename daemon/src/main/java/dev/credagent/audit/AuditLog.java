@@ -344,6 +344,8 @@ public final class AuditLog implements AutoCloseable {
     ByteBuffer last = ByteBuffer.allocate(1);
     try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) { // an appending channel cannot read
       in.read(last, size - 1);
+    } catch (IOException unreadable) {
+      return; // a file we may append to but not read (mode 0200): write as before rather than not at all
     }
     if (last.position() == 1 && last.get(0) != '\n') {
       ByteBuffer newline = ByteBuffer.wrap(new byte[] {'\n'});
