@@ -96,8 +96,14 @@ public final class CallerProcesses {
     return reading(Path.of("/proc"), ProcessIdentity.best());
   }
 
-  /** The program behind {@code caller} and its parent: as kept where their processes were read before, else read now. */
-  public synchronized CallerProcess of(Caller caller) {
+  /**
+   * The program behind {@code caller} and its parent: as kept where their processes were read
+   * before, else read now. The table is looked at under this object's lock, but /proc is read
+   * outside it: a read that blocks (a caller's command line while its memory map is locked, a
+   * stalled FUSE page fault) holds up that caller's thread only, not every caller's look-up. A
+   * hold is polled or closed under the lock only, and only while its entry is in the table.
+   */
+  public CallerProcess of(Caller caller) {
     if (elsewhere != null) {
       return elsewhere.apply(caller);
     }
@@ -105,14 +111,17 @@ public final class CallerProcesses {
     if (pid <= 0) {
       return new CallerProcess(pid, CallerProcess.UNKNOWN, -1, CallerProcess.UNKNOWN);
     }
-    Entry self = kept(pid);
+    Entry self;
+    synchronized (this) {
+      self = kept(pid);
+      if (self != null && self.parentPid != NOT_READ && alive(self.parent)) {
+        return new CallerProcess(pid, self.exe, self.parentPid, self.parent.exe);
+      }
+    }
     String exe;
     long parentPid;
     if (self != null) {
       exe = self.exe;
-      if (self.parentPid != NOT_READ && alive(self.parent)) {
-        return new CallerProcess(pid, exe, self.parentPid, self.parent.exe);
-      }
       // Its parent was never linked, was let go, or exited: then it was given to init or a
       // subreaper, and the old parent's pid may be any other program's now. Read it again.
       parentPid = parentRead(self);
@@ -139,7 +148,10 @@ public final class CallerProcesses {
 
   /** A kept parent, else read and kept (a helper's parent calls again and again); null where it cannot be held. */
   private Entry parent(long pid) {
-    Entry parent = kept(pid);
+    Entry parent;
+    synchronized (this) {
+      parent = kept(pid);
+    }
     return parent != null ? parent : keep(pid, false);
   }
 
@@ -149,12 +161,15 @@ public final class CallerProcesses {
    * process between the reads, and the child is read again on its next call instead.
    */
   private void link(Entry child, Entry parent) {
-    if (read.parentPid(child.pid) == parent.pid && alive(parent) && alive(child)) {
-      child.parent = parent;
+    long now = read.parentPid(child.pid);
+    synchronized (this) {
+      if (now == parent.pid && alive(parent) && alive(child)) {
+        child.parent = parent;
+      }
     }
   }
 
-  /** Whether {@code entry} is still kept (its hold open) and its process has not exited. */
+  /** Whether {@code entry} is still kept (its hold open) and its process has not exited. Under the lock. */
   private boolean alive(Entry entry) {
     if (entry == null) {
       return false;
@@ -167,13 +182,15 @@ public final class CallerProcesses {
   /** The parent of a process first kept as a parent, read now that it calls itself; kept if it still lives. */
   private long parentRead(Entry entry) {
     long parentPid = read.parentPid(entry.pid);
-    if (identity.holds(entry.pid, entry.hold)) {
-      entry.parentPid = parentPid;
+    synchronized (this) {
+      if (alive(entry)) {
+        entry.parentPid = parentPid;
+      }
     }
     return parentPid;
   }
 
-  /** The entry kept for {@code pid} while its process lives; a dead one's is let go. */
+  /** The entry kept for {@code pid} while its process lives; a dead one's is let go. Under the lock. */
   private Entry kept(long pid) {
     int first = slot(pid);
     for (int at = first; at < first + 2; at++) {
@@ -201,14 +218,16 @@ public final class CallerProcesses {
       identity.close(hold); // vanished mid-way: what was read may be another's; not kept
       return null;
     }
-    letGoOfExited();
-    int first = slot(pid);
-    if (table[first + 1] != null) {
-      identity.close(table[first + 1].hold); // the older of the pair makes room
-    }
-    table[first + 1] = table[first];
     Entry entry = new Entry(pid, hold, exe, parentPid);
-    table[first] = entry;
+    synchronized (this) {
+      letGoOfExited();
+      int first = slot(pid);
+      if (table[first + 1] != null) {
+        identity.close(table[first + 1].hold); // the older of the pair makes room
+      }
+      table[first + 1] = table[first];
+      table[first] = entry;
+    }
     return entry;
   }
 
@@ -219,7 +238,7 @@ public final class CallerProcesses {
    * of a daemon's 125 under prlimit, and accept ran out). Done when a process is kept, which
    * costs a pidfd and /proc reads already; never on a look-up that finds its process kept.
    */
-  private void letGoOfExited() {
+  private void letGoOfExited() { // under the lock
     int count = 0;
     for (Entry entry : table) {
       if (entry != null) {

@@ -239,6 +239,65 @@ class CallerProcessesTest {
     assertEquals(2, processes.kept());
   }
 
+  /**
+   * A /proc read can block (a caller's command line while its memory map is locked, a page fault
+   * stalled on FUSE): it holds up that caller's thread, never another caller's look-up. All of
+   * them waited on the one lock the reads were made under.
+   */
+  @Test
+  void aBlockedReadOfOneCallerHoldsUpNoOtherLookUp() throws Exception {
+    java.util.concurrent.CountDownLatch blocked = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.atomic.AtomicLong nextHold = new java.util.concurrent.atomic.AtomicLong(100);
+    ProcessIdentity alwaysAlive = new ProcessIdentity() {
+      @Override
+      public long open(long pid) {
+        return nextHold.getAndIncrement();
+      }
+
+      @Override
+      public boolean holds(long pid, long hold) {
+        return true;
+      }
+
+      @Override
+      public void close(long hold) {}
+    };
+    CallerProcesses stalling = new CallerProcesses(alwaysAlive, new CallerProcesses.Reader() {
+      @Override
+      public long parentPid(long pid) {
+        return 1;
+      }
+
+      @Override
+      public String exe(long pid) {
+        if (pid == 666) {
+          blocked.countDown();
+          try {
+            release.await(30, TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        }
+        return "/usr/bin/p" + pid;
+      }
+    });
+    assertEquals("/usr/bin/p42", stalling.of(new Caller(1000, 42)).exe()); // kept
+    Thread stalled = Thread.ofPlatform().start(() -> stalling.of(new Caller(1000, 666)));
+    try {
+      assertTrue(blocked.await(10, TimeUnit.SECONDS));
+      java.util.concurrent.CompletableFuture<CallerProcess> other =
+          java.util.concurrent.CompletableFuture.supplyAsync(() -> stalling.of(new Caller(1000, 42)));
+      assertEquals("/usr/bin/p42", other.get(5, TimeUnit.SECONDS).exe());
+      java.util.concurrent.CompletableFuture<CallerProcess> unknown =
+          java.util.concurrent.CompletableFuture.supplyAsync(() -> stalling.of(new Caller(1000, 43)));
+      assertEquals("/usr/bin/p43", unknown.get(5, TimeUnit.SECONDS).exe());
+    } finally {
+      release.countDown();
+      stalled.join(10_000);
+    }
+  }
+
   @Test
   void startTimesTellAReusedPidFromTheProcessBefore() throws Exception {
     CallerProcesses fromProc = CallerProcesses.reading(proc, new StartTime(proc));
