@@ -304,7 +304,9 @@ public final class AuditLog implements AutoCloseable {
       }
       line.writeEndObject();
       line.flush(); // into scratch: the generator keeps nothing between lines
-    } catch (IOException | RuntimeException e) {
+    } catch (IOException | RuntimeException | Error e) {
+      // An Error too (the heap or the stack exhausted mid-line): kept, the generator would still
+      // be inside this line's object and refuse the next line, which was then lost.
       lineWriter = null;
       bytes.reset();
       throw e;
@@ -326,6 +328,32 @@ public final class AuditLog implements AutoCloseable {
     out = FileChannel.open(file, Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE,
         StandardOpenOption.APPEND), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
     size = out.size();
+    endHalfLine();
+  }
+
+  /**
+   * Ends the line the file was left in the middle of, so the next line is one of its own: a full
+   * disk cuts a write short (the part that fit stays) and a kill -9 can too; appended to that
+   * half, the next line was one unreadable line with it, which {@code credagent log} skips. One
+   * byte read per open, which happens at start, rotation and after a failed write only.
+   */
+  private void endHalfLine() throws IOException {
+    if (size == 0) {
+      return;
+    }
+    ByteBuffer last = ByteBuffer.allocate(1);
+    try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) { // an appending channel cannot read
+      in.read(last, size - 1);
+    } catch (IOException unreadable) {
+      return; // a file we may append to but not read (mode 0200): write as before rather than not at all
+    }
+    if (last.position() == 1 && last.get(0) != '\n') {
+      ByteBuffer newline = ByteBuffer.wrap(new byte[] {'\n'});
+      while (newline.hasRemaining()) {
+        out.write(newline);
+      }
+      size++;
+    }
   }
 
   private void closeQuietly() {

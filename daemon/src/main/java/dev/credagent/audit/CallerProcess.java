@@ -132,16 +132,17 @@ public record CallerProcess(long pid, String exe, long parentPid, String parentE
     return process.flatMap(p -> p.info().command()).orElse(UNKNOWN);
   }
 
+  /** The longest argv[0] read: only the start of the command line is, which its caller may make megabytes long. */
+  private static final int ARGV0_BYTES = 4096;
+
   private static Optional<String> argv0(Path dir) {
-    try {
-      byte[] cmdline = Files.readAllBytes(dir.resolve("cmdline"));
-      int end = 0;
-      while (end < cmdline.length && end < 4096 && cmdline[end] != 0) {
-        end++;
-      }
-      return end == 0 ? Optional.empty() : Optional.of(new String(cmdline, 0, end, StandardCharsets.UTF_8));
-    } catch (IOException | RuntimeException unreadable) {
-      return Optional.empty(); // not Linux, or gone
+    byte[] cmdline = new byte[ARGV0_BYTES];
+    String file = dir.resolve("cmdline").toString();
+    int length = ProcFiles.LINUX != null ? ProcFiles.LINUX.read(file, cmdline) : readByNio(Path.of(file), cmdline);
+    int end = 0;
+    while (end < length && cmdline[end] != 0) {
+      end++;
     }
+    return end == 0 ? Optional.empty() : Optional.of(new String(cmdline, 0, end, StandardCharsets.UTF_8)); // none where gone (-1)
   }
 }

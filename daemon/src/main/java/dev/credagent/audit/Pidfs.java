@@ -26,12 +26,15 @@ final class Pidfs implements ProcessIdentity {
   private final MethodHandle close;
   /** One struct pollfd ({int fd; short events; short revents;}) for the daemon's life. */
   private final MemorySegment pollfd;
+  /** As many as {@link CallerProcesses} holds at most, for {@link #exited}. */
+  private final MemorySegment pollfds;
 
   private Pidfs(MethodHandle pidfdOpen, MethodHandle poll, MethodHandle close) {
     this.pidfdOpen = pidfdOpen;
     this.poll = poll;
     this.close = close;
     this.pollfd = Arena.global().allocate(8, 8);
+    this.pollfds = Arena.global().allocate(8L * CallerProcesses.SLOTS, 8);
   }
 
   private static Pidfs create() {
@@ -80,6 +83,30 @@ final class Pidfs implements ProcessIdentity {
       pollfd.set(ValueLayout.JAVA_SHORT, 6, (short) 0);
       int ready = (int) poll.invokeExact(pollfd, 1L, 0);
       return ready == 0; // not readable: not exited. 1 (exited) or -1 (EINTR, ...): read anew
+    } catch (Throwable e) {
+      return false;
+    }
+  }
+
+  @Override
+  public synchronized boolean exited(long[] holds, int count, boolean[] gone) {
+    if (count > CallerProcesses.SLOTS) {
+      return false;
+    }
+    try {
+      for (int i = 0; i < count; i++) {
+        pollfds.set(ValueLayout.JAVA_INT, 8L * i, (int) holds[i]);
+        pollfds.set(ValueLayout.JAVA_SHORT, 8L * i + 4, POLLIN);
+        pollfds.set(ValueLayout.JAVA_SHORT, 8L * i + 6, (short) 0);
+      }
+      int ready = (int) poll.invokeExact(pollfds, (long) count, 0);
+      if (ready < 0) {
+        return false; // EINTR: nothing told, nothing let go
+      }
+      for (int i = 0; i < count; i++) {
+        gone[i] = pollfds.get(ValueLayout.JAVA_SHORT, 8L * i + 6) != 0; // readable: exited
+      }
+      return true;
     } catch (Throwable e) {
       return false;
     }

@@ -35,6 +35,15 @@ interface ProcessIdentity {
   void close(long hold);
 
   /**
+   * Marks in {@code gone} which of the first {@code count} of {@code holds} are on processes that
+   * have exited, where one call tells for all (pidfds: one poll); false, marking nothing, where
+   * it cannot (a start time is a /proc read per hold, and holds no descriptor worth letting go).
+   */
+  default boolean exited(long[] holds, int count, boolean[] gone) {
+    return false;
+  }
+
+  /**
    * The cheapest source this system has: a pidfd (Linux 5.3+), which says when its process has
    * exited and so when its pid may name another; else the start time from /proc/PID/stat; else none.
    */

@@ -97,7 +97,12 @@ final class LineHandler extends SimpleChannelInboundHandler<byte[]> {
         enqueue(ctx, false, () -> CompletableFuture.completedFuture(Response.error(rejected.code(), rejected.getMessage())));
       }
       default -> {
-        LOG.log(Level.WARNING, "closing a connection after an error: " + cause);
+        // Mostly a client that left before its answer (reset by peer): bounded as every warning
+        // about clients, or a share's far side could grow the never-rotated daemon.log without end.
+        String said = ClientWarnings.SHARED.next("closing a connection after an error: " + cause);
+        if (said != null) {
+          LOG.warning(said);
+        }
         ctx.close();
       }
     }

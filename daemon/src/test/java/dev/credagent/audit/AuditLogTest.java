@@ -2,6 +2,7 @@ package dev.credagent.audit;
 
 import dev.credagent.registry.RegistryReference;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -18,6 +19,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -84,6 +89,49 @@ class AuditLogTest {
     }
   }
 
+  /**
+   * A line cut short by an Error (the heap or the stack exhausted by whatever else the daemon was
+   * doing) must not leave the reused generator inside the half-written object: the
+   * next request's line was refused by it ("expecting field name"), lost, and the file closed.
+   */
+  @Test
+  void aLineCutShortByAnErrorLeavesTheNextLineWhole() throws Exception {
+    Path file = home.resolve(AuditLog.FILE_NAME);
+    boolean[] failMidLine = {false};
+    Clock clock = new Clock() {
+      @Override
+      public Instant instant() {
+        boolean fromLine = StackWalker.getInstance().walk(frames -> frames.skip(1).findFirst()
+            .map(frame -> frame.getMethodName().equals("line")).orElse(false));
+        if (failMidLine[0] && fromLine) { // the line's own time: its object is open by then
+          failMidLine[0] = false;
+          throw new OutOfMemoryError("Java heap space");
+        }
+        return Instant.parse("2026-11-23T09:00:00Z");
+      }
+
+      @Override
+      public ZoneId getZone() {
+        return ZoneOffset.UTC;
+      }
+
+      @Override
+      public Clock withZone(ZoneId zone) {
+        return this;
+      }
+    };
+    CallerProcess caller = new CallerProcess(42, "/usr/bin/docker", 7, "/usr/bin/bash");
+    try (AuditLog log = new AuditLog(file, 1 << 20, clock)) {
+      log.record("get", "a.example", caller, "ok");
+      failMidLine[0] = true;
+      assertThrows(OutOfMemoryError.class, () -> log.record("get", "b.example", caller, "ok"));
+      log.record("get", "c.example", caller, "ok");
+      log.record("get", "d.example", caller, "ok");
+    }
+    List<JsonNode> lines = Files.readString(file).lines().map(AuditLogTest::json).toList();
+    assertEquals(List.of("a.example", "c.example", "d.example"), lines.stream().map(l -> l.path("server").asText()).toList());
+  }
+
   /** A line as a generator made for it alone writes it: what AuditLog wrote before it reused one. */
   private static String fresh(String op, String server, CallerProcess caller, String share, AuditLog.Served served,
       String outcome) throws Exception {
@@ -115,6 +163,27 @@ class AuditLogTest {
       line.writeEndObject();
     }
     return out.toString(java.nio.charset.StandardCharsets.UTF_8) + "\n";
+  }
+
+  /**
+   * A full disk cuts a line short (the write takes what fits, then fails; by hand on a 400 KiB
+   * tmpfs), as a kill -9 mid-write can: the file then ends mid-line, and the first line written
+   * once there is room again was appended to that half, the two one unreadable line that
+   * {@code credagent log} skipped: an answered request with no line to show. A line starts a line.
+   */
+  @Test
+  void aLineWrittenAfterAHalfWrittenOneStartsALineOfItsOwn() throws Exception {
+    Path file = home.resolve(AuditLog.FILE_NAME);
+    Files.writeString(file, "{\"time\":\"2026-11-23T08:59:59Z\",\"op\":\"get\",\"server\":\"re");
+    CallerProcess caller = new CallerProcess(42, "/usr/bin/docker", 7, "/usr/bin/bash");
+    try (AuditLog log = new AuditLog(file, 1 << 20, new TestClock())) {
+      log.record("get", "a.example", caller, "ok");
+      log.record("get", "b.example", caller, "ok");
+    }
+    List<String> lines = Files.readString(file).lines().toList();
+    assertEquals(3, lines.size(), Files.readString(file));
+    assertEquals(List.of("a.example", "b.example"),
+        lines.subList(1, 3).stream().map(AuditLogTest::json).map(l -> l.path("server").asText()).toList());
   }
 
   @Test

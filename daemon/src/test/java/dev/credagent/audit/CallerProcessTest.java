@@ -37,6 +37,29 @@ class CallerProcessTest {
     assertEquals("buildah", CallerProcess.of(new Caller(1000, 4242), proc).exe());
   }
 
+  /**
+   * A caller whose exe the daemon may not read (another uid through a share; its own with
+   * dumpable 0) is named by its argv[0], of which only the first 4,096 bytes are used: the whole
+   * command line was read for them, megabytes where the caller made it so (up to 6 MiB of
+   * arguments), on every read of such a caller.
+   */
+  @Test
+  void onlyTheStartOfAHugeCommandLineIsRead() throws Exception {
+    process(4242, "evil", 77, "/");
+    byte[] cmdline = new byte[16 << 20];
+    java.util.Arrays.fill(cmdline, (byte) 'x');
+    byte[] name = "/usr/bin/evil\0".getBytes(StandardCharsets.UTF_8);
+    System.arraycopy(name, 0, cmdline, 0, name.length);
+    Files.write(proc.resolve("4242/cmdline"), cmdline);
+    com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+    long before = threads.getCurrentThreadAllocatedBytes();
+    assertEquals("/usr/bin/evil", CallerProcess.exe(proc, 4242));
+    long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+    org.junit.jupiter.api.Assertions.assertTrue(allocated < 1 << 20, allocated + " bytes allocated to read a name");
+    Files.write(proc.resolve("4242/cmdline"), new byte[] {'y', 'y'}); // a cut-short one: still its name
+    assertEquals("yy", CallerProcess.exe(proc, 4242));
+  }
+
   @Test
   void aProcessGoneBeforeItWasReadIsUnknownNotAFailure() throws Exception {
     assertEquals(new CallerProcess(4242, CallerProcess.UNKNOWN, -1, CallerProcess.UNKNOWN),

@@ -51,6 +51,15 @@ class CallerProcessesTest {
     public void close(long hold) {
       assertTrue(open.remove(hold), "closed once");
     }
+
+    @Override
+    public boolean exited(long[] held, int count, boolean[] gone) {
+      for (int i = 0; i < count; i++) {
+        assertTrue(open.contains(held[i]), "only open holds are asked about");
+        gone[i] = !holds(holds.get(held[i])[0], held[i]);
+      }
+      return true;
+    }
   };
 
   private final CallerProcesses processes = new CallerProcesses(fakeIdentity, new CallerProcesses.Reader() {
@@ -112,6 +121,47 @@ class CallerProcessesTest {
     assertEquals(processes.kept(), open.size(), "every hold of an exited process let go");
   }
 
+  /**
+   * A kept process's parent is not fixed for its life: when the parent exits, the kernel gives the
+   * child to init (or a subreaper), and the parent's pid may go to any other process. The kept
+   * child's line must then name its new parent, not whatever now has the old parent's pid.
+   */
+  @Test
+  void aKeptProcessWhoseParentExitedNamesItsNewParentNotThePidsNextOwner() {
+    process(1, "/sbin/init", 0);
+    process(42, "/usr/bin/ci-loop", 7);
+    process(7, "/usr/bin/bash", 1);
+    assertEquals(new CallerProcess(42, "/usr/bin/ci-loop", 7, "/usr/bin/bash"), processes.of(new Caller(1000, 42)));
+    parents.put(42L, 1L); // bash exited: ci-loop was reparented to init
+    process(7, "/tmp/evil", 1); // and bash's pid went to another program
+    assertEquals(new CallerProcess(42, "/usr/bin/ci-loop", 1, "/sbin/init"), processes.of(new Caller(1000, 42)));
+  }
+
+  /** The same, where the parent's pid went to another process between the child's read and the parent's hold. */
+  @Test
+  void aParentReplacedBeforeItsHoldIsNotLinkedToTheKeptChild() {
+    process(1, "/sbin/init", 0);
+    process(42, "/usr/bin/ci-loop", 7);
+    process(7, "/usr/bin/bash", 1);
+    CallerProcesses racing = new CallerProcesses(fakeIdentity, new CallerProcesses.Reader() {
+      @Override
+      public long parentPid(long pid) {
+        return parents.getOrDefault(pid, -1L);
+      }
+
+      @Override
+      public String exe(long pid) {
+        if (pid == 7 && exes.get(7L).equals("/usr/bin/bash")) { // bash exits as it is read
+          parents.put(42L, 1L);
+          process(7, "/tmp/evil", 1);
+        }
+        return exes.getOrDefault(pid, CallerProcess.UNKNOWN);
+      }
+    });
+    racing.of(new Caller(1000, 42)); // this one line may name either: the read raced the exit
+    assertEquals(new CallerProcess(42, "/usr/bin/ci-loop", 1, "/sbin/init"), racing.of(new Caller(1000, 42)));
+  }
+
   @Test
   void aPidReusedBetweenTheTwoReadsKeepsTheHeldProcesssFacts() {
     process(42, "/usr/bin/first", 7);
@@ -170,6 +220,84 @@ class CallerProcessesTest {
     assertTrue(reads > before);
   }
 
+  /**
+   * Short-lived clients (a loop running `credagent list`) each exit before the next connects. Their
+   * holds were let go only when looked up again or pushed out, so the table kept 64 pidfds of
+   * processes long gone: by hand, 64 of a daemon's 125 descriptors (prlimit), and accept ran out.
+   * Keeping a process lets go of every kept one that has exited, so what is held is what lives.
+   */
+  @Test
+  void exitedProcessesAreLetGoWhenAnotherIsKept() {
+    process(1, "/sbin/init", 0);
+    for (long pid = 100; pid < 100 + 3L * CallerProcesses.SLOTS; pid++) {
+      process(pid, "/usr/bin/credagent", 1);
+      processes.of(new Caller(1000, pid));
+      generation.remove(pid); // it exits; nobody asks with its pid again
+    }
+    // init, and the last client: it exited after the last process was kept
+    assertEquals(2, open.size(), "held: " + open.size());
+    assertEquals(2, processes.kept());
+  }
+
+  /**
+   * A /proc read can block (a caller's command line while its memory map is locked, a page fault
+   * stalled on FUSE): it holds up that caller's thread, never another caller's look-up. All of
+   * them waited on the one lock the reads were made under.
+   */
+  @Test
+  void aBlockedReadOfOneCallerHoldsUpNoOtherLookUp() throws Exception {
+    java.util.concurrent.CountDownLatch blocked = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.atomic.AtomicLong nextHold = new java.util.concurrent.atomic.AtomicLong(100);
+    ProcessIdentity alwaysAlive = new ProcessIdentity() {
+      @Override
+      public long open(long pid) {
+        return nextHold.getAndIncrement();
+      }
+
+      @Override
+      public boolean holds(long pid, long hold) {
+        return true;
+      }
+
+      @Override
+      public void close(long hold) {}
+    };
+    CallerProcesses stalling = new CallerProcesses(alwaysAlive, new CallerProcesses.Reader() {
+      @Override
+      public long parentPid(long pid) {
+        return 1;
+      }
+
+      @Override
+      public String exe(long pid) {
+        if (pid == 666) {
+          blocked.countDown();
+          try {
+            release.await(30, TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        }
+        return "/usr/bin/p" + pid;
+      }
+    });
+    assertEquals("/usr/bin/p42", stalling.of(new Caller(1000, 42)).exe()); // kept
+    Thread stalled = Thread.ofPlatform().start(() -> stalling.of(new Caller(1000, 666)));
+    try {
+      assertTrue(blocked.await(10, TimeUnit.SECONDS));
+      java.util.concurrent.CompletableFuture<CallerProcess> other =
+          java.util.concurrent.CompletableFuture.supplyAsync(() -> stalling.of(new Caller(1000, 42)));
+      assertEquals("/usr/bin/p42", other.get(5, TimeUnit.SECONDS).exe());
+      java.util.concurrent.CompletableFuture<CallerProcess> unknown =
+          java.util.concurrent.CompletableFuture.supplyAsync(() -> stalling.of(new Caller(1000, 43)));
+      assertEquals("/usr/bin/p43", unknown.get(5, TimeUnit.SECONDS).exe());
+    } finally {
+      release.countDown();
+      stalled.join(10_000);
+    }
+  }
+
   @Test
   void startTimesTellAReusedPidFromTheProcessBefore() throws Exception {
     CallerProcesses fromProc = CallerProcesses.reading(proc, new StartTime(proc));
@@ -212,6 +340,26 @@ class CallerProcessesTest {
       assertEquals(ProcessIdentity.UNKNOWN, Pidfs.LINUX.open(child.pid())); // reaped: nothing to hold
     } finally {
       Pidfs.LINUX.close(childHold);
+    }
+  }
+
+  @Test
+  void onePollTellsWhichHeldProcessesHaveExited() throws Exception {
+    assertNotNull(Pidfs.LINUX, "pidfd_open reached through the foreign function API");
+    Process child = new ProcessBuilder("sleep", "30").start();
+    long[] held = {Pidfs.LINUX.open(ProcessHandle.current().pid()), Pidfs.LINUX.open(child.pid())};
+    try {
+      boolean[] gone = new boolean[2];
+      assertTrue(Pidfs.LINUX.exited(held, 2, gone));
+      assertFalse(gone[0] || gone[1]);
+      child.destroy();
+      assertTrue(child.waitFor(10, TimeUnit.SECONDS));
+      assertTrue(Pidfs.LINUX.exited(held, 2, gone));
+      assertFalse(gone[0], "this JVM lives");
+      assertTrue(gone[1], "the sleep exited");
+    } finally {
+      Pidfs.LINUX.close(held[0]);
+      Pidfs.LINUX.close(held[1]);
     }
   }
 
