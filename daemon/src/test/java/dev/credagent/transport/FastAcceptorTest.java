@@ -273,30 +273,13 @@ class FastAcceptorTest {
   @Test
   void anotherUidsFloodOfConnectionsLeavesABoundedTraceInTheDaemonLog() throws Exception {
     start(CurrentUser.uid() + 1);
-    java.util.logging.Logger log = java.util.logging.Logger.getLogger(PeerCheck.class.getName());
-    java.util.concurrent.atomic.AtomicInteger warnings = new java.util.concurrent.atomic.AtomicInteger();
-    java.util.logging.Handler counting = new java.util.logging.Handler() {
-      @Override
-      public void publish(java.util.logging.LogRecord record) {
-        warnings.incrementAndGet();
-      }
-
-      @Override
-      public void flush() {}
-
-      @Override
-      public void close() {}
-    };
-    log.addHandler(counting);
-    try {
+    try (CapturedLog log = new CapturedLog(PeerCheck.class)) {
       for (int i = 0; i < 500; i++) { // the daemon log is never rotated: one line each is the disk's end, later
         assertEquals("", exchange("credential-helper/1 get 1\nx"));
       }
       // Each refusal is logged before its connection is closed, so before exchange() saw the end.
-      assertTrue(warnings.get() > 0, "the first refusal is said");
-      assertTrue(warnings.get() <= 100 + 3, "at most the first 100 and each 10th, 100th...: " + warnings.get());
-    } finally {
-      log.removeHandler(counting);
+      assertTrue(log.warnings() > 0, "the first refusal is said");
+      assertTrue(log.warnings() <= 100 + 3, "at most the first 100 and each 10th, 100th...: " + log.warnings());
     }
     assertEquals(List.of(), calls);
   }
@@ -329,23 +312,7 @@ class FastAcceptorTest {
   void withNoDescriptorLeftTheAcceptorBacksOffSaysSoOnceAndRecovers() throws Throwable {
     start(CurrentUser.uid());
     FastAcceptor acceptor = (FastAcceptor) field(server, "acceptor");
-    java.util.logging.Logger log = java.util.logging.Logger.getLogger(FastAcceptor.class.getName());
-    java.util.concurrent.atomic.AtomicInteger warnings = new java.util.concurrent.atomic.AtomicInteger();
-    java.util.logging.Handler counting = new java.util.logging.Handler() {
-      @Override
-      public void publish(java.util.logging.LogRecord record) {
-        if (record.getLevel().intValue() >= java.util.logging.Level.WARNING.intValue()) {
-          warnings.incrementAndGet();
-        }
-      }
-
-      @Override
-      public void flush() {}
-
-      @Override
-      public void close() {}
-    };
-    log.addHandler(counting);
+    CapturedLog log = new CapturedLog(FastAcceptor.class);
     exchange("credential-helper/1 get 1\nx"); // everything the exchange loads is loaded before descriptors run out
     // And a log record's formatting: with no descriptor, its first use cannot read tzdb.dat, which breaks every
     // log line of this JVM for good (the daemon formats one at its start).
@@ -378,10 +345,10 @@ class FastAcceptorTest {
       // ... once a descriptor is free again the queued client is served.
       assertEquals("0 30\n{\"Username\":\"u\",\"Secret\":\"s\"}\n", readToEnd(client));
     } finally {
-      log.removeHandler(counting);
+      log.close();
     }
     // The daemon log is never rotated: one line per failure was ten a second for as long as it lasted.
-    assertEquals(1, warnings.get(), "one warning for the whole outage");
+    assertEquals(1, log.warnings(), "one warning for the whole outage");
   }
 
   /** {@code name}(int) or {@code name}(int, pointer), returning int. */

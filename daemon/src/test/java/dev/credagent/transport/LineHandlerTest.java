@@ -342,30 +342,13 @@ class LineHandlerTest {
    */
   @Test
   void aFloodOfResetConnectionsWritesABoundedNumberOfWarnings() {
-    java.util.logging.Logger log = java.util.logging.Logger.getLogger(LineHandler.class.getName());
-    java.util.List<java.util.logging.LogRecord> warnings = new java.util.ArrayList<>();
-    java.util.logging.Handler counting = new java.util.logging.Handler() {
-      @Override
-      public void publish(java.util.logging.LogRecord record) {
-        warnings.add(record);
-      }
-
-      @Override
-      public void flush() {}
-
-      @Override
-      public void close() {}
-    };
-    log.addHandler(counting);
-    try {
+    try (CapturedLog log = new CapturedLog(LineHandler.class)) {
       for (int i = 0; i < 2_000; i++) {
         EmbeddedChannel channel = channel(echo());
         channel.pipeline().fireExceptionCaught(new java.io.IOException("recvAddress(..) failed: Connection reset by peer"));
         assertFalse(channel.isOpen(), "the connection is closed all the same");
       }
-    } finally {
-      log.removeHandler(counting);
+      assertTrue(log.records() <= 105, log.records() + " lines for 2,000 reset connections");
     }
-    assertTrue(warnings.size() <= 105, warnings.size() + " warnings for 2,000 reset connections");
   }
 }

@@ -265,31 +265,14 @@ class RelayFrameDecoderTest {
    */
   @Test
   void aFloodOfBadFramesWritesABoundedNumberOfWarnings() {
-    java.util.logging.Logger log = java.util.logging.Logger.getLogger(RelayChannelHandler.class.getName());
-    List<java.util.logging.LogRecord> warnings = new ArrayList<>();
-    java.util.logging.Handler counting = new java.util.logging.Handler() {
-      @Override
-      public void publish(java.util.logging.LogRecord record) {
-        warnings.add(record);
-      }
-
-      @Override
-      public void flush() {}
-
-      @Override
-      public void close() {}
-    };
-    log.addHandler(counting);
-    try {
+    try (CapturedLog log = new CapturedLog(RelayChannelHandler.class)) {
       for (int i = 0; i < 2_000; i++) {
         EmbeddedChannel channel = recording();
         write(channel, "credential-helper/1 get 3\nabcdef");
         assertTrue(reply(channel).startsWith("1 "), "each is still answered");
       }
-    } finally {
-      log.removeHandler(counting);
+      assertTrue(log.records() <= 105, log.records() + " lines for 2,000 bad frames");
     }
     assertEquals(List.of(), calls);
-    assertTrue(warnings.size() <= 105, warnings.size() + " warnings for 2,000 bad frames");
   }
 }
