@@ -276,33 +276,7 @@ public final class AuditLog implements AutoCloseable {
     }
     JsonGenerator line = lineWriter;
     try {
-      line.writeStartObject();
-      line.writeStringField("time", time.format(clock.instant()));
-      line.writeStringField("op", op);
-      if (server != null) {
-        line.writeStringField("server", server);
-      }
-      line.writeNumberField("pid", caller.pid());
-      line.writeStringField("exe", caller.exe());
-      line.writeNumberField("ppid", caller.parentPid());
-      line.writeStringField("parentExe", caller.parentExe());
-      if (share != null) {
-        line.writeStringField("share", share);
-      }
-      if (served.key() != null) {
-        line.writeStringField("key", served.key());
-      }
-      if (!served.scopes().isEmpty()) {
-        line.writeStringField("scope", String.join(" ", served.scopes()));
-      }
-      if (served.profile() != null) {
-        line.writeStringField("profile", served.profile());
-      }
-      line.writeStringField("outcome", outcome);
-      if (repeats > 0) {
-        line.writeNumberField("repeated", repeats);
-      }
-      line.writeEndObject();
+      write(line, time.format(clock.instant()), op, server, caller, share, served, outcome, repeats);
       line.flush(); // into scratch: the generator keeps nothing between lines
     } catch (IOException | RuntimeException | Error e) {
       // An Error too (the heap or the stack exhausted mid-line): kept, the generator would still
@@ -312,6 +286,38 @@ public final class AuditLog implements AutoCloseable {
       throw e;
     }
     bytes.write('\n');
+  }
+
+  /** One line's object, its fields in their order; {@code line} is reused or fresh (AuditLogTest compares the two). */
+  static void write(JsonGenerator line, String time, String op, String server, CallerProcess caller, String share,
+      Served served, String outcome, long repeats) throws IOException {
+    line.writeStartObject();
+    line.writeStringField("time", time);
+    line.writeStringField("op", op);
+    if (server != null) {
+      line.writeStringField("server", server);
+    }
+    line.writeNumberField("pid", caller.pid());
+    line.writeStringField("exe", caller.exe());
+    line.writeNumberField("ppid", caller.parentPid());
+    line.writeStringField("parentExe", caller.parentExe());
+    if (share != null) {
+      line.writeStringField("share", share);
+    }
+    if (served.key() != null) {
+      line.writeStringField("key", served.key());
+    }
+    if (!served.scopes().isEmpty()) {
+      line.writeStringField("scope", String.join(" ", served.scopes()));
+    }
+    if (served.profile() != null) {
+      line.writeStringField("profile", served.profile());
+    }
+    line.writeStringField("outcome", outcome);
+    if (repeats > 0) {
+      line.writeNumberField("repeated", repeats);
+    }
+    line.writeEndObject();
   }
 
   private void reopen(boolean rotate) throws IOException {

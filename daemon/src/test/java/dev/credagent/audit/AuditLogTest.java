@@ -132,35 +132,16 @@ class AuditLogTest {
     assertEquals(List.of("a.example", "c.example", "d.example"), lines.stream().map(l -> l.path("server").asText()).toList());
   }
 
-  /** A line as a generator made for it alone writes it: what AuditLog wrote before it reused one. */
+  /**
+   * A line as a generator made for it alone writes it: what AuditLog wrote before it reused one.
+   * The same fields, written by the same code: what differs is only what a reused generator carries
+   * from one line to the next (a separator, an open object, a state after a failure).
+   */
   private static String fresh(String op, String server, CallerProcess caller, String share, AuditLog.Served served,
       String outcome) throws Exception {
     java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
     try (com.fasterxml.jackson.core.JsonGenerator line = new com.fasterxml.jackson.core.JsonFactory().createGenerator(out)) {
-      line.writeStartObject();
-      line.writeStringField("time", "2026-11-23T09:00:00Z");
-      line.writeStringField("op", op);
-      if (server != null) {
-        line.writeStringField("server", server);
-      }
-      line.writeNumberField("pid", caller.pid());
-      line.writeStringField("exe", caller.exe());
-      line.writeNumberField("ppid", caller.parentPid());
-      line.writeStringField("parentExe", caller.parentExe());
-      if (share != null) {
-        line.writeStringField("share", share);
-      }
-      if (served.key() != null) {
-        line.writeStringField("key", served.key());
-      }
-      if (!served.scopes().isEmpty()) {
-        line.writeStringField("scope", String.join(" ", served.scopes()));
-      }
-      if (served.profile() != null) {
-        line.writeStringField("profile", served.profile());
-      }
-      line.writeStringField("outcome", outcome);
-      line.writeEndObject();
+      AuditLog.write(line, "2026-11-23T09:00:00Z", op, server, caller, share, served, outcome, 0);
     }
     return out.toString(java.nio.charset.StandardCharsets.UTF_8) + "\n";
   }
