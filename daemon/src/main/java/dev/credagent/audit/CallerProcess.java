@@ -34,29 +34,17 @@ public record CallerProcess(long pid, String exe, long parentPid, String parentE
     return exe.endsWith("/docker-credential-agent") || exe.endsWith("/docker-credential-agent-static");
   }
 
-  public static CallerProcess of(Caller caller) {
-    return of(caller, PROC);
+  /**
+   * Where there is no /proc (macOS): the JDK asks the kernel (proc_pidpath), every time. Where
+   * there is one, {@link CallerProcesses} reads it, with {@link #parentPid} and {@link #exe}: one
+   * read of stat for the parent, one readlink per executable (ProcessHandle's info() read stat four
+   * times, the cmdline, and /etc/passwd for a user name we do not use).
+   */
+  static CallerProcess ofProcessHandle(Caller caller) {
+    Optional<ProcessHandle> process = ProcessHandle.of(caller.pid());
+    Optional<ProcessHandle> parent = process.flatMap(ProcessHandle::parent);
+    return new CallerProcess(caller.pid(), command(process), parent.map(ProcessHandle::pid).orElse(-1L), command(parent));
   }
-
-  /** As {@link #of(Caller)}, reading {@code proc} for /proc (tests give a fake one); ProcessHandle where it is absent. */
-  static CallerProcess of(Caller caller, Path proc) {
-    if (caller.pid() <= 0) {
-      return new CallerProcess(caller.pid(), UNKNOWN, -1, UNKNOWN);
-    }
-    if (ProcFiles.LINUX == null && !Files.isDirectory(proc)) { // macOS: the JDK asks the kernel (proc_pidpath)
-      Optional<ProcessHandle> process = ProcessHandle.of(caller.pid());
-      Optional<ProcessHandle> parent = process.flatMap(ProcessHandle::parent);
-      return new CallerProcess(caller.pid(), command(process), parent.map(ProcessHandle::pid).orElse(-1L), command(parent));
-    }
-    // Linux: one read of stat for the parent, one readlink per executable (ProcFiles: libc's, not
-    // java.nio's). ProcessHandle's info() read stat four times, the cmdline, and /etc/passwd for
-    // the user's name, which we do not use: ~35 system calls per connection.
-    long parentPid = parentPid(proc, caller.pid());
-    return new CallerProcess(caller.pid(), exe(proc, caller.pid()), parentPid,
-        parentPid > 0 ? exe(proc, parentPid) : UNKNOWN);
-  }
-
-  private static final Path PROC = Path.of("/proc");
   /** /proc/PID/stat is one line well under this (its comm field is at most 64 bytes). */
   static final int STAT_BYTES = 2048;
 

@@ -1,6 +1,7 @@
 package dev.credagent.audit;
 
 import dev.credagent.caller.Caller;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.function.Function;
 
@@ -88,12 +89,13 @@ public final class CallerProcesses {
     });
   }
 
-  /** This system's: /proc with pidfds where Linux has them; the JDK's look-up elsewhere. */
+  /** This system's: /proc, kept under pidfds where Linux has them; the JDK's look-up where there is no /proc. */
   public static CallerProcesses forThisSystem() {
-    if (ProcFiles.LINUX == null) {
-      return new CallerProcesses(ProcessIdentity.NONE, null, CallerProcess::of);
+    Path proc = Path.of("/proc");
+    if (ProcFiles.LINUX == null && !Files.isDirectory(proc)) {
+      return new CallerProcesses(ProcessIdentity.NONE, null, CallerProcess::ofProcessHandle);
     }
-    return reading(Path.of("/proc"), ProcessIdentity.best());
+    return reading(proc, ProcessIdentity.best());
   }
 
   /**

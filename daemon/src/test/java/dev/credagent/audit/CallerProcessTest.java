@@ -12,11 +12,16 @@ import org.junit.jupiter.api.io.TempDir;
 class CallerProcessTest {
   @TempDir Path proc;
 
+  /** {@code caller} read from the fake {@link #proc}, kept under nothing: every read is a read. */
+  private CallerProcess read(Caller caller) {
+    return CallerProcesses.reading(proc, ProcessIdentity.NONE).of(caller);
+  }
+
   @Test
   void aHelpersCallerIsItsParentReadFromStatAndExe() throws Exception {
     process(4242, "docker-credenti", 77, "/usr/bin/docker-credential-agent");
     process(77, "docker", 1, "/usr/bin/docker");
-    CallerProcess who = CallerProcess.of(new Caller(1000, 4242), proc);
+    CallerProcess who = read(new Caller(1000, 4242));
     assertEquals(new CallerProcess(4242, "/usr/bin/docker-credential-agent", 77, "/usr/bin/docker"), who);
     assertEquals("/usr/bin/docker", who.program());
     assertEquals(77, who.programPid());
@@ -26,7 +31,7 @@ class CallerProcessTest {
   void aCommFieldThatMimicsTheRestOfTheLineDoesNotMoveTheParent() throws Exception {
     process(4242, "evil) S 1 1 1 ) R 9", 77, "/tmp/evil");
     process(77, "sshd", 1, "/usr/sbin/sshd");
-    assertEquals(77, CallerProcess.of(new Caller(1000, 4242), proc).parentPid());
+    assertEquals(77, read(new Caller(1000, 4242)).parentPid());
   }
 
   @Test
@@ -34,7 +39,7 @@ class CallerProcessTest {
     process(4242, "buildah", 77, "/");
     Files.write(proc.resolve("4242/cmdline"), "buildah\0push\0x\0".getBytes(StandardCharsets.UTF_8));
     process(77, "bash", 1, "/usr/bin/bash");
-    assertEquals("buildah", CallerProcess.of(new Caller(1000, 4242), proc).exe());
+    assertEquals("buildah", read(new Caller(1000, 4242)).exe());
   }
 
   /**
@@ -63,17 +68,17 @@ class CallerProcessTest {
   @Test
   void aProcessGoneBeforeItWasReadIsUnknownNotAFailure() throws Exception {
     assertEquals(new CallerProcess(4242, CallerProcess.UNKNOWN, -1, CallerProcess.UNKNOWN),
-        CallerProcess.of(new Caller(1000, 4242), proc));
+        read(new Caller(1000, 4242)));
     Files.createDirectories(proc.resolve("4243"));
     Files.writeString(proc.resolve("4243/stat"), "4243 (trunc"); // cut short: no parent to be had
-    assertEquals(-1, CallerProcess.of(new Caller(1000, 4243), proc).parentPid());
+    assertEquals(-1, read(new Caller(1000, 4243)).parentPid());
   }
 
   @Test
   void thisJvmReadsAsTheJdkSaysIt() {
     org.junit.jupiter.api.Assertions.assertNotNull(ProcFiles.LINUX, "libc reached through the foreign function API");
     long self = ProcessHandle.current().pid();
-    CallerProcess who = CallerProcess.of(new Caller(1000, self));
+    CallerProcess who = CallerProcesses.forThisSystem().of(new Caller(1000, self));
     assertEquals(ProcessHandle.current().info().command().orElseThrow(), who.exe());
     assertEquals(ProcessHandle.current().parent().orElseThrow().pid(), who.parentPid());
     assertEquals(ProcessHandle.current().parent().orElseThrow().info().command().orElseThrow(), who.parentExe());
