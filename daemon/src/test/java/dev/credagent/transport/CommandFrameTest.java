@@ -52,6 +52,21 @@ class CommandFrameTest {
     return channel;
   }
 
+  /** A relay that takes {@code taken} of every command line and answers with {@code reply}, whenever that completes. */
+  private static CommandRelay answering(CommandRelay.Input taken, CompletableFuture<CommandReply> reply) {
+    return new CommandRelay() {
+      @Override
+      public CompletableFuture<Input> input(List<String> args) {
+        return CompletableFuture.completedFuture(taken);
+      }
+
+      @Override
+      public CompletableFuture<CommandReply> run(dev.credagent.caller.Caller caller, List<String> args, byte[] stdin) {
+        return reply;
+      }
+    };
+  }
+
   private static void write(EmbeddedChannel channel, String text) {
     channel.writeInbound(Unpooled.copiedBuffer(text, StandardCharsets.UTF_8));
     channel.runPendingTasks();
@@ -220,17 +235,7 @@ class CommandFrameTest {
   @Test
   void aCommandBeingRunKeepsItsPlaceAtTheCap() {
     ConnectionLimit limit = new ConnectionLimit(1);
-    CommandRelay slow = new CommandRelay() {
-      @Override
-      public CompletableFuture<Input> input(List<String> args) {
-        return CompletableFuture.completedFuture(Input.NONE);
-      }
-
-      @Override
-      public CompletableFuture<CommandReply> run(dev.credagent.caller.Caller caller, List<String> args, byte[] stdin) {
-        return new CompletableFuture<>(); // a get waiting on a slow source
-      }
-    };
+    CommandRelay slow = answering(CommandRelay.Input.NONE, new CompletableFuture<>()); // a get waiting on a slow source
     EmbeddedChannel running = new EmbeddedChannel(limit,
         new CommandFrameDecoder(new InputBudget(ServerLimits.DEFAULT.inputBudgetBytes()), ServerLimits.DEFAULT, limit),
         new CommandChannelHandler(slow));
@@ -252,17 +257,7 @@ class CommandFrameTest {
     for (boolean goneFirst : new boolean[] {true, false}) {
       CompletableFuture<CommandReply> later = new CompletableFuture<>();
       java.util.concurrent.atomic.AtomicInteger lost = new java.util.concurrent.atomic.AtomicInteger();
-      CommandRelay slow = new CommandRelay() {
-        @Override
-        public CompletableFuture<Input> input(List<String> args) {
-          return CompletableFuture.completedFuture(Input.NONE);
-        }
-
-        @Override
-        public CompletableFuture<CommandReply> run(dev.credagent.caller.Caller caller, List<String> args, byte[] stdin) {
-          return later;
-        }
-      };
+      CommandRelay slow = answering(CommandRelay.Input.NONE, later);
       EmbeddedChannel channel = new EmbeddedChannel();
       channel.pipeline().addLast(
           new CommandFrameDecoder(new InputBudget(ServerLimits.DEFAULT.inputBudgetBytes()), ServerLimits.DEFAULT, new ConnectionLimit(8)),
@@ -291,17 +286,7 @@ class CommandFrameTest {
   void aReplyPreemptedByAnErrorForBytesPastTheStandardInputIsUndeliveredAndWiped() {
     CompletableFuture<CommandReply> later = new CompletableFuture<>();
     java.util.concurrent.atomic.AtomicInteger lost = new java.util.concurrent.atomic.AtomicInteger();
-    CommandRelay slow = new CommandRelay() {
-      @Override
-      public CompletableFuture<Input> input(List<String> args) {
-        return CompletableFuture.completedFuture(Input.LINE);
-      }
-
-      @Override
-      public CompletableFuture<CommandReply> run(dev.credagent.caller.Caller caller, List<String> args, byte[] stdin) {
-        return later;
-      }
-    };
+    CommandRelay slow = answering(CommandRelay.Input.LINE, later);
     EmbeddedChannel channel = new EmbeddedChannel();
     channel.pipeline().addLast(new io.netty.channel.ChannelOutboundHandlerAdapter() {
       @Override
