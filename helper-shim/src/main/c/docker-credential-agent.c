@@ -401,6 +401,23 @@ int main(int argc, char **argv) {
   size_t length;
   char *input = read_input(&length);
 
+  /* The whole frame is made before the connection, so that it leaves in one write right after the
+     peer check: the daemon's acceptor reads a new connection once, at once, and a frame not there
+     yet costs the daemon a hand-off to its slower path (issue 32: a terminal look-up and the cwd
+     between connect and write sent half of all helper calls there).
+     The requester's controlling terminal (docker keeps its own, though it gives us pipes), so
+     that the daemon can ask for the passphrase there when the vault is locked (pinentry); and
+     where it runs (cwd=, CREDAGENT_PROFILE), which chooses the profile answering it. */
+  static char header[AGENT_HEADER_SIZE];
+  int header_length = snprintf(header, sizeof(header), "credential-helper/1 %s %zu", *action ? action : "-", length);
+  size_t header_used = (size_t)header_length;
+  int may_prompt = agent_terminal_attribute(header, sizeof(header) - 1, &header_used);
+  size_t tty_only = header_used; /* all that a daemon from before the header attributes reads */
+  int display = agent_display_attributes(header, sizeof(header) - 1, &header_used);
+  agent_place_attributes(header, sizeof(header) - 1, &header_used);
+  int beyond_tty = header_used > tty_only;
+  header[header_used++] = '\n';
+
   char refused[AGENT_WHY_SIZE];
   if (agent_refuse_another_users_home(refused) != 0) {
     fail("%s", refused);
@@ -462,18 +479,6 @@ int main(int argc, char **argv) {
     fail("%s", why);
   }
 
-  /* The requester's controlling terminal (docker keeps its own, though it gives us pipes), so
-     that the daemon can ask for the passphrase there when the vault is locked (pinentry); and
-     where it runs (cwd=, CREDAGENT_PROFILE), which chooses the profile answering it. */
-  static char header[AGENT_HEADER_SIZE];
-  int header_length = snprintf(header, sizeof(header), "credential-helper/1 %s %zu", *action ? action : "-", length);
-  size_t header_used = (size_t)header_length;
-  int may_prompt = agent_terminal_attribute(header, sizeof(header) - 1, &header_used);
-  size_t tty_only = header_used; /* all that a daemon from before the header attributes reads */
-  int display = agent_display_attributes(header, sizeof(header) - 1, &header_used);
-  agent_place_attributes(header, sizeof(header) - 1, &header_used);
-  int beyond_tty = header_used > tty_only;
-  header[header_used++] = '\n';
   int exit_code;
   size_t output_length;
   char *output = relay(fd, header, header_used, input, length, may_prompt || display, &exit_code, &output_length);
