@@ -25,8 +25,10 @@ import java.util.logging.Logger;
  * <p>Everything else goes to Netty through {@link HandOff}, with what was already done: bytes of
  * another door, a frame not whole in the first read (or with bytes after it, or a header Netty's
  * decoder refuses and answers), a reply not ready (a locked vault's prompt, a token fetch), an
- * answer the socket would not take whole. The acceptor never waits for a client: its socket is
- * non-blocking and it reads once, so a client that connects and stalls costs one recv.
+ * answer the socket would not take whole. The acceptor waits for a client only for its first
+ * bytes, at most {@link ServerLimits#firstBytesWait()} and only while no other connection waits to
+ * be taken, then reads once: a client that connects and stalls costs that wait and one recv, and
+ * is Netty's.
  */
 final class FastAcceptor implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(FastAcceptor.class.getName());
@@ -46,6 +48,8 @@ final class FastAcceptor implements AutoCloseable {
   private final Door.Parts parts;
   private final Runnable beforeAnswersLeave;
   private final HandOff handOff;
+  /** {@link ServerLimits#firstBytesWait()} as poll takes it: whole milliseconds, at least one. */
+  private final int firstBytesWaitMillis;
   private final Thread thread;
   private volatile boolean stopping;
   private volatile long served;
@@ -65,6 +69,7 @@ final class FastAcceptor implements AutoCloseable {
     this.parts = parts;
     this.beforeAnswersLeave = doors.beforeAnswersLeave();
     this.handOff = handOff;
+    this.firstBytesWaitMillis = (int) Math.clamp(parts.limits().firstBytesWait().toMillis(), 1, Integer.MAX_VALUE);
     this.thread = Thread.ofPlatform().name("credagent-accept").daemon().unstarted(this::run);
   }
 
@@ -130,6 +135,9 @@ final class FastAcceptor implements AutoCloseable {
       memory.pollfds.set(ValueLayout.JAVA_SHORT, 4, LinuxSockets.POLLIN);
       memory.pollfds.set(ValueLayout.JAVA_INT, POLLFD_BYTES, wake);
       memory.pollfds.set(ValueLayout.JAVA_SHORT, POLLFD_BYTES + 4, LinuxSockets.POLLIN);
+      memory.client.set(ValueLayout.JAVA_SHORT, 4, LinuxSockets.POLLIN);
+      memory.client.set(ValueLayout.JAVA_INT, POLLFD_BYTES, listening);
+      memory.client.set(ValueLayout.JAVA_SHORT, POLLFD_BYTES + 4, LinuxSockets.POLLIN);
       while (!stopping) {
         try {
           next(memory);
@@ -222,6 +230,9 @@ final class FastAcceptor implements AutoCloseable {
       }
       Caller caller = new Caller(uid, pid > 0 ? pid : Caller.UNKNOWN_PID, null);
       long got = sockets.recv(fd, memory.buffer);
+      if (got < 0 && firstBytesCame(fd, memory)) {
+        got = sockets.recv(fd, memory.buffer); // the frame, or the end of a client gone: both settle it here
+      }
       if (got == 0) {
         return; // gone before sending a byte: nothing to answer (the sniffer closes such a one too)
       }
@@ -250,6 +261,21 @@ final class FastAcceptor implements AutoCloseable {
         sockets.close(fd);
       }
     }
+  }
+
+  /**
+   * Whether {@code fd} became readable (bytes, or its end) within the first bytes' wait, which
+   * ends early when another connection is waiting to be taken: a client that stalls delays only an
+   * acceptor with nothing else to do. The acceptor woken on the helper's own core often ran before
+   * the helper's write, which came microseconds later; without this wait half of the real
+   * helper's calls went to Netty.
+   */
+  private boolean firstBytesCame(int fd, Native memory) {
+    memory.client.set(ValueLayout.JAVA_INT, 0, fd);
+    memory.client.set(ValueLayout.JAVA_SHORT, 6, (short) 0);
+    memory.client.set(ValueLayout.JAVA_SHORT, POLLFD_BYTES + 6, (short) 0);
+    return sockets.poll(memory.errno, memory.client, 2, firstBytesWaitMillis) > 0
+        && memory.client.get(ValueLayout.JAVA_SHORT, 6) != 0;
   }
 
   /**
@@ -325,6 +351,8 @@ final class FastAcceptor implements AutoCloseable {
   private static final class Native {
     final MemorySegment errno;
     final MemorySegment pollfds;
+    /** Two pollfds for a new connection's first bytes: the connection, then the listening socket. */
+    final MemorySegment client;
     final MemorySegment buffer;
     final MemorySegment ucred;
     final MemorySegment ucredLength;
@@ -332,6 +360,7 @@ final class FastAcceptor implements AutoCloseable {
     Native(Arena arena) {
       errno = LinuxSockets.errnoState(arena);
       pollfds = arena.allocate(2 * POLLFD_BYTES);
+      client = arena.allocate(2 * POLLFD_BYTES);
       buffer = arena.allocate(BUFFER_BYTES);
       ucred = arena.allocate(12);
       ucredLength = arena.allocate(4);

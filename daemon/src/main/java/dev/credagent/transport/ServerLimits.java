@@ -13,10 +13,15 @@ import java.time.Duration;
  * @param requestDeadline how long a request may take to arrive once its first byte has (slowloris)
  * @param maxPendingPerConnection pipelined requests read ahead of their answers; past it the
  *     connection is not read until answers catch up
+ * @param firstBytesWait how long the acceptor waits for a new connection's first bytes before it
+ *     hands the connection to Netty: a helper writes its frame microseconds after connect, but the
+ *     acceptor woken on its core can read before that, and Netty's path cost such a call ten times
+ *     the acceptor's. A client that stalls delays the next connection by this much, once.
  */
 public record ServerLimits(
-    int maxLineBytes, long inputBudgetBytes, int maxConnections, Duration requestDeadline, int maxPendingPerConnection) {
+    int maxLineBytes, long inputBudgetBytes, int maxConnections, Duration requestDeadline, int maxPendingPerConnection,
+    Duration firstBytesWait) {
   /** A helper's stdin is capped at 1 MiB, and a JSON line may carry it escaped: 4 MiB. */
   public static final ServerLimits DEFAULT =
-      new ServerLimits(4 * 1024 * 1024, 16L * 1024 * 1024, 256, Duration.ofSeconds(30), 64);
+      new ServerLimits(4 * 1024 * 1024, 16L * 1024 * 1024, 256, Duration.ofSeconds(30), 64, Duration.ofMillis(1));
 }

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
  * dropped. Time is the channel's frozen clock, moved by the test.
  */
 class BoundedDecoderTest {
-  private static final ServerLimits LIMITS = new ServerLimits(1024, 64, 8, Duration.ofSeconds(30), 4);
+  private static final ServerLimits LIMITS = new ServerLimits(1024, 64, 8, Duration.ofSeconds(30), 4, Duration.ofMillis(1));
 
   private static EmbeddedChannel channel(InputBudget budget) {
     EmbeddedChannel channel = new EmbeddedChannel();

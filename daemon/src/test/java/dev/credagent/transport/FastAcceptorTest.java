@@ -17,6 +17,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -150,6 +151,39 @@ class FastAcceptorTest {
   }
 
   @Test
+  void aFrameWrittenAfterTheConnectionWasTakenIsStillAnsweredOnTheAcceptor() throws Exception {
+    ServerLimits d = ServerLimits.DEFAULT;
+    start(CurrentUser.uid(), new ServerLimits(d.maxLineBytes(), d.inputBudgetBytes(), d.maxConnections(),
+        d.requestDeadline(), d.maxPendingPerConnection(), Duration.ofSeconds(20)));
+    try (SocketChannel client = connect()) {
+      // As the helper whose acceptor ran first on its core: the connection is taken before a byte is
+      // written. The pause only makes that order likely; the frame is answered on the acceptor either way.
+      Thread.sleep(200);
+      client.write(ByteBuffer.wrap("credential-helper/1 get 11\nreg.example".getBytes(StandardCharsets.US_ASCII)));
+      assertEquals("0 30\n{\"Username\":\"u\",\"Secret\":\"s\"}\n", readToEnd(client));
+    }
+    assertEquals(List.of("credagent-accept get reg.example"), calls, "answered on the acceptor, not handed to Netty");
+  }
+
+  @Test
+  void aClientThatStallsInTheFirstBytesWaitDelaysNobodyAndIsNettys() throws Exception {
+    ServerLimits d = ServerLimits.DEFAULT;
+    start(CurrentUser.uid(), new ServerLimits(d.maxLineBytes(), d.inputBudgetBytes(), d.maxConnections(),
+        d.requestDeadline(), d.maxPendingPerConnection(), Duration.ofSeconds(20)));
+    try (SocketChannel stalled = connect()) {
+      long started = System.nanoTime();
+      assertEquals("0 30\n{\"Username\":\"u\",\"Secret\":\"s\"}\n", exchange("credential-helper/1 get 1\nx"));
+      assertTrue(System.nanoTime() - started < TimeUnit.SECONDS.toNanos(10),
+          "the next connection ends the stalled one's wait: answered long before its 20 s");
+      stalled.write(ByteBuffer.wrap("credential-helper/1 get 11\nreg.example".getBytes(StandardCharsets.US_ASCII)));
+      assertEquals("0 30\n{\"Username\":\"u\",\"Secret\":\"s\"}\n", readToEnd(stalled));
+    }
+    assertEquals("credagent-accept get x", calls.get(0));
+    assertTrue(calls.get(1).endsWith(" get reg.example") && !calls.get(1).startsWith("credagent-accept"),
+        "the stalled one was handed to Netty when its wait ran out: " + calls);
+  }
+
+  @Test
   void jsonLinesAndCommandFramesStillReachTheirDoors() throws Exception {
     start(CurrentUser.uid());
     assertEquals("{\"v\":1,\"ok\":true}\n", exchangeHalfClosed("{\"v\":1,\"op\":\"ping\"}\n"));
@@ -226,7 +260,7 @@ class FastAcceptorTest {
   void connectionsHandedToNettyCountAgainstTheCap() throws Exception {
     ServerLimits d = ServerLimits.DEFAULT;
     start(CurrentUser.uid(), new ServerLimits(d.maxLineBytes(), d.inputBudgetBytes(), 2, d.requestDeadline(),
-        d.maxPendingPerConnection()));
+        d.maxPendingPerConnection(), d.firstBytesWait()));
     try (SocketChannel first = connect(); SocketChannel second = connect(); SocketChannel third = connect()) {
       // Three that send nothing go to Netty; at the cap of two the longest idle, the first, makes room.
       assertEquals("0 30\n{\"Username\":\"u\",\"Secret\":\"s\"}\n", exchange("credential-helper/1 get 1\nx"));
@@ -239,7 +273,7 @@ class FastAcceptorTest {
   void atTheCapAFrameIsNotActedOnUnlessItIsAnswered() throws Exception {
     ServerLimits d = ServerLimits.DEFAULT;
     start(CurrentUser.uid(), new ServerLimits(d.maxLineBytes(), d.inputBudgetBytes(), 2, d.requestDeadline(),
-        d.maxPendingPerConnection()));
+        d.maxPendingPerConnection(), d.firstBytesWait()));
     pending = true; // a locked vault: both wait for a passphrase, busy with work, so neither makes room
     try (SocketChannel busy = connect(); SocketChannel busyToo = connect()) {
       for (SocketChannel client : List.of(busy, busyToo)) {

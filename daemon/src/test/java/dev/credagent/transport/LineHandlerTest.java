@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 
 /** The JSON-lines pipeline (decoder and handler) on an embedded channel, with Netty's clock. */
 class LineHandlerTest {
-  private static final ServerLimits LIMITS = new ServerLimits(64, 1024, 8, Duration.ofSeconds(30), 4);
+  private static final ServerLimits LIMITS = new ServerLimits(64, 1024, 8, Duration.ofSeconds(30), 4, Duration.ofMillis(1));
 
   private static EmbeddedChannel channel(RequestHandler requests, InputBudget budget) {
     EmbeddedChannel channel = new EmbeddedChannel();

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 
 /** The doors as a table: the first bytes choose one, whatever order the doors were listed in. */
 class ProtocolSnifferTest {
-  private static final ServerLimits LIMITS = new ServerLimits(64, 1024, 8, Duration.ofSeconds(30), 4);
+  private static final ServerLimits LIMITS = new ServerLimits(64, 1024, 8, Duration.ofSeconds(30), 4, Duration.ofMillis(1));
   private static final RequestHandler REQUESTS = (caller, line) -> CompletableFuture.completedFuture(Response.ok());
   private static final RelayHandler RELAY = (caller, action, input) -> CompletableFuture.completedFuture(RelayReply.line(0, "x"));
 

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
  * when nothing is left of the last becomes the cumulation itself instead of being copied.
  */
 class RequestLineDecoderTest {
-  private static final ServerLimits LIMITS = new ServerLimits(64, 1024, 8, Duration.ofSeconds(30), 4);
+  private static final ServerLimits LIMITS = new ServerLimits(64, 1024, 8, Duration.ofSeconds(30), 4, Duration.ofMillis(1));
   private final List<ByteBuf> reads = new ArrayList<>();
 
   private EmbeddedChannel channel() {
