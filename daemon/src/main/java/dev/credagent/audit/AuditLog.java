@@ -12,6 +12,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 import java.util.logging.Logger;
@@ -98,7 +99,7 @@ public final class AuditLog implements AutoCloseable {
   /** Writes the lines recorded since the last sync, with one write; before the answers they go with leave. */
   public synchronized void sync() {
     try {
-      if (file != null) {
+      if (file != null && budget.unsaid()) {
         summarise(budget.due(clock.instant())); // an origin over budget with no line since: its counts so far
       }
       writePending();
@@ -148,22 +149,23 @@ public final class AuditLog implements AutoCloseable {
       return;
     }
     try {
-      summarise(budget.roll(clock.instant()));
-      summarise(budget.due(clock.instant()));
+      Instant now = clock.instant(); // one read per line: the budget's hour, its summaries and the line's time
+      summarise(budget.roll(now));
+      summarise(budget.due(now));
       String refusal = outcome.equals("ok") ? null
           : String.join("\u0000", op, String.valueOf(server), caller.exe(), String.valueOf(share), outcome,
               String.valueOf(served.key()), String.join(" ", served.scopes()), String.valueOf(served.profile()));
       if (refusal != null && refusal.equals(lastRefusal)) {
         repeated++;
-        line(op, server, caller, share, served, outcome, repeated);
+        line(now, op, server, caller, share, served, outcome, repeated);
         repeatLine = new Lines(scratch.size());
         scratch.writeTo(repeatLine);
         return;
       }
-      line(op, server, caller, share, served, outcome, 0);
+      line(now, op, server, caller, share, served, outcome, 0);
       boolean leaves = share != null && outcome.equals("ok") && served.key() != null; // a credential went out
       if (!budget.admit(AuditBudget.origin(share, outcome), op, outcome, scratch.size(),
-          leaves ? served.key() : null, caller.exe(), clock.instant())) {
+          leaves ? served.key() : null, caller.exe(), now)) {
         return; // counted, and said within a minute
       }
       flushRepeated();
@@ -266,7 +268,7 @@ public final class AuditLog implements AutoCloseable {
   }
 
   /** Makes the line in {@link #scratch}. */
-  private void line(String op, String server, CallerProcess caller, String share, Served served, String outcome,
+  private void line(Instant now, String op, String server, CallerProcess caller, String share, Served served, String outcome,
       long repeats) throws IOException {
     Lines bytes = scratch;
     bytes.reset();
@@ -276,7 +278,7 @@ public final class AuditLog implements AutoCloseable {
     }
     JsonGenerator line = lineWriter;
     try {
-      write(line, time.format(clock.instant()), op, server, caller, share, served, outcome, repeats);
+      write(line, time.format(now), op, server, caller, share, served, outcome, repeats);
       line.flush(); // into scratch: the generator keeps nothing between lines
     } catch (IOException | RuntimeException | Error e) {
       // An Error too (the heap or the stack exhausted mid-line): kept, the generator would still

@@ -102,8 +102,8 @@ class AuditLogTest {
       @Override
       public Instant instant() {
         boolean fromLine = StackWalker.getInstance().walk(frames -> frames.skip(1).findFirst()
-            .map(frame -> frame.getMethodName().equals("line")).orElse(false));
-        if (failMidLine[0] && fromLine) { // the line's own time: its object is open by then
+            .map(frame -> frame.getMethodName().equals("record")).orElse(false));
+        if (failMidLine[0] && fromLine) { // the line's one clock read, in record (its object is not open yet)
           failMidLine[0] = false;
           throw new OutOfMemoryError("Java heap space");
         }
@@ -200,6 +200,45 @@ class AuditLogTest {
     assertEquals(9_999, lines.get(2).path("repeated").asLong());
     assertEquals("quay.io", lines.get(3).path("server").asText());
     assertFalse(Files.exists(file.resolveSibling("audit.log.1")), "nothing rotated out");
+  }
+
+  /**
+   * One clock read per line (its hour's budget, its summaries and its time agree), and none for a
+   * sync while no origin is over its budget: each read was an Instant and a system call's worth of
+   * work, four per helper call.
+   */
+  @Test
+  void aLineReadsTheClockOnceAndASyncWithNothingSuppressedNotAtAll() throws Exception {
+    int[] reads = {0};
+    Clock counted = new Clock() {
+      @Override
+      public Instant instant() {
+        reads[0]++;
+        return Instant.parse("2026-11-23T09:00:00.123Z");
+      }
+
+      @Override
+      public ZoneId getZone() {
+        return ZoneOffset.UTC;
+      }
+
+      @Override
+      public Clock withZone(ZoneId zone) {
+        return this;
+      }
+    };
+    Path file = home.resolve(AuditLog.FILE_NAME);
+    try (AuditLog log = new AuditLog(file, 1 << 20, counted, AuditBudget.forFiles(1 << 20))) {
+      log.deferWrites();
+      CallerProcess caller = new CallerProcess(1, "/usr/bin/docker", 0, "/sbin/init");
+      log.record("get", "first.example", caller, "ok");
+      log.record("get", "second.example", caller, "not_found");
+      log.sync();
+      log.sync();
+      assertEquals(2, reads[0]);
+    }
+    assertEquals(List.of("2026-11-23T09:00:00.123Z", "2026-11-23T09:00:00.123Z"),
+        Files.readString(file).lines().map(AuditLogTest::json).map(line -> line.path("time").asText()).toList());
   }
 
   /** Group commit: lines wait for sync (the end of the turn), in order, and rotation still holds. */
