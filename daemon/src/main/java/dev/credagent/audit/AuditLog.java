@@ -2,6 +2,7 @@ package dev.credagent.audit;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.io.SerializedString;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -70,6 +71,9 @@ public final class AuditLog implements AutoCloseable {
    */
   private JsonGenerator lineWriter;
   private boolean deferred;
+  /** Lines up to this size are written from {@link #direct}; a bigger batch (rare) from the heap, still with one write. */
+  private static final int DIRECT_BYTES = 8192;
+  private ByteBuffer direct;
 
   /** A log that writes every line: tests of rotation and of other things. */
   public AuditLog(Path file, long maxBytes, Clock clock) {
@@ -248,12 +252,24 @@ public final class AuditLog implements AutoCloseable {
     if (out == null || size + lines.size() > maxBytes) {
       reopen(out != null);
     }
-    ByteBuffer buffer = lines.asBuffer();
+    ByteBuffer buffer = lines.size() <= DIRECT_BYTES ? lines.copiedTo(direct()) : lines.asBuffer();
     while (buffer.hasRemaining()) {
       out.write(buffer);
     }
     size += lines.size();
     failing = false;
+  }
+
+  /**
+   * The direct buffer lines are written from, made at the first write: from a heap buffer, the
+   * channel copied each write into a temporary direct buffer of its own, found through two
+   * thread-local look-ups, and returned it after.
+   */
+  private ByteBuffer direct() {
+    if (direct == null) {
+      direct = ByteBuffer.allocateDirect(DIRECT_BYTES);
+    }
+    return direct;
   }
 
   /** Lines as bytes, read without a copy. */
@@ -264,6 +280,13 @@ public final class AuditLog implements AutoCloseable {
 
     ByteBuffer asBuffer() {
       return ByteBuffer.wrap(buf, 0, count);
+    }
+
+    /** The lines copied to the start of {@code to} (cleared), ready to be written. */
+    ByteBuffer copiedTo(ByteBuffer to) {
+      to.clear();
+      to.put(buf, 0, count);
+      return to.flip();
     }
   }
 
@@ -290,34 +313,62 @@ public final class AuditLog implements AutoCloseable {
     bytes.write('\n');
   }
 
+  /** The fields' names, quoted and encoded once: written by name, each was encoded again for every line. */
+  private static final SerializedString F_TIME = new SerializedString("time");
+  private static final SerializedString F_OP = new SerializedString("op");
+  private static final SerializedString F_SERVER = new SerializedString("server");
+  private static final SerializedString F_PID = new SerializedString("pid");
+  private static final SerializedString F_EXE = new SerializedString("exe");
+  private static final SerializedString F_PPID = new SerializedString("ppid");
+  private static final SerializedString F_PARENT_EXE = new SerializedString("parentExe");
+  private static final SerializedString F_SHARE = new SerializedString("share");
+  private static final SerializedString F_KEY = new SerializedString("key");
+  private static final SerializedString F_SCOPE = new SerializedString("scope");
+  private static final SerializedString F_PROFILE = new SerializedString("profile");
+  private static final SerializedString F_OUTCOME = new SerializedString("outcome");
+  private static final SerializedString F_REPEATED = new SerializedString("repeated");
+
   /** One line's object, its fields in their order; {@code line} is reused or fresh (AuditLogTest compares the two). */
   static void write(JsonGenerator line, String time, String op, String server, CallerProcess caller, String share,
       Served served, String outcome, long repeats) throws IOException {
     line.writeStartObject();
-    line.writeStringField("time", time);
-    line.writeStringField("op", op);
+    line.writeFieldName(F_TIME);
+    line.writeString(time);
+    line.writeFieldName(F_OP);
+    line.writeString(op);
     if (server != null) {
-      line.writeStringField("server", server);
+      line.writeFieldName(F_SERVER);
+      line.writeString(server);
     }
-    line.writeNumberField("pid", caller.pid());
-    line.writeStringField("exe", caller.exe());
-    line.writeNumberField("ppid", caller.parentPid());
-    line.writeStringField("parentExe", caller.parentExe());
+    line.writeFieldName(F_PID);
+    line.writeNumber(caller.pid());
+    line.writeFieldName(F_EXE);
+    line.writeString(caller.exe());
+    line.writeFieldName(F_PPID);
+    line.writeNumber(caller.parentPid());
+    line.writeFieldName(F_PARENT_EXE);
+    line.writeString(caller.parentExe());
     if (share != null) {
-      line.writeStringField("share", share);
+      line.writeFieldName(F_SHARE);
+      line.writeString(share);
     }
     if (served.key() != null) {
-      line.writeStringField("key", served.key());
+      line.writeFieldName(F_KEY);
+      line.writeString(served.key());
     }
     if (!served.scopes().isEmpty()) {
-      line.writeStringField("scope", String.join(" ", served.scopes()));
+      line.writeFieldName(F_SCOPE);
+      line.writeString(String.join(" ", served.scopes()));
     }
     if (served.profile() != null) {
-      line.writeStringField("profile", served.profile());
+      line.writeFieldName(F_PROFILE);
+      line.writeString(served.profile());
     }
-    line.writeStringField("outcome", outcome);
+    line.writeFieldName(F_OUTCOME);
+    line.writeString(outcome);
     if (repeats > 0) {
-      line.writeNumberField("repeated", repeats);
+      line.writeFieldName(F_REPEATED);
+      line.writeNumber(repeats);
     }
     line.writeEndObject();
   }

@@ -241,6 +241,33 @@ class AuditLogTest {
         Files.readString(file).lines().map(AuditLogTest::json).map(line -> line.path("time").asText()).toList());
   }
 
+  /**
+   * Lines are written from a direct buffer of 8 KiB; a batch bigger than that (a busy turn) is
+   * written whole all the same, in order, and the small batch after it from the direct buffer again.
+   */
+  @Test
+  void aBatchBiggerThanTheDirectBufferIsWrittenWholeAndInOrder() throws Exception {
+    Path file = home.resolve(AuditLog.FILE_NAME);
+    List<String> expected = new java.util.ArrayList<>();
+    try (AuditLog log = new AuditLog(file, 1 << 20, new TestClock())) {
+      log.deferWrites();
+      CallerProcess caller = new CallerProcess(1, "/usr/bin/docker", 0, "/sbin/init");
+      log.record("get", "opens.example", caller, "ok");
+      expected.add("opens.example");
+      for (int i = 0; i < 200; i++) {
+        log.record("get", "r" + i + ".example", caller, "ok");
+        expected.add("r" + i + ".example");
+      }
+      assertTrue(Files.size(file) < 8192);
+      log.sync();
+      assertTrue(Files.size(file) > 8192, "the batch was bigger than the direct buffer");
+      log.record("get", "after.example", caller, "ok");
+      expected.add("after.example");
+      log.sync();
+    }
+    assertEquals(expected, servers(file));
+  }
+
   /** Group commit: lines wait for sync (the end of the turn), in order, and rotation still holds. */
   @Test
   void deferredLinesAreWrittenInOrderAtSyncAndStillRotate() throws Exception {
