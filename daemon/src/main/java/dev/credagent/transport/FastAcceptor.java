@@ -368,9 +368,9 @@ final class FastAcceptor implements AutoCloseable {
 
     /** The first {@code got} bytes of the buffer, copied out; zeroed where they were (they may be a secret). */
     byte[] take(long got) {
-      MemorySegment read = buffer.asSlice(0, got);
-      byte[] bytes = read.toArray(ValueLayout.JAVA_BYTE);
-      read.fill((byte) 0);
+      byte[] bytes = new byte[(int) got];
+      MemorySegment.copy(buffer, ValueLayout.JAVA_BYTE, 0, bytes, 0, bytes.length); // toArray made a heap segment and its session
+      buffer.asSlice(0, got).fill((byte) 0);
       return bytes;
     }
   }
