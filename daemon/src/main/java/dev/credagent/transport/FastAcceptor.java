@@ -1,7 +1,6 @@
 package dev.credagent.transport;
 
 import dev.credagent.caller.Caller;
-import io.netty.buffer.Unpooled;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -285,7 +284,7 @@ final class FastAcceptor implements AutoCloseable {
    * errors included.
    */
   private RelayFrameDecoder.Frame wholeRelayFrame(byte[] read) {
-    if (read.length == 0 || Door.chosen(doors, Unpooled.wrappedBuffer(read)) != relayDoor) {
+    if (read.length == 0 || Door.chosen(doors, read) != relayDoor) {
       return null;
     }
     int newline = -1;
