@@ -70,6 +70,8 @@ public final class AuditLog implements AutoCloseable {
    * failure mid-line, so no half-written object is carried into the next line.
    */
   private JsonGenerator lineWriter;
+  /** What writes a line with no surrogate in it; {@link #lineWriter} the others. */
+  private final PlainLine plainLine = new PlainLine();
   private boolean deferred;
   /** Lines up to this size are written from {@link #direct}; a bigger batch (rare) from the heap, still with one write. */
   private static final int DIRECT_BYTES = 8192;
@@ -295,13 +297,18 @@ public final class AuditLog implements AutoCloseable {
       long repeats) throws IOException {
     Lines bytes = scratch;
     bytes.reset();
+    String at = time.format(now);
+    if (plainLine.write(bytes, at, op, server, caller, share, served, outcome, repeats)) {
+      bytes.write('\n');
+      return;
+    }
     if (lineWriter == null) {
       lineWriter = JSON.createGenerator(bytes);
       lineWriter.setRootValueSeparator(null); // one object per line; the newline is ours
     }
     JsonGenerator line = lineWriter;
     try {
-      write(line, time.format(now), op, server, caller, share, served, outcome, repeats);
+      write(line, at, op, server, caller, share, served, outcome, repeats);
       line.flush(); // into scratch: the generator keeps nothing between lines
     } catch (IOException | RuntimeException | Error e) {
       // An Error too (the heap or the stack exhausted mid-line): kept, the generator would still
