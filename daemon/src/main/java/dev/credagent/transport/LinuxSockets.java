@@ -56,12 +56,15 @@ final class LinuxSockets {
     // fence and safepoint check: a GC waits for one of them as for a few Java instructions. poll
     // waits, and stays an ordinary call, as do those made once.
     Linker.Option quick = Linker.Option.critical(false);
+    // recv and send may also read into and write from a heap array (the acceptor's buffer): a
+    // critical call may be given one, since no GC can move it while the call runs.
+    Linker.Option quickOnHeap = Linker.Option.critical(true);
     accept4 = linker.downcallHandle(libc.find("accept4").orElseThrow(),
         FunctionDescriptor.of(INT, INT, ADDRESS, ADDRESS, INT), errno, quick);
     recv = linker.downcallHandle(libc.find("recv").orElseThrow(), FunctionDescriptor.of(LONG, INT, ADDRESS, LONG, INT),
-        quick);
+        quickOnHeap);
     send = linker.downcallHandle(libc.find("send").orElseThrow(),
-        FunctionDescriptor.of(LONG, INT, ADDRESS, LONG, INT), errno, quick);
+        FunctionDescriptor.of(LONG, INT, ADDRESS, LONG, INT), errno, quickOnHeap);
     getsockopt = linker.downcallHandle(libc.find("getsockopt").orElseThrow(),
         FunctionDescriptor.of(INT, INT, INT, INT, ADDRESS, ADDRESS), quick);
     poll = linker.downcallHandle(libc.find("poll").orElseThrow(), FunctionDescriptor.of(INT, ADDRESS, LONG, INT), errno);
