@@ -245,10 +245,11 @@ final class FastAcceptor implements AutoCloseable {
         return;
       }
       Arrays.fill(read, (byte) 0);
-      RelayChannelHandler handler = new RelayChannelHandler(relayDoor.relay(), parts.flush()); // as the door's own
-      CompletableFuture<RelayReply> reply = handler.ask(caller, frame); // the input is the relay's now, as from the decoder
-      if (!reply.isDone()) {
-        handOff.awaiting(fd, caller, handler.awaiting(reply));
+      CompletableFuture<Void> gone = new CompletableFuture<>(); // completed by the handler, where Netty gets the connection
+      // The input is the relay's now, as from the decoder.
+      CompletableFuture<RelayReply> reply = RelayChannelHandler.ask(relayDoor.relay(), caller, frame, gone);
+      if (!reply.isDone()) { // as the door's own handler, made only now
+        handOff.awaiting(fd, caller, new RelayChannelHandler(relayDoor.relay(), parts.flush(), gone).awaiting(reply));
         handedOn = true;
         return;
       }
