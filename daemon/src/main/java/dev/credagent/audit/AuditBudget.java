@@ -100,6 +100,9 @@ public final class AuditBudget {
 
   /** What was suppressed and not yet said; said once (the daemon is closing, or the hour ended). */
   List<Summary> drain() {
+    if (suppressed.isEmpty()) {
+      return List.of(); // the usual case, twice per line: no list made for it
+    }
     List<Summary> summaries = new ArrayList<>();
     for (String origin : new ArrayList<>(suppressed.keySet())) {
       summaries.add(take(origin));
@@ -114,6 +117,9 @@ public final class AuditBudget {
    * flood: a line a minute for each of 17 origins would take 17 units, past the owner's share.
    */
   List<Summary> due(Instant now) {
+    if (suppressed.isEmpty()) {
+      return List.of(); // the usual case, twice per line: no lists or Duration made for it
+    }
     List<Summary> summaries = new ArrayList<>();
     Duration wait = SAY_EVERY.multipliedBy(Math.max(1, (suppressed.size() + 1) / 2));
     for (String origin : new ArrayList<>(suppressed.keySet())) {
@@ -122,6 +128,11 @@ public final class AuditBudget {
       }
     }
     return summaries;
+  }
+
+  /** Whether any origin has counts not yet said: {@link AuditLog#sync} reads the clock only then. */
+  boolean unsaid() {
+    return !suppressed.isEmpty();
   }
 
   private Summary take(String origin) {

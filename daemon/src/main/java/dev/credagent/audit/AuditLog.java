@@ -2,6 +2,7 @@ package dev.credagent.audit;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.io.SerializedString;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -12,6 +13,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 import java.util.logging.Logger;
@@ -68,7 +70,12 @@ public final class AuditLog implements AutoCloseable {
    * failure mid-line, so no half-written object is carried into the next line.
    */
   private JsonGenerator lineWriter;
+  /** What writes a line with no surrogate in it; {@link #lineWriter} the others. */
+  private final PlainLine plainLine = new PlainLine();
   private boolean deferred;
+  /** Lines up to this size are written from {@link #direct}; a bigger batch (rare) from the heap, still with one write. */
+  private static final int DIRECT_BYTES = 8192;
+  private ByteBuffer direct;
 
   /** A log that writes every line: tests of rotation and of other things. */
   public AuditLog(Path file, long maxBytes, Clock clock) {
@@ -98,7 +105,7 @@ public final class AuditLog implements AutoCloseable {
   /** Writes the lines recorded since the last sync, with one write; before the answers they go with leave. */
   public synchronized void sync() {
     try {
-      if (file != null) {
+      if (file != null && budget.unsaid()) {
         summarise(budget.due(clock.instant())); // an origin over budget with no line since: its counts so far
       }
       writePending();
@@ -148,22 +155,23 @@ public final class AuditLog implements AutoCloseable {
       return;
     }
     try {
-      summarise(budget.roll(clock.instant()));
-      summarise(budget.due(clock.instant()));
+      Instant now = clock.instant(); // one read per line: the budget's hour, its summaries and the line's time
+      summarise(budget.roll(now));
+      summarise(budget.due(now));
       String refusal = outcome.equals("ok") ? null
           : String.join("\u0000", op, String.valueOf(server), caller.exe(), String.valueOf(share), outcome,
               String.valueOf(served.key()), String.join(" ", served.scopes()), String.valueOf(served.profile()));
       if (refusal != null && refusal.equals(lastRefusal)) {
         repeated++;
-        line(op, server, caller, share, served, outcome, repeated);
+        line(now, op, server, caller, share, served, outcome, repeated);
         repeatLine = new Lines(scratch.size());
         scratch.writeTo(repeatLine);
         return;
       }
-      line(op, server, caller, share, served, outcome, 0);
+      line(now, op, server, caller, share, served, outcome, 0);
       boolean leaves = share != null && outcome.equals("ok") && served.key() != null; // a credential went out
       if (!budget.admit(AuditBudget.origin(share, outcome), op, outcome, scratch.size(),
-          leaves ? served.key() : null, caller.exe(), clock.instant())) {
+          leaves ? served.key() : null, caller.exe(), now)) {
         return; // counted, and said within a minute
       }
       flushRepeated();
@@ -246,12 +254,24 @@ public final class AuditLog implements AutoCloseable {
     if (out == null || size + lines.size() > maxBytes) {
       reopen(out != null);
     }
-    ByteBuffer buffer = lines.asBuffer();
+    ByteBuffer buffer = lines.size() <= DIRECT_BYTES ? lines.copiedTo(direct()) : lines.asBuffer();
     while (buffer.hasRemaining()) {
       out.write(buffer);
     }
     size += lines.size();
     failing = false;
+  }
+
+  /**
+   * The direct buffer lines are written from, made at the first write: from a heap buffer, the
+   * channel copied each write into a temporary direct buffer of its own, found through two
+   * thread-local look-ups, and returned it after.
+   */
+  private ByteBuffer direct() {
+    if (direct == null) {
+      direct = ByteBuffer.allocateDirect(DIRECT_BYTES);
+    }
+    return direct;
   }
 
   /** Lines as bytes, read without a copy. */
@@ -263,20 +283,32 @@ public final class AuditLog implements AutoCloseable {
     ByteBuffer asBuffer() {
       return ByteBuffer.wrap(buf, 0, count);
     }
+
+    /** The lines copied to the start of {@code to} (cleared), ready to be written. */
+    ByteBuffer copiedTo(ByteBuffer to) {
+      to.clear();
+      to.put(buf, 0, count);
+      return to.flip();
+    }
   }
 
   /** Makes the line in {@link #scratch}. */
-  private void line(String op, String server, CallerProcess caller, String share, Served served, String outcome,
+  private void line(Instant now, String op, String server, CallerProcess caller, String share, Served served, String outcome,
       long repeats) throws IOException {
     Lines bytes = scratch;
     bytes.reset();
+    String at = time.format(now);
+    if (plainLine.write(bytes, at, op, server, caller, share, served, outcome, repeats)) {
+      bytes.write('\n');
+      return;
+    }
     if (lineWriter == null) {
       lineWriter = JSON.createGenerator(bytes);
       lineWriter.setRootValueSeparator(null); // one object per line; the newline is ours
     }
     JsonGenerator line = lineWriter;
     try {
-      write(line, time.format(clock.instant()), op, server, caller, share, served, outcome, repeats);
+      write(line, at, op, server, caller, share, served, outcome, repeats);
       line.flush(); // into scratch: the generator keeps nothing between lines
     } catch (IOException | RuntimeException | Error e) {
       // An Error too (the heap or the stack exhausted mid-line): kept, the generator would still
@@ -288,34 +320,62 @@ public final class AuditLog implements AutoCloseable {
     bytes.write('\n');
   }
 
+  /** The fields' names, quoted and encoded once: written by name, each was encoded again for every line. */
+  private static final SerializedString F_TIME = new SerializedString("time");
+  private static final SerializedString F_OP = new SerializedString("op");
+  private static final SerializedString F_SERVER = new SerializedString("server");
+  private static final SerializedString F_PID = new SerializedString("pid");
+  private static final SerializedString F_EXE = new SerializedString("exe");
+  private static final SerializedString F_PPID = new SerializedString("ppid");
+  private static final SerializedString F_PARENT_EXE = new SerializedString("parentExe");
+  private static final SerializedString F_SHARE = new SerializedString("share");
+  private static final SerializedString F_KEY = new SerializedString("key");
+  private static final SerializedString F_SCOPE = new SerializedString("scope");
+  private static final SerializedString F_PROFILE = new SerializedString("profile");
+  private static final SerializedString F_OUTCOME = new SerializedString("outcome");
+  private static final SerializedString F_REPEATED = new SerializedString("repeated");
+
   /** One line's object, its fields in their order; {@code line} is reused or fresh (AuditLogTest compares the two). */
   static void write(JsonGenerator line, String time, String op, String server, CallerProcess caller, String share,
       Served served, String outcome, long repeats) throws IOException {
     line.writeStartObject();
-    line.writeStringField("time", time);
-    line.writeStringField("op", op);
+    line.writeFieldName(F_TIME);
+    line.writeString(time);
+    line.writeFieldName(F_OP);
+    line.writeString(op);
     if (server != null) {
-      line.writeStringField("server", server);
+      line.writeFieldName(F_SERVER);
+      line.writeString(server);
     }
-    line.writeNumberField("pid", caller.pid());
-    line.writeStringField("exe", caller.exe());
-    line.writeNumberField("ppid", caller.parentPid());
-    line.writeStringField("parentExe", caller.parentExe());
+    line.writeFieldName(F_PID);
+    line.writeNumber(caller.pid());
+    line.writeFieldName(F_EXE);
+    line.writeString(caller.exe());
+    line.writeFieldName(F_PPID);
+    line.writeNumber(caller.parentPid());
+    line.writeFieldName(F_PARENT_EXE);
+    line.writeString(caller.parentExe());
     if (share != null) {
-      line.writeStringField("share", share);
+      line.writeFieldName(F_SHARE);
+      line.writeString(share);
     }
     if (served.key() != null) {
-      line.writeStringField("key", served.key());
+      line.writeFieldName(F_KEY);
+      line.writeString(served.key());
     }
     if (!served.scopes().isEmpty()) {
-      line.writeStringField("scope", String.join(" ", served.scopes()));
+      line.writeFieldName(F_SCOPE);
+      line.writeString(String.join(" ", served.scopes()));
     }
     if (served.profile() != null) {
-      line.writeStringField("profile", served.profile());
+      line.writeFieldName(F_PROFILE);
+      line.writeString(served.profile());
     }
-    line.writeStringField("outcome", outcome);
+    line.writeFieldName(F_OUTCOME);
+    line.writeString(outcome);
     if (repeats > 0) {
-      line.writeNumberField("repeated", repeats);
+      line.writeFieldName(F_REPEATED);
+      line.writeNumber(repeats);
     }
     line.writeEndObject();
   }

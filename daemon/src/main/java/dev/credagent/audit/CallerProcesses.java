@@ -59,6 +59,9 @@ public final class CallerProcesses {
   /** The holds asked about by {@link #letGoOfExited}, and which of them exited. */
   private final long[] sweptHolds = new long[SLOTS];
   private final boolean[] sweptGone = new boolean[SLOTS];
+  /** A caller's hold and its parent's, asked about together by {@link #bothLive}. */
+  private final long[] pairHolds = new long[2];
+  private final boolean[] pairGone = new boolean[2];
   private final ProcessIdentity identity;
   private final Reader read;
   /** Where there is no /proc (macOS): the JDK asks the kernel, every time. */
@@ -115,6 +118,10 @@ public final class CallerProcesses {
     }
     Entry self;
     synchronized (this) {
+      Entry both = bothLive(pid);
+      if (both != null) {
+        return new CallerProcess(pid, both.exe, both.parentPid, both.parent.exe);
+      }
       self = kept(pid);
       if (self != null && self.parentPid != NOT_READ && alive(self.parent)) {
         return new CallerProcess(pid, self.exe, self.parentPid, self.parent.exe);
@@ -190,6 +197,40 @@ public final class CallerProcesses {
       }
     }
     return parentPid;
+  }
+
+  /**
+   * The entry kept for {@code pid} where it and its linked parent are both in the table and both
+   * alive, told by one call for the two ({@link ProcessIdentity#exited}: one poll of two pidfds,
+   * where {@link #kept} and {@link #alive} made one each); null for anything else, which the
+   * checks one by one then settle (and let go of what exited). Under the lock.
+   */
+  private Entry bothLive(long pid) {
+    Entry self = inTable(pid);
+    if (self == null || self.parentPid == NOT_READ || self.parent == null || !inTable(self.parent)) {
+      return null;
+    }
+    pairHolds[0] = self.hold;
+    pairHolds[1] = self.parent.hold;
+    return identity.exited(pairHolds, 2, pairGone) && !pairGone[0] && !pairGone[1] ? self : null;
+  }
+
+  /** Whether {@code entry} itself is in the table (a let-go entry's hold is closed). Under the lock. */
+  private boolean inTable(Entry entry) {
+    int first = slot(entry.pid);
+    return table[first] == entry || table[first + 1] == entry;
+  }
+
+  /** The entry in the table for {@code pid}, alive or not. Under the lock. */
+  private Entry inTable(long pid) {
+    int first = slot(pid);
+    for (int at = first; at < first + 2; at++) {
+      Entry entry = table[at];
+      if (entry != null && entry.pid == pid) {
+        return entry;
+      }
+    }
+    return null;
   }
 
   /** The entry kept for {@code pid} while its process lives; a dead one's is let go. Under the lock. */

@@ -44,13 +44,16 @@ final class Pidfs implements ProcessIdentity {
     try {
       Linker linker = Linker.nativeLinker();
       SymbolLookup libc = linker.defaultLookup();
+      // None of the three ever waits (every poll here has a timeout of 0), so each is a critical call:
+      // no switch of the thread to native state and back, with its fence and safepoint check.
+      Linker.Option quick = Linker.Option.critical(false);
       Pidfs pidfs = new Pidfs(
           linker.downcallHandle(libc.find("pidfd_open").orElseThrow(),
-              FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT)),
+              FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), quick),
           linker.downcallHandle(libc.find("poll").orElseThrow(),
-              FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT)),
+              FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT), quick),
           linker.downcallHandle(libc.find("close").orElseThrow(),
-              FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT)));
+              FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), quick));
       long self = pidfs.open(ProcessHandle.current().pid()); // the kernel may lack it (before 5.3)
       if (self == UNKNOWN) {
         return null;

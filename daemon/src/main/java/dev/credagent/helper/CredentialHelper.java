@@ -19,6 +19,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Future;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -61,6 +62,11 @@ public final class CredentialHelper implements RelayHandler {
     } catch (HelperException | VaultException | dev.credagent.service.UnknownProfileException | RuntimeException | Error e) {
       reply = CompletableFuture.failedFuture(e);
     }
+    Future.State state = reply.state();
+    if (state == Future.State.SUCCESS || state == Future.State.FAILED) { // a get, mostly: no stage (or lambda) made for it
+      Arrays.fill(input, (byte) 0);
+      return state == Future.State.SUCCESS ? reply : CompletableFuture.completedFuture(error(Async.cause(reply.exceptionNow())));
+    }
     return reply
         .exceptionally(failure -> error(Async.cause(failure)))
         .whenComplete((answer, failure) -> Arrays.fill(input, (byte) 0));
@@ -68,13 +74,20 @@ public final class CredentialHelper implements RelayHandler {
 
   private CompletableFuture<RelayReply> get(Caller caller, byte[] input) throws HelperException {
     String serverUrl = requireServerUrl(HelperRequest.parseServerUrl(input));
-    return service.get(caller, RegistryReference.parse(serverUrl)).thenApply(credential -> {
-      try {
-        return new RelayReply(0, HelperResponse.credential(serverUrl, credential));
-      } finally {
-        credential.secret().destroy();
-      }
-    });
+    CompletableFuture<Credential> found = service.get(caller, RegistryReference.parse(serverUrl));
+    if (found.state() == Future.State.SUCCESS) { // from memory: no stage chained for it
+      return CompletableFuture.completedFuture(answer(serverUrl, found.resultNow()));
+    }
+    return found.thenApply(credential -> answer(serverUrl, credential));
+  }
+
+  /** The credential as the helper prints it; its secret is wiped whatever happens. */
+  private static RelayReply answer(String serverUrl, Credential credential) {
+    try {
+      return new RelayReply(0, HelperResponse.credential(serverUrl, credential));
+    } finally {
+      credential.secret().destroy();
+    }
   }
 
   private CompletableFuture<Void> store(Caller caller, byte[] input) throws HelperException {

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.core.io.SerializedString;
 import dev.credagent.vault.Credential;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
 /**
@@ -29,8 +30,41 @@ final class HelperResponse {
 
   private HelperResponse() {}
 
-  /** {@code {"ServerURL":…,"Username":…,"Secret":…}}; the caller wipes the bytes. */
+  private static final byte[] SERVER_URL = "{\"ServerURL\":".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] USERNAME = ",\"Username\":".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] SECRET = ",\"Secret\":".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] END = "}\n".getBytes(StandardCharsets.US_ASCII);
+
+  /**
+   * {@code {"ServerURL":…,"Username":…,"Secret":…}}; the caller wipes the bytes. Written by hand
+   * ({@link GoJsonStrings}) into one array of the answer's size, the copy of the secret's
+   * characters wiped; through Jackson where any of the three holds a surrogate.
+   */
   static byte[] credential(String serverUrl, Credential credential) {
+    char[] secret = credential.secret().toChars();
+    try {
+      char[] server = serverUrl.toCharArray();
+      char[] username = credential.username().toCharArray();
+      if (!GoJsonStrings.plain(server) || !GoJsonStrings.plain(username) || !GoJsonStrings.plain(secret)) {
+        return credentialByJackson(serverUrl, credential);
+      }
+      byte[] out = new byte[SERVER_URL.length + GoJsonStrings.length(server) + USERNAME.length
+          + GoJsonStrings.length(username) + SECRET.length + GoJsonStrings.length(secret) + END.length];
+      int at = GoJsonStrings.raw(SERVER_URL, out, 0);
+      at = GoJsonStrings.write(server, out, at);
+      at = GoJsonStrings.raw(USERNAME, out, at);
+      at = GoJsonStrings.write(username, out, at);
+      at = GoJsonStrings.raw(SECRET, out, at);
+      at = GoJsonStrings.write(secret, out, at);
+      GoJsonStrings.raw(END, out, at);
+      return out;
+    } finally {
+      java.util.Arrays.fill(secret, '\0');
+    }
+  }
+
+  /** The same through a Jackson generator: text with a surrogate, and the oracle of HelperResponseTest. */
+  static byte[] credentialByJackson(String serverUrl, Credential credential) {
     return write(json -> {
       json.writeStartObject();
       json.writeStringField("ServerURL", serverUrl);

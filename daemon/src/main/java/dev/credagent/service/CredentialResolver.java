@@ -78,11 +78,16 @@ final class CredentialResolver {
   }
 
   private boolean stored(String server) throws VaultLockedException {
-    return vault.list().containsKey(prefix + server);
+    return vault.list().containsKey(key(server));
   }
 
   private boolean sourced(String server) throws VaultLockedException {
-    return vault.source(prefix + server) != null;
+    return vault.source(key(server)) != null;
+  }
+
+  /** {@code server}'s key in this profile: the name itself in the default profile, with no copy made by a concatenation. */
+  private String key(String server) {
+    return prefix.isEmpty() ? server : prefix + server;
   }
 
   Resolved resolve(String server) throws VaultLockedException, CredentialNotFoundException {
@@ -93,10 +98,10 @@ final class CredentialResolver {
   Resolved resolve(RegistryReference reference) throws VaultLockedException, CredentialNotFoundException {
     String server = reference.written();
     if (stored(server)) {
-      return new Resolved(prefix + server, false);
+      return new Resolved(key(server), false);
     }
     if (sourced(server)) {
-      return new Resolved(prefix + server, true);
+      return new Resolved(key(server), true);
     }
     Resolved another = anotherName(reference);
     if (another != null) {

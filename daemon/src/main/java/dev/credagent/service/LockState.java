@@ -44,7 +44,10 @@ final class LockState {
    * memory on time even when nobody asks).
    */
   void expireIfDue() {
-    AutoLock.Due due = autoLock.due();
+    lockIf(autoLock.due());
+  }
+
+  private void lockIf(AutoLock.Due due) {
     if (due != null) {
       lockNow("vault locked by itself: " + due.reason());
       trail.record(Caller.self(), "lock", null, "auto-lock: " + due.reason());
@@ -60,8 +63,7 @@ final class LockState {
 
   /** Expires the vault if due, then says whether it is unlocked; a credential op counts as use. */
   boolean usable() {
-    expireIfDue();
-    autoLock.used();
+    lockIf(autoLock.dueElseUsed()); // a use of a vault just locked is none (used() did nothing then either)
     return vault.isUnlocked();
   }
 

@@ -55,6 +55,12 @@ public final class ProfileTable {
    * How the caller's profile was chosen: {@link #why} is for {@code profile which} and the audit
    * line, made only when asked (most gets need the name alone).
    */
+  /**
+   * The choice of every request while no profile is bound: made once, not per get (its reason, a
+   * capturing lambda, was made through Unsafe.allocateInstance under C1).
+   */
+  private static final Choice NO_PROFILES = new Choice(ProfileKeys.DEFAULT, "no profile is bound to any directory", true);
+
   public record Choice(String name, java.util.function.Supplier<String> reason, boolean judged) {
     Choice(String name, String why, boolean judged) {
       this(name, () -> why, judged);
@@ -138,7 +144,7 @@ public final class ProfileTable {
     }
     if (dirs.isEmpty()) {
       // No profile, so every directory is the default's: no file-system call on the way of a get.
-      return new Choice(ProfileKeys.DEFAULT, "no profile is bound to any directory", true);
+      return NO_PROFILES;
     }
     if (cwd == null || cwd.isEmpty()) {
       return fallBack("the client sent no working directory");

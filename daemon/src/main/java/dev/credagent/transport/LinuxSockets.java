@@ -51,19 +51,28 @@ final class LinuxSockets {
 
   private LinuxSockets(Linker linker, SymbolLookup libc) {
     Linker.Option errno = Linker.Option.captureCallState("errno");
+    // Calls that never wait (every socket the acceptor reads or writes is non-blocking, and closing a
+    // Unix socket does not linger) skip the thread's switch to native state and back, with its
+    // fence and safepoint check: a GC waits for one of them as for a few Java instructions. poll
+    // waits, and stays an ordinary call, as do those made once.
+    Linker.Option quick = Linker.Option.critical(false);
+    // recv and send may also read into and write from a heap array (the acceptor's buffer): a
+    // critical call may be given one, since no GC can move it while the call runs.
+    Linker.Option quickOnHeap = Linker.Option.critical(true);
     accept4 = linker.downcallHandle(libc.find("accept4").orElseThrow(),
-        FunctionDescriptor.of(INT, INT, ADDRESS, ADDRESS, INT), errno);
-    recv = linker.downcallHandle(libc.find("recv").orElseThrow(), FunctionDescriptor.of(LONG, INT, ADDRESS, LONG, INT));
+        FunctionDescriptor.of(INT, INT, ADDRESS, ADDRESS, INT), errno, quick);
+    recv = linker.downcallHandle(libc.find("recv").orElseThrow(), FunctionDescriptor.of(LONG, INT, ADDRESS, LONG, INT),
+        quickOnHeap);
     send = linker.downcallHandle(libc.find("send").orElseThrow(),
-        FunctionDescriptor.of(LONG, INT, ADDRESS, LONG, INT), errno);
+        FunctionDescriptor.of(LONG, INT, ADDRESS, LONG, INT), errno, quickOnHeap);
     getsockopt = linker.downcallHandle(libc.find("getsockopt").orElseThrow(),
-        FunctionDescriptor.of(INT, INT, INT, INT, ADDRESS, ADDRESS));
+        FunctionDescriptor.of(INT, INT, INT, INT, ADDRESS, ADDRESS), quick);
     poll = linker.downcallHandle(libc.find("poll").orElseThrow(), FunctionDescriptor.of(INT, ADDRESS, LONG, INT), errno);
     eventfd = linker.downcallHandle(libc.find("eventfd").orElseThrow(), FunctionDescriptor.of(INT, INT, INT));
     fcntl = linker.downcallHandle(libc.find("fcntl").orElseThrow(), FunctionDescriptor.of(INT, INT, INT, INT),
         Linker.Option.firstVariadicArg(2));
     write = linker.downcallHandle(libc.find("write").orElseThrow(), FunctionDescriptor.of(LONG, INT, ADDRESS, LONG));
-    close = linker.downcallHandle(libc.find("close").orElseThrow(), FunctionDescriptor.of(INT, INT));
+    close = linker.downcallHandle(libc.find("close").orElseThrow(), FunctionDescriptor.of(INT, INT), quick);
   }
 
   private static LinuxSockets create() {

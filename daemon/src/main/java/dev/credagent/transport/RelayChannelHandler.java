@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Future;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -26,7 +27,7 @@ final class RelayChannelHandler extends SimpleChannelInboundHandler<RelayFrameDe
    * so its end of input is its death (Ctrl-C at a prompt): a prompt made for it ends then. A client
    * that half-closes on purpose (socat) is still answered, but is asked nothing.
    */
-  private final java.util.concurrent.CompletableFuture<Void> gone = new java.util.concurrent.CompletableFuture<>();
+  private final CompletableFuture<Void> gone;
 
   private final AnswerFlush flush;
   /** The reply this handler answers once active, asked before its connection reached Netty; null when Netty read the frame. */
@@ -37,8 +38,17 @@ final class RelayChannelHandler extends SimpleChannelInboundHandler<RelayFrameDe
   }
 
   RelayChannelHandler(RelayHandler relay, AnswerFlush flush) {
+    this(relay, flush, new CompletableFuture<>());
+  }
+
+  /** A handler whose connection's end completes {@code gone}: the one its call was asked with ({@link #ask(RelayHandler, Caller, RelayFrameDecoder.Frame, CompletionStage)}). */
+  RelayChannelHandler(RelayHandler relay, AnswerFlush flush, CompletableFuture<Void> gone) {
+    // The message type named, not found by reflection over the class's generics (two map look-ups
+    // through a thread-local), which every connection Netty serves paid.
+    super(RelayFrameDecoder.Frame.class);
     this.relay = relay;
     this.flush = flush;
+    this.gone = gone;
   }
 
   @Override
@@ -57,6 +67,16 @@ final class RelayChannelHandler extends SimpleChannelInboundHandler<RelayFrameDe
    * answer. The Linux fast path asks through this too, off the event loop: see {@link #awaiting}.
    */
   CompletableFuture<RelayReply> ask(Caller caller, RelayFrameDecoder.Frame frame) {
+    return ask(relay, caller, frame, gone);
+  }
+
+  /**
+   * The same for the Linux fast path, which makes a handler only for a call not answered at once
+   * (with this {@code gone}): a handler per connection, most of them answered without Netty, was
+   * 2% of its work (its type's matcher, found through a thread-local, and its allocation).
+   */
+  static CompletableFuture<RelayReply> ask(RelayHandler relay, Caller caller, RelayFrameDecoder.Frame frame,
+      CompletionStage<Void> gone) {
     try {
       return relay.handle(frame.attributes().promptPlaces(caller, gone)
           .at(frame.attributes().get(HeaderAttributes.Key.CWD), frame.attributes().get(HeaderAttributes.Key.PROFILE)),

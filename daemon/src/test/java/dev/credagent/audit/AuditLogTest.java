@@ -90,6 +90,52 @@ class AuditLogTest {
   }
 
   /**
+   * Lines without a surrogate are written by hand (PlainLine), the others by Jackson: byte for byte
+   * the same as a fresh generator's for every ASCII character, 2- and 3-byte UTF-8, U+2028, U+FFFF,
+   * and 300 random mixes of them (with a surrogate pair now and then), in every text field, with
+   * negative and large numbers, shares, scopes, profiles and repeat counts.
+   */
+  @Test
+  void handWrittenLinesAreJacksonsBytesForAnyText() throws Exception {
+    Path file = home.resolve(AuditLog.FILE_NAME);
+    StringBuilder every = new StringBuilder();
+    for (char c = 0; c < 0x80; c++) {
+      every.append(c);
+    }
+    every.append("\u0080\u00e9\u07ff\u0800\u2028\u2029\ufffd\uffff");
+    String pool = every + "\uD83D\uDE00";
+    java.util.Random random = new java.util.Random(32);
+    List<String> texts = new java.util.ArrayList<>(List.of(every.toString(), "", "lone\uD800"));
+    for (int n = 0; n < 300; n++) {
+      StringBuilder text = new StringBuilder();
+      for (int i = random.nextInt(30); i > 0; i--) {
+        text.append(pool.charAt(random.nextInt(pool.length())));
+      }
+      texts.add(text.toString());
+    }
+    StringBuilder expected = new StringBuilder();
+    try (AuditLog log = new AuditLog(file, 1 << 30, new TestClock())) {
+      long n = 0;
+      for (String text : texts) {
+        n++;
+        CallerProcess caller = new CallerProcess(n % 2 == 0 ? -1 : Long.MAX_VALUE - n, text, n, "/p/" + text);
+        AuditLog.Served served = new AuditLog.Served(n % 3 == 0 ? null : text, n % 4 == 0 ? List.of() : List.of("pull", text),
+            n % 5 == 0 ? null : text + " (default)");
+        String share = n % 2 == 0 ? null : text;
+        log.record("get" + text, text, caller, share, served, "ok");
+        expected.append(fresh("get" + text, text, caller, share, served, "ok"));
+      }
+    }
+    List<String> wrote = Files.readString(file).lines().toList();
+    List<String> wanted = expected.toString().lines().toList();
+    assertEquals(wanted.size(), wrote.size());
+    for (int i = 0; i < wanted.size(); i++) {
+      assertEquals(wanted.get(i), wrote.get(i), "line " + i);
+    }
+    assertEquals(expected.toString(), Files.readString(file));
+  }
+
+  /**
    * A line cut short by an Error (the heap or the stack exhausted by whatever else the daemon was
    * doing) must not leave the reused generator inside the half-written object: the
    * next request's line was refused by it ("expecting field name"), lost, and the file closed.
@@ -102,8 +148,8 @@ class AuditLogTest {
       @Override
       public Instant instant() {
         boolean fromLine = StackWalker.getInstance().walk(frames -> frames.skip(1).findFirst()
-            .map(frame -> frame.getMethodName().equals("line")).orElse(false));
-        if (failMidLine[0] && fromLine) { // the line's own time: its object is open by then
+            .map(frame -> frame.getMethodName().equals("record")).orElse(false));
+        if (failMidLine[0] && fromLine) { // the line's one clock read, in record (its object is not open yet)
           failMidLine[0] = false;
           throw new OutOfMemoryError("Java heap space");
         }
@@ -200,6 +246,72 @@ class AuditLogTest {
     assertEquals(9_999, lines.get(2).path("repeated").asLong());
     assertEquals("quay.io", lines.get(3).path("server").asText());
     assertFalse(Files.exists(file.resolveSibling("audit.log.1")), "nothing rotated out");
+  }
+
+  /**
+   * One clock read per line (its hour's budget, its summaries and its time agree), and none for a
+   * sync while no origin is over its budget: each read was an Instant and a system call's worth of
+   * work, four per helper call.
+   */
+  @Test
+  void aLineReadsTheClockOnceAndASyncWithNothingSuppressedNotAtAll() throws Exception {
+    int[] reads = {0};
+    Clock counted = new Clock() {
+      @Override
+      public Instant instant() {
+        reads[0]++;
+        return Instant.parse("2026-11-23T09:00:00.123Z");
+      }
+
+      @Override
+      public ZoneId getZone() {
+        return ZoneOffset.UTC;
+      }
+
+      @Override
+      public Clock withZone(ZoneId zone) {
+        return this;
+      }
+    };
+    Path file = home.resolve(AuditLog.FILE_NAME);
+    try (AuditLog log = new AuditLog(file, 1 << 20, counted, AuditBudget.forFiles(1 << 20))) {
+      log.deferWrites();
+      CallerProcess caller = new CallerProcess(1, "/usr/bin/docker", 0, "/sbin/init");
+      log.record("get", "first.example", caller, "ok");
+      log.record("get", "second.example", caller, "not_found");
+      log.sync();
+      log.sync();
+      assertEquals(2, reads[0]);
+    }
+    assertEquals(List.of("2026-11-23T09:00:00.123Z", "2026-11-23T09:00:00.123Z"),
+        Files.readString(file).lines().map(AuditLogTest::json).map(line -> line.path("time").asText()).toList());
+  }
+
+  /**
+   * Lines are written from a direct buffer of 8 KiB; a batch bigger than that (a busy turn) is
+   * written whole all the same, in order, and the small batch after it from the direct buffer again.
+   */
+  @Test
+  void aBatchBiggerThanTheDirectBufferIsWrittenWholeAndInOrder() throws Exception {
+    Path file = home.resolve(AuditLog.FILE_NAME);
+    List<String> expected = new java.util.ArrayList<>();
+    try (AuditLog log = new AuditLog(file, 1 << 20, new TestClock())) {
+      log.deferWrites();
+      CallerProcess caller = new CallerProcess(1, "/usr/bin/docker", 0, "/sbin/init");
+      log.record("get", "opens.example", caller, "ok");
+      expected.add("opens.example");
+      for (int i = 0; i < 200; i++) {
+        log.record("get", "r" + i + ".example", caller, "ok");
+        expected.add("r" + i + ".example");
+      }
+      assertTrue(Files.size(file) < 8192);
+      log.sync();
+      assertTrue(Files.size(file) > 8192, "the batch was bigger than the direct buffer");
+      log.record("get", "after.example", caller, "ok");
+      expected.add("after.example");
+      log.sync();
+    }
+    assertEquals(expected, servers(file));
   }
 
   /** Group commit: lines wait for sync (the end of the turn), in order, and rotation still holds. */

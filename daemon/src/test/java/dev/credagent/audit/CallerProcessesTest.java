@@ -94,6 +94,63 @@ class CallerProcessesTest {
     assertEquals(afterFirst, reads);
   }
 
+  /**
+   * A kept process and its kept parent are told alive by one call for both (one poll of two
+   * pidfds), not one each; and where either exited, the one-by-one checks still let it go and read
+   * the caller anew.
+   */
+  @Test
+  void aKeptProcessAndItsParentAreToldAliveByOneCall() {
+    int[] calls = {0};
+    ProcessIdentity counted = new ProcessIdentity() {
+      @Override
+      public long open(long pid) {
+        return fakeIdentity.open(pid);
+      }
+
+      @Override
+      public boolean holds(long pid, long hold) {
+        calls[0]++;
+        return fakeIdentity.holds(pid, hold);
+      }
+
+      @Override
+      public void close(long hold) {
+        fakeIdentity.close(hold);
+      }
+
+      @Override
+      public boolean exited(long[] held, int count, boolean[] gone) {
+        calls[0]++;
+        return fakeIdentity.exited(held, count, gone);
+      }
+    };
+    CallerProcesses kept = new CallerProcesses(counted, new CallerProcesses.Reader() {
+      @Override
+      public long parentPid(long pid) {
+        return parents.getOrDefault(pid, -1L);
+      }
+
+      @Override
+      public String exe(long pid) {
+        reads++;
+        return exes.getOrDefault(pid, CallerProcess.UNKNOWN);
+      }
+    });
+    process(42, "/usr/bin/ci-loop", 7);
+    process(7, "/usr/bin/bash", 1);
+    CallerProcess first = kept.of(new Caller(1000, 42));
+    calls[0] = 0;
+    for (int i = 0; i < 10; i++) {
+      assertEquals(first, kept.of(new Caller(1000, 42)));
+    }
+    assertEquals(10, calls[0], "one call per look-up");
+    process(7, "/usr/bin/sleep", 1); // bash exited and its pid went to another; ci-loop was given to init
+    parents.put(42L, 1L);
+    process(1, "/sbin/init", 0);
+    assertEquals(new CallerProcess(42, "/usr/bin/ci-loop", 1, "/sbin/init"), kept.of(new Caller(1000, 42)));
+  }
+
   @Test
   void aHelperIsNotKeptButItsParentIs() {
     process(7, "/usr/bin/docker", 1);

@@ -1,5 +1,8 @@
 package dev.credagent.helper;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import java.util.concurrent.CompletableFuture;
 import dev.credagent.service.TestClock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -48,6 +51,23 @@ class CredentialHelperTest {
     assertEquals("0:", call("store", "{\"ServerURL\":\"https://r.example/v1/\",\"Username\":\"u\",\"Secret\":\"a<b>&c\\u2028\"}\n"));
     assertEquals("0:{\"ServerURL\":\"https://r.example/v1/\",\"Username\":\"u\",\"Secret\":\"a\\u003cb\\u003e\\u0026c\\u2028\"}\n",
         call("get", "  https://r.example/v1/ \n"));
+  }
+
+  /**
+   * A get answered from memory, found or not, is a done future when handle returns (the fast path
+   * sends it without Netty), its input already wiped: the stages that wiped it are no longer made
+   * for an answer known at once.
+   */
+  @Test
+  void aGetAnsweredFromMemoryIsDoneAtOnceWithItsInputWiped() {
+    call("store", "{\"ServerURL\":\"r.example\",\"Username\":\"u\",\"Secret\":\"s3cret\"}");
+    for (String server : List.of("r.example", "nowhere.example")) {
+      byte[] input = server.getBytes(StandardCharsets.UTF_8);
+      CompletableFuture<RelayReply> reply = helper.handle(new Caller(1000, 4242), "get", input);
+      assertTrue(reply.isDone(), server);
+      assertFalse(reply.isCompletedExceptionally(), "a failure is an answer too: " + server);
+      assertArrayEquals(new byte[input.length], input, "wiped: " + server);
+    }
   }
 
   @Test

@@ -83,4 +83,44 @@ class HelperResponseTest {
         + ",\"Secret\":" + go(secret) + "}\n",
         text(HelperResponse.credential("https://r.example/v1/?a=1&b=<2>", credential)));
   }
+
+  /**
+   * The hand-written answer is byte for byte the Jackson generator's (which the tests above hold to
+   * Go's rules) for every ASCII character, 2- and 3-byte UTF-8, U+2028/U+2029, U+FFFF, and random
+   * mixes of them, in each of the three fields; text with a surrogate, paired or lone, is Jackson's
+   * own answer, quirks and all.
+   */
+  @Test
+  void theHandWrittenAnswerIsJacksonsForAnyTextAndJacksonsOwnWithASurrogate() {
+    StringBuilder every = new StringBuilder();
+    for (char c = 0; c < 0x80; c++) {
+      every.append(c);
+    }
+    every.append("\u0080\u00e9\u07ff\u0800\u2027\u2028\u2029\u202a\ufffd\uffff");
+    java.util.List<String> texts = new java.util.ArrayList<>(java.util.List.of("", "reg.example", every.toString(),
+        "a\uD800b", "a\uDC00b", "x\uD800", "\uD83D\uDE00", "\uD800\uD800\uDC00"));
+    java.util.Random random = new java.util.Random(32);
+    String pool = every + "\uD83D\uDE00";
+    for (int n = 0; n < 300; n++) {
+      StringBuilder text = new StringBuilder();
+      for (int i = random.nextInt(40); i > 0; i--) {
+        text.append(pool.charAt(random.nextInt(pool.length())));
+      }
+      texts.add(text.toString());
+    }
+    for (String text : texts) {
+      for (int field = 0; field < 3; field++) {
+        String server = field == 0 ? text : "https://r.example/v1/";
+        String username = field == 1 ? text : "alice";
+        String secret = field == 2 ? text : "s3cret";
+        byte[] byJackson = HelperResponse.credentialByJackson(server, credential(username, secret));
+        org.junit.jupiter.api.Assertions.assertArrayEquals(byJackson, HelperResponse.credential(server, credential(username, secret)),
+            "field " + field + ": " + text.chars().mapToObj(Integer::toHexString).toList());
+      }
+    }
+  }
+
+  private static Credential credential(String username, String secret) {
+    return new Credential(username, Secret.copyOf(secret.toCharArray(), 0, secret.length()));
+  }
 }

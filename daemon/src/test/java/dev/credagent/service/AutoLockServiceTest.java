@@ -48,6 +48,43 @@ class AutoLockServiceTest {
     assertFalse(service.status().unlocked(), "no vault left unlocked without its auto-lock");
   }
 
+  /**
+   * Every credential op asks whether the vault is due to lock and counts as a use: one read of the
+   * clock for both, so the use is the very instant that was judged not due.
+   */
+  @Test
+  void aReadIsJudgedAndCountedWithOneReadOfTheClock() {
+    int[] reads = {0};
+    java.time.Clock counted = new java.time.Clock() {
+      @Override
+      public java.time.Instant instant() {
+        reads[0]++;
+        return clock.instant();
+      }
+
+      @Override
+      public java.time.ZoneId getZone() {
+        return clock.getZone();
+      }
+
+      @Override
+      public java.time.Clock withZone(java.time.ZoneId zone) {
+        return this;
+      }
+    };
+    AutoLock autoLock = new AutoLock(counted);
+    autoLock.unlocked(Duration.ofHours(1), Duration.ofHours(8));
+    clock.advance(Duration.ofMinutes(59));
+    reads[0] = 0;
+    assertNull(autoLock.dueElseUsed());
+    assertEquals(1, reads[0]);
+    clock.advance(Duration.ofMinutes(59));
+    assertNull(autoLock.due(), "the read above was a use: 59 minutes since");
+    clock.advance(Duration.ofMinutes(2));
+    assertEquals("no credential used for 1h (idle-ttl)", autoLock.dueElseUsed().reason());
+    assertEquals("no credential used for 1h (idle-ttl)", autoLock.due().reason(), "a read found due is no use");
+  }
+
   @Test
   void anHourWithoutAReadLocksTheVault() {
     CredentialService service = service();

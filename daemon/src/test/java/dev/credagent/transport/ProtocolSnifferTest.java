@@ -1,5 +1,7 @@
 package dev.credagent.transport;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -88,6 +90,29 @@ class ProtocolSnifferTest {
     out = commands.readOutbound();
     assertNotNull(out, "no answer to \"cred\" and end of input");
     out.release();
+  }
+
+  /**
+   * The fast path sniffs the array it read, Netty's sniffer a ByteBuf: for every head of every
+   * door's frame (and of bytes no door takes), the two choose the same door, or agree to wait.
+   */
+  @Test
+  void theFastPathsArrayAndNettysByteBufChooseTheSameDoor() {
+    List<Door> doors = new Doors(List.of(Door.jsonLines(REQUESTS), Door.helperRelay(RELAY),
+        Door.commands(CommandRelay.HAND_EVERYTHING_BACK)), () -> {}).doors();
+    for (String frame : List.of("credential-helper/1 get 11\nreg.example", "credagent/1 5\nhello", "{\"op\":\"get\"}\n",
+        "cred", "crx", "GET / HTTP/1.1", "\u0000\u00ff")) {
+      byte[] bytes = frame.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+      for (int length = 0; length <= bytes.length; length++) {
+        byte[] head = java.util.Arrays.copyOf(bytes, length);
+        io.netty.buffer.ByteBuf buffer = io.netty.buffer.Unpooled.wrappedBuffer(head);
+        assertSame(Door.chosen(doors, buffer), Door.chosen(doors, head), frame + " cut at " + length);
+        for (Door door : doors) {
+          assertEquals(door.sniff(buffer), door.sniff(head), door.name() + ", " + frame + " cut at " + length);
+        }
+        assertEquals(length, buffer.readableBytes(), "sniffing reads nothing");
+      }
+    }
   }
 
   @Test
