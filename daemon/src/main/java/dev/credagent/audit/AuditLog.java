@@ -106,7 +106,8 @@ public final class AuditLog implements AutoCloseable {
   public synchronized void sync() {
     try {
       if (file != null && budget.unsaid()) {
-        summarise(budget.due(clock.instant())); // an origin over budget with no line since: its counts so far
+        Instant now = clock.instant();
+        summarise(budget.due(now), now); // an origin over budget with no line since: its counts so far
       }
       writePending();
     } catch (IOException e) {
@@ -156,8 +157,8 @@ public final class AuditLog implements AutoCloseable {
     }
     try {
       Instant now = clock.instant(); // one read per line: the budget's hour, its summaries and the line's time
-      summarise(budget.roll(now));
-      summarise(budget.due(now));
+      summarise(budget.roll(now), now);
+      summarise(budget.due(now), now);
       String refusal = outcome.equals("ok") ? null
           : String.join("\u0000", op, String.valueOf(server), caller.exe(), String.valueOf(share), outcome,
               String.valueOf(served.key()), String.join(" ", served.scopes()), String.valueOf(served.profile()));
@@ -192,7 +193,7 @@ public final class AuditLog implements AutoCloseable {
   }
 
   /** One line per origin over its budget, with its counts since its last one; after the lines before them. */
-  private void summarise(List<AuditBudget.Summary> summaries) throws IOException {
+  private void summarise(List<AuditBudget.Summary> summaries, Instant now) throws IOException {
     if (summaries.isEmpty()) {
       return;
     }
@@ -201,7 +202,9 @@ public final class AuditLog implements AutoCloseable {
       scratch.reset();
       try (JsonGenerator line = JSON.createGenerator(scratch)) {
         line.writeStartObject();
-        line.writeStringField("time", time.format(clock.instant()));
+        // The time of the read that found them due: a read of its own came out later than the line
+        // that follows them in the file, which is timed by that same read.
+        line.writeStringField("time", time.format(now));
         line.writeStringField("op", "suppressed");
         if (summary.share() != null) {
           line.writeStringField("share", summary.share());
@@ -442,7 +445,7 @@ public final class AuditLog implements AutoCloseable {
         writePending();
       }
       if (file != null) {
-        summarise(budget.drain());
+        summarise(budget.drain(), clock.instant());
         writePending();
       }
     } catch (IOException e) {

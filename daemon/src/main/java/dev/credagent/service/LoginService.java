@@ -66,6 +66,9 @@ public final class LoginService {
       return refused;
     }
     InvalidRequestException invalid = RequestLimits.checkCredential(username, password.length());
+    if (invalid == null) {
+      invalid = RequestLimits.checkUnicode(key, username, password);
+    }
     if (invalid != null) {
       return gate.invalid(caller, Op.LOGIN, key, invalid, password);
     }

@@ -1,5 +1,7 @@
 package dev.credagent.service;
 
+import dev.credagent.vault.Secret;
+
 /**
  * The bounds on what a request may carry, checked where it enters the service, whichever front
  * door it came through (docs/security.md lists them). A registry reference is a host, a port and a
@@ -41,6 +43,35 @@ public final class RequestLimits {
           + MAX_SECRET_CHARS + " one may be");
     }
     return null;
+  }
+
+  /**
+   * Null when what a store or login keeps is well-formed UTF-16; else why not, naming the field
+   * and nothing of it. A lone surrogate (a JSON {@code \\ud800} escape without its pair) cannot be
+   * given back as it came: the helper's answer took a lone high one and the character after it for
+   * a pair (another secret), and Go's client reads such an escape as U+FFFD.
+   */
+  public static InvalidRequestException checkUnicode(String server, String username, Secret secret) {
+    String field = hasLoneSurrogate(server) ? "the registry name" : hasLoneSurrogate(username) ? "the username"
+        : !secret.wellFormed() ? "the secret" : null;
+    return field == null ? null : new InvalidRequestException(field + " holds a lone UTF-16 surrogate (a \\uD800-\\uDFFF"
+        + " escape without its pair), which no client can be given back; store it as the text it stands for");
+  }
+
+  /** Whether {@code text} holds a surrogate not in its pair. */
+  static boolean hasLoneSurrogate(CharSequence text) {
+    if (text == null) {
+      return false;
+    }
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+        i++;
+      } else if (Character.isSurrogate(c)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** How the audit log names a server it refused: by its length, never its content; null for an op on no server. */

@@ -46,6 +46,9 @@ final class StoreService {
       return refused;
     }
     InvalidRequestException invalid = RequestLimits.checkCredential(credential.username(), credential.secret().length());
+    if (invalid == null) {
+      invalid = RequestLimits.checkUnicode(server, credential.username(), credential.secret());
+    }
     if (invalid != null) {
       return gate.invalid(caller, Op.STORE, server, invalid, credential.secret());
     }

@@ -115,7 +115,7 @@ final class HandOff {
   }
 
   /** Writes the rest of an answer, then closes. */
-  private static final class Rest extends ChannelInboundHandlerAdapter {
+  static final class Rest extends ChannelInboundHandlerAdapter {
     private byte[] rest;
 
     Rest(byte[] rest) {
@@ -128,7 +128,8 @@ final class HandOff {
       ByteBuf out = ctx.alloc().buffer(rest.length).writeBytes(rest);
       Arrays.fill(rest, (byte) 0);
       rest = null;
-      ctx.writeAndFlush(out).addListener(ChannelFutureListener.CLOSE);
+      ZeroOnceSent zero = ZeroOnceSent.hold(out); // the buffer holds the rest of a secret until zeroed
+      ctx.writeAndFlush(out).addListener(zero).addListener(ChannelFutureListener.CLOSE);
     }
 
     @Override

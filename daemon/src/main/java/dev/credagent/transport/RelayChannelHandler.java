@@ -186,6 +186,7 @@ final class RelayChannelHandler extends SimpleChannelInboundHandler<RelayFrameDe
     ByteBuf out = ctx.alloc().buffer(header.length + reply.output().length);
     out.writeBytes(header).writeBytes(reply.output());
     Arrays.fill(reply.output(), (byte) 0);
-    flush.write(ctx, out).addListener(ChannelFutureListener.CLOSE); // at the end of this turn, after the audit's write
+    ZeroOnceSent zero = ZeroOnceSent.hold(out); // the buffer holds the secret until zeroed
+    flush.write(ctx, out).addListener(zero).addListener(ChannelFutureListener.CLOSE); // at the end of this turn, after the audit's write
   }
 }

@@ -288,6 +288,50 @@ class AuditLogTest {
   }
 
   /**
+   * A summary written on a line's way (an origin over budget, said a minute on) comes before that
+   * line in the file and is not timed after it: with the line's clock read moved before the
+   * summaries, the summary read the clock again and came out later than the line that followed.
+   * The clock here moves a millisecond at every read, as a real one moves between two.
+   */
+  @Test
+  void aSummaryWrittenBeforeALineIsNotTimedAfterIt() throws Exception {
+    Instant[] at = {Instant.parse("2026-11-23T09:00:00Z")};
+    Clock ticking = new Clock() {
+      @Override
+      public Instant instant() {
+        at[0] = at[0].plusMillis(1);
+        return at[0];
+      }
+
+      @Override
+      public ZoneId getZone() {
+        return ZoneOffset.UTC;
+      }
+
+      @Override
+      public Clock withZone(ZoneId zone) {
+        return this;
+      }
+    };
+    Path file = home.resolve(AuditLog.FILE_NAME);
+    CallerProcess caller = new CallerProcess(1, "/usr/bin/docker", 0, "/sbin/init");
+    try (AuditLog log = new AuditLog(file, 1 << 20, ticking, AuditBudget.forFiles(4096))) {
+      for (int i = 0; i < 50; i++) {
+        log.record("get", "r" + i + ".example", caller, "s", "not_found"); // a share over its budget
+      }
+      at[0] = at[0].plus(java.time.Duration.ofMinutes(2));
+      log.record("get", "owner.example", caller, "ok"); // the owner's: always a line, after the share's summary
+    }
+    List<JsonNode> lines = Files.readString(file).lines().map(AuditLogTest::json).toList();
+    int owner = lines.stream().map(line -> line.path("server").asText()).toList().indexOf("owner.example");
+    assertTrue(owner > 0 && lines.get(owner - 1).path("op").asText().equals("suppressed"), lines.toString());
+    for (int i = 1; i < lines.size(); i++) {
+      assertFalse(Instant.parse(lines.get(i).path("time").asText()).isBefore(Instant.parse(lines.get(i - 1).path("time").asText())),
+          "line " + i + " is timed before the line above it: " + lines.get(i - 1) + " / " + lines.get(i));
+    }
+  }
+
+  /**
    * Lines are written from a direct buffer of 8 KiB; a batch bigger than that (a busy turn) is
    * written whole all the same, in order, and the small batch after it from the direct buffer again.
    */

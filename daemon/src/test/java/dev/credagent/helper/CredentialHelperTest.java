@@ -143,6 +143,32 @@ class CredentialHelperTest {
   }
 
   /**
+   * A lone UTF-16 surrogate (a JSON {@code \ud800} escape without its pair) cannot be given back
+   * as stored: the answer's Jackson path took a lone high one and the character after it for a
+   * pair ("s\ud800x" came back as "s" + U+10078), and Go's client reads a lone escape as U+FFFD.
+   * So the store is refused, in each field, naming no value; what was stored before is kept, and a
+   * paired surrogate (an emoji) still goes through.
+   */
+  @Test
+  void aStoreWithALoneSurrogateIsRefusedAndWhatWasStoredStays() {
+    assertEquals("0:", call("store", "{\"ServerURL\":\"r.example\",\"Username\":\"u\",\"Secret\":\"before\"}"));
+    for (String json : List.of(
+        "{\"ServerURL\":\"r.example\",\"Username\":\"u\",\"Secret\":\"s\\ud800x\"}",
+        "{\"ServerURL\":\"r.example\",\"Username\":\"u\",\"Secret\":\"s\\udc00\\ud800\"}",
+        "{\"ServerURL\":\"r.example\",\"Username\":\"u\\udbffz\",\"Secret\":\"s\"}",
+        "{\"ServerURL\":\"r.example/a\\ud800x\",\"Username\":\"u\",\"Secret\":\"s\"}")) {
+      String answer = call("store", json);
+      assertTrue(answer.startsWith("1:") && answer.contains("lone UTF-16 surrogate"), json + " -> " + answer);
+      assertFalse(answer.contains("s\\ud") || answer.contains("\ud800") || answer.contains("\udc00"), answer);
+    }
+    assertEquals("0:{\"ServerURL\":\"r.example\",\"Username\":\"u\",\"Secret\":\"before\"}\n", call("get", "r.example"));
+    assertEquals("0:{\"r.example\":\"u\"}\n", call("list", ""), "nothing else stored");
+    assertEquals("0:", call("store", "{\"ServerURL\":\"r.example\",\"Username\":\"u\\ud83d\\ude00\",\"Secret\":\"\\ud83d\\ude00\"}"));
+    assertEquals("0:{\"ServerURL\":\"r.example\",\"Username\":\"u\ud83d\ude00\",\"Secret\":\"\ud83d\ude00\"}\n",
+        call("get", "r.example"));
+  }
+
+  /**
    * At the helper's door, through a share fixed to a profile: its list names the logins its get
    * serves, those the profile inherits from the default one too, and none outside the share.
    */

@@ -184,6 +184,36 @@ class AutoLockServiceTest {
     assertEquals(1, emptied.get());
   }
 
+  /**
+   * The instant a deadline falls is locked already, for the idle TTL and for the max one: a get at
+   * exactly 1 h since the last use (or 8 h since the unlock) is refused, one nanosecond before it
+   * is answered, and counts as the use that moves the idle deadline (one read of the clock judges
+   * and counts, so no get can slip in on a time read before the deadline and counted after).
+   */
+  @Test
+  void aGetAtTheVeryInstantOfADeadlineIsRefused() {
+    CredentialService service = service();
+    clock.advance(Duration.ofHours(1).minusNanos(1));
+    service.get(ME, RegistryReference.parse("r.example")).join().secret().destroy();
+    clock.advance(Duration.ofHours(1).minusNanos(1));
+    service.get(ME, RegistryReference.parse("r.example")).join().secret().destroy(); // used 1 h - 1 ns ago: still open
+    clock.advance(Duration.ofHours(1));
+    assertLocked(service); // exactly 1 h after the last use
+
+    CredentialService max = new CredentialService(new Vault(home.resolve("vault2"), TestKdf.CHEAP), clock,
+        Runnable::run, Runnable::run, Runnable::run, null, () -> config, AuditLog.NONE);
+    max.unlock(ME, TestKdf.secret("pw")).join();
+    max.store(ME, "r.example", new Credential("u", TestKdf.secret("s"))).join();
+    for (int i = 0; i < 8; i++) { // a get every 59 minutes keeps the idle TTL away
+      clock.advance(Duration.ofMinutes(59));
+      max.get(ME, RegistryReference.parse("r.example")).join().secret().destroy();
+    }
+    clock.advance(Duration.ofHours(8).minus(Duration.ofMinutes(8 * 59)).minusNanos(1));
+    max.get(ME, RegistryReference.parse("r.example")).join().secret().destroy(); // 8 h - 1 ns since the unlock
+    clock.advance(Duration.ofNanos(1));
+    assertLocked(max); // exactly 8 h
+  }
+
   private static void assertLocked(CredentialService service) {
     CompletionException e = assertThrows(CompletionException.class, () -> service.get(ME, RegistryReference.parse("r.example")).join());
     assertInstanceOf(VaultLockedException.class, Async.cause(e));

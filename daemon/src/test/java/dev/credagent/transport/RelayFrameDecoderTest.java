@@ -22,10 +22,27 @@ class RelayFrameDecoderTest {
   private EmbeddedChannel channel(RelayHandler relay) {
     EmbeddedChannel channel = new EmbeddedChannel();
     channel.freezeTime();
-    channel.pipeline().addLast(
+    channel.pipeline().addLast(new AsWritten(),
         new RelayFrameDecoder(new InputBudget(ServerLimits.DEFAULT.inputBudgetBytes()), ServerLimits.DEFAULT, new ConnectionLimit(8)),
         new RelayChannelHandler(relay));
     return channel;
+  }
+
+  /**
+   * Keeps what the socket is given as it was when written: an answer's own buffer is zeroed once
+   * its write is done (ZeroOnceSent), which in an EmbeddedChannel is before the test reads it.
+   */
+  private static final class AsWritten extends io.netty.channel.ChannelOutboundHandlerAdapter {
+    @Override
+    public void write(io.netty.channel.ChannelHandlerContext ctx, Object msg, io.netty.channel.ChannelPromise promise) {
+      if (msg instanceof ByteBuf written) {
+        ByteBuf copy = written.copy();
+        written.release();
+        ctx.write(copy, promise);
+        return;
+      }
+      ctx.write(msg, promise);
+    }
   }
 
   private EmbeddedChannel recording() {

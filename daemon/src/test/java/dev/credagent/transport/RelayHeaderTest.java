@@ -50,4 +50,23 @@ class RelayHeaderTest {
       assertEquals(bySplit(header), parsed(header), "[" + header + "]");
     }
   }
+  /**
+   * Hostile headers made at random from the pieces that matter (single and doubled spaces, tabs,
+   * NUL, non-ASCII, signs and leading zeros, huge lengths, attributes without '=', repeated and
+   * unknown ones): the indexOf parse and the old split judge every one the same, value or refusal.
+   */
+  @Test
+  void parseAgreesWithSplittingForRandomHostileHeaders() {
+    String[] pieces = {" ", " ", "  ", "\t", "\u0000", "\u00e9", "\uFFFD", "get", "store", "", "0", "11", "011", "+1", "-0",
+        "-1", "1048577", "99999999999999999999", "cwd=/tmp", "cwd=", "cwd", "=x", "profile=work", "profile=w%20k",
+        "tty=/dev/pts/1", "tty=/etc/passwd", "cwd=%00", "x=y", "cwd=%zz", "credential-helper/1"};
+    java.util.Random random = new java.util.Random(6);
+    for (int n = 0; n < 20_000; n++) {
+      StringBuilder header = new StringBuilder(random.nextInt(8) == 0 ? "" : RelayHeader.MAGIC);
+      for (int i = random.nextInt(9); i > 0; i--) {
+        header.append(pieces[random.nextInt(pieces.length)]);
+      }
+      assertEquals(bySplit(header.toString()), parsed(header.toString()), "[" + header + "]");
+    }
+  }
 }
