@@ -327,34 +327,34 @@ final class FastAcceptor implements AutoCloseable {
     byte[] output = reply.output();
     int length = header.length + output.length;
     try (Arena big = length > BUFFER_BYTES ? Arena.ofConfined() : null) {
-      MemorySegment out;
-      if (big == null) { // the answer made in the heap buffer by arraycopy: no native copy or length call per array under C1
-        System.arraycopy(header, 0, memory.bytes, 0, header.length);
-        System.arraycopy(output, 0, memory.bytes, header.length, output.length);
-        out = memory.buffer.asSlice(0, length);
-      } else {
-        out = big.allocate(length);
-        MemorySegment.copy(header, 0, out, ValueLayout.JAVA_BYTE, 0, header.length);
-        MemorySegment.copy(output, 0, out, ValueLayout.JAVA_BYTE, header.length, output.length);
-      }
-      Arrays.fill(output, (byte) 0);
-      long sent = sockets.send(memory.errno, fd, out);
-      if (sent < 0 && LinuxSockets.errno(memory.errno) == LinuxSockets.EAGAIN) {
-        sent = 0;
-      }
-      boolean whole = sent < 0 || sent == length; // < 0: the client is gone (EPIPE), nothing more to send
-      try {
+      // The heap buffer for the usual answer (arraycopy: no native copy or length call per array under C1).
+      MemorySegment out = big == null ? memory.buffer.asSlice(0, length) : big.allocate(length);
+      try { // from the first byte copied: whatever fails after it, no copy of the secret stays behind
+        if (big == null) {
+          System.arraycopy(header, 0, memory.bytes, 0, header.length);
+          System.arraycopy(output, 0, memory.bytes, header.length, output.length);
+        } else {
+          MemorySegment.copy(header, 0, out, ValueLayout.JAVA_BYTE, 0, header.length);
+          MemorySegment.copy(output, 0, out, ValueLayout.JAVA_BYTE, header.length, output.length);
+        }
+        Arrays.fill(output, (byte) 0);
+        long sent = sockets.send(memory.errno, fd, out);
+        if (sent < 0 && LinuxSockets.errno(memory.errno) == LinuxSockets.EAGAIN) {
+          sent = 0;
+        }
+        boolean whole = sent < 0 || sent == length; // < 0: the client is gone (EPIPE), nothing more to send
         if (!whole) {
           handOff.rest(fd, caller, out.asSlice(sent).toArray(ValueLayout.JAVA_BYTE));
         }
+        return !whole;
       } finally {
+        Arrays.fill(output, (byte) 0);
         if (big == null) {
           Arrays.fill(memory.bytes, 0, length, (byte) 0);
         } else {
           out.fill((byte) 0);
         }
       }
-      return !whole;
     }
   }
 
