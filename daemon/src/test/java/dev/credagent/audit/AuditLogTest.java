@@ -256,23 +256,10 @@ class AuditLogTest {
   @Test
   void aLineReadsTheClockOnceAndASyncWithNothingSuppressedNotAtAll() throws Exception {
     int[] reads = {0};
-    Clock counted = new Clock() {
-      @Override
-      public Instant instant() {
-        reads[0]++;
-        return Instant.parse("2026-11-23T09:00:00.123Z");
-      }
-
-      @Override
-      public ZoneId getZone() {
-        return ZoneOffset.UTC;
-      }
-
-      @Override
-      public Clock withZone(ZoneId zone) {
-        return this;
-      }
-    };
+    Clock counted = clockOf(() -> {
+      reads[0]++;
+      return Instant.parse("2026-11-23T09:00:00.123Z");
+    });
     Path file = home.resolve(AuditLog.FILE_NAME);
     try (AuditLog log = new AuditLog(file, 1 << 20, counted, AuditBudget.forFiles(1 << 20))) {
       log.deferWrites();
@@ -296,23 +283,7 @@ class AuditLogTest {
   @Test
   void aSummaryWrittenBeforeALineIsNotTimedAfterIt() throws Exception {
     Instant[] at = {Instant.parse("2026-11-23T09:00:00Z")};
-    Clock ticking = new Clock() {
-      @Override
-      public Instant instant() {
-        at[0] = at[0].plusMillis(1);
-        return at[0];
-      }
-
-      @Override
-      public ZoneId getZone() {
-        return ZoneOffset.UTC;
-      }
-
-      @Override
-      public Clock withZone(ZoneId zone) {
-        return this;
-      }
-    };
+    Clock ticking = clockOf(() -> at[0] = at[0].plusMillis(1));
     Path file = home.resolve(AuditLog.FILE_NAME);
     CallerProcess caller = new CallerProcess(1, "/usr/bin/docker", 0, "/sbin/init");
     try (AuditLog log = new AuditLog(file, 1 << 20, ticking, AuditBudget.forFiles(4096))) {
@@ -400,5 +371,25 @@ class AuditLogTest {
     } catch (Exception e) {
       throw new AssertionError(line, e);
     }
+  }
+
+  /** A UTC clock that asks {@code instant} at every read: a test's counting or ticking clock. */
+  private static Clock clockOf(java.util.function.Supplier<Instant> instant) {
+    return new Clock() {
+      @Override
+      public Instant instant() {
+        return instant.get();
+      }
+
+      @Override
+      public ZoneId getZone() {
+        return ZoneOffset.UTC;
+      }
+
+      @Override
+      public Clock withZone(ZoneId zone) {
+        return this;
+      }
+    };
   }
 }

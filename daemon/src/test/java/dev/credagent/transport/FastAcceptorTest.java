@@ -81,6 +81,13 @@ class FastAcceptorTest {
     return CompletableFuture.completedFuture(reply);
   };
 
+  /** The default limits but for how long the acceptor waits for a new connection's first bytes. */
+  private static ServerLimits waitingForFirstBytes(Duration wait) {
+    ServerLimits d = ServerLimits.DEFAULT;
+    return new ServerLimits(d.maxLineBytes(), d.inputBudgetBytes(), d.maxConnections(), d.requestDeadline(),
+        d.maxPendingPerConnection(), wait);
+  }
+
   private void start(int allowedUid) throws IOException {
     start(allowedUid, ServerLimits.DEFAULT);
   }
@@ -152,9 +159,7 @@ class FastAcceptorTest {
 
   @Test
   void aFrameWrittenAfterTheConnectionWasTakenIsStillAnsweredOnTheAcceptor() throws Exception {
-    ServerLimits d = ServerLimits.DEFAULT;
-    start(CurrentUser.uid(), new ServerLimits(d.maxLineBytes(), d.inputBudgetBytes(), d.maxConnections(),
-        d.requestDeadline(), d.maxPendingPerConnection(), Duration.ofSeconds(20)));
+    start(CurrentUser.uid(), waitingForFirstBytes(Duration.ofSeconds(20)));
     try (SocketChannel client = connect()) {
       // As the helper whose acceptor ran first on its core: the connection is taken before a byte is
       // written. The pause only makes that order likely; the frame is answered on the acceptor either way.
@@ -167,9 +172,7 @@ class FastAcceptorTest {
 
   @Test
   void aClientThatStallsInTheFirstBytesWaitDelaysNobodyAndIsNettys() throws Exception {
-    ServerLimits d = ServerLimits.DEFAULT;
-    start(CurrentUser.uid(), new ServerLimits(d.maxLineBytes(), d.inputBudgetBytes(), d.maxConnections(),
-        d.requestDeadline(), d.maxPendingPerConnection(), Duration.ofSeconds(20)));
+    start(CurrentUser.uid(), waitingForFirstBytes(Duration.ofSeconds(20)));
     try (SocketChannel stalled = connect()) {
       long started = System.nanoTime();
       assertEquals("0 30\n{\"Username\":\"u\",\"Secret\":\"s\"}\n", exchange("credential-helper/1 get 1\nx"));
