@@ -3,7 +3,6 @@ package dev.credagent.it;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 
 /**
@@ -23,11 +22,11 @@ public final class HelperInstall {
   }
 
   /** Lays out PREFIX under the agent's directory and puts PREFIX/bin first on its PATH. */
-  public static Path into(AgentEnvironment agent) throws IOException {
+  public static Path into(AgentEnvironment agent) throws IOException, InterruptedException {
     Path prefix = agent.root().resolve("prefix");
     Path bin = Files.createDirectories(prefix.resolve("bin"));
-    Files.copy(AgentEnvironment.launcher(), bin.resolve("credagent"), StandardCopyOption.COPY_ATTRIBUTES);
-    Files.copy(helperBinary(), bin.resolve("docker-credential-agent"), StandardCopyOption.COPY_ATTRIBUTES);
+    Executables.copy(AgentEnvironment.launcher(), bin.resolve("credagent"));
+    Executables.copy(helperBinary(), bin.resolve("docker-credential-agent"));
     Files.createSymbolicLink(prefix.resolve("lib"), AgentEnvironment.dist().resolve("lib").toAbsolutePath());
     agent.env().put("PATH", bin + ":" + System.getenv("PATH"));
     return bin.resolve("docker-credential-agent");

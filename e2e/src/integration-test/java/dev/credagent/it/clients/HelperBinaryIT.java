@@ -13,7 +13,6 @@ import dev.credagent.it.HelperInstall;
 import dev.credagent.it.Run;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -134,7 +133,7 @@ class HelperBinaryIT {
   @Test
   void withoutCredagentBesideItTheHelperFailsAtOnceWithAReason() throws Exception {
     Path alone = Files.createDirectories(agent.root().resolve("alone"));
-    Files.copy(binary, alone.resolve("docker-credential-agent"), StandardCopyOption.COPY_ATTRIBUTES);
+    dev.credagent.it.Executables.copy(binary, alone.resolve("docker-credential-agent"));
     HelperInstall.ownHome(agent); // a home of ours: the helper would start a daemon on the named socket, if it could
     Run run = agent.run(List.of(alone.resolve("docker-credential-agent").toString(), "get"), "r\n");
     assertEquals(1, run.exitCode());

@@ -15,7 +15,6 @@ import dev.credagent.it.registry.Registry;
 import dev.credagent.it.registry.TestCertificates;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -43,8 +42,8 @@ class InstalledRuntimeIT {
     prefix = agent.root().resolve("prefix");
     Path bin = Files.createDirectories(prefix.resolve("bin"));
     Path lib = Files.createDirectories(prefix.resolve("lib/credagent/jars"));
-    Files.copy(AgentEnvironment.launcher(), bin.resolve("credagent"), StandardCopyOption.COPY_ATTRIBUTES);
-    Files.copy(HelperInstall.helperBinary(), bin.resolve("docker-credential-agent"), StandardCopyOption.COPY_ATTRIBUTES);
+    dev.credagent.it.Executables.copy(AgentEnvironment.launcher(), bin.resolve("credagent"));
+    dev.credagent.it.Executables.copy(HelperInstall.helperBinary(), bin.resolve("docker-credential-agent"));
     // install.sh's lib/credagent (its make-runtime: the runtime, the trimmed jars), less its AOT
     // cache, as this test has always run it; copied from the tree the install tests share.
     Path installed = SharedInstall.prefix().resolve("lib/credagent");

@@ -114,7 +114,7 @@ class ShareIT {
       return HelperInstall.installed(agent);
     }
     Path copy = remote.resolve("docker-credential-agent");
-    Files.copy(staticHelper, copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+    dev.credagent.it.Executables.copy(staticHelper, copy);
     return copy;
   }
 

@@ -78,7 +78,7 @@ class PinentryIT {
     try (AgentEnvironment agent = new AgentEnvironment()) {
       Path helper = lockedWithAlice(agent);
       Path hostile = agent.root().resolve("sh\u001b]2;PWNED\u0007\u001b[2J");
-      Files.copy(Path.of("/bin/sh"), hostile);
+      dev.credagent.it.Executables.copy(Path.of("/bin/sh"), hostile);
       Files.setPosixFilePermissions(hostile, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
       String socket = "-S" + agent.root().resolve("tmux.sock");
       String env = env(agent);

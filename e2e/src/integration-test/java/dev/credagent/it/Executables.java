@@ -1,0 +1,31 @@
+package dev.credagent.it;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Copies a program that a test then runs. Not by {@code Files.copy}: the copy's descriptor, open
+ * for writing in this JVM, is inherited by any child another test spawns in those microseconds
+ * (until the JDK's spawn helper closes it), and exec of a file some process holds open for writing
+ * fails with ETXTBSY ("Text file busy"); four test classes run at once, and one CI run failed so.
+ * Copied by {@code cp}, the descriptor is only ever cp's.
+ */
+public final class Executables {
+  private Executables() {}
+
+  /** {@code from} to {@code to} with its mode, replacing what is there. */
+  public static Path copy(Path from, Path to) throws IOException, InterruptedException {
+    Files.deleteIfExists(to); // never written in place: a program of that name may be running
+    Process cp = new ProcessBuilder("cp", "-p", from.toString(), to.toString()).inheritIO().start();
+    if (!cp.waitFor(60, TimeUnit.SECONDS)) {
+      cp.destroyForcibly();
+      throw new IOException("cp " + from + " took over 60 s");
+    }
+    if (cp.exitValue() != 0) {
+      throw new IOException("cp " + from + " " + to + " exited " + cp.exitValue());
+    }
+    return to;
+  }
+}
