@@ -59,20 +59,10 @@ public final class Secret implements AutoCloseable {
     }
   }
 
-  /**
-   * Whether the characters are well-formed UTF-16: every surrogate in its pair. A lone one (a JSON
-   * {@code \\ud800} escape without its pair) has no UTF-8 and cannot be given back as it came.
-   */
+  /** Whether the characters are well-formed UTF-16 ({@link Utf16}): read in place, not copied. */
   public synchronized boolean wellFormed() {
     requireAlive();
-    for (int i = 0; i < chars.length; i++) {
-      if (Character.isHighSurrogate(chars[i]) && i + 1 < chars.length && Character.isLowSurrogate(chars[i + 1])) {
-        i++;
-      } else if (Character.isSurrogate(chars[i])) {
-        return false;
-      }
-    }
-    return true;
+    return Utf16.wellFormed(java.nio.CharBuffer.wrap(chars));
   }
 
   public synchronized int length() {

@@ -1,6 +1,7 @@
 package dev.credagent.service;
 
 import dev.credagent.vault.Secret;
+import dev.credagent.vault.Utf16;
 
 /**
  * The bounds on what a request may carry, checked where it enters the service, whichever front
@@ -60,18 +61,7 @@ public final class RequestLimits {
 
   /** Whether {@code text} holds a surrogate not in its pair. */
   static boolean hasLoneSurrogate(CharSequence text) {
-    if (text == null) {
-      return false;
-    }
-    for (int i = 0; i < text.length(); i++) {
-      char c = text.charAt(i);
-      if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
-        i++;
-      } else if (Character.isSurrogate(c)) {
-        return true;
-      }
-    }
-    return false;
+    return text != null && !Utf16.wellFormed(text);
   }
 
   /** How the audit log names a server it refused: by its length, never its content; null for an op on no server. */
