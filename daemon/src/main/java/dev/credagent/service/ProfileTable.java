@@ -52,15 +52,15 @@ public final class ProfileTable {
   private static final RealPaths UNCACHED = Path::toRealPath;
 
   /**
-   * How the caller's profile was chosen: {@link #why} is for {@code profile which} and the audit
-   * line, made only when asked (most gets need the name alone).
-   */
-  /**
    * The choice of every request while no profile is bound: made once, not per get (its reason, a
    * capturing lambda, was made through Unsafe.allocateInstance under C1).
    */
   private static final Choice NO_PROFILES = new Choice(ProfileKeys.DEFAULT, "no profile is bound to any directory", true);
 
+  /**
+   * How the caller's profile was chosen: {@link #why} is for {@code profile which} and the audit
+   * line, made only when asked (most gets need the name alone).
+   */
   public record Choice(String name, java.util.function.Supplier<String> reason, boolean judged) {
     Choice(String name, String why, boolean judged) {
       this(name, () -> why, judged);

@@ -16,7 +16,8 @@ import java.time.Duration;
  * @param firstBytesWait how long the acceptor waits for a new connection's first bytes before it
  *     hands the connection to Netty: a helper writes its frame microseconds after connect, but the
  *     acceptor woken on its core can read before that, and Netty's path cost such a call ten times
- *     the acceptor's. A client that stalls delays the next connection by this much, once.
+ *     the acceptor's. The wait ends as soon as another connection waits to be taken, so a client
+ *     that stalls delays nobody.
  */
 public record ServerLimits(
     int maxLineBytes, long inputBudgetBytes, int maxConnections, Duration requestDeadline, int maxPendingPerConnection,
