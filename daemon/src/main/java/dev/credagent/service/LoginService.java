@@ -65,10 +65,7 @@ public final class LoginService {
     if (refused != null) {
       return refused;
     }
-    InvalidRequestException invalid = RequestLimits.checkCredential(username, password.length());
-    if (invalid == null) {
-      invalid = RequestLimits.checkUnicode(key, username, password);
-    }
+    InvalidRequestException invalid = RequestLimits.checkCredential(key, username, password);
     if (invalid != null) {
       return gate.invalid(caller, Op.LOGIN, key, invalid, password);
     }

@@ -30,8 +30,17 @@ public final class RequestLimits {
     return null;
   }
 
+  /**
+   * Null when a store or login may keep this username and secret for {@code server}: their
+   * lengths, then their characters ({@link #checkUnicode}); else why not.
+   */
+  public static InvalidRequestException checkCredential(String server, String username, Secret secret) {
+    InvalidRequestException lengths = checkLengths(username, secret.length());
+    return lengths != null ? lengths : checkUnicode(server, username, secret);
+  }
+
   /** Null when a username and a secret of these lengths may be stored; else why not. */
-  public static InvalidRequestException checkCredential(String username, int secretChars) {
+  private static InvalidRequestException checkLengths(String username, int secretChars) {
     if (username.length() > MAX_USERNAME_CHARS || hasControl(username)) {
       return new InvalidRequestException("a username is at most " + MAX_USERNAME_CHARS
           + " characters, without control characters");
@@ -52,7 +61,7 @@ public final class RequestLimits {
    * given back as it came: the helper's answer took a lone high one and the character after it for
    * a pair (another secret), and Go's client reads such an escape as U+FFFD.
    */
-  public static InvalidRequestException checkUnicode(String server, String username, Secret secret) {
+  private static InvalidRequestException checkUnicode(String server, String username, Secret secret) {
     String field = hasLoneSurrogate(server) ? "the registry name" : hasLoneSurrogate(username) ? "the username"
         : !secret.wellFormed() ? "the secret" : null;
     return field == null ? null : new InvalidRequestException(field + " holds a lone UTF-16 surrogate (a \\uD800-\\uDFFF"

@@ -45,10 +45,7 @@ final class StoreService {
     if (refused != null) {
       return refused;
     }
-    InvalidRequestException invalid = RequestLimits.checkCredential(credential.username(), credential.secret().length());
-    if (invalid == null) {
-      invalid = RequestLimits.checkUnicode(server, credential.username(), credential.secret());
-    }
+    InvalidRequestException invalid = RequestLimits.checkCredential(server, credential.username(), credential.secret());
     if (invalid != null) {
       return gate.invalid(caller, Op.STORE, server, invalid, credential.secret());
     }
