@@ -124,7 +124,7 @@ public final class AgentServer implements AutoCloseable {
           requireBoundAt(socket, boundAddress(fd), () -> closeDescriptor(fd));
         }
         HandOff handOff = new HandOff(group, connections, () -> new ProtocolSniffer(doors.doors(), parts));
-        FastAcceptor acceptor = FastAcceptor.start(fd, allowedUid, doors, parts, handOff);
+        FastAcceptor acceptor = FastAcceptor.start(fd, inheritedFd < 0, allowedUid, doors, parts, handOff);
         if (acceptor != null) {
           return new AgentServer(group, null, acceptor, socket, connections, boundFile, flush);
         }

@@ -13,7 +13,7 @@ import java.util.Locale;
 
 /**
  * The libc calls of {@link FastAcceptor}, linked through Java's foreign function API: accept4,
- * recv, send, getsockopt(SO_PEERCRED), poll, eventfd, fcntl, write and close on Linux. Null
+ * recv, send, getsockopt(SO_PEERCRED), poll, eventfd, fcntl, write, shutdown and close on Linux. Null
  * ({@link #LINUX}) where they cannot be linked (not Linux, or no native access granted): the
  * server then serves through Netty alone, as before.
  */
@@ -29,6 +29,7 @@ final class LinuxSockets {
   private static final int SOL_SOCKET = 1;
   private static final int SO_PEERCRED = 17;
   private static final int MSG_NOSIGNAL = 0x4000;
+  private static final int SHUT_RDWR = 2;
   static final short POLLIN = 1;
 
   private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
@@ -40,6 +41,7 @@ final class LinuxSockets {
   static final LinuxSockets LINUX = create();
 
   private final MethodHandle accept4;
+  private final MethodHandle acceptWaiting;
   private final MethodHandle recv;
   private final MethodHandle send;
   private final MethodHandle getsockopt;
@@ -47,6 +49,7 @@ final class LinuxSockets {
   private final MethodHandle eventfd;
   private final MethodHandle fcntl;
   private final MethodHandle write;
+  private final MethodHandle shutdown;
   private final MethodHandle close;
 
   private LinuxSockets(Linker linker, SymbolLookup libc) {
@@ -54,13 +57,15 @@ final class LinuxSockets {
     // Calls that never wait (every socket the acceptor reads or writes is non-blocking, and closing a
     // Unix socket does not linger) skip the thread's switch to native state and back, with its
     // fence and safepoint check: a GC waits for one of them as for a few Java instructions. poll
-    // waits, and stays an ordinary call, as do those made once.
+    // and the accept4 that waits for a connection wait, and stay ordinary calls, as do those made once.
     Linker.Option quick = Linker.Option.critical(false);
     // recv and send may also read into and write from a heap array (the acceptor's buffer): a
     // critical call may be given one, since no GC can move it while the call runs.
     Linker.Option quickOnHeap = Linker.Option.critical(true);
     accept4 = linker.downcallHandle(libc.find("accept4").orElseThrow(),
         FunctionDescriptor.of(INT, INT, ADDRESS, ADDRESS, INT), errno, quick);
+    acceptWaiting = linker.downcallHandle(libc.find("accept4").orElseThrow(),
+        FunctionDescriptor.of(INT, INT, ADDRESS, ADDRESS, INT), errno);
     recv = linker.downcallHandle(libc.find("recv").orElseThrow(), FunctionDescriptor.of(LONG, INT, ADDRESS, LONG, INT),
         quickOnHeap);
     send = linker.downcallHandle(libc.find("send").orElseThrow(),
@@ -72,6 +77,7 @@ final class LinuxSockets {
     fcntl = linker.downcallHandle(libc.find("fcntl").orElseThrow(), FunctionDescriptor.of(INT, INT, INT, INT),
         Linker.Option.firstVariadicArg(2));
     write = linker.downcallHandle(libc.find("write").orElseThrow(), FunctionDescriptor.of(LONG, INT, ADDRESS, LONG));
+    shutdown = linker.downcallHandle(libc.find("shutdown").orElseThrow(), FunctionDescriptor.of(INT, INT, INT));
     close = linker.downcallHandle(libc.find("close").orElseThrow(), FunctionDescriptor.of(INT, INT), quick);
   }
 
@@ -99,6 +105,19 @@ final class LinuxSockets {
   int accept(MemorySegment state, int listening) {
     try {
       return (int) accept4.invokeExact(state, listening, MemorySegment.NULL, MemorySegment.NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+    } catch (Throwable e) {
+      throw new IllegalStateException("accept4 failed in the foreign call itself", e);
+    }
+  }
+
+  /**
+   * The same on a blocking listening socket: waits for a connection (an ordinary call, which a GC
+   * does not wait for), until {@link #shutdown} of the socket ends it with EINVAL.
+   */
+  int acceptWaiting(MemorySegment state, int listening) {
+    try {
+      return (int) acceptWaiting.invokeExact(state, listening, MemorySegment.NULL, MemorySegment.NULL,
+          SOCK_CLOEXEC | SOCK_NONBLOCK);
     } catch (Throwable e) {
       throw new IllegalStateException("accept4 failed in the foreign call itself", e);
     }
@@ -153,13 +172,22 @@ final class LinuxSockets {
     }
   }
 
-  /** Makes {@code fd} non-blocking: accept4 then never waits, even for a connection gone before it was taken. */
-  boolean nonBlocking(int fd) {
+  /** Makes {@code fd} non-blocking, or blocking: whether it is so now. */
+  boolean nonBlocking(int fd, boolean nonBlocking) {
     try {
       int flags = (int) fcntl.invokeExact(fd, F_GETFL, 0);
-      return flags >= 0 && (int) fcntl.invokeExact(fd, F_SETFL, flags | O_NONBLOCK) == 0;
+      return flags >= 0 && (int) fcntl.invokeExact(fd, F_SETFL, nonBlocking ? flags | O_NONBLOCK : flags & ~O_NONBLOCK) == 0;
     } catch (Throwable e) {
       return false;
+    }
+  }
+
+  /** shutdown(fd, SHUT_RDWR): for a listening socket, wakes an accept4 waiting on it and refuses new connections. */
+  void shutdown(int fd) {
+    try {
+      int ignored = (int) shutdown.invokeExact(fd, SHUT_RDWR);
+    } catch (Throwable e) {
+      throw new IllegalStateException("cannot shut down the listening socket", e);
     }
   }
 

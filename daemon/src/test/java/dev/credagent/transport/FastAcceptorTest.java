@@ -362,11 +362,13 @@ class FastAcceptorTest {
     int ignored = (int) getrlimit.invokeExact(7, limits); // RLIMIT_NOFILE
     long soft = limits.get(java.lang.foreign.ValueLayout.JAVA_LONG, 0);
     long before = acceptor.backedOff();
+    // Held in a call, the acceptor is not waiting in accept4, which takes its descriptor when it
+    // starts to wait: one that waits from before the limit falls has a place for the next client.
+    SocketChannel holding = holdTheAcceptor();
     try {
-      int free = (int) libcCall("dup", 1).invokeExact(0); // the descriptor the next open would get
-      ignored = (int) libcCall("close", 1).invokeExact(free);
-      limits.set(java.lang.foreign.ValueLayout.JAVA_LONG, 0, free); // from here no open succeeds: accept4 fails, EMFILE
+      limits.set(java.lang.foreign.ValueLayout.JAVA_LONG, 0, 0); // from here no open succeeds: accept4 fails, EMFILE
       ignored = (int) setrlimit.invokeExact(7, limits);
+      release.countDown(); // the held call is answered; the acceptor's next accept4 fails
       client.connect(UnixDomainSocketAddress.of(socket)); // queued; no descriptor of ours needed
       client.write(frame);
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
@@ -378,7 +380,7 @@ class FastAcceptorTest {
       limits.set(java.lang.foreign.ValueLayout.JAVA_LONG, 0, soft);
       ignored = (int) setrlimit.invokeExact(7, limits);
     }
-    try (client) {
+    try (client; holding) {
       // ... once a descriptor is free again the queued client is served.
       assertEquals("0 30\n{\"Username\":\"u\",\"Secret\":\"s\"}\n", readToEnd(client));
     } finally {
@@ -396,6 +398,53 @@ class FastAcceptorTest {
         : java.lang.foreign.FunctionDescriptor.of(java.lang.foreign.ValueLayout.JAVA_INT, java.lang.foreign.ValueLayout.JAVA_INT,
             java.lang.foreign.ValueLayout.ADDRESS);
     return linker.downcallHandle(linker.defaultLookup().find(name).orElseThrow(), descriptor);
+  }
+
+  @Test
+  void closeEndsTheAcceptorsWaitInAcceptAndRefusesClientsFromThen() throws Exception {
+    start(CurrentUser.uid());
+    assertEquals("0 30\n{\"Username\":\"u\",\"Secret\":\"s\"}\n", exchange("credential-helper/1 get 1\nx"));
+    Path kept = dir.resolve("kept.sock"); // the socket's file, linked elsewhere: close() removes the other name
+    Files.createLink(kept, socket);
+    AgentServer closing = server;
+    server = null;
+    // The acceptor waits in accept4, which only the socket's shutdown ends: close() would wait for ever.
+    org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(10), closing::close,
+        "close() waited for a connection");
+    assertFalse(Thread.getAllStackTraces().keySet().stream().anyMatch(t -> t.getName().equals("credagent-accept")));
+    try (SocketChannel late = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+      IOException refused = org.junit.jupiter.api.Assertions.assertThrows(IOException.class,
+          () -> late.connect(UnixDomainSocketAddress.of(kept)));
+      assertTrue(refused.getMessage().contains("refused"), "refused, not queued for a socket that closed: " + refused);
+    }
+  }
+
+  @Test
+  void aSocketSystemdHandedOverIsServedOnTheAcceptorAndStillListensAfterClose() throws Throwable {
+    socket = Files.createDirectories(dir.resolve("run")).resolve("agent.sock");
+    io.netty.channel.epoll.Epoll.ensureAvailability(); // Netty's native library, which its Socket calls
+    io.netty.channel.unix.Socket listener = io.netty.channel.unix.Socket.newSocketDomain();
+    listener.bind(new io.netty.channel.unix.DomainSocketAddress(socket.toFile()));
+    listener.listen(16);
+    int systemds = (int) libcCall("dup", 1).invokeExact(listener.intValue()); // systemd keeps its own descriptor
+    try {
+      server = AgentServer.adopt(listener.intValue(), socket, CurrentUser.uid(), ServerLimits.DEFAULT,
+          new Doors(List.of(Door.helperRelay(relay)), () -> {}));
+      assertEquals("0 30\n{\"Username\":\"u\",\"Secret\":\"s\"}\n", exchange("credential-helper/1 get 11\nreg.example"));
+      assertEquals("credagent-accept get reg.example", calls.getLast(), "answered off Netty, on the acceptor");
+      AgentServer closing = server;
+      server = null;
+      // It polls systemd's socket beside an eventfd, which close() signals.
+      org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(10), closing::close,
+          "close() waited for a connection");
+      assertTrue(Files.exists(socket), "systemd's file stays");
+      // systemd listens on it again for the next daemon: a shut-down socket would refuse this client.
+      try (SocketChannel next = connect()) {
+        assertTrue(next.isConnected(), "queued for the next daemon");
+      }
+    } finally {
+      int ignored = (int) libcCall("close", 1).invokeExact(systemds);
+    }
   }
 
   @Test
