@@ -29,6 +29,7 @@ final class LinuxSockets {
   private static final int SOL_SOCKET = 1;
   private static final int SO_PEERCRED = 17;
   private static final int MSG_NOSIGNAL = 0x4000;
+  private static final int MSG_PEEK = 2;
   private static final int SHUT_RDWR = 2;
   static final short POLLIN = 1;
 
@@ -125,8 +126,18 @@ final class LinuxSockets {
 
   /** One recv of at most {@code into}'s size; -1 on EAGAIN or an error, 0 at end of input. */
   long recv(int fd, MemorySegment into) {
+    return recv(fd, into, into.byteSize(), 0);
+  }
+
+  /** The same with MSG_PEEK: the bytes are copied and stay the connection's, for the next recv. */
+  long peek(int fd, MemorySegment into) {
+    return recv(fd, into, into.byteSize(), MSG_PEEK);
+  }
+
+  /** One recv of at most {@code length} bytes into {@code into}, with {@code flags}. */
+  long recv(int fd, MemorySegment into, long length, int flags) {
     try {
-      return (long) recv.invokeExact(fd, into, into.byteSize(), 0);
+      return (long) recv.invokeExact(fd, into, length, flags);
     } catch (Throwable e) {
       return -1;
     }

@@ -322,6 +322,31 @@ class FastAcceptorTest {
   }
 
   @Test
+  void theClientReadsItsAnswerAndThenItsEndNeverAReset() throws Exception {
+    // The acceptor peeks at the frame and takes it after the answer: a connection closed with bytes
+    // unread resets the client's read (ECONNRESET) instead of ending it. The wait makes every frame
+    // the acceptor's.
+    start(CurrentUser.uid(), waitingForFirstBytes(Duration.ofSeconds(20)));
+    try (SocketChannel client = connect()) {
+      client.write(ByteBuffer.wrap("credential-helper/1 get 11\nreg.example".getBytes(StandardCharsets.US_ASCII)));
+      assertEquals("0 30\n{\"Username\":\"u\",\"Secret\":\"s\"}\n", readToItsEnd(client));
+    }
+    assertEquals("credagent-accept get reg.example", calls.getLast(), "answered on the acceptor");
+    beforeAnswersLeave = () -> {
+      throw new IllegalStateException("simulated: the audit's write failed");
+    };
+    try (SocketChannel client = connect()) {
+      client.write(ByteBuffer.wrap("credential-helper/1 get 1\nx".getBytes(StandardCharsets.US_ASCII)));
+      assertEquals("", readToItsEnd(client), "its line was not written: no answer, and the connection's end");
+    }
+    beforeAnswersLeave = () -> {};
+    try (SocketChannel client = connect()) { // handed to Netty, with what was read, and not read again
+      client.write(ByteBuffer.wrap("credential-helper/1 get 1\nxy".getBytes(StandardCharsets.US_ASCII)));
+      assertTrue(readToItsEnd(client).contains("has 1 bytes beyond its declared length 1"));
+    }
+  }
+
+  @Test
   void anErrorWhileServingOneConnectionLeavesTheAcceptorTakingTheNext() throws Exception {
     start(CurrentUser.uid());
     java.util.concurrent.atomic.AtomicInteger syncs = new java.util.concurrent.atomic.AtomicInteger();
@@ -567,6 +592,17 @@ class FastAcceptorTest {
       }
     } catch (IOException reset) {
       // closed unanswered: what came so far is the answer
+    }
+    return out.toString(StandardCharsets.UTF_8);
+  }
+
+  /** The answer up to the connection's end; a reset (ECONNRESET) fails instead. */
+  private static String readToItsEnd(SocketChannel channel) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteBuffer buffer = ByteBuffer.allocate(65536);
+    while (channel.read(buffer) >= 0) {
+      out.write(buffer.array(), 0, buffer.position());
+      buffer.clear();
     }
     return out.toString(StandardCharsets.UTF_8);
   }
