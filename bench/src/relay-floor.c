@@ -3,7 +3,8 @@
  * in C with nothing around it. Per connection: accept, the peer's uid and pid (SO_PEERCRED,
  * checked against ours), its parent from /proc/PID/stat, both executables (/proc/PID/exe), an
  * audit line naming them appended to AUDIT-FILE with one write(2) before the answer, the frame
- * read, a fixed answer written, close. One connection at a time, as git's credential cache daemon
+ * peeked, a fixed answer written, the frame taken, close. Peeked and taken after the answer as the
+ * daemon's acceptor does: taking it at once wakes the client asleep in its read for nothing. One connection at a time, as git's credential cache daemon
  * serves them. What that work costs on this machine is the floor under the daemon's figure.
  *
  *   relay-floor SOCKET AUDIT-FILE       (runs until killed)
@@ -68,7 +69,7 @@ int main(int argc, char **argv) {
       continue;
     }
     char frame[4096];
-    ssize_t got = read(fd, frame, sizeof frame); /* the C client writes its frame in one write */
+    ssize_t got = recv(fd, frame, sizeof frame, MSG_PEEK); /* the C client writes its frame in one write */
     if (got <= 0) {
       close(fd);
       continue;
@@ -89,6 +90,7 @@ int main(int argc, char **argv) {
     if (write(audit, line, (size_t)n) != n) return 1;
     written += n;
     (void)!write(fd, ANSWER, sizeof ANSWER - 1);
+    (void)!recv(fd, frame, (size_t)got, 0); /* unread at close, it would reset the client's read */
     close(fd);
   }
 }
