@@ -300,11 +300,11 @@ public final class AuditLog implements AutoCloseable {
       long repeats) throws IOException {
     Lines bytes = scratch;
     bytes.reset();
-    String at = time.format(now);
-    if (plainLine.write(bytes, at, op, server, caller, share, served, outcome, repeats)) {
+    if (plainLine.write(bytes, time, now, op, server, caller, share, served, outcome, repeats)) {
       bytes.write('\n');
       return;
     }
+    String at = time.format(now);
     if (lineWriter == null) {
       lineWriter = JSON.createGenerator(bytes);
       lineWriter.setRootValueSeparator(null); // one object per line; the newline is ours

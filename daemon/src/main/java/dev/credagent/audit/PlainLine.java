@@ -2,6 +2,7 @@ package dev.credagent.audit;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 
 /**
  * An audit line's object written by hand, byte for byte what {@link AuditLog#write} has Jackson
@@ -52,10 +53,11 @@ final class PlainLine {
    * Appends the line's object (no newline) to {@code to}, the fields in {@link AuditLog#write}'s
    * order; false, with nothing appended, where a text holds a surrogate: Jackson's line then.
    */
-  boolean write(ByteArrayOutputStream to, String time, String op, String server, CallerProcess caller, String share,
-      AuditLog.Served served, String outcome, long repeats) {
+  boolean write(ByteArrayOutputStream to, LineTime time, Instant now, String op, String server, CallerProcess caller,
+      String share, AuditLog.Served served, String outcome, long repeats) {
     at = 0;
-    boolean plain = text(TIME, time) && text(OP, op) && (server == null || text(SERVER, server))
+    time(time, now);
+    boolean plain = text(OP, op) && (server == null || text(SERVER, server))
         && number(PID, caller.pid()) && text(EXE, caller.exe()) && number(PPID, caller.parentPid())
         && text(PARENT_EXE, caller.parentExe()) && (share == null || text(SHARE, share))
         && (served.key() == null || text(KEY, served.key()))
@@ -69,6 +71,16 @@ final class PlainLine {
     out[at++] = '}';
     to.write(out, 0, at);
     return true;
+  }
+
+  /** The time field, first: {@code now} as {@code time} writes it (ASCII digits and punctuation: nothing to escape). */
+  private void time(LineTime time, Instant now) {
+    room(TIME.length + LineTime.MAX_BYTES + 2);
+    System.arraycopy(TIME, 0, out, at, TIME.length);
+    at += TIME.length;
+    out[at++] = '"';
+    at = time.write(now, out, at);
+    out[at++] = '"';
   }
 
   /** {@code name} (the field's name and punctuation), then {@code value} as a JSON string; false at a surrogate. */
@@ -132,6 +144,19 @@ final class PlainLine {
       }
       out[at++] = '-';
       value = -value;
+    }
+    if (value <= Integer.MAX_VALUE) { // a pid, a count: int arithmetic, which C1 compiles inline (a long's it calls the runtime for)
+      int small = (int) value;
+      int digits = 1;
+      for (int rest = small / 10; rest > 0; rest /= 10) {
+        digits++;
+      }
+      for (int i = at + digits - 1; i >= at; i--) {
+        out[i] = (byte) ('0' + small % 10);
+        small /= 10;
+      }
+      at += digits;
+      return true;
     }
     int digits = 1;
     for (long rest = value / 10; rest > 0; rest /= 10) {

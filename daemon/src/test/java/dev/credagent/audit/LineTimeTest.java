@@ -39,8 +39,14 @@ class LineTimeTest {
       instants.add(Instant.ofEpochSecond(start + random.nextInt(4), nano)); // the same few seconds, revisited
     }
     LineTime time = new LineTime();
+    byte[] line = new byte[3 + LineTime.MAX_BYTES + 3];
     for (Instant instant : instants) {
       assertEquals(instant.toString(), time.format(instant));
+      // As the audit's hand-written line takes it: in place, after what the line holds, and not one byte beyond.
+      java.util.Arrays.fill(line, (byte) '#');
+      int end = time.write(instant, line, 3);
+      assertEquals("###" + instant + "#".repeat(line.length - end),
+          new String(line, java.nio.charset.StandardCharsets.US_ASCII));
     }
   }
 }
