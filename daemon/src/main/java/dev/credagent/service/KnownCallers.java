@@ -16,6 +16,11 @@ import java.util.function.Function;
  * maintenance), which a helper, with one request per connection, always paid and never used. Here a
  * helper's miss costs what its /proc read costs; the table holds at most {@link #SLOTS} Callers
  * (a uid, a pid and a share's name), stale ones until overwritten.
+ *
+ * <p>The slot is chosen by the caller's pid, compared by identity: a process's next connection
+ * lands where its last one did, whose entry it replaces, in a cache line still warm. By identity
+ * hash every connection of the fast path (one request each, so always a miss) read and wrote two
+ * slots at random, cold in the cache, and made the JVM store an identity hash in the new Caller.
  */
 final class KnownCallers {
   static final int SLOTS = 512; // two ways of 256: 32 persistent clients collide rarely, and then evict only each other
@@ -30,7 +35,7 @@ final class KnownCallers {
   }
 
   CallerProcess who(Caller caller) {
-    int first = (mix(System.identityHashCode(caller)) & (SLOTS / 2 - 1)) * 2;
+    int first = (mix((int) caller.pid()) & (SLOTS / 2 - 1)) * 2;
     Entry a = table.get(first);
     if (a != null && a.caller == caller) {
       return a.who;

@@ -39,6 +39,18 @@ class KnownCallersTest {
   }
 
   @Test
+  void oneProcesssStreamOfConnectionsEvictsOnlyItsOwn() {
+    Caller kept = new Caller(1000, 7); // a persistent client's connection
+    known.who(kept);
+    for (int i = 0; i < 20 * KnownCallers.SLOTS; i++) {
+      known.who(new Caller(1000, 42)); // one process connecting again and again (the fast path: one request each)
+    }
+    int afterStream = reads.get();
+    known.who(kept);
+    assertEquals(afterStream, reads.get(), "the other process's connection is still known");
+  }
+
+  @Test
   void aFloodOfConnectionsIsBoundedAndEvictsByOverwriting() {
     List<Caller> callers = new ArrayList<>();
     for (int i = 0; i < 20 * KnownCallers.SLOTS; i++) {
