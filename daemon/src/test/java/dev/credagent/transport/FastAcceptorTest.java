@@ -445,6 +445,47 @@ class FastAcceptorTest {
   }
 
   @Test
+  void clientsQueuedWhenCloseBeginsAreAnsweredNotReset() throws Exception {
+    // A stop with clients arriving: those the kernel queued before close() shut the socket down were
+    // reset unanswered when it closed (each a helper's "lost the connection" and a failed pull); no
+    // one can queue after the shutdown, so the few queued are served first.
+    start(CurrentUser.uid());
+    List<SocketChannel> queued = new java.util.ArrayList<>();
+    try (SocketChannel holding = holdTheAcceptor()) {
+      for (int i = 0; i < 5; i++) { // connected and written while the acceptor is held: queued, not taken
+        SocketChannel client = connect();
+        client.write(ByteBuffer.wrap("credential-helper/1 get 11\nreg.example".getBytes(StandardCharsets.US_ASCII)));
+        queued.add(client);
+      }
+      AgentServer closing = server;
+      server = null;
+      CompletableFuture<Void> closed = CompletableFuture.runAsync(closing::close);
+      while (connectsStill()) { // until close() has shut the socket down
+        Thread.onSpinWait();
+      }
+      release.countDown();
+      closed.get(10, TimeUnit.SECONDS);
+      for (SocketChannel client : queued) {
+        assertEquals("0 30\n{\"Username\":\"u\",\"Secret\":\"s\"}\n", readToItsEnd(client), "a queued client's answer");
+      }
+    } finally {
+      for (SocketChannel client : queued) {
+        client.close();
+      }
+    }
+    assertFalse(Thread.getAllStackTraces().keySet().stream().anyMatch(t -> t.getName().equals("credagent-accept")));
+  }
+
+  /** Whether a client can still connect to {@link #socket}: false once it is refused. */
+  private boolean connectsStill() {
+    try (SocketChannel probe = connect()) {
+      return true;
+    } catch (IOException refused) {
+      return false;
+    }
+  }
+
+  @Test
   void aSocketSystemdHandedOverIsServedOnTheAcceptorAndStillListensAfterClose() throws Throwable {
     socket = Files.createDirectories(dir.resolve("run")).resolve("agent.sock");
     io.netty.channel.epoll.Epoll.ensureAvailability(); // Netty's native library, which its Socket calls
