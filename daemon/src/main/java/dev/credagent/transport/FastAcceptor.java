@@ -97,11 +97,15 @@ final class FastAcceptor implements AutoCloseable {
   static FastAcceptor start(int listening, boolean ours, int allowedUid, Doors doors, Door.Parts parts, HandOff handOff) {
     LinuxSockets sockets = LinuxSockets.LINUX;
     Door relayDoor = doors.doors().stream().filter(door -> door.relay() != null).findFirst().orElse(null);
-    if (sockets == null || relayDoor == null || !sockets.nonBlocking(listening, !ours)) {
+    if (sockets == null || relayDoor == null) {
       return null;
     }
     int wake = sockets.eventfd();
-    if (wake < 0) {
+    if (wake < 0) { // before the socket's mode changes: Netty, which serves it then, needs it non-blocking
+      return null;
+    }
+    if (!sockets.nonBlocking(listening, !ours)) {
+      sockets.close(wake);
       return null;
     }
     FastAcceptor acceptor = new FastAcceptor(sockets, listening, wake, ours, allowedUid, doors, relayDoor, parts, handOff);
