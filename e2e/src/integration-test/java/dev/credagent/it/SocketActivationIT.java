@@ -59,6 +59,20 @@ class SocketActivationIT {
   }
 
   @Test
+  void credagentStopStopsAnActivatedDaemonAndSaysSo() throws Exception {
+    Process daemon = activated();
+    awaitAnswer(daemon);
+    // systemd's socket file stays when the daemon leaves: stop waited for it to go, and said after 2 s
+    // that the daemon "acknowledged stop but its socket is still there", exit 1, for a daemon that
+    // had stopped.
+    Run stop = agent.credagent("", "stop");
+    assertEquals(0, stop.exitCode(), stop.stderr());
+    assertTrue(stop.stdout().contains("daemon stopped"), stop.stdout());
+    assertTrue(daemon.waitFor(10, TimeUnit.SECONDS), "it stopped");
+    assertTrue(Files.exists(agent.socket()), "the socket file is systemd's: left in place");
+  }
+
+  @Test
   void systemdsSocketAfterAnOnDemandDaemonTakesOverAndTheOldOneLeaves() throws Exception {
     Process onDemand = agent.startForegroundDaemon();
     agent.unlock("pw");

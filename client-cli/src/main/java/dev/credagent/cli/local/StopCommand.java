@@ -19,14 +19,20 @@ final class StopCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     AgentPaths paths = Agent.paths();
+    ProcessHandle daemon;
     try (AgentClient client = AgentClient.connect(paths)) {
+      // Taken while it surely runs (a handle knows its process's start, so a reused pid is not it).
+      daemon = client.peerPid() > 0 ? ProcessHandle.of(client.peerPid()).orElse(null) : null;
       client.call(ClientRequest.op(Op.STOP));
     } catch (AgentUnavailableException notRunning) {
       System.out.println("no daemon is running");
       return ExitCode.OK;
     }
     long deadline = System.nanoTime() + WAIT_NANOS;
-    while (Files.exists(paths.socket())) {
+    // Its file goes as it stops, unless systemd bound it (socket activation), which keeps the file
+    // for the next daemon: there the process's end says it stopped. A pid we cannot see (another pid
+    // namespace): the file alone, as before.
+    while (Files.exists(paths.socket()) && (daemon == null || daemon.isAlive())) {
       if (System.nanoTime() > deadline) {
         throw new CliException(ExitCode.ERROR, "the daemon acknowledged stop but its socket " + paths.socket() + " is still there");
       }
