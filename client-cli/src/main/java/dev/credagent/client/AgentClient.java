@@ -31,13 +31,10 @@ public final class AgentClient implements AutoCloseable {
   private final Path path;
   private final OutputStream out;
   private final BufferedReader in;
-  /** The daemon's pid as the kernel gave it at connect (SO_PEERCRED), or -1 where it did not. */
-  private final long peerPid;
 
-  private AgentClient(AFUNIXSocket socket, Path path, long peerPid) throws IOException {
+  private AgentClient(AFUNIXSocket socket, Path path) throws IOException {
     this.socket = socket;
     this.path = path;
-    this.peerPid = peerPid;
     this.out = socket.getOutputStream();
     this.in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
   }
@@ -80,11 +77,6 @@ public final class AgentClient implements AutoCloseable {
     return path;
   }
 
-  /** The daemon's pid, as the kernel named the socket's peer at connect; -1 where it did not. */
-  public long peerPid() {
-    return peerPid;
-  }
-
   /** {@code CREDAGENT_SOCKET} names the socket: that one, and no other. */
   static boolean namedExplicitly() {
     String named = System.getenv("CREDAGENT_SOCKET");
@@ -124,7 +116,7 @@ public final class AgentClient implements AutoCloseable {
             + "); nothing was sent. Stop it, or set CREDAGENT_SOCKET to a socket of your own");
       }
       socket.setSoTimeout(120_000);
-      return new AgentClient(socket, paths.socket(), peer.getPid());
+      return new AgentClient(socket, paths.socket());
     } catch (SocketTimeoutException stalled) {
       socket.close(); // a daemon is there, stalled: not "unavailable", so nothing is started over it
       throw new IOException("the credagent daemon on " + paths.socket() + " did not take the connection within "

@@ -21,8 +21,10 @@ final class StopCommand implements Callable<Integer> {
     AgentPaths paths = Agent.paths();
     ProcessHandle daemon;
     try (AgentClient client = AgentClient.connect(paths)) {
-      // Taken while it surely runs (a handle knows its process's start, so a reused pid is not it).
-      daemon = client.peerPid() > 0 ? ProcessHandle.of(client.peerPid()).orElse(null) : null;
+      // Its pid from itself: SO_PEERCRED names whoever called listen(), systemd for its socket. The
+      // handle is taken while it surely runs, and knows its process's start: a reused pid is not it.
+      long pid = client.callWithin(ClientRequest.op(Op.STATUS), StartCommand.STATUS_WITHIN).path("pid").asLong(-1);
+      daemon = pid > 0 ? ProcessHandle.of(pid).orElse(null) : null;
       client.call(ClientRequest.op(Op.STOP));
     } catch (AgentUnavailableException notRunning) {
       System.out.println("no daemon is running");
