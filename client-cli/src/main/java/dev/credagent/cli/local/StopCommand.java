@@ -3,10 +3,12 @@ package dev.credagent.cli.local;
 import dev.credagent.cli.CliException;
 import dev.credagent.cli.ExitCode;
 import dev.credagent.client.AgentClient;
+import dev.credagent.client.AgentErrorException;
 import dev.credagent.client.AgentUnavailableException;
 import dev.credagent.client.ClientRequest;
 import dev.credagent.files.AgentPaths;
 import dev.credagent.protocol.Op;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -23,8 +25,7 @@ final class StopCommand implements Callable<Integer> {
     try (AgentClient client = AgentClient.connect(paths)) {
       // Its pid from itself: SO_PEERCRED names whoever called listen(), systemd for its socket. The
       // handle is taken while it surely runs, and knows its process's start: a reused pid is not it.
-      long pid = client.callWithin(ClientRequest.op(Op.STATUS), StartCommand.STATUS_WITHIN).path("pid").asLong(-1);
-      daemon = pid > 0 ? ProcessHandle.of(pid).orElse(null) : null;
+      daemon = daemonProcess(client);
       client.call(ClientRequest.op(Op.STOP));
     } catch (AgentUnavailableException notRunning) {
       System.out.println("no daemon is running");
@@ -42,5 +43,16 @@ final class StopCommand implements Callable<Integer> {
     }
     System.out.println("daemon stopped");
     return ExitCode.OK;
+  }
+
+  /** The daemon's process, or null where it does not say (a share refuses status: the stop's own refusal follows). */
+  private static ProcessHandle daemonProcess(AgentClient client) throws IOException {
+    long pid;
+    try {
+      pid = client.callWithin(ClientRequest.op(Op.STATUS), StartCommand.STATUS_WITHIN).path("pid").asLong(-1);
+    } catch (AgentErrorException refused) {
+      return null;
+    }
+    return pid > 0 ? ProcessHandle.of(pid).orElse(null) : null;
   }
 }
