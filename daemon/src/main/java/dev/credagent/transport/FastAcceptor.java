@@ -97,11 +97,15 @@ final class FastAcceptor implements AutoCloseable {
   static FastAcceptor start(int listening, boolean ours, int allowedUid, Doors doors, Door.Parts parts, HandOff handOff) {
     LinuxSockets sockets = LinuxSockets.LINUX;
     Door relayDoor = doors.doors().stream().filter(door -> door.relay() != null).findFirst().orElse(null);
-    if (sockets == null || relayDoor == null || !sockets.nonBlocking(listening, !ours)) {
+    if (sockets == null || relayDoor == null) {
       return null;
     }
     int wake = sockets.eventfd();
-    if (wake < 0) {
+    if (wake < 0) { // before the socket's mode changes: Netty, which serves it then, needs it non-blocking
+      return null;
+    }
+    if (!sockets.nonBlocking(listening, !ours)) {
+      sockets.close(wake);
       return null;
     }
     FastAcceptor acceptor = new FastAcceptor(sockets, listening, wake, ours, allowedUid, doors, relayDoor, parts, handOff);
@@ -121,8 +125,11 @@ final class FastAcceptor implements AutoCloseable {
 
   /**
    * Stops accepting (the thread wakes from its accept4, or its poll, and ends), then closes the
-   * listening socket. A socket of our own is shut down first, which ends the accept4 (EINVAL) and
-   * refuses clients from then on instead of queueing them for a socket about to close.
+   * listening socket. A socket of our own is shut down first, which refuses clients from then on
+   * instead of queueing them for a socket about to close; those queued before are still taken and
+   * served (nobody can join them now), and the accept4 after the last ends with EINVAL. Closing
+   * the socket with them queued reset each unanswered: a helper's "lost the connection", a failed
+   * pull, on every stop that met a burst. systemd's socket keeps its queue for the next daemon.
    */
   @Override
   public void close() {
@@ -161,14 +168,16 @@ final class FastAcceptor implements AutoCloseable {
       memory.client.set(ValueLayout.JAVA_SHORT, 4, LinuxSockets.POLLIN);
       memory.client.set(ValueLayout.JAVA_INT, POLLFD_BYTES, listening);
       memory.client.set(ValueLayout.JAVA_SHORT, POLLFD_BYTES + 4, LinuxSockets.POLLIN);
-      while (!stopping) {
+      boolean more = true;
+      while (more) {
         try {
-          next(memory);
+          more = next(memory);
         } catch (RuntimeException | Error e) {
           // One connection's failure (an OutOfMemoryError, a class that cannot load with no descriptor
           // left) must not end this thread: nothing else takes the daemon's connections, and the daemon
           // lived on unreachable. Its descriptor is closed already (serve's finally).
           failed(memory, "a connection failed in the acceptor", e);
+          more = !stopping; // closing: what is still queued is reset, as before the queue was served
         }
       }
     } catch (RuntimeException | Error e) {
@@ -177,28 +186,27 @@ final class FastAcceptor implements AutoCloseable {
   }
 
   /**
-   * Waits for the next connection and serves it. A method of its own, not the loop's body: the JIT
+   * Waits for the next connection and serves it; false once close() began and no connection is left
+   * to take. A method of its own, not the loop's body: the JIT
    * compiles a method after a few thousand calls, but a loop that runs once per connection only
    * after tens of thousands (on-stack replacement), and until then the loop ran interpreted.
    */
-  private void next(Native memory) {
+  private boolean next(Native memory) {
     int fd = waitsInAccept ? sockets.acceptWaiting(memory.errno, listening) : pollThenAccept(memory);
-    if (stopping) { // close() shut the socket down (EINVAL), or one was taken as it did: served by nobody
-      if (fd >= 0) {
-        sockets.close(fd);
-      }
-      return;
-    }
     if (fd < 0) {
+      if (stopping) { // shut down with nothing left queued (EINVAL), or systemd's socket: its queue is the next daemon's
+        return false;
+      }
       backOff(memory, LinuxSockets.errno(memory.errno)); // EINTR: at once; anything else: not a busy loop
-      return;
+      return true;
     }
     served++; // one writer: this thread
     if (failingSince >= 0) {
       say(Level.INFO, "accepting connections again after " + (backedOff - failingSince) + " failed attempts", null);
       failingSince = -1;
     }
-    serve(fd, memory);
+    serve(fd, memory); // closing too: one queued before the shutdown, or taken from systemd's as close() began
+    return true;
   }
 
   /**

@@ -415,6 +415,48 @@ class FastAcceptorTest {
     assertEquals(1, log.warnings(), "one warning for the whole outage");
   }
 
+  @Test
+  void whereTheAcceptorCannotStartItLeavesTheSocketAsNettyNeedsIt() throws Throwable {
+    // With no descriptor for its eventfd the acceptor does not start and Netty adopts the socket,
+    // which must still be non-blocking: the acceptor had made it blocking first, and an event loop
+    // that accepts until EAGAIN (Netty 4.1's edge-triggered epoll did; 4.2's takes one per wake-up)
+    // would wait in accept4 with the connection it took unserved.
+    serveAndClose(); // everything a start loads is loaded before descriptors run out
+    socket = Files.createDirectories(dir.resolve("run")).resolve("agent.sock");
+    io.netty.channel.unix.Socket listener = io.netty.channel.unix.Socket.newSocketDomain(); // non-blocking, as listen() makes it
+    listener.bind(new io.netty.channel.unix.DomainSocketAddress(socket.toFile()));
+    listener.listen(16);
+    Doors doors = new Doors(List.of(Door.helperRelay(relay)), () -> {});
+    Door.Parts parts = new Door.Parts(ServerLimits.DEFAULT, new InputBudget(1 << 20), new ConnectionLimit(4), new AnswerFlush(() -> {}));
+    java.lang.foreign.MemorySegment limits = java.lang.foreign.Arena.ofAuto().allocate(16);
+    java.lang.invoke.MethodHandle getrlimit = libcCall("getrlimit", 2);
+    java.lang.invoke.MethodHandle setrlimit = libcCall("setrlimit", 2);
+    int ignored = (int) getrlimit.invokeExact(7, limits); // RLIMIT_NOFILE
+    long soft = limits.get(java.lang.foreign.ValueLayout.JAVA_LONG, 0);
+    FastAcceptor acceptor;
+    try {
+      limits.set(java.lang.foreign.ValueLayout.JAVA_LONG, 0, 0); // no eventfd can be made
+      ignored = (int) setrlimit.invokeExact(7, limits);
+      acceptor = FastAcceptor.start(listener.intValue(), true, CurrentUser.uid(), doors, parts, null);
+    } finally {
+      limits.set(java.lang.foreign.ValueLayout.JAVA_LONG, 0, soft);
+      ignored = (int) setrlimit.invokeExact(7, limits);
+    }
+    try {
+      assertEquals(null, acceptor, "no eventfd, no acceptor: Netty serves the socket");
+      String flags = Files.readAllLines(Path.of("/proc/self/fdinfo/" + listener.intValue())).stream()
+          .filter(line -> line.startsWith("flags:")).findFirst().orElseThrow();
+      assertTrue((Integer.parseInt(flags.substring("flags:".length()).trim(), 8) & 04000) != 0,
+          "O_NONBLOCK still set, as Netty made the socket: " + flags);
+    } finally {
+      if (acceptor != null) {
+        acceptor.close();
+      } else {
+        listener.close();
+      }
+    }
+  }
+
   /** {@code name}(int) or {@code name}(int, pointer), returning int. */
   private static java.lang.invoke.MethodHandle libcCall(String name, int arguments) {
     java.lang.foreign.Linker linker = java.lang.foreign.Linker.nativeLinker();
@@ -442,6 +484,39 @@ class FastAcceptorTest {
           () -> late.connect(UnixDomainSocketAddress.of(kept)));
       assertTrue(refused.getMessage().contains("refused"), "refused, not queued for a socket that closed: " + refused);
     }
+  }
+
+  @Test
+  void clientsQueuedWhenCloseBeginsAreAnsweredNotReset() throws Exception {
+    // A stop with clients arriving: those the kernel queued before close() shut the socket down were
+    // reset unanswered when it closed (each a helper's "lost the connection" and a failed pull); no
+    // one can queue after the shutdown, so the few queued are served first.
+    start(CurrentUser.uid());
+    List<SocketChannel> queued = new java.util.ArrayList<>();
+    try (SocketChannel holding = holdTheAcceptor()) {
+      for (int i = 0; i < 5; i++) { // connected and written while the acceptor is held: queued, not taken
+        SocketChannel client = connect();
+        client.write(ByteBuffer.wrap("credential-helper/1 get 11\nreg.example".getBytes(StandardCharsets.US_ASCII)));
+        queued.add(client);
+      }
+      AgentServer closing = server;
+      server = null;
+      Object acceptor = field(closing, "acceptor");
+      CompletableFuture<Void> closed = CompletableFuture.runAsync(closing::close);
+      while (!(boolean) field(acceptor, "stopping")) { // close() has begun: the socket is shut down next
+        Thread.onSpinWait();
+      }
+      release.countDown();
+      closed.get(10, TimeUnit.SECONDS);
+      for (SocketChannel client : queued) {
+        assertEquals("0 30\n{\"Username\":\"u\",\"Secret\":\"s\"}\n", readToItsEnd(client), "a queued client's answer");
+      }
+    } finally {
+      for (SocketChannel client : queued) {
+        client.close();
+      }
+    }
+    assertFalse(Thread.getAllStackTraces().keySet().stream().anyMatch(t -> t.getName().equals("credagent-accept")));
   }
 
   @Test

@@ -59,6 +59,35 @@ class SocketActivationIT {
   }
 
   @Test
+  void credagentStopStopsAnActivatedDaemonAndSaysSo() throws Exception {
+    // As systemd: the stand-in keeps the socket and runs the daemon as its child, so the socket's
+    // peer (SO_PEERCRED: whoever called listen()) is not the daemon.
+    ProcessBuilder builder = new ProcessBuilder(List.of("python3", activate.toString(), agent.socket().toString(),
+        AgentEnvironment.launcher().toString(), "daemon")).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(agent.log().toFile()));
+    builder.environment().putAll(agent.env());
+    builder.environment().put("SOCKET_ACTIVATE_KEEP", "1");
+    Process systemd = builder.start();
+    processes.add(systemd);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (!(RawConnection.answers(agent.socket()) && statusPid() > 0)) {
+      assertTrue(systemd.isAlive() && System.nanoTime() < deadline, "no answer from the activated daemon: " + agent.readLog());
+      Thread.sleep(50);
+    }
+    long daemon = statusPid();
+    assertTrue(daemon != systemd.pid(), "the daemon is systemd's child, not systemd");
+    // systemd's socket file stays when the daemon leaves: stop waited for it to go, and said after 2 s
+    // that the daemon "acknowledged stop but its socket is still there", exit 1, for a daemon that
+    // had stopped.
+    Run stop = agent.credagent("", "stop");
+    assertEquals(0, stop.exitCode(), stop.stderr());
+    assertTrue(stop.stdout().contains("daemon stopped"), stop.stdout());
+    assertFalse(ProcessHandle.of(daemon).map(ProcessHandle::isAlive).orElse(false), "it stopped");
+    assertTrue(systemd.waitFor(10, TimeUnit.SECONDS));
+    assertTrue(Files.exists(agent.socket()), "the socket file is systemd's: left in place");
+  }
+
+  @Test
   void systemdsSocketAfterAnOnDemandDaemonTakesOverAndTheOldOneLeaves() throws Exception {
     Process onDemand = agent.startForegroundDaemon();
     agent.unlock("pw");
