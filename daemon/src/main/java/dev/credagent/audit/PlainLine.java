@@ -135,36 +135,24 @@ final class PlainLine {
     room(name.length + 20);
     System.arraycopy(name, 0, out, at, name.length);
     at += name.length;
-    if (value < 0) {
-      if (value == Long.MIN_VALUE) {
-        for (byte digit : ascii(Long.toString(value))) {
-          out[at++] = digit;
-        }
-        return true;
+    if (value < -Integer.MAX_VALUE || value > Integer.MAX_VALUE) { // no pid is, nor a count: the JDK's digits
+      for (byte digit : ascii(Long.toString(value))) {
+        out[at++] = digit;
       }
-      out[at++] = '-';
-      value = -value;
-    }
-    if (value <= Integer.MAX_VALUE) { // a pid, a count: int arithmetic, which C1 compiles inline (a long's it calls the runtime for)
-      int small = (int) value;
-      int digits = 1;
-      for (int rest = small / 10; rest > 0; rest /= 10) {
-        digits++;
-      }
-      for (int i = at + digits - 1; i >= at; i--) {
-        out[i] = (byte) ('0' + small % 10);
-        small /= 10;
-      }
-      at += digits;
       return true;
     }
+    int small = (int) value; // int arithmetic: C1 compiles a long's division and remainder as calls into the runtime
+    if (small < 0) {
+      out[at++] = '-';
+      small = -small;
+    }
     int digits = 1;
-    for (long rest = value / 10; rest > 0; rest /= 10) {
+    for (int rest = small / 10; rest > 0; rest /= 10) {
       digits++;
     }
     for (int i = at + digits - 1; i >= at; i--) {
-      out[i] = (byte) ('0' + value % 10);
-      value /= 10;
+      out[i] = (byte) ('0' + small % 10);
+      small /= 10;
     }
     at += digits;
     return true;
