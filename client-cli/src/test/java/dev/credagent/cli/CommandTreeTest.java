@@ -139,6 +139,23 @@ class CommandTreeTest {
     }
   }
 
+  /** {@code credagent status --version} printed nothing, exit 0: picocli gives a subcommand no version of its own. */
+  @Test
+  void everyCommandAndSubcommandPrintsTheVersionTheRootDoes() {
+    String version = run("--version");
+    assertTrue(version.startsWith("0:credagent "), version);
+    for (var top : Main.commandLine(null).getSubcommands().entrySet()) {
+      if (!top.getValue().getCommandSpec().optionsMap().containsKey("--version")) {
+        continue; // help, whose one option is --help
+      }
+      assertEquals(version, run(top.getKey(), "--version"), top.getKey());
+      assertEquals(version, run(CommandTree.wholeOnly(), top.getKey(), "--version"), top.getKey() + ", the whole tree");
+      for (String sub : top.getValue().getSubcommands().keySet()) {
+        assertEquals(version, run(top.getKey(), sub, "--version"), top.getKey() + " " + sub);
+      }
+    }
+  }
+
   @Test
   void noOptionCarriesOverFromOneCommandLineToTheNext() {
     assertEquals("0:{\"r.example:5000\":\"alice\"}\n", run("list", "--json"));

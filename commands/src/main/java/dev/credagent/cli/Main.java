@@ -102,11 +102,25 @@ public final class Main implements Runnable, Relayable {
     ErrorCode.exitCodes().forEach((code, meaning) -> exitCodes.put(code.toString(), meaning));
     cli.getCommandSpec().usageMessage().exitCodeList(exitCodes);
     HelpText.reflow(cli);
+    sayTheVersion(cli, new Version());
     cli.setExecutionExceptionHandler((exception, command, parsed) -> {
       command.getErr().println("credagent: " + TerminalText.escape(Failure.message(exception)));
       return Failure.exitCode(exception);
     });
     return cli;
+  }
+
+  /**
+   * Gives every command below {@code cli} the root's version: picocli gives a subcommand none of
+   * its own, and {@code credagent status --version} printed nothing, exit 0.
+   */
+  private static void sayTheVersion(CommandLine cli, Version version) {
+    for (CommandLine command : cli.getSubcommands().values()) {
+      if (command.getCommandSpec().version().length == 0) {
+        command.getCommandSpec().versionProvider(version);
+      }
+      sayTheVersion(command, version);
+    }
   }
 
   @Override
