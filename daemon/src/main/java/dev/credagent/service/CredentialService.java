@@ -225,7 +225,7 @@ public final class CredentialService {
   public Map<String, String> visible(Caller caller) throws VaultLockedException, UnknownProfileException {
     usable();
     String profile = parts.profiles().choose(caller).name();
-    return listed(caller, () -> parts.profiles().withInherited(profile));
+    return listed(caller, () -> parts.profiles().withInherited(profile), () -> parts.profiles().servedThrough(caller.share()));
   }
 
   /**
@@ -235,14 +235,30 @@ public final class CredentialService {
    */
   public Map<String, String> list(Caller caller, String profile) throws VaultLockedException {
     usable();
-    return listed(caller, () -> parts.profiles().own(profile).live());
+    return listed(caller, () -> parts.profiles().own(profile).live(), () -> parts.profiles().servedThrough(caller.share()));
   }
 
-  /** A list's gate check, its listing ({@code own}; a share's instead, whatever was asked) and its audit line. */
-  private Map<String, String> listed(Caller caller, Listing own) throws VaultLockedException {
+  /**
+   * Every profile's own credentials, profile to server to username, in the profile table's order:
+   * the CLI's {@code list}, one request, so one gate check and one audit line (it was a line for
+   * each profile and one more). Through a share: its credentials, under its profile.
+   */
+  public Map<String, Map<String, String>> listEveryProfile(Caller caller) throws VaultLockedException {
+    usable();
+    return listed(caller, () -> {
+      Map<String, Map<String, String>> every = new java.util.LinkedHashMap<>();
+      for (String profile : parts.profiles().table().names()) {
+        every.put(profile, parts.profiles().own(profile).live());
+      }
+      return every;
+    }, () -> Map.of(caller.share().profile(), parts.profiles().servedThrough(caller.share())));
+  }
+
+  /** A list's gate check, its listing ({@code own}; {@code throughShare} for a share's caller, whatever was asked) and its audit line. */
+  private <T> T listed(Caller caller, Listing<T> own, Listing<T> throughShare) throws VaultLockedException {
     parts.gate().check(caller, Op.LIST);
     try {
-      Map<String, String> listed = caller.share() == null ? own.get() : parts.profiles().servedThrough(caller.share());
+      T listed = caller.share() == null ? own.get() : throughShare.get();
       parts.trail().record(caller, "list", null, "ok");
       return listed;
     } catch (VaultLockedException e) {
@@ -251,8 +267,8 @@ public final class CredentialService {
     }
   }
 
-  private interface Listing {
-    Map<String, String> get() throws VaultLockedException;
+  private interface Listing<T> {
+    T get() throws VaultLockedException;
   }
 
   /**

@@ -434,6 +434,36 @@ class ProtocolCodecTest {
     assertEquals(0, call("{\"v\":1,\"op\":\"profile_list\"}").path("profiles").size());
   }
 
+  /**
+   * {@code credagent list} (every profile's, in one request) is one audit line, as one request is:
+   * it was one line for the default profile's and one more for each profile's, two with no profile.
+   */
+  @Test
+  void aListOfEveryProfileIsOneRequestAndOneAuditLine() throws Exception {
+    Path auditFile = home.resolve("audit.log");
+    CredentialService service = unlockedServiceAuditingTo(new Vault(home.resolve("listed-vault"), TestKdf.CHEAP), auditFile);
+    ProtocolCodec audited = new ProtocolCodec(service, new DaemonInfo(home.resolve("agent.sock"), home, 1234, Instant.now()),
+        () -> { });
+    Path work = Files.createDirectories(home.resolve("work")).toRealPath();
+    String cwd = JSON.writeValueAsString(work.toString());
+    for (String line : List.of("{\"v\":1,\"op\":\"profile_add\",\"name\":\"work\",\"dirs\":" + cwd + "}",
+        "{\"v\":1,\"op\":\"store\",\"server\":\"r\",\"username\":\"bot\",\"secret\":\"s\",\"cwd\":" + cwd + "}",
+        "{\"v\":1,\"op\":\"store\",\"server\":\"r\",\"username\":\"me\",\"secret\":\"s\"}")) {
+      assertTrue(JSON.readTree(audited.handle(ME, bytes(line)).join().toLine()).path("ok").asBoolean(), line);
+    }
+    service.beforeAnswersLeave();
+    long before = Files.readString(auditFile).lines().filter(l -> l.contains("\"op\":\"list\"")).count();
+    JsonNode list = JSON.readTree(audited.handle(ME, bytes("{\"v\":1,\"op\":\"list\",\"all_profiles\":\"true\"}")).join().toLine());
+    service.beforeAnswersLeave();
+    assertEquals("me", list.path("credentials").path("r").asText(), list.toString());
+    List<String> every = new ArrayList<>();
+    list.path("profile_credentials").forEach(entry -> every.add(entry.path("profile").asText() + " "
+        + entry.path("server").asText() + " " + entry.path("username").asText()));
+    assertEquals(List.of("default r me", "work r bot"), every, list.toString());
+    List<String> lines = Files.readString(auditFile).lines().filter(l -> l.contains("\"op\":\"list\"")).toList();
+    assertEquals(1, lines.size() - before, "one request, one line: " + lines);
+  }
+
   /** A service over {@code vault}, unlocked, whose audit log is {@code auditFile}. */
   private static CredentialService unlockedServiceAuditingTo(Vault vault, Path auditFile) throws Exception {
     CredentialService service = new CredentialService(vault, new TestClock(), Runnable::run, Runnable::run, Runnable::run,
