@@ -3,6 +3,7 @@ package dev.credagent.it;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -14,6 +15,21 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Executables {
   private Executables() {}
+
+  /**
+   * A script of {@code text} at {@code to}, with {@code mode} ({@code rwxr-xr-x}), made as {@link
+   * #copy} makes a copy: the text is written to a draft beside it, which cp copies. Written in
+   * place, {@code to} itself would be open for writing in this JVM for those microseconds.
+   */
+  public static Path script(Path to, String text, String mode) throws IOException, InterruptedException {
+    Path draft = Files.writeString(to.resolveSibling(to.getFileName() + ".draft"), text);
+    try {
+      Files.setPosixFilePermissions(draft, PosixFilePermissions.fromString(mode));
+      return copy(draft, to);
+    } finally {
+      Files.deleteIfExists(draft);
+    }
+  }
 
   /** {@code from} to {@code to} with its mode, replacing what is there. */
   public static Path copy(Path from, Path to) throws IOException, InterruptedException {

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.credagent.files.CurrentUser;
 import dev.credagent.it.AgentEnvironment;
+import dev.credagent.it.Executables;
 import dev.credagent.it.HelperInstall;
 import dev.credagent.it.Run;
 import java.net.StandardProtocolFamily;
@@ -192,9 +193,8 @@ class HelperSecurityIT {
       }
     }
     Files.delete(lib.resolve("credagent-jvm"));
-    Files.writeString(lib.resolve("credagent-jvm"), "#!/bin/sh\necho \"$*\" >> '" + starts + "'\nexec '"
-        + real.resolve("credagent-jvm") + "' \"$@\"\n");
-    Files.setPosixFilePermissions(lib.resolve("credagent-jvm"), PosixFilePermissions.fromString("rwxr-xr-x"));
+    Executables.script(lib.resolve("credagent-jvm"), "#!/bin/sh\necho \"$*\" >> '" + starts + "'\nexec '"
+        + real.resolve("credagent-jvm") + "' \"$@\"\n", "rwxr-xr-x");
 
     HelperInstall.ownHome(agent);
     ExecutorService helpers = Executors.newFixedThreadPool(8);

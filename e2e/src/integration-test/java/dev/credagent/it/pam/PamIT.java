@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.credagent.it.AgentEnvironment;
+import dev.credagent.it.Executables;
 import dev.credagent.it.Run;
 import dev.credagent.it.SystemResources;
 import dev.credagent.it.install.SharedInstall;
@@ -195,8 +196,7 @@ class PamIT {
         addUser(agent);
         Path holder = sessionHolder(dir);
         Path program = Files.createDirectories(dir.resolve("bin")).resolve("credagent");
-        Files.writeString(program, "#!/bin/sh\necho \"$*\" >> \"$HOME/calls\"\n");
-        Files.setPosixFilePermissions(program, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Executables.script(program, "#!/bin/sh\necho \"$*\" >> \"$HOME/calls\"\n", "rwxr-xr-x");
         Files.writeString(SERVICE, "session optional " + module() + " credagent=" + program + " lock_on_close\n");
         Path calls = userHome().resolve("calls");
 
@@ -302,12 +302,10 @@ class PamIT {
     Files.createDirectories(at.getParent());
     // The signal state is read first and by the shell's own builtins: a shell waiting for a child
     // (grep, ls) blocks its signals meanwhile, and a grep of /proc/$$/status then raced that wait.
-    Files.writeString(at, String.join("\n", "#!/bin/sh", "exec > \"$HOME/record-" + name + ".part\" 2>&1",
+    return Executables.script(at, String.join("\n", "#!/bin/sh", "exec > \"$HOME/record-" + name + ".part\" 2>&1",
         "while IFS= read -r line; do case $line in SigBlk:*|SigIgn:*) echo \"$line\";; esac; done < /proc/$$/status",
         "echo \"args: $*\"", "ls -l /proc/$$/fd", "env",
-        "mv \"$HOME/record-" + name + ".part\" \"$HOME/record-" + name + "\"", ""));
-    Files.setPosixFilePermissions(at, PosixFilePermissions.fromString("rwxr-xr-x"));
-    return at;
+        "mv \"$HOME/record-" + name + ".part\" \"$HOME/record-" + name + "\"", ""), "rwxr-xr-x");
   }
 
   /**

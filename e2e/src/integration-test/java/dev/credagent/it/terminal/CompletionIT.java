@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.credagent.it.AgentEnvironment;
+import dev.credagent.it.Executables;
 import dev.credagent.it.Run;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,8 +38,7 @@ class CompletionIT {
     fakeJava = Files.createDirectory(agent.root().resolve("fake-java"));
     javaRan = agent.root().resolve("java-ran");
     Path java = fakeJava.resolve("java");
-    Files.writeString(java, "#!/bin/sh\necho \"$@\" >> '" + javaRan + "'\nexit 1\n");
-    java.toFile().setExecutable(true);
+    Executables.script(java, "#!/bin/sh\necho \"$@\" >> '" + javaRan + "'\nexit 1\n", "rwxr-xr-x");
   }
 
   @AfterEach
