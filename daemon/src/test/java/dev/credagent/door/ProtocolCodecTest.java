@@ -464,6 +464,56 @@ class ProtocolCodecTest {
     assertEquals(1, lines.size() - before, "one request, one line: " + lines);
   }
 
+  /**
+   * The one-request list of every profile at its hostile edges: a share client asking for it (and
+   * naming another profile) gets its own credentials only, nothing of the profiles; {@code profile}
+   * with it answers that profile's as {@code credentials}; an erased credential is in neither; a
+   * locked vault is refused as before, {@code locked}; each request one audit line.
+   */
+  @Test
+  void aListOfEveryProfileGivesAShareOnlyItsOwnAndALockedVaultOneRefusal() throws Exception {
+    Path auditFile = home.resolve("audit.log");
+    CredentialService service = unlockedServiceAuditingTo(new Vault(home.resolve("edge-vault"), TestKdf.CHEAP), auditFile);
+    ProtocolCodec audited = new ProtocolCodec(service, new DaemonInfo(home.resolve("agent.sock"), home, 1234, Instant.now()),
+        () -> { });
+    Path work = Files.createDirectories(home.resolve("work")).toRealPath();
+    String cwd = JSON.writeValueAsString(work.toString());
+    for (String line : List.of("{\"v\":1,\"op\":\"profile_add\",\"name\":\"work\",\"dirs\":" + cwd + "}",
+        "{\"v\":1,\"op\":\"store\",\"server\":\"ghcr.io\",\"username\":\"BOT\",\"secret\":\"s\",\"cwd\":" + cwd + "}",
+        "{\"v\":1,\"op\":\"store\",\"server\":\"gone.example\",\"username\":\"OLD\",\"secret\":\"s\",\"cwd\":" + cwd + "}",
+        "{\"v\":1,\"op\":\"erase\",\"server\":\"gone.example\",\"cwd\":" + cwd + "}",
+        "{\"v\":1,\"op\":\"store\",\"server\":\"quay.io\",\"username\":\"ME\",\"secret\":\"s\"}")) {
+      assertTrue(JSON.readTree(audited.handle(ME, bytes(line)).join().toLine()).path("ok").asBoolean(), line);
+    }
+    Caller share = new Caller(1000, 4242, new ShareScope("s", List.of(RegistryPattern.parse("ghcr.io")), "work"));
+    String every = "{\"v\":1,\"op\":\"list\",\"all_profiles\":\"true\"";
+    for (String line : List.of(every + "}", every + ",\"profile\":\"default\"}")) {
+      long before = listLines(service, auditFile);
+      JsonNode listed = JSON.readTree(audited.handle(share, bytes(line)).join().toLine());
+      assertEquals("{\"ghcr.io\":\"BOT\"}", listed.path("credentials").toString(), listed.toString());
+      assertFalse(listed.has("profile_credentials") || listed.has("profile"), listed.toString());
+      assertFalse(listed.toString().contains("ME") || listed.toString().contains("work"), listed.toString());
+      assertEquals(1, listLines(service, auditFile) - before, line);
+    }
+    JsonNode named = JSON.readTree(audited.handle(ME, bytes(every + ",\"profile\":\"work\"}")).join().toLine());
+    assertEquals("work", named.path("profile").asText(), named.toString());
+    assertEquals("{\"ghcr.io\":\"BOT\"}", named.path("credentials").toString(), "the named profile's own: " + named);
+    assertEquals(2, named.path("profile_credentials").size(), "the erased one in no profile: " + named);
+    assertEquals("bad_request", code(JSON.readTree(audited.handle(ME, bytes(every + ",\"profile\":\"nope\"}")).join()
+        .toLine())));
+    service.lock(ME);
+    long before = listLines(service, auditFile);
+    JsonNode locked = JSON.readTree(audited.handle(ME, bytes(every + "}")).join().toLine());
+    assertEquals("locked", code(locked), locked.toString());
+    assertFalse(locked.has("profile_credentials"), locked.toString());
+    assertEquals(1, listLines(service, auditFile) - before, "a locked list is one refusal, one line");
+  }
+
+  private static long listLines(CredentialService service, Path auditFile) throws Exception {
+    service.beforeAnswersLeave();
+    return Files.readString(auditFile).lines().filter(l -> l.contains("\"op\":\"list\"")).count();
+  }
+
   /** A service over {@code vault}, unlocked, whose audit log is {@code auditFile}. */
   private static CredentialService unlockedServiceAuditingTo(Vault vault, Path auditFile) throws Exception {
     CredentialService service = new CredentialService(vault, new TestClock(), Runnable::run, Runnable::run, Runnable::run,
