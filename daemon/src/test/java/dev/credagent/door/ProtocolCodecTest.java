@@ -509,6 +509,33 @@ class ProtocolCodecTest {
     assertEquals(1, listLines(service, auditFile) - before, "a locked list is one refusal, one line");
   }
 
+  /**
+   * {@code list --erased} reads servers, usernames and who erased them, as {@code list} reads the
+   * live ones: one audit line too, and while locked one refusal (counted as refused while locked).
+   * It wrote none, locked or not: the erased list passed the gate and the trail by.
+   */
+  @Test
+  void aListOfTheErasedIsAuditedAsAListIs() throws Exception {
+    Path auditFile = home.resolve("audit.log");
+    CredentialService service = unlockedServiceAuditingTo(new Vault(home.resolve("erased-vault"), TestKdf.CHEAP), auditFile);
+    ProtocolCodec audited = new ProtocolCodec(service, new DaemonInfo(home.resolve("agent.sock"), home, 1234, Instant.now()),
+        () -> { });
+    for (String line : List.of("{\"v\":1,\"op\":\"store\",\"server\":\"r\",\"username\":\"OLD\",\"secret\":\"s\"}",
+        "{\"v\":1,\"op\":\"erase\",\"server\":\"r\"}")) {
+      assertTrue(JSON.readTree(audited.handle(ME, bytes(line)).join().toLine()).path("ok").asBoolean(), line);
+    }
+    String erased = "{\"v\":1,\"op\":\"list\",\"erased\":\"true\"}";
+    long before = listLines(service, auditFile);
+    JsonNode listed = JSON.readTree(audited.handle(ME, bytes(erased)).join().toLine());
+    assertEquals("OLD", listed.path("erased").path(0).path("username").asText(), listed.toString());
+    assertEquals(1, listLines(service, auditFile) - before, "the erased list read usernames unaudited");
+    service.lock(ME);
+    before = listLines(service, auditFile);
+    assertEquals("locked", code(JSON.readTree(audited.handle(ME, bytes(erased)).join().toLine())));
+    assertEquals(1, listLines(service, auditFile) - before, "a locked erased list is one refusal, one line");
+    assertEquals(1, service.refusedWhileLocked().count(), "counted among the refusals while locked");
+  }
+
   private static long listLines(CredentialService service, Path auditFile) throws Exception {
     service.beforeAnswersLeave();
     return Files.readString(auditFile).lines().filter(l -> l.contains("\"op\":\"list\"")).count();
