@@ -536,6 +536,32 @@ class ProtocolCodecTest {
     assertEquals(1, service.refusedWhileLocked().count(), "counted among the refusals while locked");
   }
 
+  /**
+   * {@code list --profile NAME} on a locked vault is refused as {@code list} is: one audit line,
+   * counted among the refusals while locked. The codec looked the name up in the profile table
+   * first, which a locked vault refuses, so the refusal passed the trail by.
+   */
+  @Test
+  void aLockedListOfANamedProfileIsAuditedAsALockedListIs() throws Exception {
+    Path auditFile = home.resolve("audit.log");
+    CredentialService service = unlockedServiceAuditingTo(new Vault(home.resolve("named-vault"), TestKdf.CHEAP), auditFile);
+    ProtocolCodec audited = new ProtocolCodec(service, new DaemonInfo(home.resolve("agent.sock"), home, 1234, Instant.now()),
+        () -> { });
+    String cwd = JSON.writeValueAsString(Files.createDirectories(home.resolve("work")).toRealPath().toString());
+    String add = "{\"v\":1,\"op\":\"profile_add\",\"name\":\"work\",\"dirs\":" + cwd + "}";
+    assertTrue(JSON.readTree(audited.handle(ME, bytes(add)).join().toLine()).path("ok").asBoolean());
+    service.lock(ME);
+    long before = listLines(service, auditFile);
+    int refused = 0;
+    // The log writes the first of identical refusals and counts the repeats: the count tells the second.
+    for (String line : List.of("{\"v\":1,\"op\":\"list\",\"profile\":\"work\"}",
+        "{\"v\":1,\"op\":\"list\",\"profile\":\"work\",\"all_profiles\":\"true\"}")) {
+      assertEquals("locked", code(JSON.readTree(audited.handle(ME, bytes(line)).join().toLine())), line);
+      assertEquals(++refused, service.refusedWhileLocked().count(), "counted among the refusals while locked: " + line);
+    }
+    assertEquals(1, listLines(service, auditFile) - before, "a locked list is a refusal in the audit log");
+  }
+
   private static long listLines(CredentialService service, Path auditFile) throws Exception {
     service.beforeAnswersLeave();
     return Files.readString(auditFile).lines().filter(l -> l.contains("\"op\":\"list\"")).count();
