@@ -219,7 +219,7 @@ public final class ProtocolCodec implements RequestHandler {
       }
       String named = caller.share() != null ? "" : r.optional("profile", ""); // a share's profile is its own
       String profile = caller.share() != null ? caller.share().profile()
-          : named.isEmpty() ? "default" : service.profiles().table().named(named, "--profile").name();
+          : service.profileToList(caller, named);
       Response response = caller.share() != null
           ? Response.ok() // a share's profile is its maker's to know: its clients are told its credentials only
           : Response.ok().with("profile", profile);

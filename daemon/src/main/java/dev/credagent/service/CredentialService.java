@@ -239,6 +239,24 @@ public final class CredentialService {
   }
 
   /**
+   * The profile a list names: {@code named} (empty: the default), which must exist. A locked vault
+   * cannot tell, and refuses the list here as {@link #list} would: its gate check and audit line
+   * (the codec looked the name up itself, and that refusal passed the trail by, uncounted).
+   */
+  public String profileToList(Caller caller, String named) throws VaultLockedException, UnknownProfileException {
+    if (named.isEmpty()) {
+      return ProfileKeys.DEFAULT;
+    }
+    try {
+      return parts.profiles().table().named(named, "--profile").name();
+    } catch (VaultLockedException e) {
+      parts.gate().check(caller, Op.LIST);
+      parts.trail().record(caller, "list", null, AuditTrail.outcome(e));
+      throw e;
+    }
+  }
+
+  /**
    * Every profile's own credentials, profile to server to username, in the profile table's order:
    * the CLI's {@code list}, one request, so one gate check and one audit line (it was a line for
    * each profile and one more). Through a share: its credentials, under its profile.

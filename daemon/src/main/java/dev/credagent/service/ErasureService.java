@@ -96,10 +96,22 @@ public final class ErasureService {
 
   private static final Duration UNREADABLE_CONFIG_KEEPS = Duration.ofDays(36_500);
 
-  /** The erased credentials kept now (erased within erased-ttl), newest first; none through a share. */
+  /**
+   * The erased credentials kept now (erased within erased-ttl), newest first; none through a share.
+   * A list as the live one is: its gate check and one audit line (it had neither, and read
+   * servers, usernames and who erased them unrecorded, and unrecorded while locked).
+   */
   public List<ErasedCredential> list(Caller caller) throws VaultLockedException {
     used.run();
-    return caller.share() != null ? List.of() : erased.list(clock.instant(), erasedTtl(config));
+    gate.check(caller, Op.LIST);
+    try {
+      List<ErasedCredential> listed = caller.share() != null ? List.of() : erased.list(clock.instant(), erasedTtl(config));
+      trail.record(caller, "list", null, "ok");
+      return listed;
+    } catch (VaultLockedException e) {
+      trail.record(caller, "list", null, AuditTrail.outcome(e));
+      throw e;
+    }
   }
 
   /**

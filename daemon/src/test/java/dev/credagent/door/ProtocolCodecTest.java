@@ -464,6 +464,109 @@ class ProtocolCodecTest {
     assertEquals(1, lines.size() - before, "one request, one line: " + lines);
   }
 
+  /**
+   * The one-request list of every profile at its hostile edges: a share client asking for it (and
+   * naming another profile) gets its own credentials only, nothing of the profiles; {@code profile}
+   * with it answers that profile's as {@code credentials}; an erased credential is in neither; a
+   * locked vault is refused as before, {@code locked}; each request one audit line.
+   */
+  @Test
+  void aListOfEveryProfileGivesAShareOnlyItsOwnAndALockedVaultOneRefusal() throws Exception {
+    Path auditFile = home.resolve("audit.log");
+    CredentialService service = unlockedServiceAuditingTo(new Vault(home.resolve("edge-vault"), TestKdf.CHEAP), auditFile);
+    ProtocolCodec audited = new ProtocolCodec(service, new DaemonInfo(home.resolve("agent.sock"), home, 1234, Instant.now()),
+        () -> { });
+    Path work = Files.createDirectories(home.resolve("work")).toRealPath();
+    String cwd = JSON.writeValueAsString(work.toString());
+    for (String line : List.of("{\"v\":1,\"op\":\"profile_add\",\"name\":\"work\",\"dirs\":" + cwd + "}",
+        "{\"v\":1,\"op\":\"store\",\"server\":\"ghcr.io\",\"username\":\"BOT\",\"secret\":\"s\",\"cwd\":" + cwd + "}",
+        "{\"v\":1,\"op\":\"store\",\"server\":\"gone.example\",\"username\":\"OLD\",\"secret\":\"s\",\"cwd\":" + cwd + "}",
+        "{\"v\":1,\"op\":\"erase\",\"server\":\"gone.example\",\"cwd\":" + cwd + "}",
+        "{\"v\":1,\"op\":\"store\",\"server\":\"quay.io\",\"username\":\"ME\",\"secret\":\"s\"}")) {
+      assertTrue(JSON.readTree(audited.handle(ME, bytes(line)).join().toLine()).path("ok").asBoolean(), line);
+    }
+    Caller share = new Caller(1000, 4242, new ShareScope("s", List.of(RegistryPattern.parse("ghcr.io")), "work"));
+    String every = "{\"v\":1,\"op\":\"list\",\"all_profiles\":\"true\"";
+    for (String line : List.of(every + "}", every + ",\"profile\":\"default\"}")) {
+      long before = listLines(service, auditFile);
+      JsonNode listed = JSON.readTree(audited.handle(share, bytes(line)).join().toLine());
+      assertEquals("{\"ghcr.io\":\"BOT\"}", listed.path("credentials").toString(), listed.toString());
+      assertFalse(listed.has("profile_credentials") || listed.has("profile"), listed.toString());
+      assertFalse(listed.toString().contains("ME") || listed.toString().contains("work"), listed.toString());
+      assertEquals(1, listLines(service, auditFile) - before, line);
+    }
+    JsonNode named = JSON.readTree(audited.handle(ME, bytes(every + ",\"profile\":\"work\"}")).join().toLine());
+    assertEquals("work", named.path("profile").asText(), named.toString());
+    assertEquals("{\"ghcr.io\":\"BOT\"}", named.path("credentials").toString(), "the named profile's own: " + named);
+    assertEquals(2, named.path("profile_credentials").size(), "the erased one in no profile: " + named);
+    assertEquals("bad_request", code(JSON.readTree(audited.handle(ME, bytes(every + ",\"profile\":\"nope\"}")).join()
+        .toLine())));
+    service.lock(ME);
+    long before = listLines(service, auditFile);
+    JsonNode locked = JSON.readTree(audited.handle(ME, bytes(every + "}")).join().toLine());
+    assertEquals("locked", code(locked), locked.toString());
+    assertFalse(locked.has("profile_credentials"), locked.toString());
+    assertEquals(1, listLines(service, auditFile) - before, "a locked list is one refusal, one line");
+  }
+
+  /**
+   * {@code list --erased} reads servers, usernames and who erased them, as {@code list} reads the
+   * live ones: one audit line too, and while locked one refusal (counted as refused while locked).
+   * It wrote none, locked or not: the erased list passed the gate and the trail by.
+   */
+  @Test
+  void aListOfTheErasedIsAuditedAsAListIs() throws Exception {
+    Path auditFile = home.resolve("audit.log");
+    CredentialService service = unlockedServiceAuditingTo(new Vault(home.resolve("erased-vault"), TestKdf.CHEAP), auditFile);
+    ProtocolCodec audited = new ProtocolCodec(service, new DaemonInfo(home.resolve("agent.sock"), home, 1234, Instant.now()),
+        () -> { });
+    for (String line : List.of("{\"v\":1,\"op\":\"store\",\"server\":\"r\",\"username\":\"OLD\",\"secret\":\"s\"}",
+        "{\"v\":1,\"op\":\"erase\",\"server\":\"r\"}")) {
+      assertTrue(JSON.readTree(audited.handle(ME, bytes(line)).join().toLine()).path("ok").asBoolean(), line);
+    }
+    String erased = "{\"v\":1,\"op\":\"list\",\"erased\":\"true\"}";
+    long before = listLines(service, auditFile);
+    JsonNode listed = JSON.readTree(audited.handle(ME, bytes(erased)).join().toLine());
+    assertEquals("OLD", listed.path("erased").path(0).path("username").asText(), listed.toString());
+    assertEquals(1, listLines(service, auditFile) - before, "the erased list read usernames unaudited");
+    service.lock(ME);
+    before = listLines(service, auditFile);
+    assertEquals("locked", code(JSON.readTree(audited.handle(ME, bytes(erased)).join().toLine())));
+    assertEquals(1, listLines(service, auditFile) - before, "a locked erased list is one refusal, one line");
+    assertEquals(1, service.refusedWhileLocked().count(), "counted among the refusals while locked");
+  }
+
+  /**
+   * {@code list --profile NAME} on a locked vault is refused as {@code list} is: one audit line,
+   * counted among the refusals while locked. The codec looked the name up in the profile table
+   * first, which a locked vault refuses, so the refusal passed the trail by.
+   */
+  @Test
+  void aLockedListOfANamedProfileIsAuditedAsALockedListIs() throws Exception {
+    Path auditFile = home.resolve("audit.log");
+    CredentialService service = unlockedServiceAuditingTo(new Vault(home.resolve("named-vault"), TestKdf.CHEAP), auditFile);
+    ProtocolCodec audited = new ProtocolCodec(service, new DaemonInfo(home.resolve("agent.sock"), home, 1234, Instant.now()),
+        () -> { });
+    String cwd = JSON.writeValueAsString(Files.createDirectories(home.resolve("work")).toRealPath().toString());
+    String add = "{\"v\":1,\"op\":\"profile_add\",\"name\":\"work\",\"dirs\":" + cwd + "}";
+    assertTrue(JSON.readTree(audited.handle(ME, bytes(add)).join().toLine()).path("ok").asBoolean());
+    service.lock(ME);
+    long before = listLines(service, auditFile);
+    int refused = 0;
+    // The log writes the first of identical refusals and counts the repeats: the count tells the second.
+    for (String line : List.of("{\"v\":1,\"op\":\"list\",\"profile\":\"work\"}",
+        "{\"v\":1,\"op\":\"list\",\"profile\":\"work\",\"all_profiles\":\"true\"}")) {
+      assertEquals("locked", code(JSON.readTree(audited.handle(ME, bytes(line)).join().toLine())), line);
+      assertEquals(++refused, service.refusedWhileLocked().count(), "counted among the refusals while locked: " + line);
+    }
+    assertEquals(1, listLines(service, auditFile) - before, "a locked list is a refusal in the audit log");
+  }
+
+  private static long listLines(CredentialService service, Path auditFile) throws Exception {
+    service.beforeAnswersLeave();
+    return Files.readString(auditFile).lines().filter(l -> l.contains("\"op\":\"list\"")).count();
+  }
+
   /** A service over {@code vault}, unlocked, whose audit log is {@code auditFile}. */
   private static CredentialService unlockedServiceAuditingTo(Vault vault, Path auditFile) throws Exception {
     CredentialService service = new CredentialService(vault, new TestClock(), Runnable::run, Runnable::run, Runnable::run,
