@@ -442,26 +442,20 @@ class ProtocolCodecTest {
   void aListOfEveryProfileIsOneRequestAndOneAuditLine() throws Exception {
     Path auditFile = home.resolve("audit.log");
     CredentialService service = unlockedServiceAuditingTo(new Vault(home.resolve("listed-vault"), TestKdf.CHEAP), auditFile);
-    ProtocolCodec audited = new ProtocolCodec(service, new DaemonInfo(home.resolve("agent.sock"), home, 1234, Instant.now()),
-        () -> { });
+    ProtocolCodec audited = codecOver(service);
     Path work = Files.createDirectories(home.resolve("work")).toRealPath();
     String cwd = JSON.writeValueAsString(work.toString());
-    for (String line : List.of("{\"v\":1,\"op\":\"profile_add\",\"name\":\"work\",\"dirs\":" + cwd + "}",
+    allOk(audited, "{\"v\":1,\"op\":\"profile_add\",\"name\":\"work\",\"dirs\":" + cwd + "}",
         "{\"v\":1,\"op\":\"store\",\"server\":\"r\",\"username\":\"bot\",\"secret\":\"s\",\"cwd\":" + cwd + "}",
-        "{\"v\":1,\"op\":\"store\",\"server\":\"r\",\"username\":\"me\",\"secret\":\"s\"}")) {
-      assertTrue(JSON.readTree(audited.handle(ME, bytes(line)).join().toLine()).path("ok").asBoolean(), line);
-    }
-    service.beforeAnswersLeave();
-    long before = Files.readString(auditFile).lines().filter(l -> l.contains("\"op\":\"list\"")).count();
+        "{\"v\":1,\"op\":\"store\",\"server\":\"r\",\"username\":\"me\",\"secret\":\"s\"}");
+    long before = listLines(service, auditFile);
     JsonNode list = JSON.readTree(audited.handle(ME, bytes("{\"v\":1,\"op\":\"list\",\"all_profiles\":\"true\"}")).join().toLine());
-    service.beforeAnswersLeave();
     assertEquals("me", list.path("credentials").path("r").asText(), list.toString());
     List<String> every = new ArrayList<>();
     list.path("profile_credentials").forEach(entry -> every.add(entry.path("profile").asText() + " "
         + entry.path("server").asText() + " " + entry.path("username").asText()));
     assertEquals(List.of("default r me", "work r bot"), every, list.toString());
-    List<String> lines = Files.readString(auditFile).lines().filter(l -> l.contains("\"op\":\"list\"")).toList();
-    assertEquals(1, lines.size() - before, "one request, one line: " + lines);
+    assertEquals(1, listLines(service, auditFile) - before, "one request, one line");
   }
 
   /**
@@ -474,17 +468,14 @@ class ProtocolCodecTest {
   void aListOfEveryProfileGivesAShareOnlyItsOwnAndALockedVaultOneRefusal() throws Exception {
     Path auditFile = home.resolve("audit.log");
     CredentialService service = unlockedServiceAuditingTo(new Vault(home.resolve("edge-vault"), TestKdf.CHEAP), auditFile);
-    ProtocolCodec audited = new ProtocolCodec(service, new DaemonInfo(home.resolve("agent.sock"), home, 1234, Instant.now()),
-        () -> { });
+    ProtocolCodec audited = codecOver(service);
     Path work = Files.createDirectories(home.resolve("work")).toRealPath();
     String cwd = JSON.writeValueAsString(work.toString());
-    for (String line : List.of("{\"v\":1,\"op\":\"profile_add\",\"name\":\"work\",\"dirs\":" + cwd + "}",
+    allOk(audited, "{\"v\":1,\"op\":\"profile_add\",\"name\":\"work\",\"dirs\":" + cwd + "}",
         "{\"v\":1,\"op\":\"store\",\"server\":\"ghcr.io\",\"username\":\"BOT\",\"secret\":\"s\",\"cwd\":" + cwd + "}",
         "{\"v\":1,\"op\":\"store\",\"server\":\"gone.example\",\"username\":\"OLD\",\"secret\":\"s\",\"cwd\":" + cwd + "}",
         "{\"v\":1,\"op\":\"erase\",\"server\":\"gone.example\",\"cwd\":" + cwd + "}",
-        "{\"v\":1,\"op\":\"store\",\"server\":\"quay.io\",\"username\":\"ME\",\"secret\":\"s\"}")) {
-      assertTrue(JSON.readTree(audited.handle(ME, bytes(line)).join().toLine()).path("ok").asBoolean(), line);
-    }
+        "{\"v\":1,\"op\":\"store\",\"server\":\"quay.io\",\"username\":\"ME\",\"secret\":\"s\"}");
     Caller share = new Caller(1000, 4242, new ShareScope("s", List.of(RegistryPattern.parse("ghcr.io")), "work"));
     String every = "{\"v\":1,\"op\":\"list\",\"all_profiles\":\"true\"";
     for (String line : List.of(every + "}", every + ",\"profile\":\"default\"}")) {
@@ -518,12 +509,9 @@ class ProtocolCodecTest {
   void aListOfTheErasedIsAuditedAsAListIs() throws Exception {
     Path auditFile = home.resolve("audit.log");
     CredentialService service = unlockedServiceAuditingTo(new Vault(home.resolve("erased-vault"), TestKdf.CHEAP), auditFile);
-    ProtocolCodec audited = new ProtocolCodec(service, new DaemonInfo(home.resolve("agent.sock"), home, 1234, Instant.now()),
-        () -> { });
-    for (String line : List.of("{\"v\":1,\"op\":\"store\",\"server\":\"r\",\"username\":\"OLD\",\"secret\":\"s\"}",
-        "{\"v\":1,\"op\":\"erase\",\"server\":\"r\"}")) {
-      assertTrue(JSON.readTree(audited.handle(ME, bytes(line)).join().toLine()).path("ok").asBoolean(), line);
-    }
+    ProtocolCodec audited = codecOver(service);
+    allOk(audited, "{\"v\":1,\"op\":\"store\",\"server\":\"r\",\"username\":\"OLD\",\"secret\":\"s\"}",
+        "{\"v\":1,\"op\":\"erase\",\"server\":\"r\"}");
     String erased = "{\"v\":1,\"op\":\"list\",\"erased\":\"true\"}";
     long before = listLines(service, auditFile);
     JsonNode listed = JSON.readTree(audited.handle(ME, bytes(erased)).join().toLine());
@@ -545,11 +533,9 @@ class ProtocolCodecTest {
   void aLockedListOfANamedProfileIsAuditedAsALockedListIs() throws Exception {
     Path auditFile = home.resolve("audit.log");
     CredentialService service = unlockedServiceAuditingTo(new Vault(home.resolve("named-vault"), TestKdf.CHEAP), auditFile);
-    ProtocolCodec audited = new ProtocolCodec(service, new DaemonInfo(home.resolve("agent.sock"), home, 1234, Instant.now()),
-        () -> { });
+    ProtocolCodec audited = codecOver(service);
     String cwd = JSON.writeValueAsString(Files.createDirectories(home.resolve("work")).toRealPath().toString());
-    String add = "{\"v\":1,\"op\":\"profile_add\",\"name\":\"work\",\"dirs\":" + cwd + "}";
-    assertTrue(JSON.readTree(audited.handle(ME, bytes(add)).join().toLine()).path("ok").asBoolean());
+    allOk(audited, "{\"v\":1,\"op\":\"profile_add\",\"name\":\"work\",\"dirs\":" + cwd + "}");
     service.lock(ME);
     long before = listLines(service, auditFile);
     int refused = 0;
@@ -560,6 +546,18 @@ class ProtocolCodecTest {
       assertEquals(++refused, service.refusedWhileLocked().count(), "counted among the refusals while locked: " + line);
     }
     assertEquals(1, listLines(service, auditFile) - before, "a locked list is a refusal in the audit log");
+  }
+
+  /** The codec over {@code service}, as the daemon makes it for its socket. */
+  private ProtocolCodec codecOver(CredentialService service) {
+    return new ProtocolCodec(service, new DaemonInfo(home.resolve("agent.sock"), home, 1234, Instant.now()), () -> { });
+  }
+
+  /** Each of {@code lines} asked of {@code codec} by ME, and answered ok. */
+  private static void allOk(ProtocolCodec codec, String... lines) throws Exception {
+    for (String line : lines) {
+      assertTrue(JSON.readTree(codec.handle(ME, bytes(line)).join().toLine()).path("ok").asBoolean(), line);
+    }
   }
 
   private static long listLines(CredentialService service, Path auditFile) throws Exception {
