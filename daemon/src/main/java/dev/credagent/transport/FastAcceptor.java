@@ -313,7 +313,7 @@ final class FastAcceptor implements AutoCloseable {
   /** Takes the bytes peeked from {@code fd} off it (see the class's comment), zeroing their copy: they may hold a secret. */
   private void consume(int fd, Native memory) {
     if (memory.peeked > 0) {
-      sockets.recv(fd, memory.buffer, memory.peeked, 0);
+      sockets.take(fd, memory.buffer, memory.peeked);
       Arrays.fill(memory.bytes, 0, (int) memory.peeked, (byte) 0);
       memory.peeked = 0;
     }

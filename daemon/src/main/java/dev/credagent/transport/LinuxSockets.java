@@ -124,18 +124,20 @@ final class LinuxSockets {
     }
   }
 
-  /** One recv of at most {@code into}'s size; -1 on EAGAIN or an error, 0 at end of input. */
-  long recv(int fd, MemorySegment into) {
-    return recv(fd, into, into.byteSize(), 0);
-  }
-
-  /** The same with MSG_PEEK: the bytes are copied and stay the connection's, for the next recv. */
+  /**
+   * One recv with MSG_PEEK of at most {@code into}'s size: the bytes are copied and stay the
+   * connection's, for {@link #take}; -1 on EAGAIN or an error, 0 at end of input.
+   */
   long peek(int fd, MemorySegment into) {
     return recv(fd, into, into.byteSize(), MSG_PEEK);
   }
 
-  /** One recv of at most {@code length} bytes into {@code into}, with {@code flags}. */
-  long recv(int fd, MemorySegment into, long length, int flags) {
+  /** One recv of at most {@code length} bytes into {@code into}, taking them off the connection. */
+  long take(int fd, MemorySegment into, long length) {
+    return recv(fd, into, length, 0);
+  }
+
+  private long recv(int fd, MemorySegment into, long length, int flags) {
     try {
       return (long) recv.invokeExact(fd, into, length, flags);
     } catch (Throwable e) {
