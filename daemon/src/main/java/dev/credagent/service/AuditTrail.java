@@ -90,6 +90,27 @@ final class AuditTrail {
     return audited(caller, op, RequestLimits.described(server), CompletableFuture.failedFuture(why));
   }
 
+  /**
+   * What {@code read} reads, with its one line for {@code op}: {@code ok}, or the refusal of a
+   * locked vault (counted as refused while locked), which is thrown on. A list of the live
+   * credentials and one of the erased ones, each after its gate check.
+   */
+  <T> T recorded(Caller caller, String op, Read<T> read) throws VaultLockedException {
+    try {
+      T value = read.get();
+      record(caller, op, null, "ok");
+      return value;
+    } catch (VaultLockedException e) {
+      record(caller, op, null, outcome(e));
+      throw e;
+    }
+  }
+
+  /** A read of the vault, which a lock refuses. */
+  interface Read<T> {
+    T get() throws VaultLockedException;
+  }
+
   /** One line for what ended at once (a list, a lock); a refusal while locked is counted as {@link #audited}'s are. */
   void record(Caller caller, String op, String server, String outcome) {
     if (ErrorCode.LOCKED.wire().equals(outcome) && !caller.equals(Caller.self())) {

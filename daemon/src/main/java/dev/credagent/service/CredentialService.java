@@ -273,20 +273,9 @@ public final class CredentialService {
   }
 
   /** A list's gate check, its listing ({@code own}; {@code throughShare} for a share's caller, whatever was asked) and its audit line. */
-  private <T> T listed(Caller caller, Listing<T> own, Listing<T> throughShare) throws VaultLockedException {
+  private <T> T listed(Caller caller, AuditTrail.Read<T> own, AuditTrail.Read<T> throughShare) throws VaultLockedException {
     parts.gate().check(caller, Op.LIST);
-    try {
-      T listed = caller.share() == null ? own.get() : throughShare.get();
-      parts.trail().record(caller, "list", null, "ok");
-      return listed;
-    } catch (VaultLockedException e) {
-      parts.trail().record(caller, "list", null, AuditTrail.outcome(e));
-      throw e;
-    }
-  }
-
-  private interface Listing<T> {
-    T get() throws VaultLockedException;
+    return parts.trail().recorded(caller, "list", caller.share() == null ? own : throughShare);
   }
 
   /**

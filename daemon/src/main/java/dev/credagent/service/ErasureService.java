@@ -104,14 +104,7 @@ public final class ErasureService {
   public List<ErasedCredential> list(Caller caller) throws VaultLockedException {
     used.run();
     gate.check(caller, Op.LIST);
-    try {
-      List<ErasedCredential> listed = caller.share() != null ? List.of() : erased.list(clock.instant(), erasedTtl(config));
-      trail.record(caller, "list", null, "ok");
-      return listed;
-    } catch (VaultLockedException e) {
-      trail.record(caller, "list", null, AuditTrail.outcome(e));
-      throw e;
-    }
+    return trail.recorded(caller, "list", () -> caller.share() != null ? List.of() : erased.list(clock.instant(), erasedTtl(config)));
   }
 
   /**
