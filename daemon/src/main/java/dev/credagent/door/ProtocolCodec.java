@@ -217,9 +217,8 @@ public final class ProtocolCodec implements RequestHandler {
       if (Fields.flag(r, "erased")) {
         return Response.ok().with("erased", erased(caller));
       }
-      String named = caller.share() != null ? "" : r.optional("profile", ""); // a share's profile is its own
-      String profile = caller.share() != null ? caller.share().profile()
-          : service.profileToList(caller, named);
+      String profile = caller.share() != null ? caller.share().profile() // a share's profile is its own, whatever it names
+          : service.profileToList(caller, r.optional("profile", ""));
       Response response = caller.share() != null
           ? Response.ok() // a share's profile is its maker's to know: its clients are told its credentials only
           : Response.ok().with("profile", profile);
